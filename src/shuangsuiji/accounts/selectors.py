@@ -1,0 +1,64 @@
+"""Reads about who may see and do what. Every library selector scopes through here.
+
+谁管理、谁维护 [002 第十一条]: a user sees the data of the departments he holds a role in,
+and of their sub-departments (a 委 sees its 科室 and 中心). A system admin manages accounts
+but sees no business data he does not need, so he gets no department scope by default.
+"""
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from shuangsuiji.accounts.choices import LIBRARY_READERS, LIBRARY_WRITERS, Role
+from shuangsuiji.accounts.models import Department, Membership, User
+
+
+def _descendant_ids(root_ids: Iterable[int]) -> set[int]:
+    found = set(root_ids)
+    frontier = set(found)
+    while frontier:
+        children = set(Department.objects.filter(parent_id__in=frontier).values_list("id", flat=True))
+        frontier = children - found
+        found |= frontier
+    return found
+
+
+def user_roles(*, user: User) -> frozenset[str]:
+    cached = getattr(user, "_ssj_roles", None)
+    if cached is None:
+        cached = frozenset(Membership.objects.filter(user=user).values_list("role", flat=True))
+        user._ssj_roles = cached
+    return cached
+
+
+def department_ids_for(*, user: User, roles: Iterable[str]) -> set[int]:
+    """Departments (with their sub-departments) where the user holds one of ``roles``."""
+    if not user.is_authenticated:
+        return set()
+    roots = Membership.objects.filter(user=user, role__in=list(roles)).values_list("department_id", flat=True)
+    return _descendant_ids(roots)
+
+
+def readable_department_ids(*, user: User) -> set[int]:
+    return department_ids_for(user=user, roles=LIBRARY_READERS)
+
+
+def writable_department_ids(*, user: User) -> set[int]:
+    return department_ids_for(user=user, roles=LIBRARY_WRITERS)
+
+
+def departments_readable(*, user: User) -> QuerySet[Department]:
+    return Department.objects.filter(id__in=readable_department_ids(user=user)).order_by("code")
+
+
+def departments_writable(*, user: User) -> QuerySet[Department]:
+    return Department.objects.filter(id__in=writable_department_ids(user=user)).order_by("code")
+
+
+def user_has_role(*, user: User, role: Role, department: Department | None = None) -> bool:
+    if not user.is_authenticated:
+        return False
+    qs = Membership.objects.filter(user=user, role=role)
+    if department is not None:
+        qs = qs.filter(department_id__in=[department.id, *[d.id for d in department.ancestors()]])
+    return qs.exists()

@@ -1,0 +1,20 @@
+"""The JSON API at /api/v1/ (django-ninja). Each app contributes a router from its api.py."""
+
+from ninja import NinjaAPI
+
+from shuangsuiji.common.api import api_auth, install_error_handlers
+
+api = NinjaAPI(
+    title="双随机、一公开 监管平台 API",
+    version="1",
+    description="一单两库、抽查计划与任务、摇号与结果公开。认证：会话 Cookie 或 `Authorization: Bearer <令牌>`。",
+    auth=api_auth,
+    urls_namespace="api",
+)
+install_error_handlers(api)
+
+from shuangsuiji.catalog.api import router as catalog_router  # noqa: E402
+from shuangsuiji.registry.api import router as registry_router  # noqa: E402
+
+api.add_router("/registry/", registry_router)
+api.add_router("/catalog/", catalog_router)

@@ -1,0 +1,79 @@
+"""Shared pieces of the JSON API: authentication and the error envelope.
+
+Errors always come back as ``{"detail": "<中文说明>", "errors": {field: [..]}}`` with the
+status the service error carries (400/401/403/404/409/422).
+"""
+
+import hashlib
+
+from django.utils import timezone
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from shuangsuiji.common.errors import ServiceError
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: dict[str, list[str]] = {}
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token):
+        from shuangsuiji.accounts.models import ApiToken
+
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        row = ApiToken.objects.select_related("user").filter(digest=digest, is_active=True, user__is_active=True).first()
+        if row is None:
+            return None
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        request.user = row.user
+        return row.user
+
+
+class SessionAuth(APIKeyCookie):
+    """Django's session cookie, with CSRF checked for unsafe methods."""
+
+    param_name = "sessionid"
+
+    def __init__(self) -> None:
+        super().__init__(csrf=True)
+
+    def authenticate(self, request, key):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return user
+        return None
+
+
+api_auth = [BearerToken(), SessionAuth()]
+
+# Declared on every authenticated operation so the OpenAPI document lists them.
+AUTH_ERRORS = {401: ErrorOut, 403: ErrorOut}
+READ_ERRORS = {**AUTH_ERRORS, 404: ErrorOut}
+WRITE_ERRORS = {**READ_ERRORS, 400: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def _flatten_validation(errors: list[dict]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "path")]
+        out.setdefault(".".join(loc) or "请求", []).append(err.get("msg", "格式错误"))
+    return out
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(ServiceError)
+    def _service_error(request, exc: ServiceError):
+        return api.create_response(request, {"detail": exc.message, "errors": exc.errors}, status=exc.status)
+
+    @api.exception_handler(ValidationError)
+    def _validation_error(request, exc: ValidationError):
+        return api.create_response(
+            request, {"detail": "请求数据格式不正确", "errors": _flatten_validation(exc.errors)}, status=422
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def _auth_error(request, exc):
+        return api.create_response(request, {"detail": "未登录或令牌无效", "errors": {}}, status=401)

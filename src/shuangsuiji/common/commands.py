@@ -1,0 +1,68 @@
+"""``ssj serve``, ``ssj migrate``, ``ssj demo`` and ``ssj manage`` (Django's own commands)."""
+
+import argparse
+import os
+import sys
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    bind = args.bind or "127.0.0.1:8000"
+    print(f"服务地址：http://{bind}/  （Ctrl+C 停止）", flush=True)
+    # gunicorn is the production server too (docs/deployment.md): one code path for both.
+    cmd = [sys.executable, "-m", "gunicorn", "shuangsuiji.wsgi:application", "--bind", bind,
+           "--workers", str(args.workers), "--threads", str(args.threads), "--access-logfile", "-",
+           "--timeout", "120"]
+    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    os.execv(sys.executable, cmd)
+    return 0  # pragma: no cover
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=args.verbosity)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from shuangsuiji.common.demo import demo_load
+
+    _migrate(argparse.Namespace(verbosity=0))
+    summary = demo_load(entities=args.entities)
+    print(summary.text())
+    if args.no_serve:
+        return 0
+    return _serve(argparse.Namespace(bind=args.bind, workers=2, threads=4))
+
+
+def _manage(args: argparse.Namespace) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["ssj manage", *args.rest])
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="启动网页服务（gunicorn）")
+    p.add_argument("bind", nargs="?", metavar="HOST:PORT", help="监听地址，默认 127.0.0.1:8000")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--threads", type=int, default=4)
+    p.set_defaults(handler=_serve)
+
+    p = sub.add_parser("migrate", help="创建或升级数据库表")
+    p.add_argument("--verbosity", type=int, default=1)
+    p.set_defaults(handler=_migrate)
+
+    p = sub.add_parser("demo", help="载入演示数据并启动服务")
+    p.add_argument("--no-serve", action="store_true", help="只载入数据，不启动服务")
+    p.add_argument("--entities", type=int, default=3000, help="合成检查对象数量")
+    p.add_argument("bind", nargs="?", metavar="HOST:PORT")
+    p.set_defaults(handler=_demo)
+
+    p = sub.add_parser("manage", help="Django 管理命令（如 createsuperuser、collectstatic）")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(handler=_manage)

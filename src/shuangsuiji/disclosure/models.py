@@ -1,0 +1,1 @@
+"""Models of this app come with their issue."""

@@ -1,0 +1,166 @@
+"""Django settings. Everything that differs between machines comes from the environment.
+
+``DATABASE_URL`` chooses the database: a SQLite file by default (``var/ssj.sqlite3`` in WAL
+mode), ``postgres://user:pass@host:port/name`` for PostgreSQL. The code and migrations are
+the same on both.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+
+from shuangsuiji.common.env import ConfigError, envbool, envint, envlist, envstr
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+BASE_DIR = Path(envstr("SSJ_HOME", str(Path.cwd()))).resolve()
+VAR_DIR = Path(envstr("SSJ_VAR_DIR", str(BASE_DIR / "var"))).resolve()
+
+DEBUG = envbool("SSJ_DEBUG", False)
+_secret = envstr("SSJ_SECRET_KEY", "")
+if not _secret:
+    if envbool("SSJ_PRODUCTION", False):
+        raise ConfigError("生产环境必须设置 SSJ_SECRET_KEY")
+    # A fixed key is safe only for a local run or a test: production refuses to start without one.
+    _secret = "insecure-local-development-key-change-me-0123456789abcdef"
+SECRET_KEY = _secret
+ALLOWED_HOSTS = envlist("SSJ_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver", "[::1]"])
+CSRF_TRUSTED_ORIGINS = envlist("SSJ_CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = envstr("SSJ_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "axes",
+    "shuangsuiji.common",
+    "shuangsuiji.accounts",
+    "shuangsuiji.audit",
+    "shuangsuiji.catalog",
+    "shuangsuiji.registry",
+    "shuangsuiji.planning",
+    "shuangsuiji.draw",
+    "shuangsuiji.inspection",
+    "shuangsuiji.disclosure",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Lockout after repeated failed logins (django-axes); must come last.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "shuangsuiji.urls"
+WSGI_APPLICATION = "shuangsuiji.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "shuangsuiji.accounts.context_processors.roles",
+            ],
+        },
+    },
+]
+
+_default_sqlite = VAR_DIR / "ssj.sqlite3"
+DATABASE_URL = envstr("DATABASE_URL", f"sqlite:///{_default_sqlite}")
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=envint("SSJ_DB_CONN_MAX_AGE", 0))
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers go on while one import writes; the busy timeout makes a second
+    # writer wait for the lock instead of failing at once.
+    _db["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    }
+    _db.setdefault("TEST", {})
+    _db["TEST"]["NAME"] = envstr("SSJ_TEST_SQLITE", "") or None
+elif _db["ENGINE"] not in {"django.db.backends.postgresql"}:
+    raise ConfigError(f"DATABASE_URL 仅支持 sqlite:// 或 postgres://，实际为 {DATABASE_URL!r}")
+DATABASES = {"default": _db}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if envbool("SSJ_FAST_PASSWORD_HASHER", False):
+    # Tests only: the default PBKDF2 costs ~0.3 s per login on this machine.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# 登录失败锁定：同一账号连续失败 5 次锁定 15 分钟 (django-axes)。
+AXES_FAILURE_LIMIT = envint("SSJ_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("SSJ_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_ENABLED = envbool("SSJ_AXES_ENABLED", True)
+
+LANGUAGE_CODE = "zh-hans"
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = VAR_DIR / "media"
+# The var/ tree holds the SQLite file, uploads and collected static files; make it on start.
+for _d in (VAR_DIR, STATIC_ROOT):
+    _d.mkdir(parents=True, exist_ok=True)
+UPLOAD_DIR = VAR_DIR / "uploads"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+IMPORT_MAX_UPLOAD_BYTES = envint("SSJ_IMPORT_MAX_UPLOAD_MB", 512) * 1024 * 1024
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = envint("SSJ_SESSION_SECONDS", 8 * 3600)
+SESSION_COOKIE_SECURE = envbool("SSJ_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"mask_personal": {"()": "shuangsuiji.common.masking.MaskPersonalNumbersFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_personal"]},
+    },
+    "root": {"handlers": ["console"], "level": envstr("SSJ_LOG_LEVEL", "WARNING")},
+}

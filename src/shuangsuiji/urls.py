@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from shuangsuiji.api import api
+from shuangsuiji.common import views as common_views
+
+admin.site.site_header = "双随机、一公开 监管平台 · 系统管理"
+admin.site.site_title = "系统管理"
+
+urlpatterns = [
+    path("", common_views.home, name="home"),
+    path("accounts/", include("shuangsuiji.accounts.urls")),
+    path("registry/", include("shuangsuiji.registry.urls")),
+    path("catalog/", include("shuangsuiji.catalog.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,62 @@
+import os
+import shutil
+
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def dept(db):
+    return factories.department("SJJW", name="松江区建设和管理委员会")
+
+
+@pytest.fixture
+def trio(db, dept):
+    """owner (部门管理员 of dept) / colleague (操作员 of dept) / outsider (管理员 of another dept)."""
+    from shuangsuiji.accounts.choices import Role
+
+    other = factories.department("MHLH", name="闵行区绿化和市容管理局")
+    return {
+        "dept": dept,
+        "other": other,
+        "owner": factories.user(department=dept, role=Role.DEPT_ADMIN, username="owner"),
+        "colleague": factories.user(department=dept, role=Role.OPERATOR, username="colleague"),
+        "outsider": factories.user(department=other, role=Role.DEPT_ADMIN, username="outsider"),
+    }
+
+
+def _chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright. Missing browser: failure in CI, loud skip elsewhere."""
+    path = _chromium_path()
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI 环境缺少 chromium，浏览器测试不能跳过")
+        pytest.skip("未安装 chromium：跳过浏览器测试（apt-get install chromium）")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the live server's ORM calls
+    # happen in another thread, but fixtures touching the ORM here need this flag.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=path,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    p = context.new_page()
+    p.set_default_timeout(15000)
+    yield p
+    context.close()
