@@ -6,5 +6,4 @@ app_name = "registry"
 urlpatterns = [
     path("entities/", not_yet, name="entity_list"),
     path("inspectors/", not_yet, name="inspector_list"),
-    path("import/", not_yet, name="import_start"),
 ]
