@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("shuangsuiji.accounts.urls")),
     path("registry/", include("shuangsuiji.registry.urls")),
     path("catalog/", include("shuangsuiji.catalog.urls")),
+    path("planning/", include("shuangsuiji.planning.urls")),
     path("import/", include("shuangsuiji.common.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

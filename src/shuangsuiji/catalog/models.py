@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from shuangsuiji.catalog.choices import ChangeKind, ItemCategory
+from shuangsuiji.catalog.choices import ChangeKind, InspectionMethod, ItemCategory
 from shuangsuiji.common.models import TimeStampedModel
 
 
@@ -82,3 +82,7 @@ class ItemVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（第{self.number}版）"
+
+    def get_methods_display(self) -> str:
+        labels = dict(InspectionMethod.choices)
+        return "、".join(str(labels.get(m, m)) for m in self.methods)

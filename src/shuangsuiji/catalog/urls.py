@@ -1,8 +1,13 @@
 from django.urls import path
 
-from shuangsuiji.common.placeholders import not_yet
+from shuangsuiji.catalog import views
 
 app_name = "catalog"
 urlpatterns = [
-    path("items/", not_yet, name="item_list"),
+    path("items/", views.item_list, name="item_list"),
+    path("items/new/", views.item_create, name="item_create"),
+    path("items/copy/", views.item_copy, name="item_copy"),
+    path("items/<int:pk>/", views.item_detail, name="item_detail"),
+    path("items/<int:pk>/revise/", views.item_revise, name="item_revise"),
+    path("items/<int:pk>/repeal/", views.item_repeal, name="item_repeal"),
 ]

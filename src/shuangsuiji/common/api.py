@@ -8,7 +8,7 @@ import hashlib
 
 from django.utils import timezone
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from shuangsuiji.common.errors import ServiceError
@@ -77,3 +77,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(AuthenticationError)
     def _auth_error(request, exc):
         return api.create_response(request, {"detail": "未登录或令牌无效", "errors": {}}, status=401)
+
+    @api.exception_handler(HttpError)
+    def _http_error(request, exc: HttpError):
+        # django-ninja raises HttpError with English text (e.g. an unparsable JSON body).
+        messages = {400: "请求内容无法解析，请提交有效的 JSON", 401: "未登录或令牌无效", 403: "无权执行此操作",
+                    404: "资源不存在", 405: "不支持此请求方法", 429: "请求过于频繁，请稍后再试"}
+        detail = messages.get(exc.status_code, "请求无法处理")
+        return api.create_response(request, {"detail": detail, "errors": {}}, status=exc.status_code)

@@ -29,7 +29,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from shuangsuiji.common.demo import demo_load
+    from shuangsuiji.demo import demo_load
 
     _migrate(argparse.Namespace(verbosity=0))
     summary = demo_load(entities=args.entities)

@@ -1,1 +1,197 @@
-"""Models of this app come with their issue."""
+"""The draw (摇号) records. The computation itself is ``draw/protocol.py`` (pure).
+
+A *primary* draw (``source`` empty) draws the task's targets and their teams; it moves the
+task through 封存 → 摇号 → 确认锁定 → 派发. A *remedy* draw (``source`` set, always
+match-only) staffs targets its source draw left unstaffed, from a wider inspector pool; it
+has its own ceremony and leaves the task's state alone.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from shuangsuiji.draw.choices import (
+    AssignmentSource,
+    DrawKind,
+    DrawState,
+    SelectionRemedy,
+    SubstitutionStatus,
+)
+
+
+class Draw(models.Model):
+    """一次摇号. The manifest is frozen at commit (its SHA-256 ``C`` published); the seed
+    comes only after; the result is a pure function of both. Void draws stay public.
+
+    ``manifest_path`` is relative to ``settings.VAR_DIR`` (``draws/<task>/<n>/manifest``);
+    beside it ``ids.tsv`` maps manifest ids to database rows (internal, not published)."""
+
+    task = models.ForeignKey("planning.Task", on_delete=models.PROTECT, related_name="draws")
+    number = models.PositiveIntegerField(_("第几次摇号"))
+    kind = models.CharField(_("类型"), max_length=16, choices=DrawKind.choices, default=DrawKind.FULL)
+    state = models.CharField(_("状态"), max_length=16, choices=DrawState.choices, default=DrawState.COMMITTED)
+    source = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="remedies",
+                               verbose_name=_("补充匹配的原摇号"))
+    manifest_path = models.CharField(_("名单文件"), max_length=255)
+    manifest_sha256 = models.CharField(_("名单摘要 C"), max_length=64)
+    manifest_lines = models.PositiveIntegerField(default=0)
+    manifest_size = models.BigIntegerField(_("名单文件字节数"), default=0)
+    excluded = models.JSONField(_("排除名单"), default=list)
+    committed_at = models.DateTimeField(_("封存时间"))
+    committed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    seed_text = models.TextField(_("种子文本"), blank=True)
+    seed_sources = models.TextField(_("种子来源"), blank=True)
+    witnesses = models.CharField(_("见证人"), max_length=255, blank=True)
+    seeded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("种子录入人"))
+    key_hex = models.CharField(_("密钥 K"), max_length=64, blank=True)
+    result_text = models.TextField(_("结果文本"), blank=True)
+    drawn_at = models.DateTimeField(_("摇号时间"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    dispatched_at = models.DateTimeField(_("派发时间"), null=True, blank=True)
+    dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    void_reason = models.TextField(_("作废理由"), blank=True)
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("取代的摇号"))
+
+    class Meta:
+        verbose_name = _("摇号")
+        verbose_name_plural = _("摇号")
+        ordering = ["task", "number"]
+        constraints = [models.UniqueConstraint(fields=["task", "number"], name="draw_unique_number",
+                                               violation_error_message=_("摇号序号重复"))]
+
+    def __str__(self) -> str:
+        return f"{self.task.code} 第{self.number}次摇号"
+
+    @property
+    def is_remedy(self) -> bool:
+        return self.source_id is not None
+
+
+class Selection(models.Model):
+    """A target the draw selected, in selection order.
+
+    ``unstaffed`` is the draw's own outcome and never changes; ``remedy`` says how the
+    target was staffed afterwards: by a remedy match draw (``matched_by`` is the selection
+    in that draw whose team counts) or by 直接委派 (assignments with source ``direct``)."""
+
+    draw = models.ForeignKey(Draw, on_delete=models.CASCADE, related_name="selections")
+    rank = models.PositiveIntegerField(_("顺序"))
+    entity = models.ForeignKey("registry.Entity", on_delete=models.PROTECT, related_name="selections")
+    target_id = models.CharField(_("对象标识"), max_length=64)
+    stratum = models.CharField(_("层"), max_length=64)
+    score = models.CharField(max_length=64)
+    unstaffed = models.BooleanField(_("未配齐人员"), default=False)
+    remedy = models.CharField(_("补救方式"), max_length=16, choices=SelectionRemedy.choices, blank=True,
+                              default=SelectionRemedy.NONE)
+    matched_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("补充匹配结果"))
+
+    class Meta:
+        verbose_name = _("抽中对象")
+        verbose_name_plural = _("抽中对象")
+        ordering = ["draw", "rank"]
+        constraints = [models.UniqueConstraint(fields=["draw", "entity"], name="selection_unique_entity",
+                                               violation_error_message=_("同一对象在一次摇号中只能抽中一次"))]
+
+    def __str__(self) -> str:
+        return self.target_id
+
+
+class Assignment(models.Model):
+    """A team member for one selected target; the first active member is the 组长.
+
+    Replaced members stay (``active`` false, with the reason and approver) [002 第二十二条];
+    a 直接委派 member has source ``direct`` and its reason in ``note``: shown as not random."""
+
+    selection = models.ForeignKey(Selection, on_delete=models.CASCADE, related_name="assignments")
+    inspector = models.ForeignKey("registry.Inspector", on_delete=models.PROTECT, related_name="assignments")
+    position = models.PositiveSmallIntegerField(_("序位"))
+    source = models.CharField(_("来源"), max_length=16, choices=AssignmentSource.choices, default=AssignmentSource.RANDOM)
+    active = models.BooleanField(default=True)
+    note = models.TextField(_("说明"), blank=True)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    replaced_reason = models.TextField(_("更换理由"), blank=True)
+    replaced_at = models.DateTimeField(_("更换时间"), null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = _("检查组成员")
+        verbose_name_plural = _("检查组成员")
+        ordering = ["selection", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.selection} · {self.inspector}"
+
+
+class Substitution(models.Model):
+    """更换: a drawn inspector replaced for a recorded reason, with approval [002 第二十二条].
+
+    Approved substitutions are replayed in ``seq`` order (draw-protocol §4) and published
+    as ``substitute <target> <out> <in>`` lines after the draw's result text."""
+
+    draw = models.ForeignKey(Draw, on_delete=models.PROTECT, related_name="substitutions")
+    selection = models.ForeignKey(Selection, on_delete=models.PROTECT, related_name="substitutions")
+    out_assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="+",
+                                       verbose_name=_("被更换人员"))
+    in_assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+", verbose_name=_("替补人员"))
+    seq = models.PositiveIntegerField(_("更换顺序"), null=True, blank=True)
+    line = models.CharField(_("公开行"), max_length=255, blank=True)
+    reason = models.TextField(_("更换理由"))
+    status = models.CharField(_("状态"), max_length=16, choices=SubstitutionStatus.choices,
+                              default=SubstitutionStatus.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("申请人"))
+    requested_at = models.DateTimeField(_("申请时间"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("审批人"))
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("人员更换")
+        verbose_name_plural = _("人员更换")
+        ordering = ["draw", "seq", "requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["draw", "seq"], name="substitution_unique_seq",
+                                    violation_error_message=_("更换顺序重复")),
+            models.UniqueConstraint(fields=["out_assignment"], condition=models.Q(status="pending"),
+                                    name="substitution_one_pending",
+                                    violation_error_message=_("该人员已有待审批的更换申请")),
+        ]
+
+    def __str__(self) -> str:
+        return self.line or f"更换 {self.selection.target_id}"
+
+
+class YearlyDrawCount(models.Model):
+    """How many confirmed draws picked this target in one calendar year.
+
+    原则上同一生产经营单位在一年内被抽中不超过2次 (指引第十四条). Confirmation locks these
+    rows (``select_for_update``) so two operators confirming at once cannot both push an
+    entity past the cap. Keyed by the manifest target id (统一社会信用代码) so one company
+    kept in several departments' libraries counts once. Dispatch locks the same rows to
+    merge visits (进一次门、查多项事) without a race."""
+
+    target_id = models.CharField(max_length=64)
+    year = models.PositiveSmallIntegerField()
+    count = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("年度抽中次数")
+        verbose_name_plural = _("年度抽中次数")
+        constraints = [models.UniqueConstraint(fields=["target_id", "year"], name="yearlydrawcount_unique",
+                                               violation_error_message=_("重复的年度计数"))]
+
+    def __str__(self) -> str:
+        return f"{self.target_id} {self.year}: {self.count}"

@@ -142,7 +142,14 @@ class Conflict(TimeStampedModel):
     entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="conflicts")
     reason = models.CharField(_("回避事由"), max_length=255)
     declared_on = models.DateField(_("申报日期"))
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("申报人"))
     is_active = models.BooleanField(_("有效"), default=True)
+    # A withdrawal keeps the row (全程留痕 [002 第六条]): who, when and why it stopped applying.
+    withdrawn_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("撤销人"))
+    withdraw_reason = models.CharField(_("撤销理由"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("利害关系申报")

@@ -1,0 +1,232 @@
+"""Reads of plans and tasks, scoped by department (谁管理、谁维护 [002 第十一条]).
+
+Who sees what: every role that reads the libraries sees the plans and tasks of its
+departments (and their sub-departments); a joint task (部门联合抽查) is visible to its lead
+and to every partner department. Only the 抽查操作员 of the lead department (or of a
+department above it) changes plans and tasks.
+"""
+
+import unicodedata
+from collections import defaultdict
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from shuangsuiji.accounts.choices import LIBRARY_READERS, Role
+from shuangsuiji.accounts.models import Department, User
+from shuangsuiji.accounts.selectors import department_ids_for
+from shuangsuiji.catalog.models import Item
+from shuangsuiji.common.errors import NotFound
+from shuangsuiji.planning.choices import TaskStatus
+from shuangsuiji.planning.models import Plan, PlanRow, TargetClass, Task
+
+PLANNER_ROLES = frozenset({Role.OPERATOR})
+# 原则上比例不低于5%、每年不少于2次 (where the item's own rule is silent) [003 附件3 第九条].
+MIN_RATIO_PERCENT = 5
+MIN_ROUNDS = 2
+
+
+# --- scope -----------------------------------------------------------------------------
+
+def _cached(user: User, attr: str, roles) -> set[int]:
+    value = getattr(user, attr, None)
+    if value is None:
+        value = department_ids_for(user=user, roles=roles)
+        setattr(user, attr, value)
+    return value
+
+
+def planning_readable_ids(*, user: User) -> set[int]:
+    return _cached(user, "_ssj_plan_read", LIBRARY_READERS)
+
+
+def planning_writable_ids(*, user: User) -> set[int]:
+    return _cached(user, "_ssj_plan_write", PLANNER_ROLES)
+
+
+def subtree_ids(*, department: Department) -> set[int]:
+    found, frontier = {department.id}, {department.id}
+    while frontier:
+        frontier = set(Department.objects.filter(parent_id__in=frontier).values_list("id", flat=True)) - found
+        found |= frontier
+    return found
+
+
+def family_ids(*, department: Department) -> set[int]:
+    """The department, its sub-departments and the departments above it.
+
+    A 科室 or 中心 draws from the library its 委 keeps (the 委 holds the 全量库 and the
+    子库 made by 分类标注 [000 三(三)]) and from its own; siblings' libraries stay out.
+    """
+    return subtree_ids(department=department) | {d.id for d in department.ancestors()}
+
+
+# --- plans -----------------------------------------------------------------------------
+
+def plans_visible(*, user: User) -> QuerySet[Plan]:
+    return Plan.objects.filter(department_id__in=planning_readable_ids(user=user)).select_related("department")
+
+
+def plan_search(*, user: User, department: str = "", year: int | None = None, status: str = "") -> QuerySet[Plan]:
+    qs = plans_visible(user=user)
+    if department:
+        dept = Department.objects.filter(code=department).first()
+        qs = qs.filter(department_id__in=subtree_ids(department=dept)) if dept else qs.none()
+    if year:
+        qs = qs.filter(year=year)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-year", "department__code")
+
+
+def plan_get(*, user: User, pk: int) -> Plan:
+    """One plan the user may read; another department's plan is “not found” (no leak)."""
+    plan = plans_visible(user=user).filter(pk=pk).first()
+    if plan is None:
+        raise NotFound("抽查计划不存在或您无权查看")
+    return plan
+
+
+def plan_can_write(*, user: User, plan: Plan) -> bool:
+    return plan.department_id in planning_writable_ids(user=user)
+
+
+def plan_rows(*, plan: Plan) -> QuerySet[PlanRow]:
+    return plan.rows.prefetch_related(
+        Prefetch("items", queryset=Item.objects.select_related("current", "department"))
+    ).order_by("seq")
+
+
+def planner_departments(*, user: User) -> QuerySet[Department]:
+    return Department.objects.filter(id__in=planning_writable_ids(user=user), is_active=True).order_by("code")
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").replace(" ", "").strip()
+
+
+def plan_warnings(*, plan: Plan) -> list[str]:
+    """Warnings, never blocks (the plan is the department's decision):
+
+    - an active item of the department with no plan row this year: 对于已经列入清单的，
+      除特殊情况外，应每年至少组织一次随机抽查 [000 三(二)];
+    - a ratio under 5 % or fewer than 2 rounds a year where the item sets no rule of its
+      own [003 附件3 第九条] (rounds add up over the rows of one item: 闵行 plans one row
+      per two months [004 四]);
+    - rows with the same target type and overlapping months, which could be one visit
+      (同一检查对象、相近检查方式的任务合并，进一次门、查多项事 [001 三(四)]); and the same
+      for the plan year's draft tasks.
+    """
+    warnings: list[str] = []
+    rows = list(plan_rows(plan=plan))
+    dept_ids = subtree_ids(department=plan.department)
+    items = list(Item.objects.filter(department_id__in=dept_ids, is_repealed=False, current__isnull=False,
+                                     current__random_exempt=False).select_related("current").order_by("code"))
+    planned: dict[int, list[PlanRow]] = defaultdict(list)
+    planned_items: dict[int, Item] = {}
+    for row in rows:
+        for item in row.items.all():
+            planned[item.pk].append(row)
+            planned_items[item.pk] = item
+    for item in items:
+        if item.pk not in planned:
+            warnings.append(f"抽查事项 {item.code}「{item.current.name}」本年度没有列入计划：已列入清单的事项"
+                            f"每年应至少抽查一次 [000 三(二)]")
+    for item_pk, item_rows in planned.items():
+        version, code = planned_items[item_pk].current, planned_items[item_pk].code
+        seqs = "、".join(str(r.seq) for r in item_rows)
+        if version.default_ratio is None:
+            low = [r for r in item_rows if r.ratio is not None and r.ratio < MIN_RATIO_PERCENT]
+            for row in low:
+                warnings.append(f"第{row.seq}行「抽查比例」{row.ratio.normalize():f}% 低于5%，而事项 {code} 未规定抽查比例"
+                                f"（原则上不低于5% [003 附件3 第九条]）")
+            if all(r.ratio is None for r in item_rows) and all(r.estimated_count is None for r in item_rows):
+                warnings.append(f"第{seqs}行未写明事项 {code} 的抽查比例或预估抽查数 [002 第十三条]")
+        if not version.default_frequency:
+            known = [r.rounds for r in item_rows if r.rounds is not None]
+            if len(known) == len(item_rows) and sum(known) < MIN_ROUNDS:
+                warnings.append(f"第{seqs}行：事项 {code} 全年只安排{sum(known)}次抽查，而事项未规定频次"
+                                f"（原则上每年不少于2次 [003 附件3 第九条]）")
+            elif not known:
+                warnings.append(f"第{seqs}行「抽查时间」无法识别抽查次数，请核对事项 {code} 每年是否不少于2次")
+    warnings += _row_merge_warnings(rows)
+    warnings += _task_merge_warnings(plan)
+    return warnings
+
+
+def _row_target_types(row: PlanRow) -> set[str]:
+    types = {_norm(i.current.target_type) for i in row.items.all() if i.current_id}
+    if row.target_desc:
+        types.add(_norm(row.target_desc))
+    return {t for t in types if t}
+
+
+def _row_merge_warnings(rows: list[PlanRow]) -> list[str]:
+    out = []
+    for i, a in enumerate(rows):
+        for b in rows[i + 1:]:
+            common = _row_target_types(a) & _row_target_types(b)
+            months = sorted(set(a.months) & set(b.months))
+            if common and months:
+                out.append(f"第{a.seq}行与第{b.seq}行检查对象相同（{sorted(common)[0]}）且抽查月份重叠"
+                           f"（{'、'.join(f'{m}月' for m in months)}），可考虑合并为一次联合检查，"
+                           f"进一次门、查多项事 [001 三(四)]")
+    return out
+
+
+def _task_merge_warnings(plan: Plan) -> list[str]:
+    tasks = list(Task.objects.filter(status=TaskStatus.DRAFT, window_start__year=plan.year,
+                                     department_id__in=subtree_ids(department=plan.department))
+                 .prefetch_related(Prefetch("items", queryset=Item.objects.select_related("current")))
+                 .order_by("code"))
+    out = []
+    for i, a in enumerate(tasks):
+        for b in tasks[i + 1:]:
+            if a.window_start > b.window_end or b.window_start > a.window_end:
+                continue
+            common = ({_norm(x.current.target_type) for x in a.items.all() if x.current_id}
+                      & {_norm(x.current.target_type) for x in b.items.all() if x.current_id})
+            if common:
+                out.append(f"任务 {a.code} 与 {b.code} 检查对象相同（{sorted(common)[0]}）且执行期重叠，"
+                           f"可合并实施，进一次门、查多项事 [001 三(四)]")
+    return out
+
+
+# --- tasks -----------------------------------------------------------------------------
+
+def tasks_visible(*, user: User) -> QuerySet[Task]:
+    """Tasks of the user's departments, and joint tasks where one of them is a partner."""
+    ids = planning_readable_ids(user=user)
+    as_partner = Task.partners.through.objects.filter(department_id__in=ids).values("task_id")
+    return (Task.objects.filter(Q(department_id__in=ids) | Q(pk__in=as_partner))
+            .select_related("department", "plan_row__plan"))
+
+
+def task_search(*, user: User, q: str = "", status: str = "", year: int | None = None,
+                department: str = "") -> QuerySet[Task]:
+    qs = tasks_visible(user=user)
+    if q := (q or "").strip():
+        qs = qs.filter(Q(code__icontains=q) | Q(title__icontains=q))
+    if status:
+        qs = qs.filter(status=status)
+    if year:
+        qs = qs.filter(window_start__year=year)
+    if department:
+        dept = Department.objects.filter(code=department).first()
+        qs = qs.filter(department_id__in=subtree_ids(department=dept)) if dept else qs.none()
+    return qs.order_by("-window_start", "code")
+
+
+def task_get(*, user: User, pk: int) -> Task:
+    task = tasks_visible(user=user).filter(pk=pk).first()
+    if task is None:
+        raise NotFound("抽查任务不存在或您无权查看")
+    return task
+
+
+def task_can_write(*, user: User, task: Task) -> bool:
+    """The lead department's operators (a partner sees a joint task but does not edit it)."""
+    return task.department_id in planning_writable_ids(user=user)
+
+
+def task_classes(*, task: Task) -> QuerySet[TargetClass]:
+    return task.classes.select_related("sublibrary").order_by("code")

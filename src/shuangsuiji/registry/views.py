@@ -1,0 +1,303 @@
+"""Pages of 检查对象名录库 and 执法检查人员名录库. Views only translate: selectors read,
+services write, and a ServiceError becomes a message beside the field.
+
+Scope (谁管理、谁维护 [002 第十一条]): a record of a department the user cannot read is a 404
+(its existence does not leak); a colleague without the 部门管理员 role reads it but gets
+no edit buttons, and a 403 for any write.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from shuangsuiji.accounts.selectors import departments_readable, departments_writable
+from shuangsuiji.common.errors import NotAllowed, NotFound, ServiceError
+from shuangsuiji.registry import selectors, services
+from shuangsuiji.registry.forms import (
+    ConflictDeclareForm,
+    ConflictWithdrawForm,
+    EntityFilterForm,
+    EntityForm,
+    InspectorFilterForm,
+    InspectorForm,
+    TagForm,
+)
+
+
+def _get_or_404(getter, **kwargs):
+    try:
+        return getter(**kwargs)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _writable_or_403(getter, **kwargs):
+    try:
+        return getter(**kwargs)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from exc
+
+
+def _form_status(request: HttpRequest) -> int:
+    # A POST that comes back to the form failed validation: 422 tells scripts and tests so.
+    return 422 if request.method == "POST" else 200
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+# --- entities --------------------------------------------------------------------------------
+
+@login_required
+def entity_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    departments = list(departments_readable(user=user))
+    tags = list(selectors.tag_list(user=user))
+    form = EntityFilterForm(request.GET or None, departments=departments, tags=tags)
+    filters = selectors.EntityFilters()
+    if form.is_bound and form.is_valid():
+        filters = selectors.EntityFilters(**{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
+    page = selectors.entity_list(user=user, filters=filters, after=_int_or_none(request.GET.get("after")),
+                                 before=_int_or_none(request.GET.get("before")), limit=selectors.PAGE_SIZE)
+    query = request.GET.copy()
+    for key in ("after", "before"):
+        query.pop(key, None)
+    return render(request, "registry/entity_list.html", {
+        "form": form, "page": page, "query": query.urlencode(),
+        "can_create": selectors.user_keeps_any_library(user=user),
+    })
+
+
+@login_required
+def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    entity = _get_or_404(selectors.entity_get, user=request.user, pk=pk)
+    return render(request, "registry/entity_detail.html", {
+        "entity": entity,
+        "tags": list(entity.tags.all()),
+        "conflicts": selectors.conflicts_of_entity(entity=entity),
+        "history": selectors.record_history(obj=entity),
+        "can_edit": selectors.can_write_department(user=request.user, department_id=entity.department_id),
+    })
+
+
+@login_required
+def entity_create(request: HttpRequest) -> HttpResponse:
+    departments = list(departments_writable(user=request.user))
+    if not departments:
+        raise PermissionDenied("只有部门管理员可以录入检查对象（谁管理、谁维护）")
+    tags = list(selectors.tag_list(user=request.user, writable_only=True))
+    form = EntityForm(request.POST or None, departments=departments, tags=tags)
+    if request.method == "POST" and form.is_valid():
+        department = next(d for d in departments if d.id == form.cleaned_data["department"])
+        try:
+            entity = services.entity_create(actor=request.user, department=department,
+                                            fields=form.service_fields(), tags=form.cleaned_data["tags"])
+        except ServiceError as exc:
+            form.apply_service_error(exc)
+        else:
+            messages.success(request, f"已录入检查对象：{entity.name}")
+            return redirect("registry:entity_detail", pk=entity.pk)
+    return render(request, "registry/record_form.html", status=_form_status(request), context={
+        "form": form, "title": "录入检查对象", "cancel": reverse("registry:entity_list"),
+    })
+
+
+@login_required
+def entity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    entity = _writable_or_403(selectors.entity_get_for_write, user=request.user, pk=pk)
+    tags = list(selectors.tag_list(user=request.user, department=entity.department_id))
+    if request.method == "POST":
+        form = EntityForm(request.POST, instance=entity, tags=tags, reveal=request.POST.get("revealed") == "1")
+        if form.is_valid():
+            try:
+                services.entity_update(actor=request.user, entity=entity, fields=form.service_fields(),
+                                       tags=form.cleaned_data["tags"],
+                                       expected_fingerprint=form.cleaned_data["fingerprint"] or None)
+            except ServiceError as exc:
+                form.apply_service_error(exc)
+            else:
+                messages.success(request, "已保存")
+                return redirect("registry:entity_detail", pk=entity.pk)
+    else:
+        reveal = request.GET.get("reveal") == "1"
+        if reveal:
+            services.entity_numbers_reveal(actor=request.user, entity=entity)
+        form = EntityForm(instance=entity, tags=tags, reveal=reveal,
+                          initial={"fingerprint": selectors.entity_fingerprint(entity=entity)})
+    return render(request, "registry/record_form.html", status=_form_status(request), context={
+        "form": form, "title": f"编辑检查对象：{entity.name}", "record": entity,
+        "cancel": reverse("registry:entity_detail", args=[entity.pk]),
+        "reveal_url": reverse("registry:entity_edit", args=[entity.pk]) + "?reveal=1",
+    })
+
+
+# --- inspectors ------------------------------------------------------------------------------
+
+@login_required
+def inspector_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    departments = list(departments_readable(user=user))
+    form = InspectorFilterForm(request.GET or None, departments=departments)
+    filters = selectors.InspectorFilters()
+    if form.is_bound and form.is_valid():
+        filters = selectors.InspectorFilters(**{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
+    paginator = Paginator(selectors.inspector_list(user=user, filters=filters), 50)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "registry/inspector_list.html", {
+        "form": form, "page": page, "query": query.urlencode(), "today": timezone.localdate(),
+        "can_create": selectors.user_keeps_any_library(user=user),
+    })
+
+
+@login_required
+def inspector_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    inspector = _get_or_404(selectors.inspector_get, user=request.user, pk=pk)
+    can_edit = selectors.can_write_department(user=request.user, department_id=inspector.department_id)
+    return _inspector_detail(request, inspector, can_edit=can_edit)
+
+
+def _inspector_detail(request, inspector, *, can_edit, declare_form=None, withdraw_form=None,
+                      withdraw_pk=None, status=200):
+    return render(request, "registry/inspector_detail.html", {
+        "inspector": inspector,
+        "expired": selectors.inspector_cert_expired(inspector=inspector),
+        "conflicts": selectors.conflicts_of_inspector(inspector=inspector),
+        "history": selectors.record_history(obj=inspector),
+        "can_edit": can_edit,
+        "declare_form": declare_form or ConflictDeclareForm(),
+        "withdraw_form": withdraw_form or ConflictWithdrawForm(),
+        "withdraw_pk": withdraw_pk,
+    }, status=status)
+
+
+@login_required
+def inspector_create(request: HttpRequest) -> HttpResponse:
+    departments = list(departments_writable(user=request.user))
+    if not departments:
+        raise PermissionDenied("只有部门管理员可以录入执法检查人员（谁管理、谁维护）")
+    form = InspectorForm(request.POST or None, departments=departments)
+    if request.method == "POST" and form.is_valid():
+        department = next(d for d in departments if d.id == form.cleaned_data["department"])
+        try:
+            inspector = services.inspector_create(actor=request.user, department=department,
+                                                  fields=form.service_fields())
+        except ServiceError as exc:
+            form.apply_service_error(exc)
+        else:
+            messages.success(request, f"已录入执法检查人员：{inspector.name}")
+            return redirect("registry:inspector_detail", pk=inspector.pk)
+    return render(request, "registry/record_form.html", status=_form_status(request), context={
+        "form": form, "title": "录入执法检查人员", "cancel": reverse("registry:inspector_list"),
+    })
+
+
+@login_required
+def inspector_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    inspector = _writable_or_403(selectors.inspector_get_for_write, user=request.user, pk=pk)
+    if request.method == "POST":
+        form = InspectorForm(request.POST, instance=inspector, reveal=request.POST.get("revealed") == "1")
+        if form.is_valid():
+            try:
+                services.inspector_update(actor=request.user, inspector=inspector, fields=form.service_fields(),
+                                          expected_fingerprint=form.cleaned_data["fingerprint"] or None)
+            except ServiceError as exc:
+                form.apply_service_error(exc)
+            else:
+                messages.success(request, "已保存")
+                return redirect("registry:inspector_detail", pk=inspector.pk)
+    else:
+        reveal = request.GET.get("reveal") == "1"
+        if reveal:
+            services.inspector_numbers_reveal(actor=request.user, inspector=inspector)
+        form = InspectorForm(instance=inspector, reveal=reveal,
+                             initial={"fingerprint": selectors.inspector_fingerprint(inspector=inspector)})
+    return render(request, "registry/record_form.html", status=_form_status(request), context={
+        "form": form, "title": f"编辑执法检查人员：{inspector.name}", "record": inspector,
+        "cancel": reverse("registry:inspector_detail", args=[inspector.pk]),
+        "reveal_url": reverse("registry:inspector_edit", args=[inspector.pk]) + "?reveal=1",
+    })
+
+
+# --- conflicts of interest ------------------------------------------------------------------
+
+@login_required
+@require_POST
+def conflict_declare(request: HttpRequest, pk: int) -> HttpResponse:
+    inspector = _writable_or_403(selectors.inspector_get_for_write, user=request.user, pk=pk)
+    form = ConflictDeclareForm(request.POST)
+    if form.is_valid():
+        entity = selectors.entity_find_for_write(user=request.user, code=form.cleaned_data["entity"])
+        if entity is None:
+            form.add_error("entity", "检查对象：在您维护的名录库中找不到该统一社会信用代码或名录编号")
+        else:
+            try:
+                services.conflict_declare(actor=request.user, inspector=inspector, entity=entity,
+                                          reason=form.cleaned_data["reason"],
+                                          declared_on=form.cleaned_data["declared_on"])
+            except ServiceError as exc:
+                form.apply_service_error(exc)
+            else:
+                messages.success(request, f"已申报利害关系：{inspector.name} ↔ {entity.name}")
+                return redirect("registry:inspector_detail", pk=inspector.pk)
+    return _inspector_detail(request, inspector, can_edit=True, declare_form=form, status=422)
+
+
+@login_required
+@require_POST
+def conflict_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    conflict = _get_or_404(selectors.conflict_get, user=request.user, pk=pk)
+    inspector = _writable_or_403(selectors.inspector_get_for_write, user=request.user, pk=conflict.inspector_id)
+    form = ConflictWithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            services.conflict_withdraw(actor=request.user, conflict=conflict,
+                                       reason=form.cleaned_data["withdraw_reason"])
+        except ServiceError as exc:
+            form.apply_service_error(exc)
+        else:
+            messages.success(request, "已撤销利害关系申报（申报记录保留备查）")
+            return redirect("registry:inspector_detail", pk=inspector.pk)
+    return _inspector_detail(request, inspector, can_edit=True, withdraw_form=form, withdraw_pk=conflict.pk,
+                             status=422)
+
+
+# --- tags --------------------------------------------------------------------------------------
+
+@login_required
+def tag_list(request: HttpRequest) -> HttpResponse:
+    departments = list(departments_writable(user=request.user))
+    form = None
+    if departments:
+        form = TagForm(request.POST or None, departments=departments)
+    elif request.method == "POST":
+        raise PermissionDenied("只有部门管理员可以维护子库标签（谁管理、谁维护）")
+    status = 200
+    if request.method == "POST" and form is not None:
+        if form.is_valid():
+            department = next(d for d in departments if d.id == form.cleaned_data["department"])
+            try:
+                tag = services.tag_create(actor=request.user, department=department, name=form.cleaned_data["name"],
+                                          kind=form.cleaned_data["kind"] or "sub",
+                                          description=form.cleaned_data["description"])
+            except ServiceError as exc:
+                form.apply_service_error(exc)
+            else:
+                messages.success(request, f"已新建标签：{tag.name}")
+                return redirect("registry:tag_list")
+        status = 422
+    tags = selectors.tag_list(user=request.user, with_counts=True)
+    return render(request, "registry/tag_list.html", {"form": form, "tags": tags}, status=status)

@@ -1,0 +1,98 @@
+import xlsxwriter
+
+from shuangsuiji.audit.models import Event
+from shuangsuiji.planning.imports import plan_import_xlsx
+from shuangsuiji.planning.models import PlanRow
+from tests.planning.conftest import make_item
+
+HEADER = ["序号", "抽查领域", "检查对象", "抽查事项", "抽查时间", "抽查比例", "预估抽查数(个)", "牵头单位", "层级"]
+# The first rows of 000 附件, typed as the document prints them (ratios as text, one as a % cell).
+ROWS = [
+    [1, "瓶装燃气综合监管 (云监码)", "液化气储存充 装站点", "对瓶装液化气储存充装站、点日常经营…", "10月", "3%", 1, "燃气所",
+     "区级高频、区管事项、区级部门联合抽查事项"],
+    [2, "燃气经营监督执法检 查(云监码)", "燃气经营企业", "燃气经营许可证取得情况检查;燃气经营监督执法检查", "9月", 0.06, 2,
+     "燃气所", "区级部门联合抽查事项"],
+    [3, "地下空间安全使用执 法检查(云监码)", "普通地下室", "地下空间安全使用情况检查", "1月、4月、6 月、9月、12月", "0.2%",
+     10, "综管中心", "区级部门联合抽查事项"],
+]
+
+
+def _xlsx(path, rows, header=HEADER):
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("计划")
+    percent = book.add_format({"num_format": "0%"})
+    sheet.write(0, 0, "松江区建管委 2024 年度“双随机、一公开”抽查事项计划")
+    sheet.write_row(2, 0, header)
+    for r, row in enumerate(rows, start=3):
+        for c, value in enumerate(row):
+            if isinstance(value, float):
+                sheet.write_number(r, c, value, percent)
+            else:
+                sheet.write(r, c, value)
+    book.close()
+    return path
+
+
+def test_a_table_like_the_songjiang_plan_imports_and_links_items(plan, dept, tmp_path):
+    gas = make_item(dept, "SJ-RQ-02", field="燃气经营监督执法检查（云监码）")
+    cellar = make_item(dept, "SJ-ZG-01", name="地下空间安全使用情况检查", target_type="普通地下室")
+    result = plan_import_xlsx(plan=plan, path=_xlsx(tmp_path / "plan.xlsx", ROWS), actor=None)
+    assert result.ok, result.errors
+    assert result.created == 3
+    rows = {r.seq: r for r in PlanRow.objects.filter(plan=plan)}
+    assert rows[1].ratio == 3 and rows[1].months == [10]
+    assert rows[2].ratio == 6  # a percentage cell (0.06) is 6 %
+    assert rows[3].months == [1, 4, 6, 9, 12] and str(rows[3].ratio) == "0.200"
+    assert list(rows[2].items.all()) == [gas]
+    assert list(rows[3].items.all()) == [cellar]
+    assert any("第4行" in w and "未能关联" in w for w in result.warnings)
+    assert Event.objects.filter(action="plan.import", object_id=str(plan.pk)).count() == 1
+
+
+def test_errors_name_row_and_column_and_nothing_is_written(plan, tmp_path):
+    bad = [list(ROWS[0]), list(ROWS[1]), list(ROWS[2])]
+    bad[0][5] = "三成"
+    bad[2][0] = 2
+    result = plan_import_xlsx(plan=plan, path=_xlsx(tmp_path / "bad.xlsx", bad), actor=None)
+    assert not result.ok and result.created == 0
+    messages = [str(e) for e in result.errors]
+    assert any(m.startswith("第4行「抽查比例」") and "三成" in m for m in messages)
+    assert any(m.startswith("第6行「序号」") and "第5行重复" in m for m in messages)
+    assert not PlanRow.objects.exists()
+
+
+def test_a_dry_run_writes_nothing(plan, tmp_path):
+    result = plan_import_xlsx(plan=plan, path=_xlsx(tmp_path / "plan.xlsx", ROWS), actor=None, dry_run=True)
+    assert result.ok and len(result.rows) == 3 and result.created == 0
+    assert not PlanRow.objects.exists()
+
+
+def test_a_missing_required_column_is_a_file_error(plan, tmp_path):
+    header = [h for h in HEADER if h != "抽查事项"]
+    rows = [r[:3] + r[4:] for r in ROWS]
+    result = plan_import_xlsx(plan=plan, path=_xlsx(tmp_path / "p.xlsx", rows, header), actor=None)
+    assert "抽查事项" in result.file_error
+    assert not PlanRow.objects.exists()
+
+
+def test_the_minhang_layout_with_its_own_column_names_imports_from_csv(plan, dept, tmp_path):
+    item = make_item(dept, "MH-XK-01", name="临时使用公共绿地抽查", target_type="临时使用公共绿地的单位")
+    path = tmp_path / "minhang.csv"
+    path.write_text("序号,双随机抽查名称,计划完成时间,负责人\n"
+                    "1,2021年1-2月临时使用公共绿地抽查,5月底前,吉泽青\n"
+                    "2,2021年3-4月临时使用公共绿地抽查,5月底前,吉泽青\n", encoding="utf-8-sig")
+    result = plan_import_xlsx(plan=plan, path=path, actor=None)
+    assert result.ok, result.errors
+    row = PlanRow.objects.get(plan=plan, seq=1)
+    assert row.person_in_charge == "吉泽青" and row.months == [5]
+    assert row.target_desc == "临时使用公共绿地的单位"
+    assert list(row.items.all()) == [item]
+
+
+def test_existing_seq_is_an_error_unless_replacing(plan, tmp_path):
+    path = _xlsx(tmp_path / "plan.xlsx", ROWS)
+    assert plan_import_xlsx(plan=plan, path=path, actor=None).created == 3
+    again = plan_import_xlsx(plan=plan, path=path, actor=None)
+    assert again.created == 0 and "已在计划中" in again.errors[0].message
+    assert plan_import_xlsx(plan=plan, path=path, actor=None, replace=True).created == 3
+    assert PlanRow.objects.filter(plan=plan).count() == 3
