@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 COMMAND_MODULES = [
     "shuangsuiji.common.commands",
+    "shuangsuiji.common.calendar_commands",
     "shuangsuiji.accounts.commands",
     "shuangsuiji.audit.commands",
     "shuangsuiji.registry.commands",

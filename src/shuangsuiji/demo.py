@@ -292,11 +292,17 @@ def demo_load(*, entities: int = 3000, seed: int = 2024) -> DemoSummary:
             rows = _entity_rows(code, count, random.Random(f"{seed}-{code}"))
             summary.lines.append(f"{depts[code].name} 检查对象名录库：" + _import(
                 "entities", _write_csv(Path(tmp) / f"{code}.csv", ENTITY_HEADERS, rows), depts[code]))
+    from shuangsuiji.draw.demo import demo_draws
+
+    summary.lines += demo_draws(actor=ACTOR)
     summary.lines += [
         "",
         f"演示账号（密码均为 {DEMO_PASSWORD}）：",
         "  admin        系统管理员（/admin/）",
         *[f"  {u:<12} {n} · {Department.objects.get(code=d).name} · "
-          + "、".join(Role(r).label for r in roles) for u, n, d, roles in USERS],
+          + "、".join(str(Role(r).label) for r in roles) for u, n, d, roles in USERS],
+        "  sc_admin     松江区市场监督管理局 · 部门管理员（联合抽查的配合部门）",
+        "",
+        "打开 http://127.0.0.1:8000/ 登录；公众页面（无需登录）：http://127.0.0.1:8000/public/draw/",
     ]
     return summary

@@ -13,6 +13,8 @@ urlpatterns = [
     path("registry/", include("shuangsuiji.registry.urls")),
     path("catalog/", include("shuangsuiji.catalog.urls")),
     path("planning/", include("shuangsuiji.planning.urls")),
+    path("draw/", include("shuangsuiji.draw.urls")),
+    path("public/draw/", include("shuangsuiji.draw.public_urls")),
     path("import/", include("shuangsuiji.common.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -1,8 +1,8 @@
 """Real spreadsheet and CSV files for the import tests, written in the test.
 
-xlsx through XlsxWriter; ods by hand (an ODS file is a zip of XML — no extra dependency);
-CSV in any encoding. No xls writer is installed (xlwt is not a dependency), so xls is
-read through the same calamine path as xlsx but not tested with a real file.
+xlsx through XlsxWriter; ods and xls by hand (an ODS file is a zip of XML; an xls file is
+BIFF8 records in an OLE2 container — small enough to write here, so no extra dependency
+such as xlwt is needed); CSV in any encoding.
 """
 
 from __future__ import annotations
@@ -102,3 +102,61 @@ def read_sheet(path: Path, sheet: int = 0) -> list[list[Any]]:
 
     workbook = python_calamine.load_workbook(str(path))
     return [list(r) for r in workbook.get_sheet_by_index(sheet).iter_rows()]
+
+
+def write_xls(path: Path, rows: Sequence[Sequence[Any]]) -> Path:
+    """A minimal Excel 97–2003 (BIFF8) workbook in an OLE2 compound file, by hand: one
+    sheet, text cells as LABEL records (UTF-16), numbers as NUMBER records. Enough for
+    the readers that matter here (calamine); not a general xls writer."""
+    import struct
+
+    def record(kind: int, data: bytes) -> bytes:
+        return struct.pack("<HH", kind, len(data)) + data
+
+    def bof(kind: int) -> bytes:
+        return record(0x0809, struct.pack("<HHHHII", 0x0600, kind, 0x0DBB, 0x07CC, 0, 6))
+
+    xf = record(0x00E0, struct.pack("<HHHBBBBIIH", 0, 0, 0x0001, 0x20, 0, 0, 0, 0, 0, 0x20C0))
+    font = record(0x0031, struct.pack("<HHHHHBBBB", 200, 0, 0x7FFF, 400, 0, 0, 0, 0, 0) + b"\x05\x01" +
+                  "Arial".encode("utf-16-le"))
+    cells = b""
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                cells += record(0x0203, struct.pack("<HHHd", r, c, 15, float(value)))
+            else:
+                text = str(value)
+                cells += record(0x0204, struct.pack("<HHHHB", r, c, 15, len(text), 1) + text.encode("utf-16-le"))
+    width = max((len(r) for r in rows), default=0)
+    sheet = bof(0x0010) + record(0x0200, struct.pack("<IIHHH", 0, len(rows), 0, width, 0)) + cells + record(0x000A, b"")
+    name = "Sheet1"
+    globals_ = [bof(0x0005), record(0x0042, struct.pack("<H", 1200)), *[font] * 5, *[xf] * 16]
+    def boundsheet(offset: int) -> bytes:
+        return record(0x0085, struct.pack("<IBBBB", offset, 0, 0, len(name), 1) + name.encode("utf-16-le"))
+
+    # The sheet starts after the globals, this record and the globals' EOF (4 bytes).
+    offset = sum(len(g) for g in globals_) + len(boundsheet(0)) + 4
+    stream = b"".join(globals_) + boundsheet(offset) + record(0x000A, b"") + sheet
+    # Padded to ≥ 4096 bytes (smaller streams would belong in the mini stream) with one
+    # filler record, so a reader walking the records ends exactly at the stream's end.
+    target = max(4096, -(-(len(stream) + 4) // 512) * 512)
+    stream += record(0x0000, b"\x00" * (target - len(stream) - 4))
+    size = len(stream)
+    n = len(stream) // 512
+    end, free, fat_sect = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD
+    fat = [fat_sect] + [i + 2 for i in range(n - 1)] + [end] + [end]  # FAT, stream 1..n, directory n+1
+    fat += [free] * (128 - len(fat))
+
+    def entry(name: str, kind: int, start: int, length: int, child: int = free) -> bytes:
+        raw = name.encode("utf-16-le") + b"\x00\x00"
+        return (raw.ljust(64, b"\x00") + struct.pack("<HBB", len(raw), kind, 1) + struct.pack("<III", free, free, child)
+                + b"\x00" * 16 + b"\x00" * 4 + b"\x00" * 16 + struct.pack("<III", start, length, 0))
+
+    directory = entry("Root Entry", 5, end, 0, child=1) + entry("Workbook", 2, 1, size) + b"\x00" * 256
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16 + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+              + b"\x00" * 6 + struct.pack("<IIIIIIIII", 0, 1, n + 1, 0, 4096, end, 0, end, 0)
+              + struct.pack("<I", 0) + struct.pack("<I", free) * 108)
+    path.write_bytes(header + struct.pack("<128I", *fat) + stream + directory)
+    return path

@@ -13,6 +13,7 @@ from tests.common.files import (
     read_sheet,
     write_csv,
     write_ods,
+    write_xls,
     write_xlsx,
 )
 
@@ -200,3 +201,38 @@ def test_the_csv_writer_writes_a_bom_for_excel_and_neutralises(tmp_path):
 def test_an_unknown_export_format_is_refused(tmp_path):
     with pytest.raises(TableError, match="不支持的导出格式"):
         open_writer(tmp_path / "x.pdf", "pdf", ["a"])
+
+
+def test_it_reads_xls(tmp_path):
+    path = write_xls(tmp_path / "名录.xls", [[ROSTER_TITLE], ROSTER_HEADERS, *ROSTER_ROWS])
+    table = open_table(path)
+    assert table.format == "xls"
+    records = list(table.bind(ROSTER_COLUMNS).records())
+    assert [n for n, _ in records] == [3, 4, 5]
+    assert records[0][1]["name"] == "王朕" and records[0][1]["cert_no"] == "13080716001"
+
+
+def test_a_spreadsheet_saved_under_the_other_extension_is_still_read(tmp_path):
+    ods = write_ods(tmp_path / "a.ods", [ROSTER_HEADERS, *ROSTER_ROWS]).rename(tmp_path / "a.xlsx")
+    assert open_table(ods).format == "ods" and len(_records(ods)) == 3
+    xlsx = write_xlsx(tmp_path / "b.xlsx", [ROSTER_HEADERS, *ROSTER_ROWS]).rename(tmp_path / "b.xls")
+    assert open_table(xlsx).format == "xlsx" and len(_records(xlsx)) == 3
+
+
+@pytest.mark.parametrize("content", [
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1000,
+    b"PK\x03\x04" + b"\x01" * 500,
+])
+def test_a_damaged_spreadsheet_is_a_clear_error(tmp_path, content):
+    path = tmp_path / "坏文件.xls"
+    path.write_bytes(content)
+    with pytest.raises(TableError, match="损坏"):
+        open_table(path).bind(ROSTER_COLUMNS)
+
+
+def test_a_truncated_xls_is_a_clear_error(tmp_path):
+    good = write_xls(tmp_path / "a.xls", [ROSTER_HEADERS, *ROSTER_ROWS]).read_bytes()
+    path = tmp_path / "b.xls"
+    path.write_bytes(good[:1500])
+    with pytest.raises(TableError, match="损坏"):
+        open_table(path).bind(ROSTER_COLUMNS)

@@ -149,6 +149,7 @@ def import_job_start(job: ImportJob) -> None:
 
 
 def _thread_main(job_id: int) -> None:
+    close_old_connections()
     try:
         import_job_run(job_id)
     finally:
@@ -176,7 +177,6 @@ class _Progress:
 
 def import_job_run(job_id: int) -> None:
     """Runs one job to its end; never raises (the job records what went wrong)."""
-    close_old_connections()
     job = ImportJob.objects.select_related("department", "created_by").get(pk=job_id)
     if job.status != ImportJobStatus.PENDING:
         return

@@ -35,7 +35,8 @@ from shuangsuiji.common.importing import ImportResult, get_importer
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(label="名录", choices=ImportKind.choices)
     department = forms.ModelChoiceField(label="部门", queryset=None, empty_label=None)
-    file = forms.FileField(label="文件", help_text="xlsx、xls、ods 或 csv（UTF-8、带 BOM 的 UTF-8 或 GB18030）")
+    file = forms.FileField(label="文件", help_text="xlsx、xls、ods 或 csv（UTF-8、带 BOM 的 UTF-8 或 GB18030）",
+                           error_messages={"empty": "文件是空的", "required": "请选择要上传的文件"})
     skip_invalid = forms.BooleanField(label="跳过错误行（只导入正确的行，并生成错误报告）", required=False)
 
     def __init__(self, *args, user, **kwargs):

@@ -41,9 +41,12 @@ no app needs to do anything in ``ready()``.
    ``unchanged`` and is not touched, so re-importing the same file reports 0 created /
    0 updated and ``summary()`` says "未发生任何变更".
 6. On commit, one hash-chained audit event for the whole import (``record_import_event``
-   with counts, file sha256 and the digest of the ``RecordChange`` rows) and one
-   ``audit.RecordChange`` per updated record with the before/after of the changed fields
-   (``ChangeSpool`` collects them; created records get one too, with ``before`` empty).
+   with counts, the file's sha256 — ``table.sha256``; filled in from the running
+   ``import_file`` when the result has none — and the digest of the ``RecordChange`` rows) and one
+   ``audit.RecordChange`` per updated record with ``{field: [before, after]}`` of the
+   changed fields (``ChangeSpool`` collects them on disk). Created records get no
+   RecordChange (a million of them would double the import): their history starts with
+   their ``created_at`` and the import event of their department at that time.
 7. Call ``progress(done, total)`` now and then (``total`` may be ``None``).
 
 ``import_file(kind, path=…, …)`` is what the CLI, the web job runner and the benchmark
@@ -65,6 +68,7 @@ neutralised). Exported headers are the import headers, so an export re-imports u
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import importlib
 import json
@@ -208,8 +212,7 @@ class ImportResult:
         if self.created == 0 and self.updated == 0:
             text += "未发生任何变更（文件内容与名录库现有数据一致）。"
         if self.has_errors:
-            text += f"有 {self.error_count} 处错误"
-            text += f"，见错误报告 {self.error_report}。" if self.error_report else "。"
+            text += f"有 {self.error_count} 处错误" + ("，已生成错误报告（xlsx）。" if self.error_report else "。")
         return text
 
     def to_dict(self) -> dict[str, Any]:
@@ -362,6 +365,8 @@ def record_import_event(*, result: ImportResult, department: Any, actor: Any, sp
     """The one hash-chained event of a committed import; call inside the transaction."""
     from shuangsuiji.audit.services import event_record
 
+    if not result.file_sha256:
+        result.file_sha256 = _current_sha256.get()
     after = {
         "file_name": result.file_name,
         "file_sha256": result.file_sha256,
@@ -387,6 +392,11 @@ def record_import_event(*, result: ImportResult, department: Any, actor: Any, sp
 # ---------------------------------------------------------------------------------------
 # Running an import from a file
 # ---------------------------------------------------------------------------------------
+
+# The sha256 of the file ``import_file`` is running, for importers that did not copy
+# ``table.sha256`` into their result before recording the event.
+_current_sha256: contextvars.ContextVar[str] = contextvars.ContextVar("import_sha256", default="")
+
 
 def file_sha256(path: str | os.PathLike) -> str:
     sha = hashlib.sha256()
@@ -431,8 +441,13 @@ def import_file(
     digest = sha256 or file_sha256(path)
     try:
         table = tabular.open_table(path, filename=name)
-        result = importer.run(table=table, department=department, actor=actor, dry_run=dry_run,
-                              skip_invalid=skip_invalid, progress=progress)
+        table.sha256 = digest
+        token = _current_sha256.set(digest)
+        try:
+            result = importer.run(table=table, department=department, actor=actor, dry_run=dry_run,
+                                  skip_invalid=skip_invalid, progress=progress)
+        finally:
+            _current_sha256.reset(token)
     except tabular.TableError as exc:
         result = ImportResult(kind=kind, dry_run=dry_run, skip_invalid=skip_invalid)
         result.errors = [RowError(0, "", exc.message)]

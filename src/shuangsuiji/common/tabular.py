@@ -51,6 +51,7 @@ CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
 ALLOWED_EXTENSIONS = SPREADSHEET_EXTENSIONS + CSV_EXTENSIONS
 
 _CHUNK = 4 * 1024 * 1024
+_SUFFIXES = {"xlsx": (".xlsx", ".xlsm"), "xls": (".xls",), "ods": (".ods",)}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -280,6 +281,7 @@ class Table:
     sheet_name: str | None = None
     line_count: int | None = None
     _delimiter: str = ","
+    sha256: str = ""  # set by importing.import_file, for the audit event
 
     @property
     def encoding_label(self) -> str:
@@ -304,14 +306,31 @@ class Table:
         import python_calamine
 
         try:
-            workbook = python_calamine.load_workbook(str(self.path))
+            if self.path.suffix.lower() in _SUFFIXES[self.format]:
+                workbook = python_calamine.load_workbook(str(self.path))
+            else:
+                # calamine picks its reader by the file name; the content said otherwise
+                # (e.g. an xlsx saved as .xls), so hand it the bytes to sniff.
+                with open(self.path, "rb") as fh:
+                    workbook = python_calamine.CalamineWorkbook.from_filelike(fh)
+            if not workbook.sheet_names:
+                raise TableError("表格文件中没有工作表")
             sheet = workbook.get_sheet_by_index(0)
             first_row, first_col = sheet.start or (0, 0)
-            pad = [""] * first_col
-            for offset, row in enumerate(sheet.iter_rows()):
-                yield first_row + offset + 1, (pad + row if first_col else row)
-        except python_calamine.CalamineError as exc:  # pragma: no cover - depends on the file
-            raise TableError(f"无法读取表格文件（{type(exc).__name__}）：文件可能已损坏或有密码保护") from None
+            rows = sheet.iter_rows()
+        except TableError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - CalamineError and its kin: a damaged file
+            raise TableError(f"无法读取{self.format}文件：文件可能已损坏、加密，或不是真正的 Excel/ODS 文件（{exc}）") from None
+        except BaseException as exc:
+            # A malformed file can make calamine's Rust code panic (pyo3 PanicException,
+            # a BaseException): still the user's file, not our crash.
+            if type(exc).__name__ != "PanicException":
+                raise
+            raise TableError(f"无法读取{self.format}文件：文件结构已损坏") from None
+        pad = [""] * first_col
+        for offset, row in enumerate(rows):
+            yield first_row + offset + 1, (pad + row if first_col else row)
 
     def bind(self, columns: Sequence[Column]) -> BoundTable:
         """Finds the header row among the first rows and maps it to ``columns``.
@@ -370,12 +389,15 @@ class BoundTable:
         if self.table.format == "csv":
             if self.table.line_count is None:
                 return None
-            return max(self.table.line_count - self.header_row + 1, 0)
+            return max(self.table.line_count - self.header_row, 0)
         return None
 
     def data_rows(self) -> Iterator[tuple[int, list[Any]]]:
         """(row number, cells) of every non-empty row after the header row."""
         header_row = self.header_row
+        if self.table.format == "csv":
+            yield from self._csv_data_rows()
+            return
         for number, cells in self.table.raw_rows():
             if number <= header_row:
                 continue
@@ -385,6 +407,21 @@ class BoundTable:
             else:
                 continue
             yield number, cells
+
+    def _csv_data_rows(self) -> Iterator[tuple[int, list[str]]]:
+        """``data_rows`` for CSV in one generator (a million rows: each layer counts)."""
+        table, header_row = self.table, self.header_row
+        with open(table.path, encoding=table.encoding, newline="") as fh:
+            reader = csv.reader(fh, delimiter=table._delimiter)
+            number = 0
+            try:
+                for cells in reader:
+                    number += 1
+                    # Every cell is text: empty, or only spaces, means an empty row.
+                    if number > header_row and any(cells) and (cells[0].strip() or "".join(cells).strip()):
+                        yield number, cells
+            except csv.Error as exc:
+                raise TableError(f"CSV 文件第{reader.line_num}行格式错误：{exc}") from None
 
     def records(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """(row number, {field: raw cell}) of every non-empty data row. Missing cells are
@@ -415,8 +452,7 @@ def open_table(path: str | os.PathLike, *, filename: str | None = None) -> Table
         raise TableError("文件是空的")
     kind = _sniff_kind(path)
     if kind == "zip":
-        fmt = "ods" if ext == ".ods" else "xlsx"
-        return Table(path, name, fmt, sheet_name=None)
+        return Table(path, name, _zip_format(path), sheet_name=None)
     if kind == "xls":
         return Table(path, name, "xls")
     if ext in SPREADSHEET_EXTENSIONS:
@@ -424,6 +460,22 @@ def open_table(path: str | os.PathLike, *, filename: str | None = None) -> Table
     encoding, lines = _detect_encoding(path)
     delimiter = _sniff_delimiter(path, encoding, ext)
     return Table(path, name, "csv", encoding=encoding, line_count=lines, _delimiter=delimiter)
+
+
+def _zip_format(path: Path) -> str:
+    """xlsx or ods, from the zip's own table of contents."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names and b"opendocument.spreadsheet" in archive.read("mimetype"):
+                return "ods"
+            if "[Content_Types].xml" in names:
+                return "xlsx"
+    except (zipfile.BadZipFile, OSError, KeyError):
+        raise TableError("文件已损坏：无法作为 xlsx/ods 打开") from None
+    raise TableError("文件是压缩包，但不是 xlsx 或 ods 表格")
 
 
 def _sniff_delimiter(path: Path, encoding: str, ext: str) -> str:

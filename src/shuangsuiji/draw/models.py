@@ -82,7 +82,9 @@ class Selection(models.Model):
     target was staffed afterwards: by a remedy match draw (``matched_by`` is the selection
     in that draw whose team counts) or by 直接委派 (assignments with source ``direct``)."""
 
-    draw = models.ForeignKey(Draw, on_delete=models.CASCADE, related_name="selections")
+    # No index of its own: ``selection_unique_entity`` (draw, entity) serves every lookup
+    # by draw, and one index less makes persisting 50,000 selections cheaper.
+    draw = models.ForeignKey(Draw, on_delete=models.CASCADE, related_name="selections", db_index=False)
     rank = models.PositiveIntegerField(_("顺序"))
     entity = models.ForeignKey("registry.Entity", on_delete=models.PROTECT, related_name="selections")
     target_id = models.CharField(_("对象标识"), max_length=64)
@@ -92,7 +94,7 @@ class Selection(models.Model):
     remedy = models.CharField(_("补救方式"), max_length=16, choices=SelectionRemedy.choices, blank=True,
                               default=SelectionRemedy.NONE)
     matched_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("补充匹配结果"))
+                                   verbose_name=_("补充匹配结果"), db_index=False)  # partial index below
 
     class Meta:
         verbose_name = _("抽中对象")
@@ -100,6 +102,10 @@ class Selection(models.Model):
         ordering = ["draw", "rank"]
         constraints = [models.UniqueConstraint(fields=["draw", "entity"], name="selection_unique_entity",
                                                violation_error_message=_("同一对象在一次摇号中只能抽中一次"))]
+        # Only remedied targets have ``matched_by``: a partial index stays tiny and costs
+        # nothing when a draw's selections are inserted (lookups are ``= pk``).
+        indexes = [models.Index(fields=["matched_by"], condition=models.Q(matched_by__isnull=False),
+                                name="selection_matched_by_idx")]
 
     def __str__(self) -> str:
         return self.target_id
@@ -118,16 +124,25 @@ class Assignment(models.Model):
     active = models.BooleanField(default=True)
     note = models.TextField(_("说明"), blank=True)
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+                                    related_name="+", db_index=False)  # partial index below
     replaced_reason = models.TextField(_("更换理由"), blank=True)
     replaced_at = models.DateTimeField(_("更换时间"), null=True, blank=True)
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+                                    related_name="+", db_index=False)  # partial index below
 
     class Meta:
         verbose_name = _("检查组成员")
         verbose_name_plural = _("检查组成员")
         ordering = ["selection", "position"]
+        # Randomly drawn members (100,000 per large draw) have neither field set: partial
+        # indexes keep the lookups a user's deletion needs (PROTECT) without costing the
+        # bulk insert of a draw's teams anything.
+        indexes = [
+            models.Index(fields=["assigned_by"], condition=models.Q(assigned_by__isnull=False),
+                         name="assignment_assigned_by_idx"),
+            models.Index(fields=["approved_by"], condition=models.Q(approved_by__isnull=False),
+                         name="assignment_approved_by_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.selection} · {self.inspector}"

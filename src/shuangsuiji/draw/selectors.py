@@ -146,16 +146,42 @@ def draw_id_maps(*, draw: Draw, targets: Iterable[str] | None = None,
     """Manifest ids → database pks, from the ``ids.tsv`` frozen beside the manifest.
 
     Only the ids asked for are kept (``None`` = all), so resolving 50,000 selected targets
-    out of 1,000,000 candidates stays small."""
+    out of 1,000,000 candidates stays small: the lines asked for are found by a text
+    search, without splitting the whole file (see ``_ids_find``)."""
     with (draw_dir(draw=draw) / "ids.tsv").open("r", encoding="utf-8") as fh:
         text = fh.read()
     head, _sep, tail = text.partition("--\n")
+    del text
     maps = []
     for part, want in ((head, targets), (tail, inspectors)):
-        tokens = part.split()
-        full = dict(zip(tokens[0::2], tokens[1::2], strict=True))
         if want is None:
-            maps.append({k: int(v) for k, v in full.items()})
+            tokens = part.split()
+            maps.append(dict(zip(tokens[0::2], map(int, tokens[1::2]), strict=True)))
         else:
-            maps.append({k: int(full[k]) for k in want if k in full})
+            maps.append(_ids_find("\n" + part, want))
     return maps[0], maps[1]
+
+
+def _ids_find(text: str, ids: Iterable[str]) -> dict[str, int]:
+    """``{id: pk}`` for the ``ids`` that have a line ``"<id> <pk>"`` in ``text`` (which
+    starts with a LF; ids hold no blank, so ``"\n<id> "`` only matches its own line).
+
+    ``draw_commit`` writes the target lines sorted by id: looking for the ids in sorted
+    order, each search starts where the previous one ended, and the whole lookup reads
+    the text about once. An id not found after that point (older, unsorted files) is
+    looked for again from the start."""
+    found: dict[str, int] = {}
+    pos = 0
+    for key in sorted(set(ids)):
+        needle = "\n" + key + " "
+        at = text.find(needle, pos)
+        if at < 0:
+            at = text.find(needle)
+            if at < 0:
+                continue
+        else:
+            pos = at
+        start = at + len(needle)
+        end = text.find("\n", start)
+        found[key] = int(text[start:end] if end >= 0 else text[start:])
+    return found

@@ -16,8 +16,8 @@ import os
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import repeat
-from operator import itemgetter
+from itertools import chain, islice, repeat
+from operator import eq, itemgetter
 from pathlib import Path
 
 from django.conf import settings
@@ -91,7 +91,7 @@ def _draw_rel_dir(task: Task, number: int) -> str:
 
 def _manifest_freeze(*, task: Task, number: int, team: int, strata: list[tuple[str, int]],
                      targets: list[tuple[str, str]], inspectors: list[tuple[str, int]],
-                     conflicts: list[tuple[str, str]], target_pks: dict[str, int],
+                     conflicts: list[tuple[str, str]], target_pks: list[tuple[str, int]],
                      inspector_pks: dict[str, int]) -> _Frozen:
     """Writes ``manifest`` (the canonical bytes from ``protocol.manifest_build``) and the
     internal ``ids.tsv`` under VAR_DIR/draws/<task>/<n>/, each via a temp file + rename.
@@ -116,11 +116,12 @@ def _manifest_freeze(*, task: Task, number: int, team: int, strata: list[tuple[s
         fh.flush()
         os.fsync(fh.fileno())
     tmp.replace(path)
-    # ids.tsv: "<target-id> <pk>" lines, a line "--", then "<inspector-id> <pk>" lines
-    # (manifest ids never hold blanks, so a plain split reads it back at C speed).
+    # ids.tsv: "<target-id> <pk>" lines sorted by target id (``target_pks`` comes sorted:
+    # manifest order), a line "--", then "<inspector-id> <pk>" lines (manifest ids never
+    # hold blanks, so a plain split reads it back at C speed).
     ids_tmp = out_dir / ".ids.tmp"
     with ids_tmp.open("w", encoding="utf-8", newline="\n") as fh:
-        fh.write("".join(map("%s %d\n".__mod__, target_pks.items())))
+        fh.write("".join(map("%s %d\n".__mod__, target_pks)))
         fh.write("--\n")
         fh.write("".join(map("%s %d\n".__mod__, inspector_pks.items())))
     ids_tmp.replace(out_dir / "ids.tsv")
@@ -177,14 +178,16 @@ def draw_commit(*, task: Task, actor: User, pool: TaskPool | None = None) -> Dra
             if not strata or sum(n for _name, n in strata) == 0:
                 raise ValidationFailed("抽取名单为空：没有可抽取的检查对象")
             targets: list[tuple[str, str]] = []
-            target_pks: dict[str, int] = {}
             for s in pool.strata:
-                target_pks.update(s.targets)
                 targets.extend(zip(map(itemgetter(0), s.targets), repeat(s.name)))
-            if len(target_pks) != len(targets):
-                seen: set[str] = set()
-                dup = next(t for t, _s in targets if t in seen or seen.add(t))
+            # (target id, pk) in manifest order: ids.tsv is written in that order so that
+            # draw_id_maps can bisect it; equal neighbours are the same target listed twice.
+            target_pks = sorted(chain.from_iterable(s.targets for s in pool.strata))
+            ids = list(map(itemgetter(0), target_pks))
+            if any(map(eq, ids, islice(ids, 1, None))):
+                dup = next(a for a, b in zip(ids, islice(ids, 1, None), strict=False) if a == b)
                 raise ValidationFailed(f"检查对象{dup}在抽取名单中出现了两次")
+            del ids
             inspectors = [(c.inspector_id, c.capacity) for c in pool.inspectors]
             inspector_pks = {c.inspector_id: c.pk for c in pool.inspectors}
             conflicts = list(pool.conflicts)
@@ -277,7 +280,7 @@ def match_commit(*, task: Task, actor: User, source: Draw | None = None,
                 task=task, number=number, team=task.team_size, strata=[("all", len(entity_by_tid))],
                 targets=[(tid, "all") for tid in entity_by_tid],
                 inspectors=[(c.inspector_id, c.capacity) for c in pool_inspectors],
-                conflicts=conflicts, target_pks=entity_by_tid, inspector_pks=inspector_pks)
+                conflicts=conflicts, target_pks=sorted(entity_by_tid.items()), inspector_pks=inspector_pks)
             rel_path = frozen.rel_path
             previous = (Draw.objects.filter(task=task, source=source).order_by("-number").first()
                         if source is not None else
@@ -312,9 +315,22 @@ def _manifest_bytes_checked(draw: Draw) -> bytes:
     return data
 
 
+def _db_datetime(value: dt.datetime) -> object:
+    """``value`` as the ORM would store it, for raw inserts: formatted once, not per row
+    by the driver's adapter (on SQLite the same text as a ``DateTimeField`` save)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _db_date(value: dt.date) -> object:
+    return connection.ops.adapt_datefield_value(value)
+
+
 def _insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
     """Raw ``executemany`` in batches: 50,000 selections and 100,000 team rows in well
-    under a second, where per-object ORM saves would take minutes."""
+    under a second, where per-object ORM saves would take minutes. Values must already be
+    what the database stores (see ``_db_datetime``; choices as plain ``str``)."""
+    if not rows:
+        return
     table = connection.ops.quote_name(model._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(c) for c in columns)
     marks = ", ".join(["%s"] * len(columns))
@@ -351,21 +367,25 @@ def draw_seed(*, draw: Draw, seed_text: str, sources: str, witnesses: Sequence[s
         draw = _locked_draw(draw)
         if draw.state != DrawState.COMMITTED:
             raise Conflict(f"{draw}{draw.get_state_display()}，只能在封存名单之后、摇号之前录入种子")
-        data = _manifest_bytes_checked(draw)
-        outcome = protocol.draw_compute(data, seed_text)
+        # Read and checked once (the file matches the published C); the same result as
+        # draw_compute on the bytes, which the public verifier runs.
+        manifest = protocol.manifest_prepare(_manifest_bytes_checked(draw))
+        outcome = protocol.draw_compute(manifest, seed_text)
+        del manifest
         text = protocol.result_text(outcome)
         chosen = outcome.selections
         t_map, i_map = selectors.draw_id_maps(draw=draw, targets=[s.target for s in chosen],
                                               inspectors={iid for s in chosen for iid in s.team})
         unstaffed = set(outcome.unstaffed)
+        remedy, random_ = str(SelectionRemedy.NONE), str(AssignmentSource.RANDOM)
         _insert_rows(Selection, ["draw_id", "rank", "entity_id", "target_id", "stratum", "score", "unstaffed",
                                  "remedy"],
                      [(draw.pk, rank, t_map[s.target], s.target, s.stratum, s.score.hex(), s.target in unstaffed,
-                       SelectionRemedy.NONE) for rank, s in enumerate(chosen, start=1)])
+                       remedy) for rank, s in enumerate(chosen, start=1)])
         sel_pk = dict(Selection.objects.filter(draw=draw).values_list("target_id", "id"))
         _insert_rows(Assignment, ["selection_id", "inspector_id", "position", "source", "active", "note",
                                   "replaced_reason"],
-                     [(sel_pk[s.target], i_map[iid], pos, AssignmentSource.RANDOM, True, "", "")
+                     [(sel_pk[s.target], i_map[iid], pos, random_, True, "", "")
                       for s in chosen for pos, iid in enumerate(s.team)])
         now = timezone.now()
         Draw.objects.filter(pk=draw.pk).update(
@@ -647,9 +667,17 @@ def draw_dispatch(*, draw: Draw, actor: User) -> DispatchReport:
             raise Conflict(f"任务{task.code}{_STATE_WORDS[task.status]}，只有确认锁定的摇号可以派发")
         if selectors.draw_remedies_pending(draw=draw).exists():
             raise Conflict("补充匹配摇号尚未完成（确认或作废）之前不能派发")
-        teams = selectors.draw_teams(draw=draw)
+        q = connection.ops.quote_name
+        visit_t, sel_t, vt_t, member_t, asg_t = (q(m._meta.db_table)
+                                                 for m in (Visit, Selection, VisitTask, VisitMember, Assignment))
+        # A target's team is its own active assignments, or those of the remedy match that
+        # staffed it (matched_by): selectors.draw_teams, counted here in SQL.
+        owner_team = (f"FROM {asg_t} a WHERE a.selection_id = COALESCE(s.matched_by_id, s.id) AND a.active")
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT s.target_id FROM {sel_t} s WHERE s.draw_id = %s "
+                        f"AND (SELECT COUNT(*) {owner_team}) < %s ORDER BY s.rank", [draw.pk, task.team_size])
+            short = [tid for (tid,) in cur.fetchall()]
         sels = list(draw.selections.order_by("rank").values_list("id", "target_id", "entity_id"))
-        short = [tid for sid, tid, _e in sels if len(teams[sid]) < task.team_size]
         if short:
             raise Conflict(f"以下检查对象未配齐执法检查人员，请先补充匹配或直接委派：{'、'.join(short[:20])}"
                            + (f"等{len(short)}个" if len(short) > 20 else ""))
@@ -668,36 +696,48 @@ def draw_dispatch(*, draw: Draw, actor: User) -> DispatchReport:
         now = timezone.now()
         new_sels = [(sid, tid, eid) for sid, tid, eid in sels if tid not in existing]
         join_sels = [(sid, tid, eid) for sid, tid, eid in sels if tid in existing]
-        _insert_rows(Visit, ["entity_id", "target_id", "window_start", "window_end", "lead_task_id", "status",
-                             "created_at", "updated_at"],
-                     [(eid, tid, task.window_start, task.window_end, task.pk, VisitStatus.PENDING, now, now)
-                      for _sid, tid, eid in new_sels])
-        visit_of: dict[str, int] = {tid: v[0] for tid, v in existing.items()}
-        # A task is dispatched once, so the visits it leads are exactly the ones just made.
-        visit_of.update(Visit.objects.filter(lead_task=task).values_list("target_id", "id"))
-        # Merged visits: the window narrows to the overlap, which suits every merged task.
-        for _sid, tid, _eid in join_sels:
-            v_id, start, end = existing[tid]
-            new_start, new_end = max(start, task.window_start), min(end, task.window_end)
-            if (new_start, new_end) != (start, end):
-                Visit.objects.filter(pk=v_id).update(window_start=new_start, window_end=new_end, updated_at=now)
-        _insert_rows(VisitTask, ["visit_id", "task_id", "selection_id", "joined_at"],
-                     [(visit_of[tid], task.pk, sid, now) for sid, tid, _e in sels])
-        present: set[tuple[int, int]] = set()
-        join_visit_ids = sorted({visit_of[tid] for _s, tid, _e in join_sels})
-        for part in chunked(join_visit_ids):
-            present.update(VisitMember.objects.filter(visit_id__in=part).values_list("visit_id", "inspector_id"))
-        members = []
-        for sid, tid, _e in sels:
-            v_id = visit_of[tid]
-            joined = tid in existing
-            for pos, (a_id, insp_id, _owner) in enumerate(teams[sid]):
-                if (v_id, insp_id) in present:
-                    continue
-                present.add((v_id, insp_id))
-                # 组长: the lead task's first member; members who join later are not leaders.
-                members.append((v_id, insp_id, task.pk, a_id, pos == 0 and not joined))
-        _insert_rows(VisitMember, ["visit_id", "inspector_id", "task_id", "assignment_id", "is_leader"], members)
+        # New visits, their VisitTask rows and their members, set-based (INSERT … SELECT
+        # from the draw's selections, in rank order): 200,000 rows never pass through
+        # Python. The NOT EXISTS is the rule that filled ``existing`` above, so exactly
+        # ``new_sels`` get a visit. SQLite plans without statistics: a unary + keeps it off
+        # an index that would scan every row of this task per selection (lead_task, task).
+        at, start, end = _db_datetime(now), _db_date(task.window_start), _db_date(task.window_end)
+        pending = str(VisitStatus.PENDING)
+        with connection.cursor() as cur:
+            cur.execute(
+                f"INSERT INTO {visit_t} (entity_id, target_id, window_start, window_end, lead_task_id, status, "
+                f"created_at, updated_at) SELECT s.entity_id, s.target_id, %s, %s, %s, %s, %s, %s FROM {sel_t} s "
+                f"WHERE s.draw_id = %s AND NOT EXISTS (SELECT 1 FROM {visit_t} v WHERE v.target_id = s.target_id "
+                f"AND v.status = %s AND v.window_start <= %s AND v.window_end >= %s) ORDER BY s.rank",
+                [start, end, task.pk, pending, at, at, draw.pk, pending, end, start])
+            # A task is dispatched once, so the visits it leads are exactly the ones just made.
+            cur.execute(f"INSERT INTO {vt_t} (visit_id, task_id, selection_id, joined_at) "
+                        f"SELECT v.id, %s, s.id, %s FROM {sel_t} s JOIN {visit_t} v ON v.target_id = s.target_id "
+                        f"AND +v.lead_task_id = %s WHERE s.draw_id = %s ORDER BY s.rank",
+                        [task.pk, at, task.pk, draw.pk])
+            visit_of: dict[str, int] = {tid: v[0] for tid, v in existing.items()}
+            # Merged visits: the window narrows to the overlap, which suits every merged task.
+            for _sid, tid, _eid in join_sels:
+                v_id, start_, end_ = existing[tid]
+                new_start, new_end = max(start_, task.window_start), min(end_, task.window_end)
+                if (new_start, new_end) != (start_, end_):
+                    Visit.objects.filter(pk=v_id).update(window_start=new_start, window_end=new_end, updated_at=now)
+            _insert_rows(VisitTask, ["visit_id", "task_id", "selection_id", "joined_at"],
+                         [(visit_of[tid], task.pk, sid, at) for sid, tid, _e in join_sels])
+            # Members: every target's team (leader first), into its visit, skipping who is
+            # already in a merged visit. 组长: the lead task's first member — only in the
+            # visits this task leads; members who join a visit later are not leaders.
+            cur.execute(
+                f"INSERT INTO {member_t} (visit_id, inspector_id, task_id, assignment_id, is_leader) "
+                f"SELECT vt.visit_id, a.inspector_id, %s, a.id, CASE WHEN v.lead_task_id = %s AND a.position = "
+                f"(SELECT MIN(b.position) FROM {asg_t} b WHERE b.selection_id = a.selection_id AND b.active) "
+                f"THEN TRUE ELSE FALSE END "
+                f"FROM {sel_t} s JOIN {vt_t} vt ON vt.selection_id = s.id AND +vt.task_id = %s "
+                f"JOIN {visit_t} v ON v.id = vt.visit_id "
+                f"JOIN {asg_t} a ON a.selection_id = COALESCE(s.matched_by_id, s.id) AND a.active "
+                f"WHERE s.draw_id = %s AND NOT EXISTS (SELECT 1 FROM {member_t} m WHERE m.visit_id = vt.visit_id "
+                f"AND m.inspector_id = a.inspector_id) ORDER BY s.rank, a.position",
+                [task.pk, task.pk, task.pk, draw.pk])
         Draw.objects.filter(pk=draw.pk).update(dispatched_at=now, dispatched_by=actor)
         Task.objects.filter(pk=task.pk).update(status=TaskStatus.DISPATCHED)
         draw.refresh_from_db()

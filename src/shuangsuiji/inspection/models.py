@@ -48,7 +48,9 @@ class Visit(TimeStampedModel):
 class VisitTask(models.Model):
     """A task carried by a visit, with the draw selection that put the target in it."""
 
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="visit_tasks")
+    # Indexed by ``visittask_unique`` (visit, task): a second index on visit alone would
+    # only slow down dispatch, which inserts one row per drawn target.
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="visit_tasks", db_index=False)
     task = models.ForeignKey("planning.Task", on_delete=models.PROTECT, related_name="visit_tasks")
     selection = models.ForeignKey("draw.Selection", on_delete=models.PROTECT, related_name="visit_tasks",
                                   verbose_name=_("抽中记录"))
@@ -68,7 +70,8 @@ class VisitTask(models.Model):
 class VisitMember(models.Model):
     """检查组成员 of a visit: the teams of all merged tasks; one 组长 (is_leader)."""
 
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="members")
+    # Indexed by ``visitmember_unique`` (visit, inspector), as for VisitTask.visit.
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="members", db_index=False)
     inspector = models.ForeignKey("registry.Inspector", on_delete=models.PROTECT, related_name="visit_memberships")
     task = models.ForeignKey("planning.Task", on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("所属任务检查组"))

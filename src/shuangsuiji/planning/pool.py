@@ -25,6 +25,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 
 from django.db import connections
 from django.db.models import CharField, F, Q, Value
@@ -148,6 +150,14 @@ def _class_queryset(cls, library_ids: set[int]):
     return qs
 
 
+_SECOND = itemgetter(1)
+_TID_PK = itemgetter(1, 0)  # (pk, uscc, …) → (uscc, pk): a target as Stratum.targets holds it
+
+
+def _no_risk(row: tuple) -> str:  # itemgetter(2) for a class without risk strata
+    return ""
+
+
 # The manifest id (target_id_for) computed in SQL: the 统一社会信用代码, else "E<pk>".
 _TID = Coalesce(NullIf(F("uscc"), Value("")), Concat(Value("E"), Cast(F("id"), CharField())),
                 output_field=CharField())
@@ -156,11 +166,15 @@ _TID = Coalesce(NullIf(F("uscc"), Value("")), Concat(Value("E"), Cast(F("id"), C
 def _rows(qs, *, with_risk: bool, extra: str | None = None):
     """(pk, target id[, risk_class | extra]) rows in chunks (lists) for the hot loop, or
     flat when ``extra`` is given. On SQLite the compiled query runs on a plain cursor:
-    Django's per-row iterator costs as much again as SQLite itself for a million rows."""
-    fields = ["id", "tid"] + (["risk_class"] if with_risk else []) + ([extra] if extra else [])
-    qs = qs.annotate(tid=_TID).values_list(*fields).order_by()
+    Django's per-row iterator costs as much again as SQLite itself for a million rows.
+
+    In the chunks the second column is the raw ``uscc`` (``""`` when there is none; the
+    caller makes it ``E<pk>``): read from ``entity_pool_cover_idx`` alone, the query
+    never visits the table."""
     if extra:
+        qs = qs.annotate(tid=_TID).values_list("id", "tid", extra).order_by()
         return qs.iterator(chunk_size=_CHUNK)
+    qs = qs.values_list("id", "uscc", *(["risk_class"] if with_risk else [])).order_by()
     if connections[qs.db].vendor != "sqlite":
         return _chunked(qs.iterator(chunk_size=_CHUNK))
     return _sqlite_chunks(qs)
@@ -310,28 +324,34 @@ def _build(*, task, today: dt.date | None = None) -> _Build:
         if per_risk:
             put = {letter: members.append for letter, members in risk_lists.items()}
             put[""] = put["U"]
-            for chunk in rows:
-                for pk, tid, risk in chunk:
-                    if tid in seen:
-                        repeated += 1
-                        continue
-                    seen_add(tid)
-                    if tid in blocked:
-                        excluded[tid] = (pk, *blocked[tid])
-                        continue
-                    put[risk]((tid, pk))
+            extend = {letter: members.extend for letter, members in risk_lists.items()}
+            extend[""] = extend["U"]
         else:
-            put_single = single.append
-            for chunk in rows:
-                for pk, tid in chunk:
-                    if tid in seen:
-                        repeated += 1
-                        continue
-                    seen_add(tid)
-                    if tid in blocked:
-                        excluded[tid] = (pk, *blocked[tid])
-                        continue
-                    put_single((tid, pk))
+            put = {"": single.append}
+            extend = {"": single.extend}
+        risk_of = itemgetter(2) if per_risk else _no_risk
+        for chunk in rows:
+            tids = list(map(_SECOND, chunk))
+            fresh = set(tids)
+            if (len(fresh) == len(tids) and "" not in fresh and fresh.isdisjoint(seen)
+                    and blocked.keys().isdisjoint(fresh)):
+                # The usual chunk: every row new, none blocked, all with a USCC. Rows come
+                # in index order, grouped by risk class: whole runs go to their stratum.
+                seen.update(fresh)
+                for risk, run in groupby(chunk, risk_of):
+                    extend[risk](map(_TID_PK, run))
+                continue
+            for row in chunk:  # the same, row by row (first listed wins; blocked; no USCC)
+                pk = row[0]
+                tid = row[1] or f"E{pk}"
+                if tid in seen:
+                    repeated += 1
+                    continue
+                seen_add(tid)
+                if tid in blocked:
+                    excluded[tid] = (pk, *blocked[tid])
+                    continue
+                put[risk_of(row)]((tid, pk))
         for pk, tid, status in _rows(base.exclude(status__in=drawable), with_risk=False, extra="status"):
             if tid in seen:
                 repeated += 1

@@ -173,7 +173,7 @@ def parse_phone(raw: Any) -> str:
         if reason:
             raise ValueError(reason)
         return compact
-    if not _PHONE.match(value):
+    if not _PHONE.match(value) or sum(c.isdigit() for c in value) < 7:
         raise ValueError(f"联系电话格式不正确：{value}")
     return value
 
@@ -191,8 +191,10 @@ def parse_id_number(raw: Any) -> str:
 
 
 @memo
-def parse_date(raw: Any):
-    return tabular.cell_date(raw)
+def parse_date(raw: Any) -> str:
+    """A date as ISO text ("" when empty): the engine keeps every value as text."""
+    value = tabular.cell_date(raw)
+    return value.isoformat() if value else ""
 
 
 def _choice_key(text: str) -> str:
@@ -305,7 +307,7 @@ ENTITY_SPECS = [
     FieldSpec("risk_class", C("risk_class", "信用风险分类", aliases=("风险分类", "信用风险等级", "风险等级", "信用风险类别")),
               parse_risk, default=RiskClass.UNKNOWN),
     FieldSpec("risk_date", C("risk_date", "风险分类日期", aliases=("分类日期", "评定日期", "信用风险分类日期")),
-              parse_date, default=None),
+              parse_date),
     FieldSpec("risk_source", C("risk_source", "风险分类来源", aliases=("分类来源", "评定机关", "信用风险分类来源")), text(100)),
     FieldSpec("status", C("status", "登记状态", aliases=("状态", "经营状态", "企业状态", "登记状态(存续/注销/吊销)")),
               choice(EntityStatus, aliases=_ENTITY_STATUS_ALIASES, default=EntityStatus.ACTIVE),
@@ -472,7 +474,7 @@ INSPECTOR_SPECS = [
     FieldSpec("kind", C("kind", "人员类别", aliases=("人员类型", "类别")),
               choice(InspectorKind, aliases=_KIND_ALIASES, default=InspectorKind.OFFICER), default=InspectorKind.OFFICER),
     FieldSpec("cert_valid_until", C("cert_valid_until", "证件有效期至", aliases=("有效期至", "证件有效期", "执法证有效期至")),
-              parse_date, default=None),
+              parse_date),
     FieldSpec("expertise", C("expertise", "业务专长", aliases=("专长",)), text(255)),
     FieldSpec("post", C("post", "职务", aliases=("职务/岗位", "岗位", "职务岗位")), text(100)),
     FieldSpec("status", C("status", "状态", aliases=("人员状态", "在岗状态")),

@@ -80,7 +80,9 @@ class Entity(TimeStampedModel):
                                     violation_error_message=_("本部门名录库中已有此编号（统一社会信用代码）的对象")),
         ]
         indexes = [
-            models.Index(fields=["department", "status", "risk_class"], name="entity_pool_idx"),
+            # Covers the pool query of planning.pool (id is SQLite's rowid): a million rows
+            # are read from the index alone, without visiting the table.
+            models.Index(fields=["department", "status", "risk_class", "uscc"], name="entity_pool_cover_idx"),
         ]
         ordering = ["name"]
 

@@ -1,0 +1,244 @@
+"""The import page: upload → preview (background dry run) → 确认导入 (a second job)."""
+
+import json
+import os
+import random
+import time
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from shuangsuiji.common import import_jobs
+from shuangsuiji.common.choices import ImportJobStatus
+from shuangsuiji.common.ids import make_uscc
+from shuangsuiji.common.models import ImportJob
+from shuangsuiji.registry.models import Entity, Inspector
+from tests import factories
+from tests.common.files import (
+    ROSTER_HEADERS,
+    ROSTER_ROWS,
+    ROSTER_TITLE,
+    read_sheet,
+    write_csv,
+    write_xlsx,
+)
+
+rng = random.Random(3)
+HEADERS = ["序号", "统一社会信用代码", "名称", "信用风险分类"]
+
+
+@pytest.fixture(autouse=True)
+def inline_jobs(settings, tmp_path):
+    """Jobs run in the request thread through the same ``import_job_run``; uploads go to tmp."""
+    settings.IMPORT_JOBS_INLINE = True
+    settings.UPLOAD_DIR = tmp_path / "uploads"
+
+
+def upload(path, name=None):
+    return SimpleUploadedFile(name or path.name, path.read_bytes())
+
+
+def entities_file(tmp_path, rows, name="对象.csv"):
+    return write_csv(tmp_path / name, [HEADERS, *rows], encoding="utf-8-sig")
+
+
+def post_file(client, dept, path, kind="entities", skip_invalid=False, name=None):
+    data = {"kind": kind, "department": dept.pk, "file": upload(path, name)}
+    if skip_invalid:
+        data["skip_invalid"] = "on"
+    return client.post(reverse("imports:start"), data)
+
+
+def test_the_page_offers_only_departments_the_user_may_write(client, trio):
+    client.force_login(trio["owner"])
+    page = client.get(reverse("imports:start")).content.decode()
+    assert trio["dept"].name in page and trio["other"].name not in page
+    assert "上传并预检" in page and "我的导入" in page
+
+
+def test_a_colleague_is_told_only_admins_import(client, trio, tmp_path):
+    client.force_login(trio["colleague"])
+    assert "只有部门管理员可以批量导入" in client.get(reverse("imports:start")).content.decode()
+    resp = post_file(client, trio["dept"], entities_file(tmp_path, [[1, make_uscc(rng), "甲公司", "A"]]))
+    assert resp.status_code == 400 and not ImportJob.objects.exists()
+
+
+def test_an_outsider_cannot_import_into_another_department(client, trio, tmp_path):
+    client.force_login(trio["outsider"])
+    resp = post_file(client, trio["dept"], entities_file(tmp_path, [[1, make_uscc(rng), "甲公司", "A"]]))
+    assert resp.status_code == 400
+    assert "选择一个有效的选项" in resp.content.decode() or "有效" in resp.content.decode()
+    assert not ImportJob.objects.exists() and not Entity.objects.exists()
+
+
+def test_upload_preview_then_commit(client, trio, tmp_path):
+    client.force_login(trio["owner"])
+    good = [[i, make_uscc(rng), f"甲{i}有限公司", "A类"] for i in range(1, 4)]
+    resp = post_file(client, trio["dept"], entities_file(tmp_path, good))
+    assert resp.status_code == 302
+    preview = ImportJob.objects.get()
+    assert (preview.dry_run, preview.status, preview.created_by) == (True, ImportJobStatus.SUCCEEDED, trio["owner"])
+    assert len(preview.file_sha256) == 64
+    page = client.get(resp["Location"]).content.decode()
+    assert "将新增" in page and "甲1有限公司" in page and "确认导入" in page
+    assert not Entity.objects.exists()  # the preview wrote nothing
+
+    resp = client.post(reverse("imports:job_confirm", args=[preview.pk]))
+    commit = ImportJob.objects.exclude(pk=preview.pk).get()
+    assert resp["Location"] == reverse("imports:job", args=[commit.pk])
+    assert (commit.dry_run, commit.status, commit.parent) == (False, ImportJobStatus.SUCCEEDED, preview)
+    assert Entity.objects.filter(department=trio["dept"]).count() == 3
+    page = client.get(resp["Location"]).content.decode()
+    assert "导入完成" in page and "新增 3 条" in page
+    # The same file confirmed twice is refused.
+    client.post(reverse("imports:job_confirm", args=[preview.pk]))
+    assert ImportJob.objects.count() == 2
+
+
+def test_the_preview_shows_each_error_with_row_column_and_reason(client, trio, tmp_path):
+    client.force_login(trio["owner"])
+    rows = [[1, make_uscc(rng), "甲有限公司", "A"], [2, "91310117MA1J0000X1", "乙有限公司", "E"]]
+    resp = post_file(client, trio["dept"], entities_file(tmp_path, rows))
+    page = client.get(resp["Location"]).content.decode()
+    assert 'id="error-table"' in page
+    assert "第 3 行" in page and "统一社会信用代码" in page and "校验位错误" in page
+    assert "信用风险分类" in page and "无法识别「E」" in page
+    assert "下载错误报告" in page
+    preview = ImportJob.objects.get()
+    # Confirming a file with errors without skipping them is refused.
+    client.post(reverse("imports:job_confirm", args=[preview.pk]))
+    assert ImportJob.objects.count() == 1 and not Entity.objects.exists()
+    # The error report lists the bad row.
+    report = client.get(reverse("imports:job_error_report", args=[preview.pk]))
+    assert report.status_code == 200
+    out = tmp_path / "report.xlsx"
+    out.write_bytes(b"".join(report.streaming_content))
+    assert [r[0] for r in read_sheet(out)[1:]] == [3]
+
+
+def test_skip_invalid_on_confirm_imports_the_good_rows(client, trio, tmp_path):
+    client.force_login(trio["owner"])
+    rows = [[1, make_uscc(rng), "甲有限公司", "A"], [2, "bad", "乙有限公司", "A"]]
+    resp = post_file(client, trio["dept"], entities_file(tmp_path, rows))
+    preview = ImportJob.objects.get()
+    client.post(reverse("imports:job_confirm", args=[preview.pk]), {"skip_invalid": "on"})
+    commit = ImportJob.objects.exclude(pk=preview.pk).get()
+    assert commit.skip_invalid and commit.result["skipped"] == 1
+    assert list(Entity.objects.values_list("name", flat=True)) == ["甲有限公司"]
+    assert resp.status_code == 302
+
+
+def test_the_roster_xlsx_through_the_page(client, trio, tmp_path):
+    client.force_login(trio["owner"])
+    path = write_xlsx(tmp_path / "名录.xlsx", [ROSTER_HEADERS, *ROSTER_ROWS], title=ROSTER_TITLE)
+    post_file(client, trio["dept"], path, kind="inspectors")
+    preview = ImportJob.objects.get()
+    page = client.get(reverse("imports:job", args=[preview.pk])).content.decode()
+    assert "表头在第 2 行" in page and "王朕" in page
+    client.post(reverse("imports:job_confirm", args=[preview.pk]))
+    assert Inspector.objects.filter(department=trio["dept"]).count() == 3
+
+
+def test_reimporting_says_nothing_will_change(client, trio, tmp_path):
+    client.force_login(trio["owner"])
+    path = entities_file(tmp_path, [[1, make_uscc(rng), "甲有限公司", "A"]])
+    post_file(client, trio["dept"], path)
+    client.post(reverse("imports:job_confirm", args=[ImportJob.objects.get().pk]))
+    resp = post_file(client, trio["dept"], path)
+    page = client.get(resp["Location"]).content.decode()
+    assert "不会发生任何变更" in page
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("对象.pdf", b"%PDF-1.4", "不支持的文件类型"),
+    ("对象.csv", b"", "文件是空的"),
+])
+def test_bad_uploads_get_a_chinese_error(client, trio, name, content, message):
+    client.force_login(trio["owner"])
+    resp = client.post(reverse("imports:start"), {"kind": "entities", "department": trio["dept"].pk,
+                                                  "file": SimpleUploadedFile(name, content)})
+    assert resp.status_code == 400 and message in resp.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_the_upload_size_limit(client, trio, tmp_path, settings):
+    settings.IMPORT_MAX_UPLOAD_BYTES = 100
+    client.force_login(trio["owner"])
+    path = entities_file(tmp_path, [[i, make_uscc(rng), f"甲{i}有限公司", "A"] for i in range(10)])
+    resp = post_file(client, trio["dept"], path)
+    assert resp.status_code == 400 and "超过上限" in resp.content.decode()
+
+
+def test_an_unreadable_file_fails_the_preview_clearly(client, trio, tmp_path):
+    client.force_login(trio["owner"])
+    path = tmp_path / "乱码.csv"
+    path.write_bytes("名称,统一社会信用代码\n".encode() + b"\x80\x80\xff\n")
+    resp = post_file(client, trio["dept"], path)
+    page = client.get(resp["Location"]).content.decode()
+    assert "无法识别文件编码" in page and "确认导入" not in page
+
+
+def test_jobs_are_private_to_their_uploader(client, trio, tmp_path):
+    client.force_login(trio["owner"])
+    post_file(client, trio["dept"], entities_file(tmp_path, [[1, make_uscc(rng), "甲有限公司", "A"]]))
+    job = ImportJob.objects.get()
+    client.force_login(trio["outsider"])
+    assert client.get(reverse("imports:job", args=[job.pk])).status_code == 404
+    assert client.post(reverse("imports:job_confirm", args=[job.pk])).status_code == 404
+    assert job.file_name not in client.get(reverse("imports:jobs")).content.decode()
+
+
+def test_the_progress_display_polls_until_the_job_ends(client, trio, tmp_path):
+    client.force_login(trio["owner"])
+    job = ImportJob.objects.create(kind="entities", department=trio["dept"], created_by=trio["owner"],
+                                   file_name="大文件.csv", file_sha256="0" * 64, status=ImportJobStatus.RUNNING,
+                                   runner_pid=os.getpid(), progress_total=1000)
+    progress = import_jobs._progress_path(job)
+    progress.write_text(json.dumps({"done": 250, "total": 1000}))
+    page = client.get(reverse("imports:job", args=[job.pk])).content.decode()
+    assert "hx-get" in page and "25%" in page and "我的导入" in page
+    partial = client.get(reverse("imports:job_progress", args=[job.pk]))
+    assert "250" in partial.content.decode() and "hx-trigger" in partial.content.decode()
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJobStatus.SUCCEEDED)
+    done = client.get(reverse("imports:job_progress", args=[job.pk]))
+    assert done.status_code == 204 and done["HX-Refresh"] == "true"
+
+
+def test_a_job_left_running_by_a_restart_is_marked_failed(client, trio):
+    client.force_login(trio["owner"])
+    job = ImportJob.objects.create(kind="entities", department=trio["dept"], created_by=trio["owner"],
+                                   file_name="大文件.csv", file_sha256="0" * 64, status=ImportJobStatus.RUNNING,
+                                   runner_pid=2 ** 22 + 12345)  # no such process
+    page = client.get(reverse("imports:job", args=[job.pk])).content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportJobStatus.FAILED
+    assert "数据库保持导入前的状态" in job.message and "数据库保持导入前的状态" in page
+
+
+def test_the_blank_template_has_the_import_headers(client, trio, tmp_path):
+    client.force_login(trio["owner"])
+    resp = client.get(reverse("imports:template", args=["inspectors"]))
+    out = tmp_path / "t.xlsx"
+    out.write_bytes(b"".join(resp.streaming_content))
+    header = read_sheet(out)[0]
+    assert header[:10] == ["序号", "姓名*", "性别", "单位", "执法区域", "发证机关", "执法证号*", "执法类别", "手机号码", "备注"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_background_thread_runs_the_job(client, settings, tmp_path):
+    """The real path: a worker thread with its own database connection."""
+    from shuangsuiji.accounts.choices import Role
+
+    settings.IMPORT_JOBS_INLINE = False
+    dept = factories.department("BG", name="后台部门")
+    owner = factories.user(department=dept, role=Role.DEPT_ADMIN, username="bg-owner")
+    client.force_login(owner)
+    resp = post_file(client, dept, entities_file(tmp_path, [[1, make_uscc(rng), "甲有限公司", "A"]]))
+    job = ImportJob.objects.get()
+    deadline = time.monotonic() + 30
+    while not job.is_finished and time.monotonic() < deadline:
+        time.sleep(0.1)
+        job.refresh_from_db()
+    assert job.status == ImportJobStatus.SUCCEEDED, job.message
+    assert job.result["created"] == 1 and resp.status_code == 302

@@ -1,0 +1,82 @@
+"""One full ceremony in a real browser (Debian's Chromium via Playwright, live server):
+operator commits → witness enters the seed → operator confirms and dispatches → the
+public verification page re-runs the draw and says 结果一致."""
+
+import pytest
+from playwright.sync_api import expect
+
+from shuangsuiji.draw.choices import DrawState
+from shuangsuiji.draw.models import Draw
+from shuangsuiji.inspection.models import Visit
+from shuangsuiji.planning.choices import TaskStatus
+from shuangsuiji.planning.models import TargetClass
+from tests import factories
+from tests.draw.ceremony import SEED, Crew, var_dir  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _login(page, live_server, user):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("用户名").fill(user.username)
+    page.get_by_label("密码").fill(factories.PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
+
+
+def _logout(page):
+    page.get_by_role("button", name="退出").click()
+    expect(page.get_by_role("button", name="登录")).to_be_visible()
+
+
+def test_one_full_ceremony_in_the_browser(page, live_server):
+    crew = Crew()
+    task = crew.task(code="SJ-2024-BR")
+    TargetClass.objects.create(task=task, code="all", name="全部对象", count=3)
+    crew.entities(8)
+    crew.inspectors(4)
+    ceremony = f"{live_server.url}/draw/tasks/{task.pk}/"
+
+    # 1. The operator reaches the ceremony from the task page and freezes the pool.
+    _login(page, live_server, crew.operator)
+    page.goto(f"{live_server.url}/planning/tasks/{task.pk}/")
+    page.get_by_role("link", name="摇号（封存名单、录入种子、确认、派发）").click()
+    expect(page.locator("#steps li.current")).to_have_text("封存名单")
+    page.locator("#commit-button").click()
+    draw = Draw.objects.get(task=task)
+    expect(page.locator("#manifest-c")).to_have_text(draw.manifest_sha256)
+    expect(page.locator("#steps li.current")).to_have_text("录入种子并摇号")
+    _logout(page)
+
+    # 2. The witness enters the seed after the commit, verbatim, with the witnesses.
+    _login(page, live_server, crew.witness)
+    page.goto(ceremony)
+    page.get_by_label("种子文本").fill(SEED)
+    page.get_by_label("种子来源").fill("纪检监督员现场掷骰20次；双色球第116期")
+    page.get_by_label(str(crew.witness)).check()
+    page.get_by_label("其他见证人").fill("李见证")
+    page.get_by_role("button", name="录入种子并摇号").click()
+    expect(page.locator("#result-table tbody tr")).to_have_count(3)
+    expect(page.locator("#seed-text")).to_have_text(SEED)
+    _logout(page)
+
+    # 3. The operator confirms and dispatches.
+    _login(page, live_server, crew.operator)
+    page.goto(ceremony)
+    page.locator("#confirm-button").click()
+    expect(page.locator("#steps li.current")).to_have_text("派发")
+    page.locator("#dispatch-button").click()
+    expect(page.locator(".messages")).to_contain_text("新建检查 3 个")
+    expect(page.locator("#visits tbody tr")).to_have_count(3)
+    draw.refresh_from_db()
+    task.refresh_from_db()
+    assert draw.state == DrawState.CONFIRMED and draw.dispatched_at is not None
+    assert task.status == TaskStatus.DISPATCHED and Visit.objects.filter(lead_task=task).count() == 3
+    _logout(page)
+
+    # 4. Anyone opens the public verification page and re-runs the draw in place.
+    page.goto(f"{live_server.url}/public/draw/{task.code}/")
+    expect(page.locator("main")).to_contain_text(draw.manifest_sha256)
+    page.get_by_role("link", name="验证本次摇号 / 下载文件").click()
+    page.locator("#reverify").click()
+    expect(page.locator("#verdict")).to_have_text("结果一致 ✓")
