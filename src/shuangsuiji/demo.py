@@ -281,8 +281,11 @@ def demo_load(*, entities: int = 3000, seed: int = 2024) -> DemoSummary:
                   for i, (name, sex, cert, mobile) in enumerate(ZHANGPING_ROSTER, start=1)]
         summary.lines.append("漳平执法检查人员名录：" + _import(
             "inspectors", _write_csv(Path(tmp) / "roster.csv", ROSTER_HEADERS, roster), depts["ZPZJ"]))
-        sj_inspectors = [[str(i), n, rng.choice(["男", "女"]), "松江区建设和管理委员会", "松江区", "上海市人民政府",
-                          f"3117{i:07d}", "城乡建设", f"137{rng.randint(10000000, 99999999)}", ""]
+        # Its own seeded generator: the shared one is consumed differently on a second run
+        # (users already exist), and the roster must come out the same to stay "unchanged".
+        sj_rng = random.Random(f"{seed}-sj-inspectors")
+        sj_inspectors = [[str(i), n, sj_rng.choice(["男", "女"]), "松江区建设和管理委员会", "松江区", "上海市人民政府",
+                          f"3117{i:07d}", "城乡建设", f"137{sj_rng.randint(10000000, 99999999)}", ""]
                          for i, n in enumerate(["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄强", "周杰",
                                                 "吴霞", "徐涛", "孙丽"], start=1)]
         summary.lines.append("松江执法检查人员名录：" + _import(

@@ -449,6 +449,11 @@ def test_ssj_import_names_an_unknown_department(tmp_path, db, capsys):
     assert "部门代码「NOPE」不存在" in capsys.readouterr().err
 
 
+def test_ssj_import_names_a_missing_file_without_a_traceback(tmp_path, dept, capsys):
+    assert ssj(["import", "entities", str(tmp_path / "nope.csv"), "--department", dept.code]) == 1
+    assert "文件不存在" in capsys.readouterr().err
+
+
 def test_ssj_import_items_says_so_when_no_importer_is_registered(tmp_path, dept, capsys, monkeypatch):
     monkeypatch.setitem(importing.IMPORTER_MODULES, "items", "shuangsuiji.catalog.no_such_module")
     monkeypatch.delitem(importing._IMPORTERS, "items", raising=False)

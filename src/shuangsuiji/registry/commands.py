@@ -53,9 +53,14 @@ class _Bar:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from shuangsuiji.common.errors import NotFound
     from shuangsuiji.common.importing import CLI_ACTOR, KIND_LABELS, import_file
 
     department = _department(args.department)
+    if not Path(args.file).is_file():
+        raise NotFound(f"文件不存在或不是普通文件：{args.file}")
     bar = None if args.json else _Bar(f"导入{KIND_LABELS[args.kind]}")
     try:
         result = import_file(
