@@ -204,7 +204,7 @@ def _bare(path: Path, department) -> dict:
 
 def _cpu_reference() -> float:
     """Seconds for a fixed pure-Python loop: shows how busy the machine was (a shared
-    2-core machine ran this in 1.7 s when quiet, over 3 s when other jobs ran)."""
+    2-core machine ran it in 0.65 s when quiet and about twice that while other jobs ran)."""
     started = time.perf_counter()
     total = 0
     for i in range(20_000_000):

@@ -465,3 +465,16 @@ def test_ssj_import_items_says_so_when_no_importer_is_registered(tmp_path, dept,
 def test_the_importers_are_registered():
     assert get_importer("entities").label == "检查对象名录库"
     assert get_importer("inspectors").label == "执法检查人员名录库"
+
+
+def test_reimporting_after_a_hand_edit_restores_the_file_values(tmp_path, dept):
+    from shuangsuiji.registry.services import entity_update
+
+    owner = factories.user(department=dept, role="dept_admin")
+    path = entities_csv(tmp_path, [entity_row(1)])
+    assert run("entities", path, dept).created == 1
+    entity = Entity.objects.get()
+    entity_update(actor=owner, entity=entity, fields={"name": "手工改过的名称"})
+    result = run("entities", path, dept)
+    assert result.updated == 1 and result.unchanged == 0
+    assert Entity.objects.get().name == "上海测试建设工程有限公司1"

@@ -263,6 +263,9 @@ def entity_update(
             return locked
         for name, value in values.items():
             setattr(locked, name, value)
+        # A hand edit makes the record differ from any imported row: clear the import digest
+        # so re-importing the original file restores it instead of reporting "unchanged".
+        locked.row_digest = ""
         try:
             with transaction.atomic():
                 locked.save()
@@ -287,6 +290,7 @@ def entity_tags_set(*, actor: User, entity: Entity, tags: Iterable[Any]) -> Enti
         if {t.id for t in old_tags} == {t.id for t in new_tags}:
             return locked
         locked.tags.set(new_tags)
+        Entity.objects.filter(pk=locked.pk).update(row_digest="")  # tags are imported too
         event_record(actor=actor, action="entity.tags_set", obj=locked, department=locked.department_id,
                      before={"tags": _tag_names(old_tags)}, after={"tags": _tag_names(new_tags)})
     return locked
@@ -391,6 +395,9 @@ def inspector_update(
             return locked
         for name, value in values.items():
             setattr(locked, name, value)
+        # A hand edit makes the record differ from any imported row: clear the import digest
+        # so re-importing the original file restores it instead of reporting "unchanged".
+        locked.row_digest = ""
         try:
             with transaction.atomic():
                 locked.save()
