@@ -17,6 +17,7 @@ from shuangsuiji.accounts.selectors import readable_department_ids
 from shuangsuiji.draw.choices import DrawState, SelectionRemedy, SubstitutionStatus
 from shuangsuiji.draw.models import Assignment, Draw, Selection, Substitution
 from shuangsuiji.planning.models import Task
+from shuangsuiji.registry.models import Entity
 
 CHUNK = 5000  # ids per IN (...) query: well under SQLite's variable limit
 
@@ -185,3 +186,17 @@ def _ids_find(text: str, ids: Iterable[str]) -> dict[str, int]:
         end = text.find("\n", start)
         found[key] = int(text[start:end] if end >= 0 else text[start:])
     return found
+
+
+def match_targets_lookup(*, task: Task, codes: list[str]) -> tuple[dict[str, Entity], list[str]]:
+    """Finds the targets a match-only ceremony names, by 统一社会信用代码 or 名录编号, in the
+    libraries the task draws from; returns (found by code, codes not found)."""
+    from shuangsuiji.planning import selectors as planning_selectors
+
+    libraries = planning_selectors.family_ids(department=task.department)
+    found: dict[str, Entity] = {}
+    for ent in Entity.objects.filter(department_id__in=libraries, uscc__in=codes).order_by("pk"):
+        found.setdefault(ent.uscc, ent)
+    for ent in Entity.objects.filter(department_id__in=libraries, key__in=[c for c in codes if c not in found]):
+        found.setdefault(ent.key, ent)
+    return found, [c for c in codes if c not in found]

@@ -30,7 +30,7 @@ from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.planning.models import Task
 from shuangsuiji.planning.pool import task_pool_preview
 from shuangsuiji.registry.choices import InspectorStatus
-from shuangsuiji.registry.models import Entity, Inspector
+from shuangsuiji.registry.models import Inspector
 
 PAGE_SIZE = 50
 PRESENT_LIMIT = 300  # the projector shows the first targets; the page and result.txt hold all
@@ -227,13 +227,7 @@ def task_match(request: HttpRequest, pk: int) -> HttpResponse:
     form = MatchOnlyForm(request.POST)
     if form.is_valid():
         codes = form.code_list()
-        libraries = planning_selectors.family_ids(department=task.department)
-        found: dict[str, Entity] = {}
-        for ent in Entity.objects.filter(department_id__in=libraries, uscc__in=codes).order_by("pk"):
-            found.setdefault(ent.uscc, ent)
-        for ent in Entity.objects.filter(department_id__in=libraries, key__in=[c for c in codes if c not in found]):
-            found.setdefault(ent.key, ent)
-        missing = [c for c in codes if c not in found]
+        found, missing = selectors.match_targets_lookup(task=task, codes=codes)
         if missing:
             form.add_error("codes", f"检查对象名录库中没有：{'、'.join(missing[:20])}")
         else:
