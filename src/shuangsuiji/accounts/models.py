@@ -26,6 +26,8 @@ class Department(TimeStampedModel):
     yearly_draw_cap = models.PositiveSmallIntegerField(_("每年抽中次数上限"), default=2)
     # 结果公示时限：20个工作日 [000 三(六), 002 第二十八条]；漳平为10个工作日 [003 附件3 第十一条]。
     publish_deadline_workdays = models.PositiveSmallIntegerField(_("结果公示时限（工作日）"), default=20)
+    # 联席会议办公室/牵头处室: oversees the deadlines of every department [002 第三十二条].
+    is_leading_office = models.BooleanField(_("牵头督办机构"), default=False)
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
