@@ -18,6 +18,9 @@ COMMAND_MODULES = [
     "shuangsuiji.registry.commands",
     "shuangsuiji.catalog.commands",
     "shuangsuiji.draw.commands",
+    "shuangsuiji.inspection.commands",
+    "shuangsuiji.disclosure.commands",
+    "shuangsuiji.disclosure.oversight_commands",
 ]
 
 
