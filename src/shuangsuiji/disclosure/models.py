@@ -101,3 +101,6 @@ class PortalSubmission(models.Model):
     class Meta:
         verbose_name = _("公开表单提交记录")
         verbose_name_plural = _("公开表单提交记录")
+
+    def __str__(self) -> str:
+        return f"{self.form} {self.created_at:%Y-%m-%d %H:%M}"

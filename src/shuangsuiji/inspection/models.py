@@ -244,6 +244,9 @@ class Signature(models.Model):
         constraints = [models.UniqueConstraint(fields=["version", "member"], name="signature_once",
                                                violation_error_message=_("该成员已签字确认"))]
 
+    def __str__(self) -> str:
+        return f"{self.version} · {self.member.inspector}"
+
 
 class FollowUp(models.Model):
     """后续处理 of a result version: 责令改正 (deadline, re-check), 立案查处 (penalty
