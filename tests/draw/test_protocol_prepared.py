@@ -11,9 +11,10 @@ from shuangsuiji.draw.protocol import (
     manifest_build,
     manifest_prepare,
     result_text,
+    scoring,
 )
 
-from .conftest import VECTOR_NAMES, random_pool, vector
+from .conftest import VECTOR_NAMES, naive_result, random_pool, vector
 
 
 @pytest.mark.parametrize("name", VECTOR_NAMES)
@@ -50,3 +51,30 @@ def test_preparing_a_broken_manifest_raises_the_same_error_as_drawing_it():
     with pytest.raises(ManifestError) as direct:
         draw_compute(broken, "seed")
     assert prepared.value.message == direct.value.message
+
+
+def test_a_prepared_manifest_falls_back_to_scoring_everything_when_a_stratum_is_short(monkeypatch, tmp_path):
+    data = manifest_build(**random_pool(random.Random(5), targets=3000, k=2))
+    original = scoring.Score.start_counts
+
+    def stingy(self, pool):
+        original(self, pool)
+        if self.sample:
+            self.threshold = b"\x01"  # far too low: every stratum ends up short
+
+    monkeypatch.setattr(scoring.Score, "start_counts", stingy)
+    assert result_text(draw_compute(manifest_prepare(data), "x")).encode() == naive_result(data, "x", tmp_path)
+
+
+def test_a_prepared_manifest_keeps_few_more_candidates_than_it_draws():
+    # The reader counted each stratum exactly: the threshold leaves a margin of six
+    # standard deviations, not the several percent a sample needs.
+    targets = [(f"T{n:07d}", "ABCD"[n % 4]) for n in range(200_000)]
+    prepared = manifest_prepare(manifest_build(task="T", team=0, strata=[(c, 2500) for c in "ABCD"],
+                                               targets=targets))
+    scorer = scoring.Score(b"k" * 32, sample=True)
+    scorer.start_counts(prepared.pool)
+    scorer.score_all(prepared.ids, prepared.strata)
+    kept = sum(map(len, scorer.found.values()))
+    assert 10_000 < kept < 11_500
+    assert len(scorer.choose(prepared.pool)) == 10_000
