@@ -80,3 +80,41 @@ def test_one_full_ceremony_in_the_browser(page, live_server):
     page.get_by_role("link", name="验证本次摇号 / 下载文件").click()
     page.locator("#reverify").click()
     expect(page.locator("#verdict")).to_have_text("结果一致 ✓")
+
+
+def test_the_projector_shows_the_seed_while_the_witness_types_it(page, live_server):
+    """Presentation mode: the seed is typed on the projector page, in large type, so the
+    room sees each character as it is entered; after submitting, the results appear there."""
+    crew = Crew()
+    task = crew.task(code="SJ-2024-PJ")
+    TargetClass.objects.create(task=task, code="all", name="全部对象", count=3)
+    crew.entities(6)
+    crew.inspectors(4)
+    _login(page, live_server, crew.operator)
+    page.goto(f"{live_server.url}/draw/tasks/{task.pk}/")
+    page.locator("#commit-button").click()
+    draw = Draw.objects.get(task=task)
+    expect(page.locator("#manifest-c")).to_have_text(draw.manifest_sha256)
+    _logout(page)
+
+    _login(page, live_server, crew.witness)
+    page.goto(f"{live_server.url}/draw/{draw.pk}/present/")
+    expect(page.locator("#present-c")).to_have_text(draw.manifest_sha256)
+    seed_box = page.get_by_label("种子文本（封存之后现场产生，原样录入）")
+    half = SEED[:20]
+    seed_box.press_sequentially(half)  # key by key, as a witness types
+    expect(seed_box).to_have_value(half)
+    expect(seed_box).to_be_visible()
+    # large type on a 1280-px-wide screen: 3.4vw ≈ 43 px
+    size = seed_box.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= 36, size
+    assert Draw.objects.get(pk=draw.pk).seed_text == ""  # nothing is stored while typing
+    seed_box.press_sequentially(SEED[20:])
+    expect(seed_box).to_have_value(SEED)
+    page.get_by_label("种子来源").fill("纪检监督员现场掷骰20次")
+    page.get_by_label(str(crew.witness)).check()
+    page.locator("#present-seed-submit").click()
+    expect(page.locator("#present-seed")).to_have_text(SEED)
+    expect(page.locator("#present-results li")).to_have_count(3)
+    draw.refresh_from_db()
+    assert draw.state == DrawState.DRAWN and draw.seed_text == SEED

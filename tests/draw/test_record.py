@@ -203,7 +203,7 @@ def test_xlsx_holds_the_same_record_and_neutralises_formulas(tmp_path):
 
 
 def test_pdf_without_a_cjk_truetype_font_fails_clearly(monkeypatch):
-    monkeypatch.setattr(record, "_font_path_cache", [])
+    monkeypatch.setattr(record.pdf, "_font_path_cache", [])
     monkeypatch.setenv("SSJ_PDF_FONT", "/nonexistent/font.ttf")
     crew = Crew()
     task = crew.task()

@@ -267,9 +267,10 @@ def test_an_unstaffed_target_gets_a_remedy_match_draw_with_its_own_ceremony(clie
 def test_the_presentation_polls_while_waiting_and_shows_the_results_after_the_seed(client, crew):
     task, _e, _i, _g = ready_task(crew)
     draw = commit(client, crew, task)
-    login(client, crew.operator)
+    login(client, crew.reviewer)  # may watch, may not enter the seed: the stage waits and polls
     html = client.get(f"/draw/{draw.pk}/present/").content.decode()
     assert draw.manifest_sha256 in html and 'hx-trigger="every 2s"' in html and "等待纪检监督员录入种子" in html
+    assert "present-seed-form" not in html
     seed(client, crew, draw)
     login(client, crew.operator)
     state = client.get(f"/draw/{draw.pk}/present/state/").content.decode()

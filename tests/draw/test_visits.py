@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from shuangsuiji.catalog.models import Item
+from shuangsuiji.common.errors import Conflict
 from shuangsuiji.draw import selectors, services
 from shuangsuiji.draw.models import Assignment
 from shuangsuiji.inspection import selectors as visit_selectors
@@ -111,3 +112,24 @@ def test_a_substitution_after_dispatch_updates_the_visit_team():
     assert [m.inspector for m in visit.members.order_by("-is_leader", "id")] == [a.inspector for a in team]
     assert VisitMember.objects.get(visit=visit, is_leader=True).inspector == team[0].inspector
     assert not visit.members.filter(inspector=leader.inspector).exists()
+
+
+def test_a_substitution_is_refused_once_the_visit_has_started():
+    """The team records findings and signs (002 第二十五条): once a visit has started its
+    members cannot be swapped — neither at request nor at approval — and nothing changes."""
+    crew = Crew()
+    ents, insp = crew.entities(2), crew.inspectors(6)
+    task, draw, _r = _dispatched(crew, ents, insp, start=dt.date(2024, 3, 1), end=dt.date(2024, 4, 30))
+    sel = draw.selections.order_by("rank").first()
+    first, second = Assignment.objects.filter(selection=sel).order_by("position")[:2]
+    pending = services.substitution_request(assignment=second, reason="身体健康状况", actor=crew.operator)
+    visit = Visit.objects.get(target_id=sel.target_id)
+    Visit.objects.filter(pk=visit.pk).update(status=VisitStatus.IN_PROGRESS)
+    members_before = list(visit.members.values_list("inspector_id", "is_leader"))
+    with pytest.raises(Conflict, match="不能再更换检查人员"):
+        services.substitution_request(assignment=first, reason="岗位调整", actor=crew.operator)
+    with pytest.raises(Conflict, match="不能再更换检查人员"):
+        services.substitution_decide(substitution=pending, approve=True, actor=crew.reviewer)
+    pending.refresh_from_db()
+    assert pending.status == "pending" and Assignment.objects.get(pk=second.pk).active
+    assert list(visit.members.values_list("inspector_id", "is_leader")) == members_before

@@ -1,5 +1,5 @@
 """JSON API of the draw ceremony (/api/v1/draw/). Handlers only translate: the states,
-roles and rules are in draw/services.py, whose ServiceErrors become the error envelope
+roles and rules are in draw/services/, whose ServiceErrors become the error envelope
 (common/api.py). Scoping: a draw is visible to whoever may read its task."""
 
 import datetime as dt
@@ -13,7 +13,6 @@ from shuangsuiji.common.errors import NotFound, ValidationFailed
 from shuangsuiji.draw import selectors, services
 from shuangsuiji.draw.models import Assignment, Draw, Selection, Substitution
 from shuangsuiji.planning import selectors as planning_selectors
-from shuangsuiji.registry.models import Inspector
 
 router = Router(tags=["摇号"])
 
@@ -21,6 +20,20 @@ LIST_ERRORS = {401: ErrorOut, 422: ErrorOut}
 
 
 # --- schemas -----------------------------------------------------------------------------
+
+class ScopeDepartmentOut(Schema):
+    code: str
+    name: str
+    basis: str = Field(description="为何在人员范围内：牵头部门、配合部门、相邻区域（任务设置）、扩大范围（本次摇号）")
+
+
+class ScopeOut(Schema):
+    departments: list[ScopeDepartmentOut] = []
+    experts: bool = Field(False, description="含专家库人员")
+    experts_widened: bool = Field(False, description="专家库人员由本次摇号加入")
+    widened: bool = Field(False, description="本次摇号扩大了任务原有的人员范围")
+    category: str = Field("", description="执法类别筛选")
+
 
 class DrawOut(Schema):
     id: int
@@ -42,6 +55,7 @@ class DrawOut(Schema):
     dispatched_at: dt.datetime | None
     voided_at: dt.datetime | None
     void_reason: str
+    inspector_scope: ScopeOut | None = Field(description="执法检查人员范围（封存时记录；调用方自备名单时为空）")
     public_url: str = Field(description="公开验证页")
 
     @staticmethod
@@ -63,6 +77,10 @@ class DrawOut(Schema):
     @staticmethod
     def resolve_witnesses(obj: Draw) -> list[str]:
         return [w for w in obj.witnesses.split("、") if w]
+
+    @staticmethod
+    def resolve_inspector_scope(obj: Draw) -> dict | None:
+        return obj.inspector_scope or None
 
     @staticmethod
     def resolve_public_url(obj: Draw) -> str:
@@ -181,6 +199,17 @@ class DirectIn(Schema):
     reason: str
 
 
+class WidenIn(Schema):
+    """扩大人员范围 for one match-only or remedy draw [002 第二十条]."""
+
+    extra_departments: list[str] = Field([], description="增加执法检查人员的部门代码（含其下级部门），如相邻区域")
+    include_experts: bool = Field(False, description="含专家库人员")
+
+
+class MatchIn(WidenIn):
+    targets: list[str] = Field(description="已抽定的检查对象：统一社会信用代码或名录编号")
+
+
 # --- helpers -----------------------------------------------------------------------------
 
 def _draw(request, draw_id: int) -> Draw:
@@ -190,29 +219,17 @@ def _draw(request, draw_id: int) -> Draw:
     return draw
 
 
-def _selections(draw: Draw, page: Page) -> list[dict]:
-    sels = list(selectors.draw_selections(draw=draw)[page.offset:page.offset + page.limit])
-    teams = selectors.draw_teams(draw=draw)
-    a_ids = [a for s in sels for a, _i, _o in teams.get(s.pk, [])]
-    info: dict[int, tuple] = {}
-    for part in selectors.chunked(a_ids):
-        for row in Assignment.objects.filter(id__in=part).values_list("id", "source", "inspector__name",
-                                                                     "inspector__cert_no"):
-            info[row[0]] = row
-    out = []
-    for s in sels:
-        team = [info[a] for a, _i, _o in teams.get(s.pk, [])]
-        out.append({"id": s.pk, "rank": s.rank, "target_id": s.target_id, "entity_name": s.entity.name,
-                    "stratum": s.stratum, "score": s.score, "unstaffed": s.unstaffed, "remedy": s.remedy,
-                    "team": [{"assignment_id": a_id, "cert_no": cert, "name": name, "leader": i == 0,
-                              "source": source, "random": source != "direct"}
-                             for i, (a_id, source, name, cert) in enumerate(team)]})
-    return out
+def _widening(payload: WidenIn) -> dict:
+    departments, missing = selectors.departments_by_code(codes=payload.extra_departments)
+    if missing:
+        raise ValidationFailed(f"没有这些（启用中的）部门代码：{'、'.join(missing)}", field="extra_departments")
+    return {"extra_departments": departments, "include_experts": payload.include_experts}
 
 
 def _detail(draw: Draw, page: Page | None = None) -> Draw:
     draw = Draw.objects.select_related("task", "source").get(pk=draw.pk)
-    draw._api_selections = _selections(draw, page or Page())
+    page = page or Page()
+    draw._api_selections = selectors.draw_selection_page(draw=draw, offset=page.offset, limit=page.limit)
     return draw
 
 
@@ -299,11 +316,31 @@ def direct_assignment(request, selection_id: int, payload: DirectIn):
     if selection is None:
         raise NotFound("抽中对象不存在")
     draw = _draw(request, selection.draw_id)
-    codes = list(dict.fromkeys(c.strip() for c in payload.inspectors if c.strip()))
-    family = planning_selectors.family_ids(department=draw.task.department)
-    found = {i.cert_no: i for i in Inspector.objects.filter(cert_no__in=codes, department_id__in=family)}
-    if missing := [c for c in codes if c not in found]:
+    people, missing = selectors.direct_inspectors_lookup(task=draw.task, codes=payload.inspectors)
+    if missing:
         raise ValidationFailed(f"执法检查人员名录库中没有执法证号：{'、'.join(missing)}", field="inspectors")
-    services.assignment_direct(selection=selection, inspectors=[found[c] for c in codes], reason=payload.reason,
-                               actor=request.user)
+    services.assignment_direct(selection=selection, inspectors=people, reason=payload.reason, actor=request.user)
     return Status(201, _detail(draw))
+
+
+@router.post("/tasks/{task_id}/match", response={201: DrawDetailOut, **WRITE_ERRORS},
+             summary="封存匹配名单（仅匹配执法检查人员：检查对象已抽定；可扩大人员范围）")
+def match(request, task_id: int, payload: MatchIn):
+    task = planning_selectors.task_get(user=request.user, pk=task_id)
+    codes = list(dict.fromkeys(c.strip() for c in payload.targets if c.strip()))
+    if not codes:
+        raise ValidationFailed("请指定需要匹配执法检查人员的检查对象", field="targets")
+    found, missing = selectors.match_targets_lookup(task=task, codes=codes)
+    if missing:
+        raise ValidationFailed(f"检查对象名录库中没有：{'、'.join(missing[:20])}", field="targets")
+    draw = services.match_commit(task=task, actor=request.user, entities=[found[c] for c in codes],
+                                 **_widening(payload))
+    return Status(201, _detail(draw))
+
+
+@router.post("/draws/{draw_id}/remedy", response={201: DrawDetailOut, **WRITE_ERRORS},
+             summary="封存补充匹配名单（为原摇号未配齐人员的检查对象；可扩大人员范围）")
+def remedy(request, draw_id: int, payload: WidenIn):
+    draw = _draw(request, draw_id)
+    return Status(201, _detail(services.match_commit(task=draw.task, actor=request.user, source=draw,
+                                                     **_widening(payload))))

@@ -1,10 +1,11 @@
 """Forms of the draw ceremony pages. They carry input only; the rules (states, roles,
-reasons) live in draw/services.py, whose errors come back onto the form."""
+reasons) live in draw/services/, whose errors come back onto the form."""
 
 import re
 
 from django import forms
 
+from shuangsuiji.accounts.models import Department
 from shuangsuiji.common.errors import ServiceError
 from shuangsuiji.planning.forms import ServiceErrorsMixin
 
@@ -51,8 +52,36 @@ class SeedForm(ServiceErrorsMixin, forms.Form):
         super().add_service_errors(exc)
 
 
-class MatchOnlyForm(ServiceErrorsMixin, forms.Form):
+class WidenForm(ServiceErrorsMixin, forms.Form):
+    """扩大人员范围 for one match-only or remedy draw (a new draw with a wider pool
+    [draw-protocol §4, 002 第二十条]): departments whose inspectors join, and experts."""
+
+    extra_departments = forms.ModelMultipleChoiceField(
+        label="增加执法检查人员的部门", required=False, queryset=Department.objects.none(),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text="相邻区域或指定部门（含其下级部门）的执法检查人员一并参与本次随机匹配；"
+                  "按住 Ctrl 多选，不选则为任务原有人员范围。所选范围随本次摇号公开",
+        error_messages={"invalid_choice": "部门 %(value)s 不可选", "invalid_pk_value": "部门编号无效"})
+    include_experts = forms.BooleanField(label="含专家库人员", required=False,
+                                         help_text="专家库人员一并参与本次随机匹配（指引第二十条）")
+
+    def __init__(self, *args, departments=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if departments is not None:
+            self.fields["extra_departments"].queryset = departments
+            self.fields["extra_departments"].label_from_instance = (
+                lambda d: f"{d.name}（{d.code}{'，' + d.region if d.region else ''}）")
+
+    def widening(self) -> dict:
+        """Keyword arguments for ``services.match_commit``."""
+        return {"extra_departments": list(self.cleaned_data.get("extra_departments") or []),
+                "include_experts": bool(self.cleaned_data.get("include_experts"))}
+
+
+class MatchOnlyForm(WidenForm):
     """仅匹配执法检查人员 for targets already drawn: their 统一社会信用代码, one per line."""
+
+    field_order = ["codes", "extra_departments", "include_experts"]
 
     codes = forms.CharField(label="检查对象统一社会信用代码", widget=forms.Textarea(attrs={"rows": 5}),
                             help_text="已经抽定的检查对象，每行一个统一社会信用代码（或名录编号）",

@@ -1,4 +1,4 @@
-"""The draw (摇号) records. The computation itself is ``draw/protocol.py`` (pure).
+"""The draw (摇号) records. The computation itself is ``draw/protocol/`` (pure).
 
 A *primary* draw (``source`` empty) draws the task's targets and their teams; it moves the
 task through 封存 → 摇号 → 确认锁定 → 派发. A *remedy* draw (``source`` set, always
@@ -37,6 +37,11 @@ class Draw(models.Model):
     manifest_lines = models.PositiveIntegerField(default=0)
     manifest_size = models.BigIntegerField(_("名单文件字节数"), default=0)
     excluded = models.JSONField(_("排除名单"), default=list)
+    # Where the inspector pool came from (departments with why, experts, category), as
+    # planning.pool.inspector_scope describes it; public beside C. A remedy draw "with a
+    # wider pool" says here which departments it added [002 第二十条]. Empty when the
+    # caller supplied the pool itself.
+    inspector_scope = models.JSONField(_("执法检查人员范围"), default=dict, blank=True)
     committed_at = models.DateTimeField(_("封存时间"))
     committed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     seed_text = models.TextField(_("种子文本"), blank=True)

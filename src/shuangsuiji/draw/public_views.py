@@ -6,22 +6,18 @@ with their reason. Only names, 统一社会信用代码 (manifest ids) and, for 
 and 执法证号 appear here — never a mobile or 身份证号.
 """
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
-from shuangsuiji.draw import protocol, selectors
-from shuangsuiji.draw.choices import AssignmentSource
+from shuangsuiji.draw import selectors
 from shuangsuiji.draw.export import draw_record
-from shuangsuiji.draw.models import Assignment, Draw
-from shuangsuiji.draw.views import manifest_head, selection_rows
+from shuangsuiji.draw.models import Draw
 from shuangsuiji.planning.models import Task
 
 PAGE_SIZE = 20
@@ -30,8 +26,7 @@ EXCLUDED_ROWS = 500
 
 
 def _task(code: str) -> Task:
-    task = (Task.objects.select_related("department").filter(code=code)
-            .annotate(n_draws=Count("draws")).filter(n_draws__gt=0).first())
+    task = selectors.public_task(code=code)
     if task is None:
         raise Http404("没有该任务的摇号公告")
     return task
@@ -49,11 +44,7 @@ def _draw(code: str, number: int) -> Draw:
 def task_list(request: HttpRequest) -> HttpResponse:
     """Every task with at least one draw (void ones included), newest first."""
     q = (request.GET.get("q") or "").strip()
-    tasks = (Task.objects.select_related("department").annotate(n_draws=Count("draws"), last=Max("draws__committed_at"))
-             .filter(n_draws__gt=0))
-    if q:
-        tasks = tasks.filter(Q(code__icontains=q) | Q(title__icontains=q) | Q(department__name__icontains=q))
-    page = Paginator(tasks.order_by("-last", "code"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.public_tasks(q=q), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "public/draw_list.html", {"page": page, "q": q})
 
 
@@ -85,82 +76,30 @@ def _public_draw(draw: Draw, request: HttpRequest, *, paged: bool) -> PublicDraw
     if draw.result_text:
         qs = selectors.draw_selections(draw=draw).prefetch_related("assignments__inspector")
         page = Paginator(qs, RESULT_ROWS).get_page(request.GET.get("page") if paged else 1)
-        rows = selection_rows(selections=page.object_list)
+        rows = selectors.selection_rows(selections=page.object_list)
     return PublicDraw(
-        draw=draw, head=manifest_head(draw=draw), rows=rows, page=page,
+        draw=draw, head=selectors.manifest_head(draw=draw), rows=rows, page=page,
         excluded=draw.excluded[:EXCLUDED_ROWS],
         substitutions=list(selectors.draw_substitutions(draw=draw).select_related(
             "selection", "out_assignment__inspector", "in_assignment__inspector")),
-        direct=list(Assignment.objects.filter(selection__draw=draw, source=AssignmentSource.DIRECT)
-                    .select_related("selection", "inspector").order_by("selection__rank", "position")),
+        direct=selectors.draw_direct_assignments(draw=draw),
     )
 
 
 def draw_verification(request: HttpRequest, code: str, number: int) -> HttpResponse:
     draw = _draw(code, number)
-    check = draw_reverify_result(draw=draw) if request.GET.get("run") == "1" else None
+    check = selectors.draw_reverify_result(draw=draw) if request.GET.get("run") == "1" else None
     return render(request, "public/draw.html", {
-        "draw": draw, "task": draw.task, "head": manifest_head(draw=draw), "check": check,
+        "draw": draw, "task": draw.task, "head": selectors.manifest_head(draw=draw), "check": check,
         "has_subs": selectors.draw_substitutions(draw=draw).exists(),
-        "site_url": settings.SITE_URL,
+        "scope": draw.inspector_scope, "site_url": settings.SITE_URL,
     })
 
 
 def draw_reverify(request: HttpRequest, code: str, number: int) -> HttpResponse:
     """Re-runs the draw in place (htmx fragment; the page's ``?run=1`` without script)."""
     draw = _draw(code, number)
-    return render(request, "public/_verify.html", {"draw": draw, "check": draw_reverify_result(draw=draw)})
-
-
-# --- re-verification ---------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Reverified:
-    ok: bool
-    manifest_ok: bool
-    result_ok: bool | None
-    substitutions_ok: bool | None
-    computed_c: str
-    computed_k: str
-    problems: list[str]
-
-
-def draw_reverify_result(*, draw: Draw) -> Reverified:
-    """Recomputes the draw from the stored manifest and the published seed with the pure
-    protocol core and compares with what was published: ``C``, the result text and the
-    replay of every approved substitution. Anything else is shown as a mismatch."""
-    problems: list[str] = []
-    path = selectors.manifest_file(draw=draw)
-    if not path.exists():
-        return Reverified(False, False, None, None, "", "", ["名单文件缺失"])
-    data = path.read_bytes()
-    computed_c = hashlib.sha256(data).hexdigest()
-    manifest_ok = computed_c == draw.manifest_sha256
-    if not manifest_ok:
-        problems.append(f"名单文件的 SHA-256 为 {computed_c}，与封存时公布的 C = {draw.manifest_sha256} 不一致")
-    if not draw.result_text:
-        return Reverified(manifest_ok, manifest_ok, None, None, computed_c, "", problems)
-    computed_k, result_ok, subs_ok = "", False, None
-    try:
-        outcome = protocol.draw_compute(data, draw.seed_text)
-    except protocol.ManifestError as exc:
-        problems.append(f"名单文件不符合 ssj-draw/1：{exc.message}")
-    else:
-        computed_k = outcome.key.hex()
-        result_ok = protocol.result_text(outcome) == draw.result_text
-        if not result_ok:
-            problems.append("用公布的名单和种子重新计算的结果与公布的结果不一致")
-        lines = list(selectors.draw_substitutions(draw=draw).values_list("line", flat=True))
-        if lines:
-            try:
-                protocol.teams_replay(protocol.manifest_parse(data), outcome,
-                                      [protocol.substitution_parse(line) for line in lines])
-                subs_ok = True
-            except (protocol.SubstitutionError, protocol.ManifestError) as exc:
-                subs_ok = False
-                problems.append(f"人员更换记录不能按协议重放：{exc.message}")
-    ok = manifest_ok and result_ok and subs_ok is not False
-    return Reverified(ok, manifest_ok, result_ok, subs_ok, computed_c, computed_k, problems)
+    return render(request, "public/_verify.html", {"draw": draw, "check": selectors.draw_reverify_result(draw=draw)})
 
 
 # --- downloads ---------------------------------------------------------------------------

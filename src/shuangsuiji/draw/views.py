@@ -1,18 +1,17 @@
 """Staff pages of the draw ceremony (摇号): 封存名单 → 录入种子并摇号 → 确认锁定 → 派发.
 
 Each page shows the draw's current state and only the next action the state allows;
-every action calls draw/services.py, whose refusals (in Chinese) are shown as they are.
+every action calls draw/services/, whose refusals (in Chinese) are shown as they are.
 Scoping: a draw is visible to whoever may read its task (planning.selectors.task_get).
 """
 
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -20,64 +19,18 @@ from shuangsuiji.accounts.choices import Role
 from shuangsuiji.accounts.models import User
 from shuangsuiji.accounts.selectors import user_has_role
 from shuangsuiji.common.errors import NotAllowed, NotFound, ServiceError
-from shuangsuiji.draw import selectors, services
+from shuangsuiji.draw import record_jobs, selectors, services
 from shuangsuiji.draw.choices import DrawState, SubstitutionStatus
-from shuangsuiji.draw.forms import DirectForm, MatchOnlyForm, SeedForm
-from shuangsuiji.draw.models import Assignment, Draw, Selection, Substitution
+from shuangsuiji.draw.forms import DirectForm, MatchOnlyForm, SeedForm, WidenForm
+from shuangsuiji.draw.models import Draw
 from shuangsuiji.inspection.selectors import visits_list
 from shuangsuiji.planning import selectors as planning_selectors
 from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.planning.models import Task
 from shuangsuiji.planning.pool import task_pool_preview
-from shuangsuiji.registry.choices import InspectorStatus
-from shuangsuiji.registry.models import Inspector
 
 PAGE_SIZE = 50
 PRESENT_LIMIT = 300  # the projector shows the first targets; the page and result.txt hold all
-
-
-# --- shared reads (also used by the public pages) -----------------------------------------
-
-@dataclass(frozen=True)
-class ManifestHead:
-    team: int
-    strata: list[tuple[str, int]]
-
-
-def manifest_head(*, draw: Draw) -> ManifestHead:
-    """The ``team`` and ``stratum`` lines: they come first in a canonical manifest, so a
-    1,000,000-line file is read only up to its first ``target`` line."""
-    team, strata = 0, []
-    path = selectors.manifest_file(draw=draw)
-    if not Path(path).exists():
-        return ManifestHead(team=0, strata=[])
-    with path.open("r", encoding="ascii", errors="replace") as fh:
-        for line in fh:
-            parts = line.split()
-            if not parts or parts[0] in ("target", "inspector", "conflict"):
-                break
-            if parts[0] == "team" and len(parts) == 2 and parts[1].isdigit():
-                team = int(parts[1])
-            elif parts[0] == "stratum" and len(parts) == 3 and parts[2].isdigit():
-                strata.append((parts[1], int(parts[2])))
-    return ManifestHead(team=team, strata=strata)
-
-
-@dataclass
-class Row:
-    """One selected target on a page: its team leader first (``team`` empty = none)."""
-
-    selection: Selection
-    team: list[Assignment]
-    replaced: list[Assignment]
-
-
-def selection_rows(*, selections) -> list[Row]:
-    rows = []
-    for sel in selections:
-        replaced = [a for a in sel.assignments.all() if not a.active]
-        rows.append(Row(selection=sel, team=selectors.selection_team(selection=sel), replaced=replaced))
-    return rows
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -92,14 +45,7 @@ def _task(request: HttpRequest, pk: int) -> Task:
 
 
 def _draw(request: HttpRequest, pk: int) -> Draw:
-    draw = Draw.objects.select_related("task", "task__department", "source").filter(pk=pk).first()
-    if draw is None:
-        raise NotFound("摇号不存在或您无权查看")
-    try:
-        _task(request, draw.task_id)
-    except NotFound:
-        raise NotFound("摇号不存在或您无权查看") from None
-    return draw
+    return selectors.draw_for_user(user=request.user, pk=pk)
 
 
 @dataclass(frozen=True)
@@ -112,13 +58,6 @@ class Roles:
 def _roles(user: User, task: Task) -> Roles:
     return Roles(*(user_has_role(user=user, role=r, department=task.department)
                    for r in (Role.OPERATOR, Role.WITNESS, Role.REVIEWER)))
-
-
-def _witnesses(task: Task) -> list[User]:
-    """纪检监督员 of the task's department (and its parents: a 委's witness serves its 科室)."""
-    ids = [task.department_id, *[d.id for d in task.department.ancestors()]]
-    return list(User.objects.filter(memberships__role=Role.WITNESS, memberships__department_id__in=ids,
-                                    is_active=True).distinct().order_by("full_name", "username"))
 
 
 def _back(draw: Draw) -> HttpResponse:
@@ -142,30 +81,33 @@ def _steps(draw: Draw | None) -> list[tuple[str, str]]:
     return [(label, "done" if i < at else "current" if i == at else "todo") for i, label in enumerate(labels)]
 
 
+def _widen_form(task: Task, data=None, form_class=WidenForm):
+    return form_class(data, departments=selectors.widening_departments(task=task))
+
+
 def _ceremony(request: HttpRequest, *, task: Task, draw: Draw | None, seed_form: SeedForm | None = None,
-              match_form: MatchOnlyForm | None = None, status: int = 200) -> HttpResponse:
+              match_form: MatchOnlyForm | None = None, remedy_form: WidenForm | None = None,
+              status: int = 200) -> HttpResponse:
     roles = _roles(request.user, task)
     ctx: dict = {"task": task, "draw": draw, "roles": roles,
-                 "history": selectors.draws_list(task=task).filter(source__isnull=True),
-                 "match_form": match_form or MatchOnlyForm(), "steps": _steps(draw)}
+                 "history": selectors.draw_history(task=task),
+                 "match_form": match_form or _widen_form(task, form_class=MatchOnlyForm), "steps": _steps(draw)}
     if draw is None:
         if task.status == TaskStatus.DRAFT:
             ctx["preview"] = task_pool_preview(task=task)
         return render(request, "draw/task.html", ctx, status=status)
     page = Paginator(selectors.draw_selections(draw=draw).prefetch_related("assignments"),
                      PAGE_SIZE).get_page(request.GET.get("page"))
+    progress = selectors.draw_progress(draw=draw)
     ctx.update({
-        "head": manifest_head(draw=draw),
-        "seed_form": seed_form or SeedForm(witnesses=_witnesses(task)),
-        "page": page, "rows": selection_rows(selections=page.object_list),
-        "unstaffed_count": draw.selections.filter(unstaffed=True).count(),
-        "needing_remedy": list(selectors.draw_needing_remedy(draw=draw)[:200]) if not draw.is_remedy else [],
-        "remedies": draw.remedies.order_by("number") if not draw.is_remedy else [],
-        "remedy_pending": selectors.draw_remedies_pending(draw=draw).exists(),
-        "substitutions": draw.substitutions.select_related(
-            "selection", "out_assignment__inspector", "in_assignment__inspector", "requested_by", "decided_by")
-        .order_by("requested_at"),
-        "pending_status": SubstitutionStatus.PENDING,
+        "head": selectors.manifest_head(draw=draw),
+        "seed_form": seed_form or SeedForm(witnesses=selectors.ceremony_witnesses(task=task)),
+        "remedy_form": remedy_form or _widen_form(task),
+        "page": page, "rows": selectors.selection_rows(selections=page.object_list),
+        "unstaffed_count": progress.unstaffed_count, "needing_remedy": progress.needing_remedy,
+        "remedies": progress.remedies, "remedy_pending": progress.remedy_pending,
+        "substitutions": progress.substitutions, "pending_status": SubstitutionStatus.PENDING,
+        "scope": draw.inspector_scope,
         "visits": (visits_list(task=task)[:200] if draw.dispatched_at else []),
     })
     return render(request, "draw/task.html", ctx, status=status)
@@ -224,7 +166,7 @@ def task_match(request: HttpRequest, pk: int) -> HttpResponse:
         task = _task(request, pk)
     except NotFound as exc:
         return _refused(request, exc)
-    form = MatchOnlyForm(request.POST)
+    form = _widen_form(task, request.POST, MatchOnlyForm)
     if form.is_valid():
         codes = form.code_list()
         found, missing = selectors.match_targets_lookup(task=task, codes=codes)
@@ -232,7 +174,8 @@ def task_match(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("codes", f"检查对象名录库中没有：{'、'.join(missing[:20])}")
         else:
             try:
-                draw = services.match_commit(task=task, actor=request.user, entities=[found[c] for c in codes])
+                draw = services.match_commit(task=task, actor=request.user, entities=[found[c] for c in codes],
+                                             **form.widening())
             except ServiceError as exc:
                 form.add_service_errors(exc)
             else:
@@ -248,7 +191,7 @@ def draw_seed(request: HttpRequest, pk: int) -> HttpResponse:
         draw = _draw(request, pk)
     except NotFound as exc:
         return _refused(request, exc)
-    form = SeedForm(request.POST, witnesses=_witnesses(draw.task))
+    form = SeedForm(request.POST, witnesses=selectors.ceremony_witnesses(task=draw.task))
     if form.is_valid():
         try:
             draw = services.draw_seed(draw=draw, seed_text=form.cleaned_data["seed_text"],
@@ -262,9 +205,10 @@ def draw_seed(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, exc.message)
             form.add_service_errors(exc)
         else:
-            unstaffed = draw.selections.filter(unstaffed=True).count()
-            messages.success(request, f"已摇号：抽中 {draw.selections.count()} 个检查对象"
-                                      + (f"，其中 {unstaffed} 个未配齐执法检查人员" if unstaffed else ""))
+            progress = selectors.draw_progress(draw=draw)
+            messages.success(request, f"已摇号：抽中 {progress.selected_count} 个检查对象"
+                                      + (f"，其中 {progress.unstaffed_count} 个未配齐执法检查人员"
+                                         if progress.unstaffed_count else ""))
             return _back(draw)
     draw.refresh_from_db()
     return _ceremony(request, task=draw.task, draw=draw, seed_form=form, status=422)
@@ -309,27 +253,33 @@ def draw_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def draw_remedy(request: HttpRequest, pk: int) -> HttpResponse:
-    """补充匹配: a match-only remedy draw for the targets ``pk`` left unstaffed."""
+    """补充匹配: a match-only remedy draw for the targets ``pk`` left unstaffed, optionally
+    with a wider inspector pool (departments added, experts) [002 第二十条]."""
     try:
         draw = _draw(request, pk)
-        remedy = services.match_commit(task=draw.task, actor=request.user, source=draw)
     except NotFound as exc:
+        return _refused(request, exc)
+    form = _widen_form(draw.task, request.POST)
+    if not form.is_valid():
+        return _ceremony(request, task=draw.task, draw=draw, remedy_form=form, status=422)
+    try:
+        remedy = services.match_commit(task=draw.task, actor=request.user, source=draw, **form.widening())
+    except NotAllowed as exc:
         return _refused(request, exc)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return _back(draw)
-    messages.success(request, f"已封存补充匹配名单（第{remedy.number}次摇号），请录入种子")
+    widened = "（扩大了执法检查人员范围，见名单说明）" if remedy.inspector_scope.get("widened") else ""
+    messages.success(request, f"已封存补充匹配名单（第{remedy.number}次摇号）{widened}，请录入种子")
     return redirect("draw:draw_detail", pk=remedy.pk)
 
 
 @login_required
 @require_POST
 def substitution_request(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = Assignment.objects.select_related("selection__draw").filter(pk=pk).first()
     try:
-        if assignment is None:
-            raise NotFound("检查组成员不存在")
-        draw = _draw(request, assignment.selection.draw_id)
+        assignment = selectors.assignment_for_user(user=request.user, pk=pk)
+        draw = assignment.selection.draw
         services.substitution_request(assignment=assignment, reason=request.POST.get("reason", ""),
                                       actor=request.user)
     except NotFound as exc:
@@ -344,11 +294,9 @@ def substitution_request(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def substitution_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    sub = Substitution.objects.select_related("draw").filter(pk=pk).first()
     try:
-        if sub is None:
-            raise NotFound("更换申请不存在")
-        draw = _draw(request, sub.draw_id)
+        sub = selectors.substitution_for_user(user=request.user, pk=pk)
+        draw = sub.draw
         approve = request.POST.get("decision") == "approve"
         sub = services.substitution_decide(substitution=sub, approve=approve, note=request.POST.get("note", ""),
                                            actor=request.user)
@@ -364,17 +312,13 @@ def substitution_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def assignment_direct(request: HttpRequest, pk: int) -> HttpResponse:
     """直接委派 (not random) for one unstaffed target."""
-    selection = Selection.objects.select_related("draw", "entity").filter(pk=pk).first()
     try:
-        if selection is None:
-            raise NotFound("抽中对象不存在")
-        draw = _draw(request, selection.draw_id)
+        selection = selectors.selection_for_user(user=request.user, pk=pk)
+        draw = selection.draw
     except NotFound as exc:
         return _refused(request, exc)
     task = draw.task
-    people = (Inspector.objects.filter(department_id__in=planning_selectors.family_ids(department=task.department),
-                                       status=InspectorStatus.ON_DUTY).order_by("name", "cert_no"))
-    form = DirectForm(request.POST or None, inspectors=people)
+    form = DirectForm(request.POST or None, inspectors=selectors.direct_candidates(task=task))
     if request.method == "POST" and form.is_valid():
         try:
             services.assignment_direct(selection=selection, inspectors=form.chosen(),
@@ -391,13 +335,26 @@ def assignment_direct(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- presentation mode (projector) -----------------------------------------------------------
+# The seed is typed on the projector page itself, in large type, so the room sees every
+# digit as the witness enters it; nothing of it is stored before it is submitted (the
+# manifest, the audit log and the draw only ever hold the submitted text). Viewers who
+# may not enter the seed see the stage wait and poll until the draw is made.
 
-def _present_context(draw: Draw) -> dict:
+def _can_seed(user: User, draw: Draw) -> bool:
+    roles = _roles(user, draw.task)
+    return draw.state == DrawState.COMMITTED and (roles.operator or roles.witness)
+
+
+def _present_context(request: HttpRequest, draw: Draw, seed_form: SeedForm | None = None) -> dict:
     sels = selectors.draw_selections(draw=draw)[:PRESENT_LIMIT] if draw.result_text else []
-    return {"draw": draw, "task": draw.task, "head": manifest_head(draw=draw),
-            "rows": selection_rows(selections=sels) if sels else [],
-            "total": draw.selections.count() if draw.result_text else 0, "limit": PRESENT_LIMIT,
-            "waiting": draw.state == DrawState.COMMITTED}
+    can_seed = _can_seed(request.user, draw)
+    if can_seed and seed_form is None:
+        seed_form = SeedForm(witnesses=selectors.ceremony_witnesses(task=draw.task))
+    return {"draw": draw, "task": draw.task, "head": selectors.manifest_head(draw=draw),
+            "rows": selectors.selection_rows(selections=sels) if sels else [],
+            "total": selectors.draw_selections(draw=draw).count() if draw.result_text else 0,
+            "limit": PRESENT_LIMIT,
+            "waiting": draw.state == DrawState.COMMITTED, "seed_form": seed_form if can_seed else None}
 
 
 @login_required
@@ -406,18 +363,51 @@ def draw_present(request: HttpRequest, pk: int) -> HttpResponse:
         draw = _draw(request, pk)
     except NotFound as exc:
         return _refused(request, exc)
-    return render(request, "draw/present.html", _present_context(draw))
+    return render(request, "draw/present.html", _present_context(request, draw))
+
+
+@login_required
+@require_POST
+def draw_present_seed(request: HttpRequest, pk: int) -> HttpResponse:
+    """录入种子 from the projector page: the same service as the ceremony page; success
+    goes back to the projector, where the results appear."""
+    try:
+        draw = _draw(request, pk)
+    except NotFound as exc:
+        return _refused(request, exc)
+    form = SeedForm(request.POST, witnesses=selectors.ceremony_witnesses(task=draw.task))
+    if form.is_valid():
+        try:
+            services.draw_seed(draw=draw, seed_text=form.cleaned_data["seed_text"],
+                               sources=form.cleaned_data["sources"], witnesses=form.witness_names(),
+                               actor=request.user)
+        except NotAllowed as exc:
+            return _refused(request, exc)
+        except ServiceError as exc:
+            form.add_service_errors(exc)
+        else:
+            return redirect("draw:present", pk=draw.pk)
+    draw.refresh_from_db()
+    return render(request, "draw/present.html", _present_context(request, draw, seed_form=form), status=422)
 
 
 @login_required
 def draw_present_state(request: HttpRequest, pk: int) -> HttpResponse:
     """The htmx poll of the projector page: the stage while waiting for the seed; once
-    drawn, the results (and no further polling)."""
+    drawn, the results (and no further polling). ``?watch=1`` (the page holding the seed
+    form): nothing (204) while the draw waits, else a full reload — the seed form is never
+    swapped away under the witness's fingers."""
     try:
         draw = _draw(request, pk)
     except NotFound:
         raise Http404 from None
-    return render(request, "draw/_present_state.html", _present_context(draw))
+    if request.GET.get("watch") == "1":
+        if draw.state == DrawState.COMMITTED:
+            return HttpResponse(status=204)
+        response = HttpResponse(status=200)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, "draw/_present_state.html", _present_context(request, draw))
 
 
 # --- visits (进一次门、查多项事) ---------------------------------------------------------------
@@ -432,19 +422,49 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def draw_record(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    """抽查工作记录表 as PDF or xlsx (draw-protocol §6); public data only."""
-    from shuangsuiji.draw.record import record_pdf, record_xlsx
+    """抽查工作记录表 as PDF or xlsx (draw-protocol §6); public data only. A large PDF is
+    rendered once per draw state in the background (draw/record_jobs.py): until it is
+    there, a page that polls says 正在生成."""
+    from shuangsuiji.draw.record import record_xlsx
 
     if fmt not in ("pdf", "xlsx"):
         raise Http404("仅提供 PDF 和 xlsx 格式")
     try:
         draw = _draw(request, pk)
-        body = record_pdf(draw=draw) if fmt == "pdf" else record_xlsx(draw=draw)
+        if fmt == "xlsx":
+            return _attachment(record_xlsx(draw=draw), draw, fmt)
+        pdf = record_jobs.record_pdf_get(draw=draw, retry=request.GET.get("retry") == "1")
     except ServiceError as exc:
         return _refused(request, exc)
+    if pdf.body is not None:
+        return _attachment(pdf.body, draw, fmt)
+    if pdf.path is not None:
+        return FileResponse(pdf.path.open("rb"), as_attachment=True, filename=_record_name(draw, fmt),
+                            content_type="application/pdf")
+    return render(request, "draw/record_pending.html", {"draw": draw, "task": draw.task, "pdf": pdf},
+                  status=500 if pdf.error else 202)
+
+
+@login_required
+def draw_record_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The htmx poll of the 正在生成 page."""
+    try:
+        draw = _draw(request, pk)
+        pdf = record_jobs.record_pdf_get(draw=draw)
+    except NotFound:
+        raise Http404 from None
+    except ServiceError as exc:
+        pdf = record_jobs.RecordPdf(error=exc.message)
+    return render(request, "draw/_record_status.html", {"draw": draw, "pdf": pdf})
+
+
+def _record_name(draw: Draw, fmt: str) -> str:
+    return f"{draw.task.code}-{draw.number}-抽查工作记录表.{fmt}"
+
+
+def _attachment(body: bytes, draw: Draw, fmt: str) -> HttpResponse:
     content_type = ("application/pdf" if fmt == "pdf"
                     else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response = HttpResponse(body, content_type=content_type)
-    filename = f"{draw.task.code}-{draw.number}-抽查工作记录表.{fmt}"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(_record_name(draw, fmt))}"
     return response

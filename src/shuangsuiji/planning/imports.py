@@ -27,14 +27,8 @@ from shuangsuiji.common.errors import ValidationFailed
 from shuangsuiji.common.tabular import Column, TableError, cell_text, open_table
 from shuangsuiji.planning.models import Plan, PlanRow
 from shuangsuiji.planning.selectors import subtree_ids
-from shuangsuiji.planning.services import (
-    ROW_LABELS,
-    Actor,
-    _lock_plan,
-    _require_planner,
-    _row_clean,
-    _row_state,
-)
+from shuangsuiji.planning.services._common import Actor, _require_planner
+from shuangsuiji.planning.services.plans import ROW_LABELS, _lock_plan, _row_clean, _row_state
 
 COLUMNS = [
     Column("seq", "序号", required=True),

@@ -218,7 +218,7 @@ def _recent_targets(task) -> dict[str, str]:
     return dict(rows.iterator(chunk_size=_CHUNK))
 
 
-def _inspector_department_ids(task) -> set[int]:
+def _inspector_department_ids(task, extra_departments=()) -> set[int]:
     from shuangsuiji.planning.selectors import family_ids, subtree_ids
 
     ids = family_ids(department=task.department)
@@ -229,20 +229,26 @@ def _inspector_department_ids(task) -> set[int]:
     if task.include_neighbour_inspectors:
         for neighbour in task.neighbour_departments.all():
             ids |= subtree_ids(department=neighbour)
+    # A wider pool chosen for one match-only or remedy draw (补充匹配), recorded on that draw.
+    for extra in extra_departments:
+        ids |= subtree_ids(department=extra)
     return ids
 
 
-def _inspectors(task, today: dt.date) -> list[InspectorCandidate]:
+def _inspectors(task, today: dt.date, *, extra_departments=(), include_experts: bool = False
+                ) -> list[InspectorCandidate]:
     from shuangsuiji.registry.choices import InspectorKind, InspectorStatus
     from shuangsuiji.registry.models import Inspector
 
     # 执法检查人员应当具备执法资格 [002 第二十一条]: 执法人员 on duty whose certificate is
     # valid when the work starts (or today, if the window has begun). 辅助人员 never count
-    # toward the team; experts join only when the task asks for them [002 第二十条].
+    # toward the team; experts join only when the task (or a widened draw) asks for them
+    # [002 第二十条].
     as_of = max(today, task.window_start)
-    kinds = [InspectorKind.OFFICER] + ([InspectorKind.EXPERT] if task.include_experts else [])
-    qs = (Inspector.objects.filter(department_id__in=_inspector_department_ids(task), status=InspectorStatus.ON_DUTY,
-                                   kind__in=kinds)
+    experts = task.include_experts or include_experts
+    kinds = [InspectorKind.OFFICER] + ([InspectorKind.EXPERT] if experts else [])
+    qs = (Inspector.objects.filter(department_id__in=_inspector_department_ids(task, extra_departments),
+                                   status=InspectorStatus.ON_DUTY, kind__in=kinds)
           .filter(Q(cert_valid_until__isnull=True) | Q(cert_valid_until__gte=as_of)))
     if task.inspector_category:
         qs = qs.filter(category__icontains=task.inspector_category)
@@ -420,6 +426,34 @@ def task_pool(*, task, today: dt.date | None = None) -> TaskPool:
     order (the manifest sorts them); excluded and conflicts sorted by id.
     """
     return _build(task=task, today=today).pool
+
+
+def inspector_pool(*, task, extra_departments=(), include_experts: bool = False,
+                   today: dt.date | None = None) -> list[InspectorCandidate]:
+    """The task's inspector candidates alone (sorted by manifest id), as ``task_pool``
+    makes them — without reading the target library — optionally widened for one
+    match-only or remedy draw: the inspectors of ``extra_departments`` (and their
+    sub-departments; e.g. a neighbouring area [002 第二十条]) and/or the experts."""
+    return _inspectors(task, today or timezone.localdate(), extra_departments=extra_departments,
+                       include_experts=include_experts)
+
+
+def inspector_scope(*, task, extra_departments=(), include_experts: bool = False) -> dict:
+    """Who the inspector pool was drawn from, in words and codes, as a draw records it
+    (``Draw.inspector_scope``) and the public page shows it: each department with why it
+    is in the pool, whether experts take part, the category filter."""
+    departments = [{"code": task.department.code, "name": task.department.name, "basis": "牵头部门及其上下级部门"}]
+    departments += [{"code": d.code, "name": d.name, "basis": "配合部门及其上下级部门"} for d in task.partners.order_by("code")]
+    if task.include_neighbour_inspectors:
+        departments += [{"code": d.code, "name": d.name, "basis": "相邻区域（任务设置，含下级部门）"}
+                        for d in task.neighbour_departments.order_by("code")]
+    listed = {d["code"] for d in departments}
+    widened = [{"code": d.code, "name": d.name, "basis": "扩大范围（本次摇号，含下级部门）"}
+               for d in sorted(set(extra_departments), key=lambda d: d.code) if d.code not in listed]
+    return {"departments": departments + widened, "experts": bool(task.include_experts or include_experts),
+            "experts_widened": bool(include_experts and not task.include_experts),
+            "widened": bool(widened) or bool(include_experts and not task.include_experts),
+            "category": task.inspector_category}
 
 
 def task_pool_preview(*, task, today: dt.date | None = None, sample: int = 50) -> PoolPreview:

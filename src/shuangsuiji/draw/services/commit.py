@@ -1,0 +1,203 @@
+"""封存: the commit of a full draw and of a match-only (or remedy) manifest [draw-protocol §1
+step 1]. From the commit on the pool cannot change: a different pool is a new draw."""
+
+from collections.abc import Sequence
+from itertools import chain, islice, repeat
+from operator import eq, itemgetter
+
+from django.db import transaction
+from django.utils import timezone
+
+from shuangsuiji.accounts.choices import Role
+from shuangsuiji.accounts.models import Department, User
+from shuangsuiji.audit.services import event_record
+from shuangsuiji.common.errors import Conflict, ValidationFailed
+from shuangsuiji.draw import selectors
+from shuangsuiji.draw.choices import DrawKind, DrawState
+from shuangsuiji.draw.models import Draw
+from shuangsuiji.draw.services._common import (
+    _STATE_WORDS,
+    _cleanup_on_error,
+    _conflict_pairs,
+    _locked_draw,
+    _locked_task,
+    _manifest_freeze,
+    _next_number,
+    _require_role,
+)
+from shuangsuiji.planning.choices import TaskStatus
+from shuangsuiji.planning.models import Task
+from shuangsuiji.planning.pool import InspectorCandidate, TaskPool, target_id_for
+from shuangsuiji.registry.models import Entity
+
+
+def draw_commit(*, task: Task, actor: User, pool: TaskPool | None = None) -> Draw:
+    """封存: freeze the task's pools into a manifest and store its SHA-256 ``C`` and the
+    excluded list with reasons. From here the pool cannot change; a different pool needs
+    this draw voided and a new commit (number + 1, ``replaces`` the void one).
+
+    ``pool`` defaults to ``planning.pool.task_pool(task=task)``; the draw then records
+    the inspector scope it came from (``Draw.inspector_scope``)."""
+    from shuangsuiji.planning import pool as pool_module
+
+    _require_role(actor, task, [Role.OPERATOR], "封存摇号名单")
+    own_pool = pool is None
+    if pool is None:
+        pool = pool_module.task_pool(task=task)
+    rel_path = None
+    try:
+        with transaction.atomic():
+            # Two operators committing the same task at once would both see it in draft and
+            # both take the same draw number: the task row lock serialises them.
+            task = _locked_task(task)
+            if task.status != TaskStatus.DRAFT:
+                raise Conflict(f"任务{task.code}{_STATE_WORDS[task.status]}，不能再次封存名单；"
+                               "如需重新摇号，请先作废当前摇号")
+            if task.team_size < 2:
+                raise ValidationFailed("每个检查对象不少于2名执法检查人员（指引第二十条）")
+            strata = [(s.name, s.n) for s in pool.strata]
+            if not strata or sum(n for _name, n in strata) == 0:
+                raise ValidationFailed("抽取名单为空：没有可抽取的检查对象")
+            targets: list[tuple[str, str]] = []
+            for s in pool.strata:
+                targets.extend(zip(map(itemgetter(0), s.targets), repeat(s.name)))
+            # (target id, pk) in manifest order: ids.tsv is written in that order so that
+            # draw_id_maps can bisect it; equal neighbours are the same target listed twice.
+            target_pks = sorted(chain.from_iterable(s.targets for s in pool.strata))
+            ids = list(map(itemgetter(0), target_pks))
+            if any(map(eq, ids, islice(ids, 1, None))):
+                dup = next(a for a, b in zip(ids, islice(ids, 1, None), strict=False) if a == b)
+                raise ValidationFailed(f"检查对象{dup}在抽取名单中出现了两次")
+            del ids
+            inspectors = [(c.inspector_id, c.capacity) for c in pool.inspectors]
+            inspector_pks = {c.inspector_id: c.pk for c in pool.inspectors}
+            conflicts = list(pool.conflicts)
+            number = _next_number(task)
+            frozen = _manifest_freeze(task=task, number=number, team=pool.team_size, strata=strata,
+                                      targets=targets, inspectors=inspectors, conflicts=conflicts,
+                                      target_pks=target_pks, inspector_pks=inspector_pks)
+            rel_path = frozen.rel_path
+            previous = Draw.objects.filter(task=task, source__isnull=True).order_by("-number").first()
+            draw = Draw.objects.create(
+                task=task, number=number, kind=DrawKind.FULL, state=DrawState.COMMITTED,
+                manifest_path=frozen.rel_path, manifest_sha256=frozen.sha256, manifest_lines=frozen.lines,
+                manifest_size=frozen.size,
+                excluded=[{"target_id": e.target_id, "entity_id": e.entity_id, "name": e.name,
+                           "reason": e.reason} for e in pool.excluded],
+                inspector_scope=pool_module.inspector_scope(task=task) if own_pool else {},
+                committed_at=timezone.now(), committed_by=actor,
+                replaces=previous if previous is not None and previous.state == DrawState.VOID else None,
+            )
+            Task.objects.filter(pk=task.pk).update(status=TaskStatus.COMMITTED)
+            event_record(actor=actor, action="draw.commit", obj=draw, department=task.department,
+                         before={"task_status": TaskStatus.DRAFT},
+                         after={"task_status": TaskStatus.COMMITTED, "number": number,
+                                "manifest_sha256": frozen.sha256, "manifest_lines": frozen.lines,
+                                "targets": len(targets), "inspectors": len(inspectors),
+                                "excluded": len(pool.excluded),
+                                "replaces": draw.replaces_id})
+    except BaseException:
+        _cleanup_on_error(rel_path)
+        raise
+    task.status = TaskStatus.COMMITTED
+    return draw
+
+
+def match_commit(*, task: Task, actor: User, source: Draw | None = None,
+                 entities: Sequence[Entity] | None = None,
+                 inspectors: Sequence[InspectorCandidate] | None = None,
+                 extra_departments: Sequence[Department] = (), include_experts: bool = False) -> Draw:
+    """仅匹配执法检查人员: a match-only manifest (one ``stratum all n`` with n = all targets,
+    as in vector v2) for targets that are already chosen.
+
+    - ``source`` given: a *remedy* for the targets ``source`` left unstaffed (补充匹配,
+      e.g. with a wider pool — neighbouring areas [002 第二十条]); the task's state does not
+      move; capacities are what each inspector has left in this task.
+    - ``source`` empty: the task's own ceremony for ``entities`` drawn elsewhere (the
+      task must be in draft; the yearly cap is counted at confirmation as for a full draw).
+
+    ``inspectors`` defaults to the task's own pool (``planning.pool.inspector_pool``),
+    widened for this draw only by ``extra_departments`` (their inspectors and those of
+    their sub-departments: a neighbouring area or any chosen department) and/or
+    ``include_experts`` — the remedy "a new draw with a wider pool" [draw-protocol §4,
+    002 第二十条]. The scope is stored on the draw (``inspector_scope``), in the audit
+    event, and shown on the public page; a caller-supplied ``inspectors`` list records none."""
+    from shuangsuiji.planning import pool as pool_module
+
+    _require_role(actor, task, [Role.OPERATOR], "封存匹配名单")
+    extra = list(dict.fromkeys(extra_departments))
+    if inspectors is not None and (extra or include_experts):
+        raise TypeError("match_commit: give either inspectors or a widening (extra_departments/include_experts)")
+    if inactive := [d.name for d in extra if not d.is_active]:
+        raise ValidationFailed(f"以下部门已停用，不能加入人员范围：{'、'.join(inactive)}", field="extra_departments")
+    scope: dict = {}
+    if inspectors is None:
+        inspectors = pool_module.inspector_pool(task=task, extra_departments=extra, include_experts=include_experts)
+        scope = pool_module.inspector_scope(task=task, extra_departments=extra, include_experts=include_experts)
+    rel_path = None
+    try:
+        with transaction.atomic():
+            # Same race as draw_commit: the draw number and the task state are read under lock.
+            task = _locked_task(task)
+            entity_by_tid: dict[str, int] = {}
+            if source is not None:
+                source = _locked_draw(source)
+                if source.task_id != task.pk or source.is_remedy:
+                    raise ValidationFailed("补充匹配只能针对本任务的原摇号")
+                if source.state != DrawState.CONFIRMED or task.status != TaskStatus.CONFIRMED:
+                    raise Conflict("原摇号确认锁定后、任务派发前才能补充匹配执法检查人员")
+                if selectors.draw_remedies_pending(draw=source).exists():
+                    raise Conflict("该摇号已有进行中的补充匹配，请先完成或作废")
+                for tid, ent_pk in selectors.draw_needing_remedy(draw=source).values_list("target_id", "entity_id"):
+                    entity_by_tid[tid] = ent_pk
+                if not entity_by_tid:
+                    raise Conflict("没有未配齐人员、需要补充匹配的检查对象")
+                loads = selectors.inspector_loads(task=task)
+                pool_inspectors = [InspectorCandidate(c.inspector_id, c.pk, c.capacity - loads.get(c.pk, 0))
+                                   for c in inspectors]
+                pool_inspectors = [c for c in pool_inspectors if c.capacity > 0]
+            else:
+                if task.status != TaskStatus.DRAFT:
+                    raise Conflict(f"任务{task.code}{_STATE_WORDS[task.status]}，不能再次封存名单")
+                if not entities:
+                    raise ValidationFailed("请指定需要匹配执法检查人员的检查对象")
+                for ent in entities:
+                    tid = target_id_for(uscc=ent.uscc, pk=ent.pk)
+                    if tid in entity_by_tid:
+                        raise ValidationFailed(f"检查对象{tid}重复")
+                    entity_by_tid[tid] = ent.pk
+                pool_inspectors = list(inspectors)
+            inspector_pks = {c.inspector_id: c.pk for c in pool_inspectors}
+            conflicts = _conflict_pairs(inspector_ids={c.pk: c.inspector_id for c in pool_inspectors},
+                                        target_ids={pk: tid for tid, pk in entity_by_tid.items()})
+            number = _next_number(task)
+            frozen = _manifest_freeze(
+                task=task, number=number, team=task.team_size, strata=[("all", len(entity_by_tid))],
+                targets=[(tid, "all") for tid in entity_by_tid],
+                inspectors=[(c.inspector_id, c.capacity) for c in pool_inspectors],
+                conflicts=conflicts, target_pks=sorted(entity_by_tid.items()), inspector_pks=inspector_pks)
+            rel_path = frozen.rel_path
+            previous = (Draw.objects.filter(task=task, source=source).order_by("-number").first()
+                        if source is not None else
+                        Draw.objects.filter(task=task, source__isnull=True).order_by("-number").first())
+            draw = Draw.objects.create(
+                task=task, number=number, kind=DrawKind.MATCH_ONLY, state=DrawState.COMMITTED, source=source,
+                manifest_path=frozen.rel_path, manifest_sha256=frozen.sha256, manifest_lines=frozen.lines,
+                manifest_size=frozen.size, excluded=[], inspector_scope=scope,
+                committed_at=timezone.now(), committed_by=actor,
+                replaces=previous if previous is not None and previous.state == DrawState.VOID else None,
+            )
+            before = {"task_status": task.status}
+            if source is None:
+                Task.objects.filter(pk=task.pk).update(status=TaskStatus.COMMITTED)
+                task.status = TaskStatus.COMMITTED
+            event_record(actor=actor, action="draw.match_commit", obj=draw, department=task.department,
+                         before=before,
+                         after={"task_status": task.status, "number": number, "source": source.pk if source else None,
+                                "manifest_sha256": frozen.sha256, "targets": len(entity_by_tid),
+                                "inspectors": len(pool_inspectors), "conflicts": len(conflicts),
+                                "inspector_scope": scope or None})
+    except BaseException:
+        _cleanup_on_error(rel_path)
+        raise
+    return draw

@@ -1,0 +1,40 @@
+"""Shared pieces of the planning services: who may write (the operator of the department or
+the server itself), text normalisation and the error envelope. Private to the package."""
+
+import unicodedata
+from typing import Any
+
+from shuangsuiji.accounts.models import Department, User
+from shuangsuiji.common.errors import NotAllowed, ValidationFailed
+from shuangsuiji.planning.selectors import planning_writable_ids
+
+Actor = User | str | None
+
+
+def _is_system(actor: Actor) -> bool:
+    return actor is None or isinstance(actor, str)
+
+
+def _user_or_none(actor: Actor) -> User | None:
+    return None if _is_system(actor) else actor
+
+
+def _require_planner(*, actor: Actor, department: Department, what: str) -> None:
+    if _is_system(actor):
+        return
+    if department.id not in planning_writable_ids(user=actor):
+        raise NotAllowed(f"您不是“{department.name}”的抽查操作员，不能{what}")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _raise(errors: dict[str, list[str]], summary: str = "") -> None:
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ValidationFailed(summary or first, errors=errors)
