@@ -84,7 +84,13 @@ TEMPLATES = [
 
 _default_sqlite = VAR_DIR / "ssj.sqlite3"
 DATABASE_URL = envstr("DATABASE_URL", f"sqlite:///{_default_sqlite}")
-_db = dj_database_url.parse(DATABASE_URL, conn_max_age=envint("SSJ_DB_CONN_MAX_AGE", 0))
+# In production each worker thread keeps its PostgreSQL connection between requests: a new
+# connection forks a server process, ~10 ms of CPU per request — more than the public result
+# page itself (benchmarks/results.py, docs/benchmarks.md). The health check drops a kept
+# connection the server has closed (restart, failover) instead of failing the request.
+_conn_max_age = 60 if envbool("SSJ_PRODUCTION", False) and DATABASE_URL.startswith("postgres") else 0
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=envint("SSJ_DB_CONN_MAX_AGE", _conn_max_age),
+                            conn_health_checks=True)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers go on while one import writes; the busy timeout makes a second
     # writer wait for the lock instead of failing at once.
@@ -158,6 +164,13 @@ UPLOAD_DIR = VAR_DIR / "uploads"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 IMPORT_MAX_UPLOAD_BYTES = envint("SSJ_IMPORT_MAX_UPLOAD_MB", 512) * 1024 * 1024
+# 证据材料 (检查中形成的文字和音像记录 [002 第三十条]): size limit per kind, in MB.
+EVIDENCE_MAX_MB = {
+    "photo": envint("SSJ_EVIDENCE_PHOTO_MAX_MB", 20),
+    "video": envint("SSJ_EVIDENCE_VIDEO_MAX_MB", 500),
+    "audio": envint("SSJ_EVIDENCE_AUDIO_MAX_MB", 100),
+    "document": envint("SSJ_EVIDENCE_DOCUMENT_MAX_MB", 50),
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = envint("SSJ_SESSION_SECONDS", 8 * 3600)

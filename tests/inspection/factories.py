@@ -68,3 +68,84 @@ def dispatched_scene(*, targets: int = 2, inspectors: int = 4, start=dt.date(202
     draw_services.draw_dispatch(draw=draw, actor=crew.operator)
     task.refresh_from_db()
     return Scene(crew=crew, admin=admin, task=task, draw=draw, items=items, inspector_users=users)
+
+
+# --- helpers for the inspection tests (issue 4) -------------------------------------------------
+
+TODAY = dt.date(2024, 3, 10)  # inside the scene's window; passed as ``today=`` everywhere
+
+# The smallest byte strings each format's magic check accepts.
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + b"0" * 200
+MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 200
+
+
+def upload(name: str, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)
+
+
+def leader_and_member(scene: Scene, visit: Visit) -> tuple[User, User]:
+    users = scene.members_users(visit)
+    return users[0], users[1]
+
+
+def started(scene: Scene, visit: Visit | None = None, *, today: dt.date = TODAY) -> Visit:
+    """The visit started by its 组长 on ``today``."""
+    from shuangsuiji.inspection import services
+
+    visit = visit or scene.visits[0]
+    return services.visit_start(visit=visit, actor=scene.members_users(visit)[0], today=today)
+
+
+def all_findings(visit: Visit, outcome: str = "compliant", *, actor: User) -> None:
+    from shuangsuiji.inspection import services
+    from shuangsuiji.inspection.models import Finding
+
+    services.findings_record(visit=visit, actor=actor, entries=[
+        services.FindingInput(item_id=f.item_id, point=f.point, outcome=outcome, note="现场核查")
+        for f in Finding.objects.filter(visit=visit)])
+
+
+def submitted(scene: Scene, visit: Visit | None = None, *, today: dt.date = TODAY):
+    """A visit started, every point 符合, concluded 未发现问题 and submitted for signing.
+    Returns (visit, version)."""
+    from shuangsuiji.inspection import services
+
+    visit = started(scene, visit, today=today)
+    leader = scene.members_users(visit)[0]
+    all_findings(visit, actor=leader)
+    services.result_draft_save(visit=visit, actor=leader, today=today, data=services.DraftInput(
+        inspected_on=today, conclusion="no_problem", summary="现场检查安全生产条件，未发现问题"))
+    version = visit.result.versions.get(number=1)
+    return visit, services.result_submit(version=version, actor=leader, today=today)
+
+
+def in_review(scene: Scene, visit: Visit | None = None, *, today: dt.date = TODAY):
+    from shuangsuiji.inspection import services
+
+    visit, version = submitted(scene, visit, today=today)
+    for u in scene.members_users(visit):
+        services.result_sign(version=version, actor=u)
+    version.refresh_from_db()
+    return visit, version
+
+
+def formed(scene: Scene, visit: Visit | None = None, *, today: dt.date = TODAY, draft=None):
+    """A formed result. ``draft``: a DraftInput used instead of the 未发现问题 one."""
+    from shuangsuiji.inspection import services
+
+    if draft is None:
+        visit, version = in_review(scene, visit, today=today)
+    else:
+        visit = started(scene, visit, today=today)
+        leader = scene.members_users(visit)[0]
+        all_findings(visit, outcome="problem", actor=leader)
+        services.result_draft_save(visit=visit, actor=leader, today=today, data=draft)
+        version = services.result_submit(version=visit.result.versions.get(number=1), actor=leader, today=today)
+        for u in scene.members_users(visit):
+            services.result_sign(version=version, actor=u)
+    version = services.result_approve(version=version, actor=scene.crew.reviewer)
+    return visit, version
