@@ -1,0 +1,351 @@
+"""Reads of the public portal (一公开): only public data, and cheap on a million results.
+
+What the public may see comes from ``PublishedResult`` (the public copy written at
+publication: no mobile or 身份证号 is ever copied there), the current versions of the
+抽查事项清单, published annual plans, and the answers to objections — never the
+applicant's name or contact.
+
+Paging is by keyset (``published_at``, ``id``), never by offset: an offset page and a
+``COUNT(*)`` over an unfiltered million rows grow with the table, a keyset page costs the
+same on page 1 and page 50,000. Counts are capped (``count_capped``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q, QuerySet, Subquery
+from django.utils import timezone
+
+from shuangsuiji.accounts.models import Department
+from shuangsuiji.catalog.models import Item
+from shuangsuiji.common.ids import normalize_code
+from shuangsuiji.common.masking import mask_personal_numbers
+from shuangsuiji.disclosure.choices import ObjectionDecision, ObjectionStatus
+from shuangsuiji.disclosure.models import Objection, PublishedResult
+from shuangsuiji.inspection.choices import Conclusion
+from shuangsuiji.planning.choices import PlanStatus
+from shuangsuiji.planning.models import Plan, PlanRow
+
+PAGE_SIZE = 20
+COUNT_CAP = 1000
+# A 统一社会信用代码 typed into the search box: 18 characters of its alphabet (the check
+# digit is not verified here — a mistyped code simply finds nothing).
+_CODE_RE = re.compile(r"^[0-9A-Z]{18}$")
+_CODE_SPLIT = re.compile(r"[、,，;；\s]+")
+
+STATUS_CURRENT = "current"
+STATUS_SUPERSEDED = "superseded"
+STATUS_CHOICES = [("", "全部"), (STATUS_CURRENT, "现行"), (STATUS_SUPERSEDED, "已被更正")]
+
+# The list needs only these columns; the long texts (检查情况, 执法检查人员…) stay unread.
+LIST_FIELDS = ("id", "entity_name", "credit_code", "department_names", "task_codes", "task_titles",
+               "inspected_on", "conclusion", "published_at", "superseded_by_id", "is_correction",
+               "version_number")
+
+
+def split_codes(text: str) -> list[str]:
+    """任务编号 as stored on the public row (one text, joined by 、 or commas)."""
+    return [c for c in _CODE_SPLIT.split(text or "") if c]
+
+
+def credit_code_of(query: str) -> str | None:
+    """The query as a 统一社会信用代码 when it looks like one (18 characters, 全角 folded)."""
+    code = normalize_code(query)
+    return code if _CODE_RE.match(code) else None
+
+
+# ---------------------------------------------------------------------------------------
+# Search
+# ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ResultFilters:
+    """The search of 检查结果查询. Empty values mean "any"."""
+
+    q: str = ""
+    department_id: int | None = None
+    year: int | None = None
+    item_code: str = ""
+    conclusion: str = ""
+    status: str = ""
+
+    @property
+    def credit_code(self) -> str | None:
+        return credit_code_of(self.q) if self.q else None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.q or self.department_id or self.year or self.item_code or self.conclusion or self.status)
+
+
+def _item_filter(code: str) -> Q:
+    if connection.features.supports_json_field_contains:
+        return Q(item_codes__contains=[code])  # jsonb @> on PostgreSQL: exact element
+    # SQLite has no JSON containment: match the quoted element in the stored JSON text
+    # (stored escaped by json.dumps; both spellings for a code with non-ASCII characters).
+    import json
+
+    spellings = {json.dumps(code), json.dumps(code, ensure_ascii=False)}
+    q = Q()
+    for s in spellings:
+        q |= Q(item_codes__icontains=s)
+    return q
+
+
+def published_results_filter(*, filters: ResultFilters) -> QuerySet[PublishedResult]:
+    """Published rows matching the search, superseded ones included (marked in the list)."""
+    qs = PublishedResult.objects.all()
+    if filters.q:
+        code = filters.credit_code
+        if code is not None:
+            qs = qs.filter(credit_code=code)  # exact: the (credit_code, published_at) index
+        else:
+            # Substring (a prefix is a substring); names are Chinese, so no case folding is
+            # needed beyond what icontains does for Latin letters in a name.
+            qs = qs.filter(entity_name__icontains=filters.q.strip())
+    if filters.department_id:
+        qs = qs.filter(department_id=filters.department_id)
+    if filters.year:
+        qs = qs.filter(year=filters.year)
+    if filters.conclusion:
+        qs = qs.filter(conclusion=filters.conclusion)
+    if filters.item_code:
+        qs = qs.filter(_item_filter(filters.item_code))
+    if filters.status == STATUS_CURRENT:
+        qs = qs.filter(superseded_by__isnull=True)
+    elif filters.status == STATUS_SUPERSEDED:
+        qs = qs.filter(superseded_by__isnull=False)
+    return qs
+
+
+def count_capped(*, qs: QuerySet, cap: int | None = None) -> tuple[int, bool]:
+    """(count, more): at most ``cap`` rows are counted (``SELECT COUNT(*) FROM (… LIMIT
+    cap+1)``), so an unfiltered million costs a thousand index entries, not a million."""
+    cap = COUNT_CAP if cap is None else cap
+    n = qs.order_by()[: cap + 1].count()
+    return (cap, True) if n > cap else (n, False)
+
+
+# --- keyset pages ------------------------------------------------------------------------
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_ONE_US = dt.timedelta(microseconds=1)
+
+
+def cursor_encode(row: PublishedResult) -> str:
+    return f"{(row.published_at - _EPOCH) // _ONE_US}.{row.pk}"
+
+
+def cursor_decode(token: str | None) -> tuple[dt.datetime, int] | None:
+    """``None`` for a missing or malformed token (the first page is shown)."""
+    if not token:
+        return None
+    micros, _, pk = token.partition(".")
+    try:
+        return _EPOCH + dt.timedelta(microseconds=int(micros)), int(pk)
+    except (ValueError, OverflowError):
+        return None
+
+
+@dataclass
+class KeysetPage:
+    rows: list
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.prev_cursor is not None
+
+
+def keyset_page(*, qs: QuerySet[PublishedResult], after: str | None = None, before: str | None = None,
+                size: int = PAGE_SIZE) -> KeysetPage:
+    """One page, newest first. ``after`` = the cursor of the last row of the page before;
+    ``before`` = the cursor of the first row of the page after (for 上一页)."""
+    start_after, end_before = cursor_decode(after), cursor_decode(before)
+    if end_before is not None and start_after is None:
+        at, pk = end_before
+        # ``published_at >= at`` is the bound an index can seek to; the OR only trims ties.
+        rows = list(qs.filter(Q(published_at__gte=at) & (Q(published_at__gt=at) | Q(id__gt=pk)))
+                    .order_by("published_at", "id")[: size + 1])
+        more_before = len(rows) > size
+        rows = rows[:size][::-1]
+        return KeysetPage(rows=rows, next_cursor=cursor_encode(rows[-1]) if rows else None,
+                          prev_cursor=cursor_encode(rows[0]) if rows and more_before else None)
+    if start_after is not None:
+        at, pk = start_after
+        qs = qs.filter(Q(published_at__lte=at) & (Q(published_at__lt=at) | Q(id__lt=pk)))
+    rows = list(qs.order_by("-published_at", "-id")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return KeysetPage(rows=rows, next_cursor=cursor_encode(rows[-1]) if more else None,
+                      prev_cursor=cursor_encode(rows[0]) if rows and start_after is not None else None)
+
+
+def published_results_page(*, filters: ResultFilters, after: str | None = None, before: str | None = None,
+                           size: int = PAGE_SIZE) -> KeysetPage:
+    qs = published_results_filter(filters=filters).only(*LIST_FIELDS)
+    return keyset_page(qs=qs, after=after, before=before, size=size)
+
+
+def latest_results(*, size: int = 5) -> list[PublishedResult]:
+    return list(PublishedResult.objects.only(*LIST_FIELDS).order_by("-published_at", "-id")[:size])
+
+
+# ---------------------------------------------------------------------------------------
+# One result
+# ---------------------------------------------------------------------------------------
+
+@dataclass
+class Version:
+    row: PublishedResult
+    # For a superseded row: the correction that replaced it (its reason is shown here).
+    replaced_by: PublishedResult | None = None
+
+
+@dataclass
+class ResultDetail:
+    row: PublishedResult
+    current: PublishedResult
+    versions: list[Version]
+    outcomes: list[dict]
+    task_codes: list[str] = field(default_factory=list)
+
+    @property
+    def is_current(self) -> bool:
+        return self.row.superseded_by_id is None
+
+
+def published_result_detail(*, pk: int) -> ResultDetail | None:
+    """A published row with its whole version history and the answered objections, in two
+    queries: the rows of the same result (one query, the row found by a sub-select) and the
+    objection outcomes. The page is load-tested at ≥300 req/s: no per-row query."""
+    rows = list(PublishedResult.objects.filter(
+        result_id=Subquery(PublishedResult.objects.filter(pk=pk).values("result_id")[:1])
+    ).order_by("version_number", "id"))
+    by_id = {r.pk: r for r in rows}
+    row = by_id.get(pk)
+    if row is None:
+        return None
+    current = row
+    while current.superseded_by_id is not None and current.superseded_by_id in by_id:
+        current = by_id[current.superseded_by_id]
+    versions = [Version(row=r, replaced_by=by_id.get(r.superseded_by_id)) for r in rows]
+    return ResultDetail(row=row, current=current, versions=versions,
+                        outcomes=list(objection_outcomes_of_result(result_id=row.result_id)),
+                        task_codes=split_codes(row.task_codes))
+
+
+def published_result_get(*, pk: int) -> PublishedResult | None:
+    return PublishedResult.objects.filter(pk=pk).first()
+
+
+def entity_results(*, credit_code: str, limit: int = 500) -> list[PublishedResult]:
+    """Every published row of one entity (统一社会信用代码), superseded ones included."""
+    code = normalize_code(credit_code)
+    return list(PublishedResult.objects.filter(credit_code=code).only(*LIST_FIELDS)
+                .order_by("-published_at", "-id")[:limit])
+
+
+# ---------------------------------------------------------------------------------------
+# Corrections and objection outcomes
+# ---------------------------------------------------------------------------------------
+
+def corrections_page(*, after: str | None = None, before: str | None = None,
+                     size: int = PAGE_SIZE) -> KeysetPage:
+    """更正公告, newest first: each correction with the version it replaced."""
+    qs = PublishedResult.objects.filter(is_correction=True).select_related("supersedes").only(
+        *LIST_FIELDS, "correction_reason", "supersedes__id", "supersedes__inspected_on",
+        "supersedes__conclusion", "supersedes__published_at", "supersedes__superseded_by_id",
+        "supersedes__superseded_at")
+    return keyset_page(qs=qs, after=after, before=before, size=size)
+
+
+def objection_outcomes(*, limit: int = 50, offset: int = 0) -> list[dict]:
+    """异议处理结果: answered objections, newest answer first, as the staff module exposes
+    them to the public (``selectors.objection_outcomes_public``: never the applicant's
+    name or contact). Objections are few: plain offset paging is enough."""
+    from shuangsuiji.disclosure.selectors import objection_outcomes_public
+
+    return list(objection_outcomes_public()[offset: offset + limit])
+
+
+_DECISIONS = dict(ObjectionDecision.choices)
+
+
+def objection_outcomes_of_result(*, result_id: int) -> list[dict]:
+    """The answered objections of one result, oldest first, for its page: one query on the
+    indexed ``result_id`` (the page is load-tested). The applicant and contact are read only
+    to be blotted out of the answer, like ``objection_outcomes_public`` does, then dropped."""
+    rows = (Objection.objects.filter(status=ObjectionStatus.ANSWERED, result_id=result_id)
+            .order_by("answered_at", "id")
+            .values("number", "received_on", "decision", "answer", "answered_at", "applicant", "contact"))
+    out = []
+    for row in rows:
+        applicant, contact, answer = row.pop("applicant").strip(), row.pop("contact").strip(), row["answer"]
+        if applicant:
+            answer = answer.replace(applicant, "申请人")
+        if contact:
+            answer = answer.replace(contact, "（联系电话）")
+        row["answer"] = mask_personal_numbers(answer)
+        row["decision_label"] = str(_DECISIONS.get(row["decision"], ""))
+        out.append(row)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# 抽查事项清单, annual plans, choices for the search form
+# ---------------------------------------------------------------------------------------
+
+def departments_public() -> QuerySet[Department]:
+    return Department.objects.filter(is_active=True).only("id", "code", "name").order_by("code")
+
+
+def items_public(*, department_id: int | None = None) -> QuerySet[Item]:
+    """The current version of each non-repealed item, by department (清单动态调整 002 第八条:
+    a repealed item leaves the public list; superseded versions are not shown)."""
+    qs = (Item.objects.filter(is_repealed=False, current__isnull=False, department__is_active=True)
+          .select_related("current", "department").order_by("department__code", "code"))
+    if department_id:
+        qs = qs.filter(department_id=department_id)
+    return qs
+
+
+def item_choices(*, department_id: int | None = None) -> list[tuple[str, str]]:
+    """(code, label) for the search form's 抽查事项 filter."""
+    seen: dict[str, str] = {}
+    for code, name in items_public(department_id=department_id).values_list("code", "current__name"):
+        seen.setdefault(code, f"{code} {name}")
+    return sorted(seen.items())
+
+
+def plans_public() -> QuerySet[Plan]:
+    return (Plan.objects.filter(status=PlanStatus.PUBLISHED).select_related("department")
+            .order_by("-year", "department__code"))
+
+
+def plan_public(*, pk: int) -> tuple[Plan, list[PlanRow]] | None:
+    plan = plans_public().filter(pk=pk).first()
+    if plan is None:
+        return None
+    rows = list(plan.rows.prefetch_related("items__current").order_by("seq"))
+    return plan, rows
+
+
+def years_public(*, today: dt.date | None = None, back: int = 10) -> list[int]:
+    """Years offered by the year filter (no DISTINCT over the results table)."""
+    year = (today or timezone.localdate()).year
+    return list(range(year, year - back, -1))
+
+
+def conclusion_choices() -> list[tuple[str, Any]]:
+    return list(Conclusion.choices)

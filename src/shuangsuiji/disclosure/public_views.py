@@ -1,0 +1,305 @@
+"""The public portal of 一公开 (no login): 抽查事项清单, 年度抽查计划, 检查结果查询, 更正公告,
+异议处理结果, and the objection form [domain.md 一公开; 003 附件4 六; 002 第二十八条].
+
+Views only translate the request into selector/service calls and render. Every page is
+public data; the objection form is the only write (rate-limited, CSRF-protected).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.core import signing
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET, require_POST
+
+from shuangsuiji.common.errors import Conflict, ServiceError
+from shuangsuiji.disclosure import portal_selectors as sel
+from shuangsuiji.disclosure.exporting import published_results_csv, published_results_xlsx
+from shuangsuiji.disclosure.models import Objection
+from shuangsuiji.disclosure.portal_services import (
+    ANSWER_WORKDAYS,
+    CONTENT_MAX,
+    REVIEW_WORKDAYS,
+    RateLimited,
+    client_key,
+    objection_deadlines,
+    objection_file,
+)
+
+# Public downloads are capped: a 信用公示 system takes the whole table with
+# ``ssj results export``; an anonymous request must not tie up a worker for minutes.
+CSV_MAX_ROWS = 100_000
+XLSX_MAX_ROWS = 20_000
+OUTCOMES_PAGE = 50
+_RECEIPT_SALT = "portal.objection.receipt"
+
+
+# --- caching -----------------------------------------------------------------------------
+
+def cached(max_age: int, *, private: bool = False):
+    """Cache-Control for a public page. Pages with the objection form are ``private``: the
+    CSRF token in them belongs to one browser and must not be served to another by a
+    shared cache. Error responses are not cached."""
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            if response.status_code >= 400 or request.method != "GET":
+                patch_cache_control(response, no_store=True)
+            elif "Cache-Control" not in response:
+                if private:
+                    patch_cache_control(response, private=True, max_age=max_age)
+                else:
+                    patch_cache_control(response, public=True, max_age=max_age)
+            return response
+        return wrapper
+    return decorator
+
+
+# --- pages -------------------------------------------------------------------------------
+
+@require_GET
+@cached(300)
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "public/portal/home.html", {"latest": sel.latest_results(size=5)})
+
+
+@require_GET
+@cached(3600)
+def objection_guide(request: HttpRequest) -> HttpResponse:
+    return render(request, "public/portal/objection_guide.html", {
+        "review_days": REVIEW_WORKDAYS, "answer_days": ANSWER_WORKDAYS, "content_max": CONTENT_MAX})
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+@require_GET
+@cached(600)
+def items(request: HttpRequest) -> HttpResponse:
+    department_id = _int(request.GET.get("department"))
+    return render(request, "public/portal/items.html", {
+        "items": sel.items_public(department_id=department_id),
+        "departments": sel.departments_public(), "department_id": department_id,
+    })
+
+
+@require_GET
+@cached(600)
+def plans(request: HttpRequest) -> HttpResponse:
+    return render(request, "public/portal/plans.html", {"plans": sel.plans_public()})
+
+
+@require_GET
+@cached(600)
+def plan(request: HttpRequest, pk: int) -> HttpResponse:
+    found = sel.plan_public(pk=pk)
+    if found is None:
+        raise Http404("没有该年度抽查计划，或计划尚未公开")
+    plan, rows = found
+    return render(request, "public/portal/plan.html", {"plan": plan, "rows": rows})
+
+
+# --- results -----------------------------------------------------------------------------
+
+def _filters(request: HttpRequest) -> sel.ResultFilters:
+    get = request.GET
+    conclusion = get.get("conclusion", "")
+    status = get.get("status", "")
+    return sel.ResultFilters(
+        q=(get.get("q") or "").strip()[:100],
+        department_id=_int(get.get("department")),
+        year=_int(get.get("year")),
+        item_code=(get.get("item") or "").strip()[:64],
+        conclusion=conclusion if conclusion in dict(sel.conclusion_choices()) else "",
+        status=status if status in dict(sel.STATUS_CHOICES) else "",
+    )
+
+
+def _filter_query(f: sel.ResultFilters) -> str:
+    pairs = [("q", f.q), ("department", f.department_id or ""), ("year", f.year or ""), ("item", f.item_code),
+             ("conclusion", f.conclusion), ("status", f.status)]
+    return urlencode([(k, v) for k, v in pairs if v not in ("", None)])
+
+
+@require_GET
+@cached(120)
+def results(request: HttpRequest) -> HttpResponse:
+    f = _filters(request)
+    page = sel.published_results_page(filters=f, after=request.GET.get("after"), before=request.GET.get("before"))
+    count, more = sel.count_capped(qs=sel.published_results_filter(filters=f))
+    query = _filter_query(f)
+    return render(request, "public/portal/results.html", {
+        "f": f, "page": page, "count": count, "count_more": more, "query": query,
+        "departments": sel.departments_public(), "years": sel.years_public(),
+        "item_choices": sel.item_choices(department_id=f.department_id),
+        "conclusions": sel.conclusion_choices(), "statuses": sel.STATUS_CHOICES,
+        "code_search": f.credit_code is not None, "csv_max": CSV_MAX_ROWS, "xlsx_max": XLSX_MAX_ROWS,
+    })
+
+
+def _export_qs(request: HttpRequest, cap: int):
+    f = _filters(request)
+    qs = sel.published_results_filter(filters=f)
+    n, more = sel.count_capped(qs=qs, cap=cap)
+    return f, qs, more
+
+
+def _too_many(request: HttpRequest, cap: int) -> HttpResponse:
+    return render(request, "public/portal/message.html", {
+        "title": "导出范围过大",
+        "message": f"当前查询结果超过 {cap} 条，请按部门、年度或抽查事项缩小范围后再下载。",
+    }, status=413)
+
+
+def _filename(f: sel.ResultFilters, ext: str) -> str:
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    return f"published-results-{stamp}.{ext}"
+
+
+@require_GET
+@cached(300)
+def results_export_csv(request: HttpRequest) -> HttpResponse:
+    f, qs, more = _export_qs(request, CSV_MAX_ROWS)
+    if more:
+        return _too_many(request, CSV_MAX_ROWS)
+    response = StreamingHttpResponse(published_results_csv(qs=qs), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(f, "csv")}"'
+    return response
+
+
+@require_GET
+@cached(300)
+def results_export_xlsx(request: HttpRequest) -> HttpResponse:
+    f, qs, more = _export_qs(request, XLSX_MAX_ROWS)
+    if more:
+        return _too_many(request, XLSX_MAX_ROWS)
+    # Written to a temporary file (constant_memory), then streamed; the file is deleted
+    # when the response closes it.
+    fh = tempfile.TemporaryFile()
+    published_results_xlsx(qs=qs, path_or_buffer=fh)
+    fh.seek(0)
+    return FileResponse(fh, as_attachment=True, filename=_filename(f, "xlsx"),
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@dataclass
+class ObjectionForm:
+    """What the page needs of the objection form: the values typed and the errors per
+    field. No ``forms.Form``: every rule is ``objection_file``'s (so a wrong attempt still
+    counts towards the rate limit), and widget templates would cost more than the rest of
+    the page, which is load-tested."""
+
+    data: dict = field(default_factory=dict)
+    errors: dict = field(default_factory=dict)
+
+    FIELDS = ("credit_code", "applicant", "contact", "content")
+
+    @classmethod
+    def from_post(cls, post) -> ObjectionForm:
+        return cls(data={name: (post.get(name) or "")[:CONTENT_MAX + 100] for name in cls.FIELDS})
+
+
+def _result_page(request: HttpRequest, pk: int, *, form: ObjectionForm | None = None, error: str = "",
+                 status: int = 200) -> HttpResponse:
+    detail = sel.published_result_detail(pk=pk)
+    if detail is None:
+        raise Http404("没有该公示结果")
+    return render(request, "public/portal/result.html", {
+        "d": detail, "r": detail.row, "form": form or ObjectionForm(), "error": error,
+        "review_days": REVIEW_WORKDAYS, "answer_days": ANSWER_WORKDAYS, "content_max": CONTENT_MAX,
+    }, status=status)
+
+
+@require_GET
+@cached(60, private=True)
+def result(request: HttpRequest, pk: int) -> HttpResponse:
+    return _result_page(request, pk)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address the request came from. Behind a reverse proxy, the proxy must pass the
+    client's address as REMOTE_ADDR (e.g. gunicorn ``--forwarded-allow-ips`` with nginx's
+    ``X-Forwarded-For``): a header the client sets itself would make the limit useless."""
+    return request.META.get("REMOTE_ADDR", "")
+
+
+@require_POST
+@cached(0)
+def objection_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    published = sel.published_result_get(pk=pk)
+    if published is None:
+        raise Http404("没有该公示结果")
+    form = ObjectionForm.from_post(request.POST)
+    data = form.data
+    try:
+        objection = objection_file(published=published, credit_code=data["credit_code"], applicant=data["applicant"],
+                                   contact=data["contact"], content=data["content"],
+                                   client=client_key(address=client_address(request)))
+    except RateLimited as exc:
+        return _result_page(request, pk, form=form, error=exc.message, status=429)
+    except Conflict as exc:  # superseded meanwhile: the page links the current version
+        return _result_page(request, pk, form=form, error=exc.message, status=exc.status)
+    except ServiceError as exc:
+        form.errors.update({k: v for k, v in exc.errors.items() if k in ObjectionForm.FIELDS})
+        return _result_page(request, pk, form=form, error=exc.message, status=exc.status)
+    token = signing.dumps(objection.number, salt=_RECEIPT_SALT)
+    return redirect(f"{reverse('portal:objection_received')}?t={token}")
+
+
+@require_GET
+@cached(0, private=True)
+def objection_received(request: HttpRequest) -> HttpResponse:
+    """The receipt (回执) after filing: 受理编号 and the due dates. The link is signed, so
+    receipts cannot be enumerated by number."""
+    try:
+        number = signing.loads(request.GET.get("t", ""), salt=_RECEIPT_SALT, max_age=7 * 24 * 3600)
+    except signing.BadSignature:
+        raise Http404("回执链接无效或已过期") from None
+    objection = (Objection.objects.filter(number=number).select_related("published")
+                 .only("number", "received_on", "status", "published__id", "published__entity_name",
+                       "published__credit_code", "published__department_names").first())
+    if objection is None:
+        raise Http404("没有该异议申请")
+    return render(request, "public/portal/objection_received.html", {
+        "o": objection, "deadlines": objection_deadlines(received_on=objection.received_on),
+        "review_days": REVIEW_WORKDAYS, "answer_days": ANSWER_WORKDAYS,
+    })
+
+
+@require_GET
+@cached(300)
+def entity(request: HttpRequest, code: str) -> HttpResponse:
+    rows = sel.entity_results(credit_code=code)
+    if not rows:
+        raise Http404("没有该统一社会信用代码的公示结果")
+    return render(request, "public/portal/entity.html", {"rows": rows, "name": rows[0].entity_name,
+                                                         "code": rows[0].credit_code})
+
+
+@require_GET
+@cached(300)
+def corrections(request: HttpRequest) -> HttpResponse:
+    page = sel.corrections_page(after=request.GET.get("after"), before=request.GET.get("before"))
+    return render(request, "public/portal/corrections.html", {"page": page})
+
+
+@require_GET
+@cached(300)
+def objections(request: HttpRequest) -> HttpResponse:
+    number = max(_int(request.GET.get("page")) or 1, 1)
+    rows = sel.objection_outcomes(limit=OUTCOMES_PAGE + 1, offset=(number - 1) * OUTCOMES_PAGE)
+    return render(request, "public/portal/objections.html", {
+        "rows": rows[:OUTCOMES_PAGE], "number": number, "has_next": len(rows) > OUTCOMES_PAGE})
