@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_demo_loads_and_a_second_load_changes_nothing(settings, tmp_path):
     settings.VAR_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"  # the demo's evidence files
     first = demo_load(entities=200).text()
     assert Inspector.objects.filter(department__code="ZPZJ").count() == 26
     assert Inspector.objects.get(cert_no="13080716005").name == "谢璇"

@@ -64,6 +64,9 @@ USERS: list[tuple[str, str, str, list[str]]] = [
     ("zp_witness", "官登对", "ZPZJ", [Role.WITNESS]),
     ("zp_inspector", "谢璇", "ZPZJ", [Role.INSPECTOR]),
     ("mh_admin", "吉泽青", "MHLH", [Role.DEPT_ADMIN, Role.OPERATOR]),
+    # 魏祥凯, 党组书记、局长 [003]: approves 漳平's results and signs their corrections as
+    # 主要负责人 (002 第二十八条). Last, so the users above keep their generated numbers.
+    ("zp_reviewer", "魏祥凯", "ZPZJ", [Role.REVIEWER]),
 ]
 
 # 003 附件5 漳平市住房和城乡建设局执法检查工作人员名录 (序号 姓名 性别 执法证号 手机号码).
@@ -298,6 +301,9 @@ def demo_load(*, entities: int = 3000, seed: int = 2024) -> DemoSummary:
     from shuangsuiji.draw.demo import demo_draws
 
     summary.lines += demo_draws(actor=ACTOR)
+    from shuangsuiji.inspection.demo import demo_inspections
+
+    summary.lines += demo_inspections(actor=ACTOR)
     summary.lines += [
         "",
         f"演示账号（密码均为 {DEMO_PASSWORD}）：",
@@ -307,5 +313,7 @@ def demo_load(*, entities: int = 3000, seed: int = 2024) -> DemoSummary:
         "  sc_admin     松江区市场监督管理局 · 部门管理员（联合抽查的配合部门）",
         "",
         "打开 http://127.0.0.1:8000/ 登录；公众页面（无需登录）：http://127.0.0.1:8000/public/draw/",
+        "检查结果公示（无需登录）：http://127.0.0.1:8000/public/results/ （更正 /public/corrections/，"
+        "异议处理结果 /public/objections/）",
     ]
     return summary
