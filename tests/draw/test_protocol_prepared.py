@@ -74,7 +74,7 @@ def test_a_prepared_manifest_keeps_few_more_candidates_than_it_draws():
                                                targets=targets))
     scorer = scoring.Score(b"k" * 32, sample=True)
     scorer.start_counts(prepared.pool)
-    scorer.score_all(prepared.ids, prepared.strata)
+    scorer.score_groups(prepared.groups)
     kept = sum(map(len, scorer.found.values()))
     assert 10_000 < kept < 11_500
     assert len(scorer.choose(prepared.pool)) == 10_000

@@ -26,8 +26,9 @@ class PreparedManifest:
 
     digest: bytes  # C
     pool: Pool
-    ids: list[bytes]
-    strata: list[bytes]
+    # Target ids by stratum, each list in manifest order: the scoring loop then runs over
+    # one stratum at a time with nothing to look up per target.
+    groups: dict[bytes, list[bytes]]
 
 
 def manifest_prepare(data: bytes) -> PreparedManifest:
@@ -35,8 +36,10 @@ def manifest_prepare(data: bytes) -> PreparedManifest:
     with no_cyclic_gc():
         targets = Collect()
         pool = read(data, targets)
-        return PreparedManifest(digest=hashlib.sha256(data).digest(), pool=pool, ids=targets.ids,
-                                strata=targets.strata)
+        groups: dict[bytes, list[bytes]] = {name: [] for name, _n in pool.strata}
+        for tid, stratum in zip(targets.ids, targets.strata, strict=True):
+            groups[stratum].append(tid)
+        return PreparedManifest(digest=hashlib.sha256(data).digest(), pool=pool, groups=groups)
 
 
 def draw_compute(manifest: bytes | PreparedManifest, seed_text: str) -> DrawResult:
@@ -72,12 +75,12 @@ def _draw_prepared(manifest: PreparedManifest, seed_text: str) -> DrawResult:
     key = hashlib.sha256(digest + seed_bytes(seed_text)).digest()
     scorer = Score(key, sample=True)
     scorer.start_counts(pool)
-    scorer.score_all(manifest.ids, manifest.strata)
+    scorer.score_groups(manifest.groups)
     chosen = scorer.choose(pool)
     if chosen is None:
         scorer = Score(key, sample=False)
         scorer.start_counts(pool)
-        scorer.score_all(manifest.ids, manifest.strata)
+        scorer.score_groups(manifest.groups)
         chosen = scorer.choose(pool)
         assert chosen is not None  # every score kept: each stratum has its n (checked)
     return _result(pool, digest, key, chosen)

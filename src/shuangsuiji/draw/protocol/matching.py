@@ -89,12 +89,15 @@ class Staffing:
                 if size < 2:
                     add(())  # nobody is assigned and no load changes
                     continue
+                # score("assign:t:0") and score("assign:t:1") from one state hashed up
+                # to t (the same digests as hashing each label whole).
                 h = copy()
-                h.update(target + b":0")
+                h.update(target)
+                g = h.copy()
+                h.update(b":0")
+                g.update(b":1")
                 first = from_bytes(h.digest(), "big") % size
-                h = copy()
-                h.update(target + b":1")
-                second = from_bytes(h.digest(), "big") % (size - 1)
+                second = from_bytes(g.digest(), "big") % (size - 1)
                 if second >= first:
                     second += 1
                 leader, member = available[first], available[second]

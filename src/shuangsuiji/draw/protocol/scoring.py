@@ -121,7 +121,22 @@ class Score(Visitor):
                     keep[stratum] = self.found.setdefault(stratum, []).append
                     keep[stratum](score + tid)
 
-    score_all = __call__
+    def score_groups(self, groups: dict[bytes, list[bytes]]) -> None:
+        """Scores the targets of a prepared manifest, one stratum at a time (the same
+        candidates as :meth:`__call__`): the hot loop of a draw on the platform, kept to
+        the hashing itself, one comparison and an append."""
+        copy, threshold = self.copy, self.threshold
+        for stratum, ids in groups.items():
+            if not ids:
+                continue
+            kept = self.found.setdefault(stratum, [])
+            keep = kept.append
+            for tid in ids:
+                h = copy()
+                h.update(tid)
+                score = h.digest()
+                if score < threshold:
+                    keep(score + tid)
 
     def choose(self, pool: Pool) -> list[bytes] | None:
         """The selected targets in selection order, each as ``score || id || " " ||
