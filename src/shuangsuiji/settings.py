@@ -27,6 +27,10 @@ if not _secret:
 SECRET_KEY = _secret
 ALLOWED_HOSTS = envlist("SSJ_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("SSJ_CSRF_TRUSTED_ORIGINS", [])
+# Addresses of the reverse proxies in front of the server (nginx on the same host:
+# 127.0.0.1). From these only, X-Forwarded-For names the client — used by the rate limit
+# of the public objection form; a header from anyone else is ignored.
+TRUSTED_PROXIES = envlist("SSJ_TRUSTED_PROXIES", [])
 SITE_URL = envstr("SSJ_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [

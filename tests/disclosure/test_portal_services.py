@@ -226,6 +226,35 @@ def test_over_the_limit_the_form_answers_429_in_chinese_and_writes_nothing(clien
     assert _counts() == counts
 
 
+def test_behind_a_trusted_proxy_the_limit_counts_each_client_not_the_proxy(client, pub, settings):
+    # nginx on the same host: every request arrives from 127.0.0.1 with the client's
+    # address appended to X-Forwarded-For. Without SSJ_TRUSTED_PROXIES all the public
+    # would share one quota; a client's own X-Forwarded-For value must not count.
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+
+    def via_proxy(forwarded: str):
+        data = dict(credit_code=pub.rows[2].credit_code, applicant="张经理", contact="13512345678",
+                    content="结论有误。")
+        return client.post(reverse("portal:objection_submit", args=[pub.rows[2].pk]), data,
+                           REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+
+    for n in range(3):  # one client, pretending each time to be someone else
+        assert via_proxy(f"198.51.100.{n}, 203.0.113.7").status_code == 302
+    assert via_proxy("198.51.100.99, 203.0.113.7").status_code == 429
+    assert via_proxy("203.0.113.8").status_code == 302  # another client still may file
+    keys = set(PortalSubmission.objects.values_list("client", flat=True))
+    assert keys == {client_key(address="203.0.113.7"), client_key(address="203.0.113.8")}
+
+
+def test_x_forwarded_for_from_an_untrusted_address_is_ignored(client, pub, settings):
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    data = dict(credit_code=pub.rows[2].credit_code, applicant="张经理", contact="13512345678", content="结论有误。")
+    response = client.post(reverse("portal:objection_submit", args=[pub.rows[2].pk]), data,
+                           REMOTE_ADDR="192.0.2.10", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert response.status_code == 302
+    assert PortalSubmission.objects.get().client == client_key(address="192.0.2.10")
+
+
 def test_objecting_to_a_superseded_result_points_to_the_current_one(client, pub):
     response = _post(client, pub.superseded)
     assert response.status_code == 409

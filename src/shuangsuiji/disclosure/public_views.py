@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core import signing
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -230,10 +231,22 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def client_address(request: HttpRequest) -> str:
-    """The address the request came from. Behind a reverse proxy, the proxy must pass the
-    client's address as REMOTE_ADDR (e.g. gunicorn ``--forwarded-allow-ips`` with nginx's
-    ``X-Forwarded-For``): a header the client sets itself would make the limit useless."""
-    return request.META.get("REMOTE_ADDR", "")
+    """The address the request came from, for the rate limit of the objection form.
+
+    Behind a reverse proxy every request comes from the proxy: only when REMOTE_ADDR is one
+    of ``SSJ_TRUSTED_PROXIES`` is X-Forwarded-For read, from the right (the proxy appends
+    the address it saw), skipping the trusted proxies; what a client writes into the header
+    itself stays to the left and is never taken.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    trusted = settings.TRUSTED_PROXIES
+    if remote not in trusted:
+        return remote
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted:
+            return hop
+    return remote
 
 
 @require_POST
