@@ -13,12 +13,13 @@ same on page 1 and page 50,000. Counts are capped (``count_capped``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from shuangsuiji.accounts.models import Department
@@ -225,13 +226,25 @@ class ResultDetail:
         return self.row.superseded_by_id is None
 
 
+@functools.cache
+def _detail_sql() -> str:
+    # Written once from the model's own table and columns: the ORM would compile the same
+    # statement again on every request, about a quarter of the page's CPU.
+    meta, quote = PublishedResult._meta, connection.ops.quote_name
+    table = quote(meta.db_table)
+    columns = ", ".join(quote(f.column) for f in meta.concrete_fields)
+    result_id, version = quote(meta.get_field("result").column), quote(meta.get_field("version_number").column)
+    return (f"SELECT {columns} FROM {table} WHERE {result_id} = "
+            f"(SELECT {result_id} FROM {table} WHERE {quote(meta.pk.column)} = %s) "
+            f"ORDER BY {version}, {quote(meta.pk.column)}")
+
+
 def published_result_detail(*, pk: int) -> ResultDetail | None:
     """A published row with its whole version history and the answered objections, in two
     queries: the rows of the same result (one query, the row found by a sub-select) and the
-    objection outcomes. The page is load-tested at ≥300 req/s: no per-row query."""
-    rows = list(PublishedResult.objects.filter(
-        result_id=Subquery(PublishedResult.objects.filter(pk=pk).values("result_id")[:1])
-    ).order_by("version_number", "id"))
+    objection outcomes. The page is load-tested at ≥300 req/s: no per-row query, and both
+    statements are written once rather than compiled by the ORM on every request."""
+    rows = list(PublishedResult.objects.raw(_detail_sql(), [pk]))
     by_id = {r.pk: r for r in rows}
     row = by_id.get(pk)
     if row is None:
@@ -241,7 +254,7 @@ def published_result_detail(*, pk: int) -> ResultDetail | None:
         current = by_id[current.superseded_by_id]
     versions = [Version(row=r, replaced_by=by_id.get(r.superseded_by_id)) for r in rows]
     return ResultDetail(row=row, current=current, versions=versions,
-                        outcomes=list(objection_outcomes_of_result(result_id=row.result_id)),
+                        outcomes=objection_outcomes_of_result(result_id=row.result_id),
                         task_codes=split_codes(row.task_codes))
 
 
@@ -282,23 +295,33 @@ def objection_outcomes(*, limit: int = 50, offset: int = 0) -> list[dict]:
 _DECISIONS = dict(ObjectionDecision.choices)
 
 
+_OUTCOME_FIELDS = ("number", "received_on", "decision", "answer", "answered_at", "applicant", "contact")
+
+
+@functools.cache
+def _outcomes_sql() -> str:
+    meta, quote = Objection._meta, connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in ("id", *_OUTCOME_FIELDS))
+    return (f"SELECT {columns} FROM {quote(meta.db_table)} "
+            f"WHERE {quote(meta.get_field('result').column)} = %s AND {quote(meta.get_field('status').column)} = %s "
+            f"ORDER BY {quote(meta.get_field('answered_at').column)}, {quote(meta.pk.column)}")
+
+
 def objection_outcomes_of_result(*, result_id: int) -> list[dict]:
     """The answered objections of one result, oldest first, for its page: one query on the
-    indexed ``result_id`` (the page is load-tested). The applicant and contact are read only
-    to be blotted out of the answer, like ``objection_outcomes_public`` does, then dropped."""
-    rows = (Objection.objects.filter(status=ObjectionStatus.ANSWERED, result_id=result_id)
-            .order_by("answered_at", "id")
-            .values("number", "received_on", "decision", "answer", "answered_at", "applicant", "contact"))
+    indexed ``result_id``, written once (the page is load-tested). The applicant and
+    contact are read only to be blotted out of the answer, like
+    ``objection_outcomes_public`` does, then dropped."""
     out = []
-    for row in rows:
-        applicant, contact, answer = row.pop("applicant").strip(), row.pop("contact").strip(), row["answer"]
+    for o in Objection.objects.raw(_outcomes_sql(), [result_id, ObjectionStatus.ANSWERED.value]):
+        applicant, contact, answer = o.applicant.strip(), o.contact.strip(), o.answer
         if applicant:
             answer = answer.replace(applicant, "申请人")
         if contact:
             answer = answer.replace(contact, "（联系电话）")
-        row["answer"] = mask_personal_numbers(answer)
-        row["decision_label"] = str(_DECISIONS.get(row["decision"], ""))
-        out.append(row)
+        out.append({"number": o.number, "received_on": o.received_on, "decision": o.decision,
+                    "answer": mask_personal_numbers(answer), "answered_at": o.answered_at,
+                    "decision_label": str(_DECISIONS.get(o.decision, ""))})
     return out
 
 
