@@ -229,3 +229,25 @@ def test_the_command_line_imports_and_exports_items(tmp_path, dept, capsys):
     bad = _csv(tmp_path / "错.csv", [[*ROW_GAS[:5], "", *ROW_GAS[6:]]])
     assert ssj(["import", "items", str(bad), "--department", "SJJW"]) == 1
     assert "第2行 [检查对象] 检查对象不能为空" in capsys.readouterr().out
+
+
+def test_a_percentage_formatted_xlsx_cell_is_read_as_percent(tmp_path, dept):
+    # Excel stores 6 % as 0.06 and 0.2 % as 0.002; a cell typed 6 is the number 6.
+    import xlsxwriter
+
+    path = tmp_path / "清单.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, HEADER)
+    ratio_col = HEADER.index("抽查比例")
+    for n, (code, ratio, fmt) in enumerate([("SJ-A-01", 0.06, "0%"), ("SJ-A-02", 0.002, "0.0%"),
+                                            ("SJ-A-03", 6, "General")], start=1):
+        row = list(ROW_GAS)
+        row[0], row[1] = str(n), code
+        sheet.write_row(n, 0, row)
+        sheet.write_number(n, ratio_col, ratio, book.add_format({"num_format": fmt}))
+    book.close()
+    result = _import(path, dept)
+    assert result.committed and not result.errors, result.errors
+    ratios = {i.code: i.current.default_ratio for i in Item.objects.filter(department=dept)}
+    assert ratios == {"SJ-A-01": Decimal("6"), "SJ-A-02": Decimal("0.2"), "SJ-A-03": Decimal("6")}

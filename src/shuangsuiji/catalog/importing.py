@@ -21,6 +21,7 @@ One hash-chained audit event for the import, one ``RecordChange`` per changed it
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -103,6 +104,11 @@ def _kind(raw: Any) -> str:
 
 def _cell(field: str, raw: Any) -> Any:
     """A cell as the service expects it; free text keeps its full-width punctuation."""
+    if field == "default_ratio" and isinstance(raw, float) and 0 < raw <= 1:
+        # A spreadsheet cell formatted as a percentage arrives as a fraction (6 % → 0.06):
+        # read it as planning.parsing.parse_ratio does, so one workbook means the same in
+        # both importers. Text ("0.2", "0.2%") is always read as percent.
+        return format((Decimal(str(raw)) * 100).normalize(), "f")
     if field in ("category", "methods", "random_exempt", "default_ratio"):
         return tabular.cell_text(raw)
     return tabular.cell_plain(raw)
