@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from shuangsuiji.accounts.models import Role
+from shuangsuiji.accounts.choices import Role
 from shuangsuiji.accounts.selectors import user_roles
 
 _ALL = frozenset(Role.values)

@@ -231,3 +231,20 @@ class ConflictDeclareForm(ServiceErrorsMixin, forms.Form):
 
 class ConflictWithdrawForm(ServiceErrorsMixin, forms.Form):
     withdraw_reason = forms.CharField(label="撤销理由", required=False)
+
+
+class InspectorAccountForm(ServiceErrorsMixin, forms.Form):
+    """登录账号 of an inspector: one of the eligible accounts, or none (unlink)."""
+
+    user = forms.TypedChoiceField(label="登录账号", required=False, coerce=int, empty_value=None,
+                                  error_messages={"invalid_choice": "该账号不能关联（须在本部门具有“执法检查人员”角色且未关联他人）"})
+
+    def __init__(self, *args, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.accounts = {u.pk: u for u in accounts}
+        self.fields["user"].choices = [("", "（不关联）")] + [
+            (u.pk, f"{u.username}（{u.full_name}）" if u.full_name else u.username) for u in accounts]
+
+    def chosen(self):
+        pk = self.cleaned_data.get("user")
+        return None if pk is None else self.accounts[pk]

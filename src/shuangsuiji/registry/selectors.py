@@ -413,3 +413,14 @@ def record_history(*, obj: Model, limit: int = 200) -> list[HistoryEntry]:
                                     _changes_from_record(model, rc.changes), bulk=True))
     entries.sort(key=lambda h: h.seq, reverse=True)
     return entries[:limit]
+
+
+def inspector_accounts_eligible(*, inspector: Inspector) -> QuerySet[User]:
+    """Login accounts that may be linked to ``inspector``: active, holding the 执法检查人员
+    role in its department, and not linked to another inspector."""
+    from shuangsuiji.accounts.choices import Role
+
+    return (User.objects.filter(is_active=True, memberships__department_id=inspector.department_id,
+                                memberships__role=Role.INSPECTOR)
+            .filter(Q(inspector__isnull=True) | Q(inspector=inspector))
+            .distinct().order_by("username"))

@@ -418,6 +418,46 @@ def inspector_numbers_reveal(*, actor: User, inspector: Inspector) -> Inspector:
     return inspector
 
 
+def inspector_account_link(*, actor: User, inspector: Inspector, user: User | None) -> Inspector:
+    """Links the login account ``user`` to ``inspector`` (``None`` unlinks). Linked, the
+    person sees the visits of his team under 我的检查 and signs results as himself (002
+    第二十五条). The department admin does it (谁管理、谁维护 [002 第十一条])."""
+    from shuangsuiji.accounts.choices import Role
+    from shuangsuiji.accounts.models import Membership
+
+    _require_writable(actor=actor, department_id=inspector.department_id, what="执法检查人员名录库")
+    with transaction.atomic():
+        # Race: two admins link one account to two people at once — the inspector row is
+        # locked and the other holder is looked up inside the transaction; the one-to-one
+        # constraint is the last word.
+        locked = Inspector.objects.select_for_update().get(pk=inspector.pk)
+        before = locked.user.username if locked.user_id else None
+        if (user.pk if user else None) == locked.user_id:
+            return locked
+        if user is not None:
+            if not user.is_active:
+                raise ValidationFailed(f"账号 {user.username} 已停用，不能关联", field="user")
+            if not Membership.objects.filter(user=user, department_id=locked.department_id,
+                                             role=Role.INSPECTOR).exists():
+                raise ValidationFailed(
+                    f"账号 {user.username} 在{locked.department.name}没有“执法检查人员”角色，不能关联；"
+                    "请系统管理员先为该账号设置角色", field="user")
+            other = Inspector.objects.select_for_update().filter(user=user).exclude(pk=locked.pk).first()
+            if other is not None:
+                where = f"“{other.name}”（执法证号 {other.cert_no}）" if other.department_id == locked.department_id \
+                    else "其他执法检查人员"
+                raise Conflict(f"账号 {user.username} 已关联{where}，请先解除", field="user")
+        locked.user = user
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=["user", "updated_at"])
+        except IntegrityError as exc:
+            raise Conflict(f"账号 {user.username if user else ''} 已关联其他执法检查人员", field="user") from exc
+        event_record(actor=actor, action="inspector.account", obj=locked, department=locked.department_id,
+                     before={"user": before}, after={"user": user.username if user else None})
+    return locked
+
+
 def entity_numbers_reveal(*, actor: User, entity: Entity) -> Entity:
     _require_writable(actor=actor, department_id=entity.department_id, what="检查对象名录库")
     with transaction.atomic():

@@ -12,6 +12,7 @@ urlpatterns = [
     path("inspectors/new/", views.inspector_create, name="inspector_create"),
     path("inspectors/<int:pk>/", views.inspector_detail, name="inspector_detail"),
     path("inspectors/<int:pk>/edit/", views.inspector_edit, name="inspector_edit"),
+    path("inspectors/<int:pk>/account/", views.inspector_account, name="inspector_account"),
     path("inspectors/<int:pk>/conflicts/", views.conflict_declare, name="conflict_declare"),
     path("conflicts/<int:pk>/withdraw/", views.conflict_withdraw, name="conflict_withdraw"),
     path("tags/", views.tag_list, name="tag_list"),

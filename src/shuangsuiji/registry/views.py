@@ -24,6 +24,7 @@ from shuangsuiji.registry.forms import (
     ConflictWithdrawForm,
     EntityFilterForm,
     EntityForm,
+    InspectorAccountForm,
     InspectorFilterForm,
     InspectorForm,
     TagForm,
@@ -171,8 +172,12 @@ def inspector_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _inspector_detail(request, inspector, *, can_edit, declare_form=None, withdraw_form=None,
-                      withdraw_pk=None, status=200):
+                      withdraw_pk=None, account_form=None, status=200):
+    if can_edit and account_form is None:
+        account_form = InspectorAccountForm(accounts=selectors.inspector_accounts_eligible(inspector=inspector),
+                                            initial={"user": inspector.user_id})
     return render(request, "registry/inspector_detail.html", {
+        "account_form": account_form,
         "inspector": inspector,
         "expired": selectors.inspector_cert_expired(inspector=inspector),
         "conflicts": selectors.conflicts_of_inspector(inspector=inspector),
@@ -254,6 +259,25 @@ def conflict_declare(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"已申报利害关系：{inspector.name} ↔ {entity.name}")
                 return redirect("registry:inspector_detail", pk=inspector.pk)
     return _inspector_detail(request, inspector, can_edit=True, declare_form=form, status=422)
+
+
+@login_required
+@require_POST
+def inspector_account(request: HttpRequest, pk: int) -> HttpResponse:
+    """登录账号 of an inspector, set by the department admin on the detail page."""
+    inspector = _writable_or_403(selectors.inspector_get_for_write, user=request.user, pk=pk)
+    form = InspectorAccountForm(request.POST, accounts=selectors.inspector_accounts_eligible(inspector=inspector))
+    if form.is_valid():
+        user = form.chosen()
+        try:
+            services.inspector_account_link(actor=request.user, inspector=inspector, user=user)
+        except ServiceError as exc:
+            form.apply_service_error(exc)
+        else:
+            messages.success(request, f"已将{inspector.name}关联到登录账号 {user.username}" if user
+                             else f"已解除{inspector.name}的登录账号关联")
+            return redirect("registry:inspector_detail", pk=inspector.pk)
+    return _inspector_detail(request, inspector, can_edit=True, account_form=form, status=422)
 
 
 @login_required
