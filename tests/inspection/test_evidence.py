@@ -19,6 +19,7 @@ from tests.inspection.factories import (
     TODAY,
     all_findings,
     dispatched_scene,
+    formed,
     started,
     upload,
 )
@@ -150,3 +151,23 @@ def test_download_is_for_readers_only_and_audited(scene):
         with pytest.raises(NotAllowed):
             services.evidence_open(evidence=ev, actor=user)
     assert Event.objects.filter(action="evidence.download").count() == 1
+
+
+def test_after_the_result_is_formed_material_is_added_with_its_purpose_and_never_deleted(scene, media_root):
+    visit, version = formed(scene)
+    visit.refresh_from_db()
+    leader = scene.members_users(visit)[0]
+    with pytest.raises(ValidationFailed, match="须在“说明”中写明用途") as exc:
+        services.evidence_upload(visit=visit, upload=upload("复查.jpg", JPEG), kind="photo", actor=leader)
+    assert exc.value.field == "description" and not Evidence.objects.exists() and _files(media_root) == []
+    ev = services.evidence_upload(visit=visit, upload=upload("复查.jpg", JPEG), kind="photo", actor=leader,
+                                  description="复查现场照片：已整改")
+    assert Event.objects.get(action="evidence.upload").after["supplement"] is True
+    assert ev.uploaded_at > visit.result.formed_at
+    with pytest.raises(Conflict):
+        services.evidence_delete(evidence=ev, actor=leader)
+    version.refresh_from_db()
+    assert version.status == "formed"  # the signed record is untouched
+    with pytest.raises(NotAllowed):  # still only the team and the lead operator
+        services.evidence_upload(visit=visit, upload=upload("b.jpg", JPEG), kind="photo",
+                                 actor=scene.crew.witness, description="x")

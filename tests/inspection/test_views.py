@@ -233,3 +233,18 @@ def test_after_forming_the_page_offers_follow_up_and_refuses_edits(client, scene
 def test_the_nav_links_to_my_visits(client, scene):
     html = _get(client, scene.crew.operator, "/inspection/mine/").content.decode()
     assert 'href="/inspection/mine/"' in html
+
+
+def test_a_formed_visit_offers_supplementary_evidence_marked_as_added_later(client, scene, media_root):
+    visit, _version = formed(scene)
+    leader = scene.members_users(visit)[0]
+    page = _get(client, leader, f"/inspection/visits/{visit.pk}/").content.decode()
+    assert "补充证据材料" in page and "不改变已签字确认的检查结果" in page
+    url = f"/inspection/visits/{visit.pk}/evidence/"
+    r = _post(client, leader, url, {"kind": "photo", "description": "", "file": upload("复查.jpg", JPEG)})
+    assert r.status_code == 422 and "须在“说明”中写明用途" in r.content.decode()
+    assert not Evidence.objects.exists()
+    r = _post(client, leader, url, {"kind": "photo", "description": "复查现场照片", "file": upload("复查.jpg", JPEG)})
+    assert r.status_code == 302
+    page = _get(client, leader, f"/inspection/visits/{visit.pk}/").content.decode()
+    assert "结果形成后补充" in page and "复查现场照片" in page

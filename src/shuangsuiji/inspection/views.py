@@ -125,6 +125,11 @@ def _page(request: HttpRequest, visit: Visit, *, status: int = 200, **forms) -> 
             followups=[{"kind": f.kind, "detail": f.detail, "rectify_deadline": f.rectify_deadline,
                         "recipient": f.recipient, "case_no": f.case_no} for f in version.followups.order_by("id")])
         ctx["evidence_form"] = forms.get("evidence_form") or EvidenceForm()
+    # After the result is formed the team still gathers material (复查 photos, a 立案
+    # decision): it is added beside the signed record, never into it.
+    ctx["supplement"] = visit.status == VisitStatus.FORMED and can_record
+    if ctx["supplement"]:
+        ctx["evidence_form"] = forms.get("evidence_form") or EvidenceForm()
     if version and version.status in (VersionStatus.SIGNING, VersionStatus.REVIEW):
         signing = selectors.version_signing(version=version)
         ctx["signing"] = signing

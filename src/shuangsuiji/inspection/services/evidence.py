@@ -19,7 +19,7 @@ from shuangsuiji.accounts.models import User
 from shuangsuiji.audit.services import event_record
 from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
 from shuangsuiji.inspection import selectors
-from shuangsuiji.inspection.choices import EvidenceKind
+from shuangsuiji.inspection.choices import EvidenceKind, VisitStatus
 from shuangsuiji.inspection.models import Evidence, Visit
 from shuangsuiji.inspection.services._common import (
     locked_visit,
@@ -107,7 +107,12 @@ def _hash(upload: File, *, limit: int, label: str) -> tuple[str, int]:
 
 def evidence_upload(*, visit: Visit, upload: File, kind: str, actor: User, description: str = "") -> Evidence:
     """Stores one evidence file of the visit (by content hash, under MEDIA_ROOT through the
-    model's ``upload_to``). ``kind`` empty: taken from the extension."""
+    model's ``upload_to``). ``kind`` empty: taken from the extension.
+
+    While the result is drafted the file joins what the team will sign. Once the result is
+    formed, a file may still be added as 补充材料 (复查 photos, a decision on a 立案): it
+    needs a description saying what it is, it is dated after the signatures and can never
+    be deleted — the signed record itself does not change."""
     require_recorder(actor, visit, "上传证据材料")
     name = os.path.basename((upload.name or "").replace("\\", "/")).strip()[:255]
     ext = _extension(name)
@@ -128,6 +133,9 @@ def evidence_upload(*, visit: Visit, upload: File, kind: str, actor: User, descr
     if not _magic_ok(ext, head):
         raise ValidationFailed(f"文件“{name}”的内容不是{ext.upper()}格式（扩展名与文件内容不符）", field="file")
     description = (description or "").strip()
+    if visit.status == VisitStatus.FORMED and not description:
+        raise ValidationFailed("检查结果已形成，补充的证据材料须在“说明”中写明用途，如“复查现场照片”",
+                               field="description")
     if len(description) > DESCRIPTION_MAX:
         raise ValidationFailed(f"说明不超过{DESCRIPTION_MAX}字", field="description")
     sha256, size = _hash(upload, limit=limit, label=label)
@@ -137,7 +145,11 @@ def evidence_upload(*, visit: Visit, upload: File, kind: str, actor: User, descr
             # Race with result_submit: evidence added while the team is asked to sign
             # would slip into a signed record unseen. The visit lock orders them.
             visit = locked_visit(visit)
-            require_editable(visit, locked_working_version(visit))
+            supplement = visit.status == VisitStatus.FORMED
+            if supplement and not description:  # formed meanwhile
+                raise ValidationFailed("检查结果已形成，补充的证据材料须在“说明”中写明用途", field="description")
+            if not supplement:
+                require_editable(visit, locked_working_version(visit))
             ev = Evidence(visit=visit, kind=kind, original_name=name, content_type=FORMATS[ext].content_type,
                           size=size, sha256=sha256, description=description, uploaded_by=actor)
             path = ev.file.field.generate_filename(ev, name)
@@ -148,7 +160,8 @@ def evidence_upload(*, visit: Visit, upload: File, kind: str, actor: User, descr
                 ev.file.name = stored
             ev.save()
             event_record(actor=actor, action="evidence.upload", obj=ev, department=visit.lead_task.department,
-                         after={"kind": kind, "name": name, "size": size, "sha256": sha256})
+                         after={"kind": kind, "name": name, "size": size, "sha256": sha256,
+                                **({"supplement": True} if supplement else {})})
     except BaseException:
         if stored is not None and not Evidence.objects.filter(file=stored).exists():
             _storage().delete(stored)
