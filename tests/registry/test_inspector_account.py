@@ -7,8 +7,10 @@ from django.db import connection, connections
 from django.urls import reverse
 
 from shuangsuiji.accounts.choices import Role
+from shuangsuiji.accounts.models import Membership
 from shuangsuiji.audit.models import Event
 from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
+from shuangsuiji.registry import selectors
 from shuangsuiji.registry.models import Inspector
 from shuangsuiji.registry.services import inspector_account_link
 from tests import factories
@@ -90,6 +92,93 @@ def test_an_operator_gets_403_and_another_departments_admin_404_from_the_page(cl
     client.force_login(people["outsider"])  # cannot even see the record: no leak across departments
     assert client.post(url, {"user": people["account"].pk}).status_code == 404
     assert Inspector.objects.get(pk=people["xie"].pk).user is None
+
+
+def test_an_account_linked_in_another_department_is_refused_without_naming_him(people):
+    other = people["other"]
+    account = people["account"]
+    Membership.objects.create(user=account, department=other, role=Role.INSPECTOR)
+    there = factories.inspector(department=other, name="王其他")
+    inspector_account_link(actor=people["outsider"], inspector=there, user=account)
+    with pytest.raises(Conflict) as exc:
+        inspector_account_link(actor=people["owner"], inspector=people["xie"], user=account)
+    assert exc.value.message == "该账号已关联其他执法检查人员" and "王其他" not in exc.value.message
+    assert Inspector.objects.get(pk=people["xie"].pk).user is None
+
+
+def test_a_deactivated_account_is_refused_naming_it(people):
+    account = people["account"]
+    account.is_active = False
+    account.save(update_fields=["is_active"])
+    with pytest.raises(ValidationFailed) as exc:
+        inspector_account_link(actor=people["owner"], inspector=people["xie"], user=account)
+    assert "xiexuan" in exc.value.message and "停用" in exc.value.message and exc.value.field == "user"
+
+
+def test_the_choice_offers_active_inspector_accounts_of_the_department_not_linked_elsewhere(people):
+    dept = people["dept"]
+    linked = factories.user(department=dept, role=Role.INSPECTOR, username="aaa_linked")
+    factories.user(department=dept, role=Role.INSPECTOR, username="bbb_inactive", is_active=False)
+    factories.user(department=people["other"], role=Role.INSPECTOR, username="ccc_elsewhere")
+    zhang = factories.user(department=dept, role=Role.INSPECTOR, username="abc")
+    inspector_account_link(actor=people["owner"], inspector=people["liu"], user=linked)
+    offered = [u.username for u in selectors.inspector_accounts_eligible(inspector=people["xie"])]
+    assert offered == ["abc", "xiexuan"]  # by username; colleague (操作员) not offered
+    inspector_account_link(actor=people["owner"], inspector=people["xie"], user=zhang)
+    # His own account stays offered on his page (so the form shows it selected).
+    assert "abc" in [u.username for u in selectors.inspector_accounts_eligible(inspector=people["xie"])]
+    assert [u.username for u in selectors.inspector_accounts_eligible(inspector=people["liu"])] == [
+        "aaa_linked", "xiexuan"]
+
+
+def test_the_page_shows_the_linked_account_and_unlinks_on_the_empty_choice(client, people):
+    inspector_account_link(actor=people["owner"], inspector=people["xie"], user=people["account"])
+    client.force_login(people["colleague"])  # an operator reads the row but gets no form
+    page = client.get(reverse("registry:inspector_detail", args=[people["xie"].pk])).content.decode()
+    assert "xiexuan" in page and "保存登录账号" not in page
+    client.force_login(people["owner"])
+    response = client.post(reverse("registry:inspector_account", args=[people["xie"].pk]), {"user": ""},
+                           follow=True)
+    assert "已解除谢璇的登录账号关联" in response.content.decode()
+    assert Inspector.objects.get(pk=people["xie"].pk).user is None
+
+
+# --- API -------------------------------------------------------------------------------------
+
+API = "/api/v1/registry/inspectors/{}/account"
+
+
+def _put(client, user, inspector, body):
+    client.force_login(user)
+    return client.put(API.format(inspector.pk), body, content_type="application/json")
+
+
+def test_the_api_links_and_unlinks_by_username(client, people):
+    resp = _put(client, people["owner"], people["xie"], {"username": "xiexuan"})
+    assert resp.status_code == 200 and resp.json()["username"] == "xiexuan"
+    assert client.get(f"/api/v1/registry/inspectors/{people['xie'].pk}").json()["username"] == "xiexuan"
+    resp = _put(client, people["owner"], people["xie"], {"username": None})
+    assert resp.status_code == 200 and resp.json()["username"] is None
+    assert Event.objects.filter(action="inspector.account").count() == 2
+
+
+def test_the_api_refusals_name_the_username_field(client, people):
+    missing = _put(client, people["owner"], people["xie"], {"username": "nobody"})
+    assert missing.status_code == 422 and "nobody" in missing.json()["errors"]["username"][0]
+    no_role = _put(client, people["owner"], people["xie"], {"username": "colleague"})
+    assert no_role.status_code == 422 and "没有“执法检查人员”角色" in no_role.json()["errors"]["username"][0]
+    inspector_account_link(actor=people["owner"], inspector=people["liu"], user=people["account"])
+    taken = _put(client, people["owner"], people["xie"], {"username": "xiexuan"})
+    assert taken.status_code == 409 and "刘彩贞" in taken.json()["detail"]
+    assert _put(client, people["owner"], people["xie"], {}).status_code == 422  # username is required
+    assert _put(client, people["colleague"], people["xie"], {"username": "xiexuan"}).status_code == 403
+    assert _put(client, people["outsider"], people["xie"], {"username": "xiexuan"}).status_code == 404
+    assert Inspector.objects.get(pk=people["xie"].pk).user is None
+
+
+def test_the_api_operation_is_in_openapi_with_its_errors(client):
+    op = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/registry/inspectors/{inspector_id}/account"]["put"]
+    assert {"200", "400", "401", "403", "404", "409", "422"} <= set(op["responses"])
 
 
 @pytest.mark.django_db(transaction=True)

@@ -17,7 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 from shuangsuiji.accounts.models import Department
 from shuangsuiji.accounts.selectors import readable_department_ids
 from shuangsuiji.common.api import AUTH_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut
-from shuangsuiji.common.errors import NotAllowed, ValidationFailed
+from shuangsuiji.common.errors import NotAllowed, ServiceError, ValidationFailed
 from shuangsuiji.registry import selectors, services
 from shuangsuiji.registry.choices import TagKind
 from shuangsuiji.registry.models import Conflict, Entity, Inspector, Tag
@@ -165,6 +165,7 @@ class InspectorOut(Schema):
     post: str
     status: str
     remark: str
+    username: str | None = Field(None, description="登录账号（用户名）；未关联为 null")
     version: str
     updated_at: dt.datetime
 
@@ -224,6 +225,10 @@ class InspectorPatch(Schema):
     remark: str | None = None
 
 
+class InspectorAccountIn(Schema):
+    username: str | None = Field(..., description="登录账号（用户名），须在本部门具有“执法检查人员”角色；null 解除关联")
+
+
 class ConflictOut(Schema):
     id: int
     inspector_id: int
@@ -273,6 +278,7 @@ def _inspector_out(i: Inspector) -> dict:
     data = {f: getattr(i, f) for f in selectors.INSPECTOR_FIELDS}
     data.update(id=i.id, department=i.department.code, department_name=i.department.name,
                 mobile=i.mobile_masked, id_number=i.id_number_masked,
+                username=i.user.username if i.user_id else None,
                 cert_expired=selectors.inspector_cert_expired(inspector=i),
                 version=selectors.inspector_fingerprint(inspector=i), updated_at=i.updated_at)
     return data
@@ -390,6 +396,27 @@ def patch_inspector(request: HttpRequest, inspector_id: int, payload: InspectorP
     data = _patch_fields(payload, dates=("cert_valid_until",), skip=("version",))
     services.inspector_update(actor=request.user, inspector=inspector, fields=data,
                               expected_fingerprint=payload.version)
+    return _inspector_out(selectors.inspector_get(user=request.user, pk=inspector.pk))
+
+
+@router.put("/inspectors/{inspector_id}/account", response={200: InspectorOut, **WRITE_ERRORS},
+            summary="关联或解除执法检查人员的登录账号")
+def put_inspector_account(request: HttpRequest, inspector_id: int, payload: InspectorAccountIn):
+    inspector = selectors.inspector_get_for_write(user=request.user, pk=inspector_id)
+    username = (payload.username or "").strip()
+    account = None
+    if username:
+        account = selectors.inspector_account_by_username(inspector=inspector, username=username)
+        if account is None:
+            raise ValidationFailed(f"本部门没有登录账号 {username}", field="username")
+    try:
+        services.inspector_account_link(actor=request.user, inspector=inspector, user=account)
+    except ServiceError as exc:
+        # The service names the field "user" (the form's); the body calls it "username".
+        if "user" in exc.errors:
+            exc.errors = {("username" if k == "user" else k): v for k, v in exc.errors.items()}
+            exc.field = "username"
+        raise
     return _inspector_out(selectors.inspector_get(user=request.user, pk=inspector.pk))
 
 

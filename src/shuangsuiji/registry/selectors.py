@@ -90,7 +90,8 @@ def entity_get_for_write(*, user: User, pk: int) -> Entity:
 
 
 def inspector_get(*, user: User, pk: int) -> Inspector:
-    obj = Inspector.objects.select_related("department").filter(pk=pk, department_id__in=_readable(user)).first()
+    obj = (Inspector.objects.select_related("department", "user")
+           .filter(pk=pk, department_id__in=_readable(user)).first())
     if obj is None:
         raise NotFound("执法检查人员不存在或您无权查看")
     return obj
@@ -246,7 +247,7 @@ def inspector_list(*, user: User, filters: InspectorFilters, today: dt.date | No
     """Inspectors the user may read. A roster holds hundreds, not millions, of people
     (003 附件5 lists 26), so ordinary offset paging over this queryset is enough."""
     today = today or timezone.localdate()
-    qs = Inspector.objects.filter(department_id__in=_readable(user)).select_related("department")
+    qs = Inspector.objects.filter(department_id__in=_readable(user)).select_related("department", "user")
     if filters.department:
         qs = qs.filter(department_id=filters.department)
     q = (filters.q or "").strip()
@@ -424,3 +425,11 @@ def inspector_accounts_eligible(*, inspector: Inspector) -> QuerySet[User]:
                                 memberships__role=Role.INSPECTOR)
             .filter(Q(inspector__isnull=True) | Q(inspector=inspector))
             .distinct().order_by("username"))
+
+
+def inspector_account_by_username(*, inspector: Inspector, username: str) -> User | None:
+    """The account named ``username`` among the users of the inspector's department (the API
+    names accounts by login name). Accounts elsewhere are "not found": an admin learns
+    nothing about other departments' users."""
+    return (User.objects.filter(username=username.strip(), memberships__department_id=inspector.department_id)
+            .distinct().first())

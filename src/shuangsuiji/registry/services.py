@@ -444,9 +444,12 @@ def inspector_account_link(*, actor: User, inspector: Inspector, user: User | No
                     "请系统管理员先为该账号设置角色", field="user")
             other = Inspector.objects.select_for_update().filter(user=user).exclude(pk=locked.pk).first()
             if other is not None:
-                where = f"“{other.name}”（执法证号 {other.cert_no}）" if other.department_id == locked.department_id \
-                    else "其他执法检查人员"
-                raise Conflict(f"账号 {user.username} 已关联{where}，请先解除", field="user")
+                # Another department's roster is not shown to this admin (no leak of its
+                # people), and he cannot unlink it there either.
+                if other.department_id != locked.department_id:
+                    raise Conflict("该账号已关联其他执法检查人员", field="user")
+                raise Conflict(f"账号 {user.username} 已关联“{other.name}”（执法证号 {other.cert_no}），请先解除",
+                               field="user")
         locked.user = user
         try:
             with transaction.atomic():
