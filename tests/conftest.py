@@ -1,9 +1,38 @@
+import datetime as dt
 import os
 import shutil
+import zoneinfo
 
 import pytest
+import time_machine
 
 from tests import factories
+
+# The suite's "now": every test runs at this moment unless it says otherwise, so none depends
+# on the day it happens to run (the objection deadlines of December 2026 broke CI on a
+# date nobody chose). ``SSJ_TEST_NOW=2027-06-30`` (a date, or a date and time, read in
+# Asia/Shanghai) runs the whole suite at another moment. The clock ticks from there: code
+# that measures durations or orders events still sees time pass.
+DEFAULT_TEST_NOW = "2026-09-15T10:00"
+
+
+def suite_now() -> dt.datetime:
+    text = os.environ.get("SSJ_TEST_NOW", "").strip() or DEFAULT_TEST_NOW
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise pytest.UsageError(f"SSJ_TEST_NOW 应为日期或日期时间，例如 2026-12-31 或 2026-12-31T09:30，收到：{text!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+    return moment
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fixed_clock():
+    """The whole session, session-scoped fixtures included, runs at ``suite_now()``. A test
+    that needs another day asks for the ``time_machine`` fixture and calls ``move_to``."""
+    with time_machine.travel(suite_now(), tick=True):
+        yield
 
 
 @pytest.fixture

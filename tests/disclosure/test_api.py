@@ -1,5 +1,6 @@
 """/api/v1/disclosure/: each operation, refusals in the error envelope, declared errors."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -98,6 +99,16 @@ def test_correction_create_sign_and_discard(client):
     assert [x["version_number"] for x in by_code] == [3, 1] and by_code[1]["superseded_by_id"] == r.json()["id"]
     r = _post(client, f"{BASE}/results/{result_id}/corrections", f.operator, {"reason": "", "summary": "x"})
     assert r.status_code == 422 and "reason" in r.json()["errors"]
+
+
+def test_an_objection_due_in_a_year_without_calendar_data_has_a_provisional_date(client):
+    f = formed_scene(targets=1)
+    row = _post(client, f"{BASE}/versions/{f.version.pk}/publish", f.operator).json()
+    o = objection(PublishedResult.objects.get(pk=row["id"]), received_on=dt.date(2026, 12, 4))
+    item = _get(client, f"{BASE}/objections/{o.pk}", f.operator).json()
+    # 19 working days are left in December 2026; the 20th is 2027-01-01, counted Monday–Friday.
+    assert item["review_due"]["date"] == "2027-01-01" and item["review_due"]["provisional"] is True
+    assert item["review_due"]["note"] == "暂按双休日推算，待2027年节假日安排录入后自动更正"
 
 
 def test_objection_list_review_and_answer(client):

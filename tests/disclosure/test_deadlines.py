@@ -11,11 +11,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from shuangsuiji.accounts.choices import Role
+from shuangsuiji.audit.models import Event
 from shuangsuiji.common.workdays import (
     CalendarYearMissing,
+    Deadline,
     calendar_year_enter,
+    deadline_provisional,
     workdays_add,
     workdays_between,
+    workdays_between_provisional,
 )
 from shuangsuiji.disclosure import deadlines
 from shuangsuiji.disclosure.deadlines import (
@@ -174,29 +178,57 @@ def enter_2030():
                         actor="测试")
 
 
-def test_a_deadline_reaching_a_year_without_data_is_shown_as_unknown_not_guessed():
+NOTE_2031 = "暂按双休日推算，待2031年节假日安排录入后自动更正"
+
+
+def formed_in_december_2030():
     enter_2030()
     s = f.scene(start=D(2030, 11, 1), end=D(2030, 11, 29), targets=1)
     f.result_formed(s.visits[0], formed_on=D(2030, 12, 20), by=s.crew.reviewer)
-    # From Friday 2030-12-20 only 7 working days are left in 2030 (12-23…12-27, 12-30, 12-31):
-    # the 20th lies in 2031, which nobody has entered.
+    return s
+
+
+def test_a_deadline_reaching_a_year_without_data_is_provisional_and_says_so():
+    formed_in_december_2030()
+    # From Friday 2030-12-20 only 7 working days are left in 2030 (12-23…12-27, 12-30, 12-31);
+    # 2031 is unknown, so the other 13 are counted Monday–Friday: 01-01…01-03 (10),
+    # 01-06…01-10 (15), 01-13…01-17 (20).
     [row] = rows_of(DeadlineKind.PUBLISH, today=D(2031, 1, 20))
-    assert (row.kind, row.rule, row.due, row.workdays_overdue) == ("unknown_calendar", "publish", None, None)
-    assert row.note == "2031年节假日安排尚未录入（系统管理→工作日历），无法计算期限"
-    assert deadlines.kind_counts(rows=[row])["unknown_calendar"] == 1
+    assert (row.kind, row.rule, row.due, row.workdays_overdue) == ("publish", "publish", D(2031, 1, 17), 1)
+    assert row.provisional and row.note == NOTE_2031
 
 
-def test_before_the_missing_year_starts_an_unknown_deadline_is_not_overdue():
+def test_entering_the_missing_year_corrects_the_provisional_deadline(time_machine):
+    time_machine.move_to(dt.datetime(2031, 1, 20, 9, tzinfo=dt.UTC))
+    s = formed_in_december_2030()
+    [before] = rows_of(DeadlineKind.PUBLISH, today=D(2031, 1, 20))
+    # Invented arrangement for 2031: 01-01 and 01-02 off, so the 20th day moves two days on.
+    calendar_year_enter(year=2031, source="测试数据（非官方）", holidays=[(D(2031, 1, 1), "元旦"), (D(2031, 1, 2), "元旦")],
+                        workdays=[], actor="测试")
+    assert rows_of(DeadlineKind.PUBLISH, today=D(2031, 1, 20)) == []
+    [after] = rows_of(DeadlineKind.PUBLISH, today=D(2031, 1, 22))
+    assert (before.due, after.due, after.provisional, after.note) == (D(2031, 1, 17), D(2031, 1, 21), False, "")
+    # The audit trail says which deadline the notice moved.
+    event = Event.objects.get(action="calendar.deadlines_corrected")
+    result_id = s.visits[0].result.pk
+    assert event.after["corrected"] == 1 and event.after["moved"] == 1
+    assert event.after["items"] == [{"item": f"publish:{result_id}", "subject": s.visits[0].entity.name,
+                                     "before": "2031-01-17", "after": "2031-01-21", "still_provisional": False}]
+    assert Event.objects.filter(action="calendar.year_enter", object_id=event.object_id).exists()
+
+
+def test_entering_a_year_no_deadline_reaches_records_no_correction():
     enter_2030()
-    s = f.scene(start=D(2030, 11, 1), end=D(2030, 11, 29), targets=1)
-    f.result_formed(s.visits[0], formed_on=D(2030, 12, 20), by=s.crew.reviewer)
-    # The due day is in 2031 at the earliest, so on 2030-12-21 nothing is overdue, and with
-    # 7 working days left in 2030 it cannot be due within 3.
+    assert not Event.objects.filter(action="calendar.deadlines_corrected").exists()
+
+
+def test_a_provisional_deadline_is_due_soon_like_any_other():
+    formed_in_december_2030()
     assert rows_of(DeadlineKind.PUBLISH, today=D(2030, 12, 21)) == []
     assert soon_of(DeadlineKind.PUBLISH, today=D(2030, 12, 21)) == []
-    # On 12-30 only 12-31 is left in 2030: the deadline may be 2 working days away.
-    [row] = soon_of(DeadlineKind.PUBLISH, today=D(2030, 12, 30))
-    assert row.kind == "unknown_calendar"
+    # On 2031-01-14 the provisional due day 01-17 is 3 (Monday–Friday) working days away.
+    [row] = soon_of(DeadlineKind.PUBLISH, today=D(2031, 1, 14))
+    assert (row.kind, row.due, row.workdays_left, row.note) == ("publish", D(2031, 1, 17), 3, NOTE_2031)
 
 
 # --- scope ----------------------------------------------------------------------------
@@ -271,23 +303,30 @@ def test_the_bulk_calendar_counts_exactly_as_the_workdays_service():
     day = D(2023, 12, 1)
     while day <= D(2025, 1, 31):
         for n in (0, 1, 7, 10, 15, 20):
-            assert cal.add(day, n) == workdays_add(start=day, n=n), (day, n)
-        assert cal.between(day, D(2025, 2, 28)) == workdays_between(start=day, end=D(2025, 2, 28)), day
+            exact = cal.add(day, n)
+            assert (exact.date, exact.assumed_years) == (workdays_add(start=day, n=n), ()), (day, n)
+        assert cal.between(day, D(2025, 2, 28)) == (workdays_between(start=day, end=D(2025, 2, 28)), ()), day
         day += dt.timedelta(days=1)
 
 
-def test_the_bulk_calendar_reads_entered_years_and_stops_at_a_missing_one():
+def test_the_bulk_calendar_reads_entered_years_and_counts_a_missing_one_on_weekends():
     enter_2030()
     cal = WorkdayTable()
     # 2030-01-01 (Tuesday) is off: from it, 01-02 (1), 01-03 (2). From 2029-12-31 (a year
     # nobody entered, but the start day itself is not counted) the first is 01-02.
-    assert cal.add(D(2030, 1, 1), 2) == workdays_add(start=D(2030, 1, 1), n=2) == D(2030, 1, 3)
-    assert cal.add(D(2029, 12, 31), 1) == workdays_add(start=D(2029, 12, 31), n=1) == D(2030, 1, 2)
-    missing = cal.add(D(2030, 12, 20), 20)
-    assert missing.year == 2031
+    assert cal.add(D(2030, 1, 1), 2).date == workdays_add(start=D(2030, 1, 1), n=2) == D(2030, 1, 3)
+    assert cal.add(D(2029, 12, 31), 1) == Deadline(D(2030, 1, 2))
     with pytest.raises(CalendarYearMissing):
         workdays_add(start=D(2030, 12, 20), n=20)
-    assert cal.between(D(2030, 12, 20), D(2031, 1, 2)).year == 2031
+    # The provisional path of the service and the bulk table agree, day by day.
+    day = D(2030, 12, 1)
+    while day <= D(2031, 1, 31):
+        for n in (1, 7, 20):
+            assert cal.add(day, n) == deadline_provisional(start=day, n=n), (day, n)
+        assert cal.between(day, D(2031, 2, 10)) == workdays_between_provisional(start=day, end=D(2031, 2, 10))
+        day += dt.timedelta(days=1)
+    assert cal.add(D(2030, 12, 20), 20) == Deadline(D(2031, 1, 17), (2031,))
+    assert cal.between(D(2030, 12, 20), D(2031, 1, 2)) == (9, (2031,))
 
 
 def test_kind_counts_name_every_kind():
@@ -295,7 +334,7 @@ def test_kind_counts_name_every_kind():
     f.task(s.crew.dept, end=D(2024, 9, 30))
     counts = deadlines.overdue_counts(departments=ALL_DEPARTMENTS, today=D(2024, 11, 1))
     assert counts == {"task_not_run": 1, "result": 2, "publish": 0, "penalty": 0, "objection_review": 0,
-                      "objection_answer": 0, "unknown_calendar": 0}
+                      "objection_answer": 0}
 
 
 def test_an_unknown_kind_is_refused_in_chinese():
@@ -309,5 +348,5 @@ def test_deadline_compute_follows_the_department_setting():
     dept = factories.department()
     dept.publish_deadline_workdays = 10
     # From Friday 2024-02-02 (as above): 10 working days end on 02-21, 20 on 03-06.
-    assert deadlines.deadline_compute(kind="publish", start=D(2024, 2, 2), department=dept) == D(2024, 2, 21)
-    assert deadlines.deadline_compute(kind="publish", start=D(2024, 2, 2)) == D(2024, 3, 6)
+    assert deadlines.deadline_compute(kind="publish", start=D(2024, 2, 2), department=dept) == Deadline(D(2024, 2, 21))
+    assert deadlines.deadline_compute(kind="publish", start=D(2024, 2, 2)) == Deadline(D(2024, 3, 6))

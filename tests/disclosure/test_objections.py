@@ -163,10 +163,19 @@ def test_due_dates_count_working_days_across_national_day_and_its_make_up_saturd
     assert due.review.date == dt.date(2024, 10, 30) and due.review.days_left is None  # done
 
 
-def test_due_dates_in_a_year_without_calendar_give_the_error(filed):
+def test_due_dates_in_a_year_without_calendar_are_provisional_and_say_so(filed):
     o = objection(filed.row, received_on=dt.date(2099, 12, 20))
     due = selectors.objection_due_dates(objection=o, today=dt.date(2099, 12, 21))
-    assert due.review.date is None and "2099年的节假日安排尚未录入" in due.review.error
+    # Sunday 2099-12-20 + 20 working days, Monday–Friday through two unknown years.
+    assert (due.review.date, due.review.days_left) == (dt.date(2100, 1, 15), 19)
+    assert due.review.note == "暂按双休日推算，待2099、2100年节假日安排录入后自动更正"
+
+
+def test_a_reviewed_objection_shows_its_review_date_without_a_warning(filed):
+    o = objection(filed.row, received_on=dt.date(2099, 12, 20))
+    o.status = ObjectionStatus.REJECTED
+    due = selectors.objection_due_dates(objection=o, today=dt.date(2100, 2, 1))
+    assert (due.review.date, due.review.note, due.review.days_left) == (dt.date(2100, 1, 15), "", None)
 
 
 def test_public_outcomes_hold_answered_objections_without_the_applicant(filed):

@@ -32,9 +32,10 @@ def test_due_follows_the_department_publication_setting(capsys):
     assert capsys.readouterr().out.splitlines()[0] == "2024-03-06"
 
 
-def test_due_in_a_year_without_data_names_the_year(capsys):
-    assert main(["deadlines", "due", "--start", "2031-03-02", "--kind", "objection_review"]) == 1
-    assert "2031年" in capsys.readouterr().err
+def test_due_in_a_year_without_data_is_provisional_and_names_the_year(capsys):
+    assert main(["deadlines", "due", "--start", "2031-03-02", "--kind", "objection_review"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "2031-03-28" and "暂按双休日推算，待2031年节假日安排录入后自动更正" in out
 
 
 def test_overdue_lists_rows_as_text_and_json(capsys):

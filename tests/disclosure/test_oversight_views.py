@@ -87,13 +87,13 @@ def test_a_bad_date_is_reported_in_chinese(client, world):
     assert "统计基准日格式无效" in html
 
 
-def test_a_missing_calendar_year_renders_as_a_row_not_an_error(client, world):
+def test_a_missing_calendar_year_renders_as_a_provisional_row(client, world):
     calendar_year_enter(year=2030, source="测试数据（非官方）", holidays=[(D(2030, 1, 1), "元旦")], workdays=[],
                         actor="测试")
     s = f.scene(start=D(2030, 11, 1), end=D(2030, 11, 29), targets=1)
     f.result_formed(s.visits[0], formed_on=D(2030, 12, 20), by=s.crew.reviewer)
     html = page(client, s.crew.operator, date="2031-01-20")
-    assert "2031年节假日安排尚未录入（系统管理→工作日历），无法计算期限" in html
+    assert "2031-01-17" in html and "暂按双休日推算，待2031年节假日安排录入后自动更正" in html
 
 
 def test_the_overdue_list_downloads_as_xlsx_without_personal_numbers(client, world):

@@ -165,12 +165,13 @@ def test_deadlines_count_working_days_on_the_chinese_calendar():
     # Received Mon 2024-05-06: 20 working days, counting the make-up Saturday 5-11 → Fri 5-31;
     # 15 more, skipping 端午 (6-10) → 2024-06-24.
     d = objection_deadlines(received_on=dt.date(2024, 5, 6))
-    assert (d.review_by, d.answer_by, d.missing_year) == (dt.date(2024, 5, 31), dt.date(2024, 6, 24), None)
+    assert (d.review_by, d.answer_by, d.provisional, d.note) == (dt.date(2024, 5, 31), dt.date(2024, 6, 24), False, "")
 
 
-def test_deadlines_in_a_year_without_calendar_data_are_not_guessed():
+def test_deadlines_in_a_year_without_calendar_data_are_provisional_and_labelled():
     d = objection_deadlines(received_on=dt.date(2031, 3, 3))
-    assert d.review_by is None and d.answer_by is None and d.missing_year == 2031
+    assert (d.review_by, d.answer_by) == (dt.date(2031, 3, 31), dt.date(2031, 4, 21))
+    assert d.provisional and d.note == "暂按双休日推算，待2031年节假日安排录入后自动更正"
 
 
 # --- the form on the result page ---------------------------------------------------------------
@@ -195,13 +196,26 @@ def test_filing_on_the_result_page_shows_the_receipt_with_number_and_due_dates(c
     assert PortalSubmission.objects.get().client == expected
 
 
-def test_the_receipt_says_the_dates_will_be_notified_when_the_year_is_unknown(client, pub):
+def test_the_receipt_shows_provisional_dates_when_the_year_is_unknown(client, pub):
     from django.core import signing
 
     objection = _file(pub.rows[2], today=dt.date(2031, 3, 3))
     token = signing.dumps(objection.number, salt="portal.objection.receipt")
     body = client.get(reverse("portal:objection_received"), {"t": token}).content.decode()
-    assert objection.number in body and "2031年节假日安排尚未公布" in body and "另行告知" in body
+    assert objection.number in body and "2031年3月31日" in body and "2031年4月21日" in body
+    assert "暂按双休日推算，待2031年节假日安排录入后自动更正" in body
+
+
+def test_a_receipt_filed_in_december_2026_shows_the_dates_and_that_they_are_provisional(client, pub, time_machine):
+    # The day CI first failed: the review deadline falls in January 2027, not yet entered.
+    time_machine.move_to(dt.datetime(2026, 12, 5, 10))
+    response = _post(client, pub.rows[2])
+    assert response.status_code == 302
+    body = client.get(response["Location"]).content.decode()
+    objection = Objection.objects.get(published=pub.rows[2])
+    assert objection.received_on == dt.date(2026, 12, 5)
+    assert "复核期限" in body and "2027年1月1日" in body and "反馈期限" in body
+    assert "暂按双休日推算，待2027年节假日安排录入后自动更正" in body
 
 
 def test_a_forged_receipt_link_is_404(client, pub):

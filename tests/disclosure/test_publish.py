@@ -215,8 +215,9 @@ def test_the_deadline_follows_the_department_setting():
     assert due.date == dt.date(2024, 4, 3)
 
 
-def test_a_deadline_in_a_year_without_calendar_shows_the_error_not_a_date():
+def test_a_deadline_in_a_year_without_calendar_is_provisional_and_says_so():
     f = formed_scene(targets=1, formed_at=dt.datetime(2099, 12, 1, 10, tzinfo=dt.UTC))
     result = f.version.result
     due = selectors.publish_deadline(result=result, today=dt.date(2099, 12, 2))
-    assert due.date is None and "2099年的节假日安排尚未录入" in due.error
+    assert (due.date, due.days_left, due.error) == (dt.date(2099, 12, 29), 19, "")
+    assert due.provisional and due.note == "暂按双休日推算，待2099年节假日安排录入后自动更正"

@@ -38,10 +38,11 @@ def test_the_pending_list_shows_formed_results_with_their_deadline(client):
     assert "不予公开…" in _login(client, f.reviewer).get(reverse("disclosure:pending")).content.decode()
 
 
-def test_the_pending_list_shows_the_calendar_error_for_a_year_not_entered(client):
+def test_the_pending_list_shows_a_provisional_date_for_a_year_not_entered(client, time_machine):
+    time_machine.move_to(dt.datetime(2099, 12, 2, 10, tzinfo=dt.UTC))
     f = formed_scene(targets=1, formed_at=dt.datetime(2099, 12, 1, 10, tzinfo=dt.UTC))
     html = _login(client, f.operator).get(reverse("disclosure:pending")).content.decode()
-    assert "2099年的节假日安排尚未录入" in html
+    assert "2099-12-29" in html and "暂按双休日推算，待2099年节假日安排录入后自动更正" in html
 
 
 def test_publish_button_publishes_and_a_second_click_is_refused(client):

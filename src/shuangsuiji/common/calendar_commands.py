@@ -13,6 +13,23 @@ import re
 from shuangsuiji.common.errors import ValidationFailed
 
 CLI_ACTOR = "命令行"
+
+# The file format, with the 2026 notice as the example (docs/examples/holidays-2026.csv).
+IMPORT_YEAR_FORMAT = """\
+文件格式（xlsx、xls、ods 或 CSV，第一行为表头）：
+  日期        类型  名称
+  2026-01-01  放假  元旦
+  2026-01-04  上班  元旦      ← 调休上班日（周六或周日）
+  2026-02-15  放假  春节
+  …
+每个放假日（含假期中的周六、周日）和每个调休上班日各占一行；“类型”写“放假”或“上班”。
+完整示例（国务院办公厅关于2026年部分节假日安排的通知）：docs/examples/holidays-2026.csv
+
+  ssj calendar import-year 2027 2027年节假日.xlsx \\
+      --source "国务院办公厅关于2027年部分节假日安排的通知（国办发明电〔2026〕X号）"
+
+录入后，涉及该年的暂定期限（暂按双休日推算）自动按录入的安排更正，并记入审计日志。
+也可在网页“系统管理 → 节假日安排”中录入。"""
 _DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
 
 
@@ -87,7 +104,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("n", metavar="N", help="工作日天数")
     q.set_defaults(handler=_add_workdays)
 
-    q = calendar_sub.add_parser("import-year", help="从表格录入某年的国务院节假日安排（列：日期、类型（放假/上班）、名称）")
+    q = calendar_sub.add_parser(
+        "import-year", help="从表格录入某年的国务院节假日安排（列：日期、类型（放假/上班）、名称）",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=IMPORT_YEAR_FORMAT)
     q.add_argument("year", metavar="YEAR")
     q.add_argument("file", metavar="FILE", help="xlsx、xls、ods 或 csv 文件")
     q.add_argument("--source", required=True, metavar="TEXT",

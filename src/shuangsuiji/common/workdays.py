@@ -13,8 +13,11 @@ Where the arrangement comes from, per date:
 2. chinesecalendar's built-in data, for the years it covers (2004–2026 in 1.11.0);
 3. for a year entered here as ``complete``: Monday–Friday work, Saturday–Sunday rest.
 
-A year neither covered nor entered is an error that names the year: guessing
-weekends-only there would silently move a legal deadline (e.g. across 春节).
+A year neither covered nor entered is an error that names the year for the exact functions
+(``workdays_add``, ``deadline_for``): guessing weekends-only there would silently move a
+legal deadline (e.g. across 春节). What users are shown uses ``deadline_provisional``: a
+date counted on weekends only, never silently — it carries "暂按双休日推算，待{year}年节假日
+安排录入后自动更正" — and, being computed on every read, exact once the year is entered.
 
 Counting follows the rule for periods in days — 开始的当日不计入，自下一日开始计算 (民法典
 第二百零一条): ``workdays_add(start=Friday, n=1)`` is the next Monday, or the first working
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,11 +132,17 @@ def _as_date(value: dt.date | dt.datetime, *, label: str = "日期") -> dt.date:
     raise ValidationFailed(f"{label}必须是日期，收到：{value!r}")
 
 
-def _is_workday(snapshot: _Snapshot, day: dt.date) -> bool:
+def _is_workday(snapshot: _Snapshot, day: dt.date, assumed: set[int] | None = None) -> bool:
+    """``assumed``: None to refuse an unknown year; a set to count it Monday–Friday and
+    note the year there (a provisional deadline, ``deadline_provisional``)."""
     year = day.year
     builtin = builtin_covers(year=year)
     if not builtin and year not in snapshot.entered_years:
-        raise CalendarYearMissing(year=year)
+        if assumed is None:
+            raise CalendarYearMissing(year=year)
+        assumed.add(year)
+        override = snapshot.overrides.get(day)
+        return override.kind == CalendarDayKind.WORKDAY if override is not None else day.weekday() < 5
     override = snapshot.overrides.get(day)
     if override is not None:
         return override.kind == CalendarDayKind.WORKDAY
@@ -151,6 +160,28 @@ def _check_n(n: Any) -> int:
 def year_known(*, year: int) -> bool:
     """True when working days can be computed in ``year``."""
     return builtin_covers(year=year) or year in _snapshot().entered_years
+
+
+# The State Council publishes next year's arrangement in October or November; from 1
+# November on, a missing next year is announced to the system admins (home page, 期限督办).
+NEXT_YEAR_REMINDER_MONTH = 11
+
+
+def calendar_years_to_enter(*, today: dt.date) -> list[int]:
+    """The years a system admin should enter now: this year if it is unknown, and from
+    1 November on next year too. Empty when nothing is missing."""
+    years = [today.year] + ([today.year + 1] if today.month >= NEXT_YEAR_REMINDER_MONTH else [])
+    return [y for y in years if not year_known(year=y)]
+
+
+def calendar_reminder(*, today: dt.date) -> str:
+    """The reminder shown while a year is missing (empty when none is)."""
+    years = calendar_years_to_enter(today=today)
+    if not years:
+        return ""
+    text = _years_text(years)
+    return (f"{text}年国务院节假日安排尚未录入。请系统管理员在“系统管理 → 节假日安排”中录入"
+            f"（或 ssj calendar import-year）；录入前，涉及{text}年的期限暂按双休日推算，录入后自动更正。")
 
 
 def is_workday(*, day: dt.date) -> bool:
@@ -196,6 +227,74 @@ def deadline_for(*, start: dt.date | dt.datetime, n: int) -> dt.date:
     which a result formed on ``start`` must be public:
     ``deadline_for(start=formed_on, n=department.publish_deadline_workdays)``."""
     return workdays_add(start=_as_date(start, label="起算日"), n=n)
+
+
+def provisional_note(*, years: Iterable[int]) -> str:
+    """The label of a date counted on weekends only (issue: a department cannot wait for the
+    State Council's notice, but must see that the date is not final)."""
+    return f"暂按双休日推算，待{_years_text(years)}年节假日安排录入后自动更正"
+
+
+def _years_text(years: Iterable[int]) -> str:
+    """2027 · 2027、2028 · 2027至2031 (a run of three or more)."""
+    runs: list[list[int]] = []
+    for y in sorted(set(years)):
+        if runs and runs[-1][-1] == y - 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return "、".join(f"{r[0]}至{r[-1]}" if len(r) > 2 else "、".join(map(str, r)) for r in runs)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A due day. Exact when every year it reaches is known; otherwise ``provisional``:
+    the unknown years (``assumed_years``) were counted Monday–Friday, and the date is shown
+    with ``note`` until those years are entered — then it is simply computed again."""
+
+    date: dt.date
+    assumed_years: tuple[int, ...] = ()
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.assumed_years)
+
+    @property
+    def note(self) -> str:
+        return provisional_note(years=self.assumed_years) if self.assumed_years else ""
+
+
+def deadline_provisional(*, start: dt.date | dt.datetime, n: int) -> Deadline:
+    """``deadline_for``, never refusing: a year without calendar data is counted on weekends
+    only and named in the result, so the date can be shown with its warning instead of no
+    date at all. Nothing is stored: once the year is entered the same call is exact."""
+    day = _as_date(start, label="起算日")
+    remaining = _check_n(n)
+    snapshot = _snapshot()
+    assumed: set[int] = set()
+    one = dt.timedelta(days=1)
+    while remaining:
+        day += one
+        if _is_workday(snapshot, day, assumed):
+            remaining -= 1
+    return Deadline(day, tuple(sorted(assumed)))
+
+
+def workdays_between_provisional(*, start: dt.date, end: dt.date) -> tuple[int, tuple[int, ...]]:
+    """``workdays_between``, counting a year without calendar data on weekends only; also
+    returns those years (empty when the count is exact)."""
+    first, last = _as_date(start, label="起算日"), _as_date(end, label="截止日")
+    sign = 1
+    if last < first:
+        first, last, sign = last, first, -1
+    snapshot = _snapshot()
+    assumed: set[int] = set()
+    count, day, one = 0, first, dt.timedelta(days=1)
+    while day < last:
+        day += one
+        if _is_workday(snapshot, day, assumed):
+            count += 1
+    return sign * count, tuple(sorted(assumed))
 
 
 @dataclass(frozen=True)
@@ -262,6 +361,38 @@ def calendar_year_describe(*, year: int) -> YearArrangement:
 # Writing
 # ---------------------------------------------------------------------------------------
 
+# Open deadlines shown to users, by the apps that compute them (registered in their
+# ``AppConfig.ready``): a reader maps each open item's key to (due day, years counted on
+# weekends only, what the item is). Entering a year reads them before and after, so the
+# audit trail says which provisional deadlines the notice corrected.
+DeadlineReader = Callable[..., dict[str, tuple[dt.date, tuple[int, ...], str]]]
+_deadline_readers: list[DeadlineReader] = []
+# An audit event stays readable: past this many, the corrected items are counted, not listed.
+CORRECTED_LISTED_MAX = 500
+
+
+def deadline_reader_register(reader: DeadlineReader) -> None:
+    if reader not in _deadline_readers:
+        _deadline_readers.append(reader)
+
+
+def _open_deadlines(today: dt.date) -> dict[str, tuple[dt.date, tuple[int, ...], str]]:
+    found: dict[str, tuple[dt.date, tuple[int, ...], str]] = {}
+    for reader in _deadline_readers:
+        found.update(reader(today=today))
+    return found
+
+
+def _deadlines_corrected(*, year: int, before: dict, after: dict) -> list[dict[str, str]]:
+    changed = []
+    for key, (due, assumed, subject) in sorted(before.items()):
+        if year not in assumed or key not in after:
+            continue
+        new_due, new_assumed, _ = after[key]
+        changed.append({"item": key, "subject": subject, "before": due.isoformat(), "after": new_due.isoformat(),
+                        "still_provisional": bool(new_assumed)})
+    return changed
+
 def calendar_days_check(*, year: int, holidays: Sequence[tuple[dt.date, str]],
                         workdays: Sequence[tuple[dt.date, str]]) -> dict[str, list[str]]:
     """The mistakes in a year's lists (field → Chinese messages); empty when none."""
@@ -319,10 +450,12 @@ def calendar_year_enter(*, year: int, source: str, holidays: Iterable[tuple[dt.d
         count = sum(len(v) for v in errors.values())
         raise ValidationFailed(f"节假日安排有{count}处错误，未保存：{first}", errors=errors)
 
+    today = timezone.localdate()
     with transaction.atomic():
         # Lock the year's row: two admins entering the same year at once would otherwise
         # interleave their deletes and inserts and leave a mixture of both lists.
         calendar_year = CalendarYear.objects.select_for_update().filter(year=year).first()
+        provisional_before = _open_deadlines(today)
         before = None
         if calendar_year is None:
             calendar_year = CalendarYear(year=year)
@@ -341,6 +474,15 @@ def calendar_year_enter(*, year: int, source: str, holidays: Iterable[tuple[dt.d
                for d, n in sorted(workdays)])
         event_record(actor=actor, action="calendar.year_enter", obj=calendar_year,
                      before=before, after=_audit_state(calendar_year))
+        # The provisional deadlines this notice makes exact (or moves), as one event: a
+        # deadline shown to an applicant or a department changed, and the trail says why.
+        corrected = _deadlines_corrected(year=year, before=provisional_before, after=_open_deadlines(today))
+        if corrected:
+            moved = [c for c in corrected if c["before"] != c["after"]]
+            event_record(actor=actor, action="calendar.deadlines_corrected", obj=calendar_year,
+                         before={"provisional": len(corrected)},
+                         after={"corrected": len(corrected), "moved": len(moved),
+                                "items": corrected[:CORRECTED_LISTED_MAX]})
         transaction.on_commit(calendar_cache_clear)
     calendar_cache_clear()
     return calendar_year

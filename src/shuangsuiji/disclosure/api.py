@@ -98,8 +98,10 @@ class VersionOut(Schema):
 
 class DueOut(Schema):
     date: dt.date | None
-    error: str = Field(description="无法计算时的原因（如该年度节假日安排未录入）")
+    error: str = Field(description="尚无起算日时的原因（如检查结果尚未形成、尚未复核），此时 date 为空")
     days_left: int | None = Field(description="距期限的工作日数，负数为逾期")
+    provisional: bool = Field(description="期限涉及尚未录入节假日安排的年份，暂按双休日推算；录入后自动更正")
+    note: str = Field(description="暂定期限的说明，例如“暂按双休日推算，待2027年节假日安排录入后自动更正”")
 
 
 class PendingOut(Schema):

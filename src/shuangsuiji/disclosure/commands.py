@@ -49,7 +49,8 @@ def _pending(args: argparse.Namespace) -> int:
                      "department": v.result.visit.lead_task.department.name,
                      "formed_at": v.result.formed_at.isoformat() if v.result.formed_at else None,
                      "deadline": r.deadline.date.isoformat() if r.deadline.date else None,
-                     "deadline_error": r.deadline.error or None, "days_left": r.deadline.days_left})
+                     "deadline_error": r.deadline.error or None, "days_left": r.deadline.days_left,
+                     "deadline_note": r.deadline.note or None})
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -60,6 +61,8 @@ def _pending(args: argparse.Namespace) -> int:
         due = row["deadline_error"] or f"公示期限 {row['deadline']}"
         if left is not None:
             due += "（已逾期）" if left < 0 else f"（剩余{left}个工作日）"
+        if row["deadline_note"]:
+            due += f"（{row['deadline_note']}）"
         print(f"{row['version_id']}  {row['entity']}  {row['credit_code']}  {row['department']}  {due}")
     return 0
 

@@ -42,15 +42,14 @@ def _overdue(args: argparse.Namespace) -> int:
             "entity": r.entity_name or None, "credit_code": r.credit_code or None,
             "objection": r.objection_number or None, "start": r.start.isoformat(),
             "due": r.due.isoformat() if r.due else None, "workdays_overdue": r.workdays_overdue,
-            "note": r.note, "link": r.link,
+            "provisional": r.provisional, "note": r.note, "link": r.link,
         } for r in rows], ensure_ascii=False, indent=2))
         return 0
     print(f"统计基准日 {today.isoformat()}：逾期 {len(rows)} 项")
     for r in rows:
-        due = r.due.isoformat() if r.due else "—"
-        late = f"逾期{r.workdays_overdue}个工作日" if r.workdays_overdue is not None else r.note
+        late = f"逾期{r.workdays_overdue}个工作日" + (f"（{r.note}）" if r.note else "")
         print(f"{r.department.code}\t{r.kind_label}\t{r.task.code}\t{r.subject}\t"
-              f"{r.start_label}{r.start.isoformat()}\t截止{due}\t{late}")
+              f"{r.start_label}{r.start.isoformat()}\t截止{r.due.isoformat()}\t{late}")
     return 0
 
 
@@ -61,8 +60,10 @@ def _due(args: argparse.Namespace) -> int:
     dept = _department(args.department)
     n = deadlines.rule_workdays(kind=args.kind, department=dept)
     due = deadlines.deadline_compute(kind=args.kind, start=start, department=dept)
-    print(due.isoformat())
+    print(due.date.isoformat())
     print(f"（{deadlines.DeadlineKind(args.kind).label}：{start.isoformat()} 起 {n} 个工作日，起算日当日不计）")
+    if due.provisional:
+        print(f"（{due.note}）")
     return 0
 
 

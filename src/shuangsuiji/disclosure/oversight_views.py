@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from shuangsuiji.common.errors import NotFound
+from shuangsuiji.common.workdays import calendar_reminder
 from shuangsuiji.disclosure import deadlines
 from shuangsuiji.disclosure.deadlines import ALL_DEPARTMENTS, DeadlineKind, DeadlineRow
 
@@ -91,6 +92,7 @@ def oversight_index(request: HttpRequest) -> HttpResponse:
         "groups": deadlines.rows_by_department(rows=overdue),
         "kinds": list(DeadlineKind),
         "rules": [(DeadlineKind(k).label, text) for k, text in deadlines.RULE_TEXT.items()],
+        "calendar_reminder": calendar_reminder(today=_today()),
     })
 
 
@@ -105,6 +107,7 @@ def oversight_summary(request: HttpRequest) -> HttpResponse:
     overdue, soon = lists.overdue, lists.soon
     counts = [(DeadlineKind(k).label, k, n) for k, n in deadlines.kind_counts(rows=overdue).items() if n]
     return render(request, "disclosure/oversight_summary.html", {
+        "calendar_reminder": calendar_reminder(today=today),
         "has_scope": True, "total": len(overdue), "soon": len(soon), "counts": counts, "today": today})
 
 

@@ -23,7 +23,7 @@ from shuangsuiji.audit.services import event_record
 from shuangsuiji.common.errors import Conflict, ServiceError, ValidationFailed
 from shuangsuiji.common.ids import normalize_code
 from shuangsuiji.common.masking import mask_mobile, mask_personal_numbers
-from shuangsuiji.common.workdays import CalendarYearMissing, deadline_for
+from shuangsuiji.common.workdays import deadline_provisional, provisional_note
 from shuangsuiji.disclosure.choices import ObjectionStatus
 from shuangsuiji.disclosure.models import Objection, PortalSubmission, PublishedResult
 
@@ -195,21 +195,21 @@ def objection_number(*, pk: int) -> str:
 
 @dataclass(frozen=True)
 class ObjectionDeadlines:
-    review_by: dt.date | None
-    answer_by: dt.date | None
-    missing_year: int | None = None
+    review_by: dt.date
+    answer_by: dt.date
+    note: str = ""  # set when a date was counted over a year without calendar data
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.note)
 
 
 def objection_deadlines(*, received_on: dt.date) -> ObjectionDeadlines:
     """复核 within 20 working days of receipt; 反馈 within 15 after the review, so at the
     latest 15 working days after the review deadline (002 第二十八条). A year without
-    calendar data gives ``None`` and names the year (never a guessed date)."""
-    try:
-        review_by = deadline_for(start=received_on, n=REVIEW_WORKDAYS)
-    except CalendarYearMissing as exc:
-        return ObjectionDeadlines(None, None, exc.year)
-    try:
-        answer_by = deadline_for(start=review_by, n=ANSWER_WORKDAYS)
-    except CalendarYearMissing as exc:
-        return ObjectionDeadlines(review_by, None, exc.year)
-    return ObjectionDeadlines(review_by, answer_by)
+    calendar data is counted on weekends only and the receipt says so: an applicant is told
+    a date, and the same link shows the exact one once the year is entered."""
+    review = deadline_provisional(start=received_on, n=REVIEW_WORKDAYS)
+    answer = deadline_provisional(start=review.date, n=ANSWER_WORKDAYS)
+    years = set(review.assumed_years) | set(answer.assumed_years)
+    return ObjectionDeadlines(review.date, answer.date, provisional_note(years=years) if years else "")

@@ -19,7 +19,11 @@ from shuangsuiji.accounts.models import User
 from shuangsuiji.accounts.selectors import readable_department_ids, user_has_role
 from shuangsuiji.common.errors import NotFound
 from shuangsuiji.common.masking import mask_personal_numbers
-from shuangsuiji.common.workdays import CalendarYearMissing, deadline_for, workdays_between
+from shuangsuiji.common.workdays import (
+    deadline_provisional,
+    provisional_note,
+    workdays_between_provisional,
+)
 from shuangsuiji.disclosure.choices import ObjectionDecision, ObjectionStatus
 from shuangsuiji.disclosure.models import Objection, PublishedResult
 from shuangsuiji.inspection.choices import VersionKind, VersionStatus
@@ -91,29 +95,32 @@ def user_is_principal(*, user: User, result: Result) -> bool:
 
 @dataclass(frozen=True)
 class Due:
-    """A deadline in working days: the date, or the calendar's error when a year is missing."""
+    """A deadline in working days. ``date`` is None only when there is nothing to count
+    from yet (``error`` says why: not formed, not reviewed). ``note`` is set while the date
+    is provisional — counted on weekends only over a year without calendar data — and
+    never on work already done, where the date is history, not a warning."""
 
     date: dt.date | None
     error: str = ""
     days_left: int | None = None  # working days from today to the date; negative when overdue
+    note: str = ""
 
     @property
     def overdue(self) -> bool:
         return self.days_left is not None and self.days_left < 0
 
+    @property
+    def provisional(self) -> bool:
+        return bool(self.note)
+
 
 def _due(*, start: dt.date | dt.datetime, n: int, today: dt.date | None, done: bool = False) -> Due:
-    try:
-        date = deadline_for(start=start, n=n)
-    except CalendarYearMissing as exc:
-        return Due(None, exc.message)
+    deadline = deadline_provisional(start=start, n=n)
     if done:
-        return Due(date)
-    try:
-        left = workdays_between(start=_today(today), end=date)
-    except CalendarYearMissing:
-        left = None
-    return Due(date, days_left=left)
+        return Due(deadline.date)
+    left, assumed = workdays_between_provisional(start=_today(today), end=deadline.date)
+    years = set(deadline.assumed_years) | set(assumed)
+    return Due(deadline.date, days_left=left, note=provisional_note(years=years) if years else "")
 
 
 def publish_deadline(*, result: Result, today: dt.date | None = None) -> Due:
@@ -226,8 +233,8 @@ class ObjectionDue:
 
 
 def objection_due_dates(*, objection: Objection, today: dt.date | None = None) -> ObjectionDue:
-    """复核 due = ``deadline_for(start=received_on, n=20)``; 反馈 due =
-    ``deadline_for(start=<review date>, n=15)`` once reviewed (002 第二十八条)."""
+    """复核 due = 20 working days after ``received_on``; 反馈 due = 15 working days after
+    the review, once reviewed (002 第二十八条)."""
     reviewed = objection.status != ObjectionStatus.RECEIVED
     review = _due(start=objection.received_on, n=OBJECTION_REVIEW_WORKDAYS, today=today, done=reviewed)
     if objection.reviewed_at is None:

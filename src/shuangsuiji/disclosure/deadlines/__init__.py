@@ -16,8 +16,10 @@ The rules, each counted in working days on the Chinese calendar (common/workdays
 Only open work is listed: an item done late is history for the reports, not a task for
 anyone today. The department answerable for an item is its lead task's department.
 
-A deadline that reaches a year without calendar data is never guessed: the item becomes an
-``unknown_calendar`` row naming the year to enter. Deadlines are computed once per distinct
+A deadline that reaches a year without calendar data is not left blank (a department cannot
+wait for the State Council's notice): it is counted on weekends only and every such row says
+so — "暂按双休日推算，待2027年节假日安排录入后自动更正" — until the year is entered, when the
+same computation becomes exact (nothing is stored). Deadlines are computed once per distinct
 start date (thousands of open items share a few hundred dates).
 """
 
@@ -37,7 +39,7 @@ from shuangsuiji.accounts.choices import Role
 from shuangsuiji.accounts.models import Department, Membership, User
 from shuangsuiji.accounts.selectors import department_ids_for
 from shuangsuiji.common.errors import NotFound, ValidationFailed
-from shuangsuiji.common.workdays import CalendarYearMissing, workdays_add
+from shuangsuiji.common.workdays import Deadline, deadline_provisional, provisional_note
 from shuangsuiji.disclosure.deadlines.workday_table import WorkdayTable
 from shuangsuiji.disclosure.models import Objection
 from shuangsuiji.draw.choices import DrawState
@@ -72,7 +74,6 @@ class DeadlineKind(TextChoices):
     PENALTY = "penalty", "行政处罚信息未按期公示"
     OBJECTION_REVIEW = "objection_review", "异议未按期复核"
     OBJECTION_ANSWER = "objection_answer", "异议复核情况未按期反馈"
-    UNKNOWN_CALENDAR = "unknown_calendar", "工作日历缺失，无法计算期限"
 
 
 # What each rule asks for, and from when (for the CLI and the page's legend).
@@ -88,10 +89,6 @@ RULE_TEXT = {
 # Kinds whose period is a number of working days (``deadline_compute``).
 WORKDAY_RULES = (DeadlineKind.RESULT, DeadlineKind.PUBLISH, DeadlineKind.PENALTY,
                  DeadlineKind.OBJECTION_REVIEW, DeadlineKind.OBJECTION_ANSWER)
-
-
-def missing_year_message(year: int) -> str:
-    return f"{year}年节假日安排尚未录入（系统管理→工作日历），无法计算期限"
 
 
 # ---------------------------------------------------------------------------------------
@@ -137,8 +134,9 @@ def scope_narrow(*, scope: Scope, ids: set[int]) -> Scope:
 
 @dataclass
 class DeadlineRow:
-    """One open item with its deadline. ``kind`` is ``unknown_calendar`` when the deadline
-    cannot be computed; ``rule`` always names the rule it falls under. The item is named by
+    """One open item with its deadline. ``kind`` and ``rule`` name the rule it falls under
+    (one field kept as two for the lists' and exports' sake); ``note`` says when ``due``
+    is provisional. The item is named by
     ids and the words a list shows (rows come by the thousand: no model per row)."""
 
     kind: str
@@ -147,7 +145,7 @@ class DeadlineRow:
     task: Task
     start: dt.date  # the day the period counts from (not counted itself)
     due: dt.date | None
-    workdays_overdue: int | None = None  # None: not overdue, or not countable (see note)
+    workdays_overdue: int | None = None  # None: not overdue
     workdays_left: int | None = None
     visit_id: int | None = None
     result_id: int | None = None
@@ -157,6 +155,11 @@ class DeadlineRow:
     credit_code: str = ""
     objection_number: str = ""
     note: str = ""
+
+    @property
+    def provisional(self) -> bool:
+        """The due day (or the count of days) was reckoned over a year without calendar data."""
+        return bool(self.note)
 
     @property
     def kind_label(self) -> str:
@@ -315,35 +318,27 @@ class _Verdict:
 
 
 def _evaluate(item: _Open, today: dt.date, cal: WorkdayTable) -> _Verdict | None:
-    """Whether an item is overdue or due soon (None: neither)."""
-    due = item.start if item.n is None else cal.add(item.start, item.n)
-    if isinstance(due, CalendarYearMissing):
-        # The due day lies in the missing year or later. Before that year starts the item is
-        # surely not overdue, and it can be due soon only if fewer than 3 working days are
-        # left in the known year — a deduction, not a guess.
-        year_start = dt.date(due.year, 1, 1)
-        unknown = _Verdict("overdue", DeadlineKind.UNKNOWN_CALENDAR, None, note=missing_year_message(due.year))
-        if today >= year_start:
-            return unknown
-        left = cal.between(today, year_start - dt.timedelta(days=1))
-        if isinstance(left, CalendarYearMissing) or left + 1 <= DUE_SOON_WORKDAYS:
-            unknown.which = "soon"
-            return unknown
-        return None
+    """Whether an item is overdue or due soon (None: neither). A period that reaches a year
+    without calendar data still gets a date, counted on weekends only and labelled as such
+    (``provisional_note``); it is exact again as soon as the year is entered."""
+    if item.n is None:
+        due, assumed = item.start, ()
+    else:
+        deadline = cal.add(item.start, item.n)
+        due, assumed = deadline.date, deadline.assumed_years
     if today > due:
-        late = cal.between(due, today)
-        if isinstance(late, CalendarYearMissing):
-            return _Verdict("overdue", item.rule, due, note=f"已逾期；{late.year}年节假日安排尚未录入"
-                                                            f"（系统管理→工作日历），无法计算逾期工作日数")
-        return _Verdict("overdue", item.rule, due, workdays_overdue=late)
+        late, late_assumed = cal.between(due, today)
+        years = set(assumed) | set(late_assumed)
+        return _Verdict("overdue", item.rule, due, workdays_overdue=late,
+                        note=provisional_note(years=years) if years else "")
     # 3 working days never span more than a month, whatever the holiday.
     if (due - today).days > 31:
         return None
-    left = cal.between(today, due)
-    if isinstance(left, CalendarYearMissing):
-        return _Verdict("soon", DeadlineKind.UNKNOWN_CALENDAR, due, note=missing_year_message(left.year))
+    left, left_assumed = cal.between(today, due)
     if left <= DUE_SOON_WORKDAYS:
-        return _Verdict("soon", item.rule, due, workdays_left=left)
+        years = set(assumed) | set(left_assumed)
+        return _Verdict("soon", item.rule, due, workdays_left=left,
+                        note=provisional_note(years=years) if years else "")
     return None
 
 
@@ -351,7 +346,7 @@ def _check_kinds(kinds: Iterable[str] | None) -> list[str]:
     if kinds is None:
         return list(_COLLECTORS)
     kinds = list(kinds)
-    bad = [k for k in kinds if k not in _COLLECTORS and k != DeadlineKind.UNKNOWN_CALENDAR]
+    bad = [k for k in kinds if k not in _COLLECTORS]
     if bad:
         raise ValidationFailed(f"期限类型无效：{'、'.join(bad)}", field="kind")
     return kinds
@@ -366,8 +361,7 @@ class DeadlineLists:
 def deadline_lists(*, departments: Scope, today: dt.date, kinds: Iterable[str] | None = None) -> DeadlineLists:
     """Overdue and due-soon rows in one pass over the open items (a page shows both)."""
     wanted = _check_kinds(kinds)
-    # unknown_calendar rows come from every rule: collect all when it is asked for.
-    rules = list(_COLLECTORS) if DeadlineKind.UNKNOWN_CALENDAR in wanted else wanted
+    rules = wanted
     depts = {d.id: d for d in scope_departments(scope=departments).only("code", "name", "publish_deadline_workdays")}
     periods = {i: d.publish_deadline_workdays for i, d in depts.items()}
     cal = WorkdayTable()
@@ -380,8 +374,8 @@ def deadline_lists(*, departments: Scope, today: dt.date, kinds: Iterable[str] |
         seen.add(collector)
         for item in collector(departments, today, periods):
             verdict = _evaluate(item, today, cal)
-            # A filter on a rule keeps its unknown_calendar rows: they are that rule's work too.
-            if verdict is not None and (verdict.kind in wanted or item.rule in wanted):
+            # objections yield both of their rules: keep the asked-for ones
+            if verdict is not None and item.rule in wanted:
                 found.append((item, verdict))
     tasks = Task.objects.only("code", "title", "window_start", "window_end", "status", "department_id").in_bulk(
         {item.task_id for item, _ in found})
@@ -398,8 +392,8 @@ def deadline_lists(*, departments: Scope, today: dt.date, kinds: Iterable[str] |
 
 def overdue_items(*, departments: Scope, today: dt.date, kinds: Iterable[str] | None = None) -> list[DeadlineRow]:
     """Open items past their deadline in ``departments`` (ids, or ``ALL_DEPARTMENTS``), as of
-    ``today``: the due day itself is still in time (截止日当日不算逾期). Items whose
-    deadline cannot be computed come as ``unknown_calendar`` rows."""
+    ``today``: the due day itself is still in time (截止日当日不算逾期). A due day counted
+    over a year without calendar data is provisional (``row.provisional``, ``row.note``)."""
     return deadline_lists(departments=departments, today=today, kinds=kinds).overdue
 
 
@@ -440,6 +434,28 @@ def rows_by_department(*, rows: Iterable[DeadlineRow]) -> list[DepartmentGroup]:
             for i in sorted(groups, key=lambda i: depts[i].code)]
 
 
+def open_deadlines(*, today: dt.date) -> dict[str, tuple[dt.date, tuple[int, ...], str]]:
+    """Every open item of every department with its due day as shown today and the years it
+    was counted over on weekends only: "rule:id" → (due, years, subject). The calendar reads
+    it before and after a year is entered (``deadline_reader_register``) to audit what the
+    notice corrected."""
+    cal = WorkdayTable()
+    found: dict[str, tuple[dt.date, tuple[int, ...], str]] = {}
+    periods = dict(Department.objects.values_list("id", "publish_deadline_workdays"))
+    seen: set[Callable] = set()
+    for collector in _COLLECTORS.values():
+        if collector in seen or collector is _tasks_not_run:  # a window end is no count of days
+            continue
+        seen.add(collector)
+        for item in collector(ALL_DEPARTMENTS, today, periods):
+            deadline = cal.add(item.start, item.n)
+            ident = next(item.ids[k] for k in ("objection_id", "followup_id", "result_id", "visit_id")
+                         if item.ids.get(k) is not None)
+            subject = item.ids.get("objection_number") or item.ids.get("entity_name", "")
+            found[f"{item.rule}:{ident}"] = (deadline.date, deadline.assumed_years, subject)
+    return found
+
+
 # ---------------------------------------------------------------------------------------
 # One deadline
 # ---------------------------------------------------------------------------------------
@@ -456,7 +472,7 @@ def rule_workdays(*, kind: str, department: Department | None = None) -> int:
     return periods[kind]
 
 
-def deadline_compute(*, kind: str, start: dt.date, department: Department | None = None) -> dt.date:
-    """The due day of one rule for an event on ``start``. Raises ``CalendarYearMissing``
-    (naming the year) when the calendar does not reach it."""
-    return workdays_add(start=start, n=rule_workdays(kind=kind, department=department))
+def deadline_compute(*, kind: str, start: dt.date, department: Department | None = None) -> Deadline:
+    """The due day of one rule for an event on ``start``; provisional (and saying so) when
+    it reaches a year without calendar data."""
+    return deadline_provisional(start=start, n=rule_workdays(kind=kind, department=department))
