@@ -242,3 +242,35 @@ def test_the_background_thread_runs_the_job(client, settings, tmp_path):
         job.refresh_from_db()
     assert job.status == ImportJobStatus.SUCCEEDED, job.message
     assert job.result["created"] == 1 and resp.status_code == 302
+
+
+# --- housekeeping on the application's clock ---------------------------------------------------
+
+def test_uploads_of_jobs_older_than_seven_days_are_removed_when_a_new_one_arrives(client, trio, tmp_path,
+                                                                                  time_machine):
+    client.force_login(trio["owner"])
+    time_machine.move_to("2026-03-02T09:00+08:00")
+    post_file(client, trio["dept"], entities_file(tmp_path, [[1, make_uscc(rng), "甲公司", "A"]]))
+    old = ImportJob.objects.get()
+    assert os.path.exists(old.file_path)
+    time_machine.move_to("2026-03-08T09:00+08:00")  # six days: kept
+    post_file(client, trio["dept"], entities_file(tmp_path, [[1, make_uscc(rng), "乙公司", "A"]]))
+    assert os.path.exists(old.file_path)
+    time_machine.move_to("2026-03-10T09:00+08:00")  # eight days: removed, the new one kept
+    post_file(client, trio["dept"], entities_file(tmp_path, [[1, make_uscc(rng), "丙公司", "A"]]))
+    newest = ImportJob.objects.order_by("-pk").first()
+    assert not os.path.exists(old.file_path) and os.path.exists(newest.file_path)
+    assert ImportJob.objects.get(pk=old.pk).file_sha256 == old.file_sha256  # the record stays
+
+
+def test_a_running_job_whose_heartbeat_stopped_five_minutes_ago_is_marked_failed(trio, time_machine):
+    time_machine.move_to("2026-03-02T09:00+08:00", tick=False)
+    job = ImportJob.objects.create(kind="entities", department=trio["dept"], created_by=trio["owner"],
+                                   status=ImportJobStatus.RUNNING, runner_pid=os.getpid(), file_name="a.csv")
+    import_jobs._Progress(job)(10, 100)  # a heartbeat now
+    time_machine.move_to("2026-03-02T09:04:59+08:00", tick=False)
+    assert import_jobs.import_jobs_recover(jobs=[job]) == 0
+    time_machine.move_to("2026-03-02T09:05:01+08:00", tick=False)
+    assert import_jobs.import_jobs_recover(jobs=[job]) == 1
+    job.refresh_from_db()
+    assert job.status == ImportJobStatus.FAILED and "导入进程已中断" in job.message

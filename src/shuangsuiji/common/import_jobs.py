@@ -21,6 +21,7 @@ the same ``import_job_run``.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -171,7 +172,9 @@ class _Progress:
             return
         self.last = now
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"done": done, "total": total}))
+        # The heartbeat is a time written by the runner, not the file's mtime: one clock
+        # (the application's) for writing and for judging staleness.
+        tmp.write_text(json.dumps({"done": done, "total": total, "beat": time.time()}))
         os.replace(tmp, self.path)
 
 
@@ -259,8 +262,8 @@ def import_jobs_recover(*, jobs=None) -> int:
     now = time.time()
     for job in qs:
         try:
-            beat = _progress_path(job).stat().st_mtime
-        except FileNotFoundError:
+            beat = float(json.loads(_progress_path(job).read_text())["beat"])
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
             beat = (job.started_at or job.created_at).timestamp()
         alive = job.runner_pid == os.getpid() or _pid_alive(job.runner_pid)
         stale = now - beat > STALE_AFTER
@@ -276,14 +279,15 @@ def import_jobs_recover(*, jobs=None) -> int:
 
 
 def _prune_uploads() -> None:
-    """Deletes stored uploads older than ``KEEP_UPLOADS_DAYS`` (their sha256 stays)."""
-    limit = time.time() - KEEP_UPLOADS_DAYS * 86400
-    for path in _job_dir().iterdir():
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink()
-        except OSError:
-            continue
+    """Deletes the stored uploads and reports of jobs created more than ``KEEP_UPLOADS_DAYS``
+    ago (the job keeps the file's name, size and sha256). The age is the job row's, on the
+    application's clock — not the file's mtime, which another clock may have written."""
+    limit = timezone.now() - dt.timedelta(days=KEEP_UPLOADS_DAYS)
+    for job in ImportJob.objects.filter(created_at__lt=limit).only("pk", "file_path"):
+        for path in (Path(job.file_path) if job.file_path else None, _progress_path(job),
+                     _job_dir() / f"job-{job.pk}-错误报告.xlsx"):
+            if path is not None and path.parent == _job_dir():
+                _remove(path)
 
 
 def import_job_for_user(*, user, pk: int) -> ImportJob:

@@ -125,8 +125,9 @@ def _running(marker: Path, key: str) -> bool:
         if thread is not None and thread.is_alive():
             return True
     try:
-        pid = int(marker.read_text() or 0)
-        age = time.time() - marker.stat().st_mtime
+        # "pid started" written by the renderer: its own clock, not the file's mtime.
+        pid_text, _, started = marker.read_text().partition(" ")
+        pid, age = int(pid_text or 0), time.time() - float(started or 0)
     except (FileNotFoundError, ValueError):
         return False
     # Another process's render (several web workers): trust it while that process lives.
@@ -180,7 +181,7 @@ def _render(draw_id: int, key: str) -> None:
     folder = _dir(draw)
     folder.mkdir(parents=True, exist_ok=True)
     marker, error = folder / f"{key}.running", folder / f"{key}.error"
-    marker.write_text(str(os.getpid()))
+    marker.write_text(f"{os.getpid()} {time.time()}")
     try:
         body = record_pdf(draw=draw)
         if record_key(draw=draw) != key:
