@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Service errors (NotFound, NotAllowed, Conflict …) become pages here, once.
+    "shuangsuiji.common.middleware.ServiceErrorMiddleware",
     # Lockout after repeated failed logins (django-axes); must come last.
     "axes.middleware.AxesMiddleware",
 ]

@@ -4,10 +4,10 @@ back onto the form."""
 
 from django import forms
 
+from shuangsuiji.common.forms import ServiceErrorsMixin
 from shuangsuiji.disclosure.choices import ObjectionDecision, ObjectionStatus
 from shuangsuiji.inspection.choices import Conclusion, FollowUpKind, NonCooperation
 from shuangsuiji.inspection.models import ResultVersion
-from shuangsuiji.planning.forms import ServiceErrorsMixin
 
 
 def _required(label: str) -> dict:

@@ -7,7 +7,7 @@ from django import forms
 
 from shuangsuiji.accounts.models import Department
 from shuangsuiji.common.errors import ServiceError
-from shuangsuiji.planning.forms import ServiceErrorsMixin
+from shuangsuiji.common.forms import ServiceErrorsMixin
 
 _SPLIT = re.compile(r"[、，,;；\n\r]+")
 

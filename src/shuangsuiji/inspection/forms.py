@@ -5,6 +5,7 @@ form next to the field they name."""
 from django import forms
 
 from shuangsuiji.common.errors import ServiceError
+from shuangsuiji.common.forms import ServiceErrorsMixin
 from shuangsuiji.inspection.choices import (
     Conclusion,
     EvidenceKind,
@@ -16,7 +17,6 @@ from shuangsuiji.inspection.choices import (
 )
 from shuangsuiji.inspection.models import Finding, VisitMember
 from shuangsuiji.inspection.services import DraftInput, FindingInput, FollowUpInput
-from shuangsuiji.planning.forms import ServiceErrorsMixin
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -6,7 +6,7 @@ import re
 
 from django import forms
 
-from shuangsuiji.common.errors import ServiceError
+from shuangsuiji.common.forms import ServiceErrorsMixin
 from shuangsuiji.planning.choices import ClassMode, PlanStatus, TaskKind, TaskStatus
 from shuangsuiji.planning.services import ClassInput, TaskInput
 from shuangsuiji.registry.choices import EntityType, Scale
@@ -26,16 +26,6 @@ def _int(label: str, *, required: bool = True, min_value: int | None = None, **k
     return forms.IntegerField(label=label, required=required, min_value=min_value, **kwargs,
                               error_messages={"required": f"{label}不能为空", "invalid": f"{label}应为整数",
                                               "min_value": f"{label}不能小于%(limit_value)s"})
-
-
-class ServiceErrorsMixin:
-    def add_service_errors(self, exc: ServiceError) -> None:
-        if not exc.errors:
-            self.add_error(None, exc.message)
-            return
-        for name, messages in exc.errors.items():
-            for message in messages:
-                self.add_error(name if name in self.fields else None, message)
 
 
 class PlanFilterForm(forms.Form):
