@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo test test-fast install lint migrations-check bench clean
 
 $(BIN)/ssj: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
@@ -20,8 +20,18 @@ demo: install
 test: install
 	bash scripts/test.sh
 
+# The edit loop: SQLite only, no browser, stop at the first failures.
+test-fast: install
+	mkdir -p var
+	SSJ_FAST_PASSWORD_HASHER=1 DATABASE_URL="sqlite:///$(CURDIR)/var/test-fast.sqlite3" \
+		$(BIN)/python -m pytest -m "not browser" --maxfail=5 $(ARGS)
+
 lint: install
 	$(BIN)/ruff check .
+
+# Fails when a model change has no migration.
+migrations-check: install
+	$(BIN)/ssj manage makemigrations --check --dry-run
 
 bench: install
 	$(BIN)/python benchmarks/import_entities.py

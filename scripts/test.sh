@@ -13,6 +13,9 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 mkdir -p var
 status=0
+echo "== 检查：ruff、迁移文件"
+.venv/bin/ruff check . || status=1
+.venv/bin/ssj manage makemigrations --check --dry-run >/dev/null || { echo "!! 模型改动缺少迁移文件" >&2; status=1; }
 echo "== 测试 1/2：SQLite"
 DATABASE_URL="sqlite:///$PWD/var/test-main.sqlite3" $PY -m pytest "$@" || status=1
 

@@ -1,0 +1,67 @@
+"""Layers point one way (style.md rule 13; issue 10): an app imports only ``common`` and the
+apps below it. A function-local import counts too — it hides a loop, it does not fix it.
+
+The known exceptions are listed with the module that has them, to be removed one by one as
+the code moves (the issue that tracks them: "One clear house before it grows"). The test
+fails on any new exception, and on a listed one that has gone (so the list stays true)."""
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "shuangsuiji"
+
+# Lowest first. The project modules (settings, urls, cli, demo, api) sit on top of all.
+LAYERS = ["common", "audit", "accounts", "catalog", "registry", "planning", "draw", "inspection", "disclosure"]
+RANK = {app: i for i, app in enumerate(LAYERS)}
+# catalog and registry are siblings: neither imports the other.
+SIBLINGS = {frozenset({"catalog", "registry"})}
+
+KNOWN = {
+    # common reaches up: imports and the working-day calendar are apps of their own to be
+    # (issue 10 item 2), tokens belong to accounts
+    ("common/api.py", "accounts"), ("common/commands.py", "demo"), ("common/import_engine.py", "accounts"),
+    ("common/import_views.py", "accounts"), ("common/importing.py", "accounts"), ("common/importing.py", "audit"),
+    ("common/views.py", "accounts"), ("common/workdays.py", "audit"),
+    # the draw writes inspection's visits itself and shows them; the demo is three modules in a loop
+    ("draw/services/dispatch.py", "inspection"), ("draw/views.py", "inspection"),
+    ("draw/demo.py", "demo"), ("inspection/demo.py", "disclosure"),
+    # the pool belongs to the draw (issue 10 item 4)
+    ("planning/pool.py", "draw"),
+}
+
+
+def _imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = []
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        found |= {n.split(".")[1] for n in names if n.startswith("shuangsuiji.") and n.count(".") >= 1}
+    return found
+
+
+def _violations() -> set[tuple[str, str]]:
+    out = set()
+    for path in SRC.rglob("*.py"):
+        rel = path.relative_to(SRC)
+        if len(rel.parts) < 2 or "migrations" in rel.parts:
+            continue  # project modules (settings, urls, cli, demo) may import anything
+        app = rel.parts[0]
+        for target in _imports(path) - {app}:
+            if target == "demo" or (target in RANK and app in RANK and (
+                    RANK[target] >= RANK[app] or frozenset({app, target}) in SIBLINGS)):
+                out.add((rel.as_posix(), target))
+    return out
+
+
+def test_no_app_imports_upwards_beyond_the_known_exceptions():
+    found = _violations()
+    new = sorted(found - KNOWN)
+    assert not new, f"new imports against the layers (lower app imports a higher one): {new}"
+
+
+def test_the_list_of_known_exceptions_is_still_true():
+    gone = sorted(KNOWN - _violations())
+    assert not gone, f"these exceptions are gone: remove them from KNOWN: {gone}"
