@@ -40,7 +40,9 @@ def upload(path, name=None):
 
 
 def entities_file(tmp_path, rows, name="对象.csv"):
-    return write_csv(tmp_path / name, [HEADERS, *rows], encoding="utf-8-sig")
+    # 信用风险分类 always comes with its date and source (001 三(六)): the helper adds them.
+    dated = [[*r, "2026-06-30" if r[3] else "", "市场监管部门信用风险分类结果" if r[3] else ""] for r in rows]
+    return write_csv(tmp_path / name, [[*HEADERS, "风险分类日期", "风险分类来源"], *dated], encoding="utf-8-sig")
 
 
 def post_file(client, dept, path, kind="entities", skip_invalid=False, name=None):

@@ -13,8 +13,8 @@ from shuangsuiji.common import import_engine, importing
 from shuangsuiji.common.errors import NotAllowed
 from shuangsuiji.common.ids import make_id_number, make_uscc, uscc_error
 from shuangsuiji.common.importing import CLI_ACTOR, get_importer, import_file
-from shuangsuiji.registry.importing import uscc_valid
 from shuangsuiji.registry.models import Entity, Inspector, Tag
+from shuangsuiji.registry.rules import uscc_valid
 from tests import factories
 from tests.common.files import (
     ROSTER_HEADERS,

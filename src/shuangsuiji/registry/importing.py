@@ -18,16 +18,17 @@ give the digest of a stored record, for services that edit records by hand.
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
-from shuangsuiji.common import ids, tabular
+from shuangsuiji.common import tabular
 from shuangsuiji.common.import_engine import FieldSpec, UpsertImporter, chunked, row_digest
 from shuangsuiji.common.importing import register_importer
+from shuangsuiji.registry import rules
 from shuangsuiji.registry.choices import (
     EntityStatus,
     EntityType,
@@ -40,288 +41,61 @@ from shuangsuiji.registry.choices import (
     TagKind,
 )
 from shuangsuiji.registry.models import Entity, Inspector, Tag
+from shuangsuiji.registry.rules import ENTITY_PARSERS, INSPECTOR_PARSERS
 
 C = tabular.Column
 SEQ = C("seq", "序号", aliases=("编号序号", "No."))
 
 
 # ---------------------------------------------------------------------------------------
-# Cell parsers: each returns the stored value or raises ValueError(中文原因)
-# ---------------------------------------------------------------------------------------
-
-def memo(parse):
-    """Caches a parser's answer per distinct text cell: choices, dates and tags repeat on
-    most rows of a large file, and parsing each again is most of the import's work."""
-    cache: dict[str, tuple[bool, Any]] = {}
-
-    def wrapped(raw: Any) -> Any:
-        if raw.__class__ is not str:
-            return parse(raw)
-        hit = cache.get(raw)
-        if hit is None:
-            try:
-                hit = (True, parse(raw))
-            except ValueError as exc:
-                hit = (False, str(exc))
-            if len(cache) > 50_000:
-                cache.clear()
-            cache[raw] = hit
-        if hit[0]:
-            return hit[1]
-        raise ValueError(hit[1])
-
-    wrapped.__wrapped__ = parse
-    wrapped.cache = cache  # the engine looks answers up inline (no call) for repeated cells
-    return wrapped
-
-
-def text(max_length: int, *, required: bool = False):
-    def parse(raw: Any) -> str:
-        value = raw.strip() if raw.__class__ is str else tabular.cell_plain(raw)
-        if not value:
-            if required:
-                raise ValueError("不能为空")
-            return ""
-        if len(value) > max_length:
-            raise ValueError(f"超过{max_length}个字符（{len(value)}个）")
-        return value
-    # The engine checks a text cell inline (no call) and calls ``parse`` only for the error.
-    parse.text_max = max_length
-    parse.text_required = required
-    return parse
-
-
-def _code_text(raw: Any) -> str:
-    if raw.__class__ is str:
-        if raw.isascii():
-            return raw.replace(" ", "").strip().upper()
-        return unicodedata.normalize("NFKC", raw).replace(" ", "").strip().upper()
-    return ids.normalize_code(tabular.cell_text(raw))
-
-
-# GB 32100: fast check digit (the importer checks a million codes; ids.uscc_error gives the
-# reason text when this says no — both are tested to agree).
-_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_VALUE = {c: i for i, c in enumerate(_USCC_ALPHABET)}
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_USCC_FAST = re.compile(r"[1-9ANY][0-9A-HJ-NP-RTUWXY]{17}")
-
-
-# One table per position: character → weight × value, so the sum runs in C (map).
-_USCC_TABLES = [{c: w * v for c, v in _USCC_VALUE.items()} for w in _USCC_WEIGHTS]
-_getitem = dict.__getitem__
-
-
-def uscc_valid(code: str) -> bool:
-    if len(code) != 18 or not _USCC_FAST.fullmatch(code):
-        return False
-    total = sum(map(_getitem, _USCC_TABLES, code))
-    return _USCC_ALPHABET[-total % 31] == code[17]
-
-
-def parse_uscc(raw: Any) -> str:
-    code = _code_text(raw)
-    if not code:
-        return ""
-    if uscc_valid(code):
-        return code
-    raise ValueError(ids.uscc_error(code) or "统一社会信用代码无效")
-
-
-def parse_code(max_length: int, *, required: bool = False, what: str = "编号"):
-    def parse(raw: Any) -> str:
-        if tabular.number_lost_digits(raw):
-            raise ValueError(f"{what}被 Excel 存成了数字，末几位已丢失：请把该列设为“文本”后重新填写")
-        value = _code_text(raw)
-        if not value:
-            if required:
-                raise ValueError("不能为空")
-            return ""
-        if len(value) > max_length:
-            raise ValueError(f"超过{max_length}个字符")
-        return value
-    return parse
-
-
-def parse_mobile(raw: Any) -> str:
-    value = _code_text(raw).replace("-", "")
-    if value.startswith("+86"):
-        value = value[3:]
-    if not value:
-        return ""
-    reason = ids.mobile_error(value)
-    if reason:
-        raise ValueError(f"{reason}（{value}）")
-    return value
-
-
-_PHONE = re.compile(r"^[0-9+\-()（） 转,，/]{5,20}$")
-
-
-def parse_phone(raw: Any) -> str:
-    """联系电话: a mobile (checked) or a landline such as 021-57820000 (or 转 extension)."""
-    if raw.__class__ is str:
-        value = raw.strip()
-        if len(value) == 11 and value.isdigit() and value[0] == "1" and value[1] in "3456789":
-            return value  # the common case: a well-formed mobile number
-    value = tabular.cell_text(raw)
-    if not value:
-        return ""
-    compact = value.replace(" ", "").replace("-", "")
-    if compact.isdigit() and len(compact) == 11 and compact.startswith("1"):
-        reason = ids.mobile_error(compact)
-        if reason:
-            raise ValueError(reason)
-        return compact
-    if not _PHONE.match(value) or sum(c.isdigit() for c in value) < 7:
-        raise ValueError(f"联系电话格式不正确：{value}")
-    return value
-
-
-def parse_id_number(raw: Any) -> str:
-    if tabular.number_lost_digits(raw):
-        raise ValueError("身份证号被 Excel 存成了数字，末几位已丢失：请把该列设为“文本”后重新填写")
-    value = _code_text(raw)
-    if not value:
-        return ""
-    reason = ids.id_number_error(value)
-    if reason:
-        raise ValueError(reason)
-    return value
-
-
-@memo
-def parse_date(raw: Any) -> str:
-    """A date as ISO text ("" when empty): the engine keeps every value as text."""
-    value = tabular.cell_date(raw)
-    return value.isoformat() if value else ""
-
-
-def _choice_key(text: str) -> str:
-    return tabular.header_key(text)
-
-
-def choice(choices, *, aliases: dict[str, str] | None = None, default: str = "", what: str = ""):
-    """Accepts the Chinese label, the stored value or an alias; empty → ``default``."""
-    table: dict[str, str] = {}
-    for value, label in choices.choices:
-        table[_choice_key(str(label))] = str(value)
-        if value:
-            table[_choice_key(value)] = str(value)
-    for alias, value in (aliases or {}).items():
-        table[_choice_key(alias)] = str(value)
-    allowed = "、".join(str(label) for value, label in choices.choices if value)
-    default = str(default)
-
-    def parse(raw: Any) -> str:
-        key = _choice_key(tabular.cell_text(raw))
-        if not key:
-            return default
-        found = table.get(key)
-        if found is None:
-            found = table.get(re.sub(r"[(（][^)）]*[)）]$", "", key))
-        if found is None:
-            raise ValueError(f"无法识别「{tabular.cell_text(raw)}」，可填：{allowed}")
-        return found
-    return memo(parse)
-
-
-_RISK_WORDS = {"低": "A", "低风险": "A", "一般": "B", "一般风险": "B", "中": "B", "中风险": "B",
-               "较高": "C", "较高风险": "C", "高": "D", "高风险": "D", "未分类": "", "无": ""}
-_RISK_LETTER = re.compile(r"^([abcd])(?:类|级|等|类企业)?(?:[-—(（:：]?.*风险.*)?$")
-
-
-@memo
-def parse_risk(raw: Any) -> str:
-    """信用风险分类: "A", "A类", "A级", "低风险", "A 低风险", "A类（低风险）" … → A–D."""
-    key = _choice_key(tabular.cell_text(raw))
-    if not key:
-        return ""
-    match = _RISK_LETTER.match(key)
-    if match:
-        return match.group(1).upper()
-    word = key.removesuffix("类").removesuffix("企业")
-    if word in _RISK_WORDS:
-        return _RISK_WORDS[word]
-    raise ValueError(f"无法识别「{tabular.cell_text(raw)}」，可填：A（低风险）、B（一般风险）、C（较高风险）、D（高风险）")
-
-
-_TAG_SPLIT = re.compile(r"[、,，;；\n]+")
-
-
-@memo
-def parse_tags(raw: Any) -> str:
-    """标签 cells: names split on 、 , ， ; ； — stored as the sorted names joined by 、."""
-    value = tabular.cell_plain(raw)
-    if not value:
-        return ""
-    names = sorted({part.strip() for part in _TAG_SPLIT.split(value) if part.strip()})
-    for name in names:
-        if len(name) > 64:
-            raise ValueError(f"标签「{name[:20]}…」超过64个字符")
-    return "、".join(names)
-
-
-# ---------------------------------------------------------------------------------------
 # 检查对象名录库
 # ---------------------------------------------------------------------------------------
 
-_ENTITY_STATUS_ALIASES = {
-    "开业": EntityStatus.ACTIVE, "在营": EntityStatus.ACTIVE, "在册": EntityStatus.ACTIVE,
-    "存续(在营、开业、在册)": EntityStatus.ACTIVE, "正常": EntityStatus.ACTIVE,
-    "营业": EntityStatus.OPERATING, "吊销,未注销": EntityStatus.REVOKED, "吊销未注销": EntityStatus.REVOKED,
-    "吊销,已注销": EntityStatus.DEREGISTERED, "已注销": EntityStatus.DEREGISTERED, "已吊销": EntityStatus.REVOKED,
-    "歇业": EntityStatus.SUSPENDED, "停产": EntityStatus.SUSPENDED, "已迁出": EntityStatus.MOVED_OUT,
-}
-_ENTITY_TYPE_ALIASES = {"企业法人": EntityType.LEGAL_PERSON, "法人单位": EntityType.LEGAL_PERSON,
-                        "非法人组织": EntityType.OTHER_ORG, "个体": EntityType.INDIVIDUAL,
-                        "个体户": EntityType.INDIVIDUAL, "工程项目": EntityType.PROJECT}
-_SCALE_ALIASES = {"大": Scale.LARGE, "中": Scale.MEDIUM, "小": Scale.SMALL, "微": Scale.MICRO,
-                  "大型企业": Scale.LARGE, "中型企业": Scale.MEDIUM, "小型企业": Scale.SMALL, "微型企业": Scale.MICRO}
 TAG_FIELDS = {"tags_sub": TagKind.SUBLIBRARY, "tags_key": TagKind.KEY, "tags_campaign": TagKind.CAMPAIGN}
 
 ENTITY_SPECS = [
-    FieldSpec("key", C("key", "名录编号", aliases=("对象编号", "项目编号", "登记编号")), parse_code(64, what="名录编号")),
+    FieldSpec("key", C("key", "名录编号", aliases=("对象编号", "项目编号", "登记编号")), ENTITY_PARSERS["key"]),
     FieldSpec("uscc", C("uscc", "统一社会信用代码", aliases=("社会信用代码", "信用代码", "统一代码", "统一社会信用代码/注册号")),
-              parse_uscc),
+              ENTITY_PARSERS["uscc"]),
     FieldSpec("name", C("name", "名称", required=True,
                         aliases=("单位名称", "企业名称", "主体名称", "对象名称", "检查对象名称", "检查对象", "项目名称")),
-              text(200, required=True)),
+              ENTITY_PARSERS["name"]),
     FieldSpec("subject_kind", C("subject_kind", "对象类别", aliases=("检查对象类别",)),
-              choice(SubjectKind, aliases={"企业": SubjectKind.ENTITY, "主体": SubjectKind.ENTITY}, default=SubjectKind.ENTITY),
+              ENTITY_PARSERS["subject_kind"],
               default=SubjectKind.ENTITY),
     FieldSpec("entity_type", C("entity_type", "主体类型", aliases=("市场主体类型",)),
-              choice(EntityType, aliases=_ENTITY_TYPE_ALIASES, default=EntityType.LEGAL_PERSON),
+              ENTITY_PARSERS["entity_type"],
               default=EntityType.LEGAL_PERSON),
     FieldSpec("legal_representative", C("legal_representative", "法定代表人", aliases=("法人代表", "法定代表人(负责人)", "负责人")),
-              text(50)),
-    FieldSpec("contact_person", C("contact_person", "联系人"), text(50)),
-    FieldSpec("contact_phone", C("contact_phone", "联系电话", aliases=("联系方式", "电话")), parse_phone),
-    FieldSpec("address", C("address", "地址", aliases=("住所", "注册地址", "经营场所", "经营地址", "住所(经营场所)")), text(255)),
-    FieldSpec("region", C("region", "所属区域", aliases=("区域", "所属区县", "行政区划", "所在区域")), text(50)),
-    FieldSpec("street", C("street", "街镇", aliases=("所属街镇", "街道", "街道(镇)", "乡镇街道")), text(50)),
-    FieldSpec("industry", C("industry", "行业", aliases=("所属行业", "行业类别", "行业门类")), text(100)),
-    FieldSpec("scale", C("scale", "规模", aliases=("企业规模",)), choice(Scale, aliases=_SCALE_ALIASES), default=Scale.UNKNOWN),
+              ENTITY_PARSERS["legal_representative"]),
+    FieldSpec("contact_person", C("contact_person", "联系人"), ENTITY_PARSERS["contact_person"]),
+    FieldSpec("contact_phone", C("contact_phone", "联系电话", aliases=("联系方式", "电话")), ENTITY_PARSERS["contact_phone"]),
+    FieldSpec("address", C("address", "地址", aliases=("住所", "注册地址", "经营场所", "经营地址", "住所(经营场所)")), ENTITY_PARSERS["address"]),
+    FieldSpec("region", C("region", "所属区域", aliases=("区域", "所属区县", "行政区划", "所在区域")), ENTITY_PARSERS["region"]),
+    FieldSpec("street", C("street", "街镇", aliases=("所属街镇", "街道", "街道(镇)", "乡镇街道")), ENTITY_PARSERS["street"]),
+    FieldSpec("industry", C("industry", "行业", aliases=("所属行业", "行业类别", "行业门类")), ENTITY_PARSERS["industry"]),
+    FieldSpec("scale", C("scale", "规模", aliases=("企业规模",)), ENTITY_PARSERS["scale"], default=Scale.UNKNOWN),
     FieldSpec("responsible_units", C("responsible_units", "监管责任单位", aliases=("责任单位", "监管部门", "监管单位")),
-              text(255)),
+              ENTITY_PARSERS["responsible_units"]),
     FieldSpec("risk_class", C("risk_class", "信用风险分类", aliases=("风险分类", "信用风险等级", "风险等级", "信用风险类别")),
-              parse_risk, default=RiskClass.UNKNOWN),
+              ENTITY_PARSERS["risk_class"], default=RiskClass.UNKNOWN),
     FieldSpec("risk_date", C("risk_date", "风险分类日期", aliases=("分类日期", "评定日期", "信用风险分类日期")),
-              parse_date),
-    FieldSpec("risk_source", C("risk_source", "风险分类来源", aliases=("分类来源", "评定机关", "信用风险分类来源")), text(100)),
+              ENTITY_PARSERS["risk_date"]),
+    FieldSpec("risk_source", C("risk_source", "风险分类来源", aliases=("分类来源", "评定机关", "信用风险分类来源")), ENTITY_PARSERS["risk_source"]),
     FieldSpec("status", C("status", "登记状态", aliases=("状态", "经营状态", "企业状态", "登记状态(存续/注销/吊销)")),
-              choice(EntityStatus, aliases=_ENTITY_STATUS_ALIASES, default=EntityStatus.ACTIVE),
+              ENTITY_PARSERS["status"],
               default=EntityStatus.ACTIVE),
-    FieldSpec("remark", C("remark", "备注"), text(255)),
+    FieldSpec("remark", C("remark", "备注"), ENTITY_PARSERS["remark"]),
     # 子库 by 分类标注 [000 三(三)]: names split on 、，, — virtual fields come last.
-    FieldSpec("tags_sub", C("tags_sub", "标签", aliases=("子库", "子库标签", "分类标注")), parse_tags, virtual=True),
-    FieldSpec("tags_key", C("tags_key", "重点检查库"), parse_tags, virtual=True),
-    FieldSpec("tags_campaign", C("tags_campaign", "专项整治库"), parse_tags, virtual=True),
+    FieldSpec("tags_sub", C("tags_sub", "标签", aliases=("子库", "子库标签", "分类标注")), ENTITY_PARSERS["tags_sub"], virtual=True),
+    FieldSpec("tags_key", C("tags_key", "重点检查库"), ENTITY_PARSERS["tags_key"], virtual=True),
+    FieldSpec("tags_campaign", C("tags_campaign", "专项整治库"), ENTITY_PARSERS["tags_campaign"], virtual=True),
 ]
 
 
 _E_IX = {s.name: i for i, s in enumerate(ENTITY_SPECS)}
 _E_KEY, _E_USCC = _E_IX["key"], _E_IX["uscc"]
+_E_RISK, _E_RISK_DATE, _E_RISK_SOURCE = _E_IX["risk_class"], _E_IX["risk_date"], _E_IX["risk_source"]
 _E_TAGS = tuple(_E_IX[f] for f in TAG_FIELDS)
 
 
@@ -340,6 +114,8 @@ class EntityImporter(UpsertImporter):
         self._tags: dict[str, tuple[int, str]] = {}
         self._new_tags: dict[str, str] = {}
         self._department = None
+        self._today = dt.date.min  # set by preload_extra for each run
+        self._today_iso = ""
 
     def key_header(self, bound: tabular.BoundTable) -> str:
         return bound.header_of("key" if "key" in bound.field_index else "uscc")
@@ -366,6 +142,8 @@ class EntityImporter(UpsertImporter):
 
     def preload_extra(self, department) -> None:
         self._department = department
+        self._today = timezone.localdate()
+        self._today_iso = self._today.isoformat()
         self._tags = {name: (pk, kind) for pk, name, kind in
                       Tag.objects.filter(department=department).values_list("id", "name", "kind")}
 
@@ -373,9 +151,9 @@ class EntityImporter(UpsertImporter):
         return bool(values[_E_TAGS[0]] or values[_E_TAGS[1]] or values[_E_TAGS[2]])
 
     def check_row(self, values, key, row, bound, errors, is_new) -> bool:
+        ok = self._check_rules(values, row, bound, errors)
         if not self.has_virtual(values):
-            return True
-        ok = True
+            return ok
         kinds_seen: dict[str, str] = {}
         for (fieldname, kind), position in zip(TAG_FIELDS.items(), _E_TAGS, strict=True):
             value = values[position]
@@ -395,6 +173,21 @@ class EntityImporter(UpsertImporter):
                 elif known is None:
                     self._new_tags.setdefault(name, kind)
         return ok
+
+    def _check_rules(self, values, row, bound, errors) -> bool:
+        """The rules between fields that hand entry applies too (registry/rules.py). Only a
+        row that sets a 信用风险分类 can break them, so the common row costs one test."""
+        risk, date = values[_E_RISK], values[_E_RISK_DATE]
+        if not risk and not date:
+            return True
+        if risk and date and values[_E_RISK_SOURCE] and date <= self._today_iso:
+            return True  # a complete, past classification: the rules would find nothing
+        found = rules.entity_row_errors(values={name: values[i] for name, i in _E_IX.items()}, today=self._today)
+        found.pop("key", None)  # a missing key is ``row_key``'s, with the column's name
+        for name, messages in found.items():
+            for message in messages:
+                errors.add(row, bound.header_of(name), message)
+        return not found
 
     def notes(self) -> list[str]:
         if not self._new_tags:
@@ -453,34 +246,28 @@ class EntityImporter(UpsertImporter):
 # 执法检查人员名录库
 # ---------------------------------------------------------------------------------------
 
-_KIND_ALIASES = {"执法": InspectorKind.OFFICER, "行政执法人员": InspectorKind.OFFICER, "执法检查人员": InspectorKind.OFFICER,
-                 "辅助": InspectorKind.ASSISTANT, "检测机构人员": InspectorKind.ASSISTANT, "专家学者": InspectorKind.EXPERT}
-_STATUS_ALIASES = {"在职": InspectorStatus.ON_DUTY, "正常": InspectorStatus.ON_DUTY, "可用": InspectorStatus.ON_DUTY,
-                   "不可用": InspectorStatus.AWAY, "请假": InspectorStatus.AWAY, "已调离": InspectorStatus.TRANSFERRED,
-                   "已退休": InspectorStatus.RETIRED}
-
 INSPECTOR_SPECS = [
-    FieldSpec("name", C("name", "姓名", required=True), text(50, required=True)),
-    FieldSpec("gender", C("gender", "性别"), choice(Gender, aliases={"男性": Gender.MALE, "女性": Gender.FEMALE}),
+    FieldSpec("name", C("name", "姓名", required=True), INSPECTOR_PARSERS["name"]),
+    FieldSpec("gender", C("gender", "性别"), INSPECTOR_PARSERS["gender"],
               default=Gender.UNKNOWN),
-    FieldSpec("unit", C("unit", "单位", aliases=("所在单位", "工作单位")), text(100)),
-    FieldSpec("area", C("area", "执法区域", aliases=("执法地域",)), text(100)),
-    FieldSpec("issuer", C("issuer", "发证机关", aliases=("发证单位",)), text(100)),
+    FieldSpec("unit", C("unit", "单位", aliases=("所在单位", "工作单位")), INSPECTOR_PARSERS["unit"]),
+    FieldSpec("area", C("area", "执法区域", aliases=("执法地域",)), INSPECTOR_PARSERS["area"]),
+    FieldSpec("issuer", C("issuer", "发证机关", aliases=("发证单位",)), INSPECTOR_PARSERS["issuer"]),
     FieldSpec("cert_no", C("cert_no", "执法证号", required=True, aliases=("执法证件号", "执法证件号码", "证件号", "执法证编号")),
-              parse_code(64, required=True, what="执法证号")),
-    FieldSpec("category", C("category", "执法类别", aliases=("执法门类", "执法种类")), text(100)),
-    FieldSpec("mobile", C("mobile", "手机号码", aliases=("手机号", "手机", "联系电话")), parse_mobile),
-    FieldSpec("remark", C("remark", "备注"), text(255)),
+              INSPECTOR_PARSERS["cert_no"]),
+    FieldSpec("category", C("category", "执法类别", aliases=("执法门类", "执法种类")), INSPECTOR_PARSERS["category"]),
+    FieldSpec("mobile", C("mobile", "手机号码", aliases=("手机号", "手机", "联系电话")), INSPECTOR_PARSERS["mobile"]),
+    FieldSpec("remark", C("remark", "备注"), INSPECTOR_PARSERS["remark"]),
     FieldSpec("kind", C("kind", "人员类别", aliases=("人员类型", "类别")),
-              choice(InspectorKind, aliases=_KIND_ALIASES, default=InspectorKind.OFFICER), default=InspectorKind.OFFICER),
+              INSPECTOR_PARSERS["kind"], default=InspectorKind.OFFICER),
     FieldSpec("cert_valid_until", C("cert_valid_until", "证件有效期至", aliases=("有效期至", "证件有效期", "执法证有效期至")),
-              parse_date),
-    FieldSpec("expertise", C("expertise", "业务专长", aliases=("专长",)), text(255)),
-    FieldSpec("post", C("post", "职务", aliases=("职务/岗位", "岗位", "职务岗位")), text(100)),
+              INSPECTOR_PARSERS["cert_valid_until"]),
+    FieldSpec("expertise", C("expertise", "业务专长", aliases=("专长",)), INSPECTOR_PARSERS["expertise"]),
+    FieldSpec("post", C("post", "职务", aliases=("职务/岗位", "岗位", "职务岗位")), INSPECTOR_PARSERS["post"]),
     FieldSpec("status", C("status", "状态", aliases=("人员状态", "在岗状态")),
-              choice(InspectorStatus, aliases=_STATUS_ALIASES, default=InspectorStatus.ON_DUTY),
+              INSPECTOR_PARSERS["status"],
               default=InspectorStatus.ON_DUTY),
-    FieldSpec("id_number", C("id_number", "身份证号", aliases=("身份证号码", "公民身份号码", "身份证")), parse_id_number),
+    FieldSpec("id_number", C("id_number", "身份证号", aliases=("身份证号码", "公民身份号码", "身份证")), INSPECTOR_PARSERS["id_number"]),
 ]
 
 

@@ -7,7 +7,6 @@ numbers (联系电话, 手机号码, 身份证号) go into the audit trail maske
 """
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -18,31 +17,14 @@ from django.utils import timezone
 from shuangsuiji.accounts.models import Department, User
 from shuangsuiji.audit.services import event_record
 from shuangsuiji.common.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from shuangsuiji.common.ids import id_number_error, mobile_error, normalize_code, uscc_error
 from shuangsuiji.common.masking import mask_id_number, mask_mobile
-from shuangsuiji.registry import selectors
+from shuangsuiji.registry import rules, selectors
 from shuangsuiji.registry.choices import (
-    EntityStatus,
-    EntityType,
-    Gender,
-    InspectorKind,
-    InspectorStatus,
-    RiskClass,
-    Scale,
-    SubjectKind,
     TagKind,
 )
 from shuangsuiji.registry.models import Conflict as ConflictDeclaration
 from shuangsuiji.registry.models import Entity, Inspector, Tag
 
-_LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
-_SERVICE_LINE_RE = re.compile(r"^[48]00-?\d{3}-?\d{4}$")
-
-_ENTITY_CHOICES = {
-    "subject_kind": SubjectKind, "entity_type": EntityType, "scale": Scale,
-    "risk_class": RiskClass, "status": EntityStatus,
-}
-_INSPECTOR_CHOICES = {"gender": Gender, "kind": InspectorKind, "status": InspectorStatus}
 _STALE = "该记录在您打开编辑页面后已被他人修改，请刷新页面后重新填写"
 
 
@@ -55,21 +37,6 @@ def _label(model: type[Model], name: str) -> str:
 def _require_writable(*, actor: User, department_id: int, what: str) -> None:
     if not selectors.can_write_department(user=actor, department_id=department_id):
         raise NotAllowed(f"只有本部门的部门管理员可以维护{what}（谁管理、谁维护）")
-
-
-def _as_date(value: Any, *, label: str, errors: dict[str, list[str]], name: str) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = normalize_code(str(value)).replace("/", "-").replace(".", "-")
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        errors.setdefault(name, []).append(f"{label}不是有效日期（格式：2024-06-30）")
-        return None
 
 
 def _clean_text(model: type[Model], name: str, value: Any, errors: dict[str, list[str]]) -> str:
@@ -108,15 +75,6 @@ def _raise(errors: dict[str, list[str]]) -> None:
         raise ValidationFailed("；".join(m for msgs in errors.values() for m in msgs), errors=errors)
 
 
-def _phone_error(phone: str) -> str | None:
-    if phone.startswith("1"):
-        err = mobile_error(phone)
-        return f"联系电话：{err}" if err else None
-    if _LANDLINE_RE.match(phone) or _SERVICE_LINE_RE.match(phone):
-        return None
-    return "联系电话应为11位手机号码或带区号的固定电话（如 021-57821234）"
-
-
 def _audit_value(name: str, value: Any) -> Any:
     """What the audit trail may hold of a field: personal numbers masked (issue 2 item 3)."""
     if name in ("contact_phone", "mobile"):
@@ -140,44 +98,15 @@ def _unknown_fields(data: Mapping[str, Any], allowed: Iterable[str]) -> None:
 
 # --- entities (检查对象名录库) ------------------------------------------------------------
 
+def _labels(model: type[Model], names: Iterable[str]) -> dict[str, str]:
+    return {name: _label(model, name) for name in names}
+
+
 def _entity_clean(*, values: dict[str, Any]) -> dict[str, Any]:
-    """Validates a full set of entity fields; raises ValidationFailed naming every bad field."""
-    errors: dict[str, list[str]] = {}
-    out: dict[str, Any] = {}
-    for name in selectors.ENTITY_FIELDS:
-        raw = values.get(name)
-        if name in _ENTITY_CHOICES:
-            out[name] = _clean_choice(Entity, name, raw if raw is not None else "", _ENTITY_CHOICES[name], errors)
-        elif name == "risk_date":
-            out[name] = _as_date(raw, label="风险分类日期", errors=errors, name=name)
-        elif name in ("uscc", "key", "contact_phone"):
-            out[name] = normalize_code(str(raw or ""))
-            out[name] = _clean_text(Entity, name, out[name], errors)
-        else:
-            out[name] = _clean_text(Entity, name, raw, errors)
-    if not out["name"]:
-        errors.setdefault("name", []).append("名称不能为空")
-    if out["uscc"] and (err := uscc_error(out["uscc"])):
-        errors.setdefault("uscc", []).append(err)
-    if not out["key"]:
-        out["key"] = out["uscc"]
-    if not out["key"]:
-        # The draw manifest needs a stable key: the credit code, or one the department gives
-        # (a project number) for targets that have none [000 三(三)].
-        errors.setdefault("key", []).append("统一社会信用代码与名录编号至少填写一项（项目、行为等无代码的对象请填写名录编号）")
-    if out["contact_phone"] and (err := _phone_error(out["contact_phone"])):
-        errors.setdefault("contact_phone", []).append(err)
-    # 信用风险分类 always carries its date and source [001 三(六)]: the ratio per class of a
-    # later draw depends on it, so an undated class could not be checked.
-    if out["risk_class"]:
-        if out["risk_date"] is None and "risk_date" not in errors:
-            errors.setdefault("risk_date", []).append("已填写信用风险分类，请填写风险分类日期")
-        if not out["risk_source"]:
-            errors.setdefault("risk_source", []).append("已填写信用风险分类，请填写风险分类来源（如：市场监管部门信用风险分类结果）")
-    if out["risk_date"] and out["risk_date"] > timezone.localdate():
-        errors.setdefault("risk_date", []).append("风险分类日期不能晚于今天")
-    _raise(errors)
-    return out
+    """Validates a full set of entity fields by the rules the importer uses (registry/rules.py);
+    raises ValidationFailed naming every bad field."""
+    return rules.entity_clean(values=values, labels=_labels(Entity, selectors.ENTITY_FIELDS),
+                              today=timezone.localdate())
 
 
 def _tags_for(*, department_id: int, tags: Iterable[Any]) -> list[Tag]:
@@ -324,28 +253,8 @@ def tag_create(*, actor: User, department: Department, name: str, kind: str = Ta
 # --- inspectors (执法检查人员名录库) ---------------------------------------------------------
 
 def _inspector_clean(*, values: dict[str, Any]) -> dict[str, Any]:
-    errors: dict[str, list[str]] = {}
-    out: dict[str, Any] = {}
-    for name in selectors.INSPECTOR_FIELDS:
-        raw = values.get(name)
-        if name in _INSPECTOR_CHOICES:
-            out[name] = _clean_choice(Inspector, name, raw if raw is not None else "", _INSPECTOR_CHOICES[name], errors)
-        elif name == "cert_valid_until":
-            out[name] = _as_date(raw, label="证件有效期", errors=errors, name=name)
-        elif name in ("cert_no", "mobile", "id_number"):
-            out[name] = _clean_text(Inspector, name, normalize_code(str(raw or "")), errors)
-        else:
-            out[name] = _clean_text(Inspector, name, raw, errors)
-    if not out["name"]:
-        errors.setdefault("name", []).append("姓名不能为空")
-    if not out["cert_no"]:
-        errors.setdefault("cert_no", []).append("执法证号不能为空（辅助人员、专家请填写聘书或证书编号）")
-    if out["mobile"] and (err := mobile_error(out["mobile"])):
-        errors.setdefault("mobile", []).append(err)
-    if out["id_number"] and (err := id_number_error(out["id_number"])):
-        errors.setdefault("id_number", []).append(err)
-    _raise(errors)
-    return out
+    """Validates a full set of inspector fields by the importer's rules (registry/rules.py)."""
+    return rules.inspector_clean(values=values, labels=_labels(Inspector, selectors.INSPECTOR_FIELDS))
 
 
 def _inspector_state(inspector: Inspector) -> dict[str, Any]:
