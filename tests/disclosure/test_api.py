@@ -101,7 +101,8 @@ def test_correction_create_sign_and_discard(client):
     assert r.status_code == 422 and "reason" in r.json()["errors"]
 
 
-def test_an_objection_due_in_a_year_without_calendar_data_has_a_provisional_date(client):
+def test_an_objection_due_in_a_year_without_calendar_data_has_a_provisional_date(client, time_machine):
+    time_machine.move_to(dt.datetime(2026, 12, 7, 10, tzinfo=dt.UTC))  # the note counts from today too
     f = formed_scene(targets=1)
     row = _post(client, f"{BASE}/versions/{f.version.pk}/publish", f.operator).json()
     o = objection(PublishedResult.objects.get(pk=row["id"]), received_on=dt.date(2026, 12, 4))
