@@ -1,4 +1,5 @@
-"""Pages of the 抽查事项清单. They translate requests into selector/service calls and back."""
+"""Pages of the 抽查事项清单. They translate requests into selector/service calls and back;
+a refusal no form shows becomes a page in common/middleware.py."""
 
 from urllib.parse import urlencode
 
@@ -21,15 +22,9 @@ from shuangsuiji.catalog.forms import (
     ItemReviseForm,
 )
 from shuangsuiji.catalog.models import Item
-from shuangsuiji.common.errors import NotAllowed, NotFound, ServiceError
+from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
 
 PAGE_SIZE = 20
-
-
-def _refused(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    """403/404 as a Chinese page (the message says which department or item)."""
-    status = 404 if isinstance(exc, NotFound) else 403
-    return render(request, "catalog/refused.html", {"message": exc.message, "status": status}, status=status)
 
 
 def _readable_item(request: HttpRequest, pk: int) -> Item:
@@ -40,15 +35,11 @@ def _readable_item(request: HttpRequest, pk: int) -> Item:
 def item_list(request: HttpRequest) -> HttpResponse:
     departments = list(departments_readable(user=request.user))
     form = ItemFilterForm(request.GET or None, departments=departments)
-    filters = form.cleaned_data if form.is_valid() else {}
-    try:
-        items = selectors.item_search(
-            user=request.user, q=filters.get("q", ""), category=filters.get("category", ""),
-            department=filters.get("department", ""), include_repealed=bool(filters.get("include_repealed")),
-        )
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-        items = Item.objects.none()
+    filters = form.cleaned_data if form.is_valid() else {}  # the form offers only what item_search takes
+    items = selectors.item_search(
+        user=request.user, q=filters.get("q", ""), category=filters.get("category", ""),
+        department=filters.get("department", ""), include_repealed=bool(filters.get("include_repealed")),
+    )
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     return render(request, "catalog/item_list.html", {
@@ -59,10 +50,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        item = _readable_item(request, pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    item = _readable_item(request, pk)
     return render(request, "catalog/item_detail.html", {
         "item": item, "current": item.current, "history": selectors.item_history(item=item),
         "can_write": selectors.item_can_write(user=request.user, item=item),
@@ -75,7 +63,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def item_create(request: HttpRequest) -> HttpResponse:
     departments = list(departments_writable(user=request.user))
     if not departments:
-        return _refused(request, NotAllowed("只有部门管理员可以新增抽查事项"))
+        raise NotAllowed("只有部门管理员可以新增抽查事项")
     form = ItemCreateForm(request.POST or None, departments=departments,
                           initial={"effective_date": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
@@ -86,7 +74,7 @@ def item_create(request: HttpRequest) -> HttpResponse:
                 effective_date=form.cleaned_data["effective_date"], change_reason=form.cleaned_data["change_reason"],
                 actor=request.user,
             )
-        except ServiceError as exc:
+        except (ValidationFailed, Conflict) as exc:  # a Conflict names its field too
             form.add_service_errors(exc)
         else:
             messages.success(request, f"已新增抽查事项 {item.code} {item.current.name}")
@@ -103,10 +91,7 @@ def _writable_item(request: HttpRequest, pk: int) -> Item:
 
 @login_required
 def item_revise(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        item = _writable_item(request, pk)
-    except (NotFound, NotAllowed) as exc:
-        return _refused(request, exc)
+    item = _writable_item(request, pk)
     if item.is_repealed:
         messages.error(request, f"事项 {item.code} 已废止，不能再修订")
         return redirect("catalog:item_detail", pk=item.pk)
@@ -120,7 +105,7 @@ def item_revise(request: HttpRequest, pk: int) -> HttpResponse:
                 change_reason=form.cleaned_data["change_reason"], effective_date=form.cleaned_data["effective_date"],
                 expected_number=form.cleaned_data["expected_number"], actor=request.user,
             )
-        except ServiceError as exc:
+        except (ValidationFailed, Conflict) as exc:  # a Conflict names its field too
             form.add_service_errors(exc)
         else:
             messages.success(request, f"已保存为第{version.number}版（{version.get_change_kind_display()}）")
@@ -133,10 +118,7 @@ def item_revise(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def item_repeal(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        item = _writable_item(request, pk)
-    except (NotFound, NotAllowed) as exc:
-        return _refused(request, exc)
+    item = _writable_item(request, pk)
     if item.is_repealed:
         messages.error(request, f"事项 {item.code} 已废止")
         return redirect("catalog:item_detail", pk=item.pk)
@@ -147,7 +129,7 @@ def item_repeal(request: HttpRequest, pk: int) -> HttpResponse:
             services.item_repeal(item=item, change_reason=form.cleaned_data["change_reason"],
                                  effective_date=form.cleaned_data["effective_date"],
                                  expected_number=form.cleaned_data["expected_number"], actor=request.user)
-        except ServiceError as exc:
+        except (ValidationFailed, Conflict) as exc:  # a Conflict names its field too
             form.add_service_errors(exc)
         else:
             messages.success(request, f"事项 {item.code} 已废止")
@@ -160,11 +142,11 @@ def item_copy(request: HttpRequest) -> HttpResponse:
     """引用上级清单 [001 三(一)]: pick the target department, then items of the levels above it."""
     departments = [d for d in departments_writable(user=request.user) if d.parent_id is not None]
     if not departments:
-        return _refused(request, NotAllowed("只有下级部门的部门管理员可以引用上级清单"))
+        raise NotAllowed("只有下级部门的部门管理员可以引用上级清单")
     code = request.POST.get("department") or request.GET.get("department") or departments[0].code
     department = next((d for d in departments if d.code == code), None)
     if department is None:
-        return _refused(request, NotAllowed(f"您不能为部门 {code} 引用上级清单"))
+        raise NotAllowed(f"您不能为部门 {code} 引用上级清单")
     candidates = list(selectors.item_copy_candidates(department=department))
     form = ItemCopyForm(request.POST or None, candidates=candidates,
                         initial={"effective_date": timezone.localdate()})
@@ -175,7 +157,7 @@ def item_copy(request: HttpRequest) -> HttpResponse:
                 department=department, items=[i for i in candidates if i.pk in chosen], actor=request.user,
                 effective_date=form.cleaned_data["effective_date"], change_reason=form.cleaned_data["change_reason"],
             )
-        except ServiceError as exc:
+        except (ValidationFailed, Conflict) as exc:  # a Conflict names its field too
             form.add_service_errors(exc)
         else:
             messages.success(request, f"已引用{len(copies)}个上级事项到“{department.name}”")

@@ -1,7 +1,9 @@
 """Staff pages of the draw ceremony (摇号): 封存名单 → 录入种子并摇号 → 确认锁定 → 派发.
 
 Each page shows the draw's current state and only the next action the state allows;
-every action calls draw/services/, whose refusals (in Chinese) are shown as they are.
+every action calls draw/services/, whose refusals (in Chinese) are shown as they are: beside
+the form that caused them, else by common/middleware.py (404, 403, or a message and back to
+``request.back_url``).
 Scoping: a draw is visible to whoever may read its task (planning.selectors.task_get).
 """
 
@@ -13,12 +15,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from shuangsuiji.accounts.choices import Role
 from shuangsuiji.accounts.models import User
 from shuangsuiji.accounts.selectors import user_has_role
-from shuangsuiji.common.errors import NotAllowed, NotFound, ServiceError
+from shuangsuiji.common.errors import Conflict, ServiceError, ValidationFailed
 from shuangsuiji.draw import record_jobs, selectors, services
 from shuangsuiji.draw.choices import DrawState, SubstitutionStatus
 from shuangsuiji.draw.forms import DirectForm, MatchOnlyForm, SeedForm, WidenForm
@@ -34,11 +37,6 @@ PRESENT_LIMIT = 300  # the projector shows the first targets; the page and resul
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-def _refused(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    status = 404 if isinstance(exc, NotFound) else 403
-    return render(request, "draw/refused.html", {"message": exc.message, "status": status}, status=status)
-
 
 def _task(request: HttpRequest, pk: int) -> Task:
     return planning_selectors.task_get(user=request.user, pk=pk)
@@ -60,10 +58,14 @@ def _roles(user: User, task: Task) -> Roles:
                    for r in (Role.OPERATOR, Role.WITNESS, Role.REVIEWER)))
 
 
-def _back(draw: Draw) -> HttpResponse:
+def _back_url(draw: Draw) -> str:
     if draw.is_remedy:
-        return redirect("draw:draw_detail", pk=draw.pk)
-    return redirect("draw:task", pk=draw.task_id)
+        return reverse("draw:draw_detail", args=[draw.pk])
+    return reverse("draw:task", args=[draw.task_id])
+
+
+def _back(draw: Draw) -> HttpResponse:
+    return redirect(_back_url(draw))
 
 
 STEPS = ["封存名单", "录入种子并摇号", "确认锁定", "派发"]
@@ -124,19 +126,13 @@ def draw_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def task_ceremony(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        task = _task(request, pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    task = _task(request, pk)
     return _ceremony(request, task=task, draw=selectors.draw_current(task=task))
 
 
 @login_required
 def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        draw = _draw(request, pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    draw = _draw(request, pk)
     return _ceremony(request, task=draw.task, draw=draw)
 
 
@@ -145,16 +141,10 @@ def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def task_commit(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        task = _task(request, pk)
-        draw = services.draw_commit(task=task, actor=request.user)
-    except NotFound as exc:
-        return _refused(request, exc)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已封存名单（第{draw.number}次摇号），摘要 C = {draw.manifest_sha256}。"
-                                  "请在公告页公布后再录入种子")
+    request.back_url = reverse("draw:task", args=[pk])
+    draw = services.draw_commit(task=_task(request, pk), actor=request.user)
+    messages.success(request, f"已封存名单（第{draw.number}次摇号），摘要 C = {draw.manifest_sha256}。"
+                              "请在公告页公布后再录入种子")
     return redirect("draw:task", pk=pk)
 
 
@@ -162,10 +152,8 @@ def task_commit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_match(request: HttpRequest, pk: int) -> HttpResponse:
     """仅匹配执法检查人员 for targets already drawn (a match-only manifest)."""
-    try:
-        task = _task(request, pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    request.back_url = reverse("draw:task", args=[pk])
+    task = _task(request, pk)
     form = _widen_form(task, request.POST, MatchOnlyForm)
     if form.is_valid():
         codes = form.code_list()
@@ -176,7 +164,7 @@ def task_match(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 draw = services.match_commit(task=task, actor=request.user, entities=[found[c] for c in codes],
                                              **form.widening())
-            except ServiceError as exc:
+            except ValidationFailed as exc:
                 form.add_service_errors(exc)
             else:
                 messages.success(request, f"已封存匹配名单（第{draw.number}次摇号，仅匹配执法检查人员）")
@@ -187,19 +175,14 @@ def task_match(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def draw_seed(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        draw = _draw(request, pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    draw = _draw(request, pk)
     form = SeedForm(request.POST, witnesses=selectors.ceremony_witnesses(task=draw.task))
     if form.is_valid():
         try:
             draw = services.draw_seed(draw=draw, seed_text=form.cleaned_data["seed_text"],
                                       sources=form.cleaned_data["sources"], witnesses=form.witness_names(),
                                       actor=request.user)
-        except NotAllowed as exc:
-            return _refused(request, exc)
-        except ServiceError as exc:
+        except (ValidationFailed, Conflict) as exc:  # a Conflict (seeded meanwhile) stays on this page
             draw.refresh_from_db()
             if draw.state != DrawState.COMMITTED:  # no seed form on the page any more: say it on top
                 messages.error(request, exc.message)
@@ -215,14 +198,9 @@ def draw_seed(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _draw_action(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:
-    try:
-        draw = _draw(request, pk)
-        result = action(draw)
-    except NotFound as exc:
-        return _refused(request, exc)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-        return _back(draw)
+    draw = _draw(request, pk)
+    request.back_url = _back_url(draw)
+    result = action(draw)
     messages.success(request, done if isinstance(done, str) else done(result))
     return _back(draw)
 
@@ -255,20 +233,12 @@ def draw_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
 def draw_remedy(request: HttpRequest, pk: int) -> HttpResponse:
     """补充匹配: a match-only remedy draw for the targets ``pk`` left unstaffed, optionally
     with a wider inspector pool (departments added, experts) [002 第二十条]."""
-    try:
-        draw = _draw(request, pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    draw = _draw(request, pk)
+    request.back_url = _back_url(draw)
     form = _widen_form(draw.task, request.POST)
     if not form.is_valid():
         return _ceremony(request, task=draw.task, draw=draw, remedy_form=form, status=422)
-    try:
-        remedy = services.match_commit(task=draw.task, actor=request.user, source=draw, **form.widening())
-    except NotAllowed as exc:
-        return _refused(request, exc)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-        return _back(draw)
+    remedy = services.match_commit(task=draw.task, actor=request.user, source=draw, **form.widening())
     widened = "（扩大了执法检查人员范围，见名单说明）" if remedy.inspector_scope.get("widened") else ""
     messages.success(request, f"已封存补充匹配名单（第{remedy.number}次摇号）{widened}，请录入种子")
     return redirect("draw:draw_detail", pk=remedy.pk)
@@ -277,55 +247,40 @@ def draw_remedy(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def substitution_request(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        assignment = selectors.assignment_for_user(user=request.user, pk=pk)
-        draw = assignment.selection.draw
-        services.substitution_request(assignment=assignment, reason=request.POST.get("reason", ""),
-                                      actor=request.user)
-    except NotFound as exc:
-        return _refused(request, exc)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已提交更换申请，待审核负责人审批")
+    assignment = selectors.assignment_for_user(user=request.user, pk=pk)
+    draw = assignment.selection.draw
+    request.back_url = _back_url(draw)
+    services.substitution_request(assignment=assignment, reason=request.POST.get("reason", ""), actor=request.user)
+    messages.success(request, "已提交更换申请，待审核负责人审批")
     return _back(draw)
 
 
 @login_required
 @require_POST
 def substitution_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        sub = selectors.substitution_for_user(user=request.user, pk=pk)
-        draw = sub.draw
-        approve = request.POST.get("decision") == "approve"
-        sub = services.substitution_decide(substitution=sub, approve=approve, note=request.POST.get("note", ""),
-                                           actor=request.user)
-    except NotFound as exc:
-        return _refused(request, exc)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已批准更换：{sub.line}" if approve else "已不同意更换")
+    sub = selectors.substitution_for_user(user=request.user, pk=pk)
+    draw = sub.draw
+    request.back_url = _back_url(draw)
+    approve = request.POST.get("decision") == "approve"
+    sub = services.substitution_decide(substitution=sub, approve=approve, note=request.POST.get("note", ""),
+                                       actor=request.user)
+    messages.success(request, f"已批准更换：{sub.line}" if approve else "已不同意更换")
     return _back(draw)
 
 
 @login_required
 def assignment_direct(request: HttpRequest, pk: int) -> HttpResponse:
     """直接委派 (not random) for one unstaffed target."""
-    try:
-        selection = selectors.selection_for_user(user=request.user, pk=pk)
-        draw = selection.draw
-    except NotFound as exc:
-        return _refused(request, exc)
+    selection = selectors.selection_for_user(user=request.user, pk=pk)
+    draw = selection.draw
     task = draw.task
+    request.back_url = reverse("draw:task", args=[task.pk])
     form = DirectForm(request.POST or None, inspectors=selectors.direct_candidates(task=task))
     if request.method == "POST" and form.is_valid():
         try:
             services.assignment_direct(selection=selection, inspectors=form.chosen(),
                                        reason=form.cleaned_data["reason"], actor=request.user)
-        except NotAllowed as exc:
-            return _refused(request, exc)
-        except ServiceError as exc:
+        except ValidationFailed as exc:
             form.add_service_errors(exc)
         else:
             messages.success(request, f"已直接委派检查对象 {selection.target_id} 的检查组（非随机，公开标注）")
@@ -359,10 +314,7 @@ def _present_context(request: HttpRequest, draw: Draw, seed_form: SeedForm | Non
 
 @login_required
 def draw_present(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        draw = _draw(request, pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    draw = _draw(request, pk)
     return render(request, "draw/present.html", _present_context(request, draw))
 
 
@@ -371,19 +323,14 @@ def draw_present(request: HttpRequest, pk: int) -> HttpResponse:
 def draw_present_seed(request: HttpRequest, pk: int) -> HttpResponse:
     """录入种子 from the projector page: the same service as the ceremony page; success
     goes back to the projector, where the results appear."""
-    try:
-        draw = _draw(request, pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    draw = _draw(request, pk)
     form = SeedForm(request.POST, witnesses=selectors.ceremony_witnesses(task=draw.task))
     if form.is_valid():
         try:
             services.draw_seed(draw=draw, seed_text=form.cleaned_data["seed_text"],
                                sources=form.cleaned_data["sources"], witnesses=form.witness_names(),
                                actor=request.user)
-        except NotAllowed as exc:
-            return _refused(request, exc)
-        except ServiceError as exc:
+        except (ValidationFailed, Conflict) as exc:  # the projector shows no messages: say it here
             form.add_service_errors(exc)
         else:
             return redirect("draw:present", pk=draw.pk)
@@ -397,10 +344,7 @@ def draw_present_state(request: HttpRequest, pk: int) -> HttpResponse:
     drawn, the results (and no further polling). ``?watch=1`` (the page holding the seed
     form): nothing (204) while the draw waits, else a full reload — the seed form is never
     swapped away under the witness's fingers."""
-    try:
-        draw = _draw(request, pk)
-    except NotFound:
-        raise Http404 from None
+    draw = _draw(request, pk)
     if request.GET.get("watch") == "1":
         if draw.state == DrawState.COMMITTED:
             return HttpResponse(status=204)
@@ -429,13 +373,10 @@ def draw_record(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
     if fmt not in ("pdf", "xlsx"):
         raise Http404("仅提供 PDF 和 xlsx 格式")
-    try:
-        draw = _draw(request, pk)
-        if fmt == "xlsx":
-            return _attachment(record_xlsx(draw=draw), draw, fmt)
-        pdf = record_jobs.record_pdf_get(draw=draw, retry=request.GET.get("retry") == "1")
-    except ServiceError as exc:
-        return _refused(request, exc)
+    draw = _draw(request, pk)
+    if fmt == "xlsx":
+        return _attachment(record_xlsx(draw=draw), draw, fmt)
+    pdf = record_jobs.record_pdf_get(draw=draw, retry=request.GET.get("retry") == "1")
     if pdf.body is not None:
         return _attachment(pdf.body, draw, fmt)
     if pdf.path is not None:
@@ -447,12 +388,10 @@ def draw_record(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 @login_required
 def draw_record_status(request: HttpRequest, pk: int) -> HttpResponse:
-    """The htmx poll of the 正在生成 page."""
+    """The htmx poll of the 正在生成 page; a render that fails is said inside the fragment."""
+    draw = _draw(request, pk)
     try:
-        draw = _draw(request, pk)
         pdf = record_jobs.record_pdf_get(draw=draw)
-    except NotFound:
-        raise Http404 from None
     except ServiceError as exc:
         pdf = record_jobs.RecordPdf(error=exc.message)
     return render(request, "draw/_record_status.html", {"draw": draw, "pdf": pdf})

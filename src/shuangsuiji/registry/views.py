@@ -1,5 +1,7 @@
 """Pages of 检查对象名录库 and 执法检查人员名录库. Views only translate: selectors read,
-services write, and a ServiceError becomes a message beside the field.
+services write, and a refusal a form can show (ValidationFailed, a Conflict such as a taken
+number or a stale edit) becomes a message beside the field; the rest (NotFound, NotAllowed)
+becomes a page in common/middleware.py.
 
 Scope (谁管理、谁维护 [002 第十一条]): a record of a department the user cannot read is a 404
 (its existence does not leak); a colleague without the 部门管理员 role reads it but gets
@@ -8,16 +10,15 @@ no edit buttons, and a 403 for any write.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from shuangsuiji.accounts.selectors import departments_readable, departments_writable
-from shuangsuiji.common.errors import NotAllowed, NotFound, ServiceError
+from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
 from shuangsuiji.registry import selectors, services
 from shuangsuiji.registry.forms import (
     ConflictDeclareForm,
@@ -29,22 +30,6 @@ from shuangsuiji.registry.forms import (
     InspectorForm,
     TagForm,
 )
-
-
-def _get_or_404(getter, **kwargs):
-    try:
-        return getter(**kwargs)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
-def _writable_or_403(getter, **kwargs):
-    try:
-        return getter(**kwargs)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from exc
 
 
 def _form_status(request: HttpRequest) -> int:
@@ -83,7 +68,7 @@ def entity_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    entity = _get_or_404(selectors.entity_get, user=request.user, pk=pk)
+    entity = selectors.entity_get(user=request.user, pk=pk)
     return render(request, "registry/entity_detail.html", {
         "entity": entity,
         "tags": list(entity.tags.all()),
@@ -97,7 +82,7 @@ def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def entity_create(request: HttpRequest) -> HttpResponse:
     departments = list(departments_writable(user=request.user))
     if not departments:
-        raise PermissionDenied("只有部门管理员可以录入检查对象（谁管理、谁维护）")
+        raise NotAllowed("只有部门管理员可以录入检查对象（谁管理、谁维护）")
     tags = list(selectors.tag_list(user=request.user, writable_only=True))
     form = EntityForm(request.POST or None, departments=departments, tags=tags)
     if request.method == "POST" and form.is_valid():
@@ -105,7 +90,7 @@ def entity_create(request: HttpRequest) -> HttpResponse:
         try:
             entity = services.entity_create(actor=request.user, department=department,
                                             fields=form.service_fields(), tags=form.cleaned_data["tags"])
-        except ServiceError as exc:
+        except (ValidationFailed, Conflict) as exc:
             form.apply_service_error(exc)
         else:
             messages.success(request, f"已录入检查对象：{entity.name}")
@@ -117,7 +102,7 @@ def entity_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def entity_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    entity = _writable_or_403(selectors.entity_get_for_write, user=request.user, pk=pk)
+    entity = selectors.entity_get_for_write(user=request.user, pk=pk)
     tags = list(selectors.tag_list(user=request.user, department=entity.department_id))
     if request.method == "POST":
         form = EntityForm(request.POST, instance=entity, tags=tags, reveal=request.POST.get("revealed") == "1")
@@ -126,7 +111,7 @@ def entity_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 services.entity_update(actor=request.user, entity=entity, fields=form.service_fields(),
                                        tags=form.cleaned_data["tags"],
                                        expected_fingerprint=form.cleaned_data["fingerprint"] or None)
-            except ServiceError as exc:
+            except (ValidationFailed, Conflict) as exc:
                 form.apply_service_error(exc)
             else:
                 messages.success(request, "已保存")
@@ -166,7 +151,7 @@ def inspector_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def inspector_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    inspector = _get_or_404(selectors.inspector_get, user=request.user, pk=pk)
+    inspector = selectors.inspector_get(user=request.user, pk=pk)
     can_edit = selectors.can_write_department(user=request.user, department_id=inspector.department_id)
     return _inspector_detail(request, inspector, can_edit=can_edit)
 
@@ -193,14 +178,14 @@ def _inspector_detail(request, inspector, *, can_edit, declare_form=None, withdr
 def inspector_create(request: HttpRequest) -> HttpResponse:
     departments = list(departments_writable(user=request.user))
     if not departments:
-        raise PermissionDenied("只有部门管理员可以录入执法检查人员（谁管理、谁维护）")
+        raise NotAllowed("只有部门管理员可以录入执法检查人员（谁管理、谁维护）")
     form = InspectorForm(request.POST or None, departments=departments)
     if request.method == "POST" and form.is_valid():
         department = next(d for d in departments if d.id == form.cleaned_data["department"])
         try:
             inspector = services.inspector_create(actor=request.user, department=department,
                                                   fields=form.service_fields())
-        except ServiceError as exc:
+        except (ValidationFailed, Conflict) as exc:
             form.apply_service_error(exc)
         else:
             messages.success(request, f"已录入执法检查人员：{inspector.name}")
@@ -212,14 +197,14 @@ def inspector_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def inspector_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    inspector = _writable_or_403(selectors.inspector_get_for_write, user=request.user, pk=pk)
+    inspector = selectors.inspector_get_for_write(user=request.user, pk=pk)
     if request.method == "POST":
         form = InspectorForm(request.POST, instance=inspector, reveal=request.POST.get("revealed") == "1")
         if form.is_valid():
             try:
                 services.inspector_update(actor=request.user, inspector=inspector, fields=form.service_fields(),
                                           expected_fingerprint=form.cleaned_data["fingerprint"] or None)
-            except ServiceError as exc:
+            except (ValidationFailed, Conflict) as exc:
                 form.apply_service_error(exc)
             else:
                 messages.success(request, "已保存")
@@ -242,7 +227,7 @@ def inspector_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def conflict_declare(request: HttpRequest, pk: int) -> HttpResponse:
-    inspector = _writable_or_403(selectors.inspector_get_for_write, user=request.user, pk=pk)
+    inspector = selectors.inspector_get_for_write(user=request.user, pk=pk)
     form = ConflictDeclareForm(request.POST)
     if form.is_valid():
         entity = selectors.entity_find_for_write(user=request.user, code=form.cleaned_data["entity"])
@@ -253,7 +238,7 @@ def conflict_declare(request: HttpRequest, pk: int) -> HttpResponse:
                 services.conflict_declare(actor=request.user, inspector=inspector, entity=entity,
                                           reason=form.cleaned_data["reason"],
                                           declared_on=form.cleaned_data["declared_on"])
-            except ServiceError as exc:
+            except (ValidationFailed, Conflict) as exc:
                 form.apply_service_error(exc)
             else:
                 messages.success(request, f"已申报利害关系：{inspector.name} ↔ {entity.name}")
@@ -265,13 +250,13 @@ def conflict_declare(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def inspector_account(request: HttpRequest, pk: int) -> HttpResponse:
     """登录账号 of an inspector, set by the department admin on the detail page."""
-    inspector = _writable_or_403(selectors.inspector_get_for_write, user=request.user, pk=pk)
+    inspector = selectors.inspector_get_for_write(user=request.user, pk=pk)
     form = InspectorAccountForm(request.POST, accounts=selectors.inspector_accounts_eligible(inspector=inspector))
     if form.is_valid():
         user = form.chosen()
         try:
             services.inspector_account_link(actor=request.user, inspector=inspector, user=user)
-        except ServiceError as exc:
+        except (ValidationFailed, Conflict) as exc:
             form.apply_service_error(exc)
         else:
             messages.success(request, f"已将{inspector.name}关联到登录账号 {user.username}" if user
@@ -283,14 +268,15 @@ def inspector_account(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def conflict_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    conflict = _get_or_404(selectors.conflict_get, user=request.user, pk=pk)
-    inspector = _writable_or_403(selectors.inspector_get_for_write, user=request.user, pk=conflict.inspector_id)
+    conflict = selectors.conflict_get(user=request.user, pk=pk)
+    inspector = selectors.inspector_get_for_write(user=request.user, pk=conflict.inspector_id)
+    request.back_url = reverse("registry:inspector_detail", args=[inspector.pk])  # 已撤销 meanwhile
     form = ConflictWithdrawForm(request.POST)
     if form.is_valid():
         try:
             services.conflict_withdraw(actor=request.user, conflict=conflict,
                                        reason=form.cleaned_data["withdraw_reason"])
-        except ServiceError as exc:
+        except ValidationFailed as exc:
             form.apply_service_error(exc)
         else:
             messages.success(request, "已撤销利害关系申报（申报记录保留备查）")
@@ -308,7 +294,7 @@ def tag_list(request: HttpRequest) -> HttpResponse:
     if departments:
         form = TagForm(request.POST or None, departments=departments)
     elif request.method == "POST":
-        raise PermissionDenied("只有部门管理员可以维护子库标签（谁管理、谁维护）")
+        raise NotAllowed("只有部门管理员可以维护子库标签（谁管理、谁维护）")
     status = 200
     if request.method == "POST" and form is not None:
         if form.is_valid():
@@ -317,7 +303,7 @@ def tag_list(request: HttpRequest) -> HttpResponse:
                 tag = services.tag_create(actor=request.user, department=department, name=form.cleaned_data["name"],
                                           kind=form.cleaned_data["kind"] or "sub",
                                           description=form.cleaned_data["description"])
-            except ServiceError as exc:
+            except (ValidationFailed, Conflict) as exc:
                 form.apply_service_error(exc)
             else:
                 messages.success(request, f"已新建标签：{tag.name}")
