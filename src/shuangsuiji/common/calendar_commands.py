@@ -33,7 +33,7 @@ IMPORT_YEAR_FORMAT = """\
 _DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
 
 
-def _date(text: str) -> dt.date:
+def date_arg(text: str) -> dt.date:
     match = _DATE.match(text.strip())
     if not match:
         raise ValidationFailed(f"日期格式无法识别：{text}（应如 2024-09-30 或 2024/9/30）")
@@ -56,7 +56,7 @@ def _int(text: str, *, label: str, minimum: int = 0) -> int:
 def _add_workdays(args: argparse.Namespace) -> int:
     from shuangsuiji.common.workdays import workdays_add
 
-    start = _date(args.date)
+    start = date_arg(args.date)
     n = _int(args.n, label="工作日天数")
     print(workdays_add(start=start, n=n).isoformat())
     return 0

@@ -9,7 +9,7 @@
 import argparse
 import json
 
-from shuangsuiji.common.calendar_commands import _date
+from shuangsuiji.common.calendar_commands import date_arg
 
 # deadlines.WORKDAY_RULES, spelled out: the parser is built before models may be imported.
 RULE_KINDS = ["publish", "result", "penalty", "objection_review", "objection_answer"]
@@ -32,7 +32,7 @@ def _overdue(args: argparse.Namespace) -> int:
 
     from shuangsuiji.disclosure import deadlines
 
-    today = _date(args.today) if args.today else timezone.localdate()
+    today = date_arg(args.today) if args.today else timezone.localdate()
     scope = (deadlines.department_subtree_ids(code=args.department) if args.department
              else deadlines.ALL_DEPARTMENTS)
     rows = deadlines.overdue_items(departments=scope, today=today)
@@ -56,7 +56,7 @@ def _overdue(args: argparse.Namespace) -> int:
 def _due(args: argparse.Namespace) -> int:
     from shuangsuiji.disclosure import deadlines
 
-    start = _date(args.start)
+    start = date_arg(args.start)
     dept = _department(args.department)
     n = deadlines.rule_workdays(kind=args.kind, department=dept)
     due = deadlines.deadline_compute(kind=args.kind, start=start, department=dept)

@@ -2,7 +2,6 @@
 and raw bulk inserts. Private to the package (the public names are re-exported by
 ``draw.services``)."""
 
-import datetime as dt
 import hashlib
 import os
 import shutil
@@ -11,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Max
 
 from shuangsuiji.accounts.choices import Role
@@ -134,30 +132,3 @@ def _manifest_bytes_checked(draw: Draw) -> bytes:
     if hashlib.sha256(data).hexdigest() != draw.manifest_sha256:
         raise Conflict("名单文件与封存时公布的摘要 C 不一致（文件被改动），不能摇号；请联系系统管理员")
     return data
-
-
-# --- raw bulk writes ---------------------------------------------------------------------------
-
-def _db_datetime(value: dt.datetime) -> object:
-    """``value`` as the ORM would store it, for raw inserts: formatted once, not per row
-    by the driver's adapter (on SQLite the same text as a ``DateTimeField`` save)."""
-    return connection.ops.adapt_datetimefield_value(value)
-
-
-def _db_date(value: dt.date) -> object:
-    return connection.ops.adapt_datefield_value(value)
-
-
-def _insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
-    """Raw ``executemany`` in batches: 50,000 selections and 100,000 team rows in well
-    under a second, where per-object ORM saves would take minutes. Values must already be
-    what the database stores (see ``_db_datetime``; choices as plain ``str``)."""
-    if not rows:
-        return
-    table = connection.ops.quote_name(model._meta.db_table)
-    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
-    marks = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"
-    with connection.cursor() as cur:
-        for part in chunked(rows, 10000):
-            cur.executemany(sql, part)

@@ -11,12 +11,12 @@ from django.utils import timezone
 from shuangsuiji.accounts.choices import Role
 from shuangsuiji.accounts.models import User
 from shuangsuiji.audit.services import event_record
+from shuangsuiji.common.bulk import rows_insert
 from shuangsuiji.common.errors import Conflict, ValidationFailed
 from shuangsuiji.draw import protocol, selectors
 from shuangsuiji.draw.choices import AssignmentSource, DrawState, SelectionRemedy
 from shuangsuiji.draw.models import Assignment, Draw, Selection, YearlyDrawCount
 from shuangsuiji.draw.services._common import (
-    _insert_rows,
     _locked_draw,
     _locked_task,
     _manifest_bytes_checked,
@@ -64,12 +64,12 @@ def draw_seed(*, draw: Draw, seed_text: str, sources: str, witnesses: Sequence[s
                                               inspectors={iid for s in chosen for iid in s.team})
         unstaffed = set(outcome.unstaffed)
         remedy, random_ = str(SelectionRemedy.NONE), str(AssignmentSource.RANDOM)
-        _insert_rows(Selection, ["draw_id", "rank", "entity_id", "target_id", "stratum", "score", "unstaffed",
+        rows_insert(Selection, ["draw_id", "rank", "entity_id", "target_id", "stratum", "score", "unstaffed",
                                  "remedy"],
                      [(draw.pk, rank, t_map[s.target], s.target, s.stratum, s.score.hex(), s.target in unstaffed,
                        remedy) for rank, s in enumerate(chosen, start=1)])
         sel_pk = dict(Selection.objects.filter(draw=draw).values_list("target_id", "id"))
-        _insert_rows(Assignment, ["selection_id", "inspector_id", "position", "source", "active", "note",
+        rows_insert(Assignment, ["selection_id", "inspector_id", "position", "source", "active", "note",
                                   "replaced_reason"],
                      [(sel_pk[s.target], i_map[iid], pos, random_, True, "", "")
                       for s in chosen for pos, iid in enumerate(s.team)])

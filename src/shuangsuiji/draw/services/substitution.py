@@ -24,7 +24,7 @@ from shuangsuiji.draw.services._common import (
     _manifest_bytes_checked,
     _require_role,
 )
-from shuangsuiji.draw.services.dispatch import _visits_resync, visits_started_refuse
+from shuangsuiji.inspection.services.dispatch import visits_resync, visits_started_refuse
 from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.registry.models import Conflict as ConflictDeclaration
 from shuangsuiji.registry.models import Inspector
@@ -116,7 +116,7 @@ def substitution_decide(*, substitution: Substitution, approve: bool, actor: Use
         sub.seq, sub.in_assignment, sub.line = seq, new, f"substitute {selection.target_id} {out_id} {in_id}"
         sub.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "seq", "in_assignment",
                                 "line"])
-        _visits_resync(selection=selection)
+        visits_resync(selection=selection)
         event_record(actor=actor, action="substitution.approve", obj=sub, department=task.department,
                      before={"status": SubstitutionStatus.PENDING, "out": out_id},
                      after={"status": SubstitutionStatus.APPROVED, "in": in_id, "seq": seq, "line": sub.line,
