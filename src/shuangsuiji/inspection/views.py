@@ -3,8 +3,9 @@ page — the entity and its past inspections and penalties (检查前了解 [000
 checklist, evidence, the result draft, signing, review and follow-up.
 
 Each action calls inspection/services; a refusal comes back in Chinese, next to the field
-it names when there is one. Scoping: selectors.visit_get (team, or staff of the lead and
-partner departments); whoever may not read a visit gets 404.
+it names when there is one, else by common/middleware.py (404, 403, or a message and back to
+``request.back_url``, the visit page). Scoping: selectors.visit_get (team, or staff of the
+lead and partner departments); whoever may not read a visit gets 404.
 """
 
 from django.contrib import messages
@@ -13,11 +14,12 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from shuangsuiji.accounts.models import Department
-from shuangsuiji.common.errors import NotAllowed, NotFound, ServiceError, ValidationFailed
+from shuangsuiji.common.errors import NotFound, ValidationFailed
 from shuangsuiji.inspection import selectors, services
 from shuangsuiji.inspection.choices import FollowUpKind, FollowUpStatus, VersionStatus, VisitStatus
 from shuangsuiji.inspection.forms import (
@@ -47,11 +49,6 @@ FIELD_LABELS = {"inspected_on": "检查日期", "conclusion": "检查结论", "n
 
 # --- helpers -----------------------------------------------------------------------------
 
-def _refused(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    status = 404 if isinstance(exc, NotFound) else 403
-    return render(request, "inspection/refused.html", {"message": exc.message, "status": status}, status=status)
-
-
 def _version_visit(request: HttpRequest, pk: int) -> tuple[ResultVersion, Visit]:
     version = ResultVersion.objects.select_related("result").filter(pk=pk).first()
     if version is None:
@@ -66,11 +63,13 @@ def _followup_visit(request: HttpRequest, pk: int) -> tuple[FollowUp, Visit]:
     return f, selectors.visit_get(user=request.user, pk=f.version.result.visit_id)
 
 
+def _back_url(visit_pk: int, anchor: str = "") -> str:
+    url = reverse("inspection:visit", args=[visit_pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
 def _back(visit: Visit, anchor: str = "") -> HttpResponse:
-    response = redirect("inspection:visit", pk=visit.pk)
-    if anchor:
-        response["Location"] += f"#{anchor}"
-    return response
+    return redirect(_back_url(visit.pk, anchor))
 
 
 def _steps(visit: Visit) -> list[tuple[str, str]]:
@@ -190,34 +189,23 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        visit = selectors.visit_get(user=request.user, pk=pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    visit = selectors.visit_get(user=request.user, pk=pk)
     return _page(request, visit)
 
 
 # --- recording ---------------------------------------------------------------------------
 
 def _simple(request: HttpRequest, visit: Visit, action, done: str, anchor: str = "") -> HttpResponse:
-    try:
-        action()
-    except NotAllowed as exc:
-        return _refused(request, exc)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
+    request.back_url = _back_url(visit.pk, anchor)
+    action()
+    messages.success(request, done)
     return _back(visit, anchor)
 
 
 @login_required
 @require_POST
 def visit_start(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        visit = selectors.visit_get(user=request.user, pk=pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    visit = selectors.visit_get(user=request.user, pk=pk)
     return _simple(request, visit, lambda: services.visit_start(visit=visit, actor=request.user),
                    "已开始检查：请按检查表单逐项录入检查情况", "findings")
 
@@ -225,22 +213,15 @@ def visit_start(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def findings_save(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        visit = selectors.visit_get(user=request.user, pk=pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    request.back_url = _back_url(pk)
+    visit = selectors.visit_get(user=request.user, pk=pk)
     findings = [f for g in selectors.visit_checklist(visit=visit) for f in g.findings]
     form = FindingsForm(request.POST, findings=findings)
     if form.is_valid():
         try:
             changed = services.findings_record(visit=visit, entries=form.entries(), actor=request.user)
-        except NotAllowed as exc:
-            return _refused(request, exc)
         except ValidationFailed as exc:
             form.add_service_errors(exc)
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-            return _back(visit)
         else:
             messages.success(request, f"已保存检查情况（更新{len(changed)}项）")
             return _back(visit, "findings")
@@ -251,21 +232,14 @@ def findings_save(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def draft_save(request: HttpRequest, pk: int) -> HttpResponse:
     """保存草稿, or 保存并提交签字确认 (``submit`` in the form)."""
-    try:
-        visit = selectors.visit_get(user=request.user, pk=pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    request.back_url = _back_url(pk)
+    visit = selectors.visit_get(user=request.user, pk=pk)
     draft = DraftForms(request.POST)
     if draft.is_valid():
         try:
             version = services.result_draft_save(visit=visit, data=draft.to_input(), actor=request.user)
-        except NotAllowed as exc:
-            return _refused(request, exc)
         except ValidationFailed as exc:
             draft.add_service_errors(exc)
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-            return _back(visit)
         else:
             if "submit" not in request.POST:
                 messages.success(request, "检查结果草稿已保存")
@@ -275,16 +249,12 @@ def draft_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _submit(request: HttpRequest, visit: Visit, version: ResultVersion) -> HttpResponse:
+    request.back_url = _back_url(visit.pk)
     try:
         services.result_submit(version=version, actor=request.user)
-    except NotAllowed as exc:
-        return _refused(request, exc)
-    except ValidationFailed as exc:
+    except ValidationFailed as exc:  # shown on the page, above the result (not one form's field)
         errors = [(FIELD_LABELS.get(k.split(".")[0], k), m) for k, ms in exc.errors.items() for m in ms]
         return _page(request, visit, submit_errors=errors or [("", exc.message)], status=422)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-        return _back(visit)
     messages.success(request, "已提交签字确认：请检查组全体成员签字确认（002 第二十五条）")
     return _back(visit, "signing")
 
@@ -292,32 +262,22 @@ def _submit(request: HttpRequest, visit: Visit, version: ResultVersion) -> HttpR
 @login_required
 @require_POST
 def result_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        version, visit = _version_visit(request, pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    version, visit = _version_visit(request, pk)
     return _submit(request, visit, version)
 
 
 @login_required
 @require_POST
 def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        visit = selectors.visit_get(user=request.user, pk=pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    request.back_url = _back_url(pk)
+    visit = selectors.visit_get(user=request.user, pk=pk)
     form = EvidenceForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             ev = services.evidence_upload(visit=visit, upload=form.cleaned_data["file"], kind=form.cleaned_data["kind"],
                                           description=form.cleaned_data["description"], actor=request.user)
-        except NotAllowed as exc:
-            return _refused(request, exc)
         except ValidationFailed as exc:
             form.add_service_errors(exc)
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-            return _back(visit)
         else:
             messages.success(request, f"已上传{ev.get_kind_display()}“{ev.original_name}”，SHA-256 {ev.sha256}")
             return _back(visit, "evidence")
@@ -335,11 +295,8 @@ def _evidence(request: HttpRequest, pk: int) -> Evidence:
 @login_required
 def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     """Always as an attachment (never rendered inline), to readers of the visit only."""
-    try:
-        ev = _evidence(request, pk)
-        fh = services.evidence_open(evidence=ev, actor=request.user)
-    except ServiceError as exc:
-        return _refused(request, exc)
+    ev = _evidence(request, pk)
+    fh = services.evidence_open(evidence=ev, actor=request.user)
     response = FileResponse(fh, as_attachment=True, filename=ev.original_name, content_type=ev.content_type)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
@@ -349,10 +306,7 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        ev = _evidence(request, pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    ev = _evidence(request, pk)
     return _simple(request, ev.visit, lambda: services.evidence_delete(evidence=ev, actor=request.user),
                    f"已删除证据材料“{ev.original_name}”", "evidence")
 
@@ -360,10 +314,7 @@ def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
 # --- signing and review ------------------------------------------------------------------
 
 def _version_action(request: HttpRequest, pk: int, action, done: str, anchor: str = "signing") -> HttpResponse:
-    try:
-        version, visit = _version_visit(request, pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    version, visit = _version_visit(request, pk)
     return _simple(request, visit, lambda: action(version), done, anchor)
 
 
@@ -377,10 +328,7 @@ def result_sign(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def result_sign_paper(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        version, visit = _version_visit(request, pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    version, visit = _version_visit(request, pk)
     members = [s.member for s in selectors.version_signing(version=version) if not s.has_account and not s.signature]
     form = PaperSignForm(request.POST, members=members)
     if form.is_valid():
@@ -411,21 +359,14 @@ def result_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def result_return(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        version, visit = _version_visit(request, pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    version, visit = _version_visit(request, pk)
+    request.back_url = _back_url(visit.pk)
     form = ReturnForm(request.POST)
     if form.is_valid():
         try:
             services.result_return(version=version, actor=request.user, note=form.cleaned_data["note"])
-        except NotAllowed as exc:
-            return _refused(request, exc)
         except ValidationFailed as exc:
             form.add_service_errors(exc)
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-            return _back(visit)
         else:
             messages.success(request, "已退回检查组修改")
             return _back(visit, "result")
@@ -435,21 +376,14 @@ def result_return(request: HttpRequest, pk: int) -> HttpResponse:
 # --- follow-up ---------------------------------------------------------------------------
 
 def _followup_form(request: HttpRequest, pk: int, form_class, call, done: str) -> HttpResponse:
-    try:
-        followup, visit = _followup_visit(request, pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    followup, visit = _followup_visit(request, pk)
+    request.back_url = _back_url(visit.pk, "followups")
     form = form_class(request.POST, prefix=f"f{pk}")
     if form.is_valid():
         try:
             call(followup, form.cleaned_data)
-        except NotAllowed as exc:
-            return _refused(request, exc)
         except ValidationFailed as exc:
             form.add_service_errors(exc)
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-            return _back(visit, "followups")
         else:
             messages.success(request, done)
             return _back(visit, "followups")
@@ -489,21 +423,14 @@ def followup_close(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def followup_add(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        version, visit = _version_visit(request, pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    version, visit = _version_visit(request, pk)
+    request.back_url = _back_url(visit.pk, "followups")
     form = FollowUpForm(request.POST, prefix="add")
     if form.is_valid():
         try:
             services.followup_add(version=version, data=form.to_input(), actor=request.user)
-        except NotAllowed as exc:
-            return _refused(request, exc)
         except ValidationFailed as exc:
             form.add_service_errors(exc)
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-            return _back(visit, "followups")
         else:
             messages.success(request, "已登记后续处理")
             return _back(visit, "followups")
