@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 COMMAND_MODULES = [
     "shuangsuiji.common.commands",
-    "shuangsuiji.common.calendar_commands",
+    "shuangsuiji.workdays.commands",
     "shuangsuiji.accounts.commands",
     "shuangsuiji.audit.commands",
     "shuangsuiji.registry.commands",

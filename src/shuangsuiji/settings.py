@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "shuangsuiji.common",
+    "shuangsuiji.workdays",
     "shuangsuiji.accounts",
     "shuangsuiji.audit",
     "shuangsuiji.catalog",

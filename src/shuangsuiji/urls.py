@@ -1,14 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from shuangsuiji import views as project_views
 from shuangsuiji.api import api
-from shuangsuiji.common import views as common_views
 
 admin.site.site_header = "双随机、一公开 监管平台 · 系统管理"
 admin.site.site_title = "系统管理"
 
 urlpatterns = [
-    path("", common_views.home, name="home"),
+    path("", project_views.home, name="home"),
     path("accounts/", include("shuangsuiji.accounts.urls")),
     path("registry/", include("shuangsuiji.registry.urls")),
     path("catalog/", include("shuangsuiji.catalog.urls")),

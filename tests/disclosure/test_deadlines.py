@@ -12,15 +12,6 @@ from django.test.utils import CaptureQueriesContext
 
 from shuangsuiji.accounts.choices import Role
 from shuangsuiji.audit.models import Event
-from shuangsuiji.common.workdays import (
-    CalendarYearMissing,
-    Deadline,
-    calendar_year_enter,
-    deadline_provisional,
-    workdays_add,
-    workdays_between,
-    workdays_between_provisional,
-)
 from shuangsuiji.disclosure import deadlines
 from shuangsuiji.disclosure.deadlines import (
     ALL_DEPARTMENTS,
@@ -30,6 +21,15 @@ from shuangsuiji.disclosure.deadlines import (
 )
 from shuangsuiji.disclosure.deadlines.workday_table import WorkdayTable
 from shuangsuiji.planning.choices import TaskStatus
+from shuangsuiji.workdays.services import (
+    CalendarYearMissing,
+    Deadline,
+    calendar_year_enter,
+    deadline_provisional,
+    workdays_add,
+    workdays_between,
+    workdays_between_provisional,
+)
 from tests import factories
 from tests.disclosure import deadline_factories as f
 from tests.draw.ceremony import var_dir  # noqa: F401

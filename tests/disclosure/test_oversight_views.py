@@ -9,8 +9,8 @@ from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
 from shuangsuiji.accounts.choices import Role
-from shuangsuiji.common.workdays import calendar_year_enter
 from shuangsuiji.disclosure import oversight_views
+from shuangsuiji.workdays.services import calendar_year_enter
 from tests import factories
 from tests.disclosure import deadline_factories as f
 from tests.draw.ceremony import var_dir  # noqa: F401

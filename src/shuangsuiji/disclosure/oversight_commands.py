@@ -9,7 +9,7 @@
 import argparse
 import json
 
-from shuangsuiji.common.calendar_commands import date_arg
+from shuangsuiji.workdays.commands import date_arg
 
 # deadlines.WORKDAY_RULES, spelled out: the parser is built before models may be imported.
 RULE_KINDS = ["publish", "result", "penalty", "objection_review", "objection_answer"]

@@ -15,9 +15,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from shuangsuiji.common.errors import NotFound
-from shuangsuiji.common.workdays import calendar_reminder
 from shuangsuiji.disclosure import deadlines
 from shuangsuiji.disclosure.deadlines import ALL_DEPARTMENTS, DeadlineKind, DeadlineRow
+from shuangsuiji.workdays.services import calendar_reminder
 
 PAGE_SIZE = 100  # the counts and the Excel download cover every row
 KIND_CHOICES = [(k.value, k.label) for k in DeadlineKind]

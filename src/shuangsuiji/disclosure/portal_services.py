@@ -23,9 +23,9 @@ from shuangsuiji.audit.services import event_record
 from shuangsuiji.common.errors import Conflict, ServiceError, ValidationFailed
 from shuangsuiji.common.ids import normalize_code
 from shuangsuiji.common.masking import mask_mobile, mask_personal_numbers
-from shuangsuiji.common.workdays import deadline_provisional, provisional_note
 from shuangsuiji.disclosure.choices import ObjectionStatus
 from shuangsuiji.disclosure.models import Objection, PortalSubmission, PublishedResult
+from shuangsuiji.workdays.services import deadline_provisional, provisional_note
 
 FORM_OBJECTION = "objection"
 # At most 3 accepted objections per client in 24 hours and 10 attempts per hour: enough

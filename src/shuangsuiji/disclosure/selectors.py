@@ -3,7 +3,7 @@
 Scoping: a result is visible to the departments of every task its visit carries and to
 their joint partners (部门联合抽查 is visible to lead and partners); only the lead
 department acts on it (services/_common.py). Deadlines are counted in working days on
-the Chinese calendar (common/workdays.py); a year without calendar data gives its error
+the Chinese calendar (workdays/services.py); a year without calendar data gives its error
 text instead of a date — never a guess.
 """
 
@@ -19,15 +19,15 @@ from shuangsuiji.accounts.models import User
 from shuangsuiji.accounts.selectors import readable_department_ids, user_has_role
 from shuangsuiji.common.errors import NotFound
 from shuangsuiji.common.masking import mask_personal_numbers
-from shuangsuiji.common.workdays import (
-    deadline_provisional,
-    provisional_note,
-    workdays_between_provisional,
-)
 from shuangsuiji.disclosure.choices import ObjectionDecision, ObjectionStatus
 from shuangsuiji.disclosure.models import Objection, PublishedResult
 from shuangsuiji.inspection.choices import VersionKind, VersionStatus
 from shuangsuiji.inspection.models import Result, ResultVersion, VisitTask
+from shuangsuiji.workdays.services import (
+    deadline_provisional,
+    provisional_note,
+    workdays_between_provisional,
+)
 
 # 接到申请材料之日起20个工作日内进行复核……自作出复核结果后15个工作日内反馈 (002 第二十八条)
 OBJECTION_REVIEW_WORKDAYS = 20

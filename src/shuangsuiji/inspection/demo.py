@@ -34,7 +34,6 @@ from django.db import transaction
 
 from shuangsuiji.accounts.models import User
 from shuangsuiji.audit.services import event_record
-from shuangsuiji.common.workdays import workdays_add
 from shuangsuiji.disclosure import demo as disclosure_demo
 from shuangsuiji.disclosure.choices import ObjectionStatus
 from shuangsuiji.disclosure.models import Objection, PublishedResult
@@ -50,6 +49,7 @@ from shuangsuiji.inspection.choices import (
 )
 from shuangsuiji.inspection.models import Finding, FollowUp, ResultVersion, Visit, VisitMember
 from shuangsuiji.registry.models import Inspector
+from shuangsuiji.workdays.services import workdays_add
 
 # Who records and who reviews, per lead department: the 抽查操作员 (also 纸质签字代录 and
 # 公示) and the 审核负责人 (also 主要负责人 for corrections and objection reviews).

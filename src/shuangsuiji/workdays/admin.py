@@ -1,7 +1,7 @@
 """Django admin for system admins: 节假日安排 (the State Council's yearly notice).
 
 Only superusers (系统管理员) see it. Every save and delete is audited in the admin's own
-transaction through common/workdays.py; the per-process working-day cache notices the
+transaction through workdays/services.py; the per-process working-day cache notices the
 change through ``CalendarYear.updated_at``.
 """
 
@@ -9,8 +9,8 @@ from django import forms
 from django.contrib import admin
 from django.utils import timezone
 
-from shuangsuiji.common.models import CalendarDay, CalendarDayKind, CalendarYear
-from shuangsuiji.common.workdays import (
+from shuangsuiji.workdays.models import CalendarDay, CalendarDayKind, CalendarYear
+from shuangsuiji.workdays.services import (
     calendar_days_check,
     calendar_year_audit,
     calendar_year_state,

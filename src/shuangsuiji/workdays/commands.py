@@ -54,7 +54,7 @@ def _int(text: str, *, label: str, minimum: int = 0) -> int:
 
 
 def _add_workdays(args: argparse.Namespace) -> int:
-    from shuangsuiji.common.workdays import workdays_add
+    from shuangsuiji.workdays.services import workdays_add
 
     start = date_arg(args.date)
     n = _int(args.n, label="工作日天数")
@@ -63,7 +63,7 @@ def _add_workdays(args: argparse.Namespace) -> int:
 
 
 def _import_year(args: argparse.Namespace) -> int:
-    from shuangsuiji.common.workdays import calendar_year_import
+    from shuangsuiji.workdays.services import calendar_year_import
 
     year = _int(args.year, label="年份", minimum=1)
     calendar_year = calendar_year_import(year=year, path=args.file, source=args.source, actor=CLI_ACTOR)
@@ -74,7 +74,7 @@ def _import_year(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from shuangsuiji.common.workdays import calendar_year_describe
+    from shuangsuiji.workdays.services import calendar_year_describe
 
     year = _int(args.year, label="年份", minimum=1)
     info = calendar_year_describe(year=year)

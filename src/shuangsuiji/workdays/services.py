@@ -41,7 +41,7 @@ from django.utils import timezone
 
 from shuangsuiji.audit.services import event_record
 from shuangsuiji.common.errors import ServiceError, ValidationFailed
-from shuangsuiji.common.models import CalendarDay, CalendarDayKind, CalendarYear
+from shuangsuiji.workdays.models import CalendarDay, CalendarDayKind, CalendarYear
 
 BUILTIN_FIRST_YEAR = min(cc_constants.holidays).year
 BUILTIN_LAST_YEAR = max(cc_constants.holidays).year

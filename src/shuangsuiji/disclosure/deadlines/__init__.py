@@ -1,6 +1,6 @@
 """Deadlines in working days and the overdue work (督办) of 一公开 [002 第三十二条].
 
-The rules, each counted in working days on the Chinese calendar (common/workdays.py;
+The rules, each counted in working days on the Chinese calendar (workdays/services.py;
 开始的当日不计入，自下一日开始计算):
 
 * 检查结果录入 — a visit's result formed within 20 working days after its task's window
@@ -39,7 +39,6 @@ from shuangsuiji.accounts.choices import Role
 from shuangsuiji.accounts.models import Department, Membership, User
 from shuangsuiji.accounts.selectors import department_ids_for
 from shuangsuiji.common.errors import NotFound, ValidationFailed
-from shuangsuiji.common.workdays import Deadline, deadline_provisional, provisional_note
 from shuangsuiji.disclosure.deadlines.workday_table import WorkdayTable
 from shuangsuiji.disclosure.models import Objection
 from shuangsuiji.draw.choices import DrawState
@@ -48,6 +47,7 @@ from shuangsuiji.inspection.choices import FollowUpKind, VersionStatus
 from shuangsuiji.inspection.models import FollowUp, Result, ResultVersion, Visit
 from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.planning.models import Task
+from shuangsuiji.workdays.services import Deadline, deadline_provisional, provisional_note
 
 # 抽查检查任务结束后20个工作日内录入 (002 第二十八条)
 RESULT_WORKDAYS = 20

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from itertools import accumulate
 
-from shuangsuiji.common.models import CalendarDayKind
-from shuangsuiji.common.workdays import Deadline, calendar_year_describe
+from shuangsuiji.workdays.models import CalendarDayKind
+from shuangsuiji.workdays.services import Deadline, calendar_year_describe
 
 
 class WorkdayTable:

@@ -1,10 +1,12 @@
+"""The staff home page (工作台): a project-level view, since it gathers what every app offers."""
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from shuangsuiji.accounts.selectors import departments_readable
-from shuangsuiji.common.workdays import calendar_reminder
+from shuangsuiji.workdays.services import calendar_reminder
 
 
 @login_required

@@ -1,4 +1,4 @@
-"""Working days (工作日) for the deadlines of 一公开: common/workdays.py, its admin and CLI.
+"""Working days (工作日) for the deadlines of 一公开: workdays/services.py, its admin and CLI.
 
 Expected dates follow the State Council's notices as chinesecalendar 1.11.0 carries them:
 * 2024 [国办发明电〔2023〕7号]: 中秋节 9月15日至17日放假，9月14日（周六）上班；国庆节 10月1日至7日
@@ -17,8 +17,8 @@ from django.urls import reverse
 from shuangsuiji.audit.models import Event
 from shuangsuiji.cli import main
 from shuangsuiji.common.errors import ValidationFailed
-from shuangsuiji.common.models import CalendarDay, CalendarDayKind, CalendarYear
-from shuangsuiji.common.workdays import (
+from shuangsuiji.workdays.models import CalendarDay, CalendarDayKind, CalendarYear
+from shuangsuiji.workdays.services import (
     CalendarYearMissing,
     calendar_year_enter,
     deadline_for,
@@ -287,9 +287,9 @@ def test_cli_show_of_an_unknown_year_exits_non_zero(capsys):
 def test_admin_pages_load_for_a_superuser(client):
     client.force_login(factories.user(superuser=True))
     year = enter_2027()
-    assert client.get(reverse("admin:common_calendaryear_changelist")).status_code == 200
-    assert client.get(reverse("admin:common_calendaryear_add")).status_code == 200
-    page = client.get(reverse("admin:common_calendaryear_change", args=[year.pk]))
+    assert client.get(reverse("admin:workdays_calendaryear_changelist")).status_code == 200
+    assert client.get(reverse("admin:workdays_calendaryear_add")).status_code == 200
+    page = client.get(reverse("admin:workdays_calendaryear_change", args=[year.pk]))
     assert page.status_code == 200
     assert "2027-01-09" in page.content.decode()
 
@@ -298,7 +298,7 @@ def test_admin_is_closed_to_a_department_admin(client, trio):
     trio["owner"].is_staff = True
     trio["owner"].save()
     client.force_login(trio["owner"])
-    assert client.get(reverse("admin:common_calendaryear_changelist")).status_code == 403
+    assert client.get(reverse("admin:workdays_calendaryear_changelist")).status_code == 403
 
 
 def _admin_form(year, days, *, initial=0):
@@ -313,7 +313,7 @@ def _admin_form(year, days, *, initial=0):
 def test_admin_entry_of_a_year_is_audited_and_used(client):
     admin_user = factories.user(superuser=True)
     client.force_login(admin_user)
-    response = client.post(reverse("admin:common_calendaryear_add"), _admin_form(2027, [
+    response = client.post(reverse("admin:workdays_calendaryear_add"), _admin_form(2027, [
         ("2027-01-01", "holiday", "元旦"), ("2027-01-09", "workday", "元旦")]))
     assert response.status_code == 302, response.content.decode()[:2000]
     year = CalendarYear.objects.get(year=2027)
@@ -325,7 +325,7 @@ def test_admin_entry_of_a_year_is_audited_and_used(client):
 
 def test_admin_refuses_a_weekday_make_up_day(client):
     client.force_login(factories.user(superuser=True))
-    response = client.post(reverse("admin:common_calendaryear_add"), _admin_form(2027, [
+    response = client.post(reverse("admin:workdays_calendaryear_add"), _admin_form(2027, [
         ("2027-01-01", "holiday", "元旦"), ("2027-01-06", "workday", "元旦")]))
     assert response.status_code == 200
     assert "本就是工作日" in response.content.decode()

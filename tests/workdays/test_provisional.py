@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from shuangsuiji.accounts.choices import Role
 from shuangsuiji.cli import main
-from shuangsuiji.common.workdays import (
+from shuangsuiji.workdays.services import (
     Deadline,
     calendar_reminder,
     calendar_year_describe,
@@ -104,7 +104,7 @@ def test_a_system_admin_sees_the_reminder_on_his_home_page_from_1_november(clien
     time_machine.move_to(dt.datetime(2026, 11, 1, 10))
     html = _home(client, admin)
     assert "2027年国务院节假日安排尚未录入" in html
-    assert reverse("admin:common_calendaryear_add") in html
+    assert reverse("admin:workdays_calendaryear_add") in html
 
 
 def test_department_staff_are_not_asked_to_enter_the_calendar_on_their_home_page(client, time_machine, trio):
