@@ -6,8 +6,8 @@ import json
 import pytest
 
 from shuangsuiji.draw import protocol, services
-from shuangsuiji.draw.cli_ceremony import add_draw_subcommands
-from shuangsuiji.draw.export import draw_export
+from shuangsuiji.draw.commands import add_draw_subcommands
+from shuangsuiji.draw.exporting import draw_export
 from tests.draw.ceremony import SEED, Crew, pool_for, var_dir  # noqa: F401
 
 pytestmark = pytest.mark.django_db

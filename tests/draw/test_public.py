@@ -3,7 +3,7 @@
 import pytest
 
 from shuangsuiji.draw import selectors, services
-from shuangsuiji.draw.export import draw_export
+from shuangsuiji.draw.exporting import draw_export
 from shuangsuiji.draw.models import Assignment
 from tests.draw.ceremony import SEED, Crew, pool_for, var_dir  # noqa: F401
 

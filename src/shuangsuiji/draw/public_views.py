@@ -16,7 +16,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, Stream
 from django.shortcuts import render
 
 from shuangsuiji.draw import selectors
-from shuangsuiji.draw.export import draw_record
+from shuangsuiji.draw.exporting import draw_record
 from shuangsuiji.draw.models import Draw
 from shuangsuiji.planning.models import Task
 

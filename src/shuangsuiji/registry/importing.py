@@ -12,8 +12,8 @@ transaction, all-or-nothing unless skip_invalid, no per-row queries):
   registered in another department is an error, not a silent move.
 
 The column names below are the ones the documents and the government systems use; the
-aliases are spellings seen in real files. ``entity_row_digest``/``inspector_row_digest``
-give the digest of a stored record, for services that edit records by hand.
+aliases are spellings seen in real files. What a cell may hold is decided in
+``registry/rules.py``, which hand entry and the API use too.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from django.db import connection
 from django.utils import timezone
 
 from shuangsuiji.common import tabular
-from shuangsuiji.common.import_engine import FieldSpec, UpsertImporter, chunked, row_digest
+from shuangsuiji.common.import_engine import FieldSpec, UpsertImporter, chunked
 from shuangsuiji.common.importing import register_importer
 from shuangsuiji.registry import rules
 from shuangsuiji.registry.choices import (
@@ -305,25 +305,3 @@ class InspectorImporter(UpsertImporter):
 
 register_importer("entities", EntityImporter())
 register_importer("inspectors", InspectorImporter())
-
-
-# ---------------------------------------------------------------------------------------
-# Digests of stored records (for services that edit by hand)
-# ---------------------------------------------------------------------------------------
-
-def entity_row_digest(entity: Entity) -> str:
-    """The ``row_digest`` an import of this record's exported row would compute."""
-    tags: dict[str, list[str]] = {}
-    for tag in entity.tags.all():
-        tags.setdefault(tag.kind, []).append(tag.name)
-    values = []
-    for spec in ENTITY_SPECS:
-        if spec.virtual:
-            values.append("、".join(sorted(tags.get(TAG_FIELDS[spec.name], []))))
-        else:
-            values.append(getattr(entity, spec.name))
-    return row_digest(values)
-
-
-def inspector_row_digest(inspector: Inspector) -> str:
-    return row_digest([getattr(inspector, spec.name) for spec in INSPECTOR_SPECS])
