@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 COMMAND_MODULES = [
     "shuangsuiji.common.commands",
+    "shuangsuiji.demo.commands",
     "shuangsuiji.workdays.commands",
     "shuangsuiji.accounts.commands",
     "shuangsuiji.audit.commands",

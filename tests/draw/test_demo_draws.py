@@ -9,9 +9,9 @@ from types import SimpleNamespace
 import pytest
 
 from shuangsuiji.accounts.choices import Role
+from shuangsuiji.demo.draws import JOINT, MATCH, RISK, VOID_REASON, demo_draw_list, demo_draws
 from shuangsuiji.draw import protocol
 from shuangsuiji.draw.choices import DrawKind, DrawState, SubstitutionStatus
-from shuangsuiji.draw.demo import JOINT, MATCH, RISK, VOID_REASON, demo_draw_list, demo_draws
 from shuangsuiji.draw.exporting import draw_export
 from shuangsuiji.draw.models import Draw, Substitution
 from shuangsuiji.draw.record import record_xlsx

@@ -1,7 +1,7 @@
 import pytest
 
 from shuangsuiji import demo
-from shuangsuiji.planning.demo import demo_plans
+from shuangsuiji.demo.plans import demo_plans
 from shuangsuiji.planning.models import Plan
 from shuangsuiji.planning.selectors import plan_warnings
 

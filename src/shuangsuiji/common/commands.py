@@ -1,11 +1,11 @@
-"""``ssj serve``, ``ssj migrate``, ``ssj demo`` and ``ssj manage`` (Django's own commands)."""
+"""``ssj serve``, ``ssj migrate`` and ``ssj manage`` (Django's own commands)."""
 
 import argparse
 import os
 import sys
 
 
-def _serve(args: argparse.Namespace) -> int:
+def serve_command(args: argparse.Namespace) -> int:
     from django.conf import settings
 
     bind = args.bind or "127.0.0.1:8000"
@@ -19,24 +19,13 @@ def _serve(args: argparse.Namespace) -> int:
     return 0  # pragma: no cover
 
 
-def _migrate(args: argparse.Namespace) -> int:
+def migrate_command(args: argparse.Namespace) -> int:
     from django.conf import settings
     from django.core.management import call_command
 
     settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
     call_command("migrate", interactive=False, verbosity=args.verbosity)
     return 0
-
-
-def _demo(args: argparse.Namespace) -> int:
-    from shuangsuiji.demo import demo_load
-
-    _migrate(argparse.Namespace(verbosity=0))
-    summary = demo_load(entities=args.entities)
-    print(summary.text())
-    if args.no_serve:
-        return 0
-    return _serve(argparse.Namespace(bind=args.bind, workers=2, threads=4))
 
 
 def _manage(args: argparse.Namespace) -> int:
@@ -51,17 +40,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("bind", nargs="?", metavar="HOST:PORT", help="监听地址，默认 127.0.0.1:8000")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=4)
-    p.set_defaults(handler=_serve)
+    p.set_defaults(handler=serve_command)
 
     p = sub.add_parser("migrate", help="创建或升级数据库表")
     p.add_argument("--verbosity", type=int, default=1)
-    p.set_defaults(handler=_migrate)
-
-    p = sub.add_parser("demo", help="载入演示数据并启动服务")
-    p.add_argument("--no-serve", action="store_true", help="只载入数据，不启动服务")
-    p.add_argument("--entities", type=int, default=3000, help="合成检查对象数量")
-    p.add_argument("bind", nargs="?", metavar="HOST:PORT")
-    p.set_defaults(handler=_demo)
+    p.set_defaults(handler=migrate_command)
 
     p = sub.add_parser("manage", help="Django 管理命令（如 createsuperuser、collectstatic）")
     p.add_argument("rest", nargs=argparse.REMAINDER)

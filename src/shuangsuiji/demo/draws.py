@@ -109,7 +109,7 @@ def _partner(actor: str) -> Department:
     from shuangsuiji.accounts.services import department_add, membership_grant, user_create
     from shuangsuiji.catalog.services import item_create
     from shuangsuiji.common.ids import make_id_number
-    from shuangsuiji.demo import DEMO_PASSWORD
+    from shuangsuiji.demo.accounts import DEMO_PASSWORD
     from shuangsuiji.registry.services import inspector_create
 
     code, name, region = PARTNER

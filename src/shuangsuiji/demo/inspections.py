@@ -34,10 +34,10 @@ from django.db import transaction
 
 from shuangsuiji.accounts.models import User
 from shuangsuiji.audit.services import event_record
-from shuangsuiji.disclosure import demo as disclosure_demo
+from shuangsuiji.demo import disclosure as disclosure_demo
+from shuangsuiji.demo.draws import DEMO_TASK_CODES
 from shuangsuiji.disclosure.choices import ObjectionStatus
 from shuangsuiji.disclosure.models import Objection, PublishedResult
-from shuangsuiji.draw.demo import DEMO_TASK_CODES
 from shuangsuiji.inspection import services
 from shuangsuiji.inspection.choices import (
     Conclusion,

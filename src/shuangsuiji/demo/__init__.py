@@ -23,9 +23,7 @@ from django.db import transaction
 from shuangsuiji.accounts.choices import DepartmentKind, Role
 from shuangsuiji.accounts.models import Department, Membership, User
 from shuangsuiji.common.ids import make_id_number, make_uscc
-
-DEMO_PASSWORD = "Demo-ssj-2024"
-ACTOR = "演示数据"
+from shuangsuiji.demo.accounts import ACTOR, DEMO_PASSWORD
 
 DEPARTMENTS: list[tuple[str, str, str | None, str, str]] = [
     # code, name, parent, kind, region
@@ -276,7 +274,7 @@ def demo_load(*, entities: int = 3000, seed: int = 2024) -> DemoSummary:
     depts = _departments()
     _users(depts, rng)
     summary.lines.append(f"抽查事项：新增 {_items(depts)} 项")
-    from shuangsuiji.planning.demo import demo_plans
+    from shuangsuiji.demo.plans import demo_plans
 
     summary.lines += demo_plans(actor=ACTOR)
     with tempfile.TemporaryDirectory() as tmp:
@@ -298,10 +296,10 @@ def demo_load(*, entities: int = 3000, seed: int = 2024) -> DemoSummary:
             rows = _entity_rows(code, count, random.Random(f"{seed}-{code}"))
             summary.lines.append(f"{depts[code].name} 检查对象名录库：" + _import(
                 "entities", _write_csv(Path(tmp) / f"{code}.csv", ENTITY_HEADERS, rows), depts[code]))
-    from shuangsuiji.draw.demo import demo_draws
+    from shuangsuiji.demo.draws import demo_draws
 
     summary.lines += demo_draws(actor=ACTOR)
-    from shuangsuiji.inspection.demo import demo_inspections
+    from shuangsuiji.demo.inspections import demo_inspections
 
     summary.lines += demo_inspections(actor=ACTOR)
     summary.lines += [

@@ -1,0 +1,24 @@
+"""``ssj demo``: migrate, load the demo data, print the demo accounts, serve."""
+
+import argparse
+
+from shuangsuiji.common.commands import migrate_command, serve_command
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from shuangsuiji.demo import demo_load
+
+    migrate_command(argparse.Namespace(verbosity=0))
+    summary = demo_load(entities=args.entities)
+    print(summary.text())
+    if args.no_serve:
+        return 0
+    return serve_command(argparse.Namespace(bind=args.bind, workers=2, threads=4))
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="载入演示数据并启动服务")
+    p.add_argument("--no-serve", action="store_true", help="只载入数据，不启动服务")
+    p.add_argument("--entities", type=int, default=3000, help="合成检查对象数量")
+    p.add_argument("bind", nargs="?", metavar="HOST:PORT")
+    p.set_defaults(handler=_demo)
