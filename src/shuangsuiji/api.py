@@ -2,7 +2,8 @@
 
 from ninja import NinjaAPI
 
-from shuangsuiji.common.api import api_auth, install_error_handlers
+from shuangsuiji.accounts.authentication import api_auth
+from shuangsuiji.common.api import install_error_handlers
 
 api = NinjaAPI(
     title="双随机、一公开 监管平台 API",

@@ -1,15 +1,11 @@
-"""Shared pieces of the JSON API: authentication and the error envelope.
+"""Shared pieces of the JSON API: the error envelope (authentication is accounts/authentication.py).
 
 Errors always come back as ``{"detail": "<中文说明>", "errors": {field: [..]}}`` with the
 status the service error carries (400/401/403/404/409/422).
 """
 
-import hashlib
-
-from django.utils import timezone
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import APIKeyCookie, HttpBearer
 
 from shuangsuiji.common.errors import ServiceError
 
@@ -18,36 +14,6 @@ class ErrorOut(Schema):
     detail: str
     errors: dict[str, list[str]] = {}
 
-
-class BearerToken(HttpBearer):
-    def authenticate(self, request, token):
-        from shuangsuiji.accounts.models import ApiToken
-
-        digest = hashlib.sha256(token.encode()).hexdigest()
-        row = ApiToken.objects.select_related("user").filter(digest=digest, is_active=True, user__is_active=True).first()
-        if row is None:
-            return None
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
-        request.user = row.user
-        return row.user
-
-
-class SessionAuth(APIKeyCookie):
-    """Django's session cookie, with CSRF checked for unsafe methods."""
-
-    param_name = "sessionid"
-
-    def __init__(self) -> None:
-        super().__init__(csrf=True)
-
-    def authenticate(self, request, key):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            return user
-        return None
-
-
-api_auth = [BearerToken(), SessionAuth()]
 
 # Declared on every authenticated operation so the OpenAPI document lists them.
 AUTH_ERRORS = {401: ErrorOut, 403: ErrorOut}
