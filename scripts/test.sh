@@ -16,8 +16,14 @@ status=0
 echo "== 检查：ruff、迁移文件"
 .venv/bin/ruff check . || status=1
 .venv/bin/ssj manage makemigrations --check --dry-run >/dev/null || { echo "!! 模型改动缺少迁移文件" >&2; status=1; }
-echo "== 测试 1/2：SQLite"
-DATABASE_URL="sqlite:///$PWD/var/test-main.sqlite3" $PY -m pytest "$@" || status=1
+# Both databases at once (2 cores: one run each), each with its own var/ folder so their
+# files never meet; the logs are printed whole, SQLite first. SSJ_TEST_SERIAL=1 runs them one
+# after the other with live output (the edit loop has `make test-fast`).
+logs=var/test-logs; rm -rf "$logs" var/test-run-*; mkdir -p "$logs"
+run() {  # run NAME DATABASE_URL ARGS…
+  local name=$1 url=$2; shift 2
+  SSJ_VAR_DIR="$PWD/var/test-run-$name" DATABASE_URL="$url" $PY -m pytest "$@"
+}
 
 pgdir=$(mktemp -d /tmp/ssj-pgtest.XXXXXX)
 url=$(bash scripts/pg-test-server.sh start "$pgdir" 2>"$pgdir.err")
@@ -25,9 +31,26 @@ if [ -z "$url" ] || [ "$url" = "no-postgres" ]; then
   cat "$pgdir.err" >&2
   if [ "$ci" = "true" ]; then echo "!! CI: PostgreSQL 无法启动" >&2; exit 1; fi
   echo "!!!! 未找到 PostgreSQL：PostgreSQL 测试被跳过 !!!!" >&2
+  url=""
 else
   trap 'bash scripts/pg-test-server.sh stop "$pgdir"; rm -rf "$pgdir" "$pgdir.err"' EXIT
-  echo "== 测试 2/2：PostgreSQL ($url)"
-  DATABASE_URL="$url" $PY -m pytest "$@" || status=1
 fi
+sqlite_url="sqlite:///$PWD/var/test-main.sqlite3"
+
+if [ "${SSJ_TEST_SERIAL:-}" = "1" ]; then
+  echo "== 测试 1/2：SQLite"
+  run sqlite "$sqlite_url" "$@" || status=1
+  if [ -n "$url" ]; then echo "== 测试 2/2：PostgreSQL ($url)"; run pg "$url" "$@" || status=1; fi
+  exit $status
+fi
+
+echo "== 测试：SQLite 与 PostgreSQL 同时运行（日志见 $logs/）"
+start=$(date +%s)
+run sqlite "$sqlite_url" "$@" >"$logs/sqlite.log" 2>&1 & sqlite_pid=$!
+if [ -n "$url" ]; then run pg "$url" "$@" >"$logs/pg.log" 2>&1 & pg_pid=$!; fi
+wait $sqlite_pid || status=1
+if [ -n "$url" ]; then wait $pg_pid || status=1; fi
+echo "== 测试 1/2：SQLite"; cat "$logs/sqlite.log"
+if [ -n "$url" ]; then echo "== 测试 2/2：PostgreSQL ($url)"; cat "$logs/pg.log"; fi
+echo "== 用时 $(( $(date +%s) - start )) 秒"
 exit $status
