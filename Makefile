@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-fast install lint migrations-check bench clean
+.PHONY: demo test test-fast install lint typecheck migrations-check bench clean
 
 $(BIN)/ssj: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
@@ -28,6 +28,10 @@ test-fast: install
 
 lint: install
 	$(BIN)/ruff check .
+
+# mypy with django-stubs over the modules listed in pyproject.toml ([tool.mypy] files).
+typecheck: install
+	$(BIN)/mypy
 
 # Fails when a model change has no migration.
 migrations-check: install

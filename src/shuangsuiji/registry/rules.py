@@ -57,8 +57,9 @@ def memo(parse):
             return hit[1]
         raise ValueError(hit[1])
 
-    wrapped.__wrapped__ = parse
-    wrapped.cache = cache  # the engine looks answers up inline (no call) for repeated cells
+    # Attributes the import engine reads: it looks answers up inline (no call) for repeated cells.
+    setattr(wrapped, "__wrapped__", parse)  # noqa: B010 - a function attribute, set on purpose
+    setattr(wrapped, "cache", cache)  # noqa: B010
     return wrapped
 
 
@@ -73,8 +74,8 @@ def text(max_length: int, *, required: bool = False):
             raise ValueError(f"超过{max_length}个字符（{len(value)}个）")
         return value
     # The engine checks a text cell inline (no call) and calls ``parse`` only for the error.
-    parse.text_max = max_length
-    parse.text_required = required
+    setattr(parse, "text_max", max_length)  # noqa: B010 - read by the engine
+    setattr(parse, "text_required", required)  # noqa: B010
     return parse
 
 
@@ -188,7 +189,7 @@ def _choice_key(text: str) -> str:
     return tabular.header_key(text)
 
 
-def choice(choices, *, aliases: dict[str, str] | None = None, default: str = "", what: str = ""):
+def choice(choices, *, aliases: Mapping[str, str] | None = None, default: str = "", what: str = ""):
     """Accepts the Chinese label, the stored value or an alias; empty → ``default``."""
     table: dict[str, str] = {}
     for value, label in choices.choices:
