@@ -27,7 +27,9 @@ def test_it_refuses_a_file_that_is_not_a_manifest(tmp_path):
 
 def test_it_is_short_and_uses_the_standard_library_only():
     source = VERIFIER.read_text(encoding="utf-8")
-    assert len(source.splitlines()) <= 40
+    # Issue 15: it now checks every rule of §2 and replays substitutions, still one screenful
+    # or two of commented code a citizen can read (was 40 lines when it checked nothing).
+    assert len(source.splitlines()) <= 100
     imported = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):

@@ -32,7 +32,9 @@ class Staffing:
         for iid, tid in pool.conflicts:
             self.conflicts.setdefault(tid, []).append(pool.inspector_index[iid])
         self.copy = score_base(key, b"assign:").copy
-        self.suffixes = [b":%d" % j for j in range(self.k)]
+        # A team larger than the pool is never staffed (E < k): no suffix past the pool is used,
+        # and a valid `team 999999999` must not allocate a billion of them.
+        self.suffixes = [b":%d" % j for j in range(min(self.k, len(self.ids)))]
 
     def skipped(self, target: bytes, members: Iterable[int] = ()) -> list[int]:
         """Sorted positions in ``available`` of the inspectors left out of ``E``."""
