@@ -11,10 +11,10 @@ from __future__ import annotations
 import io
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shuangsuiji.accounts.selectors import departments_writable
@@ -111,12 +111,9 @@ def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     preview = _job_or_404(request, pk)
+    request.back_url = reverse("imports:job", args=[preview.pk])  # a refusal: back to the preview
     skip = request.POST.get("skip_invalid") in ("on", "1", "true")
-    try:
-        commit = import_job_confirm(user=request.user, preview=preview, skip_invalid=skip or preview.skip_invalid)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-        return redirect("imports:job", pk=preview.pk)
+    commit = import_job_confirm(user=request.user, preview=preview, skip_invalid=skip or preview.skip_invalid)
     return redirect("imports:job", pk=commit.pk)
 
 

@@ -1,7 +1,8 @@
 """Staff pages of 一公开: 待公示 (publish, bulk publish, withhold), 已公示 (search), the
 result page with its versions, corrections and the principal's signature, objections
-(review, answer). Every action calls disclosure/services/, whose refusals (in Chinese)
-are shown as they are; reads come from disclosure/selectors.py."""
+(review, answer). Every action calls disclosure/services/; a refusal a form shows stays
+beside the form, any other goes to common/middleware.py (404, 403, or a message and back to
+``request.back_url``). Reads come from disclosure/selectors.py."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,7 +13,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from shuangsuiji.common.errors import NotAllowed, NotFound, ServiceError
+from shuangsuiji.common.errors import Conflict, NotFound, ValidationFailed
 from shuangsuiji.common.masking import mask_mobile
 from shuangsuiji.disclosure import selectors, services
 from shuangsuiji.disclosure.choices import ObjectionStatus
@@ -33,11 +34,6 @@ from shuangsuiji.inspection.choices import VersionKind, VersionStatus
 from shuangsuiji.inspection.models import Result, ResultVersion
 
 PAGE_SIZE = 50
-
-
-def _refused(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    status = 404 if isinstance(exc, NotFound) else 403
-    return render(request, "disclosure/refused.html", {"message": exc.message, "status": status}, status=status)
 
 
 def _next(request: HttpRequest, default: str) -> str:
@@ -82,16 +78,11 @@ def pending(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        version = selectors.version_get(user=request.user, pk=pk)
-        row = services.result_publish(version=version, actor=request.user)
-    except (NotFound, NotAllowed) as exc:
-        return _refused(request, exc)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已公示：{row.entity_name}（第{row.version_number}版）")
-    return redirect(_next(request, "disclosure:pending"))
+    request.back_url = _next(request, "disclosure:pending")
+    version = selectors.version_get(user=request.user, pk=pk)
+    row = services.result_publish(version=version, actor=request.user)
+    messages.success(request, f"已公示：{row.entity_name}（第{row.version_number}版）")
+    return redirect(request.back_url)
 
 
 @login_required
@@ -101,12 +92,11 @@ def publish_bulk(request: HttpRequest) -> HttpResponse:
     if not ids:
         messages.error(request, "请勾选要公示的检查结果")
         return redirect("disclosure:pending")
+    versions = selectors.versions_by_ids(user=request.user, ids=[int(i) for i in ids])
     try:
-        versions = selectors.versions_by_ids(user=request.user, ids=[int(i) for i in ids])
         rows = services.results_publish(versions=versions, actor=request.user)
-    except (NotFound, NotAllowed) as exc:
-        return _refused(request, exc)
-    except ServiceError as exc:
+    except (ValidationFailed, Conflict) as exc:
+        # All or nothing: say so, the page shows which were left.
         messages.error(request, f"未公示任何结果：{exc.message}")
     else:
         messages.success(request, f"已公示 {len(rows)} 份检查结果")
@@ -116,18 +106,13 @@ def publish_bulk(request: HttpRequest) -> HttpResponse:
 @login_required
 def version_withhold(request: HttpRequest, pk: int) -> HttpResponse:
     """依法不予公开 (002 第二十八条): the reviewer records the legal basis."""
-    try:
-        version = selectors.version_get(user=request.user, pk=pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    version = selectors.version_get(user=request.user, pk=pk)
     form = ReasonForm(request.POST or None, label="不予公开的法律依据和理由",
                       help_text="如：《中华人民共和国政府信息公开条例》第十四条，涉及国家秘密")
     if request.method == "POST" and form.is_valid():
         try:
             services.result_withhold(version=version, reason=form.cleaned_data["reason"], actor=request.user)
-        except NotAllowed as exc:
-            return _refused(request, exc)
-        except ServiceError as exc:
+        except (ValidationFailed, Conflict) as exc:
             form.add_service_errors(exc)
         else:
             messages.success(request, f"已决定不予公开：{version.result.visit.entity.name}")
@@ -169,10 +154,7 @@ def _result_page(request: HttpRequest, result: Result, *, form=None, formset=Non
 
 @login_required
 def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        result = selectors.result_get(user=request.user, pk=pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    result = selectors.result_get(user=request.user, pk=pk)
     return _result_page(request, result)
 
 
@@ -184,13 +166,10 @@ def _followup_initial(version: ResultVersion) -> list[dict]:
 @login_required
 def result_correct(request: HttpRequest, pk: int) -> HttpResponse:
     """提出更正 of a published result (002 第二十八条): the current content, to edit."""
-    try:
-        result = selectors.result_get(user=request.user, pk=pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    result = selectors.result_get(user=request.user, pk=pk)
     current = result.current
     if current is None:
-        return _refused(request, NotFound("该检查对象尚无检查结果"))
+        raise NotFound("该检查对象尚无检查结果")
     objection = None
     if oid := (request.POST.get("objection") or request.GET.get("objection") or ""):
         objection = Objection.objects.filter(pk=oid if oid.isdigit() else 0, result=result).first()
@@ -202,9 +181,7 @@ def result_correct(request: HttpRequest, pk: int) -> HttpResponse:
                 version = services.correction_create(
                     result=result, reason=form.cleaned_data["reason"], actor=request.user,
                     followups=followups_from(formset), objection=objection, **form.edits())
-            except NotAllowed as exc:
-                return _refused(request, exc)
-            except ServiceError as exc:
+            except (ValidationFailed, Conflict) as exc:
                 form.add_service_errors(exc)
             else:
                 messages.success(request, f"已提出更正（第{version.number}版），等待任务执行单位主要负责人签字确认")
@@ -228,18 +205,13 @@ def corrections(request: HttpRequest) -> HttpResponse:
 @login_required
 def version_sign(request: HttpRequest, pk: int) -> HttpResponse:
     """主要负责人签字确认: the old and the corrected content side by side; signing publishes."""
-    try:
-        version = selectors.version_get(user=request.user, pk=pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    version = selectors.version_get(user=request.user, pk=pk)
     result = version.result
     if request.method == "POST":
         try:
             row = services.correction_sign(version=version, actor=request.user)
-        except NotAllowed as exc:
-            return _refused(request, exc)
-        except ServiceError as exc:
-            messages.error(request, exc.message)
+        except (ValidationFailed, Conflict) as exc:
+            messages.error(request, exc.message)  # shown on this page, which says what is pending
         else:
             messages.success(request, f"已签字确认并公示更正（第{row.version_number}版）；原公示结果保留并标注“已被更正”")
             return redirect("disclosure:result", pk=result.pk)
@@ -256,21 +228,13 @@ def version_sign(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def version_discard(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        version = selectors.version_get(user=request.user, pk=pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    request.back_url = reverse("disclosure:sign", args=[pk])
+    version = selectors.version_get(user=request.user, pk=pk)
     form = ReasonForm(request.POST, label="作废理由")
     if not form.is_valid():
         messages.error(request, "请填写作废理由")
         return redirect("disclosure:sign", pk=pk)
-    try:
-        services.correction_discard(version=version, reason=form.cleaned_data["reason"], actor=request.user)
-    except NotAllowed as exc:
-        return _refused(request, exc)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-        return redirect("disclosure:sign", pk=pk)
+    services.correction_discard(version=version, reason=form.cleaned_data["reason"], actor=request.user)
     messages.success(request, f"已作废更正（第{version.number}版）")
     return redirect("disclosure:result", pk=version.result_id)
 
@@ -320,10 +284,7 @@ def _objection_page(request: HttpRequest, objection: Objection, *, review_form=N
 
 @login_required
 def objection_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        objection = selectors.objection_get(user=request.user, pk=pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    objection = selectors.objection_get(user=request.user, pk=pk)
     return _objection_page(request, objection)
 
 
@@ -331,21 +292,15 @@ def objection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def objection_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     """显示完整号码: recorded in the audit trail before the number is shown."""
-    try:
-        objection = selectors.objection_get(user=request.user, pk=pk)
-        services.objection_contact_reveal(objection=objection, actor=request.user)
-    except (NotFound, NotAllowed) as exc:
-        return _refused(request, exc)
+    objection = selectors.objection_get(user=request.user, pk=pk)
+    services.objection_contact_reveal(objection=objection, actor=request.user)
     return _objection_page(request, objection, revealed=True)
 
 
 @login_required
 @require_POST
 def objection_review(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        objection = selectors.objection_get(user=request.user, pk=pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    objection = selectors.objection_get(user=request.user, pk=pk)
     form = ObjectionReviewForm(request.POST, corrections=_candidates(objection))
     if form.is_valid():
         decision = form.cleaned_data["decision"]
@@ -355,9 +310,7 @@ def objection_review(request: HttpRequest, pk: int) -> HttpResponse:
             services.objection_review(objection=objection, decision=decision, note=form.cleaned_data["note"],
                                       actor=request.user, correction=chosen if upheld else None,
                                       edits=form.edits() if upheld and chosen is None else None)
-        except NotAllowed as exc:
-            return _refused(request, exc)
-        except ServiceError as exc:
+        except (ValidationFailed, Conflict) as exc:
             form.add_service_errors(exc)
         else:
             messages.success(request, "已复核" + ("；更正已提出，等待主要负责人签字确认" if upheld else "，维持原检查结果"))
@@ -368,17 +321,12 @@ def objection_review(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        objection = selectors.objection_get(user=request.user, pk=pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    objection = selectors.objection_get(user=request.user, pk=pk)
     form = AnswerForm(request.POST)
     if form.is_valid():
         try:
             services.objection_answer(objection=objection, answer=form.cleaned_data["answer"], actor=request.user)
-        except NotAllowed as exc:
-            return _refused(request, exc)
-        except ServiceError as exc:
+        except (ValidationFailed, Conflict) as exc:
             form.add_service_errors(exc)
         else:
             messages.success(request, "已反馈复核情况")

@@ -9,11 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from shuangsuiji.accounts.models import Department
 from shuangsuiji.catalog.models import Item
-from shuangsuiji.common.errors import NotAllowed, NotFound, ServiceError
+from shuangsuiji.common.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from shuangsuiji.planning import selectors, services
 from shuangsuiji.planning.choices import PlanStatus, TaskKind, TaskStatus
 from shuangsuiji.planning.forms import (
@@ -38,11 +39,6 @@ from shuangsuiji.registry.models import Tag
 PAGE_SIZE = 20
 
 
-def _refused(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    status = 404 if isinstance(exc, NotFound) else 403
-    return render(request, "planning/refused.html", {"message": exc.message, "status": status}, status=status)
-
-
 # --- plans -----------------------------------------------------------------------------
 
 @login_required
@@ -60,14 +56,14 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 def plan_create(request: HttpRequest) -> HttpResponse:
     departments = list(selectors.planner_departments(user=request.user))
     if not departments:
-        return _refused(request, NotAllowed("只有抽查操作员可以制定年度抽查计划"))
+        raise NotAllowed("只有抽查操作员可以制定年度抽查计划")
     form = PlanCreateForm(request.POST or None, departments=departments, initial={"year": default_year()})
     if request.method == "POST" and form.is_valid():
         department = next(d for d in departments if d.code == form.cleaned_data["department"])
         try:
             plan = services.plan_create(department=department, year=form.cleaned_data["year"],
                                         title=form.cleaned_data["title"], actor=request.user)
-        except ServiceError as exc:
+        except (ValidationFailed, Conflict) as exc:
             form.add_service_errors(exc)
         else:
             messages.success(request, f"已新建“{plan.title}”，请添加计划事项或导入计划表")
@@ -77,10 +73,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        plan = selectors.plan_get(user=request.user, pk=pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    plan = selectors.plan_get(user=request.user, pk=pk)
     return render(request, "planning/plan_detail.html", {
         "plan": plan, "rows": selectors.plan_rows(plan=plan), "warnings": selectors.plan_warnings(plan=plan),
         "can_write": selectors.plan_can_write(user=request.user, plan=plan), "file_form": PlanFileForm(),
@@ -102,13 +95,10 @@ def _row_items(plan: Plan):
 
 @login_required
 def plan_row_edit(request: HttpRequest, pk: int, row_pk: int | None = None) -> HttpResponse:
-    try:
-        plan = _writable_plan(request, pk)
-        row = plan.rows.filter(pk=row_pk).first() if row_pk else None
-        if row_pk and row is None:
-            raise NotFound("计划事项不存在")
-    except (NotFound, NotAllowed) as exc:
-        return _refused(request, exc)
+    plan = _writable_plan(request, pk)
+    row = plan.rows.filter(pk=row_pk).first() if row_pk else None
+    if row_pk and row is None:
+        raise NotFound("计划事项不存在")
     if plan.status != PlanStatus.DRAFT:
         messages.error(request, f"计划已{plan.get_status_display()}，不能再修改计划事项")
         return redirect("planning:plan_detail", pk=plan.pk)
@@ -122,7 +112,7 @@ def plan_row_edit(request: HttpRequest, pk: int, row_pk: int | None = None) -> H
                 services.plan_row_update(row=row, data=form.row_data(), items=items, actor=request.user)
             else:
                 row = services.plan_row_add(plan=plan, data=form.row_data(), items=items, actor=request.user)
-        except ServiceError as exc:
+        except (ValidationFailed, Conflict) as exc:
             form.add_service_errors(exc)
         else:
             messages.success(request, f"已保存第{row.seq}行")
@@ -134,27 +124,19 @@ def plan_row_edit(request: HttpRequest, pk: int, row_pk: int | None = None) -> H
 @login_required
 @require_POST
 def plan_row_delete(request: HttpRequest, pk: int, row_pk: int) -> HttpResponse:
-    try:
-        plan = _writable_plan(request, pk)
-        row = PlanRow.objects.filter(plan=plan, pk=row_pk).first()
-        if row is None:
-            raise NotFound("计划事项不存在")
-        services.plan_row_remove(row=row, actor=request.user)
-    except (NotFound, NotAllowed) as exc:
-        return _refused(request, exc)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已删除第{row.seq}行")
+    request.back_url = reverse("planning:plan_detail", args=[pk])
+    plan = _writable_plan(request, pk)
+    row = PlanRow.objects.filter(plan=plan, pk=row_pk).first()
+    if row is None:
+        raise NotFound("计划事项不存在")
+    services.plan_row_remove(row=row, actor=request.user)
+    messages.success(request, f"已删除第{row.seq}行")
     return redirect("planning:plan_detail", pk=pk)
 
 
 @login_required
 def plan_import(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        plan = _writable_plan(request, pk)
-    except (NotFound, NotAllowed) as exc:
-        return _refused(request, exc)
+    plan = _writable_plan(request, pk)
     form = PlanImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -168,7 +150,7 @@ def plan_import(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 result = plan_import_xlsx(plan=plan, path=path, filename=upload.name, actor=request.user,
                                           dry_run=dry_run, replace=form.cleaned_data["replace"])
-            except ServiceError as exc:
+            except (ValidationFailed, Conflict) as exc:
                 form.add_error(None, exc.message)
         if result is not None and result.created:
             messages.success(request, f"已从“{upload.name}”导入{result.created}行")
@@ -181,30 +163,20 @@ def plan_import(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def plan_file(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        plan = _writable_plan(request, pk)
-        services.plan_file(plan=plan, filed_to=request.POST.get("filed_to", ""), actor=request.user)
-    except (NotFound, NotAllowed) as exc:
-        return _refused(request, exc)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "计划已备案")
+    request.back_url = reverse("planning:plan_detail", args=[pk])
+    plan = _writable_plan(request, pk)
+    services.plan_file(plan=plan, filed_to=request.POST.get("filed_to", ""), actor=request.user)
+    messages.success(request, "计划已备案")
     return redirect("planning:plan_detail", pk=pk)
 
 
 @login_required
 @require_POST
 def plan_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        plan = _writable_plan(request, pk)
-        services.plan_publish(plan=plan, actor=request.user)
-    except (NotFound, NotAllowed) as exc:
-        return _refused(request, exc)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "计划已向社会公开")
+    request.back_url = reverse("planning:plan_detail", args=[pk])
+    plan = _writable_plan(request, pk)
+    services.plan_publish(plan=plan, actor=request.user)
+    messages.success(request, "计划已向社会公开")
     return redirect("planning:plan_detail", pk=pk)
 
 
@@ -256,7 +228,7 @@ def _task_page(request: HttpRequest, *, departments: list[Department], task: Tas
                 task = services.task_create(department=department, spec=spec, plan_row=row, actor=request.user)
             else:
                 task = services.task_update(task=task, spec=spec, actor=request.user)
-        except ServiceError as exc:
+        except (ValidationFailed, Conflict) as exc:
             form.add_service_errors(exc)
         else:
             messages.success(request, f"已保存抽查任务 {task.code}")
@@ -270,7 +242,7 @@ def _task_page(request: HttpRequest, *, departments: list[Department], task: Tas
 def task_create(request: HttpRequest) -> HttpResponse:
     departments = list(selectors.planner_departments(user=request.user))
     if not departments:
-        return _refused(request, NotAllowed("只有抽查操作员可以设置抽查任务"))
+        raise NotAllowed("只有抽查操作员可以设置抽查任务")
     initial: dict = {"department": departments[0].code, "team_size": 2, "inspector_capacity": 10,
                      "kind": TaskKind.AD_HOC}
     class_initial = [{"code": "all", "name": "全部检查对象", "mode": "undirected"}]
@@ -298,10 +270,7 @@ def _writable_task(request: HttpRequest, pk: int) -> Task:
 
 @login_required
 def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        task = _writable_task(request, pk)
-    except (NotFound, NotAllowed) as exc:
-        return _refused(request, exc)
+    task = _writable_task(request, pk)
     if task.status != TaskStatus.DRAFT:
         messages.error(request, f"任务 {task.code} 已{task.get_status_display()}，不能再修改")
         return redirect("planning:task_detail", pk=task.pk)
@@ -317,10 +286,7 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        task = selectors.task_get(user=request.user, pk=pk)
-    except NotFound as exc:
-        return _refused(request, exc)
+    task = selectors.task_get(user=request.user, pk=pk)
     return render(request, "planning/task_detail.html", {
         "task": task, "classes": selectors.task_classes(task=task),
         "items": task.items.select_related("current").order_by("code"),
@@ -333,13 +299,8 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def task_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        task = _writable_task(request, pk)
-        services.task_cancel(task=task, reason=request.POST.get("reason", ""), actor=request.user)
-    except (NotFound, NotAllowed) as exc:
-        return _refused(request, exc)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "任务已撤销")
+    request.back_url = reverse("planning:task_detail", args=[pk])
+    task = _writable_task(request, pk)
+    services.task_cancel(task=task, reason=request.POST.get("reason", ""), actor=request.user)
+    messages.success(request, "任务已撤销")
     return redirect("planning:task_detail", pk=pk)
