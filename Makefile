@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-fast install lint typecheck migrations-check bench clean
+.PHONY: demo test test-fast install fmt lint typecheck migrations-check bench clean
 
 $(BIN)/ssj: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
@@ -26,8 +26,13 @@ test-fast: install
 	SSJ_FAST_PASSWORD_HASHER=1 DATABASE_URL="sqlite:///$(CURDIR)/var/test-fast.sqlite3" \
 		$(BIN)/python -m pytest -m "not browser" --maxfail=5 $(ARGS)
 
+fmt: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # mypy with django-stubs over the modules listed in pyproject.toml ([tool.mypy] files).
 typecheck: install

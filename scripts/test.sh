@@ -13,8 +13,9 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 mkdir -p var
 status=0
-echo "== 检查：ruff、mypy、迁移文件"
+echo "== 检查：ruff（含排版）、mypy、迁移文件"
 .venv/bin/ruff check . || status=1
+.venv/bin/ruff format --check . >/dev/null || { echo "!! 有文件未按 ruff format 排版（make fmt）" >&2; status=1; }
 .venv/bin/mypy || status=1
 .venv/bin/ssj manage makemigrations --check --dry-run >/dev/null || { echo "!! 模型改动缺少迁移文件" >&2; status=1; }
 # Both databases at once (2 cores: one run each), each with its own var/ folder so their
