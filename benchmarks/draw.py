@@ -44,7 +44,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED_TEXT = "2024年第116期 双色球 03 07 12 19 25 31 + 09; 骰子 3 1 4 1 5 9 2 6 5 3 5 8 9 7 9 3 2 3 8 4"
+SEED_TEXT = (
+    "2024年第116期 双色球 03 07 12 19 25 31 + 09; 骰子 3 1 4 1 5 9 2 6 5 3 5 8 9 7 9 3 2 3 8 4"
+)
 STAGES = ["pool", "commit", "draw", "confirm", "dispatch"]
 CORE_TURNS = 3  # core and bare, alternately, in each run
 
@@ -80,8 +82,10 @@ def _insert(model, rows, overrides_keys: list[str]) -> None:
     cols = overrides_keys + list(fixed)
     tail = tuple(fixed.values())
     table = connection.ops.quote_name(model._meta.db_table)
-    sql = (f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(model._meta.get_field(c).column) for c in cols)})"
-           f" VALUES ({', '.join(['%s'] * len(cols))})")
+    sql = (
+        f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(model._meta.get_field(c).column) for c in cols)})"
+        f" VALUES ({', '.join(['%s'] * len(cols))})"
+    )
     with transaction.atomic(), connection.cursor() as cur:
         batch = []
         for row in rows:
@@ -105,29 +109,54 @@ def _seed_data(*, entities: int, inspectors: int, conflicts: int):
     Membership.objects.create(user=operator, department=dept, role=Role.OPERATOR)
     Membership.objects.create(user=witness, department=dept, role=Role.WITNESS)
     risks = "ABCD"
-    _insert(Entity, ((dept.pk, f"91310117{n:010d}", f"91310117{n:010d}", f"基准企业{n}有限公司", risks[n % 4])
-                     for n in range(entities)),
-            ["department_id", "key", "uscc", "name", "risk_class"])
-    _insert(Inspector, ((dept.pk, f"1308{n:07d}", f"检查员{n}") for n in range(inspectors)),
-            ["department_id", "cert_no", "name"])
+    _insert(
+        Entity,
+        (
+            (
+                dept.pk,
+                f"91310117{n:010d}",
+                f"91310117{n:010d}",
+                f"基准企业{n}有限公司",
+                risks[n % 4],
+            )
+            for n in range(entities)
+        ),
+        ["department_id", "key", "uscc", "name", "risk_class"],
+    )
+    _insert(
+        Inspector,
+        ((dept.pk, f"1308{n:07d}", f"检查员{n}") for n in range(inspectors)),
+        ["department_id", "cert_no", "name"],
+    )
     first_e = Entity.objects.order_by("id").values_list("id", flat=True).first()
     first_i = Inspector.objects.order_by("id").values_list("id", flat=True).first()
     pairs = set()
     while len(pairs) < conflicts:
         pairs.add((first_i + rng.randrange(inspectors), first_e + rng.randrange(entities)))
-    _insert(Conflict, ((i, e, "近亲属任职", dt.date(2024, 1, 2), True) for i, e in sorted(pairs)),
-            ["inspector_id", "entity_id", "reason", "declared_on", "is_active"])
+    _insert(
+        Conflict,
+        ((i, e, "近亲属任职", dt.date(2024, 1, 2), True) for i, e in sorted(pairs)),
+        ["inspector_id", "entity_id", "reason", "declared_on", "is_active"],
+    )
     return dept, operator, witness
 
 
 def _make_task(dept, operator, year: int, ratio: int):
     from shuangsuiji.planning.models import TargetClass, Task
 
-    task = Task.objects.create(code=f"BENCH-{year}", title="燃气经营企业监督检查（基准）", department=dept,
-                               window_start=dt.date(year, 3, 1), window_end=dt.date(year, 5, 31), team_size=2,
-                               inspector_capacity=60, created_by=operator)
-    TargetClass.objects.create(task=task, code="gas", name="燃气经营企业",
-                               risk_ratios={letter: ratio for letter in "ABCD"})
+    task = Task.objects.create(
+        code=f"BENCH-{year}",
+        title="燃气经营企业监督检查（基准）",
+        department=dept,
+        window_start=dt.date(year, 3, 1),
+        window_end=dt.date(year, 5, 31),
+        team_size=2,
+        inspector_capacity=60,
+        created_by=operator,
+    )
+    TargetClass.objects.create(
+        task=task, code="gas", name="燃气经营企业", risk_ratios={letter: ratio for letter in "ABCD"}
+    )
     return task
 
 
@@ -137,18 +166,36 @@ def _pool_fallback(task, ratio: int):
     from shuangsuiji.registry.models import Conflict, Entity, Inspector
 
     buckets: dict[str, list] = {}
-    for pk, uscc, risk in (Entity.objects.filter(department=task.department, status__in=["active", "operating"])
-                           .values_list("id", "uscc", "risk_class").iterator(chunk_size=20_000)):
+    for pk, uscc, risk in (
+        Entity.objects.filter(department=task.department, status__in=["active", "operating"])
+        .values_list("id", "uscc", "risk_class")
+        .iterator(chunk_size=20_000)
+    ):
         buckets.setdefault(f"gas.{risk}", []).append((uscc or f"E{pk}", pk))
-    strata = [Stratum(name, name, min(len(t), max(1, math.ceil(len(t) * ratio / 100))), t)
-              for name, t in sorted(buckets.items())]
-    insp = [InspectorCandidate(c, pk, task.inspector_capacity)
-            for pk, c in Inspector.objects.filter(department=task.department).values_list("id", "cert_no")]
+    strata = [
+        Stratum(name, name, min(len(t), max(1, math.ceil(len(t) * ratio / 100))), t)
+        for name, t in sorted(buckets.items())
+    ]
+    insp = [
+        InspectorCandidate(c, pk, task.inspector_capacity)
+        for pk, c in Inspector.objects.filter(department=task.department).values_list(
+            "id", "cert_no"
+        )
+    ]
     by_pk = {c.pk: c.inspector_id for c in insp}
     tid = {pk: t for s in strata for t, pk in s.targets}
-    conflicts = sorted({(by_pk[i], tid[e]) for i, e in Conflict.objects.filter(is_active=True)
-                        .values_list("inspector_id", "entity_id") if i in by_pk and e in tid})
-    return TaskPool(strata=strata, excluded=[], inspectors=insp, conflicts=conflicts, team_size=task.team_size)
+    conflicts = sorted(
+        {
+            (by_pk[i], tid[e])
+            for i, e in Conflict.objects.filter(is_active=True).values_list(
+                "inspector_id", "entity_id"
+            )
+            if i in by_pk and e in tid
+        }
+    )
+    return TaskPool(
+        strata=strata, excluded=[], inspectors=insp, conflicts=conflicts, team_size=task.team_size
+    )
 
 
 def _timed(fn) -> tuple[float, float]:
@@ -215,8 +262,13 @@ def _one_run(dept, operator, witness, year: int, ratio: int) -> dict[str, float]
     t["commit"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    draw = services.draw_seed(draw=draw, seed_text=SEED_TEXT, sources="纪检监督员现场掷骰20次",
-                              witnesses=["基准纪检监督员"], actor=witness)
+    draw = services.draw_seed(
+        draw=draw,
+        seed_text=SEED_TEXT,
+        sources="纪检监督员现场掷骰20次",
+        witnesses=["基准纪检监督员"],
+        actor=witness,
+    )
     t["draw"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -285,36 +337,59 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _setup_django(tmp)
         start = time.perf_counter()
-        dept, operator, witness = _seed_data(entities=args.entities, inspectors=args.inspectors,
-                                             conflicts=args.conflicts)
-        print(f"数据准备（不计时）：{args.entities:,} 个检查对象、{args.inspectors:,} 名执法检查人员、"
-              f"{args.conflicts:,} 条回避关系，用时 {time.perf_counter() - start:.1f} s", flush=True)
+        dept, operator, witness = _seed_data(
+            entities=args.entities, inspectors=args.inspectors, conflicts=args.conflicts
+        )
+        print(
+            f"数据准备（不计时）：{args.entities:,} 个检查对象、{args.inspectors:,} 名执法检查人员、"
+            f"{args.conflicts:,} 条回避关系，用时 {time.perf_counter() - start:.1f} s",
+            flush=True,
+        )
         runs = []
         for i in range(args.runs):
             t = _one_run(dept, operator, witness, 2024 + i, args.ratio)
             runs.append(t)
-            print(f"第{i + 1}次：" + "  ".join(f"{k} {t[k]:.3f}s" for k in [*STAGES, "end_to_end", "core", "bare"])
-                  + f"  core/bare {t['core_ratio']:.2f}×（CPU {t['core_cpu_ratio']:.2f}×）"
-                  f"  core_full/bare {t['core_full_ratio']:.2f}×", flush=True)
+            print(
+                f"第{i + 1}次："
+                + "  ".join(f"{k} {t[k]:.3f}s" for k in [*STAGES, "end_to_end", "core", "bare"])
+                + f"  core/bare {t['core_ratio']:.2f}×（CPU {t['core_cpu_ratio']:.2f}×）"
+                f"  core_full/bare {t['core_full_ratio']:.2f}×",
+                flush=True,
+            )
         first = runs[0]
         med = {k: statistics.median(r[k] for r in runs) for k in first}
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print()
-        print(f"抽取 {int(first['selected']):,} 个（未配齐 {int(first['unstaffed'])} 个），名单 "
-              f"{int(first['manifest_lines']):,} 行，检查 {int(first['visits']):,} 次；"
-              f"人员池来源：{'planning.pool.task_pool' if first['pool_source'] else '基准内等价查询'}")
+        print(
+            f"抽取 {int(first['selected']):,} 个（未配齐 {int(first['unstaffed'])} 个），名单 "
+            f"{int(first['manifest_lines']):,} 行，检查 {int(first['visits']):,} 次；"
+            f"人员池来源：{'planning.pool.task_pool' if first['pool_source'] else '基准内等价查询'}"
+        )
         print(f"中位数（{args.runs} 次）：")
         for k in STAGES:
             print(f"  {k:<10} {med[k]:7.3f} s")
         print(f"  {'end_to_end':<10} {med['end_to_end']:7.3f} s   （目标 ≤ 10 s）")
-        print(f"  {'core':<10} {med['core']:7.3f} s   protocol.draw_compute（已读入并校验的清单：抽取与配组）")
-        print(f"  {'prepare':<10} {med['prepare']:7.3f} s   protocol.manifest_prepare（读入并校验清单）")
-        print(f"  {'core_full':<10} {med['core_full']:7.3f} s   protocol.draw_compute（清单字节，含校验）")
+        print(
+            f"  {'core':<10} {med['core']:7.3f} s   protocol.draw_compute（已读入并校验的清单：抽取与配组）"
+        )
+        print(
+            f"  {'prepare':<10} {med['prepare']:7.3f} s   protocol.manifest_prepare（读入并校验清单）"
+        )
+        print(
+            f"  {'core_full':<10} {med['core_full']:7.3f} s   protocol.draw_compute（清单字节，含校验）"
+        )
         print(f"  {'bare':<10} {med['bare']:7.3f} s   池内 SHA-256 评分")
-        print(f"  core/bare  {med['core_ratio']:7.2f} ×   （目标 ≤ 1.5×；各次 "
-              + " / ".join(f"{r['core_ratio']:.2f}" for r in runs) + "）")
-        print(f"  CPU 时间   {med['core_cpu_ratio']:7.2f} ×   （core {med['core_cpu']:.3f} s ÷ bare {med['bare_cpu']:.3f} s）")
-        print(f"  bare_fresh {med['bare_fresh']:7.3f} s   同样的评分，编号对象新建且在内存中连续（最有利情形，供参考）")
+        print(
+            f"  core/bare  {med['core_ratio']:7.2f} ×   （目标 ≤ 1.5×；各次 "
+            + " / ".join(f"{r['core_ratio']:.2f}" for r in runs)
+            + "）"
+        )
+        print(
+            f"  CPU 时间   {med['core_cpu_ratio']:7.2f} ×   （core {med['core_cpu']:.3f} s ÷ bare {med['bare_cpu']:.3f} s）"
+        )
+        print(
+            f"  bare_fresh {med['bare_fresh']:7.3f} s   同样的评分，编号对象新建且在内存中连续（最有利情形，供参考）"
+        )
         print(f"  core/fresh {med['core_fresh_ratio']:7.2f} ×   （供参考）")
         print(f"  full/bare  {med['core_full_ratio']:7.2f} ×   （含清单校验，供参考）")
         print(f"  peak RSS   {peak_mb:7.0f} MB  （目标 ≤ 2048 MB，含数据准备）")

@@ -48,7 +48,9 @@ def make_pool(targets: int, inspectors: int, conflicts: int, rnd: random.Random)
     """Python data as a service would read them from the libraries (not in canonical order)."""
     codes: set[str] = set()
     while len(codes) < targets:
-        codes.update("91310117" + "".join(rnd.choices(USCC_CHARS, k=10)) for _ in range(targets - len(codes)))
+        codes.update(
+            "91310117" + "".join(rnd.choices(USCC_CHARS, k=10)) for _ in range(targets - len(codes))
+        )
     classes = rnd.choices(list(CLASSES), weights=list(CLASSES.values()), k=targets)
     pool = list(zip(codes, classes, strict=True))
     counts = {c: classes.count(c) for c in CLASSES}
@@ -152,20 +154,32 @@ def main() -> int:
         "bare": "仅 SHA-256：C、K、全部对象分值",
         "assign": "仅 SHA-256：配组分值（每个抽中对象 k 个）",
     }
-    print(f"ssj-draw/1 基准：{args.targets:,} 个检查对象（4 个风险等级），抽取 {selected:,} 个，"
-          f"每组 2 人，{args.inspectors:,} 名执法人员，{args.conflicts:,} 条回避关系；"
-          f"清单 {len(manifest) / 2**20:.1f} MiB，结果 {len(text) / 2**20:.1f} MiB，未配齐 {unstaffed}")
+    print(
+        f"ssj-draw/1 基准：{args.targets:,} 个检查对象（4 个风险等级），抽取 {selected:,} 个，"
+        f"每组 2 人，{args.inspectors:,} 名执法人员，{args.conflicts:,} 条回避关系；"
+        f"清单 {len(manifest) / 2**20:.1f} MiB，结果 {len(text) / 2**20:.1f} MiB，未配齐 {unstaffed}"
+    )
     print(f"{'步骤':<36}{'墙钟中位数 s':>14}{'CPU 中位数 s':>14}   各次墙钟 s")
     for name in names:
         runs = " ".join(f"{v:.3f}" for v in wall[name])
-        print(f"{labels[name]:<36}{statistics.median(wall[name]):>14.3f}{statistics.median(cpu[name]):>14.3f}   {runs}")
+        print(
+            f"{labels[name]:<36}{statistics.median(wall[name]):>14.3f}{statistics.median(cpu[name]):>14.3f}   {runs}"
+        )
     for clock, table in (("墙钟", wall), ("CPU", cpu)):
-        for step, label in (("core", "协议核心（已校验清单）"), ("draw", "draw_compute（清单字节）")):
+        for step, label in (
+            ("core", "协议核心（已校验清单）"),
+            ("draw", "draw_compute（清单字节）"),
+        ):
             strict = [d / b for d, b in zip(table[step], table["bare"], strict=True)]
-            full = [d / (b + a) for d, b, a in zip(table[step], table["bare"], table["assign"], strict=True)]
-            print(f"{clock}：{label} ÷ 对象分值 {statistics.median(strict):.2f}×"
-                  f"（各次 {' '.join(f'{r:.2f}' for r in strict)}；目标 ≤ 1.5×）；"
-                  f"÷ 协议全部 SHA-256（对象 + 配组）{statistics.median(full):.2f}×")
+            full = [
+                d / (b + a)
+                for d, b, a in zip(table[step], table["bare"], table["assign"], strict=True)
+            ]
+            print(
+                f"{clock}：{label} ÷ 对象分值 {statistics.median(strict):.2f}×"
+                f"（各次 {' '.join(f'{r:.2f}' for r in strict)}；目标 ≤ 1.5×）；"
+                f"÷ 协议全部 SHA-256（对象 + 配组）{statistics.median(full):.2f}×"
+            )
     print(f"峰值内存（RSS）：{peak_mib:,.0f} MiB")
     return 0
 

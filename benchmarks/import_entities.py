@@ -42,16 +42,78 @@ HERE = Path(__file__).absolute().parent
 OUT = HERE / "out"
 SEED = 20240601
 
-HEADERS = ["序号", "统一社会信用代码", "名称", "对象类别", "主体类型", "法定代表人", "联系人", "联系电话", "地址",
-           "所属区域", "街镇", "行业", "规模", "监管责任单位", "信用风险分类", "风险分类日期", "风险分类来源",
-           "登记状态", "标签", "重点检查库", "专项整治库", "备注"]
+HEADERS = [
+    "序号",
+    "统一社会信用代码",
+    "名称",
+    "对象类别",
+    "主体类型",
+    "法定代表人",
+    "联系人",
+    "联系电话",
+    "地址",
+    "所属区域",
+    "街镇",
+    "行业",
+    "规模",
+    "监管责任单位",
+    "信用风险分类",
+    "风险分类日期",
+    "风险分类来源",
+    "登记状态",
+    "标签",
+    "重点检查库",
+    "专项整治库",
+    "备注",
+]
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 _GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红"
-_WORDS = ["建设", "工程", "建筑", "市政", "园林", "绿化", "燃气", "环境", "物业", "装饰", "安装", "劳务", "设计", "监理", "检测"]
-_STREETS = ["岳阳街道", "永丰街道", "方松街道", "中山街道", "广富林街道", "九里亭街道", "泗泾镇", "佘山镇", "车墩镇",
-            "新桥镇", "洞泾镇", "九亭镇", "泖港镇", "石湖荡镇", "新浜镇", "叶榭镇", "小昆山镇"]
-_INDUSTRIES = ["房屋建筑业", "土木工程建筑业", "建筑安装业", "建筑装饰业", "房地产业", "燃气生产和供应业", "物业管理"]
+_WORDS = [
+    "建设",
+    "工程",
+    "建筑",
+    "市政",
+    "园林",
+    "绿化",
+    "燃气",
+    "环境",
+    "物业",
+    "装饰",
+    "安装",
+    "劳务",
+    "设计",
+    "监理",
+    "检测",
+]
+_STREETS = [
+    "岳阳街道",
+    "永丰街道",
+    "方松街道",
+    "中山街道",
+    "广富林街道",
+    "九里亭街道",
+    "泗泾镇",
+    "佘山镇",
+    "车墩镇",
+    "新桥镇",
+    "洞泾镇",
+    "九亭镇",
+    "泖港镇",
+    "石湖荡镇",
+    "新浜镇",
+    "叶榭镇",
+    "小昆山镇",
+]
+_INDUSTRIES = [
+    "房屋建筑业",
+    "土木工程建筑业",
+    "建筑安装业",
+    "建筑装饰业",
+    "房地产业",
+    "燃气生产和供应业",
+    "物业管理",
+]
 _RISK = ["A", "B", "C", "D", "A类", "低风险", ""]
 
 
@@ -60,12 +122,30 @@ def _row(rng: random.Random, n: int, uscc: str) -> list[str]:
     person = rng.choice(_SURNAMES) + rng.choice(_GIVEN) + rng.choice(_GIVEN)
     risk = rng.choice(_RISK)
     tags = "燃气企业" if n % 20 == 0 else ("在建工地、物业小区" if n % 50 == 0 else "")
-    return [str(n), uscc, name, "市场主体", "法人", person, person, f"13{rng.randint(0, 999999999):09d}",
-            f"上海市松江区{rng.choice(_STREETS)}{rng.randint(1, 999)}号", "松江区", rng.choice(_STREETS),
-            rng.choice(_INDUSTRIES), rng.choice(["大型", "中型", "小型", "微型"]), "松江区建设和管理委员会",
-            risk, f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}" if risk else "",
-            "松江区公共信用信息服务平台" if risk else "", rng.choice(["存续", "存续", "存续", "在业", "注销"]),
-            tags, "重点检查库2024" if n % 100 == 0 else "", "", ""]
+    return [
+        str(n),
+        uscc,
+        name,
+        "市场主体",
+        "法人",
+        person,
+        person,
+        f"13{rng.randint(0, 999999999):09d}",
+        f"上海市松江区{rng.choice(_STREETS)}{rng.randint(1, 999)}号",
+        "松江区",
+        rng.choice(_STREETS),
+        rng.choice(_INDUSTRIES),
+        rng.choice(["大型", "中型", "小型", "微型"]),
+        "松江区建设和管理委员会",
+        risk,
+        f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}" if risk else "",
+        "松江区公共信用信息服务平台" if risk else "",
+        rng.choice(["存续", "存续", "存续", "在业", "注销"]),
+        tags,
+        "重点检查库2024" if n % 100 == 0 else "",
+        "",
+        "",
+    ]
 
 
 def _codes(rng: random.Random, count: int) -> list[str]:
@@ -121,6 +201,7 @@ def make_xlsx(rows: int) -> Path:
 # ---------------------------------------------------------------------------------------
 # Child: one measurement in a fresh process and database
 # ---------------------------------------------------------------------------------------
+
 
 def _child_setup(db: Path) -> None:
     os.environ["DATABASE_URL"] = f"sqlite:///{db}"
@@ -178,8 +259,10 @@ def _bare(path: Path, department) -> dict:
     real = [s for s in ENTITY_SPECS if not s.virtual]
     qn = connection.ops.quote_name
     cols = [s.name for s in real] + ["department_id", "row_digest", "created_at", "updated_at"]
-    sql = (f"INSERT INTO registry_entity ({', '.join(qn(c) for c in cols)}) "
-           f"VALUES ({', '.join(['%s'] * len(cols))})")
+    sql = (
+        f"INSERT INTO registry_entity ({', '.join(qn(c) for c in cols)}) "
+        f"VALUES ({', '.join(['%s'] * len(cols))})"
+    )
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     rows = []
     for _number, record in bound.records():
@@ -188,19 +271,23 @@ def _bare(path: Path, department) -> dict:
             raw = record.get(spec.column.field, "")
             values.append(spec.parse(raw) if raw != "" else spec.default)
         values[0] = values[1]  # key = 统一社会信用代码
-        values = [None if (spec.name in ("risk_date",) and v == "") else v for spec, v in zip(real, values, strict=True)]
+        values = [
+            None if (spec.name in ("risk_date",) and v == "") else v
+            for spec, v in zip(real, values, strict=True)
+        ]
         rows.append((*values, department.pk, row_digest(values), now, now))
     started = time.perf_counter()
     # The same connection settings as the import (bulk_session: SQLite page cache).
     with bulk_session(), transaction.atomic(), connection.cursor() as cursor:
         for i in range(0, len(rows), 5000):
-            cursor.executemany(sql, rows[i:i + 5000])
+            cursor.executemany(sql, rows[i : i + 5000])
     return {"seconds": time.perf_counter() - started, "rows": len(rows)}
 
 
 # ---------------------------------------------------------------------------------------
 # Parent
 # ---------------------------------------------------------------------------------------
+
 
 def _cpu_reference() -> float:
     """Seconds for a fixed pure-Python loop: shows how busy the machine was (a shared
@@ -216,8 +303,13 @@ def _run_child(case: str, path: Path) -> dict:
     with tempfile.TemporaryDirectory(prefix="ssj-bench-") as tmp:
         db = Path(tmp) / "bench.sqlite3"
         env = dict(os.environ, SSJ_VAR_DIR=tmp, PYTHONPATH=str(HERE.parent / "src"))
-        proc = subprocess.run([sys.executable, __file__, "--child", case, str(path), str(db)],
-                              capture_output=True, text=True, env=env, check=False)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--child", case, str(path), str(db)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
         if proc.returncode != 0:
             sys.stderr.write(proc.stdout + proc.stderr)
             raise SystemExit(f"基准测试子进程失败：{case}")
@@ -261,28 +353,50 @@ def main() -> int:
         seconds = statistics.median(r["seconds"] for r in runs)
         rss = statistics.median(r["peak_rss_mb"] for r in runs)
         rows = runs[0]["rows"]
-        table.append({"case": name, "rows": rows, "seconds": round(seconds, 2), "rows_per_s": int(rows / seconds),
-                      "peak_rss_mb": round(rss), "vs_bare": round(seconds / bare, 2) if "csv" in name else None,
-                      "runs": [round(r["seconds"], 2) for r in runs]})
-    meta = {"date": dt.date.today().isoformat(), "python": platform.python_version(), "cpus": os.cpu_count(),
-            "machine": platform.machine(), "sqlite": __import__("sqlite3").sqlite_version, "runs": args.runs,
-            "cpu_reference_s": [round(r, 2) for r in reference]}
+        table.append(
+            {
+                "case": name,
+                "rows": rows,
+                "seconds": round(seconds, 2),
+                "rows_per_s": int(rows / seconds),
+                "peak_rss_mb": round(rss),
+                "vs_bare": round(seconds / bare, 2) if "csv" in name else None,
+                "runs": [round(r["seconds"], 2) for r in runs],
+            }
+        )
+    meta = {
+        "date": dt.date.today().isoformat(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+        "sqlite": __import__("sqlite3").sqlite_version,
+        "runs": args.runs,
+        "cpu_reference_s": [round(r, 2) for r in reference],
+    }
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "latest.json").write_text(json.dumps({"meta": meta, "results": table}, ensure_ascii=False, indent=2))
+    (OUT / "latest.json").write_text(
+        json.dumps({"meta": meta, "results": table}, ensure_ascii=False, indent=2)
+    )
     if args.json:
         print(json.dumps({"meta": meta, "results": table}, ensure_ascii=False, indent=2))
         return 0
-    print(f"日期 {meta['date']} · CPU {meta['cpus']} 核 · Python {meta['python']} · SQLite {meta['sqlite']} · "
-          f"每项 {args.runs} 次取中位数 · CPU 参考循环 {'/'.join(str(r) for r in meta['cpu_reference_s'])} s")
+    print(
+        f"日期 {meta['date']} · CPU {meta['cpus']} 核 · Python {meta['python']} · SQLite {meta['sqlite']} · "
+        f"每项 {args.runs} 次取中位数 · CPU 参考循环 {'/'.join(str(r) for r in meta['cpu_reference_s'])} s"
+    )
     print(f"{'场景':<28}{'行数':>10}{'耗时(s)':>10}{'行/秒':>10}{'峰值RSS(MB)':>13}{'相对裸写':>9}")
     for row in table:
         ratio = f"{row['vs_bare']:.2f}×" if row["vs_bare"] else "—"
-        print(f"{row['case']:<28}{row['rows']:>10}{row['seconds']:>10.2f}{row['rows_per_s']:>10}"
-              f"{row['peak_rss_mb']:>13}{ratio:>9}   各次 {row['runs']}")
+        print(
+            f"{row['case']:<28}{row['rows']:>10}{row['seconds']:>10.2f}{row['rows_per_s']:>10}"
+            f"{row['peak_rss_mb']:>13}{ratio:>9}   各次 {row['runs']}"
+        )
     main_row = next(r for r in table if r["case"] == "import csv")
-    goals = [("≤ 60 s（按 100 万行折算）", main_row["seconds"] * 1_000_000 / main_row["rows"] <= 60),
-             ("峰值 RSS ≤ 1.5 GB", main_row["peak_rss_mb"] <= 1536),
-             ("≤ 3× 裸 executemany", main_row["vs_bare"] <= 3)]
+    goals = [
+        ("≤ 60 s（按 100 万行折算）", main_row["seconds"] * 1_000_000 / main_row["rows"] <= 60),
+        ("峰值 RSS ≤ 1.5 GB", main_row["peak_rss_mb"] <= 1536),
+        ("≤ 3× 裸 executemany", main_row["vs_bare"] <= 3),
+    ]
     for label, ok in goals:
         print(f"  {'达标' if ok else '未达标'}：{label}")
     return 0

@@ -84,7 +84,9 @@ def lookup_calls() -> dict[str, Callable[[str], int]]:
     return calls
 
 
-def lookup_measure(*, codes: list[str], call: Callable[[str], int], warmup: list[str] = ()) -> list[tuple[float, int]]:
+def lookup_measure(
+    *, codes: list[str], call: Callable[[str], int], warmup: list[str] = ()
+) -> list[tuple[float, int]]:
     """(seconds, rows) of ``call`` for each code, after calling it on ``warmup``."""
     for code in warmup:
         call(code)
@@ -135,10 +137,18 @@ def page_profile(*, ids: list[int]) -> dict:
         statuses.append(status)
 
     def call(pk: int) -> None:
-        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": result_path(pk), "QUERY_STRING": "",
-                   "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "HTTP_HOST": "127.0.0.1",
-                   "REMOTE_ADDR": "127.0.0.1", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http",
-                   "wsgi.input": io.BytesIO(b"")}
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": result_path(pk),
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000",
+            "HTTP_HOST": "127.0.0.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(b""),
+        }
         response = handler(environ, start_response)
         b"".join(response)
         response.close()
@@ -179,10 +189,15 @@ def page_profile(*, ids: list[int]) -> dict:
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
     n = len(ids)
-    return {"requests": n, "cpu_ms_per_request": cpu * 1000 / n, "wall_ms_per_request": wall * 1000 / n,
-            "queries_per_request": spent["queries"] / n, "sql_ms_per_request": spent["sql"] * 1000 / n,
-            "template_ms_per_request": spent["template"] * 1000 / n,
-            "non_200": sum(not s.startswith("200") for s in statuses)}
+    return {
+        "requests": n,
+        "cpu_ms_per_request": cpu * 1000 / n,
+        "wall_ms_per_request": wall * 1000 / n,
+        "queries_per_request": spent["queries"] / n,
+        "sql_ms_per_request": spent["sql"] * 1000 / n,
+        "template_ms_per_request": spent["template"] * 1000 / n,
+        "non_200": sum(not s.startswith("200") for s in statuses),
+    }
 
 
 def postmaster_pid() -> int | None:
@@ -204,10 +219,18 @@ def machine() -> dict:
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
-    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal"))
-    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gib": round(mem_kb / 1024 / 1024, 1),
-            "python": platform.python_version(), "load_before": os.getloadavg()[0]}
+    mem_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gib": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "load_before": os.getloadavg()[0],
+    }
 
 
 def _database(args, tmp: Path) -> tuple[str, Path | None]:
@@ -216,12 +239,17 @@ def _database(args, tmp: Path) -> tuple[str, Path | None]:
         return url, None
     pgdir = tmp / "pg"
     tmp.chmod(0o755)  # the server runs as user postgres (under root) and must reach its directory
-    out = subprocess.run(["bash", str(ROOT / "scripts/pg-test-server.sh"), "start", str(pgdir)],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        ["bash", str(ROOT / "scripts/pg-test-server.sh"), "start", str(pgdir)],
+        capture_output=True,
+        text=True,
+    )
     url = out.stdout.strip()
     if out.returncode or not url.startswith("postgres"):
         log = pgdir / "initdb.log"
-        raise SystemExit(f"无法启动 PostgreSQL：{out.stdout}{out.stderr}{log.read_text() if log.exists() else ''}")
+        raise SystemExit(
+            f"无法启动 PostgreSQL：{out.stdout}{out.stderr}{log.read_text() if log.exists() else ''}"
+        )
     import psycopg
 
     base = url.rsplit("/", 1)[0]
@@ -246,8 +274,14 @@ def _setup_django(url: str, var: Path, conn_max_age: int | None = None) -> None:
 
 def _summary(times: list[float]) -> dict:
     ms = [t * 1000 for t in times]
-    return {"n": len(ms), "p50_ms": percentile(ms, 50), "p95_ms": percentile(ms, 95), "p99_ms": percentile(ms, 99),
-            "mean_ms": statistics.fmean(ms), "max_ms": max(ms)}
+    return {
+        "n": len(ms),
+        "p50_ms": percentile(ms, 50),
+        "p95_ms": percentile(ms, 95),
+        "p99_ms": percentile(ms, 99),
+        "mean_ms": statistics.fmean(ms),
+        "max_ms": max(ms),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -257,10 +291,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--duration", type=int, default=20, help="每次压测秒数（≤ 30）")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn 进程数（docs/deployment.md：2 核用 3）")
+    parser.add_argument(
+        "--workers", type=int, default=3, help="gunicorn 进程数（docs/deployment.md：2 核用 3）"
+    )
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--conn-max-age", type=int, default=None,
-                        help="SSJ_DB_CONN_MAX_AGE of the server (default: as docs/deployment.md)")
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=None,
+        help="SSJ_DB_CONN_MAX_AGE of the server (default: as docs/deployment.md)",
+    )
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--reuse", action="store_true", help="库中已有足够数据时不再生成")
     parser.add_argument("--skip-load", action="store_true", help="只测服务层查询")
@@ -285,8 +325,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"沿用库中已有的 {have:,} 条公示结果", flush=True)
         else:
             gen = results_data.results_generate(
-                results=args.results, bulk=True,
-                progress=lambda done, total: print(f"  生成 {done:,}/{total:,}", flush=True))
+                results=args.results,
+                bulk=True,
+                progress=lambda done, total: print(f"  生成 {done:,}/{total:,}", flush=True),
+            )
             start = time.perf_counter()
             dangling = {k: n for k, n in results_data.foreign_keys_check().items() if n}
             if dangling:
@@ -294,13 +336,23 @@ def main(argv: list[str] | None = None) -> int:
             check_s = time.perf_counter() - start
             start = time.perf_counter()
             results_data.database_analyze()
-            report["generate"] = {**gen.__dict__, "fk_check_seconds": check_s,
-                                  "analyze_seconds": time.perf_counter() - start}
-            print(f"数据生成：{gen.results:,} 条公示结果（{gen.distinct_results:,} 个检查结果，"
-                  f"其中更正 {gen.corrections:,} 个），{gen.entities:,} 个检查对象；COPY 用时 {gen.seconds:.1f} s，"
-                  f"外键核对 {check_s:.1f} s，VACUUM ANALYZE {report['generate']['analyze_seconds']:.1f} s", flush=True)
-        report["dataset"] = {"published": PublishedResult.objects.count(),
-                             "entities_with_results": PublishedResult.objects.values("credit_code").distinct().count()}
+            report["generate"] = {
+                **gen.__dict__,
+                "fk_check_seconds": check_s,
+                "analyze_seconds": time.perf_counter() - start,
+            }
+            print(
+                f"数据生成：{gen.results:,} 条公示结果（{gen.distinct_results:,} 个检查结果，"
+                f"其中更正 {gen.corrections:,} 个），{gen.entities:,} 个检查对象；COPY 用时 {gen.seconds:.1f} s，"
+                f"外键核对 {check_s:.1f} s，VACUUM ANALYZE {report['generate']['analyze_seconds']:.1f} s",
+                flush=True,
+            )
+        report["dataset"] = {
+            "published": PublishedResult.objects.count(),
+            "entities_with_results": PublishedResult.objects.values("credit_code")
+            .distinct()
+            .count(),
+        }
 
         # (a) the service
         codes, multi = results_data.codes_sample(count=args.lookups + 200, multi_share=0.2, seed=7)
@@ -315,9 +367,11 @@ def main(argv: list[str] | None = None) -> int:
                 "rows_max": max(rows for _t, rows in measured),
             }
             lk = report["lookup"][name]["all"]
-            print(f"{name}（{lk['n']} 个信用代码）：p50 {lk['p50_ms']:.2f} ms  p95 {lk['p95_ms']:.2f} ms  "
-                  f"p99 {lk['p99_ms']:.2f} ms  最多 {report['lookup'][name]['rows_max']} 行（目标 p50 ≤ 20 ms）",
-                  flush=True)
+            print(
+                f"{name}（{lk['n']} 个信用代码）：p50 {lk['p50_ms']:.2f} ms  p95 {lk['p95_ms']:.2f} ms  "
+                f"p99 {lk['p99_ms']:.2f} ms  最多 {report['lookup'][name]['rows_max']} 行（目标 p50 ≤ 20 ms）",
+                flush=True,
+            )
         report["lookup_plan"] = lookup_plan(code=next(c for c in codes if c in multi))
         print(report["lookup_plan"], flush=True)
 
@@ -325,38 +379,76 @@ def main(argv: list[str] | None = None) -> int:
             ids = results_data.published_ids_sample(count=20_000, seed=11)
             report["profile"] = page_profile(ids=ids[:500])
             pr = report["profile"]
-            print(f"单个页面（进程内 WSGI，{pr['requests']} 次）：CPU {pr['cpu_ms_per_request']:.2f} ms/次，"
-                  f"耗时 {pr['wall_ms_per_request']:.2f} ms/次；其中 {pr['queries_per_request']:.1f} 条 SQL "
-                  f"{pr['sql_ms_per_request']:.2f} ms，模板 {pr['template_ms_per_request']:.2f} ms", flush=True)
+            print(
+                f"单个页面（进程内 WSGI，{pr['requests']} 次）：CPU {pr['cpu_ms_per_request']:.2f} ms/次，"
+                f"耗时 {pr['wall_ms_per_request']:.2f} ms/次；其中 {pr['queries_per_request']:.1f} 条 SQL "
+                f"{pr['sql_ms_per_request']:.2f} ms，模板 {pr['template_ms_per_request']:.2f} ms",
+                flush=True,
+            )
             client = args.client
             if client == "auto":
                 client = "wrk" if wrk_available(install=True) else "python"
-            server = server_start(url=url, var=tmp / "var", workers=args.workers, threads=args.threads,
-                                  log=tmp / "server.log", probe=result_path(ids[0]),
-                                  conn_max_age=args.conn_max_age)
+            server = server_start(
+                url=url,
+                var=tmp / "var",
+                workers=args.workers,
+                threads=args.threads,
+                log=tmp / "server.log",
+                probe=result_path(ids[0]),
+                conn_max_age=args.conn_max_age,
+            )
             db_pid = postmaster_pid()
             paths = [result_path(pk) for pk in ids]
-            warm = load_run(client=client, port=server.port, paths=paths, seconds=5,
-                            connections=args.connections, workdir=tmp)
+            warm = load_run(
+                client=client,
+                port=server.port,
+                paths=paths,
+                seconds=5,
+                connections=args.connections,
+                workdir=tmp,
+            )
             print(f"预热 5 s：{warm['rps']:.0f} 次/秒", flush=True)
             runs = []
             for i in range(args.runs):
-                r = load_run(client=client, port=server.port, paths=paths, seconds=args.duration,
-                             connections=args.connections, workdir=tmp, server_pid=server.proc.pid, db_pid=db_pid)
+                r = load_run(
+                    client=client,
+                    port=server.port,
+                    paths=paths,
+                    seconds=args.duration,
+                    connections=args.connections,
+                    workdir=tmp,
+                    server_pid=server.proc.pid,
+                    db_pid=db_pid,
+                )
                 runs.append(r)
-                print(f"第{i + 1}次（{client}，{args.duration} s，{args.connections} 连接）：{r['rps']:.0f} 次/秒  "
-                      f"p50 {r['p50_ms']:.1f} ms  p99 {r['p99_ms']:.1f} ms  非2xx {r['non2xx']}  "
-                      f"错误 {r['errors']}  整机 CPU {r['cpu_busy']:.0%}", flush=True)
+                print(
+                    f"第{i + 1}次（{client}，{args.duration} s，{args.connections} 连接）：{r['rps']:.0f} 次/秒  "
+                    f"p50 {r['p50_ms']:.1f} ms  p99 {r['p99_ms']:.1f} ms  非2xx {r['non2xx']}  "
+                    f"错误 {r['errors']}  整机 CPU {r['cpu_busy']:.0%}",
+                    flush=True,
+                )
                 c = r["cpu_ms_per_request"]
-                print(f"    每请求 CPU：服务 {c['server']:.2f} ms  数据库 {c['db']:.2f} ms  客户端 {c['client']:.2f} ms"
-                      f" → 两核独占时约 {r['cpu_bound_rps']:.0f} 次/秒", flush=True)
+                print(
+                    f"    每请求 CPU：服务 {c['server']:.2f} ms  数据库 {c['db']:.2f} ms  客户端 {c['client']:.2f} ms"
+                    f" → 两核独占时约 {r['cpu_bound_rps']:.0f} 次/秒",
+                    flush=True,
+                )
             median = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
-            report["load"] = {"client": client, "runs": runs, "median": median,
-                              "server": {"workers": args.workers, "threads": args.threads}}
-            print(f"中位数：{median['rps']:.0f} 次/秒（目标 ≥ 300），p50 {median['p50_ms']:.1f} ms，"
-                  f"p99 {median['p99_ms']:.1f} ms；三次共非2xx {sum(r['non2xx'] for r in runs)}", flush=True)
+            report["load"] = {
+                "client": client,
+                "runs": runs,
+                "median": median,
+                "server": {"workers": args.workers, "threads": args.threads},
+            }
+            print(
+                f"中位数：{median['rps']:.0f} 次/秒（目标 ≥ 300），p50 {median['p50_ms']:.1f} ms，"
+                f"p99 {median['p99_ms']:.1f} ms；三次共非2xx {sum(r['non2xx'] for r in runs)}",
+                flush=True,
+            )
         OUT.mkdir(exist_ok=True)
-        (OUT / "results-latest.json").write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str))
+        (OUT / "results-latest.json").write_text(
+            json.dumps(report, ensure_ascii=False, indent=1, default=str)
+        )
     finally:
         if server is not None:
             server_stop(server)
@@ -366,7 +458,9 @@ def main(argv: list[str] | None = None) -> int:
             connections.close_all()
             subprocess.run(["bash", str(ROOT / "scripts/pg-test-server.sh"), "stop", str(pgdir)])
         if args.keep:
-            print(f"临时目录（含 PostgreSQL）：{tmp}；DATABASE_URL={os.environ.get('DATABASE_URL')}")
+            print(
+                f"临时目录（含 PostgreSQL）：{tmp}；DATABASE_URL={os.environ.get('DATABASE_URL')}"
+            )
         else:
             shutil.rmtree(tmp, ignore_errors=True)
     return 0

@@ -42,8 +42,26 @@ _ITEMS = (
     (("CG-003", "市容环境卫生责任区检查"),),
     (("RQ-001", "燃气经营许可条件检查"), ("RQ-005", "瓶装燃气供应站安全检查")),
 )
-_WORDS = ("建设", "工程", "建筑", "市政", "园林", "绿化", "燃气", "环境", "物业", "装饰", "安装", "劳务",
-          "设计", "监理", "检测", "能源", "置业", "市容")
+_WORDS = (
+    "建设",
+    "工程",
+    "建筑",
+    "市政",
+    "园林",
+    "绿化",
+    "燃气",
+    "环境",
+    "物业",
+    "装饰",
+    "安装",
+    "劳务",
+    "设计",
+    "监理",
+    "检测",
+    "能源",
+    "置业",
+    "市容",
+)
 _PLACES = ("上海", "松江", "闵行", "漳平", "福建", "九亭", "泗泾", "七宝", "莘庄")
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 _GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚华建国志红"
@@ -58,13 +76,20 @@ _CONCLUSIONS = (
     ("uncooperative", 1, "拒绝检查人员进入被检查场所，不予配合情节严重。", "移送公安机关。"),
     ("other", 3, "其他情形：企业已停业，现场无生产经营活动。", ""),
 )
-_PROBLEMS = ("安全技术交底记录不全", "消防通道堆放杂物", "扬尘防治措施未落实", "特种作业人员证书过期",
-             "气瓶检验标志缺失", "绿化养护记录缺失", "广告设施未按审批设置")
+_PROBLEMS = (
+    "安全技术交底记录不全",
+    "消防通道堆放杂物",
+    "扬尘防治措施未落实",
+    "特种作业人员证书过期",
+    "气瓶检验标志缺失",
+    "绿化养护记录缺失",
+    "广告设施未按审批设置",
+)
 
 
 @dataclass
 class Generated:
-    results: int          # PublishedResult rows written
+    results: int  # PublishedResult rows written
     distinct_results: int  # Result rows (corrections add a second published row)
     entities: int
     corrections: int
@@ -98,7 +123,11 @@ class _Writer:
                 fixed[name] = None
             else:
                 default = f.get_default()
-                fixed[name] = json.dumps(default) if name in _JSON_COLUMNS.get(model.__name__, ()) else default
+                fixed[name] = (
+                    json.dumps(default)
+                    if name in _JSON_COLUMNS.get(model.__name__, ())
+                    else default
+                )
         unknown = set(columns) - set(fields)
         assert not unknown, f"{model.__name__} has no {unknown}"
         qn = connection.ops.quote_name
@@ -115,11 +144,17 @@ class _Writer:
             tail = self.pg_tail + "\n"
             with cursor.copy(f"COPY {self.table} ({cols}) FROM STDIN") as copy:
                 for start in range(0, len(rows), 5_000):
-                    copy.write("".join("\t".join(map(_pg, row)) + tail for row in rows[start:start + 5_000]))
+                    copy.write(
+                        "".join(
+                            "\t".join(map(_pg, row)) + tail for row in rows[start : start + 5_000]
+                        )
+                    )
         else:
             marks = ", ".join(["%s"] * len(self.names))
-            cursor.executemany(f"INSERT INTO {self.table} ({cols}) VALUES ({marks})",
-                               [row + self.tail for row in rows])
+            cursor.executemany(
+                f"INSERT INTO {self.table} ({cols}) VALUES ({marks})",
+                [row + self.tail for row in rows],
+            )
 
 
 _JSON_COLUMNS = {"PublishedResult": ("item_codes",)}
@@ -147,7 +182,9 @@ def _setup():
     from shuangsuiji.planning.choices import TaskStatus
     from shuangsuiji.planning.models import Task
 
-    user, _ = User.objects.get_or_create(username="bench-reviewer", defaults={"full_name": "基准审核负责人"})
+    user, _ = User.objects.get_or_create(
+        username="bench-reviewer", defaults={"full_name": "基准审核负责人"}
+    )
     depts, tasks = [], []
     for (code, name), items in zip(_DEPARTMENTS, _ITEMS, strict=True):
         dept, _ = Department.objects.get_or_create(code=code, defaults={"name": name})
@@ -158,9 +195,15 @@ def _setup():
             for k, (m1, m2) in enumerate(WINDOWS, start=1):
                 task, _ = Task.objects.get_or_create(
                     code=f"{code}-{year}-{k:02d}",
-                    defaults={"title": f"{year}年第{k}批{name[-6:]}双随机抽查", "department": dept,
-                              "window_start": dt.date(year, m1, 1), "window_end": dt.date(year, m2, 28),
-                              "status": TaskStatus.DISPATCHED, "created_by": user})
+                    defaults={
+                        "title": f"{year}年第{k}批{name[-6:]}双随机抽查",
+                        "department": dept,
+                        "window_start": dt.date(year, m1, 1),
+                        "window_end": dt.date(year, m2, 28),
+                        "status": TaskStatus.DISPATCHED,
+                        "created_by": user,
+                    },
+                )
                 per_year[year].append(task)
         tasks.append(per_year)
     return user, depts, tasks
@@ -175,12 +218,18 @@ def _next_ids(models) -> dict:
 def _inspectors(rng: random.Random) -> str:
     names = []
     for _ in range(2):
-        name = rng.choice(_SURNAMES) + rng.choice(_GIVEN) + (rng.choice(_GIVEN) if rng.random() < 0.6 else "")
+        name = (
+            rng.choice(_SURNAMES)
+            + rng.choice(_GIVEN)
+            + (rng.choice(_GIVEN) if rng.random() < 0.6 else "")
+        )
         names.append(f"{name}（执法证号 1308{rng.randrange(10**7):07d}）")
     return "、".join(names)
 
 
-def results_generate(*, results: int, seed: int = 20240901, bulk: bool = False, progress=None) -> Generated:
+def results_generate(
+    *, results: int, seed: int = 20240901, bulk: bool = False, progress=None
+) -> Generated:
     """Write ``results`` published rows (see the module docstring). Returns the counts.
 
     ``bulk`` (PostgreSQL, as a superuser): the foreign-key triggers are off while copying
@@ -201,21 +250,105 @@ def results_generate(*, results: int, seed: int = 20240901, bulk: bool = False, 
     user, depts, tasks = _setup()
     ids = _next_ids([Entity, Visit, Result, ResultVersion, PublishedResult])
     writers = {
-        "Entity": _Writer(connection, Entity, ["id", "department_id", "key", "uscc", "name", "region", "industry",
-                                               "risk_class", "created_at", "updated_at"]),
-        "Visit": _Writer(connection, Visit, ["id", "entity_id", "target_id", "window_start", "window_end",
-                                             "lead_task_id", "status", "started_at", "created_at", "updated_at"]),
-        "Result": _Writer(connection, Result, ["id", "visit_id", "current_id", "formed_at", "first_published_at",
-                                               "created_at", "updated_at"]),
-        "ResultVersion": _Writer(connection, ResultVersion, [
-            "id", "result_id", "number", "kind", "status", "inspected_on", "conclusion", "summary", "problems",
-            "reason", "principal_signed_by_id", "principal_signed_at", "created_by_id", "created_at",
-            "submitted_at", "reviewed_by_id", "reviewed_at", "published_at", "superseded_at"]),
-        "PublishedResult": _Writer(connection, PublishedResult, [
-            "id", "version_id", "result_id", "department_id", "department_names", "entity_name", "credit_code",
-            "year", "task_codes", "task_titles", "item_codes", "item_names", "inspected_on", "conclusion",
-            "summary", "followup_text", "inspectors", "version_number", "is_correction", "correction_reason",
-            "published_at", "superseded_by_id", "superseded_at"]),
+        "Entity": _Writer(
+            connection,
+            Entity,
+            [
+                "id",
+                "department_id",
+                "key",
+                "uscc",
+                "name",
+                "region",
+                "industry",
+                "risk_class",
+                "created_at",
+                "updated_at",
+            ],
+        ),
+        "Visit": _Writer(
+            connection,
+            Visit,
+            [
+                "id",
+                "entity_id",
+                "target_id",
+                "window_start",
+                "window_end",
+                "lead_task_id",
+                "status",
+                "started_at",
+                "created_at",
+                "updated_at",
+            ],
+        ),
+        "Result": _Writer(
+            connection,
+            Result,
+            [
+                "id",
+                "visit_id",
+                "current_id",
+                "formed_at",
+                "first_published_at",
+                "created_at",
+                "updated_at",
+            ],
+        ),
+        "ResultVersion": _Writer(
+            connection,
+            ResultVersion,
+            [
+                "id",
+                "result_id",
+                "number",
+                "kind",
+                "status",
+                "inspected_on",
+                "conclusion",
+                "summary",
+                "problems",
+                "reason",
+                "principal_signed_by_id",
+                "principal_signed_at",
+                "created_by_id",
+                "created_at",
+                "submitted_at",
+                "reviewed_by_id",
+                "reviewed_at",
+                "published_at",
+                "superseded_at",
+            ],
+        ),
+        "PublishedResult": _Writer(
+            connection,
+            PublishedResult,
+            [
+                "id",
+                "version_id",
+                "result_id",
+                "department_id",
+                "department_names",
+                "entity_name",
+                "credit_code",
+                "year",
+                "task_codes",
+                "task_titles",
+                "item_codes",
+                "item_names",
+                "inspected_on",
+                "conclusion",
+                "summary",
+                "followup_text",
+                "inspectors",
+                "version_number",
+                "is_correction",
+                "correction_reason",
+                "published_at",
+                "superseded_by_id",
+                "superseded_at",
+            ],
+        ),
     }
     conclusions = [c for c in _CONCLUSIONS for _ in range(c[1])]
     sizes = [n for n, w in PER_ENTITY for _ in range(w)]
@@ -238,8 +371,20 @@ def results_generate(*, results: int, seed: int = 20240901, bulk: bool = False, 
             # also when the generator runs again on the same database.
             code = _uscc((eid * 1_000_000_007 + 12_345) % 31**9)
             name = f"{rng.choice(_PLACES)}{rng.choice(_WORDS)}{rng.choice(_WORDS)}有限公司{n_ent}"
-            rows["Entity"].append((eid, dept.pk, code, code, name, dept.name[:3], "房屋建筑业",
-                                   "ABCD"[n_ent % 4], now, now))
+            rows["Entity"].append(
+                (
+                    eid,
+                    dept.pk,
+                    code,
+                    code,
+                    name,
+                    dept.name[:3],
+                    "房屋建筑业",
+                    "ABCD"[n_ent % 4],
+                    now,
+                    now,
+                )
+            )
             for _ in range(min(rng.choice(sizes), chunk_end - made["results"])):
                 n_res = made["results"]
                 made["results"] += 1
@@ -251,27 +396,51 @@ def results_generate(*, results: int, seed: int = 20240901, bulk: bool = False, 
                 on = inspected.isoformat()
                 formed = inspected + dt.timedelta(days=rng.randint(1, 10))
                 published = formed + dt.timedelta(days=rng.randint(1, 20))
-                t_formed, t_pub = _ts(formed, rng.randint(60, 540)), _ts(published, rng.randint(60, 540))
+                t_formed, t_pub = (
+                    _ts(formed, rng.randint(60, 540)),
+                    _ts(published, rng.randint(60, 540)),
+                )
                 vid, rid = ids["Visit"] + n_res, ids["Result"] + n_res
-                rows["Visit"].append((vid, eid, code, task.window_start.isoformat(), task.window_end.isoformat(), task.pk,
-                                      "formed",
-                                      _ts(inspected, 60), now, now))
+                rows["Visit"].append(
+                    (
+                        vid,
+                        eid,
+                        code,
+                        task.window_start.isoformat(),
+                        task.window_end.isoformat(),
+                        task.pk,
+                        "formed",
+                        _ts(inspected, 60),
+                        now,
+                        now,
+                    )
+                )
                 conclusion, _w, summary, followup = rng.choice(conclusions)
                 problem = rng.choice(_PROBLEMS)
                 summary = summary.format(p=problem)
-                followup = followup.format(d=(inspected + dt.timedelta(days=30)).isoformat(),
-                                           c=f"{dept.code[-2:]}罚〔{year}〕{n_res % 9000 + 1}号")
+                followup = followup.format(
+                    d=(inspected + dt.timedelta(days=30)).isoformat(),
+                    c=f"{dept.code[-2:]}罚〔{year}〕{n_res % 9000 + 1}号",
+                )
                 item_pick = items[: 1 + n_res % len(items)]
                 codes_json = json.dumps([c for c, _n in item_pick], ensure_ascii=False)
                 item_names = "；".join(n for _c, n in item_pick)
                 inspectors = _inspectors(rng)
-                corrected = made["corrections"] < corrections_total and n_res % (CORRECTION_EVERY - 1) == 7
+                corrected = (
+                    made["corrections"] < corrections_total and n_res % (CORRECTION_EVERY - 1) == 7
+                )
                 versions = [(1, "original", None, t_pub)]
                 if corrected:
                     made["corrections"] += 1
                     fixed_on = published + dt.timedelta(days=rng.randint(5, 40))
-                    versions.append((2, "correction", "经异议复核，检查日期与检查情况记载有误，予以更正。",
-                                     _ts(fixed_on, rng.randint(60, 540))))
+                    versions.append(
+                        (
+                            2,
+                            "correction",
+                            "经异议复核，检查日期与检查情况记载有误，予以更正。",
+                            _ts(fixed_on, rng.randint(60, 540)),
+                        )
+                    )
                 last_vid = None
                 for i, (number, kind, reason, at) in enumerate(versions):
                     ver_id = ids["ResultVersion"] + made["published"]
@@ -279,15 +448,56 @@ def results_generate(*, results: int, seed: int = 20240901, bulk: bool = False, 
                     made["published"] += 1
                     is_old = i < len(versions) - 1
                     superseded_at = versions[i + 1][3] if is_old else None
-                    rows["ResultVersion"].append((
-                        ver_id, rid, number, kind, "superseded" if is_old else "published", on, conclusion,
-                        summary, problem if conclusion in ("rectified", "pending_followup") else "", reason or "",
-                        uid if reason else None, at if reason else None, uid, t_formed, t_formed, uid, t_formed,
-                        at, superseded_at))
-                    rows["PublishedResult"].append((
-                        pub_id, ver_id, rid, dept.pk, dept.name, name, code, year, task.code, task.title,
-                        codes_json, item_names, on, conclusion, summary, followup, inspectors, number,
-                        kind == "correction", reason or "", at, pub_id + 1 if is_old else None, superseded_at))
+                    rows["ResultVersion"].append(
+                        (
+                            ver_id,
+                            rid,
+                            number,
+                            kind,
+                            "superseded" if is_old else "published",
+                            on,
+                            conclusion,
+                            summary,
+                            problem if conclusion in ("rectified", "pending_followup") else "",
+                            reason or "",
+                            uid if reason else None,
+                            at if reason else None,
+                            uid,
+                            t_formed,
+                            t_formed,
+                            uid,
+                            t_formed,
+                            at,
+                            superseded_at,
+                        )
+                    )
+                    rows["PublishedResult"].append(
+                        (
+                            pub_id,
+                            ver_id,
+                            rid,
+                            dept.pk,
+                            dept.name,
+                            name,
+                            code,
+                            year,
+                            task.code,
+                            task.title,
+                            codes_json,
+                            item_names,
+                            on,
+                            conclusion,
+                            summary,
+                            followup,
+                            inspectors,
+                            number,
+                            kind == "correction",
+                            reason or "",
+                            at,
+                            pub_id + 1 if is_old else None,
+                            superseded_at,
+                        )
+                    )
                     last_vid = ver_id
                 rows["Result"].append((rid, vid, last_vid, t_formed, versions[0][3], now, now))
         # Parents before children; Result.current and superseded_by point forward, which
@@ -300,11 +510,17 @@ def results_generate(*, results: int, seed: int = 20240901, bulk: bool = False, 
         if progress:
             progress(made["published"], results)
     with connection.cursor() as cur:
-        for sql in connection.ops.sequence_reset_sql(no_style(), [Entity, Visit, Result, ResultVersion,
-                                                                  PublishedResult]):
+        for sql in connection.ops.sequence_reset_sql(
+            no_style(), [Entity, Visit, Result, ResultVersion, PublishedResult]
+        ):
             cur.execute(sql)
-    return Generated(results=made["published"], distinct_results=made["results"], entities=made["entities"],
-                     corrections=made["corrections"], seconds=time.perf_counter() - start)
+    return Generated(
+        results=made["published"],
+        distinct_results=made["results"],
+        entities=made["entities"],
+        corrections=made["corrections"],
+        seconds=time.perf_counter() - start,
+    )
 
 
 def bulk_possible() -> bool:
@@ -335,8 +551,10 @@ def foreign_keys_check() -> dict[str, int]:
                 continue
             child, parent = qn(model._meta.db_table), qn(f.related_model._meta.db_table)
             with connection.cursor() as cur:
-                cur.execute(f"SELECT count(*) FROM {child} c LEFT JOIN {parent} p ON p.id = c.{qn(f.column)} "
-                            f"WHERE c.{qn(f.column)} IS NOT NULL AND p.id IS NULL")
+                cur.execute(
+                    f"SELECT count(*) FROM {child} c LEFT JOIN {parent} p ON p.id = c.{qn(f.column)} "
+                    f"WHERE c.{qn(f.column)} IS NOT NULL AND p.id IS NULL"
+                )
                 out[f"{model.__name__}.{f.name}"] = cur.fetchone()[0]
     return out
 
@@ -353,7 +571,11 @@ def database_analyze() -> None:
     with connection.cursor() as cur:
         for model in (Entity, Visit, Result, ResultVersion, PublishedResult):
             table = connection.ops.quote_name(model._meta.db_table)
-            cur.execute(f"VACUUM ANALYZE {table}" if connection.vendor == "postgresql" else f"ANALYZE {table}")
+            cur.execute(
+                f"VACUUM ANALYZE {table}"
+                if connection.vendor == "postgresql"
+                else f"ANALYZE {table}"
+            )
 
 
 def codes_sample(*, count: int, multi_share: float, seed: int) -> tuple[list[str], set[str]]:
@@ -364,8 +586,13 @@ def codes_sample(*, count: int, multi_share: float, seed: int) -> tuple[list[str
     from shuangsuiji.disclosure.models import PublishedResult
 
     single, multi = [], []
-    for code, n in (PublishedResult.objects.order_by().values("credit_code").annotate(n=Count("id"))
-                    .values_list("credit_code", "n").iterator(chunk_size=50_000)):
+    for code, n in (
+        PublishedResult.objects.order_by()
+        .values("credit_code")
+        .annotate(n=Count("id"))
+        .values_list("credit_code", "n")
+        .iterator(chunk_size=50_000)
+    ):
         (multi if n > 1 else single).append(code)
     rng = random.Random(seed)
     want_multi = min(len(multi), round(count * multi_share))
@@ -378,5 +605,7 @@ def codes_sample(*, count: int, multi_share: float, seed: int) -> tuple[list[str
 def published_ids_sample(*, count: int, seed: int) -> list[int]:
     from shuangsuiji.disclosure.models import PublishedResult
 
-    all_ids = list(PublishedResult.objects.order_by().values_list("id", flat=True).iterator(chunk_size=100_000))
+    all_ids = list(
+        PublishedResult.objects.order_by().values_list("id", flat=True).iterator(chunk_size=100_000)
+    )
     return random.Random(seed).sample(all_ids, min(count, len(all_ids)))

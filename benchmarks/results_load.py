@@ -38,36 +38,62 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_env(*, url: str, var: Path, port: int, conn_max_age: int | None = None) -> dict[str, str]:
+def server_env(
+    *, url: str, var: Path, port: int, conn_max_age: int | None = None
+) -> dict[str, str]:
     """The environment of docs/deployment.md §2 (/etc/ssj.env), on loopback."""
     env = dict(os.environ)
     env.pop("SSJ_DEBUG", None)
-    env.update({
-        "DATABASE_URL": url,
-        "SSJ_SECRET_KEY": secrets.token_urlsafe(50),
-        "SSJ_PRODUCTION": "true",
-        "SSJ_ALLOWED_HOSTS": "127.0.0.1",
-        "SSJ_CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{port}",
-        "SSJ_SITE_URL": f"http://127.0.0.1:{port}",
-        "SSJ_SECURE_COOKIES": "true",
-        "SSJ_VAR_DIR": str(var),
-    })
+    env.update(
+        {
+            "DATABASE_URL": url,
+            "SSJ_SECRET_KEY": secrets.token_urlsafe(50),
+            "SSJ_PRODUCTION": "true",
+            "SSJ_ALLOWED_HOSTS": "127.0.0.1",
+            "SSJ_CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{port}",
+            "SSJ_SITE_URL": f"http://127.0.0.1:{port}",
+            "SSJ_SECURE_COOKIES": "true",
+            "SSJ_VAR_DIR": str(var),
+        }
+    )
     if conn_max_age is not None:
         env["SSJ_DB_CONN_MAX_AGE"] = str(conn_max_age)
     return env
 
 
-def server_start(*, url: str, var: Path, workers: int, threads: int, log: Path, probe: str,
-                 conn_max_age: int | None = None) -> Server:
+def server_start(
+    *,
+    url: str,
+    var: Path,
+    workers: int,
+    threads: int,
+    log: Path,
+    probe: str,
+    conn_max_age: int | None = None,
+) -> Server:
     """``ssj manage collectstatic`` then ``ssj serve 127.0.0.1:PORT --workers W --threads T``
     (docs/deployment.md §3–4); returns once ``probe`` answers 200."""
     port = _free_port()
     env = server_env(url=url, var=var, port=port, conn_max_age=conn_max_age)
-    subprocess.run([str(SSJ), "manage", "collectstatic", "--noinput", "-v", "0"], env=env, check=True)
+    subprocess.run(
+        [str(SSJ), "manage", "collectstatic", "--noinput", "-v", "0"], env=env, check=True
+    )
     out = log.open("wb")
-    proc = subprocess.Popen([str(SSJ), "serve", f"127.0.0.1:{port}", "--workers", str(workers),
-                             "--threads", str(threads)], env=env, stdout=out, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            str(SSJ),
+            "serve",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+        ],
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     server = Server(proc, port, log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -106,8 +132,12 @@ def wrk_available(*, install: bool) -> bool:
     if install and os.geteuid() == 0 and shutil.which("apt-get"):
         print("== 安装 wrk（apt-get install wrk）", flush=True)
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"], env=env,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     return shutil.which("wrk") is not None
 
 
@@ -175,8 +205,17 @@ def tree_cpu(pid: int | None) -> float:
     return total / _TICK
 
 
-def load_run(*, client: str, port: int, paths: list[str], seconds: int, connections: int, workdir: Path,
-             server_pid: int | None = None, db_pid: int | None = None) -> dict:
+def load_run(
+    *,
+    client: str,
+    port: int,
+    paths: list[str],
+    seconds: int,
+    connections: int,
+    workdir: Path,
+    server_pid: int | None = None,
+    db_pid: int | None = None,
+) -> dict:
     """One bounded run against 127.0.0.1:port. Returns requests/s, latency p50/p99 (ms),
     non-2xx responses, socket errors, the machine's CPU use, and the CPU milliseconds per
     request of the client, the server (``server_pid``'s tree) and PostgreSQL (``db_pid``,
@@ -187,16 +226,36 @@ def load_run(*, client: str, port: int, paths: list[str], seconds: int, connecti
     self0 = resource.getrusage(resource.RUSAGE_SELF)
     if client == "wrk":
         script = wrk_script(paths=paths, path=workdir / "results.lua")
-        out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
-                              "-s", str(script), f"http://127.0.0.1:{port}"],
-                             capture_output=True, text=True, timeout=seconds + 60)
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t1",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(script),
+                f"http://127.0.0.1:{port}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+        )
         line = next((x for x in out.stdout.splitlines() if x.startswith("WRKJSON ")), None)
         if line is None:
             raise SystemExit(f"wrk 没有输出结果：{out.stdout}{out.stderr}")
-        w = json.loads(line[len("WRKJSON "):])
-        r = {"requests": w["requests"], "rps": w["requests"] / (w["duration_us"] / 1e6),
-             "p50_ms": w["p50_us"] / 1000, "p90_ms": w["p90_us"] / 1000, "p99_ms": w["p99_us"] / 1000,
-             "max_ms": w["max_us"] / 1000, "non2xx": w["non2xx"], "errors": w["errors"]}
+        w = json.loads(line[len("WRKJSON ") :])
+        r = {
+            "requests": w["requests"],
+            "rps": w["requests"] / (w["duration_us"] / 1e6),
+            "p50_ms": w["p50_us"] / 1000,
+            "p90_ms": w["p90_us"] / 1000,
+            "p99_ms": w["p99_us"] / 1000,
+            "max_ms": w["max_us"] / 1000,
+            "non2xx": w["non2xx"],
+            "errors": w["errors"],
+        }
     else:
         r = python_load(port=port, paths=paths, seconds=seconds, connections=connections)
     busy1, total1 = _cpu_times()
@@ -210,7 +269,11 @@ def load_run(*, client: str, port: int, paths: list[str], seconds: int, connecti
     n = max(1, r["requests"])
     r["cpu_busy"] = (busy1 - busy0) / max(1, total1 - total0)
     r["client_cpu_s"] = used
-    r["cpu_ms_per_request"] = {"client": used * 1000 / n, "server": server_s * 1000 / n, "db": db_s * 1000 / n}
+    r["cpu_ms_per_request"] = {
+        "client": used * 1000 / n,
+        "server": server_s * 1000 / n,
+        "db": db_s * 1000 / n,
+    }
     # What the machine's cores would serve if this CPU cost per request were all it did.
     r["cpu_bound_rps"] = (os.cpu_count() or 1) / max(1e-9, (used + server_s + db_s) / n)
     r["seconds"] = seconds
@@ -260,7 +323,16 @@ def python_load(*, port: int, paths: list[str], seconds: int, connections: int) 
     latencies.sort()
 
     def pct(q: float) -> float:
-        return latencies[min(len(latencies) - 1, int(len(latencies) * q))] * 1000 if latencies else 0.0
+        return (
+            latencies[min(len(latencies) - 1, int(len(latencies) * q))] * 1000 if latencies else 0.0
+        )
 
-    return {"requests": len(latencies), "rps": len(latencies) / elapsed, "p50_ms": pct(0.5), "p90_ms": pct(0.9),
-            "p99_ms": pct(0.99), "max_ms": pct(1.0), **counts}
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50_ms": pct(0.5),
+        "p90_ms": pct(0.9),
+        "p99_ms": pct(0.99),
+        "max_ms": pct(1.0),
+        **counts,
+    }

@@ -21,7 +21,9 @@ def suite_now() -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise pytest.UsageError(f"SSJ_TEST_NOW 应为日期或日期时间，例如 2026-12-31 或 2026-12-31T09:30，收到：{text!r}") from None
+        raise pytest.UsageError(
+            f"SSJ_TEST_NOW 应为日期或日期时间，例如 2026-12-31 或 2026-12-31T09:30，收到：{text!r}"
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
     return moment
@@ -75,8 +77,15 @@ def browser():
     with sync_playwright() as pw:
         b = pw.chromium.launch(
             executable_path=path,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield b
         b.close()

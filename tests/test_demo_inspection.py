@@ -34,14 +34,19 @@ pytestmark = pytest.mark.django_db
 
 
 def _counts() -> dict[str, int]:
-    return {"published": PublishedResult.objects.count(), "versions": ResultVersion.objects.count(),
-            "objections": Objection.objects.count(), "submissions": PortalSubmission.objects.count(),
-            "signatures": Signature.objects.count(), "evidence": Evidence.objects.count(),
-            "followups": FollowUp.objects.count(),
-            # Re-importing the demo's CSV files records each import (an import is an event even
-            # when nothing changes); every other event would be a change.
-            "events": Event.objects.exclude(action__startswith="import.").count(),
-            "started": Visit.objects.exclude(status=VisitStatus.PENDING).count()}
+    return {
+        "published": PublishedResult.objects.count(),
+        "versions": ResultVersion.objects.count(),
+        "objections": Objection.objects.count(),
+        "submissions": PortalSubmission.objects.count(),
+        "signatures": Signature.objects.count(),
+        "evidence": Evidence.objects.count(),
+        "followups": FollowUp.objects.count(),
+        # Re-importing the demo's CSV files records each import (an import is an event even
+        # when nothing changes); every other event would be a change.
+        "events": Event.objects.exclude(action__startswith="import.").count(),
+        "started": Visit.objects.exclude(status=VisitStatus.PENDING).count(),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -96,11 +101,17 @@ def test_the_generated_evidence_files_are_real_and_stored_by_hash(demo):
 
 
 def test_the_follow_ups_are_recorded(demo):
-    rectify = FollowUp.objects.get(version__published__conclusion=Conclusion.RECTIFIED, kind=FollowUpKind.RECTIFY)
+    rectify = FollowUp.objects.get(
+        version__published__conclusion=Conclusion.RECTIFIED, kind=FollowUpKind.RECTIFY
+    )
     assert rectify.rectify_deadline and rectify.recheck_on > rectify.rectify_deadline
     assert rectify.status == FollowUpStatus.DONE
     case = FollowUp.objects.get(kind=FollowUpKind.CASE)
-    assert case.version.conclusion == Conclusion.PENDING_FOLLOWUP and case.case_no and case.penalty_decided_on
+    assert (
+        case.version.conclusion == Conclusion.PENDING_FOLLOWUP
+        and case.case_no
+        and case.penalty_decided_on
+    )
     transfer = FollowUp.objects.get(kind=FollowUpKind.TRANSFER)
     assert transfer.recipient.endswith("市场监督管理局") and transfer.status == FollowUpStatus.DONE
     assert FollowUp.objects.get(kind=FollowUpKind.POLICE).recipient.endswith("公安局")
@@ -134,7 +145,12 @@ def test_one_objection_is_still_under_review(demo):
 
 def test_visits_are_left_for_my_assignments_and_the_reviewers(demo):
     statuses = set(Visit.objects.values_list("status", flat=True))
-    assert {VisitStatus.PENDING, VisitStatus.IN_PROGRESS, VisitStatus.SIGNING, VisitStatus.REVIEW} <= statuses
+    assert {
+        VisitStatus.PENDING,
+        VisitStatus.IN_PROGRESS,
+        VisitStatus.SIGNING,
+        VisitStatus.REVIEW,
+    } <= statuses
     from shuangsuiji.accounts.models import User
 
     mine = selectors.visits_mine(user=User.objects.get(username="zp_inspector"))

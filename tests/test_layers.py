@@ -12,7 +12,18 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "shuangsuiji"
 
 # Lowest first. The project modules (settings, urls, cli, views, api) and the demo package
 # (shuangsuiji/demo/, which fills every app) sit on top of all.
-LAYERS = ["common", "audit", "workdays", "accounts", "catalog", "registry", "planning", "draw", "inspection", "disclosure"]
+LAYERS = [
+    "common",
+    "audit",
+    "workdays",
+    "accounts",
+    "catalog",
+    "registry",
+    "planning",
+    "draw",
+    "inspection",
+    "disclosure",
+]
 RANK = {app: i for i, app in enumerate(LAYERS)}
 # catalog and registry are siblings: neither imports the other.
 SIBLINGS = {frozenset({"catalog", "registry"})}
@@ -20,11 +31,14 @@ SIBLINGS = {frozenset({"catalog", "registry"})}
 KNOWN = {
     # common reaches up: the import engine and jobs are an app of their own to be (issue 10 item 2)
     ("common/import_engine.py", "accounts"),
-    ("common/import_views.py", "accounts"), ("common/importing.py", "accounts"), ("common/importing.py", "audit"),
+    ("common/import_views.py", "accounts"),
+    ("common/importing.py", "accounts"),
+    ("common/importing.py", "audit"),
     # the draw asks inspection's services for the visits of a dispatch and to keep their teams
     # in step with substitutions (inspection owns those rows, and sits above the draw because a
     # visit points at its selection): the next step turns this into a hook inspection registers
-    ("draw/services/dispatch.py", "inspection"), ("draw/services/substitution.py", "inspection"),
+    ("draw/services/dispatch.py", "inspection"),
+    ("draw/services/substitution.py", "inspection"),
     ("draw/views.py", "inspection"),
     # the pool belongs to the draw (issue 10 item 4)
     ("planning/pool.py", "draw"),
@@ -39,7 +53,9 @@ def _imports(path: Path) -> set[str]:
             names = [node.module]
         elif isinstance(node, ast.Import):
             names = [a.name for a in node.names]
-        found |= {n.split(".")[1] for n in names if n.startswith("shuangsuiji.") and n.count(".") >= 1}
+        found |= {
+            n.split(".")[1] for n in names if n.startswith("shuangsuiji.") and n.count(".") >= 1
+        }
     return found
 
 
@@ -51,8 +67,11 @@ def _violations() -> set[tuple[str, str]]:
             continue  # project modules (settings, urls, cli, demo) may import anything
         app = rel.parts[0]
         for target in _imports(path) - {app}:
-            if target == "demo" or (target in RANK and app in RANK and (
-                    RANK[target] >= RANK[app] or frozenset({app, target}) in SIBLINGS)):
+            if target == "demo" or (
+                target in RANK
+                and app in RANK
+                and (RANK[target] >= RANK[app] or frozenset({app, target}) in SIBLINGS)
+            ):
                 out.add((rel.as_posix(), target))
     return out
 
@@ -76,8 +95,11 @@ def _private_imports() -> list[tuple[str, str]]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("shuangsuiji."):
                 app = node.module.split(".")[1]
-                found += [(rel.as_posix(), f"{node.module}.{a.name}") for a in node.names
-                          if a.name.startswith("_") and app != own]
+                found += [
+                    (rel.as_posix(), f"{node.module}.{a.name}")
+                    for a in node.names
+                    if a.name.startswith("_") and app != own
+                ]
     return sorted(found)
 
 

@@ -95,9 +95,12 @@ DATABASE_URL = envstr("DATABASE_URL", f"sqlite:///{_default_sqlite}")
 # connection forks a server process, ~10 ms of CPU per request — more than the public result
 # page itself (benchmarks/results.py, docs/benchmarks.md). The health check drops a kept
 # connection the server has closed (restart, failover) instead of failing the request.
-_conn_max_age = 60 if envbool("SSJ_PRODUCTION", False) and DATABASE_URL.startswith("postgres") else 0
-_db = dj_database_url.parse(DATABASE_URL, conn_max_age=envint("SSJ_DB_CONN_MAX_AGE", _conn_max_age),
-                            conn_health_checks=True)
+_conn_max_age = (
+    60 if envbool("SSJ_PRODUCTION", False) and DATABASE_URL.startswith("postgres") else 0
+)
+_db = dj_database_url.parse(
+    DATABASE_URL, conn_max_age=envint("SSJ_DB_CONN_MAX_AGE", _conn_max_age), conn_health_checks=True
+)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers go on while one import writes; the busy timeout makes a second
     # writer wait for the lock instead of failing at once.
@@ -107,13 +110,17 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         # cache_size: 64 MB per connection (a ceiling, filled as needed). The 2 MB default
         # spills index pages during a large draw's bulk inserts (50,000 selections, 100,000
         # assignments, their counters and visits); measured on benchmarks/draw.py.
-        "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-                         "PRAGMA cache_size=-65536;"),
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+            "PRAGMA cache_size=-65536;"
+        ),
     }
     # Tests use a real file in WAL mode, like production: the in-memory shared-cache
     # database Django uses by default table-locks when a background thread (an import
     # job) writes while the live server reads. One file per process so runs can overlap.
-    _db["TEST"] = {"NAME": envstr("SSJ_TEST_SQLITE", "") or str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+    _db["TEST"] = {
+        "NAME": envstr("SSJ_TEST_SQLITE", "") or str(VAR_DIR / f"test-{os.getpid()}.sqlite3")
+    }
 elif _db["ENGINE"] not in {"django.db.backends.postgresql"}:
     raise ConfigError(f"DATABASE_URL 仅支持 sqlite:// 或 postgres://，实际为 {DATABASE_URL!r}")
 DATABASES = {"default": _db}
@@ -127,7 +134,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

@@ -14,5 +14,8 @@ def home(request: HttpRequest) -> HttpResponse:
     # 系统管理员 keep the holiday calendar: from 1 November they are told when next year's
     # notice is missing (deadlines reaching it are provisional until it is entered).
     reminder = calendar_reminder(today=timezone.localdate()) if request.user.is_superuser else ""
-    return render(request, "home.html", {"departments": departments_readable(user=request.user),
-                                         "calendar_reminder": reminder})
+    return render(
+        request,
+        "home.html",
+        {"departments": departments_readable(user=request.user), "calendar_reminder": reminder},
+    )

@@ -6,9 +6,15 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 LINKS = {
-    "items": "catalog:item_list", "entities": "registry:entity_list", "inspectors": "registry:inspector_list",
-    "plans": "planning:plan_list", "tasks": "planning:task_list", "draws": "draw:list",
-    "inspection": "inspection:mine", "disclosure": "disclosure:pending", "oversight": "oversight:index",
+    "items": "catalog:item_list",
+    "entities": "registry:entity_list",
+    "inspectors": "registry:inspector_list",
+    "plans": "planning:plan_list",
+    "tasks": "planning:task_list",
+    "draws": "draw:list",
+    "inspection": "inspection:mine",
+    "disclosure": "disclosure:pending",
+    "oversight": "oversight:index",
     "imports": "imports:start",
 }
 
@@ -16,12 +22,15 @@ LINKS = {
 def _menu(client, user) -> set[str]:
     client.force_login(user)
     page = client.get(reverse("home")).content.decode()
-    nav = page[page.index("<nav"):page.index("</nav>")]
+    nav = page[page.index("<nav") : page.index("</nav>")]
     return {name for name, url in LINKS.items() if f'href="{reverse(url)}"' in nav}
 
 
 def test_an_inspector_sees_his_inspections_and_the_item_list_only(client, dept):
-    assert _menu(client, factories.user(department=dept, role="inspector")) == {"items", "inspection"}
+    assert _menu(client, factories.user(department=dept, role="inspector")) == {
+        "items",
+        "inspection",
+    }
 
 
 def test_a_witness_sees_the_draws_and_the_libraries_but_not_imports_or_inspections(client, dept):

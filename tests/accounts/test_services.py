@@ -35,8 +35,13 @@ def test_department_add_refuses_duplicates_and_unknown_parents(capsys):
 
 def test_user_create_validates_real_name_fields():
     with pytest.raises(ValidationFailed) as err:
-        user_create(username="x", full_name="张三", password="Good-pass-2024!", id_number="350881198501011230",
-                    mobile="12345")
+        user_create(
+            username="x",
+            full_name="张三",
+            password="Good-pass-2024!",
+            id_number="350881198501011230",
+            mobile="12345",
+        )
     assert set(err.value.errors) == {"id_number", "mobile"}
     with pytest.raises(ValidationFailed, match="密码"):
         user_create(username="x", full_name="张三", password="123")
@@ -45,7 +50,13 @@ def test_user_create_validates_real_name_fields():
 
 def test_user_create_keeps_numbers_out_of_the_audit_trail():
     idn = make_id_number(factories.rng)
-    user_create(username="zs", full_name="张三", password="Good-pass-2024!", id_number=idn, mobile="13810005362")
+    user_create(
+        username="zs",
+        full_name="张三",
+        password="Good-pass-2024!",
+        id_number=idn,
+        mobile="13810005362",
+    )
     event = Event.objects.get(action="user.create")
     assert idn not in str(event.after) and "13810005362" not in str(event.after)
 

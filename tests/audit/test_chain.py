@@ -11,8 +11,14 @@ pytestmark = pytest.mark.django_db
 def _events(n: int) -> None:
     for i in range(n):
         with transaction.atomic():
-            event_record(actor="测试", action="test.step", object_type="demo", object_id=str(i),
-                         object_repr=f"第{i}步", after={"i": i, "名称": "中文"})
+            event_record(
+                actor="测试",
+                action="test.step",
+                object_type="demo",
+                object_id=str(i),
+                object_repr=f"第{i}步",
+                after={"i": i, "名称": "中文"},
+            )
 
 
 def test_a_fresh_chain_verifies_and_the_command_says_so(capsys):

@@ -46,11 +46,21 @@ def media_root(settings, tmp_path):
 
 def _png() -> bytes:
     """A real 1×1 PNG (signature, IHDR, IDAT, IEND with their CRCs)."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _login(page, live_server, user):
@@ -82,7 +92,13 @@ def _personal_numbers(scene, entity) -> list[str]:
         i.mobile, i.id_number = f"1390000{k:04d}", make_id_number(factories.rng)
         i.save(update_fields=["mobile", "id_number"])
         numbers += [i.mobile, i.id_number]
-    for u in [*scene.inspector_users, scene.crew.operator, scene.crew.reviewer, scene.crew.witness, scene.admin]:
+    for u in [
+        *scene.inspector_users,
+        scene.crew.operator,
+        scene.crew.reviewer,
+        scene.crew.witness,
+        scene.admin,
+    ]:
         numbers += [u.mobile, u.id_number]
     return [n for n in numbers if n]
 
@@ -139,7 +155,8 @@ def test_one_visit_from_assignment_to_the_public_result_page(page, live_server):
     evidence = page.locator("#evidence-form")
     evidence.get_by_label("类型").select_option(label="照片")
     evidence.get_by_label("文件").set_input_files(
-        {"name": "临时用电现场.png", "mimeType": "image/png", "buffer": png})
+        {"name": "临时用电现场.png", "mimeType": "image/png", "buffer": png}
+    )
     evidence.get_by_label("说明").fill("配电箱进线未穿管")
     evidence.get_by_role("button", name="上传").click()
     expect(page.locator(".messages")).to_contain_text("已上传照片")
@@ -197,7 +214,9 @@ def test_one_visit_from_assignment_to_the_public_result_page(page, live_server):
     expect(page).to_have_url(f"{live_server.url}/public/results/{published.pk}/")
     main = page.locator("main")
     expect(main).to_contain_text(RECTIFIED)
-    expect(main).to_contain_text(f"责令改正，整改期限{RECTIFY_BY.year}年{RECTIFY_BY.month}月{RECTIFY_BY.day}日")
+    expect(main).to_contain_text(
+        f"责令改正，整改期限{RECTIFY_BY.year}年{RECTIFY_BY.month}月{RECTIFY_BY.day}日"
+    )
     for i in (leader_insp, member_insp):
         expect(main).to_contain_text(f"{i.name}（执法证号 {i.cert_no}）")
     html = page.content()
@@ -205,7 +224,9 @@ def test_one_visit_from_assignment_to_the_public_result_page(page, live_server):
     assert not leaked, f"公开页面出现了个人号码：{leaked}"
 
     # …and the same query's public download carries the names and 执法证号, not the numbers.
-    download = page.request.get(f"{live_server.url}/public/results/export.csv?q={entity.uscc}").text()
+    download = page.request.get(
+        f"{live_server.url}/public/results/export.csv?q={entity.uscc}"
+    ).text()
     assert entity.uscc in download and leader_insp.cert_no in download
     leaked = [n for n in secrets if n in download]
     assert not leaked, f"公开下载出现了个人号码：{leaked}"

@@ -16,7 +16,17 @@ from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-HEADERS = ["统一社会信用代码", "名称", "联系人", "联系电话", "信用风险分类", "风险分类日期", "风险分类来源", "登记状态", "标签"]
+HEADERS = [
+    "统一社会信用代码",
+    "名称",
+    "联系人",
+    "联系电话",
+    "信用风险分类",
+    "风险分类日期",
+    "风险分类来源",
+    "登记状态",
+    "标签",
+]
 RISK_SOURCE = "市场监管部门信用风险分类结果"
 
 
@@ -53,10 +63,37 @@ def test_login_import_preview_with_row_error_then_search(page, live_server, tmp_
     _login(page, live_server, "sj_admin")
 
     # 1. A file with one bad row: the preview names row 3, the column and the reason; nothing is written.
-    _upload(page, live_server, _csv(tmp_path / "bad.csv", [
-        [good, "上海松江燃气有限公司", "张三", "13800001111", "A", "2026-06-30", RISK_SOURCE, "存续", "燃气经营企业"],
-        [bad, "上海错误代码有限公司", "李四", "13800002222", "B", "2026-06-30", RISK_SOURCE, "存续", ""],
-    ]))
+    _upload(
+        page,
+        live_server,
+        _csv(
+            tmp_path / "bad.csv",
+            [
+                [
+                    good,
+                    "上海松江燃气有限公司",
+                    "张三",
+                    "13800001111",
+                    "A",
+                    "2026-06-30",
+                    RISK_SOURCE,
+                    "存续",
+                    "燃气经营企业",
+                ],
+                [
+                    bad,
+                    "上海错误代码有限公司",
+                    "李四",
+                    "13800002222",
+                    "B",
+                    "2026-06-30",
+                    RISK_SOURCE,
+                    "存续",
+                    "",
+                ],
+            ],
+        ),
+    )
     errors = page.locator("#error-table")
     expect(errors).to_be_visible(timeout=30000)
     expect(errors).to_contain_text("第 3 行")
@@ -65,10 +102,37 @@ def test_login_import_preview_with_row_error_then_search(page, live_server, tmp_
     assert Entity.objects.count() == 0
 
     # 2. A clean file: preview, then 确认导入, and the job reports what it did.
-    _upload(page, live_server, _csv(tmp_path / "good.csv", [
-        [good, "上海松江燃气有限公司", "张三", "13800001111", "A", "2026-06-30", RISK_SOURCE, "存续", "燃气经营企业"],
-        [factories.uscc(), "上海九亭建筑工程有限公司", "王五", "13800003333", "D", "2026-06-30", RISK_SOURCE, "在业", "建筑工地参建单位、重点检查库"],
-    ]))
+    _upload(
+        page,
+        live_server,
+        _csv(
+            tmp_path / "good.csv",
+            [
+                [
+                    good,
+                    "上海松江燃气有限公司",
+                    "张三",
+                    "13800001111",
+                    "A",
+                    "2026-06-30",
+                    RISK_SOURCE,
+                    "存续",
+                    "燃气经营企业",
+                ],
+                [
+                    factories.uscc(),
+                    "上海九亭建筑工程有限公司",
+                    "王五",
+                    "13800003333",
+                    "D",
+                    "2026-06-30",
+                    RISK_SOURCE,
+                    "在业",
+                    "建筑工地参建单位、重点检查库",
+                ],
+            ],
+        ),
+    )
     page.locator("#confirm-import").click(timeout=30000)
     expect(page.locator("#job-status")).to_have_text(re.compile("完成|成功"), timeout=30000)
     assert Entity.objects.filter(department=dept).count() == 2

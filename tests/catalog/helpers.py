@@ -26,6 +26,13 @@ def content(**overrides) -> dict:
     return data
 
 
-def make_item(*, department, code="RQ-001", actor=None, effective_date=dt.date(2024, 1, 1), **overrides):
-    return item_create(department=department, code=code, data=content(**overrides),
-                       effective_date=effective_date, actor=actor)
+def make_item(
+    *, department, code="RQ-001", actor=None, effective_date=dt.date(2024, 1, 1), **overrides
+):
+    return item_create(
+        department=department,
+        code=code,
+        data=content(**overrides),
+        effective_date=effective_date,
+        actor=actor,
+    )

@@ -37,7 +37,11 @@ def test_list_filters_and_pages(client, trio):
     make_item(department=trio["other"], code="MH-1", name="绿地检查")
     r = client.get(f"{BASE}/items", {"page_size": 2, "page": 2}, **_auth(trio["colleague"]))
     body = r.json()
-    assert r.status_code == 200 and body["count"] == 6 and [i["code"] for i in body["items"]] == ["RQ-1", "RQ-2"]
+    assert (
+        r.status_code == 200
+        and body["count"] == 6
+        and [i["code"] for i in body["items"]] == ["RQ-1", "RQ-2"]
+    )
     r = client.get(f"{BASE}/items", {"category": "key"}, **_auth(trio["colleague"]))
     assert [i["code"] for i in r.json()["items"]] == ["DX-1"]
     assert r.json()["items"][0]["current"]["category"] == "key"
@@ -65,7 +69,10 @@ def test_get_returns_all_versions_and_404_for_other_departments(client, trio, it
     r = client.get(f"{BASE}/items/{item.pk}", **_auth(trio["colleague"]))
     body = r.json()
     assert r.status_code == 200 and body["code"] == "RQ-001" and body["department"] == "SJJW"
-    assert [v["number"] for v in body["versions"]] == [1] and body["current"]["methods"] == ["on_site", "document"]
+    assert [v["number"] for v in body["versions"]] == [1] and body["current"]["methods"] == [
+        "on_site",
+        "document",
+    ]
     r = client.get(f"{BASE}/items/{item.pk}", **_auth(trio["outsider"]))
     assert r.status_code == 404 and r.json()["detail"] == "抽查事项不存在或您无权查看"
     assert client.get(f"{BASE}/items/{item.pk}").status_code == 401
@@ -81,7 +88,10 @@ def test_create_happy_path(client, trio):
     assert r.status_code == 201, r.content
     body = r.json()
     assert body["code"] == "RQ-100" and body["current"]["number"] == 1
-    assert body["current"]["change_kind"] == "create" and body["current"]["effective_date"] == "2024-03-01"
+    assert (
+        body["current"]["change_kind"] == "create"
+        and body["current"]["effective_date"] == "2024-03-01"
+    )
     assert Item.objects.get(code="RQ-100").current.created_by == trio["owner"]
 
 
@@ -92,21 +102,38 @@ def test_create_errors(client, trio):
     assert r.status_code == 403 and "部门管理员" in r.json()["detail"]
     r = _post(client, f"{BASE}/items", _new(department="NOPE"), trio["owner"])
     assert r.status_code == 404 and r.json()["errors"] == {"department": ["部门 NOPE 不存在"]}
-    r = _post(client, f"{BASE}/items", _new(name="", methods=[], effective_date="2024-02-30"), trio["owner"])
+    r = _post(
+        client,
+        f"{BASE}/items",
+        _new(name="", methods=[], effective_date="2024-02-30"),
+        trio["owner"],
+    )
     assert r.status_code == 422
     assert set(r.json()["errors"]) == {"name", "methods", "effective_date"}
-    r = client.post(f"{BASE}/items", data="{not json", content_type="application/json", **_auth(trio["owner"]))
+    r = client.post(
+        f"{BASE}/items", data="{not json", content_type="application/json", **_auth(trio["owner"])
+    )
     assert r.status_code == 400
     assert _post(client, f"{BASE}/items", _new(), trio["owner"]).status_code == 201
     r = _post(client, f"{BASE}/items", _new(), trio["owner"])
-    assert r.status_code == 409 and r.json()["errors"] == {"code": ["本部门清单中已有事项编码 RQ-100"]}
+    assert r.status_code == 409 and r.json()["errors"] == {
+        "code": ["本部门清单中已有事项编码 RQ-100"]
+    }
     assert Item.objects.count() == 1
 
 
 def test_revise_changes_only_the_fields_sent(client, trio, item):
-    r = _post(client, f"{BASE}/items/{item.pk}/revise",
-              {"default_ratio": "10", "change_reason": "法规修订", "effective_date": "2024-07-01",
-               "expected_number": 1}, trio["owner"])
+    r = _post(
+        client,
+        f"{BASE}/items/{item.pk}/revise",
+        {
+            "default_ratio": "10",
+            "change_reason": "法规修订",
+            "effective_date": "2024-07-01",
+            "expected_number": 1,
+        },
+        trio["owner"],
+    )
     assert r.status_code == 200, r.content
     body = r.json()
     assert body["current"]["number"] == 2 and float(body["current"]["default_ratio"]) == 10
@@ -117,7 +144,9 @@ def test_revise_changes_only_the_fields_sent(client, trio, item):
 def test_revise_errors(client, trio, item):
     url = f"{BASE}/items/{item.pk}/revise"
     good = {"name": "改名", "change_reason": "法规修订", "effective_date": "2024-07-01"}
-    assert client.post(url, data=json.dumps(good), content_type="application/json").status_code == 401
+    assert (
+        client.post(url, data=json.dumps(good), content_type="application/json").status_code == 401
+    )
     assert _post(client, url, good, trio["colleague"]).status_code == 403
     assert _post(client, url, good, trio["outsider"]).status_code == 404
     assert _post(client, f"{BASE}/items/999999/revise", good, trio["owner"]).status_code == 404
@@ -134,12 +163,19 @@ def test_revise_errors(client, trio, item):
 def test_repeal_and_its_errors(client, trio, item):
     url = f"{BASE}/items/{item.pk}/repeal"
     good = {"change_reason": "依据的规章已废止", "effective_date": "2024-07-01"}
-    assert client.post(url, data=json.dumps(good), content_type="application/json").status_code == 401
+    assert (
+        client.post(url, data=json.dumps(good), content_type="application/json").status_code == 401
+    )
     assert _post(client, url, good, trio["colleague"]).status_code == 403
     assert _post(client, url, good, trio["outsider"]).status_code == 404
     r = _post(client, url, {"change_reason": "", "effective_date": ""}, trio["owner"])
     assert r.status_code == 422 and set(r.json()["errors"]) == {"change_reason", "effective_date"}
-    assert client.post(url, data="x", content_type="application/json", **_auth(trio["owner"])).status_code == 400
+    assert (
+        client.post(
+            url, data="x", content_type="application/json", **_auth(trio["owner"])
+        ).status_code
+        == 400
+    )
     r = _post(client, url, good, trio["owner"])
     assert r.status_code == 200 and r.json()["is_repealed"] is True
     assert r.json()["current"]["change_kind"] == "repeal"
@@ -153,24 +189,45 @@ def test_copy_and_its_errors(client, trio):
     foreign = make_item(department=trio["other"], code="MH-001")
     url = f"{BASE}/items/copy"
     body = {"department": "SJJW-RQS", "item_ids": [a.pk]}
-    assert client.post(url, data=json.dumps(body), content_type="application/json").status_code == 401
+    assert (
+        client.post(url, data=json.dumps(body), content_type="application/json").status_code == 401
+    )
     assert _post(client, url, body, trio["colleague"]).status_code == 403
     r = _post(client, url, {"department": "SJJW-RQS", "item_ids": [foreign.pk]}, child_admin)
     assert r.status_code == 403 and "不是“燃气所”的上级部门" in r.json()["detail"]
     r = _post(client, url, {"department": "SJJW-RQS", "item_ids": [999999]}, child_admin)
     assert r.status_code == 404 and "999999" in r.json()["detail"]
-    assert _post(client, url, {"department": "SJJW-RQS", "item_ids": []}, child_admin).status_code == 422
-    assert _post(client, url, {"department": "SJJW-RQS", "item_ids": ["x"]}, child_admin).status_code == 422
-    assert client.post(url, data="{", content_type="application/json", **_auth(child_admin)).status_code == 400
+    assert (
+        _post(client, url, {"department": "SJJW-RQS", "item_ids": []}, child_admin).status_code
+        == 422
+    )
+    assert (
+        _post(client, url, {"department": "SJJW-RQS", "item_ids": ["x"]}, child_admin).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            url, data="{", content_type="application/json", **_auth(child_admin)
+        ).status_code
+        == 400
+    )
     r = _post(client, url, body, child_admin)
-    assert r.status_code == 201 and r.json()[0]["copied_from"] == a.pk and r.json()[0]["department"] == "SJJW-RQS"
+    assert (
+        r.status_code == 201
+        and r.json()[0]["copied_from"] == a.pk
+        and r.json()[0]["department"] == "SJJW-RQS"
+    )
     assert _post(client, url, body, child_admin).status_code == 409
 
 
 def test_every_operation_declares_its_error_responses():
     schema = api.get_openapi_schema()
-    ops = {(path, method): op for path, methods in schema["paths"].items() if "/catalog/" in path
-           for method, op in methods.items()}
+    ops = {
+        (path, method): op
+        for path, methods in schema["paths"].items()
+        if "/catalog/" in path
+        for method, op in methods.items()
+    }
     assert len(ops) == 6
     for (path, method), op in ops.items():
         codes = {str(code) for code in op["responses"]}

@@ -17,16 +17,63 @@ from tests.catalog.helpers import content, make_item
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ["序号", "事项编码", "事项名称", "事项类别", "抽查领域", "检查对象", "检查内容", "检查方式", "检查依据",
-          "检查主体", "责任单位", "实施层级", "抽查比例", "抽查频次", "检查表单", "变更理由", "生效日期"]
-ROW_GAS = ["1", "SJ-RQ-02", "燃气经营监督执法检查", "一般检查事项", "燃气经营监督执法检查(云监码)", "燃气经营企业",
-           "燃气经营许可证取得情况检查；燃气经营监督执法检查", "现场检查、书面检查", "《城镇燃气管理条例》第十五条",
-           "松江区建设和管理委员会", "燃气所", "区级部门联合抽查事项", "6%", "9月",
-           "燃气经营许可证是否有效；是否向无证单位供气", "", "2024-01-01"]
-ROW_BASEMENT = ["2", "SJ-ZG-03", "地下空间安全使用执法检查", "重点", "地下空间安全使用执法检查(云监码)", "普通地下室",
-                "地下空间安全使用情况检查", "现场检查", "《上海市民防条例》", "松江区建设和管理委员会", "综管中心",
-                "区级部门联合抽查事项", "0.2", "1月、4月、6月、9月、12月", "使用用途与备案\n消防通道与设施", "",
-                "2024/1/1"]
+HEADER = [
+    "序号",
+    "事项编码",
+    "事项名称",
+    "事项类别",
+    "抽查领域",
+    "检查对象",
+    "检查内容",
+    "检查方式",
+    "检查依据",
+    "检查主体",
+    "责任单位",
+    "实施层级",
+    "抽查比例",
+    "抽查频次",
+    "检查表单",
+    "变更理由",
+    "生效日期",
+]
+ROW_GAS = [
+    "1",
+    "SJ-RQ-02",
+    "燃气经营监督执法检查",
+    "一般检查事项",
+    "燃气经营监督执法检查(云监码)",
+    "燃气经营企业",
+    "燃气经营许可证取得情况检查；燃气经营监督执法检查",
+    "现场检查、书面检查",
+    "《城镇燃气管理条例》第十五条",
+    "松江区建设和管理委员会",
+    "燃气所",
+    "区级部门联合抽查事项",
+    "6%",
+    "9月",
+    "燃气经营许可证是否有效；是否向无证单位供气",
+    "",
+    "2024-01-01",
+]
+ROW_BASEMENT = [
+    "2",
+    "SJ-ZG-03",
+    "地下空间安全使用执法检查",
+    "重点",
+    "地下空间安全使用执法检查(云监码)",
+    "普通地下室",
+    "地下空间安全使用情况检查",
+    "现场检查",
+    "《上海市民防条例》",
+    "松江区建设和管理委员会",
+    "综管中心",
+    "区级部门联合抽查事项",
+    "0.2",
+    "1月、4月、6月、9月、12月",
+    "使用用途与备案\n消防通道与设施",
+    "",
+    "2024/1/1",
+]
 
 
 def _csv(path, rows, *, encoding="utf-8-sig", header=HEADER):
@@ -49,13 +96,20 @@ def test_import_creates_items_from_a_file_with_the_documents_headers(tmp_path, d
     assert result.committed and not result.errors, result.errors
     assert (result.total, result.created, result.updated, result.unchanged) == (2, 2, 0, 0)
     gas = Item.objects.get(department=dept, code="SJ-RQ-02").current
-    assert gas.number == 1 and gas.change_kind == ChangeKind.CREATE and gas.change_reason == "批量导入新增"
+    assert (
+        gas.number == 1
+        and gas.change_kind == ChangeKind.CREATE
+        and gas.change_reason == "批量导入新增"
+    )
     assert gas.methods == ["on_site", "document"] and gas.default_ratio == Decimal("6")
     assert gas.checklist == ["燃气经营许可证是否有效", "是否向无证单位供气"]
     assert gas.field == "燃气经营监督执法检查(云监码)"
     basement = Item.objects.get(department=dept, code="SJ-ZG-03").current
     assert basement.category == "key" and basement.default_ratio == Decimal("0.2")
-    assert basement.checklist == ["使用用途与备案", "消防通道与设施"] and basement.effective_date == dt.date(2024, 1, 1)
+    assert basement.checklist == [
+        "使用用途与备案",
+        "消防通道与设施",
+    ] and basement.effective_date == dt.date(2024, 1, 1)
     event = Event.objects.get(action="import.items")
     assert event.after["created"] == 2 and RecordChange.objects.filter(event=event).count() == 2
     assert chain_verify().ok
@@ -80,7 +134,9 @@ def test_a_changed_row_makes_a_new_version_and_keeps_the_old_one(tmp_path, dept)
     assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
     item = Item.objects.get(code="SJ-RQ-02")
     assert item.current.number == 2 and item.current.change_kind == ChangeKind.AMEND
-    assert item.current.change_reason == "批量导入更新" and item.current.default_ratio == Decimal("10")
+    assert item.current.change_reason == "批量导入更新" and item.current.default_ratio == Decimal(
+        "10"
+    )
     assert item.versions.get(number=1).default_ratio == Decimal("6")
     change = RecordChange.objects.filter(object_id=str(item.pk)).order_by("-id").first()
     assert change.changes["default_ratio"] == ["6", "10"]
@@ -94,7 +150,10 @@ def test_a_change_reason_and_interpretation_from_the_file_are_kept(tmp_path, dep
     changed[15] = "住建部对许可范围作出解释"
     _import(_csv(tmp_path / "v2.csv", [[*changed, "解释"]], header=header), dept)
     current = Item.objects.get(code="SJ-RQ-02").current
-    assert current.change_kind == ChangeKind.INTERPRET and current.change_reason == "住建部对许可范围作出解释"
+    assert (
+        current.change_kind == ChangeKind.INTERPRET
+        and current.change_reason == "住建部对许可范围作出解释"
+    )
 
 
 def test_a_row_marked_repealed_repeals_the_item(tmp_path, dept):
@@ -120,11 +179,19 @@ def test_every_error_names_row_column_and_reason_and_nothing_is_written(tmp_path
     bad_date = list(ROW_GAS)
     bad_date[1], bad_date[16] = "A-4", "2024-02-30"
     duplicate = list(ROW_GAS)
-    path = _csv(tmp_path / "错误.csv", [ROW_GAS, no_name, bad_ratio, bad_method, bad_date, duplicate])
+    path = _csv(
+        tmp_path / "错误.csv", [ROW_GAS, no_name, bad_ratio, bad_method, bad_date, duplicate]
+    )
     result = _import(path, dept)
     assert not result.committed
     found = {(e.row, e.column) for e in result.errors}
-    assert found == {(3, "事项名称"), (4, "抽查比例"), (5, "检查方式"), (6, "生效日期"), (7, "事项编码")}
+    assert found == {
+        (3, "事项名称"),
+        (4, "抽查比例"),
+        (5, "检查方式"),
+        (6, "生效日期"),
+        (7, "事项编码"),
+    }
     messages = {e.row: e.message for e in result.errors}
     assert messages[3] == "事项名称不能为空"
     assert messages[5] == "检查方式无效：飞行检查"
@@ -138,7 +205,8 @@ def test_an_exempt_row_without_reason_is_an_error(tmp_path, dept):
     header = [*HEADER, "不适用随机抽查", "不适用随机抽查的理由"]
     result = _import(_csv(tmp_path / "x.csv", [[*ROW_GAS, "是", ""]], header=header), dept)
     assert [(e.row, e.column, e.message) for e in result.errors] == [
-        (2, "不适用随机抽查的理由", "不适用随机抽查的事项必须写明理由")]
+        (2, "不适用随机抽查的理由", "不适用随机抽查的事项必须写明理由")
+    ]
 
 
 def test_skip_invalid_imports_the_valid_rows_and_writes_an_error_report(tmp_path, dept):
@@ -160,8 +228,14 @@ def test_dry_run_reports_and_writes_nothing(tmp_path, dept):
 
 def test_a_partial_file_keeps_the_columns_it_does_not_have(tmp_path, dept):
     _import(_csv(tmp_path / "v1.csv", [ROW_GAS]), dept)
-    result = _import(_csv(tmp_path / "v2.csv", [["SJ-RQ-02", "燃气经营监督执法检查", "8"]],
-                          header=["事项编码", "事项名称", "抽查比例"]), dept)
+    result = _import(
+        _csv(
+            tmp_path / "v2.csv",
+            [["SJ-RQ-02", "燃气经营监督执法检查", "8"]],
+            header=["事项编码", "事项名称", "抽查比例"],
+        ),
+        dept,
+    )
     assert result.updated == 1
     current = Item.objects.get(code="SJ-RQ-02").current
     assert current.default_ratio == Decimal("8") and current.basis == "《城镇燃气管理条例》第十五条"
@@ -170,11 +244,15 @@ def test_a_partial_file_keeps_the_columns_it_does_not_have(tmp_path, dept):
 def test_a_new_version_cannot_predate_the_current_one(tmp_path, dept):
     _import(_csv(tmp_path / "v1.csv", [ROW_GAS]), dept)
     item = Item.objects.get(code="SJ-RQ-02")
-    item_revise(item=item, data=content(), change_reason="手工修订", effective_date="2024-06-01", actor=None)
+    item_revise(
+        item=item, data=content(), change_reason="手工修订", effective_date="2024-06-01", actor=None
+    )
     stale = list(ROW_GAS)
     stale[12] = "7"
     result = _import(_csv(tmp_path / "v2.csv", [stale]), dept)
-    assert [(e.column, e.message) for e in result.errors] == [("生效日期", "生效日期不能早于现行版本的生效日期（2024-06-01）")]
+    assert [(e.column, e.message) for e in result.errors] == [
+        ("生效日期", "生效日期不能早于现行版本的生效日期（2024-06-01）")
+    ]
 
 
 def test_only_the_department_admin_imports(tmp_path, trio):
@@ -189,7 +267,9 @@ def test_only_the_department_admin_imports(tmp_path, trio):
 
 
 def test_a_file_without_the_key_columns_is_refused_as_a_whole(tmp_path, dept):
-    result = _import(_csv(tmp_path / "x.csv", [["燃气", "企业"]], header=["检查内容", "检查对象"]), dept)
+    result = _import(
+        _csv(tmp_path / "x.csv", [["燃气", "企业"]], header=["检查内容", "检查对象"]), dept
+    )
     assert result.file_error is not None and "事项编码" in result.file_error.message
     assert not Item.objects.exists()
 
@@ -197,14 +277,21 @@ def test_a_file_without_the_key_columns_is_refused_as_a_whole(tmp_path, dept):
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_an_export_reimports_without_any_change(tmp_path, dept, fmt):
     make_item(department=dept, code="RQ-001")
-    make_item(department=dept, code="RQ-002", name="=HYPERLINK(\"http://x\")", random_exempt=True,
-              exempt_reason="涉密事项", default_ratio="0.25", category="key")
+    make_item(
+        department=dept,
+        code="RQ-002",
+        name='=HYPERLINK("http://x")',
+        random_exempt=True,
+        exempt_reason="涉密事项",
+        default_ratio="0.25",
+        category="key",
+    )
     out = tmp_path / f"清单.{fmt}"
     assert export_file("items", department=dept, actor=CLI_ACTOR, fmt=fmt, out=out) == 2
     table = tabular.open_table(out)
     rows = [cells for _, cells in table.raw_rows()]
     assert rows[0][:4] == ["序号", "事项编码", "事项名称", "事项类别"]
-    assert rows[2][2] == "'=HYPERLINK(\"http://x\")"  # formula injection neutralised
+    assert rows[2][2] == '\'=HYPERLINK("http://x")'  # formula injection neutralised
     result = _import(out, dept)
     assert not result.errors, result.errors
     assert (result.created, result.updated, result.unchanged) == (0, 0, 2)
@@ -213,9 +300,23 @@ def test_an_export_reimports_without_any_change(tmp_path, dept, fmt):
 def test_export_is_scoped_to_readers(tmp_path, trio):
     make_item(department=trio["dept"])
     with pytest.raises(NotAllowed):
-        export_file("items", department=trio["dept"], actor=trio["outsider"], fmt="csv", out=tmp_path / "x.csv")
-    assert export_file("items", department=trio["dept"], actor=trio["colleague"], fmt="csv",
-                       out=tmp_path / "x.csv") == 1
+        export_file(
+            "items",
+            department=trio["dept"],
+            actor=trio["outsider"],
+            fmt="csv",
+            out=tmp_path / "x.csv",
+        )
+    assert (
+        export_file(
+            "items",
+            department=trio["dept"],
+            actor=trio["colleague"],
+            fmt="csv",
+            out=tmp_path / "x.csv",
+        )
+        == 1
+    )
 
 
 def test_the_command_line_imports_and_exports_items(tmp_path, dept, capsys):
@@ -223,7 +324,9 @@ def test_the_command_line_imports_and_exports_items(tmp_path, dept, capsys):
     assert ssj(["import", "items", str(path), "--department", "SJJW", "--json"]) == 0
     assert "新增 2 条" in capsys.readouterr().out
     out = tmp_path / "导出.xlsx"
-    assert ssj(["export", "items", "--department", "SJJW", "--format", "xlsx", "--out", str(out)]) == 0
+    assert (
+        ssj(["export", "items", "--department", "SJJW", "--format", "xlsx", "--out", str(out)]) == 0
+    )
     assert ssj(["import", "items", str(out), "--department", "SJJW"]) == 0
     assert "未发生任何变更" in capsys.readouterr().out
     bad = _csv(tmp_path / "错.csv", [[*ROW_GAS[:5], "", *ROW_GAS[6:]]])
@@ -240,8 +343,9 @@ def test_a_percentage_formatted_xlsx_cell_is_read_as_percent(tmp_path, dept):
     sheet = book.add_worksheet()
     sheet.write_row(0, 0, HEADER)
     ratio_col = HEADER.index("抽查比例")
-    for n, (code, ratio, fmt) in enumerate([("SJ-A-01", 0.06, "0%"), ("SJ-A-02", 0.002, "0.0%"),
-                                            ("SJ-A-03", 6, "General")], start=1):
+    for n, (code, ratio, fmt) in enumerate(
+        [("SJ-A-01", 0.06, "0%"), ("SJ-A-02", 0.002, "0.0%"), ("SJ-A-03", 6, "General")], start=1
+    ):
         row = list(ROW_GAS)
         row[0], row[1] = str(n), code
         sheet.write_row(n, 0, row)

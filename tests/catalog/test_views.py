@@ -22,7 +22,9 @@ def _form(**overrides) -> dict:
 def test_list_page_searches_filters_and_pages_in_chinese(client, trio):
     for n in range(25):
         make_item(department=trio["dept"], code=f"RQ-{n:03d}", name=f"燃气检查{n:03d}")
-    make_item(department=trio["dept"], code="DX-001", name="地下空间安全使用执法检查", category="key")
+    make_item(
+        department=trio["dept"], code="DX-001", name="地下空间安全使用执法检查", category="key"
+    )
     client.force_login(trio["colleague"])
     page = client.get(reverse("catalog:item_list")).content.decode()
     assert "抽查事项清单" in page and "共 26 项" in page and "第 1 / 2 页" in page
@@ -50,8 +52,13 @@ def test_list_shows_the_outsider_nothing_of_another_department(client, trio, ite
 
 
 def test_detail_shows_version_history_with_the_changed_fields(client, trio, item):
-    item_revise(item=item, data=content(default_ratio="10", name="燃气经营监督检查"), change_reason="法规修订",
-                effective_date=dt.date(2024, 7, 1), actor=trio["owner"])
+    item_revise(
+        item=item,
+        data=content(default_ratio="10", name="燃气经营监督检查"),
+        change_reason="法规修订",
+        effective_date=dt.date(2024, 7, 1),
+        actor=trio["owner"],
+    )
     client.force_login(trio["colleague"])
     page = client.get(reverse("catalog:item_detail", args=[item.pk])).content.decode()
     assert "版本历史" in page and "第2版" in page and "现行" in page and "法规修订" in page
@@ -72,8 +79,16 @@ def test_colleague_gets_403_on_the_write_pages(client, trio, item):
     client.force_login(trio["colleague"])
     assert client.get(reverse("catalog:item_create")).status_code == 403
     response = client.post(reverse("catalog:item_revise", args=[item.pk]), _form(change_reason="x"))
-    assert response.status_code == 403 and "不是“松江区建设和管理委员会”的部门管理员" in response.content.decode()
-    assert client.post(reverse("catalog:item_repeal", args=[item.pk]), {"change_reason": "x"}).status_code == 403
+    assert (
+        response.status_code == 403
+        and "不是“松江区建设和管理委员会”的部门管理员" in response.content.decode()
+    )
+    assert (
+        client.post(
+            reverse("catalog:item_repeal", args=[item.pk]), {"change_reason": "x"}
+        ).status_code
+        == 403
+    )
     assert item.versions.count() == 1
 
 
@@ -88,22 +103,28 @@ def test_create_page_makes_an_item(client, trio):
     assert "新增抽查事项" in page and "检查依据" in page and "不适用随机抽查的理由" in page
     response = client.post(reverse("catalog:item_create"), _form())
     item = Item.objects.get(code="RQ-100")
-    assert response.status_code == 302 and response["Location"] == reverse("catalog:item_detail", args=[item.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "catalog:item_detail", args=[item.pk]
+    )
     assert item.current.effective_date == dt.date(2024, 3, 1)
     assert item.current.checklist == ["燃气经营许可证是否在有效期内", "是否向无证单位供气"]
 
 
 def test_create_form_shows_each_error_beside_its_field(client, trio):
     client.force_login(trio["owner"])
-    response = client.post(reverse("catalog:item_create"), _form(name="", basis="", default_ratio="120",
-                                                                random_exempt="on", exempt_reason=""))
+    response = client.post(
+        reverse("catalog:item_create"),
+        _form(name="", basis="", default_ratio="120", random_exempt="on", exempt_reason=""),
+    )
     page = response.content.decode()
     assert response.status_code == 200
     assert "事项名称：事项名称不能为空" in page
     assert "检查依据：检查依据不能为空" in page
     assert "抽查比例应在0到100之间（百分比）" in page
     assert not Item.objects.exists()
-    response = client.post(reverse("catalog:item_create"), _form(exempt_reason="", random_exempt="on"))
+    response = client.post(
+        reverse("catalog:item_create"), _form(exempt_reason="", random_exempt="on")
+    )
     assert "不适用随机抽查的理由：不适用随机抽查的事项必须写明理由" in response.content.decode()
     make_item(department=trio["dept"], code="RQ-100")
     response = client.post(reverse("catalog:item_create"), _form())
@@ -115,9 +136,16 @@ def test_revise_page_is_prefilled_and_saves_a_new_version(client, trio, item):
     page = client.get(reverse("catalog:item_revise", args=[item.pk])).content.decode()
     assert 'value="燃气经营监督执法检查"' in page and "是否向无证单位供气" in page
     assert 'name="expected_number" value="1"' in page and "变更理由" in page
-    response = client.post(reverse("catalog:item_revise", args=[item.pk]),
-                           _form(change_kind="amend", change_reason="法规修订", effective_date="2024-08-01",
-                                 default_ratio="8", expected_number="1"))
+    response = client.post(
+        reverse("catalog:item_revise", args=[item.pk]),
+        _form(
+            change_kind="amend",
+            change_reason="法规修订",
+            effective_date="2024-08-01",
+            default_ratio="8",
+            expected_number="1",
+        ),
+    )
     assert response.status_code == 302
     item.refresh_from_db()
     assert item.current.number == 2 and str(item.current.default_ratio.normalize()) == "8"
@@ -126,12 +154,20 @@ def test_revise_page_is_prefilled_and_saves_a_new_version(client, trio, item):
 def test_revise_page_shows_missing_reason_and_stale_version(client, trio, item):
     client.force_login(trio["owner"])
     url = reverse("catalog:item_revise", args=[item.pk])
-    page = client.post(url, _form(change_kind="amend", change_reason="", name="改名", expected_number="1")).content.decode()
+    page = client.post(
+        url, _form(change_kind="amend", change_reason="", name="改名", expected_number="1")
+    ).content.decode()
     assert "变更理由：请填写变更理由" in page
-    item_revise(item=item, data=content(name="他人修改"), change_reason="他人", effective_date=dt.date(2024, 5, 1),
-                actor=trio["owner"])
-    page = client.post(url, _form(change_kind="amend", change_reason="我的修改", name="改名",
-                                  expected_number="1")).content.decode()
+    item_revise(
+        item=item,
+        data=content(name="他人修改"),
+        change_reason="他人",
+        effective_date=dt.date(2024, 5, 1),
+        actor=trio["owner"],
+    )
+    page = client.post(
+        url, _form(change_kind="amend", change_reason="我的修改", name="改名", expected_number="1")
+    ).content.decode()
     assert "已被他人修订为第2版" in page
     assert item.versions.count() == 2
 
@@ -140,9 +176,13 @@ def test_repeal_page_repeals_with_reason(client, trio, item):
     client.force_login(trio["owner"])
     url = reverse("catalog:item_repeal", args=[item.pk])
     assert "废止理由" in client.get(url).content.decode()
-    page = client.post(url, {"change_reason": "", "effective_date": "2024-06-01", "expected_number": "1"}).content.decode()
+    page = client.post(
+        url, {"change_reason": "", "effective_date": "2024-06-01", "expected_number": "1"}
+    ).content.decode()
     assert "废止理由：请填写变更理由" in page
-    response = client.post(url, {"change_reason": "规章废止", "effective_date": "2024-06-01", "expected_number": "1"})
+    response = client.post(
+        url, {"change_reason": "规章废止", "effective_date": "2024-06-01", "expected_number": "1"}
+    )
     assert response.status_code == 302
     item.refresh_from_db()
     assert item.is_repealed
@@ -157,10 +197,15 @@ def test_copy_page_lists_the_parents_items_and_copies_the_chosen_ones(client, tr
     client.force_login(child_admin)
     page = client.get(reverse("catalog:item_copy")).content.decode()
     assert "引用上级清单" in page and "瓶装燃气综合监管" in page and "临时使用绿地检查" not in page
-    response = client.post(reverse("catalog:item_copy"), {"department": "SJJW-RQS", "items": [str(a.pk), str(b.pk)],
-                                                          "effective_date": "2024-02-01"})
+    response = client.post(
+        reverse("catalog:item_copy"),
+        {"department": "SJJW-RQS", "items": [str(a.pk), str(b.pk)], "effective_date": "2024-02-01"},
+    )
     assert response.status_code == 302
-    assert set(Item.objects.filter(department=child).values_list("copied_from", flat=True)) == {a.pk, b.pk}
+    assert set(Item.objects.filter(department=child).values_list("copied_from", flat=True)) == {
+        a.pk,
+        b.pk,
+    }
     page = client.get(reverse("catalog:item_copy")).content.decode()
     assert "上级部门清单中没有可引用的事项" in page  # already copied codes are not offered again
 
@@ -170,7 +215,9 @@ def test_copy_page_refuses_items_outside_the_parents_list(client, trio):
     child_admin = factories.user(department=child, role="dept_admin")
     foreign = make_item(department=trio["other"], code="MH-001")
     client.force_login(child_admin)
-    page = client.post(reverse("catalog:item_copy"), {"department": "SJJW-RQS", "items": [str(foreign.pk)]})
+    page = client.post(
+        reverse("catalog:item_copy"), {"department": "SJJW-RQS", "items": [str(foreign.pk)]}
+    )
     assert "所选事项不在可引用的上级清单中" in page.content.decode()
     assert not Item.objects.filter(department=child).exists()
     # A top-level department has nothing above it to copy from.

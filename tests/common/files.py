@@ -19,20 +19,71 @@ from xml.sax.saxutils import escape
 import xlsxwriter
 
 ROSTER_TITLE = "漳平市住房和城乡建设局执法检查工作人员名录"
-ROSTER_HEADERS = ["序号", "姓名", "性别", "单位", "执法区域", "发证机关", "执法证号", "执法类别", "手机号码", "备注"]
+ROSTER_HEADERS = [
+    "序号",
+    "姓名",
+    "性别",
+    "单位",
+    "执法区域",
+    "发证机关",
+    "执法证号",
+    "执法类别",
+    "手机号码",
+    "备注",
+]
 # The first rows of 003 附件5.
 ROSTER_ROWS = [
-    [1, "王朕", "男", "漳平市住房和城乡建设局", "漳平市", "省政府", "13080716001", "住房和城乡建设", "13110895362", ""],
-    [2, "石金文", "男", "漳平市住房和城乡建设局", "漳平市", "省政府", "13080716002", "住房和城乡建设", "18094033002", ""],
-    [3, "王培相", "男", "漳平市住房和城乡建设局", "漳平市", "省政府", "13080716003", "住房和城乡建设", "13906901234", ""],
+    [
+        1,
+        "王朕",
+        "男",
+        "漳平市住房和城乡建设局",
+        "漳平市",
+        "省政府",
+        "13080716001",
+        "住房和城乡建设",
+        "13110895362",
+        "",
+    ],
+    [
+        2,
+        "石金文",
+        "男",
+        "漳平市住房和城乡建设局",
+        "漳平市",
+        "省政府",
+        "13080716002",
+        "住房和城乡建设",
+        "18094033002",
+        "",
+    ],
+    [
+        3,
+        "王培相",
+        "男",
+        "漳平市住房和城乡建设局",
+        "漳平市",
+        "省政府",
+        "13080716003",
+        "住房和城乡建设",
+        "13906901234",
+        "",
+    ],
 ]
 
 
-def write_xlsx(path: Path, rows: Sequence[Sequence[Any]], *, title: str | None = None,
-               text_columns: Sequence[int] = ()) -> Path:
+def write_xlsx(
+    path: Path,
+    rows: Sequence[Sequence[Any]],
+    *,
+    title: str | None = None,
+    text_columns: Sequence[int] = (),
+) -> Path:
     """Cells as Excel would hold them: numbers as numbers, dates as date cells, text as text.
     ``text_columns`` are written as text even when they look like numbers."""
-    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
+    book = xlsxwriter.Workbook(
+        str(path), {"strings_to_numbers": False, "strings_to_formulas": False}
+    )
     sheet = book.add_worksheet("Sheet1")
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})
     start = 0
@@ -55,7 +106,9 @@ def write_xlsx(path: Path, rows: Sequence[Sequence[Any]], *, title: str | None =
 
 def write_csv(path: Path, rows: Sequence[Sequence[Any]], *, encoding: str = "utf-8") -> Path:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows([["" if v is None else v for v in row] for row in rows])
+    csv.writer(buffer, lineterminator="\r\n").writerows(
+        [["" if v is None else v for v in row] for row in rows]
+    )
     path.write_bytes(buffer.getvalue().encode(encoding))
     return path
 
@@ -65,14 +118,20 @@ def write_ods(path: Path, rows: Sequence[Sequence[Any]]) -> Path:
         if value is None or value == "":
             return "<table:table-cell/>"
         if isinstance(value, dt.date):
-            return (f'<table:table-cell office:value-type="date" office:date-value="{value.isoformat()}">'
-                    f"<text:p>{value.isoformat()}</text:p></table:table-cell>")
+            return (
+                f'<table:table-cell office:value-type="date" office:date-value="{value.isoformat()}">'
+                f"<text:p>{value.isoformat()}</text:p></table:table-cell>"
+            )
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return (f'<table:table-cell office:value-type="float" office:value="{value}">'
-                    f"<text:p>{value}</text:p></table:table-cell>")
+            return (
+                f'<table:table-cell office:value-type="float" office:value="{value}">'
+                f"<text:p>{value}</text:p></table:table-cell>"
+            )
         return f'<table:table-cell office:value-type="string"><text:p>{escape(str(value))}</text:p></table:table-cell>'
 
-    body = "".join("<table:table-row>" + "".join(cell(v) for v in row) + "</table:table-row>" for row in rows)
+    body = "".join(
+        "<table:table-row>" + "".join(cell(v) for v in row) + "</table:table-row>" for row in rows
+    )
     content = (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
@@ -89,8 +148,11 @@ def write_ods(path: Path, rows: Sequence[Sequence[Any]]) -> Path:
         "</manifest:manifest>"
     )
     with zipfile.ZipFile(path, "w") as z:
-        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet",
-                   compress_type=zipfile.ZIP_STORED)
+        z.writestr(
+            zipfile.ZipInfo("mimetype"),
+            "application/vnd.oasis.opendocument.spreadsheet",
+            compress_type=zipfile.ZIP_STORED,
+        )
         z.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
         z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
     return path
@@ -117,8 +179,12 @@ def write_xls(path: Path, rows: Sequence[Sequence[Any]]) -> Path:
         return record(0x0809, struct.pack("<HHHHII", 0x0600, kind, 0x0DBB, 0x07CC, 0, 6))
 
     xf = record(0x00E0, struct.pack("<HHHBBBBIIH", 0, 0, 0x0001, 0x20, 0, 0, 0, 0, 0, 0x20C0))
-    font = record(0x0031, struct.pack("<HHHHHBBBB", 200, 0, 0x7FFF, 400, 0, 0, 0, 0, 0) + b"\x05\x01" +
-                  "Arial".encode("utf-16-le"))
+    font = record(
+        0x0031,
+        struct.pack("<HHHHHBBBB", 200, 0, 0x7FFF, 400, 0, 0, 0, 0, 0)
+        + b"\x05\x01"
+        + "Arial".encode("utf-16-le"),
+    )
     cells = b""
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
@@ -128,13 +194,23 @@ def write_xls(path: Path, rows: Sequence[Sequence[Any]]) -> Path:
                 cells += record(0x0203, struct.pack("<HHHd", r, c, 15, float(value)))
             else:
                 text = str(value)
-                cells += record(0x0204, struct.pack("<HHHHB", r, c, 15, len(text), 1) + text.encode("utf-16-le"))
+                cells += record(
+                    0x0204, struct.pack("<HHHHB", r, c, 15, len(text), 1) + text.encode("utf-16-le")
+                )
     width = max((len(r) for r in rows), default=0)
-    sheet = bof(0x0010) + record(0x0200, struct.pack("<IIHHH", 0, len(rows), 0, width, 0)) + cells + record(0x000A, b"")
+    sheet = (
+        bof(0x0010)
+        + record(0x0200, struct.pack("<IIHHH", 0, len(rows), 0, width, 0))
+        + cells
+        + record(0x000A, b"")
+    )
     name = "Sheet1"
     globals_ = [bof(0x0005), record(0x0042, struct.pack("<H", 1200)), *[font] * 5, *[xf] * 16]
+
     def boundsheet(offset: int) -> bytes:
-        return record(0x0085, struct.pack("<IBBBB", offset, 0, 0, len(name), 1) + name.encode("utf-16-le"))
+        return record(
+            0x0085, struct.pack("<IBBBB", offset, 0, 0, len(name), 1) + name.encode("utf-16-le")
+        )
 
     # The sheet starts after the globals, this record and the globals' EOF (4 bytes).
     offset = sum(len(g) for g in globals_) + len(boundsheet(0)) + 4
@@ -146,17 +222,34 @@ def write_xls(path: Path, rows: Sequence[Sequence[Any]]) -> Path:
     size = len(stream)
     n = len(stream) // 512
     end, free, fat_sect = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD
-    fat = [fat_sect] + [i + 2 for i in range(n - 1)] + [end] + [end]  # FAT, stream 1..n, directory n+1
+    fat = (
+        [fat_sect] + [i + 2 for i in range(n - 1)] + [end] + [end]
+    )  # FAT, stream 1..n, directory n+1
     fat += [free] * (128 - len(fat))
 
     def entry(name: str, kind: int, start: int, length: int, child: int = free) -> bytes:
         raw = name.encode("utf-16-le") + b"\x00\x00"
-        return (raw.ljust(64, b"\x00") + struct.pack("<HBB", len(raw), kind, 1) + struct.pack("<III", free, free, child)
-                + b"\x00" * 16 + b"\x00" * 4 + b"\x00" * 16 + struct.pack("<III", start, length, 0))
+        return (
+            raw.ljust(64, b"\x00")
+            + struct.pack("<HBB", len(raw), kind, 1)
+            + struct.pack("<III", free, free, child)
+            + b"\x00" * 16
+            + b"\x00" * 4
+            + b"\x00" * 16
+            + struct.pack("<III", start, length, 0)
+        )
 
-    directory = entry("Root Entry", 5, end, 0, child=1) + entry("Workbook", 2, 1, size) + b"\x00" * 256
-    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16 + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
-              + b"\x00" * 6 + struct.pack("<IIIIIIIII", 0, 1, n + 1, 0, 4096, end, 0, end, 0)
-              + struct.pack("<I", 0) + struct.pack("<I", free) * 108)
+    directory = (
+        entry("Root Entry", 5, end, 0, child=1) + entry("Workbook", 2, 1, size) + b"\x00" * 256
+    )
+    header = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\x00" * 16
+        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + b"\x00" * 6
+        + struct.pack("<IIIIIIIII", 0, 1, n + 1, 0, 4096, end, 0, end, 0)
+        + struct.pack("<I", 0)
+        + struct.pack("<I", free) * 108
+    )
     path.write_bytes(header + struct.pack("<128I", *fat) + stream + directory)
     return path

@@ -27,7 +27,14 @@ def test_a_wrong_check_digit_is_reported_with_the_right_one():
     assert code[17] in uscc_error(wrong)
 
 
-@pytest.mark.parametrize("bad,reason", [("91310117", "18位"), ("I1310117MA1G8XYZ0A", "不允许的字符"), ("Z13101174QJGHRWHJX", "不允许")])
+@pytest.mark.parametrize(
+    "bad,reason",
+    [
+        ("91310117", "18位"),
+        ("I1310117MA1G8XYZ0A", "不允许的字符"),
+        ("Z13101174QJGHRWHJX", "不允许"),
+    ],
+)
 def test_malformed_credit_codes_say_why(bad, reason):
     assert reason in uscc_error(bad)
 
@@ -57,4 +64,7 @@ def test_mobile_numbers():
 def test_masks():
     assert mask_id_number("350881198501011234") == "350881********1234"
     assert mask_mobile("13810005362") == "138****5362"
-    assert mask_personal_numbers("手机13810005362 身份证350881198501011234") == "手机138****5362 身份证350881********1234"
+    assert (
+        mask_personal_numbers("手机13810005362 身份证350881198501011234")
+        == "手机138****5362 身份证350881********1234"
+    )

@@ -41,8 +41,13 @@ def upload(path, name=None):
 
 def entities_file(tmp_path, rows, name="对象.csv"):
     # 信用风险分类 always comes with its date and source (001 三(六)): the helper adds them.
-    dated = [[*r, "2026-06-30" if r[3] else "", "市场监管部门信用风险分类结果" if r[3] else ""] for r in rows]
-    return write_csv(tmp_path / name, [[*HEADERS, "风险分类日期", "风险分类来源"], *dated], encoding="utf-8-sig")
+    dated = [
+        [*r, "2026-06-30" if r[3] else "", "市场监管部门信用风险分类结果" if r[3] else ""]
+        for r in rows
+    ]
+    return write_csv(
+        tmp_path / name, [[*HEADERS, "风险分类日期", "风险分类来源"], *dated], encoding="utf-8-sig"
+    )
 
 
 def post_file(client, dept, path, kind="entities", skip_invalid=False, name=None):
@@ -62,13 +67,17 @@ def test_the_page_offers_only_departments_the_user_may_write(client, trio):
 def test_a_colleague_is_told_only_admins_import(client, trio, tmp_path):
     client.force_login(trio["colleague"])
     assert "只有部门管理员可以批量导入" in client.get(reverse("imports:start")).content.decode()
-    resp = post_file(client, trio["dept"], entities_file(tmp_path, [[1, make_uscc(rng), "甲公司", "A"]]))
+    resp = post_file(
+        client, trio["dept"], entities_file(tmp_path, [[1, make_uscc(rng), "甲公司", "A"]])
+    )
     assert resp.status_code == 400 and not ImportJob.objects.exists()
 
 
 def test_an_outsider_cannot_import_into_another_department(client, trio, tmp_path):
     client.force_login(trio["outsider"])
-    resp = post_file(client, trio["dept"], entities_file(tmp_path, [[1, make_uscc(rng), "甲公司", "A"]]))
+    resp = post_file(
+        client, trio["dept"], entities_file(tmp_path, [[1, make_uscc(rng), "甲公司", "A"]])
+    )
     assert resp.status_code == 400
     assert "选择一个有效的选项" in resp.content.decode() or "有效" in resp.content.decode()
     assert not ImportJob.objects.exists() and not Entity.objects.exists()
@@ -80,7 +89,11 @@ def test_upload_preview_then_commit(client, trio, tmp_path):
     resp = post_file(client, trio["dept"], entities_file(tmp_path, good))
     assert resp.status_code == 302
     preview = ImportJob.objects.get()
-    assert (preview.dry_run, preview.status, preview.created_by) == (True, ImportJobStatus.SUCCEEDED, trio["owner"])
+    assert (preview.dry_run, preview.status, preview.created_by) == (
+        True,
+        ImportJobStatus.SUCCEEDED,
+        trio["owner"],
+    )
     assert len(preview.file_sha256) == 64
     page = client.get(resp["Location"]).content.decode()
     assert "将新增" in page and "甲1有限公司" in page and "确认导入" in page
@@ -89,7 +102,11 @@ def test_upload_preview_then_commit(client, trio, tmp_path):
     resp = client.post(reverse("imports:job_confirm", args=[preview.pk]))
     commit = ImportJob.objects.exclude(pk=preview.pk).get()
     assert resp["Location"] == reverse("imports:job", args=[commit.pk])
-    assert (commit.dry_run, commit.status, commit.parent) == (False, ImportJobStatus.SUCCEEDED, preview)
+    assert (commit.dry_run, commit.status, commit.parent) == (
+        False,
+        ImportJobStatus.SUCCEEDED,
+        preview,
+    )
     assert Entity.objects.filter(department=trio["dept"]).count() == 3
     page = client.get(resp["Location"]).content.decode()
     assert "导入完成" in page and "新增 3 条" in page
@@ -152,14 +169,23 @@ def test_reimporting_says_nothing_will_change(client, trio, tmp_path):
     assert "不会发生任何变更" in page
 
 
-@pytest.mark.parametrize("name,content,message", [
-    ("对象.pdf", b"%PDF-1.4", "不支持的文件类型"),
-    ("对象.csv", b"", "文件是空的"),
-])
+@pytest.mark.parametrize(
+    "name,content,message",
+    [
+        ("对象.pdf", b"%PDF-1.4", "不支持的文件类型"),
+        ("对象.csv", b"", "文件是空的"),
+    ],
+)
 def test_bad_uploads_get_a_chinese_error(client, trio, name, content, message):
     client.force_login(trio["owner"])
-    resp = client.post(reverse("imports:start"), {"kind": "entities", "department": trio["dept"].pk,
-                                                  "file": SimpleUploadedFile(name, content)})
+    resp = client.post(
+        reverse("imports:start"),
+        {
+            "kind": "entities",
+            "department": trio["dept"].pk,
+            "file": SimpleUploadedFile(name, content),
+        },
+    )
     assert resp.status_code == 400 and message in resp.content.decode()
     assert not ImportJob.objects.exists()
 
@@ -183,7 +209,9 @@ def test_an_unreadable_file_fails_the_preview_clearly(client, trio, tmp_path):
 
 def test_jobs_are_private_to_their_uploader(client, trio, tmp_path):
     client.force_login(trio["owner"])
-    post_file(client, trio["dept"], entities_file(tmp_path, [[1, make_uscc(rng), "甲有限公司", "A"]]))
+    post_file(
+        client, trio["dept"], entities_file(tmp_path, [[1, make_uscc(rng), "甲有限公司", "A"]])
+    )
     job = ImportJob.objects.get()
     client.force_login(trio["outsider"])
     assert client.get(reverse("imports:job", args=[job.pk])).status_code == 404
@@ -193,9 +221,16 @@ def test_jobs_are_private_to_their_uploader(client, trio, tmp_path):
 
 def test_the_progress_display_polls_until_the_job_ends(client, trio, tmp_path):
     client.force_login(trio["owner"])
-    job = ImportJob.objects.create(kind="entities", department=trio["dept"], created_by=trio["owner"],
-                                   file_name="大文件.csv", file_sha256="0" * 64, status=ImportJobStatus.RUNNING,
-                                   runner_pid=os.getpid(), progress_total=1000)
+    job = ImportJob.objects.create(
+        kind="entities",
+        department=trio["dept"],
+        created_by=trio["owner"],
+        file_name="大文件.csv",
+        file_sha256="0" * 64,
+        status=ImportJobStatus.RUNNING,
+        runner_pid=os.getpid(),
+        progress_total=1000,
+    )
     progress = import_jobs._progress_path(job)
     progress.write_text(json.dumps({"done": 250, "total": 1000}))
     page = client.get(reverse("imports:job", args=[job.pk])).content.decode()
@@ -209,9 +244,15 @@ def test_the_progress_display_polls_until_the_job_ends(client, trio, tmp_path):
 
 def test_a_job_left_running_by_a_restart_is_marked_failed(client, trio):
     client.force_login(trio["owner"])
-    job = ImportJob.objects.create(kind="entities", department=trio["dept"], created_by=trio["owner"],
-                                   file_name="大文件.csv", file_sha256="0" * 64, status=ImportJobStatus.RUNNING,
-                                   runner_pid=2 ** 22 + 12345)  # no such process
+    job = ImportJob.objects.create(
+        kind="entities",
+        department=trio["dept"],
+        created_by=trio["owner"],
+        file_name="大文件.csv",
+        file_sha256="0" * 64,
+        status=ImportJobStatus.RUNNING,
+        runner_pid=2**22 + 12345,
+    )  # no such process
     page = client.get(reverse("imports:job", args=[job.pk])).content.decode()
     job.refresh_from_db()
     assert job.status == ImportJobStatus.FAILED
@@ -224,7 +265,18 @@ def test_the_blank_template_has_the_import_headers(client, trio, tmp_path):
     out = tmp_path / "t.xlsx"
     out.write_bytes(b"".join(resp.streaming_content))
     header = read_sheet(out)[0]
-    assert header[:10] == ["序号", "姓名*", "性别", "单位", "执法区域", "发证机关", "执法证号*", "执法类别", "手机号码", "备注"]
+    assert header[:10] == [
+        "序号",
+        "姓名*",
+        "性别",
+        "单位",
+        "执法区域",
+        "发证机关",
+        "执法证号*",
+        "执法类别",
+        "手机号码",
+        "备注",
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -236,7 +288,9 @@ def test_the_background_thread_runs_the_job(client, settings, tmp_path):
     dept = factories.department("BG", name="后台部门")
     owner = factories.user(department=dept, role=Role.DEPT_ADMIN, username="bg-owner")
     client.force_login(owner)
-    resp = post_file(client, dept, entities_file(tmp_path, [[1, make_uscc(rng), "甲有限公司", "A"]]))
+    resp = post_file(
+        client, dept, entities_file(tmp_path, [[1, make_uscc(rng), "甲有限公司", "A"]])
+    )
     job = ImportJob.objects.get()
     deadline = time.monotonic() + 30
     while not job.is_finished and time.monotonic() < deadline:
@@ -248,8 +302,10 @@ def test_the_background_thread_runs_the_job(client, settings, tmp_path):
 
 # --- housekeeping on the application's clock ---------------------------------------------------
 
-def test_uploads_of_jobs_older_than_seven_days_are_removed_when_a_new_one_arrives(client, trio, tmp_path,
-                                                                                  time_machine):
+
+def test_uploads_of_jobs_older_than_seven_days_are_removed_when_a_new_one_arrives(
+    client, trio, tmp_path, time_machine
+):
     client.force_login(trio["owner"])
     time_machine.move_to("2026-03-02T09:00+08:00")
     post_file(client, trio["dept"], entities_file(tmp_path, [[1, make_uscc(rng), "甲公司", "A"]]))
@@ -265,10 +321,18 @@ def test_uploads_of_jobs_older_than_seven_days_are_removed_when_a_new_one_arrive
     assert ImportJob.objects.get(pk=old.pk).file_sha256 == old.file_sha256  # the record stays
 
 
-def test_a_running_job_whose_heartbeat_stopped_five_minutes_ago_is_marked_failed(trio, time_machine):
+def test_a_running_job_whose_heartbeat_stopped_five_minutes_ago_is_marked_failed(
+    trio, time_machine
+):
     time_machine.move_to("2026-03-02T09:00+08:00", tick=False)
-    job = ImportJob.objects.create(kind="entities", department=trio["dept"], created_by=trio["owner"],
-                                   status=ImportJobStatus.RUNNING, runner_pid=os.getpid(), file_name="a.csv")
+    job = ImportJob.objects.create(
+        kind="entities",
+        department=trio["dept"],
+        created_by=trio["owner"],
+        status=ImportJobStatus.RUNNING,
+        runner_pid=os.getpid(),
+        file_name="a.csv",
+    )
     import_jobs._Progress(job)(10, 100)  # a heartbeat now
     time_machine.move_to("2026-03-02T09:04:59+08:00", tick=False)
     assert import_jobs.import_jobs_recover(jobs=[job]) == 0

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 def _request(method="get", path="/draw/1/", namespace="draw", **extra):
     request = getattr(RequestFactory(), method)(path, **extra)
-    request.resolver_match = ResolverMatch(lambda r: None, (), {}, namespaces=[namespace] if namespace else [])
+    request.resolver_match = ResolverMatch(
+        lambda r: None, (), {}, namespaces=[namespace] if namespace else []
+    )
     from django.contrib.messages.storage.fallback import FallbackStorage
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -30,8 +32,13 @@ def _handle(request, exc):
     return ServiceErrorMiddleware(lambda r: HttpResponse()).process_exception(request, exc)
 
 
-@pytest.mark.parametrize(("exc", "status", "title"), [
-    (NotFound("任务不存在或您无权查看"), 404, "未找到"), (NotAllowed("只有本部门操作员可以摇号"), 403, "无权操作")])
+@pytest.mark.parametrize(
+    ("exc", "status", "title"),
+    [
+        (NotFound("任务不存在或您无权查看"), 404, "未找到"),
+        (NotAllowed("只有本部门操作员可以摇号"), 403, "无权操作"),
+    ],
+)
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_not_found_and_not_allowed_are_one_chinese_page(exc, status, title, method):
     response = _handle(_request(method), exc)
@@ -40,7 +47,10 @@ def test_not_found_and_not_allowed_are_one_chinese_page(exc, status, title, meth
     assert 'href="/draw/"' in body  # back into the section it came from
 
 
-@pytest.mark.parametrize("exc", [Conflict("任务已确认，不能修改"), ValidationFailed("日期有误"), ServiceError("不能办理")])
+@pytest.mark.parametrize(
+    "exc",
+    [Conflict("任务已确认，不能修改"), ValidationFailed("日期有误"), ServiceError("不能办理")],
+)
 def test_other_refusals_of_a_post_are_a_message_and_back_where_it_came_from(exc):
     request = _request("post", HTTP_REFERER="http://testserver/draw/7/")
     response = _handle(request, exc)
@@ -61,7 +71,9 @@ def test_a_conflict_on_a_get_is_a_page_with_its_status():
 
 
 def test_the_public_portal_keeps_its_own_look():
-    response = _handle(_request("get", path="/public/results/9/", namespace="portal"), NotFound("检查结果不存在"))
+    response = _handle(
+        _request("get", path="/public/results/9/", namespace="portal"), NotFound("检查结果不存在")
+    )
     body = response.content.decode()
     assert response.status_code == 404 and "返回公开信息首页" in body and "工作台" not in body
 

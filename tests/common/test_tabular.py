@@ -18,9 +18,16 @@ from tests.common.files import (
 )
 
 ROSTER_COLUMNS = [
-    Column("seq", "序号"), Column("name", "姓名", required=True), Column("gender", "性别"), Column("unit", "单位"),
-    Column("area", "执法区域"), Column("issuer", "发证机关"), Column("cert_no", "执法证号", required=True),
-    Column("category", "执法类别"), Column("mobile", "手机号码", aliases=("手机号",)), Column("remark", "备注"),
+    Column("seq", "序号"),
+    Column("name", "姓名", required=True),
+    Column("gender", "性别"),
+    Column("unit", "单位"),
+    Column("area", "执法区域"),
+    Column("issuer", "发证机关"),
+    Column("cert_no", "执法证号", required=True),
+    Column("category", "执法类别"),
+    Column("mobile", "手机号码", aliases=("手机号",)),
+    Column("remark", "备注"),
 ]
 
 
@@ -43,7 +50,9 @@ def test_it_reads_the_roster_of_003_annex5_below_its_title_row(tmp_path):
 
 def test_it_matches_headers_written_in_full_width_with_spaces_and_required_marks(tmp_path):
     headers = ["序　号", " 姓 名 *", "＊执法证号", "手机号码（选填）", "性别:"]
-    path = write_csv(tmp_path / "a.csv", [headers, ["1", "王朕", "13080716001", "13110895362", "男"]])
+    path = write_csv(
+        tmp_path / "a.csv", [headers, ["1", "王朕", "13080716001", "13110895362", "男"]]
+    )
     bound = open_table(path).bind(ROSTER_COLUMNS)
     assert set(bound.field_index) == {"seq", "name", "cert_no", "mobile", "gender"}
     assert bound.header_of("name") == "姓 名 *"
@@ -55,8 +64,10 @@ def test_it_reports_unknown_columns_without_failing(tmp_path):
     assert bound.unknown_headers == ["籍贯"]
 
 
-@pytest.mark.parametrize("encoding,label", [("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8（带 BOM）"),
-                                            ("gb18030", "GB18030（GBK）")])
+@pytest.mark.parametrize(
+    "encoding,label",
+    [("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8（带 BOM）"), ("gb18030", "GB18030（GBK）")],
+)
 def test_it_detects_the_csv_encoding(tmp_path, encoding, label):
     path = write_csv(tmp_path / "a.csv", [ROSTER_HEADERS, *ROSTER_ROWS], encoding=encoding)
     table = open_table(path)
@@ -93,11 +104,14 @@ def test_it_reads_ods(tmp_path):
     assert records[2][1]["name"] == "王培相"
 
 
-@pytest.mark.parametrize("name,content,message", [
-    ("a.pdf", b"%PDF", "不支持的文件类型"),
-    ("a.xlsx", "姓名,执法证号\n".encode(), "内容不是 Excel"),
-    ("a.csv", b"", "文件是空的"),
-])
+@pytest.mark.parametrize(
+    "name,content,message",
+    [
+        ("a.pdf", b"%PDF", "不支持的文件类型"),
+        ("a.xlsx", "姓名,执法证号\n".encode(), "内容不是 Excel"),
+        ("a.csv", b"", "文件是空的"),
+    ],
+)
 def test_it_refuses_files_that_are_not_tables(tmp_path, name, content, message):
     path = tmp_path / name
     path.write_bytes(content)
@@ -126,25 +140,48 @@ def test_no_header_in_the_first_rows_is_an_error(tmp_path):
 
 
 def test_a_column_given_twice_is_an_error(tmp_path):
-    path = write_csv(tmp_path / "a.csv", [["姓名", "执法证号", "手机号码", "手机号"], ["王朕", "1", "1", "2"]])
+    path = write_csv(
+        tmp_path / "a.csv", [["姓名", "执法证号", "手机号码", "手机号"], ["王朕", "1", "1", "2"]]
+    )
     with pytest.raises(TableError, match="重复的列"):
         open_table(path).bind(ROSTER_COLUMNS)
 
 
 def test_empty_rows_are_skipped_and_row_numbers_kept(tmp_path):
-    path = write_csv(tmp_path / "a.csv", [["姓名", "执法证号"], ["王朕", "1"], ["", ""], ["石金文", "2"]])
+    path = write_csv(
+        tmp_path / "a.csv", [["姓名", "执法证号"], ["王朕", "1"], ["", ""], ["石金文", "2"]]
+    )
     assert [n for n, _ in _records(path)] == [2, 4]
 
 
-@pytest.mark.parametrize("raw", ["2024-01-31", "2024/1/31", "2024.1.31", "2024年1月31日", "20240131",
-                                 dt.date(2024, 1, 31), dt.datetime(2024, 1, 31, 0, 0), 45322, 45322.0,
-                                 "２０２４－０１－３１", " 2024-01-31 "])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2024-01-31",
+        "2024/1/31",
+        "2024.1.31",
+        "2024年1月31日",
+        "20240131",
+        dt.date(2024, 1, 31),
+        dt.datetime(2024, 1, 31, 0, 0),
+        45322,
+        45322.0,
+        "２０２４－０１－３１",
+        " 2024-01-31 ",
+    ],
+)
 def test_dates_in_the_forms_people_type(raw):
     assert tabular.cell_date(raw) == dt.date(2024, 1, 31)
 
 
-@pytest.mark.parametrize("raw,message", [("2024-02-30", "日期不存在"), ("明年", "日期格式无法识别"),
-                                         ("31/01/2024", "日期格式无法识别")])
+@pytest.mark.parametrize(
+    "raw,message",
+    [
+        ("2024-02-30", "日期不存在"),
+        ("明年", "日期格式无法识别"),
+        ("31/01/2024", "日期格式无法识别"),
+    ],
+)
 def test_bad_dates_say_why(raw, message):
     with pytest.raises(ValueError, match=message):
         tabular.cell_date(raw)
@@ -175,16 +212,18 @@ def test_plain_text_is_not_touched():
 def test_the_xlsx_writer_neutralises_formulas_and_keeps_long_numbers_as_text(tmp_path):
     path = tmp_path / "out.xlsx"
     with open_writer(path, "xlsx", ["名称", "身份证号", "日期", "数量"]) as writer:
-        writer.write_row(["=HYPERLINK(\"http://evil\")", "350881198001011234", dt.date(2024, 1, 31), 3])
+        writer.write_row(
+            ['=HYPERLINK("http://evil")', "350881198001011234", dt.date(2024, 1, 31), 3]
+        )
     rows = read_sheet(path)
     assert rows[0] == ["名称", "身份证号", "日期", "数量"]
-    assert rows[1][0] == "'=HYPERLINK(\"http://evil\")"
+    assert rows[1][0] == '\'=HYPERLINK("http://evil")'
     assert rows[1][1] == "350881198001011234"
     assert rows[1][2] == dt.date(2024, 1, 31)
     assert rows[1][3] == 3
     # Read back through the importer's reader, the apostrophe is gone again.
     bound = open_table(path).bind([Column("name", "名称"), Column("id", "身份证号")])
-    assert next(bound.records())[1]["name"] == "=HYPERLINK(\"http://evil\")"
+    assert next(bound.records())[1]["name"] == '=HYPERLINK("http://evil")'
 
 
 def test_the_csv_writer_writes_a_bom_for_excel_and_neutralises(tmp_path):
@@ -215,14 +254,19 @@ def test_it_reads_xls(tmp_path):
 def test_a_spreadsheet_saved_under_the_other_extension_is_still_read(tmp_path):
     ods = write_ods(tmp_path / "a.ods", [ROSTER_HEADERS, *ROSTER_ROWS]).rename(tmp_path / "a.xlsx")
     assert open_table(ods).format == "ods" and len(_records(ods)) == 3
-    xlsx = write_xlsx(tmp_path / "b.xlsx", [ROSTER_HEADERS, *ROSTER_ROWS]).rename(tmp_path / "b.xls")
+    xlsx = write_xlsx(tmp_path / "b.xlsx", [ROSTER_HEADERS, *ROSTER_ROWS]).rename(
+        tmp_path / "b.xls"
+    )
     assert open_table(xlsx).format == "xlsx" and len(_records(xlsx)) == 3
 
 
-@pytest.mark.parametrize("content", [
-    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1000,
-    b"PK\x03\x04" + b"\x01" * 500,
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1000,
+        b"PK\x03\x04" + b"\x01" * 500,
+    ],
+)
 def test_a_damaged_spreadsheet_is_a_clear_error(tmp_path, content):
     path = tmp_path / "坏文件.xls"
     path.write_bytes(content)

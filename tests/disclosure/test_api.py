@@ -25,7 +25,9 @@ def _auth(user) -> dict:
 
 
 def _post(client, url, user, body=None):
-    return client.post(url, data=json.dumps(body or {}), content_type="application/json", **_auth(user))
+    return client.post(
+        url, data=json.dumps(body or {}), content_type="application/json", **_auth(user)
+    )
 
 
 def _get(client, url, user, **params):
@@ -41,7 +43,11 @@ def test_pending_then_publish_then_by_code(client):
     r = _post(client, f"{BASE}/versions/{f.versions[0].pk}/publish", f.operator)
     assert r.status_code == 201, r.content
     body = r.json()
-    assert body["version_number"] == 1 and body["superseded_by_id"] is None and body["conclusion_label"] == "发现问题已责令改正"
+    assert (
+        body["version_number"] == 1
+        and body["superseded_by_id"] is None
+        and body["conclusion_label"] == "发现问题已责令改正"
+    )
     r = _post(client, f"{BASE}/publish", f.operator, {"version_ids": [f.versions[1].pk]})
     assert r.status_code == 201 and len(r.json()) == 1
     r = _get(client, f"{BASE}/published", f.operator, code=body["credit_code"])
@@ -60,7 +66,9 @@ def test_refusals_come_back_in_the_error_envelope(client):
     r = _post(client, f"{BASE}/publish", f.operator, {"version_ids": [f.version.pk, 999999]})
     assert r.status_code == 404 and "999999" in r.json()["detail"]
     r = _post(client, f"{BASE}/versions/{f.version.pk}/withhold", f.reviewer, {"reason": " "})
-    assert r.status_code == 422 and r.json()["errors"] == {"reason": ["请填写不予公开的法律依据和理由"]}
+    assert r.status_code == 422 and r.json()["errors"] == {
+        "reason": ["请填写不予公开的法律依据和理由"]
+    }
     r = _post(client, f"{BASE}/versions/{f.version.pk}/withhold", f.reviewer, {})
     assert r.status_code == 422
     assert client.post(f"{BASE}/versions/{f.version.pk}/publish").status_code == 401
@@ -69,7 +77,9 @@ def test_refusals_come_back_in_the_error_envelope(client):
 
 def test_withhold(client):
     f = formed_scene(targets=1)
-    r = _post(client, f"{BASE}/versions/{f.version.pk}/withhold", f.reviewer, {"reason": "涉及国家秘密"})
+    r = _post(
+        client, f"{BASE}/versions/{f.version.pk}/withhold", f.reviewer, {"reason": "涉及国家秘密"}
+    )
     assert r.status_code == 200 and r.json()["status"] == VersionStatus.WITHHELD
     assert r.json()["withheld_reason"] == "涉及国家秘密"
 
@@ -78,16 +88,31 @@ def test_correction_create_sign_and_discard(client):
     f = formed_scene(targets=1)
     row = _post(client, f"{BASE}/versions/{f.version.pk}/publish", f.operator).json()
     result_id = row["result_id"]
-    r = _post(client, f"{BASE}/results/{result_id}/corrections", f.operator,
-              {"reason": "复查", "conclusion": Conclusion.NO_PROBLEM, "problems": "", "followups": []})
+    r = _post(
+        client,
+        f"{BASE}/results/{result_id}/corrections",
+        f.operator,
+        {"reason": "复查", "conclusion": Conclusion.NO_PROBLEM, "problems": "", "followups": []},
+    )
     assert r.status_code == 201, r.content
     first = r.json()
-    assert first["number"] == 2 and first["status"] == VersionStatus.REVIEW and first["followups"] == []
+    assert (
+        first["number"] == 2
+        and first["status"] == VersionStatus.REVIEW
+        and first["followups"] == []
+    )
     r = _post(client, f"{BASE}/versions/{first['id']}/discard", f.operator, {"reason": "填错"})
     assert r.status_code == 200 and r.json()["status"] == VersionStatus.RETURNED
-    r = _post(client, f"{BASE}/results/{result_id}/corrections", f.operator,
-              {"reason": "复查", "summary": "更正后的情况",
-               "followups": [{"kind": "transfer", "recipient": "区市场监督管理局"}]})
+    r = _post(
+        client,
+        f"{BASE}/results/{result_id}/corrections",
+        f.operator,
+        {
+            "reason": "复查",
+            "summary": "更正后的情况",
+            "followups": [{"kind": "transfer", "recipient": "区市场监督管理局"}],
+        },
+    )
     second = r.json()
     assert second["number"] == 3 and second["conclusion"] == Conclusion.RECTIFIED
     assert [x["kind"] for x in second["followups"]] == ["transfer"]
@@ -96,13 +121,24 @@ def test_correction_create_sign_and_discard(client):
     assert r.status_code == 201 and r.json()["is_correction"] and r.json()["version_number"] == 3
     assert r.json()["followup_text"] == "移交有关部门：区市场监督管理局"
     by_code = _get(client, f"{BASE}/published", f.operator, code=row["credit_code"]).json()
-    assert [x["version_number"] for x in by_code] == [3, 1] and by_code[1]["superseded_by_id"] == r.json()["id"]
-    r = _post(client, f"{BASE}/results/{result_id}/corrections", f.operator, {"reason": "", "summary": "x"})
+    assert [x["version_number"] for x in by_code] == [3, 1] and by_code[1][
+        "superseded_by_id"
+    ] == r.json()["id"]
+    r = _post(
+        client,
+        f"{BASE}/results/{result_id}/corrections",
+        f.operator,
+        {"reason": "", "summary": "x"},
+    )
     assert r.status_code == 422 and "reason" in r.json()["errors"]
 
 
-def test_an_objection_due_in_a_year_without_calendar_data_has_a_provisional_date(client, time_machine):
-    time_machine.move_to(dt.datetime(2026, 12, 7, 10, tzinfo=dt.UTC))  # the note counts from today too
+def test_an_objection_due_in_a_year_without_calendar_data_has_a_provisional_date(
+    client, time_machine
+):
+    time_machine.move_to(
+        dt.datetime(2026, 12, 7, 10, tzinfo=dt.UTC)
+    )  # the note counts from today too
     f = formed_scene(targets=1)
     row = _post(client, f"{BASE}/versions/{f.version.pk}/publish", f.operator).json()
     o = objection(PublishedResult.objects.get(pk=row["id"]), received_on=dt.date(2026, 12, 4))
@@ -125,12 +161,22 @@ def test_objection_list_review_and_answer(client):
     assert _get(client, f"{BASE}/objections", outsider).json() == []
     assert _get(client, f"{BASE}/objections/{o.pk}", outsider).status_code == 404
     url = f"{BASE}/objections/{o.pk}/review"
-    r = _post(client, url, f.operator, {"decision": "upheld", "note": "x", "correction": {"summary": "y"}})
+    r = _post(
+        client, url, f.operator, {"decision": "upheld", "note": "x", "correction": {"summary": "y"}}
+    )
     assert r.status_code == 403
     r = _post(client, url, f.reviewer, {"decision": "upheld", "note": "确有错误"})
     assert r.status_code == 422 and "correction" in r.json()["errors"]
-    r = _post(client, url, f.reviewer, {"decision": "upheld", "note": "确有错误",
-                                        "correction": {"conclusion": Conclusion.NO_PROBLEM, "problems": ""}})
+    r = _post(
+        client,
+        url,
+        f.reviewer,
+        {
+            "decision": "upheld",
+            "note": "确有错误",
+            "correction": {"conclusion": Conclusion.NO_PROBLEM, "problems": ""},
+        },
+    )
     assert r.status_code == 200, r.content
     body = r.json()
     assert body["status"] == ObjectionStatus.UPHELD and len(body["correction_ids"]) == 1
@@ -138,7 +184,12 @@ def test_objection_list_review_and_answer(client):
     r = _post(client, f"{BASE}/objections/{o.pk}/answer", f.operator, {"answer": "已更正"})
     assert r.status_code == 409
     _post(client, f"{BASE}/versions/{body['correction_ids'][0]}/sign", f.reviewer)
-    r = _post(client, f"{BASE}/objections/{o.pk}/answer", f.operator, {"answer": "经复核确有错误，已更正公示"})
+    r = _post(
+        client,
+        f"{BASE}/objections/{o.pk}/answer",
+        f.operator,
+        {"answer": "经复核确有错误，已更正公示"},
+    )
     assert r.status_code == 200 and r.json()["status"] == ObjectionStatus.ANSWERED
 
 
@@ -146,17 +197,29 @@ def test_review_linking_an_existing_correction(client):
     f = formed_scene(targets=1)
     row = _post(client, f"{BASE}/versions/{f.version.pk}/publish", f.operator).json()
     o = objection(PublishedResult.objects.get(pk=row["id"]))
-    c = _post(client, f"{BASE}/results/{row['result_id']}/corrections", f.operator,
-              {"reason": "自查", "summary": "新"}).json()
-    r = _post(client, f"{BASE}/objections/{o.pk}/review", f.reviewer,
-              {"decision": "upheld", "note": "同自查更正", "correction_id": c["id"]})
+    c = _post(
+        client,
+        f"{BASE}/results/{row['result_id']}/corrections",
+        f.operator,
+        {"reason": "自查", "summary": "新"},
+    ).json()
+    r = _post(
+        client,
+        f"{BASE}/objections/{o.pk}/review",
+        f.reviewer,
+        {"decision": "upheld", "note": "同自查更正", "correction_id": c["id"]},
+    )
     assert r.status_code == 200 and r.json()["correction_ids"] == [c["id"]]
 
 
 def test_every_operation_declares_its_errors():
     schema = api.get_openapi_schema()
-    ops = [(path, method, op) for path, item in schema["paths"].items() if path.startswith(BASE)
-           for method, op in item.items()]
+    ops = [
+        (path, method, op)
+        for path, item in schema["paths"].items()
+        if path.startswith(BASE)
+        for method, op in item.items()
+    ]
     assert len(ops) == 12
     for path, method, op in ops:
         codes = {int(c) for c in op["responses"]}

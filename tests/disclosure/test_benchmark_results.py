@@ -30,16 +30,22 @@ def generated(db):
 
 
 def _codes_of_entities() -> list[str]:
-    return list(Entity.objects.filter(department__code__startswith="BENCH-").values_list("uscc", flat=True))
+    return list(
+        Entity.objects.filter(department__code__startswith="BENCH-").values_list("uscc", flat=True)
+    )
 
 
 def test_it_writes_the_asked_number_of_published_rows_with_consistent_keys(generated):
     assert generated.results == 200 == PublishedResult.objects.count()
-    assert generated.corrections == 1 and generated.distinct_results == 199 == Result.objects.count()
+    assert (
+        generated.corrections == 1 and generated.distinct_results == 199 == Result.objects.count()
+    )
     assert Visit.objects.count() == 199
     connection.check_constraints()  # a dangling foreign key raises IntegrityError
 
-    rows = PublishedResult.objects.select_related("version", "result__visit__entity", "result__visit__lead_task")
+    rows = PublishedResult.objects.select_related(
+        "version", "result__visit__entity", "result__visit__lead_task"
+    )
     for row in rows:
         visit = row.result.visit
         assert row.version.result_id == row.result_id
@@ -51,8 +57,18 @@ def test_it_writes_the_asked_number_of_published_rows_with_consistent_keys(gener
         assert visit.window_start <= row.inspected_on <= visit.window_end
         assert (row.version_number, row.conclusion) == (row.version.number, row.version.conclusion)
         assert row.conclusion in Conclusion.values
-        assert all([row.entity_name, row.department_names, row.task_titles, row.item_codes, row.item_names,
-                    row.summary, row.inspectors, row.published_at])
+        assert all(
+            [
+                row.entity_name,
+                row.department_names,
+                row.task_titles,
+                row.item_codes,
+                row.item_names,
+                row.summary,
+                row.inspectors,
+                row.published_at,
+            ]
+        )
         assert "执法证号" in row.inspectors
 
 
@@ -65,7 +81,8 @@ def test_each_result_points_to_its_latest_version_as_current(generated):
 
 def test_a_corrected_result_keeps_its_first_version_marked_superseded(generated):
     old = PublishedResult.objects.select_related("version", "superseded_by__version").get(
-        superseded_by__isnull=False)
+        superseded_by__isnull=False
+    )
     new = old.superseded_by
     assert new.result_id == old.result_id and new.is_correction and new.correction_reason
     assert (old.version_number, new.version_number) == (1, 2)
@@ -90,8 +107,9 @@ def test_it_runs_again_on_a_database_that_already_holds_rows(generated):
     assert len(codes) == len(set(codes)) == generated.entities + more.entities
     # The id sequences were moved past the copied rows: a normal insert still works.
     dept = factories.department("OTHER")
-    assert factories.entity(department=dept).pk > max(Entity.objects.exclude(department=dept)
-                                                      .values_list("pk", flat=True))
+    assert factories.entity(department=dept).pk > max(
+        Entity.objects.exclude(department=dept).values_list("pk", flat=True)
+    )
 
 
 def test_the_bulk_load_leaves_no_dangling_key(db):
@@ -156,8 +174,9 @@ def test_a_bounded_load_run_counts_requests_and_non_2xx_responses(live_server, c
     paths = [results.result_path(pk) for pk in results_data.published_ids_sample(count=30, seed=4)]
     paths.append("/public/no-such-page/")  # a 404 among the pages: it must be counted
     port = int(live_server.url.rsplit(":", 1)[1])
-    run = results_load.load_run(client=client, port=port, paths=paths, seconds=1, connections=2,
-                                workdir=tmp_path)
+    run = results_load.load_run(
+        client=client, port=port, paths=paths, seconds=1, connections=2, workdir=tmp_path
+    )
     assert run["requests"] > 0 and run["rps"] > 0 and run["errors"] == 0
     assert 0 < run["non2xx"] < run["requests"]
     assert 0 < run["p50_ms"] <= run["p99_ms"]

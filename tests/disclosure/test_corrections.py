@@ -41,9 +41,15 @@ def published():
 
 
 def _correct(f, **kw):
-    args = {"result": f.version.result, "reason": "复查发现检查日配电箱已整改", "actor": f.operator,
-            "conclusion": Conclusion.NO_PROBLEM, "summary": "现场检查未发现问题。", "problems": "",
-            "followups": []} | kw
+    args = {
+        "result": f.version.result,
+        "reason": "复查发现检查日配电箱已整改",
+        "actor": f.operator,
+        "conclusion": Conclusion.NO_PROBLEM,
+        "summary": "现场检查未发现问题。",
+        "problems": "",
+        "followups": [],
+    } | kw
     return correction_create(**args)
 
 
@@ -51,35 +57,52 @@ def test_a_correction_is_a_new_version_awaiting_the_principal(published):
     f = published
     correction = _correct(f)
     assert correction.kind == VersionKind.CORRECTION and correction.number == 2
-    assert correction.status == VersionStatus.REVIEW and correction.reason == "复查发现检查日配电箱已整改"
-    assert correction.conclusion == Conclusion.NO_PROBLEM and correction.summary == "现场检查未发现问题。"
+    assert (
+        correction.status == VersionStatus.REVIEW
+        and correction.reason == "复查发现检查日配电箱已整改"
+    )
+    assert (
+        correction.conclusion == Conclusion.NO_PROBLEM
+        and correction.summary == "现场检查未发现问题。"
+    )
     assert correction.inspected_on == f.version.inspected_on and not correction.followups.exists()
     assert correction.principal_signed_by is None
     f.version.refresh_from_db()
     f.version.result.refresh_from_db()
     assert f.version.status == VersionStatus.PUBLISHED and f.version.result.current == f.version
     assert list(selectors.corrections_pending(user=f.reviewer)) == [correction]
-    assert Event.objects.get(action="result.correction_create").after["reason"] == "复查发现检查日配电箱已整改"
+    assert (
+        Event.objects.get(action="result.correction_create").after["reason"]
+        == "复查发现检查日配电箱已整改"
+    )
 
 
 def test_unchanged_fields_are_copied_from_the_current_version(published):
     f = published
-    correction = _correct(f, conclusion=None, summary="更正后的检查情况。", problems=None, followups=None)
-    assert correction.conclusion == Conclusion.RECTIFIED and correction.problems == f.version.problems
+    correction = _correct(
+        f, conclusion=None, summary="更正后的检查情况。", problems=None, followups=None
+    )
+    assert (
+        correction.conclusion == Conclusion.RECTIFIED and correction.problems == f.version.problems
+    )
     assert [(x.kind, x.rectify_deadline) for x in correction.followups.all()] == [
-        (FollowUpKind.RECTIFY, dt.date(2024, 4, 15))]
+        (FollowUpKind.RECTIFY, dt.date(2024, 4, 15))
+    ]
 
 
-@pytest.mark.parametrize(("kw", "field"), [
-    ({"reason": "  "}, "reason"),
-    ({"conclusion": "wrong"}, "conclusion"),
-    ({"conclusion": Conclusion.UNCOOPERATIVE}, "non_cooperation"),
-    ({"non_cooperation": NonCooperation.OBSTRUCT}, "non_cooperation"),
-    ({"followups": [{"kind": FollowUpKind.RECTIFY}]}, "followups"),
-    ({"followups": [{"kind": FollowUpKind.TRANSFER}]}, "followups"),
-    ({"followups": [{"kind": "nonsense"}]}, "followups"),
-    ({"conclusion": None, "summary": None, "problems": None, "followups": None}, "summary"),
-])
+@pytest.mark.parametrize(
+    ("kw", "field"),
+    [
+        ({"reason": "  "}, "reason"),
+        ({"conclusion": "wrong"}, "conclusion"),
+        ({"conclusion": Conclusion.UNCOOPERATIVE}, "non_cooperation"),
+        ({"non_cooperation": NonCooperation.OBSTRUCT}, "non_cooperation"),
+        ({"followups": [{"kind": FollowUpKind.RECTIFY}]}, "followups"),
+        ({"followups": [{"kind": FollowUpKind.TRANSFER}]}, "followups"),
+        ({"followups": [{"kind": "nonsense"}]}, "followups"),
+        ({"conclusion": None, "summary": None, "problems": None, "followups": None}, "summary"),
+    ],
+)
 def test_bad_correction_input_is_refused_and_writes_nothing(published, kw, field):
     with pytest.raises(ValidationFailed) as err:
         _correct(published, **kw)
@@ -114,11 +137,16 @@ def test_an_unpublished_result_is_not_corrected_and_one_correction_waits_at_a_ti
         _correct(unpublished)
 
 
-def test_signing_publishes_the_correction_and_keeps_the_old_copy_visible_marked_superseded(published):
+def test_signing_publishes_the_correction_and_keeps_the_old_copy_visible_marked_superseded(
+    published,
+):
     f = published
     old_row = f.row
-    old_fields = {fld.attname: getattr(old_row, fld.attname) for fld in PublishedResult._meta.concrete_fields
-                  if fld.attname not in ("superseded_by_id", "superseded_at")}
+    old_fields = {
+        fld.attname: getattr(old_row, fld.attname)
+        for fld in PublishedResult._meta.concrete_fields
+        if fld.attname not in ("superseded_by_id", "superseded_at")
+    }
     correction = _correct(f)
     new_row = correction_sign(version=correction, actor=f.reviewer)
 
@@ -127,32 +155,47 @@ def test_signing_publishes_the_correction_and_keeps_the_old_copy_visible_marked_
     old_row.refresh_from_db()
     result = f.version.result
     result.refresh_from_db()
-    assert correction.status == VersionStatus.PUBLISHED and correction.principal_signed_by == f.reviewer
+    assert (
+        correction.status == VersionStatus.PUBLISHED
+        and correction.principal_signed_by == f.reviewer
+    )
     assert correction.principal_signed_at == new_row.published_at == correction.published_at
     assert new_row.is_correction and new_row.correction_reason == "复查发现检查日配电箱已整改"
     assert new_row.version_number == 2 and new_row.conclusion == Conclusion.NO_PROBLEM
     assert new_row.followup_text == "" and new_row.credit_code == old_row.credit_code
-    assert f.version.status == VersionStatus.SUPERSEDED and f.version.superseded_at == new_row.published_at
+    assert (
+        f.version.status == VersionStatus.SUPERSEDED
+        and f.version.superseded_at == new_row.published_at
+    )
     assert result.current == correction and result.first_published_at == old_row.published_at
     # The old copy is still there, unchanged except for the superseded mark.
     assert old_row.superseded_by == new_row and old_row.superseded_at == new_row.published_at
     assert {k: getattr(old_row, k) for k in old_fields} == old_fields
     by_code = list(selectors.published_results_for_code(code=old_row.credit_code.lower()))
     assert by_code == [new_row, old_row]
-    assert list(selectors.published_results_for_code(code=old_row.credit_code, current_only=True)) == [new_row]
+    assert list(
+        selectors.published_results_for_code(code=old_row.credit_code, current_only=True)
+    ) == [new_row]
     assert Event.objects.get(action="result.correction_sign").after["superseded_version"] == 1
 
 
 def test_a_second_correction_supersedes_the_first(published):
     f = published
     first = correction_sign(version=_correct(f), actor=f.reviewer)
-    second = correction_sign(version=_correct(f, summary="第二次更正后的检查情况。", reason="笔误"), actor=f.reviewer)
+    second = correction_sign(
+        version=_correct(f, summary="第二次更正后的检查情况。", reason="笔误"), actor=f.reviewer
+    )
     first.refresh_from_db()
     assert first.superseded_by == second and second.version_number == 3
-    assert PublishedResult.objects.filter(result=f.version.result, superseded_by__isnull=True).get() == second
-    assert list(ResultVersion.objects.filter(result=f.version.result).order_by("number")
-                .values_list("status", flat=True)) == [VersionStatus.SUPERSEDED, VersionStatus.SUPERSEDED,
-                                                       VersionStatus.PUBLISHED]
+    assert (
+        PublishedResult.objects.filter(result=f.version.result, superseded_by__isnull=True).get()
+        == second
+    )
+    assert list(
+        ResultVersion.objects.filter(result=f.version.result)
+        .order_by("number")
+        .values_list("status", flat=True)
+    ) == [VersionStatus.SUPERSEDED, VersionStatus.SUPERSEDED, VersionStatus.PUBLISHED]
 
 
 def test_signing_twice_is_refused(published):
@@ -172,7 +215,10 @@ def test_discarding_an_unsigned_correction_keeps_it_in_the_history(published):
         correction_discard(version=correction, reason="", actor=f.operator)
     correction_discard(version=correction, reason="内容填错，重新提出", actor=f.operator)
     correction.refresh_from_db()
-    assert correction.status == VersionStatus.RETURNED and correction.review_note == "内容填错，重新提出"
+    assert (
+        correction.status == VersionStatus.RETURNED
+        and correction.review_note == "内容填错，重新提出"
+    )
     f.version.refresh_from_db()
     assert f.version.status == VersionStatus.PUBLISHED
     with pytest.raises(Conflict):

@@ -48,6 +48,7 @@ def soon_of(kind, *, today, departments=ALL_DEPARTMENTS):
 
 # --- 检查结果录入: 20 working days after the window ------------------------------------
 
+
 def test_a_result_is_due_20_working_days_after_the_window_across_national_day():
     s = f.scene(start=D(2024, 9, 2), end=D(2024, 9, 20), targets=1)
     # From Friday 09-20: 09-23…09-27 (5), Sun 09-29 (6), 09-30 (7), [10-01…10-07 off],
@@ -57,7 +58,12 @@ def test_a_result_is_due_20_working_days_after_the_window_across_national_day():
     [soon] = soon_of(DeadlineKind.RESULT, today=D(2024, 10, 23))
     assert (soon.due, soon.workdays_left, soon.visit_id) == (D(2024, 10, 23), 0, s.visits[0].pk)
     [row] = rows_of(DeadlineKind.RESULT, today=D(2024, 10, 24))
-    assert (row.kind, row.due, row.workdays_overdue, row.visit_id) == ("result", D(2024, 10, 23), 1, s.visits[0].pk)
+    assert (row.kind, row.due, row.workdays_overdue, row.visit_id) == (
+        "result",
+        D(2024, 10, 23),
+        1,
+        s.visits[0].pk,
+    )
     assert row.department == s.crew.dept and row.task == s.task
     assert (row.entity_name, row.credit_code) == (s.visits[0].entity.name, s.visits[0].entity.uscc)
 
@@ -76,6 +82,7 @@ def test_results_of_a_cancelled_task_are_not_owed():
 
 
 # --- 检查结果公示: the department's working days after forming ---------------------------
+
 
 def test_zhangping_publishes_within_10_working_days_across_spring_festival():
     s = f.scene(start=D(2024, 1, 2), end=D(2024, 1, 31), targets=1, publish_workdays=10)
@@ -98,18 +105,25 @@ def test_the_default_publication_period_is_20_working_days():
 
 def test_a_published_or_withheld_result_is_not_overdue():
     s = f.scene(start=D(2024, 1, 2), end=D(2024, 1, 31), targets=3)
-    f.result_published(s.visits[0], formed_on=D(2024, 2, 2), published_on=D(2024, 3, 20), by=s.crew.reviewer)
+    f.result_published(
+        s.visits[0], formed_on=D(2024, 2, 2), published_on=D(2024, 3, 20), by=s.crew.reviewer
+    )
     f.result_withheld(s.visits[1], formed_on=D(2024, 2, 2), by=s.crew.reviewer)
     open_one = f.result_formed(s.visits[2], formed_on=D(2024, 2, 2), by=s.crew.reviewer)
-    assert [r.result_id for r in rows_of(DeadlineKind.PUBLISH, today=D(2024, 4, 1))] == [open_one.pk]
+    assert [r.result_id for r in rows_of(DeadlineKind.PUBLISH, today=D(2024, 4, 1))] == [
+        open_one.pk
+    ]
 
 
 # --- 行政处罚信息: 7 working days ------------------------------------------------------
 
+
 def test_penalty_information_is_due_on_the_make_up_saturday_after_national_day():
     s = f.scene(start=D(2024, 8, 1), end=D(2024, 8, 30), targets=2)
     fu = f.penalty(s.visits[0], decided_on=D(2024, 9, 27), by=s.crew.reviewer)
-    f.penalty(s.visits[1], decided_on=D(2024, 9, 27), published_on=D(2024, 10, 9), by=s.crew.reviewer)
+    f.penalty(
+        s.visits[1], decided_on=D(2024, 9, 27), published_on=D(2024, 10, 9), by=s.crew.reviewer
+    )
     # From Friday 09-27: Sun 09-29 (1), 09-30 (2), [10-01…10-07 off], 10-08…10-11 (6), Sat 10-12 (7).
     assert rows_of(DeadlineKind.PENALTY, today=D(2024, 10, 12)) == []
     [late] = rows_of(DeadlineKind.PENALTY, today=D(2024, 10, 14))  # Monday: one working day late
@@ -120,6 +134,7 @@ def test_penalty_information_is_due_on_the_make_up_saturday_after_national_day()
 
 
 # --- 异议: reviewed within 20, answered within 15 -------------------------------------
+
 
 def test_an_objection_is_reviewed_within_20_working_days_across_spring_festival():
     s = f.scene(start=D(2023, 12, 1), end=D(2023, 12, 29), targets=1)
@@ -135,9 +150,16 @@ def test_an_objection_is_reviewed_within_20_working_days_across_spring_festival(
 
 def test_a_reviewed_objection_is_answered_within_15_working_days_across_national_day():
     s = f.scene(start=D(2024, 8, 1), end=D(2024, 8, 30), targets=2)
-    obj = f.objection(s.visits[0], received_on=D(2024, 9, 10), reviewed_on=D(2024, 9, 25), by=s.crew.reviewer)
-    f.objection(s.visits[1], received_on=D(2024, 9, 10), reviewed_on=D(2024, 9, 25), answered_on=D(2024, 10, 9),
-                by=s.crew.reviewer)
+    obj = f.objection(
+        s.visits[0], received_on=D(2024, 9, 10), reviewed_on=D(2024, 9, 25), by=s.crew.reviewer
+    )
+    f.objection(
+        s.visits[1],
+        received_on=D(2024, 9, 10),
+        reviewed_on=D(2024, 9, 25),
+        answered_on=D(2024, 10, 9),
+        by=s.crew.reviewer,
+    )
     # From Wednesday 09-25: 09-26, 09-27 (2), Sun 09-29 (3), 09-30 (4), [10-01…10-07 off],
     # 10-08…10-11 (8), Sat 10-12 (9), 10-14…10-18 (14), Mon 10-21 (15).
     assert rows_of(DeadlineKind.OBJECTION_ANSWER, today=D(2024, 10, 21)) == []
@@ -148,12 +170,17 @@ def test_a_reviewed_objection_is_answered_within_15_working_days_across_national
 
 # --- 任务未实施 -----------------------------------------------------------------------
 
+
 def test_a_task_never_drawn_in_its_window_is_overdue_and_a_cancelled_one_is_not():
     s = f.scene(start=D(2024, 9, 1), end=D(2024, 9, 30), targets=1)  # dispatched: run
     draft = f.task(s.crew.dept, end=D(2024, 9, 30))
-    drawn = f.task(s.crew.dept, end=D(2024, 9, 30), status=TaskStatus.DRAWN)  # drawn, never confirmed
+    drawn = f.task(
+        s.crew.dept, end=D(2024, 9, 30), status=TaskStatus.DRAWN
+    )  # drawn, never confirmed
     f.task(s.crew.dept, end=D(2024, 9, 30), status=TaskStatus.CANCELLED)
-    assert rows_of(DeadlineKind.TASK_NOT_RUN, today=D(2024, 9, 30)) == []  # the last day is still in time
+    assert (
+        rows_of(DeadlineKind.TASK_NOT_RUN, today=D(2024, 9, 30)) == []
+    )  # the last day is still in time
     rows = rows_of(DeadlineKind.TASK_NOT_RUN, today=D(2024, 10, 8))
     assert {r.task for r in rows} == {draft, drawn}
     # After Monday 09-30 the holiday runs 10-01…10-07: Tuesday 10-08 is the first working day.
@@ -172,10 +199,16 @@ def test_a_task_ending_within_3_working_days_is_due_soon():
 
 # --- a year without calendar data -----------------------------------------------------
 
+
 def enter_2030():
     # Invented for the test (the built-in data ends with 2026): 元旦 off, no other change.
-    calendar_year_enter(year=2030, source="测试数据（非官方）", holidays=[(D(2030, 1, 1), "元旦")], workdays=[],
-                        actor="测试")
+    calendar_year_enter(
+        year=2030,
+        source="测试数据（非官方）",
+        holidays=[(D(2030, 1, 1), "元旦")],
+        workdays=[],
+        actor="测试",
+    )
 
 
 NOTE_2031 = "暂按双休日推算，待2031年节假日安排录入后自动更正"
@@ -194,7 +227,12 @@ def test_a_deadline_reaching_a_year_without_data_is_provisional_and_says_so():
     # 2031 is unknown, so the other 13 are counted Monday–Friday: 01-01…01-03 (10),
     # 01-06…01-10 (15), 01-13…01-17 (20).
     [row] = rows_of(DeadlineKind.PUBLISH, today=D(2031, 1, 20))
-    assert (row.kind, row.rule, row.due, row.workdays_overdue) == ("publish", "publish", D(2031, 1, 17), 1)
+    assert (row.kind, row.rule, row.due, row.workdays_overdue) == (
+        "publish",
+        "publish",
+        D(2031, 1, 17),
+        1,
+    )
     assert row.provisional and row.note == NOTE_2031
 
 
@@ -203,17 +241,34 @@ def test_entering_the_missing_year_corrects_the_provisional_deadline(time_machin
     s = formed_in_december_2030()
     [before] = rows_of(DeadlineKind.PUBLISH, today=D(2031, 1, 20))
     # Invented arrangement for 2031: 01-01 and 01-02 off, so the 20th day moves two days on.
-    calendar_year_enter(year=2031, source="测试数据（非官方）", holidays=[(D(2031, 1, 1), "元旦"), (D(2031, 1, 2), "元旦")],
-                        workdays=[], actor="测试")
+    calendar_year_enter(
+        year=2031,
+        source="测试数据（非官方）",
+        holidays=[(D(2031, 1, 1), "元旦"), (D(2031, 1, 2), "元旦")],
+        workdays=[],
+        actor="测试",
+    )
     assert rows_of(DeadlineKind.PUBLISH, today=D(2031, 1, 20)) == []
     [after] = rows_of(DeadlineKind.PUBLISH, today=D(2031, 1, 22))
-    assert (before.due, after.due, after.provisional, after.note) == (D(2031, 1, 17), D(2031, 1, 21), False, "")
+    assert (before.due, after.due, after.provisional, after.note) == (
+        D(2031, 1, 17),
+        D(2031, 1, 21),
+        False,
+        "",
+    )
     # The audit trail says which deadline the notice moved.
     event = Event.objects.get(action="calendar.deadlines_corrected")
     result_id = s.visits[0].result.pk
     assert event.after["corrected"] == 1 and event.after["moved"] == 1
-    assert event.after["items"] == [{"item": f"publish:{result_id}", "subject": s.visits[0].entity.name,
-                                     "before": "2031-01-17", "after": "2031-01-21", "still_provisional": False}]
+    assert event.after["items"] == [
+        {
+            "item": f"publish:{result_id}",
+            "subject": s.visits[0].entity.name,
+            "before": "2031-01-17",
+            "after": "2031-01-21",
+            "still_provisional": False,
+        }
+    ]
     assert Event.objects.filter(action="calendar.year_enter", object_id=event.object_id).exists()
 
 
@@ -228,10 +283,16 @@ def test_a_provisional_deadline_is_due_soon_like_any_other():
     assert soon_of(DeadlineKind.PUBLISH, today=D(2030, 12, 21)) == []
     # On 2031-01-14 the provisional due day 01-17 is 3 (Monday–Friday) working days away.
     [row] = soon_of(DeadlineKind.PUBLISH, today=D(2031, 1, 14))
-    assert (row.kind, row.due, row.workdays_left, row.note) == ("publish", D(2031, 1, 17), 3, NOTE_2031)
+    assert (row.kind, row.due, row.workdays_left, row.note) == (
+        "publish",
+        D(2031, 1, 17),
+        3,
+        NOTE_2031,
+    )
 
 
 # --- scope ----------------------------------------------------------------------------
+
 
 def two_departments():
     mine = f.scene(start=D(2024, 9, 2), end=D(2024, 9, 20), targets=1)
@@ -265,9 +326,12 @@ def test_the_leading_office_sees_every_department_and_an_outsider_none():
     overseer = factories.user(department=office, role=Role.OPERATOR)
     outsider = factories.user(department=factories.department(), role=Role.DEPT_ADMIN)
     assert visible(overseer) == {mine.crew.dept, theirs.crew.dept}
-    groups = deadlines.rows_by_department(rows=overdue_items(departments=ALL_DEPARTMENTS, today=D(2024, 11, 1)))
+    groups = deadlines.rows_by_department(
+        rows=overdue_items(departments=ALL_DEPARTMENTS, today=D(2024, 11, 1))
+    )
     assert [(g.department, g.counts["result"]) for g in groups] == sorted(
-        [(mine.crew.dept, 1), (theirs.crew.dept, 1)], key=lambda p: p[0].code)
+        [(mine.crew.dept, 1), (theirs.crew.dept, 1)], key=lambda p: p[0].code
+    )
     assert visible(outsider) == set()
 
 
@@ -278,6 +342,7 @@ def test_a_witness_or_inspector_does_not_oversee_deadlines():
 
 
 # --- efficiency and counts ------------------------------------------------------------
+
 
 def test_the_number_of_queries_does_not_grow_with_the_number_of_items():
     s = f.scene(start=D(2024, 1, 2), end=D(2024, 1, 31), targets=8)
@@ -305,7 +370,10 @@ def test_the_bulk_calendar_counts_exactly_as_the_workdays_service():
         for n in (0, 1, 7, 10, 15, 20):
             exact = cal.add(day, n)
             assert (exact.date, exact.assumed_years) == (workdays_add(start=day, n=n), ()), (day, n)
-        assert cal.between(day, D(2025, 2, 28)) == (workdays_between(start=day, end=D(2025, 2, 28)), ()), day
+        assert cal.between(day, D(2025, 2, 28)) == (
+            workdays_between(start=day, end=D(2025, 2, 28)),
+            (),
+        ), day
         day += dt.timedelta(days=1)
 
 
@@ -323,7 +391,9 @@ def test_the_bulk_calendar_reads_entered_years_and_counts_a_missing_one_on_weeke
     while day <= D(2031, 1, 31):
         for n in (1, 7, 20):
             assert cal.add(day, n) == deadline_provisional(start=day, n=n), (day, n)
-        assert cal.between(day, D(2031, 2, 10)) == workdays_between_provisional(start=day, end=D(2031, 2, 10))
+        assert cal.between(day, D(2031, 2, 10)) == workdays_between_provisional(
+            start=day, end=D(2031, 2, 10)
+        )
         day += dt.timedelta(days=1)
     assert cal.add(D(2030, 12, 20), 20) == Deadline(D(2031, 1, 17), (2031,))
     assert cal.between(D(2030, 12, 20), D(2031, 1, 2)) == (9, (2031,))
@@ -333,8 +403,14 @@ def test_kind_counts_name_every_kind():
     s = f.scene(start=D(2024, 9, 2), end=D(2024, 9, 20), targets=2)
     f.task(s.crew.dept, end=D(2024, 9, 30))
     counts = deadlines.overdue_counts(departments=ALL_DEPARTMENTS, today=D(2024, 11, 1))
-    assert counts == {"task_not_run": 1, "result": 2, "publish": 0, "penalty": 0, "objection_review": 0,
-                      "objection_answer": 0}
+    assert counts == {
+        "task_not_run": 1,
+        "result": 2,
+        "publish": 0,
+        "penalty": 0,
+        "objection_review": 0,
+        "objection_answer": 0,
+    }
 
 
 def test_an_unknown_kind_is_refused_in_chinese():
@@ -348,5 +424,9 @@ def test_deadline_compute_follows_the_department_setting():
     dept = factories.department()
     dept.publish_deadline_workdays = 10
     # From Friday 2024-02-02 (as above): 10 working days end on 02-21, 20 on 03-06.
-    assert deadlines.deadline_compute(kind="publish", start=D(2024, 2, 2), department=dept) == Deadline(D(2024, 2, 21))
-    assert deadlines.deadline_compute(kind="publish", start=D(2024, 2, 2)) == Deadline(D(2024, 3, 6))
+    assert deadlines.deadline_compute(
+        kind="publish", start=D(2024, 2, 2), department=dept
+    ) == Deadline(D(2024, 2, 21))
+    assert deadlines.deadline_compute(kind="publish", start=D(2024, 2, 2)) == Deadline(
+        D(2024, 3, 6)
+    )

@@ -38,8 +38,25 @@ def _by_code_and_status(rows):
 
 def test_csv_has_the_columns_and_marks_the_corrected_version(pub):
     rows = _csv_rows(b"".join(published_results_csv(qs=PublishedResult.objects.all())))
-    assert rows[0] == HEADERS == ["统一社会信用代码", "检查对象名称", "检查实施机关", "任务编号", "抽查任务", "抽查事项",
-                                  "检查日期", "检查结论", "后续处理", "执法检查人员", "公示日期", "状态", "更正理由"]
+    assert (
+        rows[0]
+        == HEADERS
+        == [
+            "统一社会信用代码",
+            "检查对象名称",
+            "检查实施机关",
+            "任务编号",
+            "抽查任务",
+            "抽查事项",
+            "检查日期",
+            "检查结论",
+            "后续处理",
+            "执法检查人员",
+            "公示日期",
+            "状态",
+            "更正理由",
+        ]
+    )
     assert len(rows) == 1 + 4
     table = _by_code_and_status(rows)
     old = table[(pub.superseded.credit_code, "已被更正")]
@@ -53,10 +70,13 @@ def test_csv_has_the_columns_and_marks_the_corrected_version(pub):
 
 
 def test_csv_neutralises_formulas_and_masks_numbers_in_free_text(pub):
-    PublishedResult.objects.filter(pk=pub.rows[1].pk).update(entity_name="=HYPERLINK(\"http://x\")",
-                                                              followup_text="联系人13912345678")
-    rows = _csv_rows(b"".join(published_results_csv(qs=PublishedResult.objects.filter(pk=pub.rows[1].pk))))
-    assert rows[1][1] == "'=HYPERLINK(\"http://x\")"
+    PublishedResult.objects.filter(pk=pub.rows[1].pk).update(
+        entity_name='=HYPERLINK("http://x")', followup_text="联系人13912345678"
+    )
+    rows = _csv_rows(
+        b"".join(published_results_csv(qs=PublishedResult.objects.filter(pk=pub.rows[1].pk)))
+    )
+    assert rows[1][1] == '\'=HYPERLINK("http://x")'
     assert rows[1][8] == "联系人139****5678"
 
 
@@ -77,23 +97,34 @@ def test_xlsx_has_the_same_rows_with_real_dates(pub, tmp_path):
     old = table[(pub.superseded.credit_code, "已被更正")]
     assert old[12] == REASON and old[6] == dt.date(2024, 4, 8)
     buffer = io.BytesIO()
-    assert published_results_xlsx(qs=PublishedResult.objects.filter(pk=pub.rows[1].pk), path_or_buffer=buffer) == 1
+    assert (
+        published_results_xlsx(
+            qs=PublishedResult.objects.filter(pk=pub.rows[1].pk), path_or_buffer=buffer
+        )
+        == 1
+    )
     assert buffer.getvalue()[:2] == b"PK"
 
 
 def test_xlsx_keeps_formulas_as_text(pub, tmp_path):
     PublishedResult.objects.filter(pk=pub.rows[1].pk).update(entity_name="=1+1")
     path = tmp_path / "f.xlsx"
-    published_results_xlsx(qs=PublishedResult.objects.filter(pk=pub.rows[1].pk), path_or_buffer=path)
+    published_results_xlsx(
+        qs=PublishedResult.objects.filter(pk=pub.rows[1].pk), path_or_buffer=path
+    )
     assert CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()[1][1] == "'=1+1"
 
 
 # --- the portal's downloads ----------------------------------------------------------------
 
+
 def test_the_portal_streams_the_current_search_as_csv(client, pub):
     response = client.get(reverse("portal:results_csv"), {"q": pub.correction.credit_code})
     assert response.status_code == 200 and response.streaming
-    assert response["Content-Type"].startswith("text/csv") and "attachment" in response["Content-Disposition"]
+    assert (
+        response["Content-Type"].startswith("text/csv")
+        and "attachment" in response["Content-Disposition"]
+    )
     rows = _csv_rows(b"".join(response.streaming_content))
     assert {r[11] for r in rows[1:]} == {"现行", "已被更正"} and len(rows) == 3
 
@@ -107,27 +138,51 @@ def test_the_portal_offers_the_current_search_as_xlsx(client, pub):
 
 
 def test_the_search_page_links_its_downloads_with_the_filters(client, pub):
-    body = client.get(reverse("portal:results"), {"year": 2024, "conclusion": "rectified"}).content.decode()
-    assert f'{reverse("portal:results_csv")}?year=2024&amp;conclusion=rectified' in body
-    assert f'{reverse("portal:results_xlsx")}?year=2024&amp;conclusion=rectified' in body
+    body = client.get(
+        reverse("portal:results"), {"year": 2024, "conclusion": "rectified"}
+    ).content.decode()
+    assert f"{reverse('portal:results_csv')}?year=2024&amp;conclusion=rectified" in body
+    assert f"{reverse('portal:results_xlsx')}?year=2024&amp;conclusion=rectified" in body
 
 
 def test_a_download_over_the_cap_is_refused_with_a_chinese_message(client, pub, monkeypatch):
     monkeypatch.setattr(public_views, "XLSX_MAX_ROWS", 2)
     response = client.get(reverse("portal:results_xlsx"))
-    assert response.status_code == 413 and "请按部门、年度或抽查事项缩小范围" in response.content.decode()
+    assert (
+        response.status_code == 413
+        and "请按部门、年度或抽查事项缩小范围" in response.content.decode()
+    )
 
 
 # --- ssj results export --------------------------------------------------------------------
 
+
 def test_cli_exports_csv_filtered_by_department_and_year(pub, tmp_path, capsys):
     other = factories.department("QT9", name="其他部门")
     out = tmp_path / "all.csv"
-    assert ssj(["results", "export", "--format", "csv", "--out", str(out),
-                "--department", pub.scene.crew.dept.code, "--year", "2024"]) == 0
+    assert (
+        ssj(
+            [
+                "results",
+                "export",
+                "--format",
+                "csv",
+                "--out",
+                str(out),
+                "--department",
+                pub.scene.crew.dept.code,
+                "--year",
+                "2024",
+            ]
+        )
+        == 0
+    )
     assert len(_csv_rows(out.read_bytes())) == 5
     assert "已导出 4 条" in capsys.readouterr().out
-    assert ssj(["results", "export", "--format", "csv", "--out", str(out), "--department", other.code]) == 0
+    assert (
+        ssj(["results", "export", "--format", "csv", "--out", str(out), "--department", other.code])
+        == 0
+    )
     assert len(_csv_rows(out.read_bytes())) == 1
     assert ssj(["results", "export", "--format", "csv", "--out", str(out), "--year", "2023"]) == 0
     assert len(_csv_rows(out.read_bytes())) == 1
@@ -140,5 +195,19 @@ def test_cli_exports_xlsx(pub, tmp_path):
 
 
 def test_cli_refuses_an_unknown_department(pub, tmp_path, capsys):
-    assert ssj(["results", "export", "--format", "csv", "--out", str(tmp_path / "x.csv"), "--department", "NOPE"]) == 1
+    assert (
+        ssj(
+            [
+                "results",
+                "export",
+                "--format",
+                "csv",
+                "--out",
+                str(tmp_path / "x.csv"),
+                "--department",
+                "NOPE",
+            ]
+        )
+        == 1
+    )
     assert "NOPE" in capsys.readouterr().err

@@ -32,48 +32,66 @@ def published():
 def _state(f) -> dict:
     """Every stored field of the version, its follow-ups and its public copy."""
     version = ResultVersion.objects.get(pk=f.version.pk)
-    return {"version": model_to_dict(version),
-            "followups": [model_to_dict(x) for x in FollowUp.objects.filter(version=version).order_by("id")],
-            "published": model_to_dict(PublishedResult.objects.get(version=version)),
-            "rows": PublishedResult.objects.count(), "versions": ResultVersion.objects.count()}
+    return {
+        "version": model_to_dict(version),
+        "followups": [
+            model_to_dict(x) for x in FollowUp.objects.filter(version=version).order_by("id")
+        ],
+        "published": model_to_dict(PublishedResult.objects.get(version=version)),
+        "rows": PublishedResult.objects.count(),
+        "versions": ResultVersion.objects.count(),
+    }
 
 
 def _api(client, method, url, user, body=None):
     _, secret = api_token_create(user=user, name="测试")
-    return getattr(client, method)(url, data=json.dumps(body or {}), content_type="application/json",
-                                   HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return getattr(client, method)(
+        url,
+        data=json.dumps(body or {}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
 
 
 def test_the_staff_pages_change_nothing_on_a_published_result(client, published):
     f = published
     before = _state(f)
     client.force_login(f.reviewer)
-    for url, data in ((reverse("disclosure:publish", args=[f.version.pk]), {}),
-                      (reverse("disclosure:publish_bulk"), {"versions": [f.version.pk]}),
-                      (reverse("disclosure:withhold", args=[f.version.pk]), {"reason": "涉密"}),
-                      (reverse("disclosure:sign", args=[f.version.pk]), {}),
-                      (reverse("disclosure:discard", args=[f.version.pk]), {"reason": "作废"})):
+    for url, data in (
+        (reverse("disclosure:publish", args=[f.version.pk]), {}),
+        (reverse("disclosure:publish_bulk"), {"versions": [f.version.pk]}),
+        (reverse("disclosure:withhold", args=[f.version.pk]), {"reason": "涉密"}),
+        (reverse("disclosure:sign", args=[f.version.pk]), {}),
+        (reverse("disclosure:discard", args=[f.version.pk]), {"reason": "作废"}),
+    ):
         r = client.post(url, data, follow=True)
         assert r.status_code in (200, 422), url
-        assert "不得擅自更改" in r.content.decode() or "不是待主要负责人签字的更正" in r.content.decode(), url
+        assert (
+            "不得擅自更改" in r.content.decode()
+            or "不是待主要负责人签字的更正" in r.content.decode()
+        ), url
     assert _state(f) == before
 
 
 def test_the_api_changes_nothing_on_a_published_result(client, published):
     f = published
     before = _state(f)
-    for url, body in ((f"{API}/versions/{f.version.pk}/publish", {}),
-                      (f"{API}/publish", {"version_ids": [f.version.pk]}),
-                      (f"{API}/versions/{f.version.pk}/withhold", {"reason": "涉密"}),
-                      (f"{API}/versions/{f.version.pk}/sign", {}),
-                      (f"{API}/versions/{f.version.pk}/discard", {"reason": "作废"})):
+    for url, body in (
+        (f"{API}/versions/{f.version.pk}/publish", {}),
+        (f"{API}/publish", {"version_ids": [f.version.pk]}),
+        (f"{API}/versions/{f.version.pk}/withhold", {"reason": "涉密"}),
+        (f"{API}/versions/{f.version.pk}/sign", {}),
+        (f"{API}/versions/{f.version.pk}/discard", {"reason": "作废"}),
+    ):
         r = _api(client, "post", url, f.reviewer, body)
         assert r.status_code == 409, (url, r.content)
         assert "不得擅自更改" in r.json()["detail"], url
     assert _state(f) == before
 
 
-def test_the_admin_cannot_add_change_or_delete_public_copies_objections_or_submissions(client, published):
+def test_the_admin_cannot_add_change_or_delete_public_copies_objections_or_submissions(
+    client, published
+):
     f = published
     o = objection(f.row)
     submission = PortalSubmission.objects.create(form="objection", client="abc", accepted=True)
@@ -87,11 +105,23 @@ def test_the_admin_cannot_add_change_or_delete_public_copies_objections_or_submi
         change = reverse(f"admin:disclosure_{name}_change", args=[obj.pk])
         page = client.get(change)
         assert page.status_code == 200 and 'name="_save"' not in page.content.decode()  # view only
-        assert client.post(change, {"entity_name": "改名", "status": "answered", "answer": "x"}).status_code == 403
+        assert (
+            client.post(
+                change, {"entity_name": "改名", "status": "answered", "answer": "x"}
+            ).status_code
+            == 403
+        )
         assert client.get(reverse(f"admin:disclosure_{name}_add")).status_code == 403
-        assert client.post(reverse(f"admin:disclosure_{name}_delete", args=[obj.pk]), {"post": "yes"}).status_code == 403
-        r = client.post(reverse(f"admin:disclosure_{name}_changelist"),
-                        {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"})
+        assert (
+            client.post(
+                reverse(f"admin:disclosure_{name}_delete", args=[obj.pk]), {"post": "yes"}
+            ).status_code
+            == 403
+        )
+        r = client.post(
+            reverse(f"admin:disclosure_{name}_changelist"),
+            {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"},
+        )
         assert r.status_code in (200, 302)
     assert _state(f) == before
     assert model_to_dict(Objection.objects.get(pk=o.pk)) == objection_before
@@ -101,8 +131,13 @@ def test_the_admin_cannot_add_change_or_delete_public_copies_objections_or_submi
 def test_a_correction_adds_a_version_and_leaves_the_old_one_untouched(published):
     f = published
     before = _state(f)
-    correction = correction_create(result=f.version.result, reason="复查发现错误", actor=f.operator,
-                                   conclusion=Conclusion.NO_PROBLEM, problems="")
+    correction = correction_create(
+        result=f.version.result,
+        reason="复查发现错误",
+        actor=f.operator,
+        conclusion=Conclusion.NO_PROBLEM,
+        problems="",
+    )
     correction_sign(version=correction, actor=f.reviewer)
     after = _state(f)
     # Only the superseded marks moved; every other field of the old version and copy is as published.

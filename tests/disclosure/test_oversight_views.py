@@ -29,9 +29,12 @@ def world():
     office = factories.department(name="双随机联席会议办公室")
     office.is_leading_office = True
     office.save(update_fields=["is_leading_office"])
-    return {"mine": mine, "theirs": theirs,
-            "overseer": factories.user(department=office, role=Role.REVIEWER),
-            "outsider": factories.user(department=factories.department(), role=Role.DEPT_ADMIN)}
+    return {
+        "mine": mine,
+        "theirs": theirs,
+        "overseer": factories.user(department=office, role=Role.REVIEWER),
+        "outsider": factories.user(department=factories.department(), role=Role.DEPT_ADMIN),
+    }
 
 
 def page(client, user, **params):
@@ -60,7 +63,10 @@ def test_the_leading_office_sees_every_department_grouped(client, world):
 
 def test_an_outsider_sees_nothing(client, world):
     html = page(client, world["outsider"])
-    assert world["mine"].visits[0].entity.name not in html and world["theirs"].visits[0].entity.name not in html
+    assert (
+        world["mine"].visits[0].entity.name not in html
+        and world["theirs"].visits[0].entity.name not in html
+    )
     assert "没有逾期事项" in html
 
 
@@ -88,8 +94,13 @@ def test_a_bad_date_is_reported_in_chinese(client, world):
 
 
 def test_a_missing_calendar_year_renders_as_a_provisional_row(client, world):
-    calendar_year_enter(year=2030, source="测试数据（非官方）", holidays=[(D(2030, 1, 1), "元旦")], workdays=[],
-                        actor="测试")
+    calendar_year_enter(
+        year=2030,
+        source="测试数据（非官方）",
+        holidays=[(D(2030, 1, 1), "元旦")],
+        workdays=[],
+        actor="测试",
+    )
     s = f.scene(start=D(2030, 11, 1), end=D(2030, 11, 29), targets=1)
     f.result_formed(s.visits[0], formed_on=D(2030, 12, 20), by=s.crew.reviewer)
     html = page(client, s.crew.operator, date="2031-01-20")
@@ -102,10 +113,18 @@ def test_the_overdue_list_downloads_as_xlsx_without_personal_numbers(client, wor
     response = client.get(reverse("oversight:export"), {"date": "2024-11-01"})
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
-    rows = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0).to_python()
+    rows = (
+        CalamineWorkbook.from_filelike(io.BytesIO(response.content))
+        .get_sheet_by_index(0)
+        .to_python()
+    )
     assert rows[1][:4] == ["部门", "期限类型", "适用规则", "任务编号"]
     [data] = rows[2:]
-    assert data[0] == mine.crew.dept.name and data[1] == "检查结果未按期录入" and data[5] == mine.visits[0].entity.name
+    assert (
+        data[0] == mine.crew.dept.name
+        and data[1] == "检查结果未按期录入"
+        and data[5] == mine.visits[0].entity.name
+    )
     assert data[11] == 7  # 10-24 … 10-31 with 10-26 (Sat) and 10-27 (Sun) off, then 11-01
     text = repr(rows)
     assert mine.crew.operator.mobile not in text and mine.crew.operator.id_number not in text

@@ -27,8 +27,10 @@ pytestmark = pytest.mark.django_db
 # A standalone mobile number, and an 18-character 身份证号 with a plausible birth date (so
 # that a 统一社会信用代码, public by design, is not taken for one).
 MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
-ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
-                       r"(?![0-9A-Za-z])")
+ID_NUMBER = re.compile(
+    r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
+    r"(?![0-9A-Za-z])"
+)
 MAX_PAGES = 400
 
 
@@ -82,8 +84,9 @@ def test_no_personal_number_appears_anywhere_on_the_public_site(client):
     pub = published_scene()
     scene = pub.scene
     published_plan(department=scene.crew.dept, items=scene.items)
-    Entity.objects.filter(department=scene.crew.dept).update(contact_phone="13611112222",
-                                                             legal_representative="法人甲")
+    Entity.objects.filter(department=scene.crew.dept).update(
+        contact_phone="13611112222", legal_representative="法人甲"
+    )
     known = {PENDING_CONTACT, pub.answered.contact, "13611112222"}
     known |= {n for pair in User.objects.values_list("mobile", "id_number") for n in pair if n}
     known |= {n for pair in Inspector.objects.values_list("mobile", "id_number") for n in pair if n}
@@ -111,8 +114,13 @@ def test_no_personal_number_appears_anywhere_on_the_public_site(client):
     assert xlsx and any("sheet1.xml" in t or "<sheetData>" in t for u in xlsx for t in pages[u])
     assert reverse("public_draw:task", args=[scene.task.code]) in visited
     assert reverse("public_draw:draw", args=[scene.task.code, scene.draw.number]) in visited
-    assert any(u.startswith(f"/public/draw/{scene.task.code}/{scene.draw.number}/manifest") for u in visited)
-    assert reverse("portal:items") in visited and any("/public/plans/" in u and u != "/public/plans/" for u in visited)
+    assert any(
+        u.startswith(f"/public/draw/{scene.task.code}/{scene.draw.number}/manifest")
+        for u in visited
+    )
+    assert reverse("portal:items") in visited and any(
+        "/public/plans/" in u and u != "/public/plans/" for u in visited
+    )
 
 
 def test_the_scan_would_catch_a_leak():

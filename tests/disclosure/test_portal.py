@@ -33,14 +33,24 @@ def _text(response) -> str:
 
 # --- home, item list, plans --------------------------------------------------------------
 
+
 def test_home_links_every_public_section_without_login(client, pub):
     response = client.get("/public/")
     assert response.status_code == 200
     body = _text(response)
-    for name in ("portal:items", "portal:plans", "public_draw:list", "portal:results", "portal:corrections",
-                 "portal:objections", "portal:objection_guide"):
+    for name in (
+        "portal:items",
+        "portal:plans",
+        "public_draw:list",
+        "portal:results",
+        "portal:corrections",
+        "portal:objections",
+        "portal:objection_guide",
+    ):
         assert f'href="{reverse(name)}"' in body, name
-    assert "随机抽取检查对象" in body and "种子" in body  # what 双随机、一公开 and the verification are
+    assert (
+        "随机抽取检查对象" in body and "种子" in body
+    )  # what 双随机、一公开 and the verification are
     assert pub.correction.entity_name in body  # latest results
     assert 'name="viewport"' in body
 
@@ -54,10 +64,19 @@ def test_the_draw_pages_keep_working_under_the_portal_layout(client, pub):
 def test_item_list_shows_the_current_version_and_leaves_out_repealed_items(client, pub):
     scene = pub.scene
     kept, gone = scene.items
-    item_revise(item=kept, data=content_of(kept.current), name="建筑施工安全检查（修订）", default_ratio="5",
-                default_frequency="每年一次", change_reason="条例修订", effective_date=dt.date(2024, 6, 1),
-                actor=scene.admin)
-    item_repeal(item=gone, change_reason="法规废止", effective_date=dt.date(2024, 6, 1), actor=scene.admin)
+    item_revise(
+        item=kept,
+        data=content_of(kept.current),
+        name="建筑施工安全检查（修订）",
+        default_ratio="5",
+        default_frequency="每年一次",
+        change_reason="条例修订",
+        effective_date=dt.date(2024, 6, 1),
+        actor=scene.admin,
+    )
+    item_repeal(
+        item=gone, change_reason="法规废止", effective_date=dt.date(2024, 6, 1), actor=scene.admin
+    )
     body = _text(client.get(reverse("portal:items")))
     assert "建筑施工安全检查（修订）" in body and "建筑施工安全检查1<" not in body
     assert "《建设工程安全生产管理条例》第二十一条" in body and "现场检查" in body
@@ -78,6 +97,7 @@ def test_plans_lists_only_published_plans_with_their_rows(client, pub):
 
 # --- search ------------------------------------------------------------------------------
 
+
 def _ids(response) -> list[int]:
     return [r.pk for r in response.context["page"].rows]
 
@@ -86,8 +106,10 @@ def test_search_by_part_of_a_name_finds_the_entity(client, pub):
     target = pub.rows[1]
     response = client.get(reverse("portal:results"), {"q": target.entity_name[2:6]})
     assert target.pk in _ids(response)
-    assert all(r.entity_name == target.entity_name or target.entity_name[2:6] in r.entity_name
-               for r in response.context["page"].rows)
+    assert all(
+        r.entity_name == target.entity_name or target.entity_name[2:6] in r.entity_name
+        for r in response.context["page"].rows
+    )
 
 
 def test_search_by_credit_code_is_exact_and_folds_case_and_full_width(client, pub):
@@ -96,7 +118,9 @@ def test_search_by_credit_code_is_exact_and_folds_case_and_full_width(client, pu
     response = client.get(reverse("portal:results"), {"q": f" {typed} "})
     assert _ids(response) == [target.pk]
     assert response.context["code_search"] is True
-    assert client.get(reverse("portal:results"), {"q": target.credit_code[:17]}).context["count"] == 0
+    assert (
+        client.get(reverse("portal:results"), {"q": target.credit_code[:17]}).context["count"] == 0
+    )
 
 
 def test_search_of_a_corrected_entity_shows_both_versions_marked(client, pub):
@@ -104,7 +128,9 @@ def test_search_of_a_corrected_entity_shows_both_versions_marked(client, pub):
     assert set(_ids(response)) == {pub.correction.pk, pub.superseded.pk}
     body = _text(response)
     assert "已被更正" in body and "现行" in body
-    current = client.get(reverse("portal:results"), {"q": pub.correction.credit_code, "status": "current"})
+    current = client.get(
+        reverse("portal:results"), {"q": pub.correction.credit_code, "status": "current"}
+    )
     assert _ids(current) == [pub.correction.pk]
 
 
@@ -141,7 +167,10 @@ def test_keyset_pages_walk_every_row_once_forwards_and_backwards(client, pub):
     # 上一页 from the last page gives back the middle page, in the same order.
     back = client.get(url, {"before": response.context["page"].prev_cursor})
     assert _ids(back) == pages[1]
-    assert client.get(url, {"before": back.context["page"].prev_cursor}).context["page"].rows[0].pk == pages[0][0]
+    assert (
+        client.get(url, {"before": back.context["page"].prev_cursor}).context["page"].rows[0].pk
+        == pages[0][0]
+    )
 
 
 def test_a_malformed_cursor_shows_the_first_page(client, pub):
@@ -164,7 +193,11 @@ def test_the_search_never_counts_or_offsets_the_whole_table(client, pub):
     first = client.get(reverse("portal:results"))
     with CaptureQueriesContext(connection) as ctx:
         client.get(reverse("portal:results"), {"after": first.context["page"].next_cursor})
-    sqls = [q["sql"].upper() for q in ctx.captured_queries if "DISCLOSURE_PUBLISHEDRESULT" in q["sql"].upper()]
+    sqls = [
+        q["sql"].upper()
+        for q in ctx.captured_queries
+        if "DISCLOSURE_PUBLISHEDRESULT" in q["sql"].upper()
+    ]
     assert sqls and all("LIMIT" in sql and "OFFSET" not in sql for sql in sqls)
 
 
@@ -175,6 +208,7 @@ def test_search_pages_cost_a_fixed_number_of_queries(client, pub, django_assert_
 
 
 # --- one result --------------------------------------------------------------------------
+
 
 def test_result_page_shows_public_fields_inspectors_and_the_draw_link(client, pub):
     row = pub.rows[2]
@@ -191,7 +225,9 @@ def test_result_page_shows_the_version_history_and_the_answered_objection(client
     assert "版本记录" in body and "已被更正" in body
     assert "经异议复核，临时用电检查记录有误，予以更正" in body
     assert f'href="{reverse("portal:result", args=[pub.superseded.pk])}"' in body
-    assert pub.answered.number in body and "确有错误，予以更正" in body and pub.answered.answer in body
+    assert (
+        pub.answered.number in body and "确有错误，予以更正" in body and pub.answered.answer in body
+    )
     assert OBJECTION_APPLICANT not in body and OBJECTION_CONTACT not in body
     assert pub.pending.number not in body  # not answered yet
 
@@ -222,6 +258,7 @@ def test_entity_page_lists_every_result_of_the_code(client, pub):
 
 # --- corrections, objection outcomes -----------------------------------------------------
 
+
 def test_corrections_list_shows_the_correction_with_its_reason_and_the_old_version(client, pub):
     response = client.get(reverse("portal:corrections"))
     assert [r.pk for r in response.context["page"].rows] == [pub.correction.pk]
@@ -232,10 +269,19 @@ def test_corrections_list_shows_the_correction_with_its_reason_and_the_old_versi
 
 def test_objection_outcomes_list_answered_ones_without_applicant_or_contact(client, pub):
     body = _text(client.get(reverse("portal:objections")))
-    assert pub.answered.number in body and pub.answered.answer in body and pub.correction.entity_name in body
+    assert (
+        pub.answered.number in body
+        and pub.answered.answer in body
+        and pub.correction.entity_name in body
+    )
     assert pub.pending.number not in body
-    for secret in (OBJECTION_APPLICANT, OBJECTION_CONTACT, pub.pending.applicant, pub.pending.contact,
-                   pub.answered.content):
+    for secret in (
+        OBJECTION_APPLICANT,
+        OBJECTION_CONTACT,
+        pub.pending.applicant,
+        pub.pending.contact,
+        pub.answered.content,
+    ):
         assert secret not in body
 
 
@@ -248,6 +294,7 @@ def test_staff_free_text_with_a_mobile_is_masked_on_the_portal(client, pub):
 
 # --- caching -----------------------------------------------------------------------------
 
+
 def test_public_pages_are_cacheable_and_pages_with_the_form_are_private(client, pub):
     listing = client.get(reverse("portal:results"))
     assert "public" in listing["Cache-Control"] and "max-age=120" in listing["Cache-Control"]
@@ -259,7 +306,8 @@ def test_public_pages_are_cacheable_and_pages_with_the_form_are_private(client, 
 
 def test_an_answer_that_names_the_applicant_or_quotes_the_contact_is_blotted(client, pub):
     type(pub.answered).objects.filter(pk=pub.answered.pk).update(
-        answer=f"已电话联系{OBJECTION_APPLICANT}（{OBJECTION_CONTACT}），复核后予以更正。")
+        answer=f"已电话联系{OBJECTION_APPLICANT}（{OBJECTION_CONTACT}），复核后予以更正。"
+    )
     for url in (reverse("portal:result", args=[pub.correction.pk]), reverse("portal:objections")):
         body = _text(client.get(url))
         assert "复核后予以更正" in body, url

@@ -15,8 +15,13 @@ WIDTH = 375
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(locale="zh-CN", viewport={"width": WIDTH, "height": 800}, is_mobile=True,
-                                  has_touch=True, device_scale_factor=2)
+    context = browser.new_context(
+        locale="zh-CN",
+        viewport={"width": WIDTH, "height": 800},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
     p = context.new_page()
     p.set_default_timeout(15000)
     yield p

@@ -35,8 +35,15 @@ def pub():
 
 
 def _file(row, **over):
-    args = dict(published=row, credit_code=row.credit_code, applicant="上海某建筑公司 张经理", contact="13512345678",
-                content="检查结论与现场实际不符。", client=CLIENT, today=TODAY)
+    args = dict(
+        published=row,
+        credit_code=row.credit_code,
+        applicant="上海某建筑公司 张经理",
+        contact="13512345678",
+        content="检查结论与现场实际不符。",
+        client=CLIENT,
+        today=TODAY,
+    )
     args.update(over)
     return objection_file(**args)
 
@@ -46,6 +53,7 @@ def _counts():
 
 
 # --- objection_file ------------------------------------------------------------------------
+
 
 def test_it_files_an_objection_received_today_with_a_number_and_a_masked_audit_event(pub):
     row = pub.rows[2]
@@ -70,7 +78,9 @@ def test_received_on_is_today_in_shanghai_by_default(pub):
 def test_numbers_are_unique(pub):
     first = _file(pub.rows[1])
     second = _file(pub.rows[2], client=client_key(address="198.51.100.1"))
-    assert first.number != second.number and first.number.startswith("YY-") and len(first.number) == 9
+    assert (
+        first.number != second.number and first.number.startswith("YY-") and len(first.number) == 9
+    )
 
 
 def test_it_normalises_the_credit_code_typed_in_lower_case_and_full_width(pub):
@@ -90,13 +100,26 @@ def test_it_refuses_the_credit_code_of_another_entity_and_files_nothing(pub):
     assert list(PortalSubmission.objects.values_list("accepted", flat=True)) == [False]
 
 
-@pytest.mark.parametrize("contact", ["13512345678", "135 1234 5678", "+86 13512345678", "021-57681234",
-                                     "02157681234", "57681234", "0592-5123456-801", "（021）57681234"])
+@pytest.mark.parametrize(
+    "contact",
+    [
+        "13512345678",
+        "135 1234 5678",
+        "+86 13512345678",
+        "021-57681234",
+        "02157681234",
+        "57681234",
+        "0592-5123456-801",
+        "（021）57681234",
+    ],
+)
 def test_it_accepts_a_mobile_or_a_landline(pub, contact):
     assert _file(pub.rows[2], contact=contact).pk
 
 
-@pytest.mark.parametrize("contact", ["", "1351234567", "12512345678", "abc", "021-123", "135123456789"])
+@pytest.mark.parametrize(
+    "contact", ["", "1351234567", "12512345678", "abc", "021-123", "135123456789"]
+)
 def test_it_refuses_a_bad_phone_number(pub, contact):
     with pytest.raises(ValidationFailed) as exc:
         _file(pub.rows[2], contact=contact)
@@ -115,10 +138,13 @@ def test_it_refuses_an_objection_to_a_superseded_result(pub):
     with pytest.raises(Conflict) as exc:
         _file(pub.superseded, credit_code=pub.superseded.credit_code)
     assert "已被更正" in exc.value.message
-    assert not Objection.objects.filter(published=pub.superseded, status=ObjectionStatus.RECEIVED).exists()
+    assert not Objection.objects.filter(
+        published=pub.superseded, status=ObjectionStatus.RECEIVED
+    ).exists()
 
 
 # --- rate limit ----------------------------------------------------------------------------
+
 
 def test_a_fourth_accepted_objection_in_24_hours_is_refused_and_writes_nothing(pub):
     for _ in range(3):
@@ -128,7 +154,9 @@ def test_a_fourth_accepted_objection_in_24_hours_is_refused_and_writes_nothing(p
         _file(pub.rows[2])
     assert exc.value.status == 429 and "24小时内最多提交3件" in exc.value.message
     assert _counts() == counts
-    assert _file(pub.rows[2], client=client_key(address="198.51.100.9")).pk  # another client is not limited
+    assert _file(
+        pub.rows[2], client=client_key(address="198.51.100.9")
+    ).pk  # another client is not limited
 
 
 def test_the_eleventh_attempt_in_an_hour_is_refused(pub):
@@ -161,11 +189,17 @@ def test_the_client_is_a_keyed_hash_of_the_address_never_the_address():
 
 # --- deadlines -----------------------------------------------------------------------------
 
+
 def test_deadlines_count_working_days_on_the_chinese_calendar():
     # Received Mon 2024-05-06: 20 working days, counting the make-up Saturday 5-11 → Fri 5-31;
     # 15 more, skipping 端午 (6-10) → 2024-06-24.
     d = objection_deadlines(received_on=dt.date(2024, 5, 6))
-    assert (d.review_by, d.answer_by, d.provisional, d.note) == (dt.date(2024, 5, 31), dt.date(2024, 6, 24), False, "")
+    assert (d.review_by, d.answer_by, d.provisional, d.note) == (
+        dt.date(2024, 5, 31),
+        dt.date(2024, 6, 24),
+        False,
+        "",
+    )
 
 
 def test_deadlines_in_a_year_without_calendar_data_are_provisional_and_labelled():
@@ -176,10 +210,15 @@ def test_deadlines_in_a_year_without_calendar_data_are_provisional_and_labelled(
 
 # --- the form on the result page ---------------------------------------------------------------
 
+
 def _post(client, row, **over):
-    data = dict(credit_code=row.credit_code, applicant="张经理", contact="13512345678", content="结论有误。")
+    data = dict(
+        credit_code=row.credit_code, applicant="张经理", contact="13512345678", content="结论有误。"
+    )
     data.update(over)
-    return client.post(reverse("portal:objection_submit", args=[row.pk]), data, REMOTE_ADDR="192.0.2.10")
+    return client.post(
+        reverse("portal:objection_submit", args=[row.pk]), data, REMOTE_ADDR="192.0.2.10"
+    )
 
 
 def test_filing_on_the_result_page_shows_the_receipt_with_number_and_due_dates(client, pub):
@@ -206,7 +245,9 @@ def test_the_receipt_shows_provisional_dates_when_the_year_is_unknown(client, pu
     assert "暂按双休日推算，待2031年节假日安排录入后自动更正" in body
 
 
-def test_a_receipt_filed_in_december_2026_shows_the_dates_and_that_they_are_provisional(client, pub, time_machine):
+def test_a_receipt_filed_in_december_2026_shows_the_dates_and_that_they_are_provisional(
+    client, pub, time_machine
+):
     # The day CI first failed: the review deadline falls in January 2027, not yet entered.
     time_machine.move_to(dt.datetime(2026, 12, 5, 10))
     response = _post(client, pub.rows[2])
@@ -247,10 +288,18 @@ def test_behind_a_trusted_proxy_the_limit_counts_each_client_not_the_proxy(clien
     settings.TRUSTED_PROXIES = ["127.0.0.1"]
 
     def via_proxy(forwarded: str):
-        data = dict(credit_code=pub.rows[2].credit_code, applicant="张经理", contact="13512345678",
-                    content="结论有误。")
-        return client.post(reverse("portal:objection_submit", args=[pub.rows[2].pk]), data,
-                           REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+        data = dict(
+            credit_code=pub.rows[2].credit_code,
+            applicant="张经理",
+            contact="13512345678",
+            content="结论有误。",
+        )
+        return client.post(
+            reverse("portal:objection_submit", args=[pub.rows[2].pk]),
+            data,
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
 
     for n in range(3):  # one client, pretending each time to be someone else
         assert via_proxy(f"198.51.100.{n}, 203.0.113.7").status_code == 302
@@ -262,9 +311,18 @@ def test_behind_a_trusted_proxy_the_limit_counts_each_client_not_the_proxy(clien
 
 def test_x_forwarded_for_from_an_untrusted_address_is_ignored(client, pub, settings):
     settings.TRUSTED_PROXIES = ["127.0.0.1"]
-    data = dict(credit_code=pub.rows[2].credit_code, applicant="张经理", contact="13512345678", content="结论有误。")
-    response = client.post(reverse("portal:objection_submit", args=[pub.rows[2].pk]), data,
-                           REMOTE_ADDR="192.0.2.10", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    data = dict(
+        credit_code=pub.rows[2].credit_code,
+        applicant="张经理",
+        contact="13512345678",
+        content="结论有误。",
+    )
+    response = client.post(
+        reverse("portal:objection_submit", args=[pub.rows[2].pk]),
+        data,
+        REMOTE_ADDR="192.0.2.10",
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
+    )
     assert response.status_code == 302
     assert PortalSubmission.objects.get().client == client_key(address="192.0.2.10")
 
@@ -277,14 +335,23 @@ def test_objecting_to_a_superseded_result_points_to_the_current_one(client, pub)
 
 def test_the_form_keeps_csrf_protection(pub):
     strict = Client(enforce_csrf_checks=True)
-    response = strict.post(reverse("portal:objection_submit", args=[pub.rows[2].pk]),
-                           {"credit_code": pub.rows[2].credit_code})
+    response = strict.post(
+        reverse("portal:objection_submit", args=[pub.rows[2].pk]),
+        {"credit_code": pub.rows[2].credit_code},
+    )
     assert response.status_code == 403 and PortalSubmission.objects.count() == 0
     page = strict.get(reverse("portal:result", args=[pub.rows[2].pk]))
     token = page.cookies[settings.CSRF_COOKIE_NAME].value
-    ok = strict.post(reverse("portal:objection_submit", args=[pub.rows[2].pk]), {
-        "csrfmiddlewaretoken": token, "credit_code": pub.rows[2].credit_code, "applicant": "张经理",
-        "contact": "13512345678", "content": "结论有误。"})
+    ok = strict.post(
+        reverse("portal:objection_submit", args=[pub.rows[2].pk]),
+        {
+            "csrfmiddlewaretoken": token,
+            "credit_code": pub.rows[2].credit_code,
+            "applicant": "张经理",
+            "contact": "13512345678",
+            "content": "结论有误。",
+        },
+    )
     assert ok.status_code == 302
 
 

@@ -22,10 +22,22 @@ pytestmark = pytest.mark.django_db
 
 
 def test_publishing_writes_the_public_copy_with_public_fields_only():
-    f = formed_scene(targets=1, followups=[
-        {"kind": FollowUpKind.RECTIFY, "rectify_deadline": dt.date(2024, 4, 5), "detail": "联系人 13912345678",
-         "case_no": "松建罚〔2024〕1号"},
-        {"kind": FollowUpKind.TRANSFER, "recipient": "松江区市场监督管理局", "detail": "内部说明"}])
+    f = formed_scene(
+        targets=1,
+        followups=[
+            {
+                "kind": FollowUpKind.RECTIFY,
+                "rectify_deadline": dt.date(2024, 4, 5),
+                "detail": "联系人 13912345678",
+                "case_no": "松建罚〔2024〕1号",
+            },
+            {
+                "kind": FollowUpKind.TRANSFER,
+                "recipient": "松江区市场监督管理局",
+                "detail": "内部说明",
+            },
+        ],
+    )
     version = f.version
     visit = version.result.visit
     row = result_publish(version=version, actor=f.operator)
@@ -35,7 +47,10 @@ def test_publishing_writes_the_public_copy_with_public_fields_only():
     assert version.status == VersionStatus.PUBLISHED and version.published_at == row.published_at
     assert version.result.first_published_at == row.published_at
     assert row.version == version and row.result == version.result and row.version_number == 1
-    assert row.entity_name == visit.entity.name and row.credit_code == visit.entity.uscc == visit.target_id
+    assert (
+        row.entity_name == visit.entity.name
+        and row.credit_code == visit.entity.uscc == visit.target_id
+    )
     assert row.department == f.dept and row.department_names == f.dept.name
     assert row.year == 2024 and row.inspected_on == dt.date(2024, 3, 15)
     assert row.task_codes == f.scene.task.code and row.task_titles == f.scene.task.title
@@ -44,22 +59,38 @@ def test_publishing_writes_the_public_copy_with_public_fields_only():
     assert row.item_names == "、".join(i.current.name for i in items)
     assert row.conclusion == Conclusion.RECTIFIED and not row.is_correction
     # The problems are public (抽查情况及查处结果); details and case numbers of follow-ups are not.
-    assert row.summary == "现场检查安全生产责任制落实情况，临时用电不规范。\n发现的问题：配电箱未设置漏电保护器。"
+    assert (
+        row.summary
+        == "现场检查安全生产责任制落实情况，临时用电不规范。\n发现的问题：配电箱未设置漏电保护器。"
+    )
     assert row.followup_text == "责令改正，整改期限2024年4月5日；移交有关部门：松江区市场监督管理局"
     members = list(visit.members.select_related("inspector").order_by("-is_leader", "id"))
-    assert row.inspectors == "、".join(f"{m.inspector.name}（执法证号 {m.inspector.cert_no}）" for m in members)
-    public_text = " ".join(str(getattr(row, fld.attname)) for fld in PublishedResult._meta.concrete_fields)
+    assert row.inspectors == "、".join(
+        f"{m.inspector.name}（执法证号 {m.inspector.cert_no}）" for m in members
+    )
+    public_text = " ".join(
+        str(getattr(row, fld.attname)) for fld in PublishedResult._meta.concrete_fields
+    )
     for m in members:
         assert m.inspector.mobile not in public_text or not m.inspector.mobile
         assert m.inspector.id_number not in public_text or not m.inspector.id_number
-    assert "13912345678" not in public_text and "松建罚" not in public_text and "内部说明" not in public_text
+    assert (
+        "13912345678" not in public_text
+        and "松建罚" not in public_text
+        and "内部说明" not in public_text
+    )
     event = Event.objects.get(action="result.publish")
     assert event.object_id == str(version.pk) and event.after["published_result"] == row.pk
 
 
 def test_personal_numbers_typed_into_the_summary_are_masked_on_the_public_copy():
-    f = formed_scene(targets=1, summary="负责人王五（13912345678，身份证350881199001011234）在场",
-                     conclusion=Conclusion.UNCOOPERATIVE, non_cooperation=NonCooperation.REFUSE_ENTRY, problems="")
+    f = formed_scene(
+        targets=1,
+        summary="负责人王五（13912345678，身份证350881199001011234）在场",
+        conclusion=Conclusion.UNCOOPERATIVE,
+        non_cooperation=NonCooperation.REFUSE_ENTRY,
+        problems="",
+    )
     row = result_publish(version=f.version, actor=f.operator)
     assert "13912345678" not in row.summary and "350881199001011234" not in row.summary
     assert "139****5678" in row.summary
@@ -74,7 +105,9 @@ def test_a_joint_visit_names_the_lead_department_first_then_merged_tasks_and_par
     other = Crew()
     other_task = other.task(code="T-MERGED")
     other_task.items.add(*f.scene.items)
-    VisitTask.objects.create(visit=visit, task=other_task, selection=visit.visit_tasks.first().selection)
+    VisitTask.objects.create(
+        visit=visit, task=other_task, selection=visit.visit_tasks.first().selection
+    )
     row = result_publish(version=f.version, actor=f.operator)
     assert row.department == f.dept
     assert row.department_names == f"{f.dept.name}、区市场监督管理局、{other.dept.name}"
@@ -91,8 +124,16 @@ def test_publishing_twice_is_refused_and_leaves_one_public_copy():
     assert Event.objects.filter(action="result.publish").count() == 1
 
 
-@pytest.mark.parametrize("status", [VersionStatus.DRAFT, VersionStatus.SIGNING, VersionStatus.REVIEW,
-                                    VersionStatus.RETURNED, VersionStatus.WITHHELD])
+@pytest.mark.parametrize(
+    "status",
+    [
+        VersionStatus.DRAFT,
+        VersionStatus.SIGNING,
+        VersionStatus.REVIEW,
+        VersionStatus.RETURNED,
+        VersionStatus.WITHHELD,
+    ],
+)
 def test_only_a_formed_result_can_be_published(status):
     f = formed_scene(targets=1)
     f.version.status = status
@@ -117,7 +158,9 @@ def test_an_incomplete_version_is_not_published():
 
 def test_publish_permission_owner_colleague_outsider():
     f = formed_scene(targets=1)
-    colleague = factories.user(department=f.dept, role=Role.WITNESS)  # same department, not a publisher
+    colleague = factories.user(
+        department=f.dept, role=Role.WITNESS
+    )  # same department, not a publisher
     outsider = factories.user(department=factories.department(), role=Role.OPERATOR)
     for actor in (colleague, outsider, f.scene.admin, f.scene.inspector_users[0]):
         with pytest.raises(NotAllowed):
@@ -173,7 +216,9 @@ def test_withholding_records_the_legal_basis_reviewer_only():
         result_withhold(version=f.version, reason="  ", actor=f.reviewer)
     f.version.refresh_from_db()
     assert f.version.status == VersionStatus.FORMED
-    result_withhold(version=f.version, reason="《政府信息公开条例》第十四条：涉及国家秘密", actor=f.reviewer)
+    result_withhold(
+        version=f.version, reason="《政府信息公开条例》第十四条：涉及国家秘密", actor=f.reviewer
+    )
     f.version.refresh_from_db()
     assert f.version.status == VersionStatus.WITHHELD
     assert f.version.withheld_reason.startswith("《政府信息公开条例》")
@@ -200,7 +245,11 @@ def test_pending_list_shows_formed_unpublished_with_their_deadline():
     assert pending == [f.versions[1]]
     [row] = selectors.pending_rows(versions=pending, today=dt.date(2024, 4, 17))
     # formed Wed 2024-03-20; 清明 4–6 April off, Sunday 7 April worked: 20th working day is 18 April
-    assert row.deadline.date == dt.date(2024, 4, 18) and row.deadline.days_left == 1 and not row.deadline.overdue
+    assert (
+        row.deadline.date == dt.date(2024, 4, 18)
+        and row.deadline.days_left == 1
+        and not row.deadline.overdue
+    )
     [late] = selectors.pending_rows(versions=pending, today=dt.date(2024, 4, 19))
     assert late.deadline.overdue
     outsider = factories.user(department=factories.department(), role=Role.OPERATOR)

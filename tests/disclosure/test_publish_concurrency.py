@@ -44,7 +44,9 @@ def _at_once(calls):
 
 def _pg_only():
     if connection.vendor != "postgresql":
-        pytest.skip("需要 PostgreSQL 的行锁并发；SQLite 整库串行写入，重复公示由 test_publish.py 顺序覆盖")
+        pytest.skip(
+            "需要 PostgreSQL 的行锁并发；SQLite 整库串行写入，重复公示由 test_publish.py 顺序覆盖"
+        )
 
 
 @pytest.mark.postgres_only
@@ -69,9 +71,17 @@ def test_two_concurrent_signatures_of_one_correction_publish_it_once():
     _pg_only()
     f = formed_scene(targets=1)
     result_publish(version=f.version, actor=f.operator)
-    correction = correction_create(result=f.version.result, reason="复查", actor=f.operator, summary="更正")
-    outcomes = _at_once([lambda: correction_sign(version=ResultVersion.objects.get(pk=correction.pk), actor=f.reviewer)
-                         for _ in range(2)])
+    correction = correction_create(
+        result=f.version.result, reason="复查", actor=f.operator, summary="更正"
+    )
+    outcomes = _at_once(
+        [
+            lambda: correction_sign(
+                version=ResultVersion.objects.get(pk=correction.pk), actor=f.reviewer
+            )
+            for _ in range(2)
+        ]
+    )
     assert outcomes == ["done", "refused"]
     assert PublishedResult.objects.filter(version=correction).count() == 1
     assert PublishedResult.objects.get(version=f.version).superseded_by.version_id == correction.pk
@@ -88,7 +98,9 @@ def test_published_results_for_code_is_one_query_on_the_code_index(django_assert
     # The filter is the index's first column and the order its second: the index alone
     # yields the rows in order (the 1M-row benchmark measures the speed).
     index = next(i for i in PublishedResult._meta.indexes if i.name == "pubresult_code")
-    assert index.fields == ["credit_code", "-published_at"] and qs.query.order_by == ("-published_at",)
+    assert index.fields == ["credit_code", "-published_at"] and qs.query.order_by == (
+        "-published_at",
+    )
     if connection.vendor == "sqlite":
         plan = qs.explain()
         assert "pubresult_code" in plan and "TEMP B-TREE" not in plan, plan

@@ -35,7 +35,10 @@ def test_the_pending_list_shows_formed_results_with_their_deadline(client):
         assert v.result.visit.entity.name in html and f'value="{v.pk}"' in html
     assert "2024-04-18" in html  # formed 2024-03-20, + 20 working days
     assert "不予公开…" not in html  # the operator does not withhold
-    assert "不予公开…" in _login(client, f.reviewer).get(reverse("disclosure:pending")).content.decode()
+    assert (
+        "不予公开…"
+        in _login(client, f.reviewer).get(reverse("disclosure:pending")).content.decode()
+    )
 
 
 def test_the_pending_list_shows_a_provisional_date_for_a_year_not_entered(client, time_machine):
@@ -58,8 +61,11 @@ def test_publish_button_publishes_and_a_second_click_is_refused(client):
 
 def test_bulk_publish_from_the_list(client):
     f = formed_scene(targets=3)
-    r = _login(client, f.operator).post(reverse("disclosure:publish_bulk"),
-                                        {"versions": [v.pk for v in f.versions[:2]]}, follow=True)
+    r = _login(client, f.operator).post(
+        reverse("disclosure:publish_bulk"),
+        {"versions": [v.pk for v in f.versions[:2]]},
+        follow=True,
+    )
     assert "已公示 2 份检查结果" in r.content.decode()
     assert PublishedResult.objects.count() == 2
     f.versions[2].refresh_from_db()
@@ -73,8 +79,12 @@ def test_publish_pages_refuse_outsiders_and_colleagues_without_the_role(client):
     url = reverse("disclosure:publish", args=[f.version.pk])
     assert _login(client, outsider).post(url).status_code == 404
     assert _login(client, colleague).post(url).status_code == 403
-    assert _login(client, outsider).post(reverse("disclosure:publish_bulk"),
-                                         {"versions": [f.version.pk]}).status_code == 404
+    assert (
+        _login(client, outsider)
+        .post(reverse("disclosure:publish_bulk"), {"versions": [f.version.pk]})
+        .status_code
+        == 404
+    )
     assert not PublishedResult.objects.exists()
 
 
@@ -95,12 +105,19 @@ def test_the_published_list_searches_by_name_and_code(client):
     f = formed_scene(targets=2)
     rows = [result_publish(version=v, actor=f.operator) for v in f.versions]
     _login(client, f.operator)
-    html = client.get(reverse("disclosure:published"), {"q": rows[0].credit_code.lower()}).content.decode()
+    html = client.get(
+        reverse("disclosure:published"), {"q": rows[0].credit_code.lower()}
+    ).content.decode()
     assert rows[0].entity_name in html and rows[1].entity_name not in html
-    html = client.get(reverse("disclosure:published"), {"q": rows[1].entity_name[-6:]}).content.decode()
+    html = client.get(
+        reverse("disclosure:published"), {"q": rows[1].entity_name[-6:]}
+    ).content.decode()
     assert rows[1].entity_name in html
     outsider = factories.user(department=factories.department(), role=Role.OPERATOR)
-    assert rows[0].entity_name not in _login(client, outsider).get(reverse("disclosure:published")).content.decode()
+    assert (
+        rows[0].entity_name
+        not in _login(client, outsider).get(reverse("disclosure:published")).content.decode()
+    )
 
 
 def test_correction_form_then_the_principal_signs_and_the_result_page_shows_both_versions(client):
@@ -110,12 +127,22 @@ def test_correction_form_then_the_principal_signs_and_the_result_page_shows_both
     _login(client, f.operator)
     r = client.get(reverse("disclosure:correct", args=[result.pk]))
     assert r.status_code == 200 and "配电箱未设置漏电保护器" in r.content.decode()  # prefilled
-    form = {"reason": "", "conclusion": Conclusion.NO_PROBLEM, "non_cooperation": "", "summary": "未发现问题。",
-            "problems": "", "followups-TOTAL_FORMS": "1", "followups-INITIAL_FORMS": "0",
-            "followups-MIN_NUM_FORMS": "0", "followups-MAX_NUM_FORMS": "1000"}
+    form = {
+        "reason": "",
+        "conclusion": Conclusion.NO_PROBLEM,
+        "non_cooperation": "",
+        "summary": "未发现问题。",
+        "problems": "",
+        "followups-TOTAL_FORMS": "1",
+        "followups-INITIAL_FORMS": "0",
+        "followups-MIN_NUM_FORMS": "0",
+        "followups-MAX_NUM_FORMS": "1000",
+    }
     r = client.post(reverse("disclosure:correct", args=[result.pk]), form)
     assert r.status_code == 422 and "请填写更正理由" in r.content.decode()
-    r = client.post(reverse("disclosure:correct", args=[result.pk]), form | {"reason": "复查发现记录错误"})
+    r = client.post(
+        reverse("disclosure:correct", args=[result.pk]), form | {"reason": "复查发现记录错误"}
+    )
     assert r.status_code == 302
     correction = ResultVersion.objects.get(kind=VersionKind.CORRECTION)
     assert correction.status == VersionStatus.REVIEW and not correction.followups.exists()
@@ -124,7 +151,10 @@ def test_correction_form_then_the_principal_signs_and_the_result_page_shows_both
     assert "须由任务执行单位" in page and "签字确认并公示" not in page  # the operator cannot sign
     assert client.post(sign_url).status_code == 403
     _login(client, f.reviewer)
-    assert correction.result.visit.entity.name in client.get(reverse("disclosure:corrections")).content.decode()
+    assert (
+        correction.result.visit.entity.name
+        in client.get(reverse("disclosure:corrections")).content.decode()
+    )
     assert "签字确认并公示" in client.get(sign_url).content.decode()
     r = client.post(sign_url, follow=True)
     assert "已签字确认并公示更正" in r.content.decode()
@@ -137,7 +167,9 @@ def test_correction_form_then_the_principal_signs_and_the_result_page_shows_both
 def test_a_correction_can_be_discarded_from_the_sign_page(client):
     f = formed_scene(targets=1)
     result_publish(version=f.version, actor=f.operator)
-    correction = correction_create(result=f.version.result, reason="笔误", actor=f.operator, summary="新的情况")
+    correction = correction_create(
+        result=f.version.result, reason="笔误", actor=f.operator, summary="新的情况"
+    )
     _login(client, f.operator)
     r = client.post(reverse("disclosure:discard", args=[correction.pk]), {"reason": "提交错了"})
     assert r.status_code == 302
@@ -159,10 +191,20 @@ def test_the_objection_page_masks_the_contact_until_an_audited_reveal(client):
     event = Event.objects.get(action="objection.reveal")
     assert event.actor == f.operator and event.object_id == str(o.pk)
     outsider = factories.user(department=factories.department(), role=Role.REVIEWER)
-    assert _login(client, outsider).post(reverse("disclosure:objection_reveal", args=[o.pk])).status_code == 404
+    assert (
+        _login(client, outsider)
+        .post(reverse("disclosure:objection_reveal", args=[o.pk]))
+        .status_code
+        == 404
+    )
     assert Event.objects.filter(action="objection.reveal").count() == 1
     witness = factories.user(department=f.dept, role=Role.WITNESS)
-    assert _login(client, witness).post(reverse("disclosure:objection_reveal", args=[o.pk])).status_code == 403
+    assert (
+        _login(client, witness)
+        .post(reverse("disclosure:objection_reveal", args=[o.pk]))
+        .status_code
+        == 403
+    )
     list_html = _login(client, f.operator).get(reverse("disclosure:objections")).content.decode()
     assert o.number in list_html and "13800138000" not in list_html
 
@@ -175,11 +217,27 @@ def test_review_and_answer_forms(client):
     page = client.get(reverse("disclosure:objection", args=[o.pk])).content.decode()
     assert "提交复核结论" in page
     url = reverse("disclosure:objection_review", args=[o.pk])
-    r = client.post(url, {"decision": "upheld", "note": "确有错误", "conclusion": Conclusion.RECTIFIED,
-                          "summary": f.version.summary, "problems": f.version.problems})
+    r = client.post(
+        url,
+        {
+            "decision": "upheld",
+            "note": "确有错误",
+            "conclusion": Conclusion.RECTIFIED,
+            "summary": f.version.summary,
+            "problems": f.version.problems,
+        },
+    )
     assert r.status_code == 422 and "更正内容与现行版本相同" in r.content.decode()
-    r = client.post(url, {"decision": "upheld", "note": "确有错误", "conclusion": Conclusion.NO_PROBLEM,
-                          "summary": "未发现问题", "problems": ""})
+    r = client.post(
+        url,
+        {
+            "decision": "upheld",
+            "note": "确有错误",
+            "conclusion": Conclusion.NO_PROBLEM,
+            "summary": "未发现问题",
+            "problems": "",
+        },
+    )
     assert r.status_code == 302
     o.refresh_from_db()
     assert o.status == ObjectionStatus.UPHELD
@@ -187,7 +245,9 @@ def test_review_and_answer_forms(client):
     r = client.post(reverse("disclosure:objection_answer", args=[o.pk]), {"answer": "已更正"})
     assert r.status_code == 422 and "尚未经主要负责人签字" in r.content.decode()
     client.post(reverse("disclosure:sign", args=[correction.pk]))
-    r = client.post(reverse("disclosure:objection_answer", args=[o.pk]), {"answer": "经复核确有错误，已更正。"})
+    r = client.post(
+        reverse("disclosure:objection_answer", args=[o.pk]), {"answer": "经复核确有错误，已更正。"}
+    )
     assert r.status_code == 302
     o.refresh_from_db()
     assert o.status == ObjectionStatus.ANSWERED
@@ -198,10 +258,15 @@ def test_every_page_renders_for_the_reviewer(client):
     row = result_publish(version=f.version, actor=f.operator)
     o = objection(row)
     _login(client, f.reviewer)
-    for url in (reverse("disclosure:index"), reverse("disclosure:pending"), reverse("disclosure:published"),
-                reverse("disclosure:corrections"), reverse("disclosure:objections"),
-                reverse("disclosure:result", args=[f.version.result_id]),
-                reverse("disclosure:objection", args=[o.pk])):
+    for url in (
+        reverse("disclosure:index"),
+        reverse("disclosure:pending"),
+        reverse("disclosure:published"),
+        reverse("disclosure:corrections"),
+        reverse("disclosure:objections"),
+        reverse("disclosure:result", args=[f.version.result_id]),
+        reverse("disclosure:objection", args=[o.pk]),
+    ):
         r = client.get(url, follow=True)
         assert r.status_code == 200, url
     assert client.get(reverse("disclosure:result", args=[999999])).status_code == 404
@@ -213,17 +278,34 @@ def test_an_upheld_objection_whose_correction_was_discarded_gets_a_new_one_from_
     f = formed_scene(targets=1)
     row = result_publish(version=f.version, actor=f.operator)
     o = objection(row)
-    objection_review(objection=o, decision="upheld", note="确有错误", actor=f.reviewer,
-                     edits={"conclusion": Conclusion.NO_PROBLEM})
+    objection_review(
+        objection=o,
+        decision="upheld",
+        note="确有错误",
+        actor=f.reviewer,
+        edits={"conclusion": Conclusion.NO_PROBLEM},
+    )
     correction_discard(version=o.corrections.get(), reason="填错", actor=f.operator)
     _login(client, f.operator)
     html = client.get(reverse("disclosure:objection", args=[o.pk])).content.decode()
     assert "为此异议提出更正" in html
     url = reverse("disclosure:correct", args=[row.result_id])
     assert o.number in client.get(url, {"objection": o.pk}).content.decode()
-    form = {"objection": o.pk, "reason": "重新更正", "conclusion": Conclusion.NO_PROBLEM, "non_cooperation": "",
-            "summary": "未发现问题", "problems": "", "followups-TOTAL_FORMS": "0", "followups-INITIAL_FORMS": "0",
-            "followups-MIN_NUM_FORMS": "0", "followups-MAX_NUM_FORMS": "1000"}
+    form = {
+        "objection": o.pk,
+        "reason": "重新更正",
+        "conclusion": Conclusion.NO_PROBLEM,
+        "non_cooperation": "",
+        "summary": "未发现问题",
+        "problems": "",
+        "followups-TOTAL_FORMS": "0",
+        "followups-INITIAL_FORMS": "0",
+        "followups-MIN_NUM_FORMS": "0",
+        "followups-MAX_NUM_FORMS": "1000",
+    }
     assert client.post(url, form).status_code == 302
     assert o.corrections.filter(status=VersionStatus.REVIEW).count() == 1
-    assert "为此异议提出更正" not in client.get(reverse("disclosure:objection", args=[o.pk])).content.decode()
+    assert (
+        "为此异议提出更正"
+        not in client.get(reverse("disclosure:objection", args=[o.pk])).content.decode()
+    )

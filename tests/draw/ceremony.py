@@ -29,15 +29,35 @@ class Crew:
     def __init__(self, code: str | None = None):
         n = next(_n)
         self.dept = factories.department(code or f"CRW{n}", name=f"测试建设管理委员会{n}")
-        self.operator = factories.user(department=self.dept, role=Role.OPERATOR, full_name=f"操作员{n}")
-        self.witness = factories.user(department=self.dept, role=Role.WITNESS, full_name=f"纪检监督员{n}")
-        self.reviewer = factories.user(department=self.dept, role=Role.REVIEWER, full_name=f"审核负责人{n}")
+        self.operator = factories.user(
+            department=self.dept, role=Role.OPERATOR, full_name=f"操作员{n}"
+        )
+        self.witness = factories.user(
+            department=self.dept, role=Role.WITNESS, full_name=f"纪检监督员{n}"
+        )
+        self.reviewer = factories.user(
+            department=self.dept, role=Role.REVIEWER, full_name=f"审核负责人{n}"
+        )
 
-    def task(self, *, code: str | None = None, start=dt.date(2024, 3, 1), end=dt.date(2024, 5, 31),
-             team_size: int = 2, capacity: int = 10) -> Task:
-        return Task.objects.create(code=code or f"T-{next(_n)}", title="建筑工地安全生产检查", department=self.dept,
-                                   window_start=start, window_end=end, team_size=team_size,
-                                   inspector_capacity=capacity, created_by=self.operator)
+    def task(
+        self,
+        *,
+        code: str | None = None,
+        start=dt.date(2024, 3, 1),
+        end=dt.date(2024, 5, 31),
+        team_size: int = 2,
+        capacity: int = 10,
+    ) -> Task:
+        return Task.objects.create(
+            code=code or f"T-{next(_n)}",
+            title="建筑工地安全生产检查",
+            department=self.dept,
+            window_start=start,
+            window_end=end,
+            team_size=team_size,
+            inspector_capacity=capacity,
+            created_by=self.operator,
+        )
 
     def entities(self, count: int, **fields):
         return [factories.entity(department=self.dept, **fields) for _ in range(count)]
@@ -50,19 +70,35 @@ def tid(entity) -> str:
     return target_id_for(uscc=entity.uscc, pk=entity.pk)
 
 
-def pool_for(task: Task, *, strata: dict[str, tuple[int, list]], inspectors: list, capacity: int | None = None,
-             conflicts: list[tuple] = (), excluded: list = ()) -> TaskPool:
+def pool_for(
+    task: Task,
+    *,
+    strata: dict[str, tuple[int, list]],
+    inspectors: list,
+    capacity: int | None = None,
+    conflicts: list[tuple] = (),
+    excluded: list = (),
+) -> TaskPool:
     """strata: name → (n, entities); conflicts: (inspector, entity) pairs."""
     cap = task.inspector_capacity if capacity is None else capacity
     return TaskPool(
-        strata=[Stratum(name=name, label=name, n=n, targets=[(tid(e), e.pk) for e in ents])
-                for name, (n, ents) in strata.items()],
-        excluded=[Excluded(target_id=tid(e), entity_id=e.pk, name=e.name, reason=reason) for e, reason in excluded],
-        inspectors=[InspectorCandidate(inspector_id=i.cert_no, pk=i.pk, capacity=cap) for i in inspectors],
+        strata=[
+            Stratum(name=name, label=name, n=n, targets=[(tid(e), e.pk) for e in ents])
+            for name, (n, ents) in strata.items()
+        ],
+        excluded=[
+            Excluded(target_id=tid(e), entity_id=e.pk, name=e.name, reason=reason)
+            for e, reason in excluded
+        ],
+        inspectors=[
+            InspectorCandidate(inspector_id=i.cert_no, pk=i.pk, capacity=cap) for i in inspectors
+        ],
         conflicts=sorted((i.cert_no, tid(e)) for i, e in conflicts),
         team_size=task.team_size,
     )
 
 
 def declare_conflict(inspector, entity):
-    return Conflict.objects.create(inspector=inspector, entity=entity, reason="近亲属任职", declared_on=dt.date(2024, 1, 2))
+    return Conflict.objects.create(
+        inspector=inspector, entity=entity, reason="近亲属任职", declared_on=dt.date(2024, 1, 2)
+    )

@@ -22,7 +22,11 @@ ID_CHARS = "ABCDEFGHJKLMNPQRTUWXY0123456789abcxyz._-"
 def vector(name: str) -> tuple[bytes, str, bytes]:
     """(manifest bytes, seed text, result bytes) of a shared vector (the copy in tests/)."""
     seed = (VECTORS / f"{name}.seed").read_bytes().decode("utf-8")
-    return (VECTORS / f"{name}.manifest").read_bytes(), seed, (VECTORS / f"{name}.result").read_bytes()
+    return (
+        (VECTORS / f"{name}.manifest").read_bytes(),
+        seed,
+        (VECTORS / f"{name}.result").read_bytes(),
+    )
 
 
 def naive_result(manifest: bytes, seed: str, tmp_path: Path) -> bytes:
@@ -41,7 +45,9 @@ def naive_result(manifest: bytes, seed: str, tmp_path: Path) -> bytes:
     return out.buffer.getvalue()
 
 
-def random_pool(rnd: random.Random, *, targets: int = 40, inspectors: int = 8, k: int | None = None) -> dict:
+def random_pool(
+    rnd: random.Random, *, targets: int = 40, inspectors: int = 8, k: int | None = None
+) -> dict:
     """Keyword arguments of manifest_build for a random valid pool (awkward names included)."""
     names = rnd.sample(["A", "B", "AA", "all", "target", "x.y", "D-1", "z_"], rnd.randint(1, 4))
     ids: set[str] = set()
@@ -50,9 +56,14 @@ def random_pool(rnd: random.Random, *, targets: int = 40, inspectors: int = 8, k
         ids.add("".join(rnd.choices(ID_CHARS, k=size)))
     pool = [(tid, rnd.choice(names)) for tid in sorted(ids)]  # sorted: independent of hash seeds
     counts = {name: sum(1 for _, s in pool if s == name) for name in names}
-    staff = [("".join(rnd.choices(ID_CHARS, k=rnd.randint(1, 12))), rnd.randint(0, 4)) for _ in range(inspectors)]
+    staff = [
+        ("".join(rnd.choices(ID_CHARS, k=rnd.randint(1, 12))), rnd.randint(0, 4))
+        for _ in range(inspectors)
+    ]
     staff = list(dict(staff).items())
-    conflicts = {(rnd.choice(staff)[0], rnd.choice(pool)[0]) for _ in range(rnd.randint(0, targets))}
+    conflicts = {
+        (rnd.choice(staff)[0], rnd.choice(pool)[0]) for _ in range(rnd.randint(0, targets))
+    }
     return {
         "task": "T-" + str(rnd.randint(1, 99)),
         "team": rnd.choice([0, 1, 2, 2, 3]) if k is None else k,

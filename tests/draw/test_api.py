@@ -40,7 +40,12 @@ def _task(crew, *, count=3, inspectors=4, capacity=10):
 
 
 def _seed_body(**kw):
-    return {"seed_text": SEED, "sources": "纪检监督员现场掷骰20次", "witnesses": ["王监督", "李见证"], **kw}
+    return {
+        "seed_text": SEED,
+        "sources": "纪检监督员现场掷骰20次",
+        "witnesses": ["王监督", "李见证"],
+        **kw,
+    }
 
 
 def test_a_full_ceremony_commit_seed_confirm_dispatch(client, crew):
@@ -49,12 +54,18 @@ def test_a_full_ceremony_commit_seed_confirm_dispatch(client, crew):
     assert r.status_code == 201, r.content
     body = r.json()
     draw_id = body["id"]
-    assert body["state"] == "committed" and len(body["manifest_sha256"]) == 64 and body["key"] is None
+    assert (
+        body["state"] == "committed" and len(body["manifest_sha256"]) == 64 and body["key"] is None
+    )
     assert body["seed_text"] is None and body["selections"] == []
     r = _post(client, f"{BASE}/draws/{draw_id}/seed", _seed_body(), crew.witness)
     assert r.status_code == 200, r.content
     body = r.json()
-    assert body["state"] == "drawn" and body["seed_text"] == SEED and body["witnesses"] == ["王监督", "李见证"]
+    assert (
+        body["state"] == "drawn"
+        and body["seed_text"] == SEED
+        and body["witnesses"] == ["王监督", "李见证"]
+    )
     assert [s["rank"] for s in body["selections"]] == [1, 2, 3]
     assert all(len(s["team"]) == 2 and s["team"][0]["leader"] for s in body["selections"])
     assert body["public_url"].endswith(f"/public/draw/{task.code}/1/")
@@ -107,8 +118,10 @@ def test_void_keeps_the_draw_and_a_new_commit_replaces_it(client, crew):
     assert r.json()["state"] == "void" and r.json()["void_reason"] == "名录库漏录企业"
     r = _post(client, f"{BASE}/tasks/{task.pk}/commit", {}, crew.operator)
     assert r.status_code == 201 and r.json()["number"] == 2
-    states = [(d["number"], d["state"]) for d in client.get(f"{BASE}/draws?task={task.code}",
-                                                            **_auth(crew.operator)).json()]
+    states = [
+        (d["number"], d["state"])
+        for d in client.get(f"{BASE}/draws?task={task.code}", **_auth(crew.operator)).json()
+    ]
     assert states == [(1, "void"), (2, "committed")]
 
 
@@ -117,17 +130,28 @@ def test_substitution_request_and_decision(client, crew):
     draw_id = _post(client, f"{BASE}/tasks/{task.pk}/commit", {}, crew.operator).json()["id"]
     body = _post(client, f"{BASE}/draws/{draw_id}/seed", _seed_body(), crew.witness).json()
     member = body["selections"][0]["team"][0]
-    r = _post(client, f"{BASE}/assignments/{member['assignment_id']}/substitution", {"reason": "利害关系"},
-              crew.operator)
+    r = _post(
+        client,
+        f"{BASE}/assignments/{member['assignment_id']}/substitution",
+        {"reason": "利害关系"},
+        crew.operator,
+    )
     assert r.status_code == 201, r.content
     sub = r.json()
     assert sub["status"] == SubstitutionStatus.PENDING and sub["out_cert_no"] == member["cert_no"]
     r = _post(client, f"{BASE}/substitutions/{sub['id']}/decide", {"approve": True}, crew.operator)
     assert r.status_code == 403
-    r = _post(client, f"{BASE}/substitutions/{sub['id']}/decide", {"approve": True, "note": "同意"}, crew.reviewer)
+    r = _post(
+        client,
+        f"{BASE}/substitutions/{sub['id']}/decide",
+        {"approve": True, "note": "同意"},
+        crew.reviewer,
+    )
     assert r.status_code == 200, r.content
     assert r.json()["status"] == "approved" and r.json()["line"].startswith("substitute ")
-    team = client.get(f"{BASE}/draws/{draw_id}", **_auth(crew.operator)).json()["selections"][0]["team"]
+    team = client.get(f"{BASE}/draws/{draw_id}", **_auth(crew.operator)).json()["selections"][0][
+        "team"
+    ]
     assert member["cert_no"] not in [m["cert_no"] for m in team]
     assert team[-1]["source"] == "substitute" and r.json()["in_cert_no"] == team[-1]["cert_no"]
 
@@ -138,11 +162,19 @@ def test_direct_assignment_is_marked_not_random(client, crew):
     _post(client, f"{BASE}/draws/{draw_id}/seed", _seed_body(), crew.witness)
     _post(client, f"{BASE}/draws/{draw_id}/confirm", {}, crew.operator)
     unstaffed = Selection.objects.get(draw_id=draw_id, unstaffed=True)
-    r = _post(client, f"{BASE}/selections/{unstaffed.pk}/direct",
-              {"inspectors": [insp[0].cert_no, "NO-SUCH"], "reason": "人员不足"}, crew.operator)
+    r = _post(
+        client,
+        f"{BASE}/selections/{unstaffed.pk}/direct",
+        {"inspectors": [insp[0].cert_no, "NO-SUCH"], "reason": "人员不足"},
+        crew.operator,
+    )
     assert r.status_code == 422 and "NO-SUCH" in r.json()["detail"]
-    r = _post(client, f"{BASE}/selections/{unstaffed.pk}/direct",
-              {"inspectors": [insp[0].cert_no, insp[1].cert_no], "reason": "本区域执法检查人员不足"}, crew.operator)
+    r = _post(
+        client,
+        f"{BASE}/selections/{unstaffed.pk}/direct",
+        {"inspectors": [insp[0].cert_no, insp[1].cert_no], "reason": "本区域执法检查人员不足"},
+        crew.operator,
+    )
     assert r.status_code == 201, r.content
     row = next(s for s in r.json()["selections"] if s["id"] == unstaffed.pk)
     assert row["remedy"] == SelectionRemedy.DIRECT and row["unstaffed"]

@@ -71,7 +71,9 @@ def test_one_full_ceremony_in_the_browser(page, live_server):
     draw.refresh_from_db()
     task.refresh_from_db()
     assert draw.state == DrawState.CONFIRMED and draw.dispatched_at is not None
-    assert task.status == TaskStatus.DISPATCHED and Visit.objects.filter(lead_task=task).count() == 3
+    assert (
+        task.status == TaskStatus.DISPATCHED and Visit.objects.filter(lead_task=task).count() == 3
+    )
     _logout(page)
 
     # 4. Anyone opens the public verification page and re-runs the draw in place.

@@ -16,9 +16,14 @@ from tests.draw.ceremony import SEED, Crew, pool_for, tid, var_dir  # noqa: F401
 
 def _drawn_task(crew, ents, insp, *, start=dt.date(2024, 3, 1), operator=None):
     task = crew.task(start=start, end=start + dt.timedelta(days=60))
-    draw = services.draw_commit(task=task, actor=operator or crew.operator,
-                                pool=pool_for(task, strata={"all": (len(ents), ents)}, inspectors=insp))
-    return services.draw_seed(draw=draw, seed_text=SEED, sources="掷骰", witnesses=["王监督"], actor=crew.witness)
+    draw = services.draw_commit(
+        task=task,
+        actor=operator or crew.operator,
+        pool=pool_for(task, strata={"all": (len(ents), ents)}, inspectors=insp),
+    )
+    return services.draw_seed(
+        draw=draw, seed_text=SEED, sources="掷骰", witnesses=["王监督"], actor=crew.witness
+    )
 
 
 @pytest.mark.django_db
@@ -33,12 +38,19 @@ def test_sequential_confirmations_respect_the_cap():
     services.draw_confirm(draw=second, actor=crew.operator)
     with pytest.raises(Conflict) as err:
         services.draw_confirm(draw=third, actor=crew.operator)
-    assert "上限2次" in err.value.message and ents[0].name in err.value.message and tid(ents[1]) in err.value.message
+    assert (
+        "上限2次" in err.value.message
+        and ents[0].name in err.value.message
+        and tid(ents[1]) in err.value.message
+    )
     third.refresh_from_db()
     assert third.state == DrawState.DRAWN  # nothing changed
     assert dict(YearlyDrawCount.objects.filter(year=2024).values_list("target_id", "count")) == {
-        tid(e): 2 for e in ents}
-    services.draw_confirm(draw=other_year, actor=crew.operator)  # the year is the window's start year
+        tid(e): 2 for e in ents
+    }
+    services.draw_confirm(
+        draw=other_year, actor=crew.operator
+    )  # the year is the window's start year
     assert YearlyDrawCount.objects.get(target_id=tid(ents[0]), year=2025).count == 1
 
 
@@ -73,7 +85,9 @@ def _confirm_concurrently(draws, operators):
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=confirm, args=pair) for pair in zip(draws, operators, strict=True)]
+    threads = [
+        threading.Thread(target=confirm, args=pair) for pair in zip(draws, operators, strict=True)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -102,8 +116,11 @@ def test_two_operators_confirming_at_the_same_moment_cannot_pass_the_cap():
         services.draw_confirm(draw=_drawn_task(crew, shared, insp), actor=crew.operator)
         outcomes = _confirm_concurrently([a, b], [crew.operator, second_operator])
         assert outcomes == ["confirmed", "refused"], f"round {round_no}"
-        counts = dict(YearlyDrawCount.objects.filter(target_id__in=[tid(e) for e in shared])
-                      .values_list("target_id", "count"))
+        counts = dict(
+            YearlyDrawCount.objects.filter(target_id__in=[tid(e) for e in shared]).values_list(
+                "target_id", "count"
+            )
+        )
         assert counts == {tid(e): 2 for e in shared}
     assert not YearlyDrawCount.objects.filter(count__gt=crew.dept.yearly_draw_cap).exists()
 
@@ -117,5 +134,8 @@ def test_concurrent_confirmations_of_disjoint_draws_both_pass():
     insp = crew.inspectors(6)
     a = _drawn_task(crew, crew.entities(4), insp)
     b = _drawn_task(crew, crew.entities(4), insp)
-    assert _confirm_concurrently([a, b], [crew.operator, crew.operator]) == ["confirmed", "confirmed"]
+    assert _confirm_concurrently([a, b], [crew.operator, crew.operator]) == [
+        "confirmed",
+        "confirmed",
+    ]
     assert set(YearlyDrawCount.objects.values_list("count", flat=True)) == {1}

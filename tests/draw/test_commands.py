@@ -7,8 +7,15 @@ from .conftest import VECTOR_NAMES, VECTORS
 
 def test_verify_with_a_seed_file_prints_the_result_exactly(capsysbinary):
     for name in VECTOR_NAMES:
-        code = main(["draw", "verify", str(VECTORS / f"{name}.manifest"),
-                     "--seed-file", str(VECTORS / f"{name}.seed")])
+        code = main(
+            [
+                "draw",
+                "verify",
+                str(VECTORS / f"{name}.manifest"),
+                "--seed-file",
+                str(VECTORS / f"{name}.seed"),
+            ]
+        )
         out, err = capsysbinary.readouterr()
         assert (code, out, err) == (0, (VECTORS / f"{name}.result").read_bytes(), b"")
 

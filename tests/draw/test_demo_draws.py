@@ -45,15 +45,20 @@ def demo(var_dir, monkeypatch):  # noqa: F811
 def _manifest_lines(draw: Draw, kind: str) -> list[list[str]]:
     from shuangsuiji.draw.selectors import manifest_file
 
-    return [line.split(" ") for line in manifest_file(draw=draw).read_text(encoding="ascii").splitlines()
-            if line.startswith(kind + " ")]
+    return [
+        line.split(" ")
+        for line in manifest_file(draw=draw).read_text(encoding="ascii").splitlines()
+        if line.startswith(kind + " ")
+    ]
 
 
 def _teams(draw: Draw) -> dict[str, tuple[str, ...]]:
     from shuangsuiji.draw.selectors import selection_team
 
-    return {s.target_id: tuple(a.inspector.cert_no for a in selection_team(selection=s))
-            for s in draw.selections.order_by("rank")}
+    return {
+        s.target_id: tuple(a.inspector.cert_no for a in selection_team(selection=s))
+        for s in draw.selections.order_by("rank")
+    }
 
 
 def test_three_completed_demo_draws_and_one_void_draw(demo):
@@ -62,8 +67,11 @@ def test_three_completed_demo_draws_and_one_void_draw(demo):
     assert all(t.status == TaskStatus.DISPATCHED for t in tasks.values())
     draws = demo_draw_list()
     assert [(d.task.code, d.number, d.state, d.kind) for d in draws] == [
-        (RISK, 1, DrawState.VOID, DrawKind.FULL), (RISK, 2, DrawState.CONFIRMED, DrawKind.FULL),
-        (JOINT, 1, DrawState.CONFIRMED, DrawKind.FULL), (MATCH, 1, DrawState.CONFIRMED, DrawKind.MATCH_ONLY)]
+        (RISK, 1, DrawState.VOID, DrawKind.FULL),
+        (RISK, 2, DrawState.CONFIRMED, DrawKind.FULL),
+        (JOINT, 1, DrawState.CONFIRMED, DrawKind.FULL),
+        (MATCH, 1, DrawState.CONFIRMED, DrawKind.MATCH_ONLY),
+    ]
     for d in draws:
         if d.state == DrawState.CONFIRMED:
             assert d.dispatched_at and d.seed_text and d.witnesses and d.seed_sources
@@ -97,11 +105,15 @@ def test_match_only_ceremony_uses_the_zhangping_roster_and_respects_conflicts(de
     task = Task.objects.get(code=MATCH)
     draw = task.draws.get()
     assert draw.kind == DrawKind.MATCH_ONLY
-    assert [row[1:] for row in _manifest_lines(draw, "stratum")] == [["all", str(draw.selections.count())]]
+    assert [row[1:] for row in _manifest_lines(draw, "stratum")] == [
+        ["all", str(draw.selections.count())]
+    ]
     assert len(_manifest_lines(draw, "inspector")) == 26
     conflicts = {(row[1], row[2]) for row in _manifest_lines(draw, "conflict")}
-    declared = {(c.inspector.cert_no, c.entity.uscc) for c in Conflict.objects.filter(is_active=True)
-                .select_related("inspector", "entity")}
+    declared = {
+        (c.inspector.cert_no, c.entity.uscc)
+        for c in Conflict.objects.filter(is_active=True).select_related("inspector", "entity")
+    }
     assert len(conflicts) == 3 and conflicts == declared
     for target, team in _teams(draw).items():
         assert len(team) == 2
@@ -114,7 +126,11 @@ def test_every_demo_draw_verifies_from_its_exported_files(demo, tmp_path):
         files = {p.name for p in draw_export(draw=draw, out_dir=out).files}
         manifest = (out / "manifest").read_bytes()
         record = json.loads((out / "record.json").read_text(encoding="utf-8"))
-        assert hashlib.sha256(manifest).hexdigest() == draw.manifest_sha256 == record["manifest_sha256"]
+        assert (
+            hashlib.sha256(manifest).hexdigest()
+            == draw.manifest_sha256
+            == record["manifest_sha256"]
+        )
         protocol.manifest_parse(manifest)  # canonical
         if draw.state == DrawState.VOID:
             assert files == {"manifest", "record.json"} and record["void_reason"] == VOID_REASON
@@ -124,13 +140,18 @@ def test_every_demo_draw_verifies_from_its_exported_files(demo, tmp_path):
         computed = protocol.draw_compute(manifest, seed)
         base = protocol.result_text(computed)
         assert published.startswith(base) and record["key"] == computed.key.hex()
-        assert naive_result(manifest, seed, tmp_path).decode("ascii") == base  # docs/verify_draw.py agrees
-        history = [protocol.substitution_parse(line) for line in published[len(base):].splitlines()]
+        assert (
+            naive_result(manifest, seed, tmp_path).decode("ascii") == base
+        )  # docs/verify_draw.py agrees
+        history = [
+            protocol.substitution_parse(line) for line in published[len(base) :].splitlines()
+        ]
         assert len(history) == (1 if draw.task.code == JOINT else 0)
         teams = protocol.teams_replay(protocol.manifest_parse(manifest), computed, history)
         assert teams == _teams(draw)  # the teams in the database are the replayed ones
         assert [s.target for s in computed.selections] == list(
-            draw.selections.order_by("rank").values_list("target_id", flat=True))
+            draw.selections.order_by("rank").values_list("target_id", flat=True)
+        )
 
 
 def test_demo_draws_twice_changes_nothing(demo):
@@ -149,8 +170,12 @@ def test_demo_records_export_as_xlsx(demo):
 
     for draw in demo_draw_list():
         book = CalamineWorkbook.from_filelike(io.BytesIO(record_xlsx(draw=draw)))
-        cells = "\n".join(str(c) for name in book.sheet_names for row in book.get_sheet_by_name(name).to_python()
-                          for c in row)
+        cells = "\n".join(
+            str(c)
+            for name in book.sheet_names
+            for row in book.get_sheet_by_name(name).to_python()
+            for c in row
+        )
         assert draw.manifest_sha256 in cells and draw.task.title in cells
         if draw.state == DrawState.CONFIRMED:
             assert draw.seed_text in cells

@@ -5,7 +5,11 @@ from shuangsuiji.draw.selectors import _ids_find
 
 def test_it_finds_the_ids_asked_for_in_a_sorted_file():
     text = "\n" + "".join(f"T{n:05d} {n + 100}\n" for n in range(1000))
-    assert _ids_find(text, ["T00999", "T00000", "T00500", "T00500"]) == {"T00000": 100, "T00500": 600, "T00999": 1099}
+    assert _ids_find(text, ["T00999", "T00000", "T00500", "T00500"]) == {
+        "T00000": 100,
+        "T00500": 600,
+        "T00999": 1099,
+    }
 
 
 def test_it_finds_ids_in_an_unsorted_file_and_skips_unknown_ones():

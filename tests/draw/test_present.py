@@ -33,7 +33,11 @@ def test_the_witness_gets_the_seed_form_in_large_type_on_the_projector(client, c
     crew, draw = committed
     client.force_login(crew.witness)
     html = client.get(f"/draw/{draw.pk}/present/").content.decode()
-    assert 'id="present-seed-form"' in html and 'id="present-seed-input"' in html and 'class="seed"' in html
+    assert (
+        'id="present-seed-form"' in html
+        and 'id="present-seed-input"' in html
+        and 'class="seed"' in html
+    )
     assert draw.manifest_sha256 in html
     # the form is never swapped away by the stage's poll; a separate watcher reloads instead
     assert 'hx-trigger="every 2s"' not in html and "present/state/?watch=1" in html
@@ -48,7 +52,11 @@ def test_a_seed_entered_on_the_projector_draws_and_the_results_appear_there(clie
     assert draw.state == DrawState.DRAWN and draw.seed_text == "骰子 3 1 4\n1 5 9  2 6"  # verbatim
     assert draw.witnesses == "张见证" and draw.seeded_by == crew.witness
     html = client.get(f"/draw/{draw.pk}/present/").content.decode()
-    assert 'id="present-seed"' in html and 'id="present-results"' in html and "present-seed-form" not in html
+    assert (
+        'id="present-seed"' in html
+        and 'id="present-results"' in html
+        and "present-seed-form" not in html
+    )
     assert html.count('class="rank"') == 3
 
 
@@ -88,6 +96,8 @@ def test_the_watcher_waits_quietly_and_reloads_once_the_seed_is_in(client, commi
     url = f"/draw/{draw.pk}/present/state/?watch=1"
     waiting = client.get(url)
     assert waiting.status_code == 204 and "HX-Refresh" not in waiting
-    services.draw_seed(draw=draw, seed_text=SEED, sources="掷骰", witnesses=["王监督"], actor=crew.operator)
+    services.draw_seed(
+        draw=draw, seed_text=SEED, sources="掷骰", witnesses=["王监督"], actor=crew.operator
+    )
     done = client.get(url)
     assert done.status_code == 200 and done["HX-Refresh"] == "true"

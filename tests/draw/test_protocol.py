@@ -204,7 +204,9 @@ def test_both_readers_agree_on_every_broken_manifest(case):
 
 
 def test_it_accepts_the_limits_of_ids_and_numbers():
-    data = _with(8, b"target t" + b"3" * 63 + b" A").replace(b"inspector i3 2", b"inspector i3 999999999")
+    data = _with(8, b"target t" + b"3" * 63 + b" A").replace(
+        b"inspector i3 2", b"inspector i3 999999999"
+    )
     data = data.replace(b"conflict i2 t3\n", b"")
     manifest = manifest_parse(data)
     assert manifest.targets[-1][0] == "t" + "3" * 63
@@ -222,7 +224,19 @@ def test_an_error_deep_in_a_large_manifest_names_its_line():
     assert (caught.value.line, caught.value.rule) == (at + 1, RULE_SORTED)
 
 
-MUTATIONS = [b" ", b"\n", b"\r", b"x", b"\t", b"\xc3\xa9", b"  ", b"\ntarget ", b" \n ", b"target", b"0"]
+MUTATIONS = [
+    b" ",
+    b"\n",
+    b"\r",
+    b"x",
+    b"\t",
+    b"\xc3\xa9",
+    b"  ",
+    b"\ntarget ",
+    b" \n ",
+    b"target",
+    b"0",
+]
 
 
 def test_the_bulk_reader_never_accepts_what_the_line_reader_rejects():
@@ -275,9 +289,14 @@ def test_build_sorts_every_section_and_parse_gives_it_back():
     assert list(manifest.targets) == sorted(pool["targets"])
     assert [tuple(s) for s in manifest.strata] == sorted(pool["strata"])
     assert list(manifest.conflicts) == sorted(pool["conflicts"])
-    again = manifest_build(task=manifest.task, team=manifest.team, strata=manifest.strata,
-                           targets=manifest.targets, inspectors=manifest.inspectors,
-                           conflicts=manifest.conflicts)
+    again = manifest_build(
+        task=manifest.task,
+        team=manifest.team,
+        strata=manifest.strata,
+        targets=manifest.targets,
+        inspectors=manifest.inspectors,
+        conflicts=manifest.conflicts,
+    )
     assert again == data
 
 
@@ -304,7 +323,9 @@ def test_a_manifest_without_targets_draws_nothing():
 @pytest.mark.parametrize("seed", range(25))
 def test_it_agrees_with_the_naive_verifier_on_random_pools(seed, tmp_path):
     rnd = random.Random(seed)
-    data = manifest_build(**random_pool(rnd, targets=rnd.choice([3, 40, 700]), inspectors=rnd.choice([2, 5, 12])))
+    data = manifest_build(
+        **random_pool(rnd, targets=rnd.choice([3, 40, 700]), inspectors=rnd.choice([2, 5, 12]))
+    )
     text = "种子 " + str(seed)
     assert result_text(draw_compute(data, text)).encode() == naive_result(data, text, tmp_path)
 
@@ -323,8 +344,12 @@ def test_a_stratum_short_of_candidates_falls_back_to_scoring_everything(monkeypa
 
 
 def test_the_threshold_path_is_taken_on_a_large_pool():
-    data = manifest_build(task="T", team=0, strata=[("A", 50), ("B", 20)],
-                          targets=[(f"t{i:05d}", "AB"[i % 3 == 0]) for i in range(20000)])
+    data = manifest_build(
+        task="T",
+        team=0,
+        strata=[("A", 50), ("B", 20)],
+        targets=[(f"t{i:05d}", "AB"[i % 3 == 0]) for i in range(20000)],
+    )
     manifest = manifest_parse(data)
     scorer = scoring.Score(b"k" * 32, sample=True)
     pool = reading.read(data, scorer)

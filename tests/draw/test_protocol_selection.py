@@ -26,8 +26,10 @@ def test_each_stratum_gives_its_smallest_scores_in_selection_order():
     scores = [bytes([x]) * 32 for x in (9, 1, 7, 3, 5, 2)]
     scorer(ids=[b"a", b"b", b"c", b"d", b"e", b"f"], strata=[b"A", b"A", b"B", b"B", b"A", b"B"])
     # replace the real scores by known ones, one list per stratum as the scorer keeps them
-    scorer.found = {b"A": [scores[0] + b"a", scores[1] + b"b", scores[4] + b"e"],
-                    b"B": [scores[2] + b"c", scores[3] + b"d", scores[5] + b"f"]}
+    scorer.found = {
+        b"A": [scores[0] + b"a", scores[1] + b"b", scores[4] + b"e"],
+        b"B": [scores[2] + b"c", scores[3] + b"d", scores[5] + b"f"],
+    }
     chosen = scorer.choose(_pool([(b"A", 2), (b"B", 1)]))
     assert chosen == [scores[1] + b"b A", scores[5] + b"f B", scores[4] + b"e A"]
 
@@ -67,7 +69,9 @@ def test_teams_of_two_take_the_same_inspectors_on_the_fast_path_as_on_the_genera
         names = [i.decode() for i, _ in inspectors]
         fast = _staffing(2, inspectors).teams(targets, names)
         general = _staffing(2, inspectors)
-        general.conflicts = {t: [] for t in targets}  # a conflict entry sends every target the long way
+        general.conflicts = {
+            t: [] for t in targets
+        }  # a conflict entry sends every target the long way
         assert fast == general.teams(targets, names)
         assert () in fast or all(len(team) == 2 and team[0] != team[1] for team in fast)
 
@@ -79,8 +83,14 @@ def test_teams_of_two_run_out_of_inspectors_as_the_naive_verifier_does(tmp_path)
     targets = [(f"91310117{n:010d}", "all") for n in range(40)]
     inspectors = [(f"130807{x:05d}", rnd.randint(1, 4)) for x in range(7)]
     conflicts = [(inspectors[0][0], targets[3][0]), (inspectors[5][0], targets[17][0])]
-    data = manifest_build(task="T", team=2, strata=[("all", 30)], targets=targets, inspectors=inspectors,
-                          conflicts=conflicts)
+    data = manifest_build(
+        task="T",
+        team=2,
+        strata=[("all", 30)],
+        targets=targets,
+        inspectors=inspectors,
+        conflicts=conflicts,
+    )
     result = draw_compute(manifest_prepare(data), "骰子 3 1 4 1 5 9 2 6")
     assert result.unstaffed and len(result.unstaffed) < 30
     assert result_text(result).encode() == naive_result(data, "骰子 3 1 4 1 5 9 2 6", tmp_path)

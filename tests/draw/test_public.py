@@ -10,7 +10,6 @@ from tests.draw.ceremony import SEED, Crew, pool_for, var_dir  # noqa: F401
 pytestmark = pytest.mark.django_db
 
 
-
 def crew_id_numbers(draw) -> str:
     """The 身份证号 of the operator who committed (users carry one in the factories)."""
     return draw.committed_by.id_number
@@ -33,15 +32,29 @@ def ceremony(crew):
     gone = crew.entities(1, name="上海排除样本有限公司")[0]
 
     def pool():
-        return pool_for(task, strata={"all": (3, ents)}, inspectors=insp, excluded=[(gone, "本年度已被抽中2次（上限2次）")])
+        return pool_for(
+            task,
+            strata={"all": (3, ents)},
+            inspectors=insp,
+            excluded=[(gone, "本年度已被抽中2次（上限2次）")],
+        )
 
     first = services.draw_commit(task=task, actor=crew.operator, pool=pool())
     services.draw_void(draw=first, reason="封存后发现名录库漏录企业", actor=crew.operator)
     draw = services.draw_commit(task=task, actor=crew.operator, pool=pool())
-    draw = services.draw_seed(draw=draw, seed_text=SEED, sources="纪检监督员现场掷骰20次", witnesses=["王监督"],
-                              actor=crew.witness)
-    member = Assignment.objects.filter(selection__draw=draw).order_by("selection__rank", "position")[0]
-    sub = services.substitution_request(assignment=member, reason="身体健康状况", actor=crew.operator)
+    draw = services.draw_seed(
+        draw=draw,
+        seed_text=SEED,
+        sources="纪检监督员现场掷骰20次",
+        witnesses=["王监督"],
+        actor=crew.witness,
+    )
+    member = Assignment.objects.filter(selection__draw=draw).order_by(
+        "selection__rank", "position"
+    )[0]
+    sub = services.substitution_request(
+        assignment=member, reason="身体健康状况", actor=crew.operator
+    )
     services.substitution_decide(substitution=sub, approve=True, actor=crew.reviewer)
     draw = services.draw_confirm(draw=draw, actor=crew.operator)
     return task, first, draw, gone, insp
@@ -62,17 +75,27 @@ def test_the_list_and_the_announcement_need_no_login(client, ceremony):
 
 def test_inspectors_appear_by_name_and_certificate_only(client, ceremony):
     task, _first, draw, _gone, insp = ceremony
-    pages = [client.get(f"/public/draw/{task.code}/"), client.get(f"/public/draw/{task.code}/{draw.number}/"),
-             client.get(f"/public/draw/{task.code}/{draw.number}/verify/"),
-             client.get(f"/public/draw/{task.code}/{draw.number}/record.json"),
-             client.get(f"/public/draw/{task.code}/{draw.number}/result.txt")]
-    leader = Assignment.objects.filter(selection__draw=draw, active=True).order_by("selection__rank", "position")[0]
+    pages = [
+        client.get(f"/public/draw/{task.code}/"),
+        client.get(f"/public/draw/{task.code}/{draw.number}/"),
+        client.get(f"/public/draw/{task.code}/{draw.number}/verify/"),
+        client.get(f"/public/draw/{task.code}/{draw.number}/record.json"),
+        client.get(f"/public/draw/{task.code}/{draw.number}/result.txt"),
+    ]
+    leader = Assignment.objects.filter(selection__draw=draw, active=True).order_by(
+        "selection__rank", "position"
+    )[0]
     assert leader.inspector.cert_no in pages[0].content.decode()
     assert leader.inspector.name in pages[0].content.decode()
     for response in pages:
         body = response.content.decode()
-        for secret in ("13712345678", "13900001111", "13812345678", "310101199001011234",
-                       crew_id_numbers(draw)):
+        for secret in (
+            "13712345678",
+            "13900001111",
+            "13812345678",
+            "310101199001011234",
+            crew_id_numbers(draw),
+        ):
             assert secret not in body, response.request["PATH_INFO"]
         assert "身份证" not in body
 
@@ -80,7 +103,12 @@ def test_inspectors_appear_by_name_and_certificate_only(client, ceremony):
 def test_the_downloads_are_byte_equal_to_the_exported_files(client, ceremony, tmp_path):
     task, _first, draw, _gone, _insp = ceremony
     exported = draw_export(draw=draw, out_dir=tmp_path / "out")
-    names = {"manifest": "manifest", "seed.txt": "seed.txt", "result.txt": "result.txt", "record.json": "record.json"}
+    names = {
+        "manifest": "manifest",
+        "seed.txt": "seed.txt",
+        "result.txt": "result.txt",
+        "record.json": "record.json",
+    }
     for url_name, file_name in names.items():
         response = client.get(f"/public/draw/{task.code}/{draw.number}/{url_name}")
         assert response.status_code == 200
@@ -92,7 +120,9 @@ def test_the_downloads_are_byte_equal_to_the_exported_files(client, ceremony, tm
 def test_the_manifest_is_streamed_in_chunks(client, ceremony, monkeypatch):
     task, _first, draw, _gone, _insp = ceremony
     original = selectors.manifest_stream
-    monkeypatch.setattr(selectors, "manifest_stream", lambda *, draw: original(draw=draw, chunk_size=64))
+    monkeypatch.setattr(
+        selectors, "manifest_stream", lambda *, draw: original(draw=draw, chunk_size=64)
+    )
     response = client.get(f"/public/draw/{task.code}/{draw.number}/manifest")
     assert response.streaming
     chunks = list(response.streaming_content)
@@ -132,7 +162,11 @@ def test_a_void_draw_has_its_verification_page_with_the_reason(client, ceremony)
     task, first, _draw, _gone, _insp = ceremony
     response = client.get(f"/public/draw/{task.code}/{first.number}/")
     html = response.content.decode()
-    assert response.status_code == 200 and "封存后发现名录库漏录企业" in html and first.manifest_sha256 in html
+    assert (
+        response.status_code == 200
+        and "封存后发现名录库漏录企业" in html
+        and first.manifest_sha256 in html
+    )
     assert client.get(f"/public/draw/{task.code}/{first.number}/seed.txt").status_code == 404
     assert client.get(f"/public/draw/{task.code}/{first.number}/manifest").status_code == 200
 

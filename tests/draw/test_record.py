@@ -31,8 +31,9 @@ def _pdftotext(pdf: bytes, tmp_path) -> str:
         pytest.skip("未安装 poppler-utils：apt-get install poppler-utils")
     path = tmp_path / "record.pdf"
     path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
-                          check=True).stdout.decode("utf-8")
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
+    ).stdout.decode("utf-8")
 
 
 def _squash(text: str) -> str:
@@ -49,9 +50,15 @@ def _flat(sheets: dict[str, list[list]]) -> str:
 
 
 def _people(crew, count: int):
-    return [factories.inspector(department=crew.dept, name=f"{'赵钱孙李周吴郑王'[i % 8]}{'一二三四五六七八'[i // 8]}检",
-                                mobile=f"1391234{i:04d}", id_number=factories.make_id_number(factories.rng))
-            for i in range(count)]
+    return [
+        factories.inspector(
+            department=crew.dept,
+            name=f"{'赵钱孙李周吴郑王'[i % 8]}{'一二三四五六七八'[i // 8]}检",
+            mobile=f"1391234{i:04d}",
+            id_number=factories.make_id_number(factories.rng),
+        )
+        for i in range(count)
+    ]
 
 
 def _ceremony():
@@ -62,31 +69,65 @@ def _ceremony():
     Task.objects.filter(pk=task.pk).update(title=TITLE, description="燃气所牵头，区市场监管局配合")
     task.refresh_from_db()
     task.partners.add(partner)
-    item = item_create(department=crew.dept, code="SJ-RQ-01", actor="测试", name="瓶装液化气储存充装站点日常经营检查",
-                       field="瓶装燃气综合监管", target_type="液化气储存充装站点", content="日常经营检查",
-                       methods=["on_site"], basis="依据", subject=crew.dept.name, responsible_unit=crew.dept.name,
-                       change_reason="建立", effective_date=dt.date(2024, 1, 1))
+    item = item_create(
+        department=crew.dept,
+        code="SJ-RQ-01",
+        actor="测试",
+        name="瓶装液化气储存充装站点日常经营检查",
+        field="瓶装燃气综合监管",
+        target_type="液化气储存充装站点",
+        content="日常经营检查",
+        methods=["on_site"],
+        basis="依据",
+        subject=crew.dept.name,
+        responsible_unit=crew.dept.name,
+        change_reason="建立",
+        effective_date=dt.date(2024, 1, 1),
+    )
     task.items.add(item)
-    ents = [factories.entity(department=crew.dept, name=f"松江燃气供应站{i}号有限公司",
-                             contact_phone=f"1380000{i:04d}") for i in range(10)]
+    ents = [
+        factories.entity(
+            department=crew.dept,
+            name=f"松江燃气供应站{i}号有限公司",
+            contact_phone=f"1380000{i:04d}",
+        )
+        for i in range(10)
+    ]
     gone = factories.entity(department=crew.dept, name="已注销的燃气公司", status="deregistered")
     insp = _people(crew, 6)
-    pool = pool_for(task, strata={"gas.A": (2, ents[:5]), "gas.D": (3, ents[5:])}, inspectors=insp,
-                    excluded=[(gone, "登记状态为“注销”，不可抽取")])
+    pool = pool_for(
+        task,
+        strata={"gas.A": (2, ents[:5]), "gas.D": (3, ents[5:])},
+        inspectors=insp,
+        excluded=[(gone, "登记状态为“注销”，不可抽取")],
+    )
     first = services.draw_commit(task=task, actor=crew.operator, pool=pool)
-    services.draw_void(draw=first, reason="封存后发现D类高风险对象比例设置有误，作废后重新封存", actor=crew.operator)
+    services.draw_void(
+        draw=first,
+        reason="封存后发现D类高风险对象比例设置有误，作废后重新封存",
+        actor=crew.operator,
+    )
     draw = services.draw_commit(task=task, actor=crew.operator, pool=pool)
-    draw = services.draw_seed(draw=draw, seed_text=SEED, sources="福彩双色球2024年第116期开奖号码；纪检监督员现场掷骰20次",
-                              witnesses=["孙立纪", "王见证"], actor=crew.witness)
+    draw = services.draw_seed(
+        draw=draw,
+        seed_text=SEED,
+        sources="福彩双色球2024年第116期开奖号码；纪检监督员现场掷骰20次",
+        witnesses=["孙立纪", "王见证"],
+        actor=crew.witness,
+    )
     draw = services.draw_confirm(draw=draw, actor=crew.operator)
     member = draw.selections.order_by("rank").first().assignments.get(position=1)
-    sub = services.substitution_request(assignment=member, reason="身体健康状况（住院治疗）", actor=crew.operator)
+    sub = services.substitution_request(
+        assignment=member, reason="身体健康状况（住院治疗）", actor=crew.operator
+    )
     services.substitution_decide(substitution=sub, approve=True, actor=crew.reviewer)
     return crew, task, draw, first, ents, insp
 
 
 def _personal_numbers(crew, insp, ents) -> list[str]:
-    numbers = [i.mobile for i in insp] + [i.id_number for i in insp] + [e.contact_phone for e in ents]
+    numbers = (
+        [i.mobile for i in insp] + [i.id_number for i in insp] + [e.contact_phone for e in ents]
+    )
     for user in (crew.operator, crew.witness, crew.reviewer):
         numbers += [user.mobile, user.id_number]
     return [n for n in numbers if n]
@@ -96,7 +137,9 @@ def test_pdf_text_carries_title_c_k_seed_witnesses_and_results(tmp_path, setting
     settings.SITE_URL = "https://ssj.example.gov.cn"
     crew, task, draw, first, ents, insp = _ceremony()
     pdf = record_pdf(draw=draw)
-    assert pdf.startswith(b"%PDF") and b"/FontFile2" in pdf  # an embedded TrueType font, not a bare CID font
+    assert (
+        pdf.startswith(b"%PDF") and b"/FontFile2" in pdf
+    )  # an embedded TrueType font, not a bare CID font
     text = _pdftotext(pdf, tmp_path)
     flat = _squash(text)
     assert "抽查工作记录表" in text and TITLE in text
@@ -107,15 +150,22 @@ def test_pdf_text_carries_title_c_k_seed_witnesses_and_results(tmp_path, setting
     first_sel = draw.selections.order_by("rank").select_related("entity").first()
     assert first_sel.entity.name in flat and first_sel.entity.uscc in flat
     # every selected target is listed, in selection order
-    positions = [flat.index(s.entity.uscc) for s in draw.selections.order_by("rank").select_related("entity")]
+    positions = [
+        flat.index(s.entity.uscc) for s in draw.selections.order_by("rank").select_related("entity")
+    ]
     assert positions == sorted(positions) and len(positions) == 5
     assert "组长" in text and "身体健康状况（住院治疗）" in flat
     # the void draw of the task stays on the record, with its reason and its C
-    assert "封存后发现D类高风险对象比例设置有误，作废后重新封存" in flat and first.manifest_sha256 in flat
+    assert (
+        "封存后发现D类高风险对象比例设置有误，作废后重新封存" in flat
+        and first.manifest_sha256 in flat
+    )
     assert "登记状态为“注销”，不可抽取" in flat
     assert "gas.A" in flat and "gas.D" in flat
     url = f"https://ssj.example.gov.cn/public/draw/{task.code}/{draw.number}/"
-    assert url in flat and url == settings.SITE_URL + reverse("public_draw:draw", args=[task.code, draw.number])
+    assert url in flat and url == settings.SITE_URL + reverse(
+        "public_draw:draw", args=[task.code, draw.number]
+    )
     for number in _personal_numbers(crew, insp, ents):
         assert number not in flat
 
@@ -126,8 +176,21 @@ def test_pdf_first_page_renders_chinese_glyphs(tmp_path):
         pytest.skip("未安装 poppler-utils")
     _crew, _task, draw, *_ = _ceremony()
     (tmp_path / "r.pdf").write_bytes(record_pdf(draw=draw))
-    subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-r", "40", "-gray", str(tmp_path / "r.pdf"),
-                    str(tmp_path / "p")], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-r",
+            "40",
+            "-gray",
+            str(tmp_path / "r.pdf"),
+            str(tmp_path / "p"),
+        ],
+        check=True,
+    )
     page = next(tmp_path.glob("p*.pgm")).read_bytes()
     pixels = page.split(b"\n", 3)[3]  # P5 header: magic, size, maxval
     dark = sum(1 for b in pixels if b < 128)
@@ -139,15 +202,28 @@ def test_pdf_shows_direct_assignment_as_not_random(tmp_path):
     task = crew.task(code="ZPZJ-2024-T02")
     ents = crew.entities(2)
     lone = _people(crew, 1)
-    draw = services.draw_commit(task=task, actor=crew.operator,
-                                pool=pool_for(task, strata={"all": (1, ents)}, inspectors=lone))
-    draw = services.draw_seed(draw=draw, seed_text="骰子 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0", sources="现场掷骰",
-                              witnesses=["官登对"], actor=crew.witness)
+    draw = services.draw_commit(
+        task=task,
+        actor=crew.operator,
+        pool=pool_for(task, strata={"all": (1, ents)}, inspectors=lone),
+    )
+    draw = services.draw_seed(
+        draw=draw,
+        seed_text="骰子 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0",
+        sources="现场掷骰",
+        witnesses=["官登对"],
+        actor=crew.witness,
+    )
     draw = services.draw_confirm(draw=draw, actor=crew.operator)
     selection = draw.selections.get()
     assert selection.unstaffed
     helpers = _people(crew, 2)
-    services.assignment_direct(selection=selection, inspectors=helpers, reason="本区域执法检查人员不足", actor=crew.operator)
+    services.assignment_direct(
+        selection=selection,
+        inspectors=helpers,
+        reason="本区域执法检查人员不足",
+        actor=crew.operator,
+    )
     text = _squash(_pdftotext(record_pdf(draw=draw), tmp_path))
     assert "直接委派（非随机）" in text and "本区域执法检查人员不足" in text
     assert helpers[0].cert_no in text and helpers[0].name in text
@@ -159,9 +235,14 @@ def test_long_selection_table_breaks_pages_and_repeats_its_header(tmp_path):
     crew = Crew()
     task = crew.task(code="SJJW-2024-T03", capacity=100)
     ents = crew.entities(260)
-    draw = services.draw_commit(task=task, actor=crew.operator,
-                                pool=pool_for(task, strata={"all": (250, ents)}, inspectors=_people(crew, 8)))
-    draw = services.draw_seed(draw=draw, seed_text=SEED, sources="现场掷骰", witnesses=["孙立纪"], actor=crew.witness)
+    draw = services.draw_commit(
+        task=task,
+        actor=crew.operator,
+        pool=pool_for(task, strata={"all": (250, ents)}, inspectors=_people(crew, 8)),
+    )
+    draw = services.draw_seed(
+        draw=draw, seed_text=SEED, sources="现场掷骰", witnesses=["孙立纪"], actor=crew.witness
+    )
     long_name = "上海松江" + "超长名称建筑工程" * 8 + "有限公司"
     Entity.objects.filter(pk=draw.selections.get(rank=7).entity_id).update(name=long_name)
     pages = _pdftotext(record_pdf(draw=draw), tmp_path).split("\f")
@@ -192,14 +273,17 @@ def test_xlsx_holds_the_same_record_and_neutralises_formulas(tmp_path):
     assert [r[2] for r in rows[1:]] == [s.entity.uscc for s in sels]
     assert [int(r[0]) for r in rows[1:]] == [1, 2, 3, 4, 5]
     flat = _flat(sheets)
-    assert "身体健康状况（住院治疗）" in flat and "封存后发现D类高风险对象比例设置有误，作废后重新封存" in flat
+    assert (
+        "身体健康状况（住院治疗）" in flat
+        and "封存后发现D类高风险对象比例设置有误，作废后重新封存" in flat
+    )
     assert first.manifest_sha256 in flat
     for number in _personal_numbers(crew, insp, ents):
         assert number not in flat
     # a name a spreadsheet would run as a formula stays inert text
-    Entity.objects.filter(pk=sels[0].entity_id).update(name="=HYPERLINK(\"http://x\",\"点我\")")
+    Entity.objects.filter(pk=sels[0].entity_id).update(name='=HYPERLINK("http://x","点我")')
     again = _xlsx_cells(record_xlsx(draw=draw))["抽中对象及检查组"]
-    assert again[1][1] == "'=HYPERLINK(\"http://x\",\"点我\")"
+    assert again[1][1] == '\'=HYPERLINK("http://x","点我")'
 
 
 def test_pdf_without_a_cjk_truetype_font_fails_clearly(monkeypatch):
@@ -207,8 +291,11 @@ def test_pdf_without_a_cjk_truetype_font_fails_clearly(monkeypatch):
     monkeypatch.setenv("SSJ_PDF_FONT", "/nonexistent/font.ttf")
     crew = Crew()
     task = crew.task()
-    draw = services.draw_commit(task=task, actor=crew.operator,
-                                pool=pool_for(task, strata={"all": (1, crew.entities(2))}, inspectors=_people(crew, 2)))
+    draw = services.draw_commit(
+        task=task,
+        actor=crew.operator,
+        pool=pool_for(task, strata={"all": (1, crew.entities(2))}, inspectors=_people(crew, 2)),
+    )
     with pytest.raises(record.FontMissing, match="SSJ_PDF_FONT"):
         record_pdf(draw=draw)
 
@@ -217,8 +304,11 @@ def test_a_committed_draw_prints_its_c_before_the_seed(tmp_path):
     crew = Crew()
     task = crew.task()
     ents = crew.entities(3)
-    draw = services.draw_commit(task=task, actor=crew.operator,
-                                pool=pool_for(task, strata={"all": (1, ents)}, inspectors=_people(crew, 2)))
+    draw = services.draw_commit(
+        task=task,
+        actor=crew.operator,
+        pool=pool_for(task, strata={"all": (1, ents)}, inspectors=_people(crew, 2)),
+    )
     flat = _squash(_pdftotext(record_pdf(draw=draw), tmp_path))
     assert draw.manifest_sha256 in flat and "尚未录入" in flat and "尚未摇号" in flat
     assert tid(ents[0]) not in flat  # nothing is selected yet
@@ -228,8 +318,14 @@ def test_staff_download_the_record_and_outsiders_do_not(client):
     crew, task, draw, first, ents, insp = _ceremony()
     client.force_login(crew.operator)
     pdf = client.get(reverse("draw:record", args=[draw.pk, "pdf"]))
-    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
-    assert "抽查工作记录表" in pdf["Content-Disposition"] or "%E6%8A%BD" in pdf["Content-Disposition"]
+    assert (
+        pdf.status_code == 200
+        and pdf["Content-Type"] == "application/pdf"
+        and pdf.content.startswith(b"%PDF")
+    )
+    assert (
+        "抽查工作记录表" in pdf["Content-Disposition"] or "%E6%8A%BD" in pdf["Content-Disposition"]
+    )
     xlsx = client.get(reverse("draw:record", args=[draw.pk, "xlsx"]))
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     assert client.get(reverse("draw:record", args=[draw.pk, "doc"])).status_code == 404

@@ -18,9 +18,14 @@ def _confirmed():
     task = crew.task()
     ents = crew.entities(8)
     insp = crew.inspectors(6)
-    draw = services.draw_commit(task=task, actor=crew.operator, pool=pool_for(task, strata={"all": (4, ents)},
-                                                                             inspectors=insp))
-    draw = services.draw_seed(draw=draw, seed_text=SEED, sources="掷骰", witnesses=["王监督"], actor=crew.witness)
+    draw = services.draw_commit(
+        task=task,
+        actor=crew.operator,
+        pool=pool_for(task, strata={"all": (4, ents)}, inspectors=insp),
+    )
+    draw = services.draw_seed(
+        draw=draw, seed_text=SEED, sources="掷骰", witnesses=["王监督"], actor=crew.witness
+    )
     return crew, services.draw_confirm(draw=draw, actor=crew.operator)
 
 
@@ -43,7 +48,12 @@ def test_a_small_record_renders_inline_and_leaves_no_file(client, var_dir):  # n
     assert not list(var_dir.rglob("record/*.pdf"))
 
 
-def test_a_large_record_is_cached_once_and_equals_an_inline_render(client, var_dir, large, monkeypatch):  # noqa: F811
+def test_a_large_record_is_cached_once_and_equals_an_inline_render(
+    client,
+    var_dir,  # noqa: F811
+    large,
+    monkeypatch,
+):
     crew, draw = _confirmed()
     client.force_login(crew.operator)
     first = client.get(f"/draw/{draw.pk}/record.pdf")
@@ -64,7 +74,9 @@ def test_the_cached_record_is_invalidated_when_a_substitution_is_approved(client
     key = record_jobs.record_key(draw=draw)
     assert record_jobs.record_pdf_cached(draw=draw) is not None
     member = draw.selections.order_by("rank").first().assignments.get(position=1)
-    sub = services.substitution_request(assignment=member, reason="身体健康状况（住院治疗）", actor=crew.operator)
+    sub = services.substitution_request(
+        assignment=member, reason="身体健康状况（住院治疗）", actor=crew.operator
+    )
     assert record_jobs.record_key(draw=draw) == key  # a pending request is not on the record
     services.substitution_decide(substitution=sub, approve=True, actor=crew.reviewer)
     new_key = record_jobs.record_key(draw=draw)
@@ -83,7 +95,9 @@ def test_a_void_or_a_remedy_also_changes_the_key(var_dir):  # noqa: F811
     pool = pool_for(task, strata={"all": (2, ents)}, inspectors=insp)
     draw = services.draw_commit(task=task, actor=crew.operator, pool=pool)
     key = record_jobs.record_key(draw=draw)
-    draw = services.draw_seed(draw=draw, seed_text=SEED, sources="掷骰", witnesses=["王监督"], actor=crew.witness)
+    draw = services.draw_seed(
+        draw=draw, seed_text=SEED, sources="掷骰", witnesses=["王监督"], actor=crew.witness
+    )
     drawn = record_jobs.record_key(draw=draw)
     draw = services.draw_void(draw=draw, reason="比例设置有误", actor=crew.operator)
     assert len({key, drawn, record_jobs.record_key(draw=draw)}) == 3
@@ -108,7 +122,12 @@ def test_a_failed_render_is_reported_and_retried_on_request(client, var_dir, lar
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_large_record_renders_in_the_background_while_a_page_polls(client, var_dir, monkeypatch, settings):  # noqa: F811
+def test_a_large_record_renders_in_the_background_while_a_page_polls(
+    client,
+    var_dir,  # noqa: F811
+    monkeypatch,
+    settings,
+):
     monkeypatch.setattr(record_jobs, "INLINE_LIMIT", 0)
     settings.RECORD_JOBS_INLINE = False
     crew, draw = _confirmed()

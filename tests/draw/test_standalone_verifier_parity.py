@@ -130,7 +130,11 @@ RULES: list[tuple[str, bytes, bool]] = [
     ("team-negative", _edit(V1, 2, "team -1"), False),
     ("team-plus", _edit(V1, 2, "team +2"), False),
     ("team-underscore", _edit(V1, 2, "team 1_0"), False),
-    ("team-5-digits-ok", _edit(V1, 2, "team 99999"), True),  # 9 digits: see the test of the largest team below
+    (
+        "team-5-digits-ok",
+        _edit(V1, 2, "team 99999"),
+        True,
+    ),  # 9 digits: see the test of the largest team below
     ("team-10-digits", _edit(V1, 2, "team 1000000000"), False),
     ("team-letter", _edit(V1, 2, "team two"), False),
     ("stratum-n-leading-zero", _edit(V1, 3, "stratum A 02"), False),
@@ -160,9 +164,16 @@ RULES: list[tuple[str, bytes, bool]] = [
     ("targets-last-two-swapped", _swap(V1, 15, 16), False),
     ("inspectors-swapped", _swap(V1, I0, I1), False),
     ("conflicts-swapped", _swap(V1, C0, C1), False),
-    ("conflicts-same-inspector-ok", _edit(V1, C0 + 1, insert="conflict 13080716001 91310117AEF49D2YL7"), True),
-    ("conflicts-same-inspector-unsorted",
-     _edit(V1, C0, insert="conflict 13080716001 91310117AEF49D2YL7"), False),
+    (
+        "conflicts-same-inspector-ok",
+        _edit(V1, C0 + 1, insert="conflict 13080716001 91310117AEF49D2YL7"),
+        True,
+    ),
+    (
+        "conflicts-same-inspector-unsorted",
+        _edit(V1, C0, insert="conflict 13080716001 91310117AEF49D2YL7"),
+        False,
+    ),
     ("ids-sorted-as-bytes-ok", _edit(V1, I0 + 6, insert="inspector a 1"), True),
     ("ids-sorted-case-insensitively", _edit(V1, I0, insert="inspector a 1"), False),
     # no duplicates
@@ -195,8 +206,22 @@ def _mutate(rnd: random.Random, data: bytes) -> tuple[str, bytes]:
     """One random edit of the kinds a hand-edited or badly exported manifest shows."""
     lines = _lines(data)
     i = rnd.randrange(1, len(lines))
-    kind = rnd.choice(["swap", "dup", "delete", "digit", "zero", "crlf", "cr-one", "bom",
-                       "trailing-space", "no-final-newline", "double-space", "char"])
+    kind = rnd.choice(
+        [
+            "swap",
+            "dup",
+            "delete",
+            "digit",
+            "zero",
+            "crlf",
+            "cr-one",
+            "bom",
+            "trailing-space",
+            "no-final-newline",
+            "double-space",
+            "char",
+        ]
+    )
     if kind == "swap" and i + 1 < len(lines):
         lines[i], lines[i + 1] = lines[i + 1], lines[i]
     elif kind == "dup":
@@ -207,7 +232,7 @@ def _mutate(rnd: random.Random, data: bytes) -> tuple[str, bytes]:
         spots = [m.start() for m in re.finditer("[0-9]", lines[i])]
         if spots:
             at = rnd.choice(spots)
-            lines[i] = lines[i][:at] + rnd.choice("0123456789") + lines[i][at + 1:]
+            lines[i] = lines[i][:at] + rnd.choice("0123456789") + lines[i][at + 1 :]
     elif kind == "zero":
         lines[i] = re.sub(r" ([0-9]+)$", r" 0\1", lines[i])
     elif kind == "crlf":
@@ -224,7 +249,7 @@ def _mutate(rnd: random.Random, data: bytes) -> tuple[str, bytes]:
         lines[i] = lines[i].replace(" ", "  ", 1)
     else:  # one character of the line replaced by an identifier character, or another one
         at = rnd.randrange(len(lines[i]))
-        lines[i] = lines[i][:at] + rnd.choice("AZaz09._- /é") + lines[i][at + 1:]
+        lines[i] = lines[i][:at] + rnd.choice("AZaz09._- /é") + lines[i][at + 1 :]
     return kind, _join(lines)
 
 
@@ -232,8 +257,9 @@ def _mutations(count: int, big: int) -> list[tuple[str, bytes, None]]:
     """``count`` mutations of small valid manifests, then ``big`` of one with 1,500 targets
     (about 40 KB: the platform's bulk reader checks its target lines in several chunks)."""
     rnd = random.Random(15)  # fixed: the test is deterministic
-    bases = [V1, V2] + [manifest_build(**random_pool(random.Random(s), targets=12, inspectors=5))
-                        for s in range(4)]
+    bases = [V1, V2] + [
+        manifest_build(**random_pool(random.Random(s), targets=12, inspectors=5)) for s in range(4)
+    ]
     large = manifest_build(**random_pool(random.Random(5), targets=1500, inspectors=30))
     out, seen = [], set()
     while len(out) < count + big:
@@ -254,13 +280,23 @@ CASES = RULES + _mutations(160, 30)
 def _standalone(tmp_path: Path, manifest: bytes, seed: str, *extra: Path):
     (tmp_path / "manifest").write_bytes(manifest)
     (tmp_path / "seed.txt").write_bytes(seed.encode("utf-8"))
-    run = subprocess.run([sys.executable, str(VERIFIER), str(tmp_path / "manifest"),
-                          str(tmp_path / "seed.txt"), *map(str, extra)], capture_output=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(VERIFIER),
+            str(tmp_path / "manifest"),
+            str(tmp_path / "seed.txt"),
+            *map(str, extra),
+        ],
+        capture_output=True,
+    )
     return run.returncode, run.stdout, run.stderr.decode("utf-8")
 
 
 def _platform(tmp_path: Path, capsysbinary) -> tuple[int, bytes, str]:
-    code = main(["draw", "verify", str(tmp_path / "manifest"), "--seed-file", str(tmp_path / "seed.txt")])
+    code = main(
+        ["draw", "verify", str(tmp_path / "manifest"), "--seed-file", str(tmp_path / "seed.txt")]
+    )
     out, err = capsysbinary.readouterr()
     return code, out, err.decode("utf-8")
 
@@ -272,7 +308,9 @@ def _line_no(err: str) -> int:
 
 
 @pytest.mark.parametrize(("name", "manifest", "accepted"), CASES, ids=[c[0] for c in CASES])
-def test_both_verifiers_accept_exactly_the_same_manifests(name, manifest, accepted, tmp_path, capsysbinary):
+def test_both_verifiers_accept_exactly_the_same_manifests(
+    name, manifest, accepted, tmp_path, capsysbinary
+):
     mine = _standalone(tmp_path, manifest, SEED)
     theirs = _platform(tmp_path, capsysbinary)
     assert (mine[0] == 0) == (theirs[0] == 0), (name, mine, theirs)
@@ -298,9 +336,21 @@ def test_the_largest_team_size_is_verified_by_both(tmp_path):
 
         resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
-    run = subprocess.run([sys.executable, "-m", "shuangsuiji.cli", "draw", "verify", str(tmp_path / "manifest"),
-                          "--seed-file", str(tmp_path / "seed.txt")], capture_output=True, preexec_fn=limit,
-                         timeout=60)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "shuangsuiji.cli",
+            "draw",
+            "verify",
+            str(tmp_path / "manifest"),
+            "--seed-file",
+            str(tmp_path / "seed.txt"),
+        ],
+        capture_output=True,
+        preexec_fn=limit,
+        timeout=60,
+    )
     assert (run.returncode, run.stdout) == (0, mine[1])
 
 
@@ -315,6 +365,7 @@ def test_the_vectors_reproduce_byte_for_byte_in_both(name, tmp_path, capsysbinar
 
 # --- substitution replay (§4 "Substitution"): third argument = the published result.txt ---
 
+
 def _published(result, history) -> str:
     """result.txt as the platform publishes it (selectors.draw_published_result): the
     result text, then one ``substitute`` line per approved substitution, in order."""
@@ -325,15 +376,20 @@ def _platform_replay(data: bytes, seed: str, published: str) -> bytes | None:
     """The team lines after the substitutions, by the platform's protocol functions."""
     result = draw_compute(data, seed)
     text = result_text(result)
-    tail = published[len(text):].split("\n")
+    tail = published[len(text) :].split("\n")
     if not published.startswith(text) or tail.pop() != "":
         return None
     try:
-        teams = teams_replay(manifest_parse(data), result, [substitution_parse(line) for line in tail])
+        teams = teams_replay(
+            manifest_parse(data), result, [substitution_parse(line) for line in tail]
+        )
     except SubstitutionError:
         return None
-    return "".join(f"team {s.target} {' '.join(teams[s.target])}\n"
-                   for s in result.selections if teams[s.target]).encode("ascii")
+    return "".join(
+        f"team {s.target} {' '.join(teams[s.target])}\n"
+        for s in result.selections
+        if teams[s.target]
+    ).encode("ascii")
 
 
 @pytest.fixture(scope="module")
@@ -380,7 +436,9 @@ def test_without_substitutions_it_prints_the_drawn_teams(tmp_path):
     expected = (VECTORS / "v1-basic.result").read_bytes()
     code, out, err = _standalone(tmp_path, V1, seed, VECTORS / "v1-basic.result")
     assert (code, err) == (0, "")
-    assert out == b"".join(line + b"\n" for line in expected.split(b"\n") if line.startswith(b"team "))
+    assert out == b"".join(
+        line + b"\n" for line in expected.split(b"\n") if line.startswith(b"team ")
+    )
     assert out == _platform_replay(V1, seed, expected.decode())
 
 
@@ -395,9 +453,12 @@ def _forgeries(result, history) -> list[tuple[str, str]]:
         ("other-substitute", _published(result, history[:-1] + [last._replace(inn=others[0])])),
         ("order-swapped", _published(result, [history[1], history[0], *history[2:]])),
         ("out-not-in-team", _published(result, [*history[:-1], last._replace(out=last.inn)])),
-        ("target-not-selected", _published(result, [*history, Substitution(unselected, last.out, last.inn)])),
+        (
+            "target-not-selected",
+            _published(result, [*history, Substitution(unselected, last.out, last.inn)]),
+        ),
         ("substitution-dropped", _published(result, history[1:])),
-        ("crlf", text + good[len(text):].replace("\n", "\r\n")),
+        ("crlf", text + good[len(text) :].replace("\n", "\r\n")),
         ("no-final-newline", good[:-1]),
         ("blank-line", good + "\n"),
         ("extra-field", good[:-1] + " reason\n"),
@@ -431,7 +492,8 @@ def test_an_unstaffed_target_or_an_empty_pool_has_no_substitute(tmp_path):
         assert (code == 0) is ok, (published, err)
         assert (out if ok else None) == _platform_replay(V2, seed, published)
     assert _run_replay(tmp_path, V2, text + first, seed)[1] == (
-        b"team 91310117BUE5ER6B3M INSP-1 INSP-2\nteam 91310117CBYY41EK6P INSP-3 INSP-5\n")
+        b"team 91310117BUE5ER6B3M INSP-1 INSP-2\nteam 91310117CBYY41EK6P INSP-3 INSP-5\n"
+    )
 
 
 def test_the_protocol_doc_shows_the_script_in_full():
@@ -440,11 +502,15 @@ def test_the_protocol_doc_shows_the_script_in_full():
     assert shown == VERIFIER.read_text(encoding="utf-8")
 
 
-def test_a_seed_file_that_is_not_utf8_is_refused_by_both_without_a_traceback(tmp_path, capsysbinary):
+def test_a_seed_file_that_is_not_utf8_is_refused_by_both_without_a_traceback(
+    tmp_path, capsysbinary
+):
     (tmp_path / "manifest").write_bytes(V1)
     (tmp_path / "seed.txt").write_bytes("骰子 3 1 4".encode("gb18030"))
-    run = subprocess.run([sys.executable, str(VERIFIER), str(tmp_path / "manifest"), str(tmp_path / "seed.txt")],
-                         capture_output=True)
+    run = subprocess.run(
+        [sys.executable, str(VERIFIER), str(tmp_path / "manifest"), str(tmp_path / "seed.txt")],
+        capture_output=True,
+    )
     assert (run.returncode, run.stdout) == (2, b"") and "UTF-8" in run.stderr.decode()
     assert "Traceback" not in run.stderr.decode()
     code, out, err = _platform(tmp_path, capsysbinary)

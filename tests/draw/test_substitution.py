@@ -29,8 +29,14 @@ def naive_substitute(manifest, result, history, target, out):
     conflicts = set(manifest.conflicts)
 
     def one(t):
-        e = [i.id for i in manifest.inspectors if i.id not in teams[t] and i.id not in replaced[t]
-             and (i.id, t) not in conflicts and load[i.id] < i.capacity]
+        e = [
+            i.id
+            for i in manifest.inspectors
+            if i.id not in teams[t]
+            and i.id not in replaced[t]
+            and (i.id, t) not in conflicts
+            and load[i.id] < i.capacity
+        ]
         if not e:
             return None
         label = f"assign:{t}:{used[t]}".encode()
@@ -59,7 +65,8 @@ def test_it_finds_the_substitute_the_protocol_gives():
     for s in staffed:
         for out in s.team:
             assert substitute(manifest, result, [], target=s.target, out=out) == naive_substitute(
-                manifest, result, [], s.target, out)
+                manifest, result, [], s.target, out
+            )
 
 
 def test_the_leaving_leader_hands_over_to_the_next_member():
@@ -96,12 +103,19 @@ def test_substitutions_replay_in_the_order_made():
 
 
 def test_a_second_substitution_on_a_target_uses_the_next_draw():
-    data = manifest_build(task="T", team=2, strata=[("all", 1)], targets=[("t", "all")],
-                          inspectors=[(f"i{x:02d}", 1) for x in range(30)])
+    data = manifest_build(
+        task="T",
+        team=2,
+        strata=[("all", 1)],
+        targets=[("t", "all")],
+        inspectors=[(f"i{x:02d}", 1) for x in range(30)],
+    )
     manifest, result = manifest_parse(data), draw_compute(data, "x")
     leader, member = result.selections[0].team
     first = Substitution("t", leader, substitute(manifest, result, [], target="t", out=leader))
-    second = Substitution("t", member, substitute(manifest, result, [first], target="t", out=member))
+    second = Substitution(
+        "t", member, substitute(manifest, result, [first], target="t", out=member)
+    )
     assert second.inn == naive_substitute(manifest, result, [first], "t", member)
     assert teams_replay(manifest, result, [first, second])["t"] == (first.inn, second.inn)
     with pytest.raises(SubstitutionError):  # in the other order, the draws differ
@@ -109,16 +123,27 @@ def test_a_second_substitution_on_a_target_uses_the_next_draw():
 
 
 def test_there_is_no_substitute_when_nobody_is_available():
-    data = manifest_build(task="T", team=2, strata=[("all", 1)], targets=[("t", "all")],
-                          inspectors=[("a", 1), ("b", 1), ("c", 1)], conflicts=[("c", "t")])
+    data = manifest_build(
+        task="T",
+        team=2,
+        strata=[("all", 1)],
+        targets=[("t", "all")],
+        inspectors=[("a", 1), ("b", 1), ("c", 1)],
+        conflicts=[("c", "t")],
+    )
     manifest, result = manifest_parse(data), draw_compute(data, "x")
     out = result.selections[0].team[0]
     assert substitute(manifest, result, [], target="t", out=out) is None
 
 
 def test_a_replaced_inspector_never_comes_back_to_the_same_target():
-    data = manifest_build(task="T", team=1, strata=[("all", 1)], targets=[("t", "all")],
-                          inspectors=[("a", 5), ("b", 5)])
+    data = manifest_build(
+        task="T",
+        team=1,
+        strata=[("all", 1)],
+        targets=[("t", "all")],
+        inspectors=[("a", 5), ("b", 5)],
+    )
     manifest, result = manifest_parse(data), draw_compute(data, "x")
     first = result.selections[0].team[0]
     other = ({"a", "b"} - {first}).pop()

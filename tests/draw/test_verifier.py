@@ -11,8 +11,16 @@ from .conftest import VECTOR_NAMES, VECTORS, VERIFIER
 
 @pytest.mark.parametrize("name", VECTOR_NAMES)
 def test_the_standalone_verifier_reproduces_the_vector(name):
-    run = subprocess.run([sys.executable, str(VERIFIER), str(VECTORS / f"{name}.manifest"),
-                          str(VECTORS / f"{name}.seed")], capture_output=True, check=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(VERIFIER),
+            str(VECTORS / f"{name}.manifest"),
+            str(VECTORS / f"{name}.seed"),
+        ],
+        capture_output=True,
+        check=True,
+    )
     assert run.stdout == (VECTORS / f"{name}.result").read_bytes()
     assert run.stderr == b""
 
@@ -20,8 +28,10 @@ def test_the_standalone_verifier_reproduces_the_vector(name):
 def test_it_refuses_a_file_that_is_not_a_manifest(tmp_path):
     (tmp_path / "m").write_bytes(b"hello\n")
     (tmp_path / "s").write_bytes(b"1")
-    run = subprocess.run([sys.executable, str(VERIFIER), str(tmp_path / "m"), str(tmp_path / "s")],
-                         capture_output=True)
+    run = subprocess.run(
+        [sys.executable, str(VERIFIER), str(tmp_path / "m"), str(tmp_path / "s")],
+        capture_output=True,
+    )
     assert run.returncode != 0 and run.stdout == b""
 
 

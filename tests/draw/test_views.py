@@ -44,8 +44,12 @@ def commit(client, crew, task) -> Draw:
 
 
 def seed(client, crew, draw, **overrides):
-    data = {"seed_text": SEED, "sources": "纪检监督员现场掷骰20次", "witness_users": [str(crew.witness.pk)],
-            "witness_other": "张见证"}
+    data = {
+        "seed_text": SEED,
+        "sources": "纪检监督员现场掷骰20次",
+        "witness_users": [str(crew.witness.pk)],
+        "witness_other": "张见证",
+    }
     data.update(overrides)
     return login(client, crew.witness).post(f"/draw/{draw.pk}/seed/", data)
 
@@ -62,10 +66,14 @@ def test_the_task_page_offers_only_the_commit_before_anything_is_frozen(client, 
     task, *_ = ready_task(crew)
     html = page(login(client, crew.operator), task)
     assert 'id="commit-button"' in html
-    assert "seed-form" not in html and "confirm-button" not in html and "dispatch-button" not in html
+    assert (
+        "seed-form" not in html and "confirm-button" not in html and "dispatch-button" not in html
+    )
 
 
-def test_commit_freezes_the_pool_and_shows_c_strata_and_the_excluded_list_with_reasons(client, crew):
+def test_commit_freezes_the_pool_and_shows_c_strata_and_the_excluded_list_with_reasons(
+    client, crew
+):
     task, _ents, _insp, gone = ready_task(crew)
     draw = commit(client, crew, task)
     task.refresh_from_db()
@@ -121,8 +129,9 @@ def test_a_second_seed_is_refused_in_chinese(client, crew):
 def test_a_reviewer_may_not_enter_the_seed(client, crew):
     task, _e, _i, _g = ready_task(crew)
     draw = commit(client, crew, task)
-    response = login(client, crew.reviewer).post(f"/draw/{draw.pk}/seed/", {
-        "seed_text": SEED, "sources": "掷骰", "witness_other": "王五"})
+    response = login(client, crew.reviewer).post(
+        f"/draw/{draw.pk}/seed/", {"seed_text": SEED, "sources": "掷骰", "witness_other": "王五"}
+    )
     assert response.status_code == 403
     assert "纪检监督员" in response.content.decode()
     draw.refresh_from_db()
@@ -132,7 +141,9 @@ def test_a_reviewer_may_not_enter_the_seed(client, crew):
 def test_witnesses_are_offered_from_the_departments_witness_role(client, crew):
     task, _e, _i, _g = ready_task(crew)
     commit(client, crew, task)
-    stranger = factories.user(department=factories.department(), role="witness", full_name="别处的监督员")
+    stranger = factories.user(
+        department=factories.department(), role="witness", full_name="别处的监督员"
+    )
     html = page(login(client, crew.operator), task)
     assert str(crew.witness) in html and str(stranger) not in html
 
@@ -154,7 +165,9 @@ def test_confirm_then_dispatch_creates_the_visits(client, crew):
 
 def test_void_needs_a_reason_and_a_new_round_needs_a_new_commit(client, crew):
     task, draw, *_ = drawn(client, crew)
-    response = login(client, crew.operator).post(f"/draw/{draw.pk}/void/", {"reason": "  "}, follow=True)
+    response = login(client, crew.operator).post(
+        f"/draw/{draw.pk}/void/", {"reason": "  "}, follow=True
+    )
     assert "作废摇号必须填写理由" in response.content.decode()
     draw.refresh_from_db()
     assert draw.state == DrawState.DRAWN
@@ -177,20 +190,29 @@ def test_void_after_confirmation_is_refused(client, crew):
     assert draw.state == DrawState.CONFIRMED
 
 
-def test_a_substitution_is_requested_by_the_operator_and_approved_only_by_the_reviewer(client, crew):
+def test_a_substitution_is_requested_by_the_operator_and_approved_only_by_the_reviewer(
+    client, crew
+):
     task, draw, *_ = drawn(client, crew)
-    member = Assignment.objects.filter(selection__draw=draw, active=True).order_by("selection__rank", "position")[0]
-    response = login(client, crew.operator).post(f"/draw/assignments/{member.pk}/substitute/", {"reason": ""},
-                                                  follow=True)
+    member = Assignment.objects.filter(selection__draw=draw, active=True).order_by(
+        "selection__rank", "position"
+    )[0]
+    response = login(client, crew.operator).post(
+        f"/draw/assignments/{member.pk}/substitute/", {"reason": ""}, follow=True
+    )
     assert "更换执法检查人员必须填写理由" in response.content.decode()
     assert not Substitution.objects.exists()
     client.post(f"/draw/assignments/{member.pk}/substitute/", {"reason": "身体健康状况"})
     sub = Substitution.objects.get()
-    response = client.post(f"/draw/substitutions/{sub.pk}/decide/", {"decision": "approve"}, follow=True)
+    response = client.post(
+        f"/draw/substitutions/{sub.pk}/decide/", {"decision": "approve"}, follow=True
+    )
     assert "审核负责人" in response.content.decode()
     sub.refresh_from_db()
     assert sub.status == SubstitutionStatus.PENDING
-    login(client, crew.reviewer).post(f"/draw/substitutions/{sub.pk}/decide/", {"decision": "approve"})
+    login(client, crew.reviewer).post(
+        f"/draw/substitutions/{sub.pk}/decide/", {"decision": "approve"}
+    )
     sub.refresh_from_db()
     member.refresh_from_db()
     assert sub.status == SubstitutionStatus.APPROVED and not member.active
@@ -219,7 +241,9 @@ def test_pages_need_a_login(client, crew):
 def test_a_match_only_ceremony_for_targets_already_drawn(client, crew):
     task, ents, _i, _g = ready_task(crew)
     login(client, crew.operator)
-    response = client.post(f"/draw/tasks/{task.pk}/match/", {"codes": f"{ents[0].uscc}\n91310000NOSUCH0000"})
+    response = client.post(
+        f"/draw/tasks/{task.pk}/match/", {"codes": f"{ents[0].uscc}\n91310000NOSUCH0000"}
+    )
     assert response.status_code == 422
     assert "检查对象名录库中没有：91310000NOSUCH0000" in response.content.decode()
     assert not Draw.objects.exists()
@@ -228,7 +252,9 @@ def test_a_match_only_ceremony_for_targets_already_drawn(client, crew):
     assert draw.kind == DrawKind.MATCH_ONLY
     seed(client, crew, draw)
     draw.refresh_from_db()
-    assert sorted(draw.selections.values_list("target_id", flat=True)) == sorted([ents[0].uscc, ents[1].uscc])
+    assert sorted(draw.selections.values_list("target_id", flat=True)) == sorted(
+        [ents[0].uscc, ents[1].uscc]
+    )
 
 
 def test_an_unstaffed_target_gets_a_direct_assignment_shown_as_not_random(client, crew):
@@ -238,11 +264,15 @@ def test_an_unstaffed_target_gets_a_direct_assignment_shown_as_not_random(client
     unstaffed = draw.selections.get(unstaffed=True)
     html = page(client, task)
     assert "未配齐人员" in html and "封存补充匹配名单" in html and "dispatch-button" not in html
-    response = client.post(f"/draw/selections/{unstaffed.pk}/direct/", {"inspectors": [str(insp[0].pk)],
-                                                                        "reason": "人员不足"})
+    response = client.post(
+        f"/draw/selections/{unstaffed.pk}/direct/",
+        {"inspectors": [str(insp[0].pk)], "reason": "人员不足"},
+    )
     assert response.status_code == 422 and "不少于2名" in response.content.decode()
-    client.post(f"/draw/selections/{unstaffed.pk}/direct/", {"inspectors": [str(insp[0].pk), str(insp[1].pk)],
-                                                             "reason": "本区域执法检查人员不足"})
+    client.post(
+        f"/draw/selections/{unstaffed.pk}/direct/",
+        {"inspectors": [str(insp[0].pk), str(insp[1].pk)], "reason": "本区域执法检查人员不足"},
+    )
     unstaffed.refresh_from_db()
     assert unstaffed.remedy == SelectionRemedy.DIRECT
     html = page(client, task)
@@ -269,7 +299,11 @@ def test_the_presentation_polls_while_waiting_and_shows_the_results_after_the_se
     draw = commit(client, crew, task)
     login(client, crew.reviewer)  # may watch, may not enter the seed: the stage waits and polls
     html = client.get(f"/draw/{draw.pk}/present/").content.decode()
-    assert draw.manifest_sha256 in html and 'hx-trigger="every 2s"' in html and "等待纪检监督员录入种子" in html
+    assert (
+        draw.manifest_sha256 in html
+        and 'hx-trigger="every 2s"' in html
+        and "等待纪检监督员录入种子" in html
+    )
     assert "present-seed-form" not in html
     seed(client, crew, draw)
     login(client, crew.operator)
@@ -283,8 +317,11 @@ def test_the_visit_list_shows_which_tasks_a_visit_merges(client, crew):
     login(client, crew.operator)
     tasks = []
     for code in ("T-A", "T-B"):
-        task, *_ = ready_task(crew, count=2, entities=0, inspectors=0, code=code) if tasks else \
-            ready_task(crew, count=2, entities=2, inspectors=4, code=code)
+        task, *_ = (
+            ready_task(crew, count=2, entities=0, inspectors=0, code=code)
+            if tasks
+            else ready_task(crew, count=2, entities=2, inspectors=4, code=code)
+        )
         tasks.append(task)
     for task in tasks:
         draw = commit(client, crew, task)

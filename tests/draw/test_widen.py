@@ -35,7 +35,9 @@ def _confirmed_with_unstaffed(crew):
     crew.entities(5)
     crew.inspectors(3)
     draw = services.draw_commit(task=task, actor=crew.operator)
-    draw = services.draw_seed(draw=draw, seed_text=SEED, sources="掷骰", witnesses=["王监督"], actor=crew.witness)
+    draw = services.draw_seed(
+        draw=draw, seed_text=SEED, sources="掷骰", witnesses=["王监督"], actor=crew.witness
+    )
     draw = services.draw_confirm(draw=draw, actor=crew.operator)
     assert draw.selections.filter(unstaffed=True).count() == 2
     return task, draw
@@ -49,14 +51,21 @@ def _neighbour(name="闵行区建设和管理委员会（相邻区域）"):
 
 
 def _manifest_ids(var_dir, draw) -> set[str]:  # noqa: F811
-    return {i.id for i in protocol.manifest_parse((var_dir / draw.manifest_path).read_bytes()).inspectors}
+    return {
+        i.id
+        for i in protocol.manifest_parse((var_dir / draw.manifest_path).read_bytes()).inspectors
+    }
 
 
 def test_a_remedy_widened_to_a_neighbour_draws_its_inspectors_and_records_the_scope(crew, var_dir):  # noqa: F811
     task, draw = _confirmed_with_unstaffed(crew)
     neighbour, people = _neighbour()
-    assert not {p.pk for p in people} & {c.pk for c in inspector_pool(task=task)}  # not in the task's own pool
-    remedy = services.match_commit(task=task, actor=crew.operator, source=draw, extra_departments=[neighbour])
+    assert not {p.pk for p in people} & {
+        c.pk for c in inspector_pool(task=task)
+    }  # not in the task's own pool
+    remedy = services.match_commit(
+        task=task, actor=crew.operator, source=draw, extra_departments=[neighbour]
+    )
     assert remedy.kind == DrawKind.MATCH_ONLY and remedy.source == draw
     # the neighbour's inspectors (its sub-department's too) are in the frozen manifest
     assert {p.cert_no for p in people} <= _manifest_ids(var_dir, remedy)
@@ -67,10 +76,13 @@ def test_a_remedy_widened_to_a_neighbour_draws_its_inspectors_and_records_the_sc
     event = Event.objects.get(action="draw.match_commit", object_id=str(remedy.pk))
     assert event.after["inspector_scope"]["departments"][1]["code"] == neighbour.code
     # its own ceremony staffs the unstaffed targets with the wider pool
-    remedy = services.draw_seed(draw=remedy, seed_text=SEED, sources="掷骰", witnesses=["王监督"],
-                                actor=crew.witness)
+    remedy = services.draw_seed(
+        draw=remedy, seed_text=SEED, sources="掷骰", witnesses=["王监督"], actor=crew.witness
+    )
     services.draw_confirm(draw=remedy, actor=crew.operator)
-    assert set(draw.selections.filter(unstaffed=True).values_list("remedy", flat=True)) == {SelectionRemedy.MATCH}
+    assert set(draw.selections.filter(unstaffed=True).values_list("remedy", flat=True)) == {
+        SelectionRemedy.MATCH
+    }
 
 
 def test_a_remedy_without_widening_keeps_the_tasks_pool_and_says_so(crew, var_dir):  # noqa: F811
@@ -86,11 +98,15 @@ def test_a_remedy_without_widening_keeps_the_tasks_pool_and_says_so(crew, var_di
 
 def test_experts_join_a_remedy_only_when_asked(crew, var_dir):  # noqa: F811
     task, draw = _confirmed_with_unstaffed(crew)
-    experts = [factories.inspector(department=crew.dept, kind=InspectorKind.EXPERT) for _ in range(2)]
+    experts = [
+        factories.inspector(department=crew.dept, kind=InspectorKind.EXPERT) for _ in range(2)
+    ]
     plain = services.match_commit(task=task, actor=crew.operator, source=draw)
     assert not {e.cert_no for e in experts} & _manifest_ids(var_dir, plain)
     services.draw_void(draw=plain, reason="专家未纳入，重新封存", actor=crew.operator)
-    remedy = services.match_commit(task=task, actor=crew.operator, source=draw, include_experts=True)
+    remedy = services.match_commit(
+        task=task, actor=crew.operator, source=draw, include_experts=True
+    )
     assert {e.cert_no for e in experts} <= _manifest_ids(var_dir, remedy)
     assert remedy.inspector_scope["experts"] and remedy.inspector_scope["experts_widened"]
     assert remedy.inspector_scope["widened"]
@@ -102,7 +118,9 @@ def test_an_inactive_department_is_refused_and_nothing_is_frozen(crew):
     neighbour.is_active = False
     neighbour.save(update_fields=["is_active"])
     with pytest.raises(ValidationFailed, match="停用") as exc:
-        services.match_commit(task=task, actor=crew.operator, source=draw, extra_departments=[neighbour])
+        services.match_commit(
+            task=task, actor=crew.operator, source=draw, extra_departments=[neighbour]
+        )
     assert "extra_departments" in exc.value.errors
     assert not Draw.objects.filter(source=draw).exists()
 
@@ -111,28 +129,42 @@ def test_a_given_inspector_list_cannot_also_be_widened(crew):
     task, draw = _confirmed_with_unstaffed(crew)
     neighbour, people = _neighbour()
     with pytest.raises(TypeError):
-        services.match_commit(task=task, actor=crew.operator, source=draw, extra_departments=[neighbour],
-                              inspectors=[InspectorCandidate(p.cert_no, p.pk, 1) for p in people])
+        services.match_commit(
+            task=task,
+            actor=crew.operator,
+            source=draw,
+            extra_departments=[neighbour],
+            inspectors=[InspectorCandidate(p.cert_no, p.pk, 1) for p in people],
+        )
 
 
 def test_a_match_only_ceremony_may_widen_the_pool_too(crew, var_dir):  # noqa: F811
     task = crew.task()
     ents = crew.entities(2)
     neighbour, people = _neighbour()
-    draw = services.match_commit(task=task, actor=crew.operator, entities=ents, extra_departments=[neighbour])
+    draw = services.match_commit(
+        task=task, actor=crew.operator, entities=ents, extra_departments=[neighbour]
+    )
     assert {p.cert_no for p in people} <= _manifest_ids(var_dir, draw)
     assert draw.source is None and draw.inspector_scope["widened"]
 
 
 # --- staff page and public page ----------------------------------------------------------------
 
-def test_the_remedy_form_widens_the_pool_and_the_public_page_shows_the_pool_used(client, crew, var_dir):  # noqa: F811
+
+def test_the_remedy_form_widens_the_pool_and_the_public_page_shows_the_pool_used(
+    client,
+    crew,
+    var_dir,  # noqa: F811
+):
     task, draw = _confirmed_with_unstaffed(crew)
     neighbour, people = _neighbour()
     client.force_login(crew.operator)
     html = client.get(f"/draw/tasks/{task.pk}/").content.decode()
     assert 'id="remedy-form"' in html and neighbour.name in html and "含专家库人员" in html
-    assert f'value="{crew.dept.pk}"' not in html.split('id="remedy-form"')[1]  # own department: already in
+    assert (
+        f'value="{crew.dept.pk}"' not in html.split('id="remedy-form"')[1]
+    )  # own department: already in
     response = client.post(f"/draw/{draw.pk}/remedy/", {"extra_departments": [str(neighbour.pk)]})
     remedy = Draw.objects.get(source=draw)
     assert response.status_code == 302 and response["Location"] == f"/draw/{remedy.pk}/"
@@ -140,7 +172,11 @@ def test_the_remedy_form_widens_the_pool_and_the_public_page_shows_the_pool_used
     staff = client.get(f"/draw/{remedy.pk}/").content.decode()
     assert 'id="scope-widened"' in staff and neighbour.name in staff
     public = client.get(f"/public/draw/{task.code}/{remedy.number}/").content.decode()
-    assert 'id="inspector-scope"' in public and neighbour.name in public and "扩大范围（本次摇号" in public
+    assert (
+        'id="inspector-scope"' in public
+        and neighbour.name in public
+        and "扩大范围（本次摇号" in public
+    )
     assert "补充匹配" in public
 
 
@@ -158,8 +194,14 @@ def test_the_match_only_form_takes_extra_departments(client, crew, var_dir):  # 
     crew.inspectors(2)
     neighbour, people = _neighbour()
     client.force_login(crew.operator)
-    client.post(f"/draw/tasks/{task.pk}/match/", {"codes": "\n".join(e.uscc for e in ents),
-                                                   "extra_departments": [str(neighbour.pk)], "include_experts": "on"})
+    client.post(
+        f"/draw/tasks/{task.pk}/match/",
+        {
+            "codes": "\n".join(e.uscc for e in ents),
+            "extra_departments": [str(neighbour.pk)],
+            "include_experts": "on",
+        },
+    )
     draw = Draw.objects.get(task=task)
     assert {p.cert_no for p in people} <= _manifest_ids(var_dir, draw)
     assert draw.inspector_scope["experts"] and draw.inspector_scope["widened"]
@@ -167,22 +209,38 @@ def test_the_match_only_form_takes_extra_departments(client, crew, var_dir):  # 
 
 # --- API ---------------------------------------------------------------------------------------
 
+
 def _post(client, url, body, user):
     _, secret = api_token_create(user=user, name="测试")
-    return client.post(url, data=json.dumps(body), content_type="application/json",
-                       HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return client.post(
+        url,
+        data=json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
 
 
 def test_the_api_commits_a_remedy_with_a_wider_pool(client, crew, var_dir):  # noqa: F811
     task, draw = _confirmed_with_unstaffed(crew)
     neighbour, people = _neighbour()
-    r = _post(client, f"/api/v1/draw/draws/{draw.pk}/remedy", {"extra_departments": [neighbour.code]},
-              crew.operator)
+    r = _post(
+        client,
+        f"/api/v1/draw/draws/{draw.pk}/remedy",
+        {"extra_departments": [neighbour.code]},
+        crew.operator,
+    )
     assert r.status_code == 201, r.content
     body = r.json()
-    assert body["kind"] == "match_only" and body["source_number"] == draw.number and body["state"] == "committed"
+    assert (
+        body["kind"] == "match_only"
+        and body["source_number"] == draw.number
+        and body["state"] == "committed"
+    )
     assert body["inspector_scope"]["widened"] is True
-    assert [d["code"] for d in body["inspector_scope"]["departments"]] == [crew.dept.code, neighbour.code]
+    assert [d["code"] for d in body["inspector_scope"]["departments"]] == [
+        crew.dept.code,
+        neighbour.code,
+    ]
     remedy = Draw.objects.get(pk=body["id"])
     assert {p.cert_no for p in people} <= _manifest_ids(var_dir, remedy)
     # a second remedy while this one is open: 409, nothing new
@@ -193,7 +251,12 @@ def test_the_api_commits_a_remedy_with_a_wider_pool(client, crew, var_dir):  # n
 
 def test_the_api_remedy_refuses_unknown_departments_witnesses_and_outsiders(client, crew):
     task, draw = _confirmed_with_unstaffed(crew)
-    r = _post(client, f"/api/v1/draw/draws/{draw.pk}/remedy", {"extra_departments": ["NO-SUCH"]}, crew.operator)
+    r = _post(
+        client,
+        f"/api/v1/draw/draws/{draw.pk}/remedy",
+        {"extra_departments": ["NO-SUCH"]},
+        crew.operator,
+    )
     assert r.status_code == 422 and "NO-SUCH" in r.json()["errors"]["extra_departments"][0]
     r = _post(client, f"/api/v1/draw/draws/{draw.pk}/remedy", {}, crew.witness)
     assert r.status_code == 403
@@ -207,7 +270,12 @@ def test_the_api_commits_a_match_only_ceremony(client, crew, var_dir):  # noqa: 
     task = crew.task()
     ents = crew.entities(3)
     crew.inspectors(4)
-    r = _post(client, f"/api/v1/draw/tasks/{task.pk}/match", {"targets": [e.uscc for e in ents]}, crew.operator)
+    r = _post(
+        client,
+        f"/api/v1/draw/tasks/{task.pk}/match",
+        {"targets": [e.uscc for e in ents]},
+        crew.operator,
+    )
     assert r.status_code == 201, r.content
     body = r.json()
     assert body["kind"] == "match_only" and body["source_number"] is None
@@ -215,8 +283,12 @@ def test_the_api_commits_a_match_only_ceremony(client, crew, var_dir):  # noqa: 
     draw = Draw.objects.get(pk=body["id"])
     parsed = protocol.manifest_parse((var_dir / draw.manifest_path).read_bytes())
     assert sorted(t for t, _s in parsed.targets) == sorted(e.uscc for e in ents)
-    r = _post(client, f"/api/v1/draw/draws/{draw.pk}/seed",
-              {"seed_text": SEED, "sources": "掷骰", "witnesses": ["王监督"]}, crew.witness)
+    r = _post(
+        client,
+        f"/api/v1/draw/draws/{draw.pk}/seed",
+        {"seed_text": SEED, "sources": "掷骰", "witnesses": ["王监督"]},
+        crew.witness,
+    )
     assert r.status_code == 200 and len(r.json()["selections"]) == 3
     assert Draw.objects.get(pk=draw.pk).state == DrawState.DRAWN
 

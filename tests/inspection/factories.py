@@ -36,19 +36,37 @@ class Scene:
 
     def members_users(self, visit: Visit) -> list[User]:
         """Login accounts of the visit's team, 组长 first."""
-        return [m.inspector.user for m in visit.members.select_related("inspector__user").order_by("-is_leader", "id")]
+        return [
+            m.inspector.user
+            for m in visit.members.select_related("inspector__user").order_by("-is_leader", "id")
+        ]
 
 
-def dispatched_scene(*, targets: int = 2, inspectors: int = 4, start=dt.date(2024, 3, 1),
-                     end=dt.date(2024, 5, 31), crew: Crew | None = None) -> Scene:
+def dispatched_scene(
+    *,
+    targets: int = 2,
+    inspectors: int = 4,
+    start=dt.date(2024, 3, 1),
+    end=dt.date(2024, 5, 31),
+    crew: Crew | None = None,
+) -> Scene:
     """Needs the ``var_dir`` fixture (tests/draw/ceremony.py) active: import it in the test module."""
     crew = crew or Crew()
     admin = factories.user(department=crew.dept, role=Role.DEPT_ADMIN, full_name="部门管理员")
     items = [
-        item_create(department=crew.dept, code=f"{crew.dept.code}-JZ-{k}", actor=admin, name=f"建筑施工安全检查{k}",
-                    target_type="建筑施工企业", content="检查安全生产条件", checklist=CHECKLIST,
-                    basis="《建设工程安全生产管理条例》第二十一条", subject="建设管理委员会", methods=["现场检查"],
-                    effective_date=dt.date(2024, 1, 1))
+        item_create(
+            department=crew.dept,
+            code=f"{crew.dept.code}-JZ-{k}",
+            actor=admin,
+            name=f"建筑施工安全检查{k}",
+            target_type="建筑施工企业",
+            content="检查安全生产条件",
+            checklist=CHECKLIST,
+            basis="《建设工程安全生产管理条例》第二十一条",
+            subject="建设管理委员会",
+            methods=["现场检查"],
+            effective_date=dt.date(2024, 1, 1),
+        )
         for k in (1, 2)
     ]
     task = crew.task(start=start, end=end)
@@ -61,9 +79,14 @@ def dispatched_scene(*, targets: int = 2, inspectors: int = 4, start=dt.date(202
         i.user = u
         i.save(update_fields=["user"])
         users.append(u)
-    draw = draw_services.draw_commit(task=task, actor=crew.operator,
-                                     pool=pool_for(task, strata={"all": (targets, ents)}, inspectors=insp))
-    draw = draw_services.draw_seed(draw=draw, seed_text=SEED, sources="掷骰", witnesses=["王监督"], actor=crew.witness)
+    draw = draw_services.draw_commit(
+        task=task,
+        actor=crew.operator,
+        pool=pool_for(task, strata={"all": (targets, ents)}, inspectors=insp),
+    )
+    draw = draw_services.draw_seed(
+        draw=draw, seed_text=SEED, sources="掷骰", witnesses=["王监督"], actor=crew.witness
+    )
     draw = draw_services.draw_confirm(draw=draw, actor=crew.operator)
     draw_services.draw_dispatch(draw=draw, actor=crew.operator)
     task.refresh_from_db()
@@ -104,9 +127,16 @@ def all_findings(visit: Visit, outcome: str = "compliant", *, actor: User) -> No
     from shuangsuiji.inspection import services
     from shuangsuiji.inspection.models import Finding
 
-    services.findings_record(visit=visit, actor=actor, entries=[
-        services.FindingInput(item_id=f.item_id, point=f.point, outcome=outcome, note="现场核查")
-        for f in Finding.objects.filter(visit=visit)])
+    services.findings_record(
+        visit=visit,
+        actor=actor,
+        entries=[
+            services.FindingInput(
+                item_id=f.item_id, point=f.point, outcome=outcome, note="现场核查"
+            )
+            for f in Finding.objects.filter(visit=visit)
+        ],
+    )
 
 
 def submitted(scene: Scene, visit: Visit | None = None, *, today: dt.date = TODAY):
@@ -117,8 +147,14 @@ def submitted(scene: Scene, visit: Visit | None = None, *, today: dt.date = TODA
     visit = started(scene, visit, today=today)
     leader = scene.members_users(visit)[0]
     all_findings(visit, actor=leader)
-    services.result_draft_save(visit=visit, actor=leader, today=today, data=services.DraftInput(
-        inspected_on=today, conclusion="no_problem", summary="现场检查安全生产条件，未发现问题"))
+    services.result_draft_save(
+        visit=visit,
+        actor=leader,
+        today=today,
+        data=services.DraftInput(
+            inspected_on=today, conclusion="no_problem", summary="现场检查安全生产条件，未发现问题"
+        ),
+    )
     version = visit.result.versions.get(number=1)
     return visit, services.result_submit(version=version, actor=leader, today=today)
 
@@ -144,7 +180,9 @@ def formed(scene: Scene, visit: Visit | None = None, *, today: dt.date = TODAY, 
         leader = scene.members_users(visit)[0]
         all_findings(visit, outcome="problem", actor=leader)
         services.result_draft_save(visit=visit, actor=leader, today=today, data=draft)
-        version = services.result_submit(version=visit.result.versions.get(number=1), actor=leader, today=today)
+        version = services.result_submit(
+            version=visit.result.versions.get(number=1), actor=leader, today=today
+        )
         for u in scene.members_users(visit):
             services.result_sign(version=version, actor=u)
     version = services.result_approve(version=version, actor=scene.crew.reviewer)

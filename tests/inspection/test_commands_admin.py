@@ -34,13 +34,19 @@ def test_a_wrong_status_exits_1_in_chinese(capsys):
 def test_the_admin_shows_inspection_records_but_allows_no_change(client):
     scene = dispatched_scene()
     visit = started(scene)
-    ev = services.evidence_upload(visit=visit, upload=upload("a.jpg", JPEG), kind="photo",
-                                  actor=scene.members_users(visit)[0])
+    ev = services.evidence_upload(
+        visit=visit, upload=upload("a.jpg", JPEG), kind="photo", actor=scene.members_users(visit)[0]
+    )
     root = factories.user(superuser=True)
     client.force_login(root)
     f = Finding.objects.filter(visit=visit).first()
     version = ResultVersion.objects.get(result__visit=visit)
-    for model, pk in (("visit", visit.pk), ("finding", f.pk), ("evidence", ev.pk), ("resultversion", version.pk)):
+    for model, pk in (
+        ("visit", visit.pk),
+        ("finding", f.pk),
+        ("evidence", ev.pk),
+        ("resultversion", version.pk),
+    ):
         r = client.get(f"/admin/inspection/{model}/{pk}/change/")
         assert r.status_code == 200, model
         assert 'name="_save"' not in r.content.decode(), model

@@ -39,7 +39,9 @@ def _sign_concurrently(version, users):
 @pytest.mark.django_db(transaction=True)
 def test_the_last_two_members_signing_at_once_make_exactly_one_move_to_review():
     if connection.vendor != "postgresql":
-        pytest.skip("需要 PostgreSQL 的行锁并发；SQLite 整库串行写入，顺序签字由 test_services_results 覆盖")
+        pytest.skip(
+            "需要 PostgreSQL 的行锁并发；SQLite 整库串行写入，顺序签字由 test_services_results 覆盖"
+        )
     for round_no in range(5):
         scene = dispatched_scene(targets=1, inspectors=2)
         visit, version = submitted(scene)
@@ -47,6 +49,10 @@ def test_the_last_two_members_signing_at_once_make_exactly_one_move_to_review():
         assert not errors, errors
         version.refresh_from_db()
         visit.refresh_from_db()
-        assert (version.status, visit.status) == (VersionStatus.REVIEW, VisitStatus.REVIEW), f"round {round_no}"
+        assert (version.status, visit.status) == (VersionStatus.REVIEW, VisitStatus.REVIEW), (
+            f"round {round_no}"
+        )
         assert Signature.objects.filter(version=version).count() == 2
-        assert Event.objects.filter(action="result.signed_all", object_id=str(version.pk)).count() == 1
+        assert (
+            Event.objects.filter(action="result.signed_all", object_id=str(version.pk)).count() == 1
+        )

@@ -36,20 +36,31 @@ def _files(media_root) -> list:
     return [p for p in media_root.rglob("*") if p.is_file()] if media_root.exists() else []
 
 
-@pytest.mark.parametrize(("name", "data", "kind", "content_type"), [
-    ("现场.JPG", JPEG, "photo", "image/jpeg"),
-    ("现场.png", PNG, "photo", "image/png"),
-    ("询问笔录.pdf", PDF, "document", "application/pdf"),
-    ("执法记录仪.mp4", MP4, "video", "video/mp4"),
-])
-def test_an_upload_is_stored_by_hash_with_its_metadata(scene, media_root, name, data, kind, content_type):
+@pytest.mark.parametrize(
+    ("name", "data", "kind", "content_type"),
+    [
+        ("现场.JPG", JPEG, "photo", "image/jpeg"),
+        ("现场.png", PNG, "photo", "image/png"),
+        ("询问笔录.pdf", PDF, "document", "application/pdf"),
+        ("执法记录仪.mp4", MP4, "video", "video/mp4"),
+    ],
+)
+def test_an_upload_is_stored_by_hash_with_its_metadata(
+    scene, media_root, name, data, kind, content_type
+):
     visit = started(scene)
     leader = scene.members_users(visit)[0]
-    ev = services.evidence_upload(visit=visit, upload=upload(name, data), kind="", actor=leader,
-                                  description="现场取证")
+    ev = services.evidence_upload(
+        visit=visit, upload=upload(name, data), kind="", actor=leader, description="现场取证"
+    )
     digest = hashlib.sha256(data).hexdigest()
     assert (ev.kind, ev.content_type, ev.size, ev.sha256, ev.original_name) == (
-        kind, content_type, len(data), digest, name)
+        kind,
+        content_type,
+        len(data),
+        digest,
+        name,
+    )
     assert ev.file.name == f"evidence/{digest[:2]}/{digest}"
     assert (media_root / ev.file.name).read_bytes() == data
     assert Event.objects.get(action="evidence.upload").after["sha256"] == digest
@@ -58,26 +69,36 @@ def test_an_upload_is_stored_by_hash_with_its_metadata(scene, media_root, name, 
 def test_the_same_bytes_twice_share_one_file(scene, media_root):
     visit = started(scene)
     leader = scene.members_users(visit)[0]
-    a = services.evidence_upload(visit=visit, upload=upload("a.jpg", JPEG), kind="photo", actor=leader)
-    b = services.evidence_upload(visit=visit, upload=upload("b.jpg", JPEG), kind="photo", actor=leader)
+    a = services.evidence_upload(
+        visit=visit, upload=upload("a.jpg", JPEG), kind="photo", actor=leader
+    )
+    b = services.evidence_upload(
+        visit=visit, upload=upload("b.jpg", JPEG), kind="photo", actor=leader
+    )
     assert a.file.name == b.file.name and len(_files(media_root)) == 1
 
 
-@pytest.mark.parametrize(("name", "data", "kind", "field", "words"), [
-    ("照片.exe", JPEG, "photo", "file", "只接受"),
-    ("照片.pdf", PDF, "photo", "file", "只接受"),
-    ("伪装.jpg", PDF, "photo", "file", "不是JPG格式"),
-    ("伪装.png", JPEG, "photo", "file", "不是PNG格式"),
-    ("伪装.pdf", b"<html>not a pdf</html>" * 10, "document", "file", "不是PDF格式"),
-    ("伪装.mp4", JPEG, "video", "file", "不是MP4格式"),
-    ("空.jpg", b"", "photo", "file", "空文件"),
-    ("未知.txt", b"hello", "", "kind", "请选择证据类型"),
-])
-def test_a_wrong_type_or_content_is_refused_and_writes_nothing(scene, media_root, name, data, kind, field, words):
+@pytest.mark.parametrize(
+    ("name", "data", "kind", "field", "words"),
+    [
+        ("照片.exe", JPEG, "photo", "file", "只接受"),
+        ("照片.pdf", PDF, "photo", "file", "只接受"),
+        ("伪装.jpg", PDF, "photo", "file", "不是JPG格式"),
+        ("伪装.png", JPEG, "photo", "file", "不是PNG格式"),
+        ("伪装.pdf", b"<html>not a pdf</html>" * 10, "document", "file", "不是PDF格式"),
+        ("伪装.mp4", JPEG, "video", "file", "不是MP4格式"),
+        ("空.jpg", b"", "photo", "file", "空文件"),
+        ("未知.txt", b"hello", "", "kind", "请选择证据类型"),
+    ],
+)
+def test_a_wrong_type_or_content_is_refused_and_writes_nothing(
+    scene, media_root, name, data, kind, field, words
+):
     visit = started(scene)
     with pytest.raises(ValidationFailed) as exc:
-        services.evidence_upload(visit=visit, upload=upload(name, data), kind=kind,
-                                 actor=scene.members_users(visit)[0])
+        services.evidence_upload(
+            visit=visit, upload=upload(name, data), kind=kind, actor=scene.members_users(visit)[0]
+        )
     assert words in exc.value.message and field in exc.value.errors
     assert not Evidence.objects.exists() and _files(media_root) == []
     assert not Event.objects.filter(action="evidence.upload").exists()
@@ -88,8 +109,12 @@ def test_a_file_over_the_kinds_limit_is_refused_and_writes_nothing(scene, media_
     visit = started(scene)
     big = JPEG + b"\x00" * (1024 * 1024)
     with pytest.raises(ValidationFailed, match="不能超过1 MB"):
-        services.evidence_upload(visit=visit, upload=upload("大.jpg", big), kind="photo",
-                                 actor=scene.members_users(visit)[0])
+        services.evidence_upload(
+            visit=visit,
+            upload=upload("大.jpg", big),
+            kind="photo",
+            actor=scene.members_users(visit)[0],
+        )
     assert not Evidence.objects.exists() and _files(media_root) == []
 
 
@@ -99,7 +124,9 @@ def test_the_size_is_counted_while_hashing_not_taken_from_the_client(scene, medi
     f = upload("谎报.jpg", JPEG + b"\x00" * (1024 * 1024))
     f.size = 10  # a client that lies about the size
     with pytest.raises(ValidationFailed, match="不能超过1 MB"):
-        services.evidence_upload(visit=visit, upload=f, kind="photo", actor=scene.members_users(visit)[0])
+        services.evidence_upload(
+            visit=visit, upload=f, kind="photo", actor=scene.members_users(visit)[0]
+        )
     assert not Evidence.objects.exists() and _files(media_root) == []
 
 
@@ -107,30 +134,47 @@ def test_only_recorders_upload(scene, media_root):
     visit = started(scene)
     outsider = factories.user(department=factories.department(), role=Role.OPERATOR)
     with pytest.raises(NotAllowed):
-        services.evidence_upload(visit=visit, upload=upload("a.jpg", JPEG), kind="photo", actor=outsider)
+        services.evidence_upload(
+            visit=visit, upload=upload("a.jpg", JPEG), kind="photo", actor=outsider
+        )
     assert _files(media_root) == []
 
 
 def test_evidence_before_start_is_refused(scene, media_root):
     visit = scene.visits[0]
     with pytest.raises(Conflict, match="尚未开始"):
-        services.evidence_upload(visit=visit, upload=upload("a.jpg", JPEG), kind="photo",
-                                 actor=scene.members_users(visit)[0])
+        services.evidence_upload(
+            visit=visit,
+            upload=upload("a.jpg", JPEG),
+            kind="photo",
+            actor=scene.members_users(visit)[0],
+        )
     assert _files(media_root) == []
 
 
-def test_draft_evidence_may_be_deleted_but_submitted_evidence_is_frozen(scene, media_root,
-                                                                       django_capture_on_commit_callbacks):
+def test_draft_evidence_may_be_deleted_but_submitted_evidence_is_frozen(
+    scene, media_root, django_capture_on_commit_callbacks
+):
     visit = started(scene)
     leader = scene.members_users(visit)[0]
-    gone = services.evidence_upload(visit=visit, upload=upload("错拍.png", PNG), kind="photo", actor=leader)
-    with django_capture_on_commit_callbacks(execute=True):  # the file goes once the row is gone for good
+    gone = services.evidence_upload(
+        visit=visit, upload=upload("错拍.png", PNG), kind="photo", actor=leader
+    )
+    with django_capture_on_commit_callbacks(
+        execute=True
+    ):  # the file goes once the row is gone for good
         services.evidence_delete(evidence=gone, actor=leader)
     assert not Evidence.objects.filter(pk=gone.pk).exists() and _files(media_root) == []
-    kept = services.evidence_upload(visit=visit, upload=upload("现场.jpg", JPEG), kind="photo", actor=leader)
+    kept = services.evidence_upload(
+        visit=visit, upload=upload("现场.jpg", JPEG), kind="photo", actor=leader
+    )
     all_findings(visit, actor=leader)
-    services.result_draft_save(visit=visit, actor=leader, today=TODAY, data=services.DraftInput(
-        inspected_on=TODAY, conclusion="no_problem", summary="检查"))
+    services.result_draft_save(
+        visit=visit,
+        actor=leader,
+        today=TODAY,
+        data=services.DraftInput(inspected_on=TODAY, conclusion="no_problem", summary="检查"),
+    )
     version = services.result_submit(version=visit.result.versions.get(), actor=leader, today=TODAY)
     draft = services.result_withdraw(version=version, actor=leader)
     assert draft.status == "draft"
@@ -142,7 +186,9 @@ def test_draft_evidence_may_be_deleted_but_submitted_evidence_is_frozen(scene, m
 def test_download_is_for_readers_only_and_audited(scene):
     visit = started(scene)
     leader = scene.members_users(visit)[0]
-    ev = services.evidence_upload(visit=visit, upload=upload("a.pdf", PDF), kind="document", actor=leader)
+    ev = services.evidence_upload(
+        visit=visit, upload=upload("a.pdf", PDF), kind="document", actor=leader
+    )
     with services.evidence_open(evidence=ev, actor=scene.crew.reviewer) as fh:
         assert fh.read() == PDF
     other_team = next(u for u in scene.inspector_users if u not in scene.members_users(visit))
@@ -153,15 +199,28 @@ def test_download_is_for_readers_only_and_audited(scene):
     assert Event.objects.filter(action="evidence.download").count() == 1
 
 
-def test_after_the_result_is_formed_material_is_added_with_its_purpose_and_never_deleted(scene, media_root):
+def test_after_the_result_is_formed_material_is_added_with_its_purpose_and_never_deleted(
+    scene, media_root
+):
     visit, version = formed(scene)
     visit.refresh_from_db()
     leader = scene.members_users(visit)[0]
     with pytest.raises(ValidationFailed, match="须在“说明”中写明用途") as exc:
-        services.evidence_upload(visit=visit, upload=upload("复查.jpg", JPEG), kind="photo", actor=leader)
-    assert exc.value.field == "description" and not Evidence.objects.exists() and _files(media_root) == []
-    ev = services.evidence_upload(visit=visit, upload=upload("复查.jpg", JPEG), kind="photo", actor=leader,
-                                  description="复查现场照片：已整改")
+        services.evidence_upload(
+            visit=visit, upload=upload("复查.jpg", JPEG), kind="photo", actor=leader
+        )
+    assert (
+        exc.value.field == "description"
+        and not Evidence.objects.exists()
+        and _files(media_root) == []
+    )
+    ev = services.evidence_upload(
+        visit=visit,
+        upload=upload("复查.jpg", JPEG),
+        kind="photo",
+        actor=leader,
+        description="复查现场照片：已整改",
+    )
     assert Event.objects.get(action="evidence.upload").after["supplement"] is True
     assert ev.uploaded_at > visit.result.formed_at
     with pytest.raises(Conflict):
@@ -169,5 +228,10 @@ def test_after_the_result_is_formed_material_is_added_with_its_purpose_and_never
     version.refresh_from_db()
     assert version.status == "formed"  # the signed record is untouched
     with pytest.raises(NotAllowed):  # still only the team and the lead operator
-        services.evidence_upload(visit=visit, upload=upload("b.jpg", JPEG), kind="photo",
-                                 actor=scene.crew.witness, description="x")
+        services.evidence_upload(
+            visit=visit,
+            upload=upload("b.jpg", JPEG),
+            kind="photo",
+            actor=scene.crew.witness,
+            description="x",
+        )

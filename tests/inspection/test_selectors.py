@@ -31,8 +31,9 @@ def test_my_visits_are_those_where_i_am_in_the_team_grouped_by_status(scene):
     assert mine == expected
     groups = selectors.visits_mine_grouped(user=leader)
     assert groups[0].label in ("待检查", "检查中")
-    assert [g.status for g in groups] == sorted({g.status for g in groups},
-                                                 key=[s.value for s in VisitStatus].index)
+    assert [g.status for g in groups] == sorted(
+        {g.status for g in groups}, key=[s.value for s in VisitStatus].index
+    )
     assert next(g for g in groups if g.status == VisitStatus.IN_PROGRESS).visits == [v0]
     assert list(selectors.visits_mine(user=scene.crew.operator)) == []
 
@@ -49,7 +50,9 @@ def test_the_staff_list_is_scoped_to_lead_and_partner_departments(scene):
     for user in (outsider, inspector, scene.crew.witness):
         assert list(selectors.visits_for_staff(user=user)) == []
     assert list(selectors.visits_for_staff(user=scene.admin, status=VisitStatus.FORMED)) == []
-    assert {v.pk for v in selectors.visits_for_staff(user=scene.admin, department=partner.code)} == ids
+    assert {
+        v.pk for v in selectors.visits_for_staff(user=scene.admin, department=partner.code)
+    } == ids
 
 
 def test_read_record_and_review_rights(scene):
@@ -68,17 +71,34 @@ def test_read_record_and_review_rights(scene):
     assert not selectors.visit_can_review(user=member, visit=visit)
 
 
-def _past_result(scene, visit, *, on, conclusion="rectified", penalty=None, status=VersionStatus.PUBLISHED):
-    old = Visit.objects.create(entity=visit.entity, target_id=visit.target_id, window_start=on, window_end=on,
-                               lead_task=scene.task, status=VisitStatus.FORMED)
+def _past_result(
+    scene, visit, *, on, conclusion="rectified", penalty=None, status=VersionStatus.PUBLISHED
+):
+    old = Visit.objects.create(
+        entity=visit.entity,
+        target_id=visit.target_id,
+        window_start=on,
+        window_end=on,
+        lead_task=scene.task,
+        status=VisitStatus.FORMED,
+    )
     result = Result.objects.create(visit=old)
-    version = ResultVersion.objects.create(result=result, number=1, status=status, inspected_on=on,
-                                           conclusion=conclusion, summary="往年检查", created_by=scene.admin)
+    version = ResultVersion.objects.create(
+        result=result,
+        number=1,
+        status=status,
+        inspected_on=on,
+        conclusion=conclusion,
+        summary="往年检查",
+        created_by=scene.admin,
+    )
     if status != VersionStatus.DRAFT:
         result.current = version
         result.save()
     if penalty:
-        FollowUp.objects.create(version=version, kind="case", case_no="松建罚〔2023〕1号", penalty_decided_on=penalty)
+        FollowUp.objects.create(
+            version=version, kind="case", case_no="松建罚〔2023〕1号", penalty_decided_on=penalty
+        )
     return version
 
 
@@ -86,7 +106,9 @@ def test_history_shows_the_entitys_formed_results_and_penalties_but_not_drafts(s
     visit = scene.visits[0]
     shown = _past_result(scene, visit, on=dt.date(2023, 6, 1), penalty=dt.date(2023, 7, 1))
     _past_result(scene, visit, on=dt.date(2023, 9, 1), status=VersionStatus.DRAFT)
-    _past_result(scene, scene.visits[1], on=dt.date(2023, 6, 1), penalty=dt.date(2023, 7, 1))  # another entity
+    _past_result(
+        scene, scene.visits[1], on=dt.date(2023, 6, 1), penalty=dt.date(2023, 7, 1)
+    )  # another entity
     history = list(selectors.visit_history(visit=visit))
     assert [r.current for r in history] == [shown]
     penalties = list(selectors.visit_penalties(visit=visit))
@@ -97,8 +119,15 @@ def test_history_shows_the_entitys_formed_results_and_penalties_but_not_drafts(s
 def test_item_version_in_force_is_the_latest_effective_on_the_day_else_the_latest(scene):
     item = scene.items[0]
     v1 = item.versions.get()
-    v2 = ItemVersion.objects.create(item=item, number=2, name="新", target_type="x", change_kind="amend",
-                                    change_reason="修订", effective_date=dt.date(2024, 6, 1))
+    v2 = ItemVersion.objects.create(
+        item=item,
+        number=2,
+        name="新",
+        target_type="x",
+        change_kind="amend",
+        change_reason="修订",
+        effective_date=dt.date(2024, 6, 1),
+    )
     assert selectors.item_version_in_force(item=item, on=dt.date(2024, 5, 31)) == v1
     assert selectors.item_version_in_force(item=item, on=dt.date(2024, 6, 1)) == v2
     assert selectors.item_version_in_force(item=item, on=dt.date(2023, 1, 1)) == v2
@@ -107,4 +136,6 @@ def test_item_version_in_force_is_the_latest_effective_on_the_day_else_the_lates
 def test_visits_list_still_scopes_by_readable_departments(scene):
     outsider = factories.user(department=factories.department(), role=Role.OPERATOR)
     assert list(selectors.visits_list(user=outsider)) == []
-    assert {v.pk for v in selectors.visits_list(user=scene.crew.operator)} == {v.pk for v in scene.visits}
+    assert {v.pk for v in selectors.visits_list(user=scene.crew.operator)} == {
+        v.pk for v in scene.visits
+    }

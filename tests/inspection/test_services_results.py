@@ -33,7 +33,9 @@ def scene():
 
 
 def _save(visit, actor, **fields):
-    return services.result_draft_save(visit=visit, actor=actor, today=TODAY, data=DraftInput(**fields))
+    return services.result_draft_save(
+        visit=visit, actor=actor, today=TODAY, data=DraftInput(**fields)
+    )
 
 
 def _draft(visit) -> ResultVersion:
@@ -46,35 +48,69 @@ def _errors(exc) -> dict:
 
 # --- draft -------------------------------------------------------------------------------------
 
+
 def test_a_draft_saves_its_content_and_follow_ups_and_is_audited(scene):
     visit = started(scene)
     leader = scene.members_users(visit)[0]
-    _save(visit, leader, inspected_on=TODAY, conclusion=Conclusion.RECTIFIED, summary="现场检查",
-          problems="临时用电不规范",
-          followups=(FollowUpInput(kind="rectify", rectify_deadline=dt.date(2024, 3, 31), detail="限期整改",
-                                   recipient="不该保存"),))
+    _save(
+        visit,
+        leader,
+        inspected_on=TODAY,
+        conclusion=Conclusion.RECTIFIED,
+        summary="现场检查",
+        problems="临时用电不规范",
+        followups=(
+            FollowUpInput(
+                kind="rectify",
+                rectify_deadline=dt.date(2024, 3, 31),
+                detail="限期整改",
+                recipient="不该保存",
+            ),
+        ),
+    )
     version = _draft(visit)
     assert (version.conclusion, version.problems) == (Conclusion.RECTIFIED, "临时用电不规范")
     fu = version.followups.get()
     assert (fu.kind, fu.rectify_deadline, fu.recipient) == ("rectify", dt.date(2024, 3, 31), "")
-    _save(visit, leader, inspected_on=TODAY, conclusion=Conclusion.OTHER, summary="改", followups=None)
+    _save(
+        visit, leader, inspected_on=TODAY, conclusion=Conclusion.OTHER, summary="改", followups=None
+    )
     assert version.followups.count() == 1  # None keeps the follow-ups
     assert Event.objects.filter(action="result.draft_save").count() == 2
 
 
-@pytest.mark.parametrize(("fields", "field", "words"), [
-    ({"inspected_on": dt.date(2024, 2, 29)}, "inspected_on", "不能早于检查期间的开始日期"),
-    ({"inspected_on": TODAY + dt.timedelta(days=1)}, "inspected_on", "不能晚于今天"),
-    ({"conclusion": "bad"}, "conclusion", "八种结论"),
-    ({"conclusion": Conclusion.UNCOOPERATIVE}, "non_cooperation", "第二十七条"),
-    ({"conclusion": Conclusion.NO_PROBLEM, "non_cooperation": "refuse_entry"}, "non_cooperation", "才选择"),
-    ({"followups": (FollowUpInput(kind="rectify"),)}, "followups.0.rectify_deadline", "须填写整改期限"),
-    ({"inspected_on": TODAY, "followups": (FollowUpInput(kind="rectify", rectify_deadline=TODAY - dt.timedelta(1)),)},
-     "followups.0.rectify_deadline", "不能早于检查日期"),
-    ({"followups": (FollowUpInput(kind="transfer"),)}, "followups.0.recipient", "移交"),
-    ({"followups": (FollowUpInput(kind="police"),)}, "followups.0.recipient", "公安机关"),
-    ({"followups": (FollowUpInput(kind="nonsense"),)}, "followups.0.kind", "处理方式"),
-])
+@pytest.mark.parametrize(
+    ("fields", "field", "words"),
+    [
+        ({"inspected_on": dt.date(2024, 2, 29)}, "inspected_on", "不能早于检查期间的开始日期"),
+        ({"inspected_on": TODAY + dt.timedelta(days=1)}, "inspected_on", "不能晚于今天"),
+        ({"conclusion": "bad"}, "conclusion", "八种结论"),
+        ({"conclusion": Conclusion.UNCOOPERATIVE}, "non_cooperation", "第二十七条"),
+        (
+            {"conclusion": Conclusion.NO_PROBLEM, "non_cooperation": "refuse_entry"},
+            "non_cooperation",
+            "才选择",
+        ),
+        (
+            {"followups": (FollowUpInput(kind="rectify"),)},
+            "followups.0.rectify_deadline",
+            "须填写整改期限",
+        ),
+        (
+            {
+                "inspected_on": TODAY,
+                "followups": (
+                    FollowUpInput(kind="rectify", rectify_deadline=TODAY - dt.timedelta(1)),
+                ),
+            },
+            "followups.0.rectify_deadline",
+            "不能早于检查日期",
+        ),
+        ({"followups": (FollowUpInput(kind="transfer"),)}, "followups.0.recipient", "移交"),
+        ({"followups": (FollowUpInput(kind="police"),)}, "followups.0.recipient", "公安机关"),
+        ({"followups": (FollowUpInput(kind="nonsense"),)}, "followups.0.kind", "处理方式"),
+    ],
+)
 def test_a_draft_with_a_wrong_field_is_refused_and_changes_nothing(scene, fields, field, words):
     visit = started(scene)
     with pytest.raises(ValidationFailed) as exc:
@@ -100,6 +136,7 @@ def test_an_outsider_cannot_write_the_draft(scene):
 
 
 # --- submit: the consistency checks ------------------------------------------------------------
+
 
 def _submit(visit, actor):
     return services.result_submit(version=_draft(visit), actor=actor, today=TODAY)
@@ -132,11 +169,20 @@ def test_evidence_only_conclusions_need_evidence_instead_of_findings(scene, conc
     visit = started(scene)
     leader = scene.members_users(visit)[0]
     extra = {"non_cooperation": "refuse_entry"} if conclusion == Conclusion.UNCOOPERATIVE else {}
-    _save(visit, leader, inspected_on=TODAY, conclusion=conclusion, summary="无法开展实质性检查", **extra)
+    _save(
+        visit,
+        leader,
+        inspected_on=TODAY,
+        conclusion=conclusion,
+        summary="无法开展实质性检查",
+        **extra,
+    )
     with pytest.raises(ValidationFailed) as exc:
         _submit(visit, leader)
     assert "第二十九条" in _errors(exc)["evidence"][0] and "findings" not in _errors(exc)
-    services.evidence_upload(visit=visit, upload=upload("门店照片.jpg", JPEG), kind="photo", actor=leader)
+    services.evidence_upload(
+        visit=visit, upload=upload("门店照片.jpg", JPEG), kind="photo", actor=leader
+    )
     assert _submit(visit, leader).status == VersionStatus.SIGNING  # no finding was decided
 
 
@@ -145,9 +191,21 @@ def test_no_problem_contradicts_a_problem_finding(scene):
     leader = scene.members_users(visit)[0]
     all_findings(visit, actor=leader)
     f = Finding.objects.filter(visit=visit).first()
-    services.findings_record(visit=visit, actor=leader, entries=[
-        services.FindingInput(item_id=f.item_id, point=f.point, outcome="problem", note="无证")])
-    _save(visit, leader, inspected_on=TODAY, conclusion=Conclusion.NO_PROBLEM, summary="检查", problems="无证")
+    services.findings_record(
+        visit=visit,
+        actor=leader,
+        entries=[
+            services.FindingInput(item_id=f.item_id, point=f.point, outcome="problem", note="无证")
+        ],
+    )
+    _save(
+        visit,
+        leader,
+        inspected_on=TODAY,
+        conclusion=Conclusion.NO_PROBLEM,
+        summary="检查",
+        problems="无证",
+    )
     with pytest.raises(ValidationFailed) as exc:
         _submit(visit, leader)
     assert "不能为“未发现问题”" in _errors(exc)["conclusion"][0]
@@ -167,13 +225,27 @@ def test_rectified_needs_a_rectify_follow_up(scene):
     visit = started(scene)
     leader = scene.members_users(visit)[0]
     all_findings(visit, outcome=FindingOutcome.PROBLEM, actor=leader)
-    _save(visit, leader, inspected_on=TODAY, conclusion=Conclusion.RECTIFIED, summary="检查", problems="问题",
-          followups=(FollowUpInput(kind="case"),))
+    _save(
+        visit,
+        leader,
+        inspected_on=TODAY,
+        conclusion=Conclusion.RECTIFIED,
+        summary="检查",
+        problems="问题",
+        followups=(FollowUpInput(kind="case"),),
+    )
     with pytest.raises(ValidationFailed) as exc:
         _submit(visit, leader)
     assert "责令改正" in _errors(exc)["followups"][0]
-    _save(visit, leader, inspected_on=TODAY, conclusion=Conclusion.RECTIFIED, summary="检查", problems="问题",
-          followups=(FollowUpInput(kind="rectify", rectify_deadline=TODAY),))
+    _save(
+        visit,
+        leader,
+        inspected_on=TODAY,
+        conclusion=Conclusion.RECTIFIED,
+        summary="检查",
+        problems="问题",
+        followups=(FollowUpInput(kind="rectify", rectify_deadline=TODAY),),
+    )
     assert _submit(visit, leader).status == VersionStatus.SIGNING
 
 
@@ -181,7 +253,14 @@ def test_pending_followup_needs_at_least_one_follow_up(scene):
     visit = started(scene)
     leader = scene.members_users(visit)[0]
     all_findings(visit, outcome=FindingOutcome.PROBLEM, actor=leader)
-    _save(visit, leader, inspected_on=TODAY, conclusion=Conclusion.PENDING_FOLLOWUP, summary="检查", problems="问题")
+    _save(
+        visit,
+        leader,
+        inspected_on=TODAY,
+        conclusion=Conclusion.PENDING_FOLLOWUP,
+        summary="检查",
+        problems="问题",
+    )
     with pytest.raises(ValidationFailed) as exc:
         _submit(visit, leader)
     assert "至少填写一项后续处理" in _errors(exc)["followups"][0]
@@ -198,15 +277,25 @@ def test_submit_moves_version_and_visit_to_signing(scene):
 
 # --- edits after submit ------------------------------------------------------------------------
 
+
 def test_nothing_is_edited_once_submitted(scene):
     visit, version = submitted(scene)
     leader = scene.members_users(visit)[0]
     f = Finding.objects.filter(visit=visit).first()
     attempts = [
         lambda: _save(visit, leader, summary="改"),
-        lambda: services.findings_record(visit=visit, actor=leader, entries=[
-            services.FindingInput(item_id=f.item_id, point=f.point, outcome="problem", note="改")]),
-        lambda: services.evidence_upload(visit=visit, upload=upload("a.jpg", JPEG), kind="photo", actor=leader),
+        lambda: services.findings_record(
+            visit=visit,
+            actor=leader,
+            entries=[
+                services.FindingInput(
+                    item_id=f.item_id, point=f.point, outcome="problem", note="改"
+                )
+            ],
+        ),
+        lambda: services.evidence_upload(
+            visit=visit, upload=upload("a.jpg", JPEG), kind="photo", actor=leader
+        ),
     ]
     for attempt in attempts:
         with pytest.raises(Conflict) as exc:
@@ -218,6 +307,7 @@ def test_nothing_is_edited_once_submitted(scene):
 
 
 # --- signing -----------------------------------------------------------------------------------
+
 
 def test_each_member_signs_for_himself_and_the_last_sends_it_to_review(scene):
     visit, version = submitted(scene)
@@ -273,7 +363,13 @@ def test_the_leader_withdraws_while_signing_and_a_new_draft_copies_the_content(s
     assert version.status == VersionStatus.RETURNED and version.signatures.count() == 1
     assert (draft.number, draft.status, draft.summary) == (2, VersionStatus.DRAFT, version.summary)
     assert draft.signatures.count() == 0 and visit.status == VisitStatus.IN_PROGRESS
-    _save(visit, leader, inspected_on=TODAY, conclusion=Conclusion.NO_PROBLEM, summary="改正后的检查情况")
+    _save(
+        visit,
+        leader,
+        inspected_on=TODAY,
+        conclusion=Conclusion.NO_PROBLEM,
+        summary="改正后的检查情况",
+    )
     draft.refresh_from_db()
     version.refresh_from_db()
     assert draft.summary == "改正后的检查情况" and version.summary != draft.summary
@@ -283,8 +379,17 @@ def test_follow_ups_are_copied_to_the_new_draft(scene):
     visit = started(scene)
     leader = scene.members_users(visit)[0]
     all_findings(visit, outcome=FindingOutcome.PROBLEM, actor=leader)
-    _save(visit, leader, inspected_on=TODAY, conclusion=Conclusion.PENDING_FOLLOWUP, summary="检查", problems="问题",
-          followups=(FollowUpInput(kind="transfer", recipient="区市场监管局", detail="移交无照经营线索"),))
+    _save(
+        visit,
+        leader,
+        inspected_on=TODAY,
+        conclusion=Conclusion.PENDING_FOLLOWUP,
+        summary="检查",
+        problems="问题",
+        followups=(
+            FollowUpInput(kind="transfer", recipient="区市场监管局", detail="移交无照经营线索"),
+        ),
+    )
     version = _submit(visit, leader)
     draft = services.result_withdraw(version=version, actor=leader)
     assert list(draft.followups.values_list("kind", "recipient")) == [("transfer", "区市场监管局")]
@@ -292,6 +397,7 @@ def test_follow_ups_are_copied_to_the_new_draft(scene):
 
 
 # --- review ------------------------------------------------------------------------------------
+
 
 def test_the_reviewer_approves_and_the_result_is_formed(scene):
     visit, version = in_review(scene)
@@ -305,7 +411,11 @@ def test_the_reviewer_approves_and_the_result_is_formed(scene):
     visit.refresh_from_db()
     result = Result.objects.get(visit=visit)
     assert version.status == VersionStatus.FORMED and version.reviewed_by == scene.crew.reviewer
-    assert result.current == version and result.formed_at is not None and visit.status == VisitStatus.FORMED
+    assert (
+        result.current == version
+        and result.formed_at is not None
+        and visit.status == VisitStatus.FORMED
+    )
     with pytest.raises(Conflict):
         services.result_return(version=version, actor=scene.crew.reviewer, note="晚了")
     with pytest.raises(Conflict) as exc:
@@ -331,9 +441,15 @@ def test_the_reviewer_returns_with_a_note_and_a_new_draft_opens(scene):
     assert "note" in exc.value.errors
     version.refresh_from_db()
     assert version.status == VersionStatus.REVIEW
-    draft = services.result_return(version=version, actor=scene.crew.reviewer, note="检查情况过于简单")
+    draft = services.result_return(
+        version=version, actor=scene.crew.reviewer, note="检查情况过于简单"
+    )
     version.refresh_from_db()
     visit.refresh_from_db()
     assert (version.status, version.review_note) == (VersionStatus.RETURNED, "检查情况过于简单")
-    assert draft.number == 2 and draft.status == VersionStatus.DRAFT and visit.status == VisitStatus.IN_PROGRESS
+    assert (
+        draft.number == 2
+        and draft.status == VersionStatus.DRAFT
+        and visit.status == VisitStatus.IN_PROGRESS
+    )
     assert version.signatures.count() == 2 and Result.objects.get(visit=visit).current is None

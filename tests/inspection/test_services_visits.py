@@ -29,27 +29,46 @@ def test_start_moves_pending_to_in_progress_with_the_checklist_and_a_first_draft
     services.visit_start(visit=visit, actor=leader, today=TODAY)
     visit.refresh_from_db()
     assert visit.status == VisitStatus.IN_PROGRESS and visit.started_at is not None
-    points = list(Finding.objects.filter(visit=visit).order_by("item__code", "point")
-                  .values_list("item__code", "point", "point_text", "outcome"))
+    points = list(
+        Finding.objects.filter(visit=visit)
+        .order_by("item__code", "point")
+        .values_list("item__code", "point", "point_text", "outcome")
+    )
     assert len(points) == 2 * len(CHECKLIST)
     assert points[0][1:] == (1, CHECKLIST[0], FindingOutcome.UNCHECKED)
     version = Result.objects.get(visit=visit).versions.get()
-    assert (version.number, version.kind, version.status) == (1, VersionKind.ORIGINAL, VersionStatus.DRAFT)
+    assert (version.number, version.kind, version.status) == (
+        1,
+        VersionKind.ORIGINAL,
+        VersionStatus.DRAFT,
+    )
     assert Event.objects.filter(action="visit.start", object_id=str(visit.pk)).count() == 1
 
 
 def test_start_uses_the_item_version_in_force_on_the_day(scene):
     item = scene.items[0]
     v1 = item.versions.get()
-    ItemVersion.objects.create(item=item, number=2, name=v1.name, target_type=v1.target_type, change_kind="amend",
-                               change_reason="法规修订", effective_date=dt.date(2024, 4, 1),
-                               checklist=["新要点甲", "新要点乙"])
+    ItemVersion.objects.create(
+        item=item,
+        number=2,
+        name=v1.name,
+        target_type=v1.target_type,
+        change_kind="amend",
+        change_reason="法规修订",
+        effective_date=dt.date(2024, 4, 1),
+        checklist=["新要点甲", "新要点乙"],
+    )
     early, late = scene.visits
     started(scene, early, today=TODAY)
     started(scene, late, today=dt.date(2024, 4, 2))
-    assert set(Finding.objects.filter(visit=early, item=item).values_list("item_version", flat=True)) == {v1.pk}
-    assert list(Finding.objects.filter(visit=late, item=item).order_by("point").values_list("point_text", flat=True)) \
-        == ["新要点甲", "新要点乙"]
+    assert set(
+        Finding.objects.filter(visit=early, item=item).values_list("item_version", flat=True)
+    ) == {v1.pk}
+    assert list(
+        Finding.objects.filter(visit=late, item=item)
+        .order_by("point")
+        .values_list("point_text", flat=True)
+    ) == ["新要点甲", "新要点乙"]
 
 
 def test_start_is_refused_before_the_window_and_twice(scene):
@@ -86,9 +105,16 @@ def test_findings_are_recorded_and_audited(scene):
     visit = started(scene)
     leader = scene.members_users(visit)[0]
     f1, f2 = Finding.objects.filter(visit=visit).order_by("item_id", "point")[:2]
-    changed = services.findings_record(visit=visit, actor=leader, entries=[
-        services.FindingInput(item_id=f1.item_id, point=f1.point, outcome="problem", note="电工无证上岗"),
-        services.FindingInput(item_id=f2.item_id, point=f2.point, outcome="not_applicable")])
+    changed = services.findings_record(
+        visit=visit,
+        actor=leader,
+        entries=[
+            services.FindingInput(
+                item_id=f1.item_id, point=f1.point, outcome="problem", note="电工无证上岗"
+            ),
+            services.FindingInput(item_id=f2.item_id, point=f2.point, outcome="not_applicable"),
+        ],
+    )
     assert len(changed) == 2
     f1.refresh_from_db()
     assert (f1.outcome, f1.note) == (FindingOutcome.PROBLEM, "电工无证上岗")
@@ -109,7 +135,9 @@ def test_findings_refuse_bad_input_and_change_nothing(scene):
     for entries in cases:
         with pytest.raises(ValidationFailed):
             services.findings_record(visit=visit, entries=entries, actor=leader)
-    assert not Finding.objects.filter(visit=visit).exclude(outcome=FindingOutcome.UNCHECKED).exists()
+    assert (
+        not Finding.objects.filter(visit=visit).exclude(outcome=FindingOutcome.UNCHECKED).exists()
+    )
 
 
 def test_findings_are_refused_before_start(scene):

@@ -63,8 +63,16 @@ def test_the_visit_page_before_start_shows_entity_team_items_and_history(client,
     r = _get(client, leader, f"/inspection/visits/{visit.pk}/")
     html = r.content.decode()
     assert r.status_code == 200
-    for text in (visit.entity.name, visit.entity.uscc, "既往监督检查和行政处罚情况", "无既往检查结果", "开始检查",
-                 "组长", scene.items[0].code, "安全生产责任制落实情况"):
+    for text in (
+        visit.entity.name,
+        visit.entity.uscc,
+        "既往监督检查和行政处罚情况",
+        "无既往检查结果",
+        "开始检查",
+        "组长",
+        scene.items[0].code,
+        "安全生产责任制落实情况",
+    ):
         assert text in html, text
     members = list(visit.members.select_related("inspector").order_by("-is_leader"))
     assert html.index(members[0].inspector.cert_no) < html.index(members[1].inspector.cert_no)
@@ -76,7 +84,10 @@ def test_the_visit_page_before_start_shows_entity_team_items_and_history(client,
 def test_outsiders_get_404_and_other_teams_too(client, scene):
     visit = scene.visits[0]
     other_team = next(u for u in scene.inspector_users if u not in scene.members_users(visit))
-    for user in (other_team, factories.user(department=factories.department(), role=Role.DEPT_ADMIN)):
+    for user in (
+        other_team,
+        factories.user(department=factories.department(), role=Role.DEPT_ADMIN),
+    ):
         r = _get(client, user, f"/inspection/visits/{visit.pk}/")
         assert r.status_code == 404 and "检查不存在或您无权查看" in r.content.decode()
         r = _post(client, user, f"/inspection/visits/{visit.pk}/start/")
@@ -91,18 +102,30 @@ def test_start_findings_draft_and_submit_through_the_pages(client, scene):
     r = _post(client, leader, f"/inspection/visits/{visit.pk}/start/")
     assert r.status_code == 302
     visit.refresh_from_db()
-    assert visit.status == VisitStatus.IN_PROGRESS  # started today (wall time): window has passed, still allowed
+    assert (
+        visit.status == VisitStatus.IN_PROGRESS
+    )  # started today (wall time): window has passed, still allowed
     findings = list(Finding.objects.filter(visit=visit))
     data = {f"o_{f.pk}": "compliant" for f in findings} | {f"n_{f.pk}": "" for f in findings}
     data[f"o_{findings[0].pk}"] = "problem"
     r = _post(client, leader, f"/inspection/visits/{visit.pk}/findings/", data)
     assert r.status_code == 422 and "发现问题时请在说明中写明问题" in r.content.decode()
     data[f"n_{findings[0].pk}"] = "无证上岗"
-    assert _post(client, leader, f"/inspection/visits/{visit.pk}/findings/", data).status_code == 302
+    assert (
+        _post(client, leader, f"/inspection/visits/{visit.pk}/findings/", data).status_code == 302
+    )
     assert Finding.objects.get(pk=findings[0].pk).note == "无证上岗"
-    draft = {"inspected_on": "2024-03-10", "conclusion": "rectified", "non_cooperation": "", "summary": "现场检查",
-             "problems": "无证上岗", "followups-TOTAL_FORMS": "1", "followups-INITIAL_FORMS": "0",
-             "followups-0-kind": "rectify", "followups-0-rectify_deadline": "2024-03-01"}
+    draft = {
+        "inspected_on": "2024-03-10",
+        "conclusion": "rectified",
+        "non_cooperation": "",
+        "summary": "现场检查",
+        "problems": "无证上岗",
+        "followups-TOTAL_FORMS": "1",
+        "followups-INITIAL_FORMS": "0",
+        "followups-0-kind": "rectify",
+        "followups-0-rectify_deadline": "2024-03-01",
+    }
     r = _post(client, leader, f"/inspection/visits/{visit.pk}/draft/", draft)
     html = r.content.decode()
     assert r.status_code == 422 and "整改期限不能早于检查日期（2024-03-10）" in html
@@ -119,16 +142,28 @@ def test_start_findings_draft_and_submit_through_the_pages(client, scene):
 def test_the_draft_form_shows_field_errors(client, scene):
     visit = started(scene)
     leader = scene.members_users(visit)[0]
-    r = _post(client, leader, f"/inspection/visits/{visit.pk}/draft/", {
-        "inspected_on": "2024-02-01", "conclusion": "uncooperative", "followups-TOTAL_FORMS": "1",
-        "followups-INITIAL_FORMS": "0", "followups-0-kind": "transfer"})
+    r = _post(
+        client,
+        leader,
+        f"/inspection/visits/{visit.pk}/draft/",
+        {
+            "inspected_on": "2024-02-01",
+            "conclusion": "uncooperative",
+            "followups-TOTAL_FORMS": "1",
+            "followups-INITIAL_FORMS": "0",
+            "followups-0-kind": "transfer",
+        },
+    )
     html = r.content.decode()
     assert r.status_code == 422
     assert "检查日期不能早于检查期间的开始日期（2024-03-01）" in html
     assert "须选择不予配合的情形（002 第二十七条）" in html and "请填写移交/移送的单位" in html
-    r = _post(client, leader, f"/inspection/visits/{visit.pk}/draft/", {"inspected_on": "昨天",
-                                                                        "followups-TOTAL_FORMS": "0",
-                                                                        "followups-INITIAL_FORMS": "0"})
+    r = _post(
+        client,
+        leader,
+        f"/inspection/visits/{visit.pk}/draft/",
+        {"inspected_on": "昨天", "followups-TOTAL_FORMS": "0", "followups-INITIAL_FORMS": "0"},
+    )
     assert r.status_code == 422 and "检查日期格式不正确" in r.content.decode()
 
 
@@ -138,7 +173,11 @@ def test_submit_lists_what_is_missing(client, scene):
     version = visit.result.versions.get()
     r = _post(client, leader, f"/inspection/versions/{version.pk}/submit/")
     html = r.content.decode()
-    assert r.status_code == 422 and "检查结果不能提交签字确认" in html and "检查日期：请填写检查日期" in html
+    assert (
+        r.status_code == 422
+        and "检查结果不能提交签字确认" in html
+        and "检查日期：请填写检查日期" in html
+    )
     version.refresh_from_db()
     assert version.status == VersionStatus.DRAFT
 
@@ -150,18 +189,25 @@ def test_evidence_upload_download_and_refusal_on_the_page(client, scene, media_r
     r = _post(client, leader, url, {"kind": "photo", "file": upload("伪装.jpg", PDF)})
     assert r.status_code == 422 and "扩展名与文件内容不符" in r.content.decode()
     assert not Evidence.objects.exists()
-    r = _post(client, leader, url, {"kind": "", "description": "门头", "file": upload("门头.jpg", JPEG)})
+    r = _post(
+        client, leader, url, {"kind": "", "description": "门头", "file": upload("门头.jpg", JPEG)}
+    )
     assert r.status_code == 302
     ev = Evidence.objects.get()
     html = _get(client, scene.crew.operator, f"/inspection/visits/{visit.pk}/").content.decode()
     assert ev.sha256 in html and "门头.jpg" in html and "照片" in html
     r = _get(client, scene.crew.reviewer, f"/inspection/evidence/{ev.pk}/download/")
     assert r.status_code == 200 and b"".join(r.streaming_content) == JPEG
-    assert r["Content-Disposition"].startswith("attachment") and r["Cache-Control"] == "private, no-store"
+    assert (
+        r["Content-Disposition"].startswith("attachment")
+        and r["Cache-Control"] == "private, no-store"
+    )
     outsider = factories.user(department=factories.department(), role=Role.DEPT_ADMIN)
     assert _get(client, outsider, f"/inspection/evidence/{ev.pk}/download/").status_code == 404
     client.logout()
-    assert client.get(f"/inspection/evidence/{ev.pk}/download/").status_code == 302  # to the login page
+    assert (
+        client.get(f"/inspection/evidence/{ev.pk}/download/").status_code == 302
+    )  # to the login page
 
 
 def test_signing_paper_signing_and_withdrawal_on_the_page(client, scene):
@@ -173,8 +219,15 @@ def test_signing_paper_signing_and_withdrawal_on_the_page(client, scene):
     html = _get(client, leader, f"/inspection/visits/{visit.pk}/").content.decode()
     assert 'id="paper-form"' in html and 'id="withdraw-form"' in html and "无登录账号" in html
     assert _post(client, leader, f"/inspection/versions/{version.pk}/sign/").status_code == 302
-    assert _post(client, leader, f"/inspection/versions/{version.pk}/sign-paper/",
-                 {"member": str(member.pk)}).status_code == 302
+    assert (
+        _post(
+            client,
+            leader,
+            f"/inspection/versions/{version.pk}/sign-paper/",
+            {"member": str(member.pk)},
+        ).status_code
+        == 302
+    )
     version.refresh_from_db()
     assert version.status == VersionStatus.REVIEW and Signature.objects.get(member=member).on_paper
 
@@ -182,7 +235,9 @@ def test_signing_paper_signing_and_withdrawal_on_the_page(client, scene):
 def test_withdraw_on_the_page_opens_a_new_draft(client, scene):
     visit, version = submitted(scene)
     leader = scene.members_users(visit)[0]
-    r = _post(client, leader, f"/inspection/versions/{version.pk}/withdraw/", {"reason": "补充证据"})
+    r = _post(
+        client, leader, f"/inspection/versions/{version.pk}/withdraw/", {"reason": "补充证据"}
+    )
     assert r.status_code == 302
     version.refresh_from_db()
     assert version.status == VersionStatus.RETURNED
@@ -194,12 +249,16 @@ def test_review_on_the_page_needs_a_note_to_return(client, scene):
     visit, version = in_review(scene)
     html = _get(client, scene.crew.reviewer, f"/inspection/visits/{visit.pk}/").content.decode()
     assert 'id="approve-form"' in html and 'id="return-form"' in html
-    r = _post(client, scene.crew.reviewer, f"/inspection/versions/{version.pk}/return/", {"note": ""})
+    r = _post(
+        client, scene.crew.reviewer, f"/inspection/versions/{version.pk}/return/", {"note": ""}
+    )
     assert r.status_code == 422 and "请填写退回理由" in r.content.decode()
     member = scene.members_users(visit)[1]
     r = _post(client, member, f"/inspection/versions/{version.pk}/approve/")
     assert r.status_code == 403 and "审核负责人" in r.content.decode()
-    r = _post(client, scene.crew.reviewer, f"/inspection/versions/{version.pk}/approve/", {"note": "同意"})
+    r = _post(
+        client, scene.crew.reviewer, f"/inspection/versions/{version.pk}/approve/", {"note": "同意"}
+    )
     assert r.status_code == 302
     version.refresh_from_db()
     assert version.status == VersionStatus.FORMED
@@ -209,22 +268,44 @@ def test_after_forming_the_page_offers_follow_up_and_refuses_edits(client, scene
     visit, version = formed(scene)
     leader = scene.members_users(visit)[0]
     html = _get(client, leader, f"/inspection/visits/{visit.pk}/").content.decode()
-    assert "已形成结果" in html and 'id="draft-form"' not in html and 'id="followup-add-form"' in html
-    r = _post(client, leader, f"/inspection/visits/{visit.pk}/draft/", {
-        "summary": "改", "followups-TOTAL_FORMS": "0", "followups-INITIAL_FORMS": "0"}, follow=True)
+    assert (
+        "已形成结果" in html and 'id="draft-form"' not in html and 'id="followup-add-form"' in html
+    )
+    r = _post(
+        client,
+        leader,
+        f"/inspection/visits/{visit.pk}/draft/",
+        {"summary": "改", "followups-TOTAL_FORMS": "0", "followups-INITIAL_FORMS": "0"},
+        follow=True,
+    )
     assert "检查结果已提交签字/已形成/已公示，不能修改；如需更正请走更正流程" in r.content.decode()
     version.refresh_from_db()
     assert version.summary != "改"
-    r = _post(client, leader, f"/inspection/versions/{version.pk}/followups/", {"add-kind": "rectify"})
+    r = _post(
+        client, leader, f"/inspection/versions/{version.pk}/followups/", {"add-kind": "rectify"}
+    )
     assert r.status_code == 422 and "责令改正须填写整改期限" in r.content.decode()
-    r = _post(client, leader, f"/inspection/versions/{version.pk}/followups/",
-              {"add-kind": "case", "add-case_no": "松建立〔2024〕1号"})
+    r = _post(
+        client,
+        leader,
+        f"/inspection/versions/{version.pk}/followups/",
+        {"add-kind": "case", "add-case_no": "松建立〔2024〕1号"},
+    )
     assert r.status_code == 302 and version.followups.count() == 1
     f = version.followups.get()
-    r = _post(client, leader, f"/inspection/followups/{f.pk}/penalty/", {f"f{f.pk}-penalty_decided_on": "2099-01-01"})
+    r = _post(
+        client,
+        leader,
+        f"/inspection/followups/{f.pk}/penalty/",
+        {f"f{f.pk}-penalty_decided_on": "2099-01-01"},
+    )
     assert r.status_code == 422 and "处罚决定日期不能晚于今天" in r.content.decode()
-    r = _post(client, leader, f"/inspection/followups/{f.pk}/penalty/",
-              {f"f{f.pk}-penalty_decided_on": TODAY.isoformat()})
+    r = _post(
+        client,
+        leader,
+        f"/inspection/followups/{f.pk}/penalty/",
+        {f"f{f.pk}-penalty_decided_on": TODAY.isoformat()},
+    )
     assert r.status_code == 302
     f.refresh_from_db()
     assert f.penalty_decided_on == TODAY and f.case_no == "松建立〔2024〕1号"
@@ -235,16 +316,25 @@ def test_the_nav_links_to_my_visits(client, scene):
     assert 'href="/inspection/mine/"' in html
 
 
-def test_a_formed_visit_offers_supplementary_evidence_marked_as_added_later(client, scene, media_root):
+def test_a_formed_visit_offers_supplementary_evidence_marked_as_added_later(
+    client, scene, media_root
+):
     visit, _version = formed(scene)
     leader = scene.members_users(visit)[0]
     page = _get(client, leader, f"/inspection/visits/{visit.pk}/").content.decode()
     assert "补充证据材料" in page and "不改变已签字确认的检查结果" in page
     url = f"/inspection/visits/{visit.pk}/evidence/"
-    r = _post(client, leader, url, {"kind": "photo", "description": "", "file": upload("复查.jpg", JPEG)})
+    r = _post(
+        client, leader, url, {"kind": "photo", "description": "", "file": upload("复查.jpg", JPEG)}
+    )
     assert r.status_code == 422 and "须在“说明”中写明用途" in r.content.decode()
     assert not Evidence.objects.exists()
-    r = _post(client, leader, url, {"kind": "photo", "description": "复查现场照片", "file": upload("复查.jpg", JPEG)})
+    r = _post(
+        client,
+        leader,
+        url,
+        {"kind": "photo", "description": "复查现场照片", "file": upload("复查.jpg", JPEG)},
+    )
     assert r.status_code == 302
     page = _get(client, leader, f"/inspection/visits/{visit.pk}/").content.decode()
     assert "结果形成后补充" in page and "复查现场照片" in page

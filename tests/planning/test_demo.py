@@ -18,7 +18,12 @@ def test_the_demo_plans_are_the_documents_tables_filed_and_published_once():
     assert songjiang.status == minhang.status == "published"
     assert list(songjiang.rows.values_list("seq", flat=True)) == [1, 2, 3, 4, 5, 11, 12]
     row3 = songjiang.rows.get(seq=3)
-    assert (row3.months, row3.rounds, str(row3.ratio), row3.estimated_count) == ([1, 4, 6, 9, 12], 5, "0.200", 10)
+    assert (row3.months, row3.rounds, str(row3.ratio), row3.estimated_count) == (
+        [1, 4, 6, 9, 12],
+        5,
+        "0.200",
+        10,
+    )
     assert songjiang.rows.get(seq=11).rounds == 4 and songjiang.rows.get(seq=12).rounds == 3
     assert minhang.rows.count() == 10
     assert minhang.rows.get(seq=9).months == [10]

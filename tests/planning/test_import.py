@@ -5,15 +5,52 @@ from shuangsuiji.planning.imports import plan_import_xlsx
 from shuangsuiji.planning.models import PlanRow
 from tests.planning.conftest import make_item
 
-HEADER = ["序号", "抽查领域", "检查对象", "抽查事项", "抽查时间", "抽查比例", "预估抽查数(个)", "牵头单位", "层级"]
+HEADER = [
+    "序号",
+    "抽查领域",
+    "检查对象",
+    "抽查事项",
+    "抽查时间",
+    "抽查比例",
+    "预估抽查数(个)",
+    "牵头单位",
+    "层级",
+]
 # The first rows of 000 附件, typed as the document prints them (ratios as text, one as a % cell).
 ROWS = [
-    [1, "瓶装燃气综合监管 (云监码)", "液化气储存充 装站点", "对瓶装液化气储存充装站、点日常经营…", "10月", "3%", 1, "燃气所",
-     "区级高频、区管事项、区级部门联合抽查事项"],
-    [2, "燃气经营监督执法检 查(云监码)", "燃气经营企业", "燃气经营许可证取得情况检查;燃气经营监督执法检查", "9月", 0.06, 2,
-     "燃气所", "区级部门联合抽查事项"],
-    [3, "地下空间安全使用执 法检查(云监码)", "普通地下室", "地下空间安全使用情况检查", "1月、4月、6 月、9月、12月", "0.2%",
-     10, "综管中心", "区级部门联合抽查事项"],
+    [
+        1,
+        "瓶装燃气综合监管 (云监码)",
+        "液化气储存充 装站点",
+        "对瓶装液化气储存充装站、点日常经营…",
+        "10月",
+        "3%",
+        1,
+        "燃气所",
+        "区级高频、区管事项、区级部门联合抽查事项",
+    ],
+    [
+        2,
+        "燃气经营监督执法检 查(云监码)",
+        "燃气经营企业",
+        "燃气经营许可证取得情况检查;燃气经营监督执法检查",
+        "9月",
+        0.06,
+        2,
+        "燃气所",
+        "区级部门联合抽查事项",
+    ],
+    [
+        3,
+        "地下空间安全使用执 法检查(云监码)",
+        "普通地下室",
+        "地下空间安全使用情况检查",
+        "1月、4月、6 月、9月、12月",
+        "0.2%",
+        10,
+        "综管中心",
+        "区级部门联合抽查事项",
+    ],
 ]
 
 
@@ -62,7 +99,9 @@ def test_errors_name_row_and_column_and_nothing_is_written(plan, tmp_path):
 
 
 def test_a_dry_run_writes_nothing(plan, tmp_path):
-    result = plan_import_xlsx(plan=plan, path=_xlsx(tmp_path / "plan.xlsx", ROWS), actor=None, dry_run=True)
+    result = plan_import_xlsx(
+        plan=plan, path=_xlsx(tmp_path / "plan.xlsx", ROWS), actor=None, dry_run=True
+    )
     assert result.ok and len(result.rows) == 3 and result.created == 0
     assert not PlanRow.objects.exists()
 
@@ -76,11 +115,16 @@ def test_a_missing_required_column_is_a_file_error(plan, tmp_path):
 
 
 def test_the_minhang_layout_with_its_own_column_names_imports_from_csv(plan, dept, tmp_path):
-    item = make_item(dept, "MH-XK-01", name="临时使用公共绿地抽查", target_type="临时使用公共绿地的单位")
+    item = make_item(
+        dept, "MH-XK-01", name="临时使用公共绿地抽查", target_type="临时使用公共绿地的单位"
+    )
     path = tmp_path / "minhang.csv"
-    path.write_text("序号,双随机抽查名称,计划完成时间,负责人\n"
-                    "1,2021年1-2月临时使用公共绿地抽查,5月底前,吉泽青\n"
-                    "2,2021年3-4月临时使用公共绿地抽查,5月底前,吉泽青\n", encoding="utf-8-sig")
+    path.write_text(
+        "序号,双随机抽查名称,计划完成时间,负责人\n"
+        "1,2021年1-2月临时使用公共绿地抽查,5月底前,吉泽青\n"
+        "2,2021年3-4月临时使用公共绿地抽查,5月底前,吉泽青\n",
+        encoding="utf-8-sig",
+    )
     result = plan_import_xlsx(plan=plan, path=path, actor=None)
     assert result.ok, result.errors
     row = PlanRow.objects.get(plan=plan, seq=1)

@@ -20,13 +20,22 @@ TODAY = dt.date(2024, 8, 1)
 
 # --- the count rule ------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("ratio", "pool", "expected"), [
-    # 松江 2024 plan [000 附件]: 抽查比例 and 预估抽查数 fit ceil(ratio × pool) for these pools.
-    ("3", 20, 1), ("6", 30, 2), ("0.2", 5000, 10), ("3.4", 290, 10), ("50", 23, 12), ("5", 241, 13),
-    ("20", 116, 24),
-    ("0.2", 3, 1),  # at least 1 for a non-empty pool
-    ("100", 7, 7),
-])
+
+@pytest.mark.parametrize(
+    ("ratio", "pool", "expected"),
+    [
+        # 松江 2024 plan [000 附件]: 抽查比例 and 预估抽查数 fit ceil(ratio × pool) for these pools.
+        ("3", 20, 1),
+        ("6", 30, 2),
+        ("0.2", 5000, 10),
+        ("3.4", 290, 10),
+        ("50", 23, 12),
+        ("5", 241, 13),
+        ("20", 116, 24),
+        ("0.2", 3, 1),  # at least 1 for a non-empty pool
+        ("100", 7, 7),
+    ],
+)
 def test_count_is_the_ceiling_of_ratio_times_pool(ratio, pool, expected):
     assert draw_count(pool_size=pool, ratio=Decimal(ratio)) == expected
 
@@ -38,13 +47,17 @@ def test_an_empty_pool_draws_nothing_and_a_count_is_capped_at_the_pool():
 
 # --- strata and filters --------------------------------------------------------------------
 
+
 def _entities(dept, n, **fields):
     return [factories.entity(department=dept, **fields) for _ in range(n)]
 
 
 def test_an_undirected_class_takes_the_whole_library_with_ceil_count(dept, make_task):
     made = _entities(dept, 30)
-    pool = task_pool(task=make_task(classes=[ClassInput(code="all", name="全部", ratio=Decimal("6"))]), today=TODAY)
+    pool = task_pool(
+        task=make_task(classes=[ClassInput(code="all", name="全部", ratio=Decimal("6"))]),
+        today=TODAY,
+    )
     [stratum] = pool.strata
     assert stratum.name == "all" and stratum.n == 2
     assert sorted(pk for _, pk in stratum.targets) == sorted(e.pk for e in made)
@@ -57,25 +70,37 @@ def test_a_sub_library_is_a_tag(dept, make_task):
     _entities(dept, 4)
     for e in tagged:
         e.tags.add(tag)
-    pool = task_pool(task=make_task(classes=[ClassInput(code="gas", name="燃气", sublibrary=tag, count=2)]),
-                     today=TODAY)
+    pool = task_pool(
+        task=make_task(classes=[ClassInput(code="gas", name="燃气", sublibrary=tag, count=2)]),
+        today=TODAY,
+    )
     assert {pk for _, pk in pool.strata[0].targets} == {e.pk for e in tagged}
     assert pool.strata[0].n == 2
 
 
 def test_directed_filters_narrow_the_pool(dept, make_task):
-    keep = factories.entity(department=dept, scale="small", region="松江区", industry="燃气生产和供应业")
+    keep = factories.entity(
+        department=dept, scale="small", region="松江区", industry="燃气生产和供应业"
+    )
     factories.entity(department=dept, scale="large", region="松江区", industry="燃气生产和供应业")
     factories.entity(department=dept, scale="small", region="闵行区", industry="燃气生产和供应业")
     factories.entity(department=dept, scale="small", region="松江区", industry="房地产业")
     tag = Tag.objects.create(department=dept, name="重点检查库", kind="key")
-    tagged = factories.entity(department=dept, scale="small", region="松江区", industry="燃气生产和供应业")
+    tagged = factories.entity(
+        department=dept, scale="small", region="松江区", industry="燃气生产和供应业"
+    )
     tagged.tags.add(tag)
     base = {"scale": ["small"], "region": ["松江区"], "industry": ["燃气生产和供应业"]}
     cls = ClassInput(code="d", name="定向", mode=ClassMode.DIRECTED, ratio="50", filters=base)
     pool = task_pool(task=make_task(classes=[cls]), today=TODAY)
     assert {pk for _, pk in pool.strata[0].targets} == {keep.pk, tagged.pk}
-    cls = ClassInput(code="d", name="定向", mode=ClassMode.DIRECTED, ratio="50", filters={**base, "tags": [tag.pk]})
+    cls = ClassInput(
+        code="d",
+        name="定向",
+        mode=ClassMode.DIRECTED,
+        ratio="50",
+        filters={**base, "tags": [tag.pk]},
+    )
     pool = task_pool(task=make_task(classes=[cls]), today=TODAY)
     assert {pk for _, pk in pool.strata[0].targets} == {tagged.pk}
 
@@ -97,14 +122,20 @@ def test_per_risk_ratios_make_one_stratum_per_risk_class(dept, make_task):
 def test_risk_classes_without_any_ratio_stay_out_with_a_warning(dept, make_task):
     _entities(dept, 3, risk_class="A")
     _entities(dept, 2, risk_class="B")
-    pool = task_pool(task=make_task(classes=[ClassInput(code="g", name="g", risk_ratios={"A": "50"})]), today=TODAY)
+    pool = task_pool(
+        task=make_task(classes=[ClassInput(code="g", name="g", risk_ratios={"A": "50"})]),
+        today=TODAY,
+    )
     assert [s.name for s in pool.strata] == ["g.A"]
     assert any("B 一般风险" in w and "2个对象" in w for w in pool.warnings)
 
 
 def test_an_entity_in_two_classes_is_listed_once(dept, make_task):
     _entities(dept, 3)
-    classes = [ClassInput(code="a", name="a", ratio="10"), ClassInput(code="b", name="b", ratio="10")]
+    classes = [
+        ClassInput(code="a", name="a", ratio="10"),
+        ClassInput(code="b", name="b", ratio="10"),
+    ]
     pool = task_pool(task=make_task(classes=classes), today=TODAY)
     assert [s.name for s in pool.strata] == ["a"]
     assert any("多个类别" in w for w in pool.warnings)
@@ -126,10 +157,19 @@ def test_the_library_of_a_section_includes_its_commission(dept, item):
 
 # --- exclusions ----------------------------------------------------------------------------
 
+
 def _confirmed_selection(task: Task, entity: Entity, *, number: int = 1) -> None:
-    draw = Draw.objects.create(task=task, number=number, state=DrawState.CONFIRMED, manifest_path="x",
-                               manifest_sha256="0" * 64, committed_at=timezone.now())
-    Selection.objects.create(draw=draw, rank=1, entity=entity, target_id=entity.uscc, stratum="all", score="0")
+    draw = Draw.objects.create(
+        task=task,
+        number=number,
+        state=DrawState.CONFIRMED,
+        manifest_path="x",
+        manifest_sha256="0" * 64,
+        committed_at=timezone.now(),
+    )
+    Selection.objects.create(
+        draw=draw, rank=1, entity=entity, target_id=entity.uscc, stratum="all", score="0"
+    )
 
 
 def test_every_exclusion_reason_is_listed(dept, make_task):
@@ -179,16 +219,25 @@ def test_void_draws_and_old_windows_do_not_count_as_recent(dept, make_task):
 
 # --- inspectors ----------------------------------------------------------------------------
 
+
 def test_only_certified_officers_on_duty_are_candidates(dept, make_task):
-    good = factories.inspector(department=dept, cert_no="31170000001", cert_valid_until=dt.date(2026, 1, 1))
+    good = factories.inspector(
+        department=dept, cert_no="31170000001", cert_valid_until=dt.date(2026, 1, 1)
+    )
     no_expiry = factories.inspector(department=dept, cert_no="31170000002")
-    factories.inspector(department=dept, cert_no="31170000003", cert_valid_until=dt.date(2024, 8, 31))
+    factories.inspector(
+        department=dept, cert_no="31170000003", cert_valid_until=dt.date(2024, 8, 31)
+    )
     factories.inspector(department=dept, cert_no="31170000004", status="away")
     factories.inspector(department=dept, cert_no="31170000005", kind="assistant")
     expert = factories.inspector(department=dept, cert_no="31170000006", kind="expert")
     odd = factories.inspector(department=dept, cert_no="沪执字 007")
     pool = task_pool(task=make_task(inspector_capacity=4), today=TODAY)
-    assert [c.inspector_id for c in pool.inspectors] == [good.cert_no, no_expiry.cert_no, f"I{odd.pk}"]
+    assert [c.inspector_id for c in pool.inspectors] == [
+        good.cert_no,
+        no_expiry.cert_no,
+        f"I{odd.pk}",
+    ]
     assert {c.capacity for c in pool.inspectors} == {4}
     pool = task_pool(task=make_task(include_experts=True), today=TODAY)
     assert expert.pk in {c.pk for c in pool.inspectors}
@@ -210,9 +259,13 @@ def test_conflicts_are_listed_only_for_pool_members(dept, make_task):
     member = factories.entity(department=dept)
     excluded = factories.entity(department=dept, status="deregistered")
     for inspector, entity in ((a, member), (a, excluded), (away, member)):
-        Conflict.objects.create(inspector=inspector, entity=entity, reason="亲属", declared_on=TODAY)
+        Conflict.objects.create(
+            inspector=inspector, entity=entity, reason="亲属", declared_on=TODAY
+        )
     withdrawn = factories.entity(department=dept)
-    Conflict.objects.create(inspector=a, entity=withdrawn, reason="曾任职", declared_on=TODAY, is_active=False)
+    Conflict.objects.create(
+        inspector=a, entity=withdrawn, reason="曾任职", declared_on=TODAY, is_active=False
+    )
     pool = task_pool(task=make_task(), today=TODAY)
     assert pool.conflicts == [("A1", member.uscc)]
 
@@ -223,20 +276,35 @@ def test_too_few_inspectors_or_too_little_capacity_is_warned_about(dept, make_ta
     pool = task_pool(task=make_task(), today=TODAY)
     assert any("少于每组2名" in w for w in pool.warnings)
     factories.inspector(department=dept)
-    pool = task_pool(task=make_task(classes=[ClassInput(code="all", name="全部", count=10)], inspector_capacity=2),
-                     today=TODAY)
+    pool = task_pool(
+        task=make_task(
+            classes=[ClassInput(code="all", name="全部", count=10)], inspector_capacity=2
+        ),
+        today=TODAY,
+    )
     assert any("超过人员总容量" in w for w in pool.warnings)
 
 
 # --- speed ---------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db(transaction=False)
 def test_the_pool_of_twenty_thousand_entities_is_read_quickly(dept, make_task):
-    rows = [Entity(department=dept, key=f"K{i}", uscc="", name=f"企业{i}", risk_class="ABCD"[i % 4])
-            for i in range(20_000)]
+    rows = [
+        Entity(department=dept, key=f"K{i}", uscc="", name=f"企业{i}", risk_class="ABCD"[i % 4])
+        for i in range(20_000)
+    ]
     Entity.objects.bulk_create(rows, batch_size=5000)
-    task = make_task(classes=[ClassInput(code="all", name="全部", ratio="5",
-                                         risk_ratios={"A": "2", "B": "5", "C": "10", "D": "20"})])
+    task = make_task(
+        classes=[
+            ClassInput(
+                code="all",
+                name="全部",
+                ratio="5",
+                risk_ratios={"A": "2", "B": "5", "C": "10", "D": "20"},
+            )
+        ]
+    )
     started = time.perf_counter()
     pool = task_pool(task=task, today=TODAY)
     elapsed = time.perf_counter() - started

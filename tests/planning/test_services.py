@@ -12,11 +12,20 @@ from shuangsuiji.planning.services import ClassInput
 from tests import factories
 from tests.planning.conftest import make_item, task_spec
 
-ROW = {"seq": 1, "field": "燃气经营监督执法检查", "target_desc": "燃气经营企业", "items_text": "燃气经营监督执法检查",
-       "schedule_text": "1月、4月、6月、9月、12月", "ratio": "0.2%", "estimated_count": "10", "lead_unit": "燃气所"}
+ROW = {
+    "seq": 1,
+    "field": "燃气经营监督执法检查",
+    "target_desc": "燃气经营企业",
+    "items_text": "燃气经营监督执法检查",
+    "schedule_text": "1月、4月、6月、9月、12月",
+    "ratio": "0.2%",
+    "estimated_count": "10",
+    "lead_unit": "燃气所",
+}
 
 
 # --- plans -------------------------------------------------------------------------------
+
 
 def test_an_operator_creates_a_plan_and_it_is_audited(trio):
     plan = services.plan_create(department=trio["dept"], year=2024, actor=trio["colleague"])
@@ -49,14 +58,17 @@ def test_a_row_parses_months_rounds_and_ratio(plan, item):
     assert Event.objects.filter(action="plan.row_add").count() == 1
 
 
-@pytest.mark.parametrize(("text", "months", "rounds"), [
-    ("10月", [10], 1),
-    ("以季度抽查和日常检查相结合方式开展，原则上每季度不少于一次", [], 4),
-    ("每年三至四次", [], 3),
-    ("5月底前", [5], 1),
-    ("每两个月一次", [], 6),
-    ("9-10月", [9, 10], 1),
-])
+@pytest.mark.parametrize(
+    ("text", "months", "rounds"),
+    [
+        ("10月", [10], 1),
+        ("以季度抽查和日常检查相结合方式开展，原则上每季度不少于一次", [], 4),
+        ("每年三至四次", [], 3),
+        ("5月底前", [5], 1),
+        ("每两个月一次", [], 6),
+        ("9-10月", [9, 10], 1),
+    ],
+)
 def test_schedule_text_is_read_into_months_and_rounds(plan, text, months, rounds):
     row = services.plan_row_add(plan=plan, data={**ROW, "schedule_text": text}, actor=None)
     assert (row.months, row.rounds) == (months, rounds)
@@ -108,8 +120,11 @@ def test_a_plan_is_filed_with_its_authority_then_published(plan):
     assert plan.status == PlanStatus.PUBLISHED
     assert plan.filed_to == "区市场监管局"
     assert plan.filed_at and plan.published_at
-    assert list(Event.objects.filter(object_id=str(plan.pk), action__in=["plan.file", "plan.publish"])
-                .values_list("action", flat=True).order_by("seq")) == ["plan.file", "plan.publish"]
+    assert list(
+        Event.objects.filter(object_id=str(plan.pk), action__in=["plan.file", "plan.publish"])
+        .values_list("action", flat=True)
+        .order_by("seq")
+    ) == ["plan.file", "plan.publish"]
 
 
 def test_an_empty_plan_cannot_be_filed(plan):
@@ -118,6 +133,7 @@ def test_an_empty_plan_cannot_be_filed(plan):
 
 
 # --- warnings ----------------------------------------------------------------------------
+
 
 def test_an_active_item_without_a_row_is_warned_about(plan, dept):
     make_item(dept, "RQ-09", name="未列入计划的事项")
@@ -136,10 +152,18 @@ def test_repealed_and_exempt_items_are_not_expected_in_the_plan(plan, dept):
 def test_low_ratio_and_few_rounds_are_warned_only_where_the_item_is_silent(plan, dept):
     silent = make_item(dept, "A-01")
     ruled = make_item(dept, "A-02", ratio="3", frequency="每年1次")
-    services.plan_row_add(plan=plan, data={**ROW, "seq": 1, "ratio": "3%", "schedule_text": "10月"},
-                          items=[silent], actor=None)
-    services.plan_row_add(plan=plan, data={**ROW, "seq": 2, "ratio": "3%", "schedule_text": "10月",
-                                           "target_desc": "其他"}, items=[ruled], actor=None)
+    services.plan_row_add(
+        plan=plan,
+        data={**ROW, "seq": 1, "ratio": "3%", "schedule_text": "10月"},
+        items=[silent],
+        actor=None,
+    )
+    services.plan_row_add(
+        plan=plan,
+        data={**ROW, "seq": 2, "ratio": "3%", "schedule_text": "10月", "target_desc": "其他"},
+        items=[ruled],
+        actor=None,
+    )
     warnings = selectors.plan_warnings(plan=plan)
     assert any("第1行" in w and "低于5%" in w for w in warnings)
     assert any("A-01" in w and "只安排1次" in w for w in warnings)
@@ -149,8 +173,18 @@ def test_low_ratio_and_few_rounds_are_warned_only_where_the_item_is_silent(plan,
 def test_rounds_add_up_over_the_rows_of_one_item(plan, dept):
     item = make_item(dept, "MH-01")
     for seq, when in ((1, "5月底前"), (2, "7月底前")):
-        services.plan_row_add(plan=plan, data={**ROW, "seq": seq, "ratio": "10", "schedule_text": when,
-                                               "target_desc": f"对象{seq}"}, items=[item], actor=None)
+        services.plan_row_add(
+            plan=plan,
+            data={
+                **ROW,
+                "seq": seq,
+                "ratio": "10",
+                "schedule_text": when,
+                "target_desc": f"对象{seq}",
+            },
+            items=[item],
+            actor=None,
+        )
     assert not any("只安排" in w for w in selectors.plan_warnings(plan=plan))
 
 
@@ -171,6 +205,7 @@ def test_draft_tasks_of_the_plan_year_that_could_merge_are_warned_about(plan, ma
 
 
 # --- tasks -------------------------------------------------------------------------------
+
 
 def test_an_ad_hoc_task_gets_a_code_classes_and_an_audit_event(make_task, item):
     task = make_task()
@@ -197,7 +232,12 @@ def test_a_planned_task_comes_from_a_plan_row_of_its_year(plan, item, make_task)
     assert task.plan_row == row and task.kind == TaskKind.PLANNED
     assert task.classes.get().ratio == Decimal("0.2")
     with pytest.raises(ValidationFailed, match="计划年度"):
-        make_task(kind="planned", plan_row=row, window_start=dt.date(2025, 1, 1), window_end=dt.date(2025, 2, 1))
+        make_task(
+            kind="planned",
+            plan_row=row,
+            window_start=dt.date(2025, 1, 1),
+            window_end=dt.date(2025, 2, 1),
+        )
 
 
 def test_team_size_below_two_is_refused(make_task):
@@ -206,15 +246,23 @@ def test_team_size_below_two_is_refused(make_task):
     assert "不少于2名" in exc.value.errors["team_size"][0]
 
 
-@pytest.mark.parametrize(("cls", "message"), [
-    (ClassInput(code="a.b", name="x", ratio="5"), "类别代码"),
-    (ClassInput(code="a", name="x"), "比例或抽查数量"),
-    (ClassInput(code="a", name="x", ratio="5", count=3), "按数量抽取"),
-    (ClassInput(code="a", name="x", mode=ClassMode.DIRECTED, ratio="5"), "至少设置一个条件"),
-    (ClassInput(code="a", name="x", ratio="5", filters={"scale": ["small"]}), "不定向"),
-    (ClassInput(code="a", name="x", mode=ClassMode.DIRECTED, ratio="5", filters={"scale": ["huge"]}), "规模"),
-    (ClassInput(code="a", name="x", risk_ratios={"E": "5"}), "信用风险分类"),
-])
+@pytest.mark.parametrize(
+    ("cls", "message"),
+    [
+        (ClassInput(code="a.b", name="x", ratio="5"), "类别代码"),
+        (ClassInput(code="a", name="x"), "比例或抽查数量"),
+        (ClassInput(code="a", name="x", ratio="5", count=3), "按数量抽取"),
+        (ClassInput(code="a", name="x", mode=ClassMode.DIRECTED, ratio="5"), "至少设置一个条件"),
+        (ClassInput(code="a", name="x", ratio="5", filters={"scale": ["small"]}), "不定向"),
+        (
+            ClassInput(
+                code="a", name="x", mode=ClassMode.DIRECTED, ratio="5", filters={"scale": ["huge"]}
+            ),
+            "规模",
+        ),
+        (ClassInput(code="a", name="x", risk_ratios={"E": "5"}), "信用风险分类"),
+    ],
+)
 def test_bad_target_classes_are_refused_with_the_class_named(make_task, cls, message):
     with pytest.raises(ValidationFailed) as exc:
         make_task(classes=[cls])
@@ -230,7 +278,9 @@ def test_a_joint_task_is_visible_to_partners_but_edited_by_the_lead(trio, make_t
     assert not selectors.task_can_write(user=partner_user, task=task)
     assert selectors.task_can_write(user=trio["colleague"], task=task)
     with pytest.raises(NotAllowed):
-        services.task_update(task=task, spec=task_spec(list(task.items.all()), title="改名"), actor=partner_user)
+        services.task_update(
+            task=task, spec=task_spec(list(task.items.all()), title="改名"), actor=partner_user
+        )
 
 
 def test_task_scope_owner_colleague_outsider(trio, make_task):

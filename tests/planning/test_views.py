@@ -15,8 +15,16 @@ def test_the_plan_pages_for_the_operator(client, trio, item):
     r = client.post("/planning/plans/new/", {"department": "SJJW", "year": "2024", "title": ""})
     plan = Plan.objects.get()
     assert r.status_code == 302 and r.url == f"/planning/plans/{plan.pk}/"
-    r = client.post(f"/planning/plans/{plan.pk}/rows/new/", {
-        "seq": "1", "target_desc": "燃气经营企业", "items": [item.pk], "schedule_text": "1月、4月", "ratio": "0.2%"})
+    r = client.post(
+        f"/planning/plans/{plan.pk}/rows/new/",
+        {
+            "seq": "1",
+            "target_desc": "燃气经营企业",
+            "items": [item.pk],
+            "schedule_text": "1月、4月",
+            "ratio": "0.2%",
+        },
+    )
     assert r.status_code == 302
     page = client.get(f"/planning/plans/{plan.pk}/").content.decode()
     assert "燃气经营企业" in page and "0.2%" in page and "低于5%" in page and "全年2次" in page
@@ -28,7 +36,9 @@ def test_the_plan_pages_for_the_operator(client, trio, item):
 
 def test_a_bad_row_shows_the_field_error_and_saves_nothing(client, trio, plan):
     client.force_login(trio["colleague"])
-    r = client.post(f"/planning/plans/{plan.pk}/rows/new/", {"seq": "1", "target_desc": "x", "ratio": "三成"})
+    r = client.post(
+        f"/planning/plans/{plan.pk}/rows/new/", {"seq": "1", "target_desc": "x", "ratio": "三成"}
+    )
     assert r.status_code == 200
     assert "抽查比例“三成”无法识别" in r.content.decode()
     assert not PlanRow.objects.exists()
@@ -58,13 +68,29 @@ def test_owner_reads_outsider_sees_nothing(client, trio, plan):
 
 
 def _task_post(item, **overrides):
-    data = {"department": "SJJW", "kind": "ad_hoc", "title": "燃气企业临时抽查", "description": "投诉举报",
-            "items": [item.pk], "window_start": "2024-09-01", "window_end": "2024-09-30", "team_size": "2",
-            "inspector_capacity": "10", "classes-TOTAL_FORMS": "2", "classes-INITIAL_FORMS": "0",
-            "classes-MIN_NUM_FORMS": "1", "classes-MAX_NUM_FORMS": "20",
-            "classes-0-code": "gas", "classes-0-name": "燃气企业", "classes-0-mode": "undirected",
-            "classes-0-ratio": "50", "classes-0-risk_D": "100",
-            "classes-1-code": "", "classes-1-name": "", "classes-1-mode": "undirected"}
+    data = {
+        "department": "SJJW",
+        "kind": "ad_hoc",
+        "title": "燃气企业临时抽查",
+        "description": "投诉举报",
+        "items": [item.pk],
+        "window_start": "2024-09-01",
+        "window_end": "2024-09-30",
+        "team_size": "2",
+        "inspector_capacity": "10",
+        "classes-TOTAL_FORMS": "2",
+        "classes-INITIAL_FORMS": "0",
+        "classes-MIN_NUM_FORMS": "1",
+        "classes-MAX_NUM_FORMS": "20",
+        "classes-0-code": "gas",
+        "classes-0-name": "燃气企业",
+        "classes-0-mode": "undirected",
+        "classes-0-ratio": "50",
+        "classes-0-risk_D": "100",
+        "classes-1-code": "",
+        "classes-1-name": "",
+        "classes-1-mode": "undirected",
+    }
     data.update(overrides)
     return data
 
@@ -82,7 +108,9 @@ def test_the_task_pages_create_and_preview(client, trio, item):
     page = client.get(f"/planning/tasks/{task.pk}/").content.decode()
     assert "gas.D" in page and "乙燃气公司" in page and "登记状态为“注销”" in page
     assert "少于每组2名" in page
-    r = client.post(f"/planning/tasks/{task.pk}/edit/", _task_post(item, title="改过的名称", team_size="1"))
+    r = client.post(
+        f"/planning/tasks/{task.pk}/edit/", _task_post(item, title="改过的名称", team_size="1")
+    )
     assert "不少于2名" in r.content.decode()
     r = client.post(f"/planning/tasks/{task.pk}/edit/", _task_post(item, title="改过的名称"))
     task.refresh_from_db()
@@ -90,18 +118,32 @@ def test_the_task_pages_create_and_preview(client, trio, item):
 
 
 def test_a_task_from_a_plan_row_is_prefilled(client, trio, plan, item):
-    row = services.plan_row_add(plan=plan, data={"seq": 3, "target_desc": "燃气经营企业", "schedule_text": "9月",
-                                                 "ratio": "6%"}, items=[item], actor=None)
+    row = services.plan_row_add(
+        plan=plan,
+        data={"seq": 3, "target_desc": "燃气经营企业", "schedule_text": "9月", "ratio": "6%"},
+        items=[item],
+        actor=None,
+    )
     client.force_login(trio["colleague"])
     page = client.get(f"/planning/tasks/new/?row={row.pk}").content.decode()
     assert "2024年燃气经营企业抽查" in page and 'value="2024-09-01"' in page and 'value="6"' in page
 
 
 def test_the_task_list_is_scoped_and_partners_see_joint_tasks(client, trio, item):
-    task = services.task_create(department=trio["dept"], actor=None, spec=services.TaskInput(
-        title="联合抽查", items=[item], kind="ad_hoc", description="联合", window_start=dt.date(2024, 9, 1),
-        window_end=dt.date(2024, 9, 30), partners=[trio["other"]],
-        classes=[services.ClassInput(code="all", name="全部", ratio="5")]))
+    task = services.task_create(
+        department=trio["dept"],
+        actor=None,
+        spec=services.TaskInput(
+            title="联合抽查",
+            items=[item],
+            kind="ad_hoc",
+            description="联合",
+            window_start=dt.date(2024, 9, 1),
+            window_end=dt.date(2024, 9, 30),
+            partners=[trio["other"]],
+            classes=[services.ClassInput(code="all", name="全部", ratio="5")],
+        ),
+    )
     client.force_login(trio["outsider"])
     assert "联合抽查" in client.get("/planning/tasks/").content.decode()
     assert client.get(f"/planning/tasks/{task.pk}/edit/").status_code == 403

@@ -35,6 +35,7 @@ def _patch(client, url, data):
 
 # --- auth and OpenAPI ------------------------------------------------------------------------
 
+
 def test_requests_without_auth_get_401_in_chinese(client, trio):
     resp = client.get(f"{BASE}/entities")
     assert resp.status_code == 401 and resp.json()["detail"] == "未登录或令牌无效"
@@ -53,10 +54,19 @@ def test_openapi_lists_every_operation_with_its_errors(client):
     doc = client.get("/api/v1/openapi.json").json()
     paths = doc["paths"]
     expected = {
-        ("get", "/entities"), ("post", "/entities"), ("get", "/entities/{entity_id}"), ("patch", "/entities/{entity_id}"),
-        ("get", "/inspectors"), ("post", "/inspectors"), ("get", "/inspectors/{inspector_id}"),
-        ("patch", "/inspectors/{inspector_id}"), ("get", "/conflicts"), ("post", "/conflicts"),
-        ("post", "/conflicts/{conflict_id}/withdraw"), ("get", "/tags"), ("post", "/tags"),
+        ("get", "/entities"),
+        ("post", "/entities"),
+        ("get", "/entities/{entity_id}"),
+        ("patch", "/entities/{entity_id}"),
+        ("get", "/inspectors"),
+        ("post", "/inspectors"),
+        ("get", "/inspectors/{inspector_id}"),
+        ("patch", "/inspectors/{inspector_id}"),
+        ("get", "/conflicts"),
+        ("post", "/conflicts"),
+        ("post", "/conflicts/{conflict_id}/withdraw"),
+        ("get", "/tags"),
+        ("post", "/tags"),
     }
     for method, path in expected:
         op = paths[f"/api/v1/registry{path}"][method]
@@ -70,22 +80,44 @@ def test_openapi_lists_every_operation_with_its_errors(client):
 
 # --- entities --------------------------------------------------------------------------------
 
+
 def test_entity_create_get_patch_round_trip_with_masked_phone(api, trio):
     tag = Tag.objects.create(department=trio["dept"], name="燃气子库")
     code = factories.uscc()
-    resp = _post(api, f"{BASE}/entities", {
-        "department": trio["dept"].code, "name": "松江燃气公司", "uscc": code, "contact_phone": MOBILE,
-        "risk_class": "C", "risk_date": "2024-06-30", "risk_source": "信用分类", "tags": [tag.id],
-    })
+    resp = _post(
+        api,
+        f"{BASE}/entities",
+        {
+            "department": trio["dept"].code,
+            "name": "松江燃气公司",
+            "uscc": code,
+            "contact_phone": MOBILE,
+            "risk_class": "C",
+            "risk_date": "2024-06-30",
+            "risk_source": "信用分类",
+            "tags": [tag.id],
+        },
+    )
     assert resp.status_code == 201, resp.json()
     body = resp.json()
-    assert body["key"] == code and body["contact_phone"] == "139****1234" and body["tags"][0]["name"] == "燃气子库"
+    assert (
+        body["key"] == code
+        and body["contact_phone"] == "139****1234"
+        and body["tags"][0]["name"] == "燃气子库"
+    )
     assert MOBILE not in resp.content.decode()
     got = api.get(f"{BASE}/entities/{body['id']}")
     assert got.status_code == 200 and MOBILE not in got.content.decode()
-    resp = _patch(api, f"{BASE}/entities/{body['id']}", {"status": "deregistered", "version": body["version"],
-                                                          "tags": []})
-    assert resp.status_code == 200 and resp.json()["status"] == "deregistered" and resp.json()["tags"] == []
+    resp = _patch(
+        api,
+        f"{BASE}/entities/{body['id']}",
+        {"status": "deregistered", "version": body["version"], "tags": []},
+    )
+    assert (
+        resp.status_code == 200
+        and resp.json()["status"] == "deregistered"
+        and resp.json()["tags"] == []
+    )
     entity = Entity.objects.get(pk=body["id"])
     assert entity.contact_phone == MOBILE and entity.status == "deregistered"
     assert Event.objects.filter(object_id=str(entity.pk), action__startswith="entity.").count() == 2
@@ -94,7 +126,12 @@ def test_entity_create_get_patch_round_trip_with_masked_phone(api, trio):
 def test_entity_patch_with_an_old_version_is_409(api, trio):
     entity = factories.entity(department=trio["dept"])
     version = api.get(f"{BASE}/entities/{entity.pk}").json()["version"]
-    assert _patch(api, f"{BASE}/entities/{entity.pk}", {"name": "一改", "version": version}).status_code == 200
+    assert (
+        _patch(
+            api, f"{BASE}/entities/{entity.pk}", {"name": "一改", "version": version}
+        ).status_code
+        == 200
+    )
     resp = _patch(api, f"{BASE}/entities/{entity.pk}", {"name": "二改", "version": version})
     assert resp.status_code == 409 and "已被他人修改" in resp.json()["detail"]
     entity.refresh_from_db()
@@ -102,22 +139,38 @@ def test_entity_patch_with_an_old_version_is_409(api, trio):
 
 
 def test_entity_create_errors_name_the_fields(api, trio):
-    resp = _post(api, f"{BASE}/entities", {"department": trio["dept"].code, "name": "", "uscc": "91310117MA1G000000"})
+    resp = _post(
+        api,
+        f"{BASE}/entities",
+        {"department": trio["dept"].code, "name": "", "uscc": "91310117MA1G000000"},
+    )
     assert resp.status_code == 422
     assert set(resp.json()["errors"]) >= {"name", "uscc"}
     resp = _post(api, f"{BASE}/entities", {"department": trio["dept"].code})  # schema: name missing
     assert resp.status_code == 422 and "name" in resp.json()["errors"]
-    resp = _post(api, f"{BASE}/entities", {"department": "NOPE", "name": "甲", "uscc": factories.uscc()})
+    resp = _post(
+        api, f"{BASE}/entities", {"department": "NOPE", "name": "甲", "uscc": factories.uscc()}
+    )
     assert resp.status_code == 422 and "department" in resp.json()["errors"]
     code = factories.uscc()
-    assert _post(api, f"{BASE}/entities", {"department": trio["dept"].code, "name": "甲", "uscc": code}).status_code == 201
-    resp = _post(api, f"{BASE}/entities", {"department": trio["dept"].code, "name": "乙", "uscc": code})
+    assert (
+        _post(
+            api, f"{BASE}/entities", {"department": trio["dept"].code, "name": "甲", "uscc": code}
+        ).status_code
+        == 201
+    )
+    resp = _post(
+        api, f"{BASE}/entities", {"department": trio["dept"].code, "name": "乙", "uscc": code}
+    )
     assert resp.status_code == 409 and "uscc" in resp.json()["errors"]
     assert Entity.objects.count() == 1
 
 
 def test_entity_list_filters_and_pages(api, trio):
-    rows = [factories.entity(department=trio["dept"], name=f"企业{i}", risk_class="AB"[i % 2]) for i in range(5)]
+    rows = [
+        factories.entity(department=trio["dept"], name=f"企业{i}", risk_class="AB"[i % 2])
+        for i in range(5)
+    ]
     factories.entity(department=trio["other"], name="他部门企业")
     page = api.get(f"{BASE}/entities", {"limit": 2}).json()
     assert [e["name"] for e in page["items"]] == ["企业4", "企业3"] and page["count"] == 5
@@ -140,7 +193,11 @@ def test_entity_scope_outsider_404_colleague_403(client, trio):
     assert colleague.get(f"{BASE}/entities/{entity.pk}").status_code == 200
     resp = _patch(colleague, f"{BASE}/entities/{entity.pk}", {"name": "x"})
     assert resp.status_code == 403 and "部门管理员" in resp.json()["detail"]
-    resp = _post(colleague, f"{BASE}/entities", {"department": trio["dept"].code, "name": "x", "uscc": factories.uscc()})
+    resp = _post(
+        colleague,
+        f"{BASE}/entities",
+        {"department": trio["dept"].code, "name": "x", "uscc": factories.uscc()},
+    )
     assert resp.status_code == 403
     entity.refresh_from_db()
     assert entity.name != "x" and not Event.objects.filter(action__startswith="entity.").exists()
@@ -148,28 +205,58 @@ def test_entity_scope_outsider_404_colleague_403(client, trio):
 
 # --- inspectors ------------------------------------------------------------------------------
 
+
 def test_inspector_endpoints_mask_numbers_and_validate(api, trio, client):
     from shuangsuiji.common.ids import make_id_number
 
     idn = make_id_number(factories.rng)
-    resp = _post(api, f"{BASE}/inspectors", {
-        "department": trio["dept"].code, "cert_no": "13080099", "name": "林建华", "mobile": MOBILE,
-        "id_number": idn, "kind": "officer", "cert_valid_until": "2020-12-31", "expertise": "燃气",
-    })
+    resp = _post(
+        api,
+        f"{BASE}/inspectors",
+        {
+            "department": trio["dept"].code,
+            "cert_no": "13080099",
+            "name": "林建华",
+            "mobile": MOBILE,
+            "id_number": idn,
+            "kind": "officer",
+            "cert_valid_until": "2020-12-31",
+            "expertise": "燃气",
+        },
+    )
     assert resp.status_code == 201, resp.json()
     body = resp.json()
     assert body["mobile"] == "139****1234" and body["cert_expired"] is True
     assert idn not in resp.content.decode() and MOBILE not in resp.content.decode()
-    dup = _post(api, f"{BASE}/inspectors", {"department": trio["dept"].code, "cert_no": "13080099", "name": "乙"})
+    dup = _post(
+        api,
+        f"{BASE}/inspectors",
+        {"department": trio["dept"].code, "cert_no": "13080099", "name": "乙"},
+    )
     assert dup.status_code == 409 and "cert_no" in dup.json()["errors"]
-    bad = _post(api, f"{BASE}/inspectors", {"department": trio["dept"].code, "cert_no": "X1", "name": "丙",
-                                            "mobile": "123", "kind": "boss"})
+    bad = _post(
+        api,
+        f"{BASE}/inspectors",
+        {
+            "department": trio["dept"].code,
+            "cert_no": "X1",
+            "name": "丙",
+            "mobile": "123",
+            "kind": "boss",
+        },
+    )
     assert bad.status_code == 422 and set(bad.json()["errors"]) == {"mobile", "kind"}
     listing = api.get(f"{BASE}/inspectors", {"cert": "expired"})
     assert listing.status_code == 200 and listing.json()["count"] == 1
     assert MOBILE not in listing.content.decode()
-    resp = _patch(api, f"{BASE}/inspectors/{body['id']}", {"cert_valid_until": "2099-12-31", "post": "科员"})
-    assert resp.status_code == 200 and resp.json()["cert_expired"] is False and resp.json()["post"] == "科员"
+    resp = _patch(
+        api, f"{BASE}/inspectors/{body['id']}", {"cert_valid_until": "2099-12-31", "post": "科员"}
+    )
+    assert (
+        resp.status_code == 200
+        and resp.json()["cert_expired"] is False
+        and resp.json()["post"] == "科员"
+    )
     assert api.get(f"{BASE}/inspectors/{body['id']}").status_code == 200
     assert Inspector.objects.count() == 1
     outsider = _token_client(client, trio["outsider"])
@@ -179,17 +266,28 @@ def test_inspector_endpoints_mask_numbers_and_validate(api, trio, client):
 
 # --- conflicts and tags ---------------------------------------------------------------------
 
+
 def test_conflict_endpoints(api, trio, client):
     ins = factories.inspector(department=trio["dept"])
     entity = factories.entity(department=trio["dept"])
-    resp = _post(api, f"{BASE}/conflicts", {"inspector_id": ins.pk, "entity_id": entity.pk, "reason": "配偶任职"})
+    resp = _post(
+        api,
+        f"{BASE}/conflicts",
+        {"inspector_id": ins.pk, "entity_id": entity.pk, "reason": "配偶任职"},
+    )
     assert resp.status_code == 201
     cid = resp.json()["id"]
-    dup = _post(api, f"{BASE}/conflicts", {"inspector_id": ins.pk, "entity_id": entity.pk, "reason": "重复"})
+    dup = _post(
+        api, f"{BASE}/conflicts", {"inspector_id": ins.pk, "entity_id": entity.pk, "reason": "重复"}
+    )
     assert dup.status_code == 409
-    blank = _post(api, f"{BASE}/conflicts", {"inspector_id": ins.pk, "entity_id": entity.pk, "reason": ""})
+    blank = _post(
+        api, f"{BASE}/conflicts", {"inspector_id": ins.pk, "entity_id": entity.pk, "reason": ""}
+    )
     assert blank.status_code == 422 and "reason" in blank.json()["errors"]
-    missing = _post(api, f"{BASE}/conflicts", {"inspector_id": ins.pk, "entity_id": 999999, "reason": "x"})
+    missing = _post(
+        api, f"{BASE}/conflicts", {"inspector_id": ins.pk, "entity_id": 999999, "reason": "x"}
+    )
     assert missing.status_code == 404
     listed = api.get(f"{BASE}/conflicts", {"inspector_id": ins.pk}).json()
     assert [c["id"] for c in listed] == [cid]
@@ -205,10 +303,21 @@ def test_conflict_endpoints(api, trio, client):
 
 
 def test_tag_endpoints(api, trio):
-    resp = _post(api, f"{BASE}/tags", {"department": trio["dept"].code, "name": "重点检查库2025", "kind": "key"})
+    resp = _post(
+        api,
+        f"{BASE}/tags",
+        {"department": trio["dept"].code, "name": "重点检查库2025", "kind": "key"},
+    )
     assert resp.status_code == 201 and resp.json()["kind_label"] == "重点检查库"
-    assert _post(api, f"{BASE}/tags", {"department": trio["dept"].code, "name": "重点检查库2025"}).status_code == 409
-    bad = _post(api, f"{BASE}/tags", {"department": trio["dept"].code, "name": "x", "kind": "bogus"})
+    assert (
+        _post(
+            api, f"{BASE}/tags", {"department": trio["dept"].code, "name": "重点检查库2025"}
+        ).status_code
+        == 409
+    )
+    bad = _post(
+        api, f"{BASE}/tags", {"department": trio["dept"].code, "name": "x", "kind": "bogus"}
+    )
     assert bad.status_code == 422 and "kind" in bad.json()["errors"]
     assert _post(api, f"{BASE}/tags", {"department": "MHLH", "name": "x"}).status_code == 422
     tags = api.get(f"{BASE}/tags").json()

@@ -28,15 +28,41 @@ from tests.common.files import (
 )
 
 rng = random.Random(7)
-ENTITY_HEADERS = ["序号", "统一社会信用代码", "名称", "主体类型", "联系电话", "所属区域", "行业", "信用风险分类",
-                  "风险分类日期", "风险分类来源", "登记状态", "标签", "重点检查库", "备注"]
+ENTITY_HEADERS = [
+    "序号",
+    "统一社会信用代码",
+    "名称",
+    "主体类型",
+    "联系电话",
+    "所属区域",
+    "行业",
+    "信用风险分类",
+    "风险分类日期",
+    "风险分类来源",
+    "登记状态",
+    "标签",
+    "重点检查库",
+    "备注",
+]
 
 
 def entity_row(n, code=None, **over):
-    row = {"序号": n, "统一社会信用代码": make_uscc(rng) if code is None else code, "名称": f"上海测试建设工程有限公司{n}",
-           "主体类型": "法人", "联系电话": "021-57820000", "所属区域": "松江区", "行业": "房屋建筑业",
-           "信用风险分类": "A", "风险分类日期": "2024-01-31", "风险分类来源": "公共信用信息平台",
-           "登记状态": "存续", "标签": "", "重点检查库": "", "备注": ""}
+    row = {
+        "序号": n,
+        "统一社会信用代码": make_uscc(rng) if code is None else code,
+        "名称": f"上海测试建设工程有限公司{n}",
+        "主体类型": "法人",
+        "联系电话": "021-57820000",
+        "所属区域": "松江区",
+        "行业": "房屋建筑业",
+        "信用风险分类": "A",
+        "风险分类日期": "2024-01-31",
+        "风险分类来源": "公共信用信息平台",
+        "登记状态": "存续",
+        "标签": "",
+        "重点检查库": "",
+        "备注": "",
+    }
     row.update(over)
     return [row[h] for h in ENTITY_HEADERS]
 
@@ -55,14 +81,30 @@ def errors_of(result):
 
 # --- the happy path ----------------------------------------------------------------------
 
+
 def test_it_imports_the_roster_of_003_annex5(tmp_path, dept):
     path = write_xlsx(tmp_path / "名录.xlsx", [ROSTER_HEADERS, *ROSTER_ROWS], title=ROSTER_TITLE)
     result = run("inspectors", path, dept)
     assert result.committed and not result.errors, result.summary()
     assert (result.total, result.created, result.header_row) == (3, 3, 2)
     wang = Inspector.objects.get(cert_no="13080716001")
-    assert (wang.name, wang.gender, wang.unit, wang.area, wang.issuer, wang.category, wang.mobile) == (
-        "王朕", "M", "漳平市住房和城乡建设局", "漳平市", "省政府", "住房和城乡建设", "13110895362")
+    assert (
+        wang.name,
+        wang.gender,
+        wang.unit,
+        wang.area,
+        wang.issuer,
+        wang.category,
+        wang.mobile,
+    ) == (
+        "王朕",
+        "M",
+        "漳平市住房和城乡建设局",
+        "漳平市",
+        "省政府",
+        "住房和城乡建设",
+        "13110895362",
+    )
     assert wang.department == dept and wang.kind == "officer" and wang.status == "on_duty"
 
 
@@ -74,7 +116,10 @@ def test_the_roster_imports_the_same_from_every_format(tmp_path, dept, fmt):
     result = run("inspectors", path, dept)
     assert (result.created, result.header_row, result.errors) == (3, 2, [])
     assert sorted(Inspector.objects.values_list("cert_no", "mobile")) == [
-        ("13080716001", "13110895362"), ("13080716002", "18094033002"), ("13080716003", "13906901234")]
+        ("13080716001", "13110895362"),
+        ("13080716002", "18094033002"),
+        ("13080716003", "13906901234"),
+    ]
 
 
 def test_it_imports_every_inspector_field(tmp_path, dept):
@@ -86,26 +131,58 @@ def test_it_imports_every_inspector_field(tmp_path, dept):
     assert result.committed, errors_of(result)
     wang = Inspector.objects.get()
     assert (wang.kind, wang.cert_valid_until, wang.expertise, wang.post, wang.id_number) == (
-        "expert", dt.date(2027, 6, 30), "燃气安全", "高级工程师", idn)
+        "expert",
+        dt.date(2027, 6, 30),
+        "燃气安全",
+        "高级工程师",
+        idn,
+    )
 
 
 def test_it_imports_entities_from_a_gb18030_csv(tmp_path, dept):
     code = make_uscc(rng)
-    path = entities_csv(tmp_path, [entity_row(1, code, 名称="上海某某（集团）有限公司", 信用风险分类="C类",
-                                              风险分类日期="2024年3月5日", 登记状态="吊销，未注销")],
-                        encoding="gb18030")
+    path = entities_csv(
+        tmp_path,
+        [
+            entity_row(
+                1,
+                code,
+                名称="上海某某（集团）有限公司",
+                信用风险分类="C类",
+                风险分类日期="2024年3月5日",
+                登记状态="吊销，未注销",
+            )
+        ],
+        encoding="gb18030",
+    )
     result = run("entities", path, dept)
     assert result.committed, errors_of(result)
     assert result.encoding == "GB18030（GBK）"
     entity = Entity.objects.get()
     assert (entity.key, entity.uscc, entity.name) == (code, code, "上海某某（集团）有限公司")
-    assert (entity.risk_class, entity.risk_date, entity.status) == ("C", dt.date(2024, 3, 5), "revoked")
+    assert (entity.risk_class, entity.risk_date, entity.status) == (
+        "C",
+        dt.date(2024, 3, 5),
+        "revoked",
+    )
     assert entity.row_digest
 
 
-@pytest.mark.parametrize("text,expected", [("A", "A"), ("A类", "A"), ("a级", "A"), ("低风险", "A"), ("A 低风险", "A"),
-                                           ("B（一般风险）", "B"), ("较高风险", "C"), ("Ｄ", "D"), ("高风险", "D"),
-                                           ("", "")])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("A", "A"),
+        ("A类", "A"),
+        ("a级", "A"),
+        ("低风险", "A"),
+        ("A 低风险", "A"),
+        ("B（一般风险）", "B"),
+        ("较高风险", "C"),
+        ("Ｄ", "D"),
+        ("高风险", "D"),
+        ("", ""),
+    ],
+)
 def test_credit_risk_class_is_read_as_people_write_it(tmp_path, dept, text, expected):
     path = entities_csv(tmp_path, [entity_row(1, 信用风险分类=text)])
     result = run("entities", path, dept)
@@ -121,7 +198,9 @@ def test_codes_beginning_with_a_n_or_y_are_valid(tmp_path, dept):
 
 def test_full_width_and_spaced_codes_are_normalised(tmp_path, dept):
     code = make_uscc(rng)
-    typed = " ".join(code[:9]) + code[9:].translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789ABCDEFGHJKLMNPQRTUWXY"})
+    typed = " ".join(code[:9]) + code[9:].translate(
+        {ord(c): ord(c) + 0xFEE0 for c in "0123456789ABCDEFGHJKLMNPQRTUWXY"}
+    )
     path = entities_csv(tmp_path, [entity_row(1, typed)])
     result = run("entities", path, dept)
     assert result.committed, errors_of(result)
@@ -131,25 +210,38 @@ def test_full_width_and_spaced_codes_are_normalised(tmp_path, dept):
 def test_the_fast_check_digit_agrees_with_ids(tmp_path):
     for _ in range(2000):
         code = make_uscc(rng, first=rng.choice("19ANY"))
-        bad = code[:17] + rng.choice([c for c in "0123456789ABCDEFGHJKLMNPQRTUWXY" if c != code[17]])
+        bad = code[:17] + rng.choice(
+            [c for c in "0123456789ABCDEFGHJKLMNPQRTUWXY" if c != code[17]]
+        )
         assert uscc_valid(code) and uscc_error(code) is None
         assert not uscc_valid(bad) and uscc_error(bad)
 
 
 def test_tags_make_sub_libraries_of_their_kind(tmp_path, dept):
-    path = entities_csv(tmp_path, [entity_row(1, 标签="燃气企业、在建工地", 重点检查库="2024重点"),
-                                   entity_row(2, 标签="燃气企业，物业小区")])
+    path = entities_csv(
+        tmp_path,
+        [
+            entity_row(1, 标签="燃气企业、在建工地", 重点检查库="2024重点"),
+            entity_row(2, 标签="燃气企业，物业小区"),
+        ],
+    )
     result = run("entities", path, dept)
     assert result.committed, errors_of(result)
     assert dict(Tag.objects.values_list("name", "kind")) == {
-        "燃气企业": "sub", "在建工地": "sub", "物业小区": "sub", "2024重点": "key"}
+        "燃气企业": "sub",
+        "在建工地": "sub",
+        "物业小区": "sub",
+        "2024重点": "key",
+    }
     assert Tag.objects.get(name="燃气企业").entities.count() == 2
     assert "新建标签 4 个" in result.notes[0]
 
 
 def test_entities_without_a_code_use_the_registry_key(tmp_path, dept):
     headers = ["名录编号", "统一社会信用代码", "名称", "对象类别"]
-    path = write_csv(tmp_path / "p.csv", [headers, ["XM-2024-001", "", "松江新城某地块住宅项目", "项目"]])
+    path = write_csv(
+        tmp_path / "p.csv", [headers, ["XM-2024-001", "", "松江新城某地块住宅项目", "项目"]]
+    )
     result = run("entities", path, dept)
     assert result.committed, errors_of(result)
     entity = Entity.objects.get()
@@ -157,6 +249,7 @@ def test_entities_without_a_code_use_the_registry_key(tmp_path, dept):
 
 
 # --- validation: every error names row, column and reason ------------------------------
+
 
 def test_every_kind_of_entity_error_is_reported_with_row_and_column(tmp_path, dept):
     good = make_uscc(rng)
@@ -223,13 +316,18 @@ def test_every_kind_of_inspector_error_is_reported(tmp_path, dept, trio):
     assert by_row[8][0][0] == "证件有效期至"
     assert by_row[9][0][0] == "人员类别"
     assert by_row[10] == [("执法证号", "与第2行重复（13080716001）")]
-    assert by_row[11] == [("执法证号", "执法证号 99990001 已登记在「闵行区绿化和市容管理局」的人员名录中")]
+    assert by_row[11] == [
+        ("执法证号", "执法证号 99990001 已登记在「闵行区绿化和市容管理局」的人员名录中")
+    ]
     assert by_row[12] == [("执法证号", "不能为空")]
     assert Inspector.objects.filter(department=dept).count() == 0
 
 
 def test_an_id_number_excel_stored_as_a_number_is_refused(tmp_path, dept):
-    path = write_xlsx(tmp_path / "a.xlsx", [["姓名", "执法证号", "身份证号"], ["王朕", "13080716001", 3.50881198001011e17]])
+    path = write_xlsx(
+        tmp_path / "a.xlsx",
+        [["姓名", "执法证号", "身份证号"], ["王朕", "13080716001", 3.50881198001011e17]],
+    )
     result = run("inspectors", path, dept)
     assert result.errors[0].column == "身份证号" and "存成了数字" in result.errors[0].message
 
@@ -242,6 +340,7 @@ def test_a_file_level_problem_is_one_clear_error(tmp_path, dept):
 
 
 # --- all or nothing, skip invalid, dry run ---------------------------------------------
+
 
 def test_a_file_with_any_error_writes_nothing(tmp_path, dept):
     events = Event.objects.count()
@@ -262,9 +361,16 @@ def test_writes_already_made_are_rolled_back_when_a_late_row_is_bad(tmp_path, de
 
 
 def test_skip_invalid_imports_the_good_rows_and_writes_an_error_report(tmp_path, dept):
-    rows = [entity_row(1), entity_row(2, "bad-code"), entity_row(3), entity_row(4, 名称="=HYPERLINK(1)", 信用风险分类="X")]
+    rows = [
+        entity_row(1),
+        entity_row(2, "bad-code"),
+        entity_row(3),
+        entity_row(4, 名称="=HYPERLINK(1)", 信用风险分类="X"),
+    ]
     report = tmp_path / "report.xlsx"
-    result = run("entities", entities_csv(tmp_path, rows), dept, skip_invalid=True, error_report=report)
+    result = run(
+        "entities", entities_csv(tmp_path, rows), dept, skip_invalid=True, error_report=report
+    )
     assert result.committed
     assert (result.created, result.skipped, result.error_count) == (2, 2, 2)
     assert Entity.objects.count() == 2
@@ -285,7 +391,9 @@ def test_skip_invalid_without_a_path_puts_the_report_next_to_the_file(tmp_path, 
 
 def test_dry_run_reports_and_writes_nothing(tmp_path, dept):
     factories.entity(department=dept, uscc=(code := make_uscc(rng)), name="旧名称")
-    result = run("entities", entities_csv(tmp_path, [entity_row(1, code), entity_row(2)]), dept, dry_run=True)
+    result = run(
+        "entities", entities_csv(tmp_path, [entity_row(1, code), entity_row(2)]), dept, dry_run=True
+    )
     assert (result.created, result.updated, result.committed, result.dry_run) == (1, 1, False, True)
     assert Entity.objects.count() == 1 and Entity.objects.get().name == "旧名称"
     assert "预检" in result.summary()
@@ -308,6 +416,7 @@ def test_an_interrupted_import_leaves_the_database_as_it_was(tmp_path, dept, mon
 
 # --- re-import and updates -------------------------------------------------------------
 
+
 def test_reimporting_the_same_file_changes_nothing_and_says_so(tmp_path, dept):
     path = entities_csv(tmp_path, [entity_row(i, 标签="燃气企业") for i in range(1, 6)])
     first = run("entities", path, dept)
@@ -329,8 +438,11 @@ def test_reimporting_the_roster_changes_nothing(tmp_path, dept):
 def test_an_update_writes_a_record_change_and_one_chained_event(tmp_path, dept):
     code, other = make_uscc(rng), make_uscc(rng)
     run("entities", entities_csv(tmp_path, [entity_row(1, code), entity_row(2, other)]), dept)
-    path = entities_csv(tmp_path, [entity_row(1, code, 信用风险分类="D", 标签="燃气企业"), entity_row(2, other)],
-                        name="v2.csv")
+    path = entities_csv(
+        tmp_path,
+        [entity_row(1, code, 信用风险分类="D", 标签="燃气企业"), entity_row(2, other)],
+        name="v2.csv",
+    )
     result = run("entities", path, dept)
     assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
     entity = Entity.objects.get(uscc=code)
@@ -349,7 +461,11 @@ def test_an_update_writes_a_record_change_and_one_chained_event(tmp_path, dept):
 def test_tags_removed_in_the_file_are_unlinked(tmp_path, dept):
     code = make_uscc(rng)
     run("entities", entities_csv(tmp_path, [entity_row(1, code, 标签="燃气企业、在建工地")]), dept)
-    run("entities", entities_csv(tmp_path, [entity_row(1, code, 标签="在建工地")], name="v2.csv"), dept)
+    run(
+        "entities",
+        entities_csv(tmp_path, [entity_row(1, code, 标签="在建工地")], name="v2.csv"),
+        dept,
+    )
     assert list(Entity.objects.get().tags.values_list("name", flat=True)) == ["在建工地"]
 
 
@@ -361,12 +477,22 @@ def test_a_tag_used_with_another_kind_is_an_error(tmp_path, dept):
 
 def test_columns_missing_from_the_file_keep_their_values(tmp_path, dept):
     code = make_uscc(rng)
-    run("entities", entities_csv(tmp_path, [entity_row(1, code, 行业="燃气供应", 标签="燃气企业")]), dept)
-    path = write_csv(tmp_path / "partial.csv", [["统一社会信用代码", "名称"], [code, "改了名字有限公司"]])
+    run(
+        "entities",
+        entities_csv(tmp_path, [entity_row(1, code, 行业="燃气供应", 标签="燃气企业")]),
+        dept,
+    )
+    path = write_csv(
+        tmp_path / "partial.csv", [["统一社会信用代码", "名称"], [code, "改了名字有限公司"]]
+    )
     result = run("entities", path, dept)
     assert (result.updated, result.unchanged) == (1, 0)
     entity = Entity.objects.get()
-    assert (entity.name, entity.industry, entity.risk_class) == ("改了名字有限公司", "燃气供应", "A")
+    assert (entity.name, entity.industry, entity.risk_class) == (
+        "改了名字有限公司",
+        "燃气供应",
+        "A",
+    )
     assert list(entity.tags.values_list("name", flat=True)) == ["燃气企业"]
     assert run("entities", path, dept).unchanged == 1
 
@@ -394,6 +520,7 @@ def test_a_department_only_upserts_its_own_records(tmp_path, trio):
 
 # --- scope -------------------------------------------------------------------------------
 
+
 def test_only_the_departments_admin_may_import(tmp_path, trio):
     path = entities_csv(tmp_path, [entity_row(1)])
     for who in ("outsider", "colleague"):
@@ -406,10 +533,14 @@ def test_only_the_departments_admin_may_import(tmp_path, trio):
 
 def test_the_admin_of_a_parent_department_may_import_into_a_child(tmp_path, trio):
     child = factories.department("SJJW-JG", name="监管科", parent=trio["dept"])
-    assert run("entities", entities_csv(tmp_path, [entity_row(1)]), child, actor=trio["owner"]).created == 1
+    assert (
+        run("entities", entities_csv(tmp_path, [entity_row(1)]), child, actor=trio["owner"]).created
+        == 1
+    )
 
 
 # --- the command line ---------------------------------------------------------------------
+
 
 def test_ssj_import_exits_0_and_prints_the_summary(tmp_path, dept, capsys):
     path = entities_csv(tmp_path, [entity_row(1), entity_row(2)])
@@ -429,7 +560,10 @@ def test_ssj_import_exits_1_and_prints_each_error(tmp_path, dept, capsys):
 
 def test_ssj_import_json_dry_run(tmp_path, dept, capsys):
     path = entities_csv(tmp_path, [entity_row(1)])
-    assert ssj(["import", "entities", str(path), "--department", dept.code, "--dry-run", "--json"]) == 0
+    assert (
+        ssj(["import", "entities", str(path), "--department", dept.code, "--dry-run", "--json"])
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert (data["created"], data["committed"], data["dry_run"]) == (1, False, True)
     assert Entity.objects.count() == 0
@@ -438,8 +572,18 @@ def test_ssj_import_json_dry_run(tmp_path, dept, capsys):
 def test_ssj_import_skip_invalid_with_error_report(tmp_path, dept, capsys):
     path = entities_csv(tmp_path, [entity_row(1), entity_row(2, "x")])
     report = tmp_path / "out" / "errors.xlsx"
-    code = ssj(["import", "entities", str(path), "--department", dept.code, "--skip-invalid",
-                "--error-report", str(report)])
+    code = ssj(
+        [
+            "import",
+            "entities",
+            str(path),
+            "--department",
+            dept.code,
+            "--skip-invalid",
+            "--error-report",
+            str(report),
+        ]
+    )
     assert code == 1 and report.exists() and Entity.objects.count() == 1
     assert "错误报告" in capsys.readouterr().out
 
@@ -454,7 +598,9 @@ def test_ssj_import_names_a_missing_file_without_a_traceback(tmp_path, dept, cap
     assert "文件不存在" in capsys.readouterr().err
 
 
-def test_ssj_import_items_says_so_when_no_importer_is_registered(tmp_path, dept, capsys, monkeypatch):
+def test_ssj_import_items_says_so_when_no_importer_is_registered(
+    tmp_path, dept, capsys, monkeypatch
+):
     monkeypatch.setitem(importing.IMPORTER_MODULES, "items", "shuangsuiji.catalog.no_such_module")
     monkeypatch.delitem(importing._IMPORTERS, "items", raising=False)
     path = write_csv(tmp_path / "items.csv", [["事项名称"], ["x"]])

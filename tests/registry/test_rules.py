@@ -31,16 +31,23 @@ ENTITY_REFUSALS = [
     ({"scale": "巨型"}, "scale"),
     ({"entity_type": "外星企业"}, "entity_type"),
     ({"risk_class": "E"}, "risk_class"),
-    ({"risk_class": "B", "risk_date": "", "risk_source": "市场监管部门"}, "risk_date"),  # 001 三(六)
+    (
+        {"risk_class": "B", "risk_date": "", "risk_source": "市场监管部门"},
+        "risk_date",
+    ),  # 001 三(六)
     ({"risk_class": "A", "risk_date": "2024-06-30", "risk_source": ""}, "risk_source"),
     ({**RISK, "risk_date": TOMORROW}, "risk_date"),
     ({**RISK, "risk_date": "2026-02-30"}, "risk_date"),
     ({"address": "路" * 256}, "address"),
 ]
 ENTITY_ACCEPTED = [
-    {"contact_phone": "021-57821234"}, {"contact_phone": "13912345678"}, {"contact_phone": "400-820-8820"},
-    RISK, {"risk_class": "A类", "risk_date": "2024/6/30", "risk_source": "市场监管部门"},
-    {"status": "在业"}, {"scale": "小型"},
+    {"contact_phone": "021-57821234"},
+    {"contact_phone": "13912345678"},
+    {"contact_phone": "400-820-8820"},
+    RISK,
+    {"risk_class": "A类", "risk_date": "2024/6/30", "risk_source": "市场监管部门"},
+    {"status": "在业"},
+    {"scale": "小型"},
 ]
 INSPECTOR_REFUSALS = [
     ({"name": ""}, "name"),
@@ -79,14 +86,18 @@ def _import(kind, path, trio):
 
 
 @pytest.mark.parametrize(("over", "field"), ENTITY_REFUSALS)
-def test_an_entity_refused_by_hand_is_refused_by_the_import_on_the_same_column(trio, tmp_path, over, field):
+def test_an_entity_refused_by_hand_is_refused_by_the_import_on_the_same_column(
+    trio, tmp_path, over, field
+):
     fields = _entity_fields(over)
     with pytest.raises(ValidationFailed) as refused:
         entity_create(actor=trio["owner"], department=trio["dept"], fields=fields)
     assert field in refused.value.errors
     path, header = _write(tmp_path, ENTITY_SPECS, fields)
     result = _import("entities", path, trio)
-    assert header[field] in {e.column for e in result.errors}, [(e.column, e.message) for e in result.errors]
+    assert header[field] in {e.column for e in result.errors}, [
+        (e.column, e.message) for e in result.errors
+    ]
     assert not Entity.objects.exists()
 
 
@@ -100,22 +111,32 @@ def test_an_entity_accepted_by_hand_is_accepted_by_the_import(trio, tmp_path, ov
 
 
 @pytest.mark.parametrize(("over", "field"), INSPECTOR_REFUSALS)
-def test_an_inspector_refused_by_hand_is_refused_by_the_import_on_the_same_column(trio, tmp_path, over, field):
+def test_an_inspector_refused_by_hand_is_refused_by_the_import_on_the_same_column(
+    trio, tmp_path, over, field
+):
     fields = _inspector_fields(over)
     with pytest.raises(ValidationFailed) as refused:
         inspector_create(actor=trio["owner"], department=trio["dept"], fields=fields)
     assert field in refused.value.errors
     path, header = _write(tmp_path, INSPECTOR_SPECS, fields)
     result = _import("inspectors", path, trio)
-    assert header[field] in {e.column for e in result.errors}, [(e.column, e.message) for e in result.errors]
+    assert header[field] in {e.column for e in result.errors}, [
+        (e.column, e.message) for e in result.errors
+    ]
     assert not Inspector.objects.exists()
 
 
 def test_hand_entry_reads_numbers_as_the_import_does(trio):
     # A mobile typed with spaces, dashes or +86, and full-width digits, is stored as 11 digits.
-    inspector = inspector_create(actor=trio["owner"], department=trio["dept"],
-                                 fields=_inspector_fields({"mobile": "+86 139-1234-5678"}))
+    inspector = inspector_create(
+        actor=trio["owner"],
+        department=trio["dept"],
+        fields=_inspector_fields({"mobile": "+86 139-1234-5678"}),
+    )
     assert inspector.mobile == "13912345678"
-    entity = entity_create(actor=trio["owner"], department=trio["dept"],
-                           fields=_entity_fields({"contact_phone": "１３９ １２３４ ５６７８"}))
+    entity = entity_create(
+        actor=trio["owner"],
+        department=trio["dept"],
+        fields=_entity_fields({"contact_phone": "１３９ １２３４ ５６７８"}),
+    )
     assert entity.contact_phone == "13912345678"

@@ -18,7 +18,10 @@ def test_a_database_from_before_the_move_keeps_its_calendar():
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     old = executor.loader.project_state([BEFORE[0]]).apps
-    OldYear, OldDay = old.get_model("common", "CalendarYear"), old.get_model("common", "CalendarDay")
+    OldYear, OldDay = (
+        old.get_model("common", "CalendarYear"),
+        old.get_model("common", "CalendarDay"),
+    )
     year = OldYear.objects.create(year=2027, source="测试数据（非官方）", complete=True)
     OldDay.objects.create(calendar_year=year, date=dt.date(2027, 1, 1), kind="holiday", name="元旦")
 

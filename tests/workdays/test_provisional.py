@@ -35,17 +35,26 @@ pytestmark = pytest.mark.django_db
 
 def enter_2027():
     # Invented test data, not the real 2027 notice: 元旦 01-01 (Friday) to 01-03 off.
-    calendar_year_enter(year=2027, source="测试数据（非官方）", actor="测试",
-                        holidays=[(D(2027, 1, 1), "元旦"), (D(2027, 1, 2), "元旦"), (D(2027, 1, 3), "元旦")],
-                        workdays=[])
+    calendar_year_enter(
+        year=2027,
+        source="测试数据（非官方）",
+        actor="测试",
+        holidays=[(D(2027, 1, 1), "元旦"), (D(2027, 1, 2), "元旦"), (D(2027, 1, 3), "元旦")],
+        workdays=[],
+    )
 
 
-@pytest.mark.parametrize(("start", "n"), [(D(2024, 9, 27), 20), (D(2025, 1, 24), 7), (D(2026, 12, 1), 15)])
+@pytest.mark.parametrize(
+    ("start", "n"), [(D(2024, 9, 27), 20), (D(2025, 1, 24), 7), (D(2026, 12, 1), 15)]
+)
 def test_inside_known_years_the_provisional_count_is_the_exact_one(start, n):
     assert deadline_provisional(start=start, n=n) == Deadline(deadline_for(start=start, n=n))
     assert not deadline_provisional(start=start, n=n).provisional
     end = D(2026, 12, 31)
-    assert workdays_between_provisional(start=start, end=end) == (workdays_between(start=start, end=end), ())
+    assert workdays_between_provisional(start=start, end=end) == (
+        workdays_between(start=start, end=end),
+        (),
+    )
 
 
 def test_a_deadline_into_an_unknown_year_counts_its_weekdays_and_says_so():
@@ -69,17 +78,31 @@ def test_counting_back_and_forth_over_an_unknown_year():
     assert workdays_between_provisional(start=D(2027, 1, 8), end=D(2026, 12, 31)) == (-6, (2027,))
 
 
-@pytest.mark.parametrize(("years", "text"), [
-    ([2027], "2027"), ([2028, 2027], "2027、2028"), ([2027, 2028, 2029, 2031], "2027至2029、2031")])
+@pytest.mark.parametrize(
+    ("years", "text"),
+    [
+        ([2027], "2027"),
+        ([2028, 2027], "2027、2028"),
+        ([2027, 2028, 2029, 2031], "2027至2029、2031"),
+    ],
+)
 def test_the_note_names_the_missing_years(years, text):
     assert provisional_note(years=years) == f"暂按双休日推算，待{text}年节假日安排录入后自动更正"
 
 
 # --- seeing it coming ---------------------------------------------------------------------
 
-@pytest.mark.parametrize(("today", "years"), [
-    (D(2026, 10, 31), []), (D(2026, 11, 1), [2027]), (D(2026, 12, 31), [2027]),
-    (D(2027, 1, 4), [2027]), (D(2027, 11, 2), [2027, 2028])])
+
+@pytest.mark.parametrize(
+    ("today", "years"),
+    [
+        (D(2026, 10, 31), []),
+        (D(2026, 11, 1), [2027]),
+        (D(2026, 12, 31), [2027]),
+        (D(2027, 1, 4), [2027]),
+        (D(2027, 11, 2), [2027, 2028]),
+    ],
+)
 def test_the_years_to_enter_from_1_november(today, years):
     assert calendar_years_to_enter(today=today) == years
 
@@ -107,7 +130,9 @@ def test_a_system_admin_sees_the_reminder_on_his_home_page_from_1_november(clien
     assert reverse("admin:workdays_calendaryear_add") in html
 
 
-def test_department_staff_are_not_asked_to_enter_the_calendar_on_their_home_page(client, time_machine, trio):
+def test_department_staff_are_not_asked_to_enter_the_calendar_on_their_home_page(
+    client, time_machine, trio
+):
     time_machine.move_to(dt.datetime(2026, 12, 5, 10))
     assert 'id="calendar-reminder"' not in _home(client, trio["owner"])
 
@@ -122,10 +147,22 @@ def test_oversight_warns_that_deadlines_into_next_year_are_provisional(client, t
 
 # --- the documented file format -----------------------------------------------------------
 
+
 def test_the_documented_example_file_is_the_2026_notice(capsys):
     built_in = calendar_year_describe(year=2026).workday_count
-    assert main(["calendar", "import-year", "2026", str(EXAMPLE),
-                 "--source", "国务院办公厅关于2026年部分节假日安排的通知"]) == 0
+    assert (
+        main(
+            [
+                "calendar",
+                "import-year",
+                "2026",
+                str(EXAMPLE),
+                "--source",
+                "国务院办公厅关于2026年部分节假日安排的通知",
+            ]
+        )
+        == 0
+    )
     assert "已录入2026年节假日安排" in capsys.readouterr().out
     # Entered rows win over the built-in data: the same days, so the same working days.
     assert calendar_year_describe(year=2026).workday_count == built_in

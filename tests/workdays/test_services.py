@@ -38,13 +38,19 @@ pytestmark = pytest.mark.django_db
 
 
 def enter_2027(actor="测试", **overrides):
-    kwargs = {"year": 2027, "source": TEST_2027_SOURCE, "holidays": TEST_2027_HOLIDAYS,
-              "workdays": TEST_2027_WORKDAYS, "actor": actor}
+    kwargs = {
+        "year": 2027,
+        "source": TEST_2027_SOURCE,
+        "holidays": TEST_2027_HOLIDAYS,
+        "workdays": TEST_2027_WORKDAYS,
+        "actor": actor,
+    }
     kwargs.update(overrides)
     return calendar_year_enter(**kwargs)
 
 
 # --- 国庆 2024 ------------------------------------------------------------------------
+
 
 def test_one_working_day_after_the_last_day_before_national_day_2024_is_october_8():
     assert workdays_add(start=D(2024, 9, 30), n=1) == D(2024, 10, 8)
@@ -87,6 +93,7 @@ def test_a_negative_number_of_working_days_is_refused():
 
 # --- 春节 2025 ------------------------------------------------------------------------
 
+
 def test_spring_festival_2025_make_up_days_are_worked():
     assert is_workday(day=D(2025, 1, 26)) is True  # 周日上班
     assert is_workday(day=D(2025, 2, 8)) is True  # 周六上班
@@ -125,12 +132,14 @@ def test_deadline_for_a_moment_takes_its_day_in_shanghai():
 
 # --- Years without data ---------------------------------------------------------------
 
+
 def test_a_deadline_reaching_a_year_nobody_entered_raises_naming_that_year():
     with pytest.raises(CalendarYearMissing) as info:
         workdays_add(start=D(2026, 12, 20), n=20)
     assert info.value.year == 2027
-    assert info.value.message == ("2027年的节假日安排尚未录入，无法计算工作日"
-                                  "（请系统管理员在“节假日安排”中录入国务院通知）")
+    assert info.value.message == (
+        "2027年的节假日安排尚未录入，无法计算工作日（请系统管理员在“节假日安排”中录入国务院通知）"
+    )
 
 
 def test_is_workday_in_an_unknown_year_raises_instead_of_guessing_weekends():
@@ -165,11 +174,17 @@ def test_entering_a_year_is_audited_and_replaces_the_earlier_entry():
     first = enter_2027(actor=user)
     assert first.entered_by == user and first.complete
     enter_2027(actor=user, holidays=[(D(2027, 1, 1), "元旦")], workdays=[])
-    assert list(CalendarDay.objects.values_list("date", "kind")) == [(D(2027, 1, 1), CalendarDayKind.HOLIDAY)]
+    assert list(CalendarDay.objects.values_list("date", "kind")) == [
+        (D(2027, 1, 1), CalendarDayKind.HOLIDAY)
+    ]
     events = list(Event.objects.filter(action="calendar.year_enter").order_by("seq"))
     assert len(events) == 2
     assert events[0].before is None
-    assert events[0].after["holidays"] == [["2027-01-01", "元旦"], ["2027-01-02", "元旦"], ["2027-01-03", "元旦"]]
+    assert events[0].after["holidays"] == [
+        ["2027-01-01", "元旦"],
+        ["2027-01-02", "元旦"],
+        ["2027-01-03", "元旦"],
+    ]
     assert events[0].after["workdays"] == [["2027-01-09", "元旦"]]
     assert events[1].before["workdays"] == [["2027-01-09", "元旦"]]
     assert events[1].after["workdays"] == []
@@ -178,17 +193,22 @@ def test_entering_a_year_is_audited_and_replaces_the_earlier_entry():
     assert workdays_add(start=D(2027, 1, 8), n=1) == D(2027, 1, 11)
 
 
-@pytest.mark.parametrize(("holidays", "workdays", "message"), [
-    ([(D(2026, 12, 31), "元旦")], [], "2026-12-31 不属于2027年"),
-    ([(D(2027, 1, 9), "元旦")], [(D(2027, 1, 9), "元旦")], "2027-01-09 既是放假日又是上班日"),
-    ([(D(2027, 1, 1), "元旦"), (D(2027, 1, 1), "元旦")], [], "2027-01-01 重复录入"),
-    ([(D(2027, 1, 1), "元旦")], [(D(2027, 1, 6), "元旦")], "2027-01-06 是星期三，本就是工作日"),
-    ([], [], "没有任何放假日期"),
-])
+@pytest.mark.parametrize(
+    ("holidays", "workdays", "message"),
+    [
+        ([(D(2026, 12, 31), "元旦")], [], "2026-12-31 不属于2027年"),
+        ([(D(2027, 1, 9), "元旦")], [(D(2027, 1, 9), "元旦")], "2027-01-09 既是放假日又是上班日"),
+        ([(D(2027, 1, 1), "元旦"), (D(2027, 1, 1), "元旦")], [], "2027-01-01 重复录入"),
+        ([(D(2027, 1, 1), "元旦")], [(D(2027, 1, 6), "元旦")], "2027-01-06 是星期三，本就是工作日"),
+        ([], [], "没有任何放假日期"),
+    ],
+)
 def test_a_wrong_year_entry_is_refused_and_writes_nothing(holidays, workdays, message):
     with pytest.raises(ValidationFailed) as info:
         enter_2027(holidays=holidays, workdays=workdays)
-    assert message in str(info.value.message) + "".join(m for ms in info.value.errors.values() for m in ms)
+    assert message in str(info.value.message) + "".join(
+        m for ms in info.value.errors.values() for m in ms
+    )
     assert CalendarYear.objects.count() == 0 and CalendarDay.objects.count() == 0
     assert not Event.objects.filter(action="calendar.year_enter").exists()
 
@@ -200,11 +220,18 @@ def test_a_year_entry_needs_its_source():
 
 # --- Overrides ------------------------------------------------------------------------
 
+
 def test_entered_rows_win_over_the_built_in_data_for_their_dates():
     assert is_workday(day=D(2025, 3, 3)) is True
     assert is_workday(day=D(2025, 10, 8)) is False  # 国庆节 2025 built in
-    calendar_year_enter(year=2025, source="更正（测试）", complete=False, actor="测试",
-                        holidays=[(D(2025, 3, 3), "测试更正")], workdays=[(D(2025, 10, 8), "测试更正")])
+    calendar_year_enter(
+        year=2025,
+        source="更正（测试）",
+        complete=False,
+        actor="测试",
+        holidays=[(D(2025, 3, 3), "测试更正")],
+        workdays=[(D(2025, 10, 8), "测试更正")],
+    )
     assert is_workday(day=D(2025, 3, 3)) is False
     assert is_workday(day=D(2025, 10, 8)) is True
     # Every other date of 2025 still follows the built-in notice.
@@ -222,6 +249,7 @@ def test_a_change_written_by_another_process_is_noticed():
 
 # --- CLI ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("date", ["2024-09-30", "2024/9/30"])
 def test_cli_add_workdays_prints_the_date_and_exits_0(capsys, date):
     assert main(["calendar", "add-workdays", date, "1"]) == 0
@@ -229,12 +257,15 @@ def test_cli_add_workdays_prints_the_date_and_exits_0(capsys, date):
     assert (out, err) == ("2024-10-08\n", "")
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["2024-02-30", "1"], "日期不存在：2024-02-30"),
-    (["30.9.2024", "1"], "日期格式无法识别"),
-    (["2024-09-30", "五"], "工作日天数必须是整数"),
-    (["2026-12-20", "20"], "2027年的节假日安排尚未录入"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["2024-02-30", "1"], "日期不存在：2024-02-30"),
+        (["30.9.2024", "1"], "日期格式无法识别"),
+        (["2024-09-30", "五"], "工作日天数必须是整数"),
+        (["2026-12-20", "20"], "2027年的节假日安排尚未录入"),
+    ],
+)
 def test_cli_add_workdays_bad_input_exits_non_zero_with_a_chinese_error(capsys, argv, message):
     assert main(["calendar", "add-workdays", *argv]) != 0
     out, err = capsys.readouterr()
@@ -244,8 +275,11 @@ def test_cli_add_workdays_bad_input_exits_non_zero_with_a_chinese_error(capsys, 
 
 def test_cli_import_year_enters_the_year_then_add_workdays_reaches_into_it(tmp_path, capsys):
     path = tmp_path / "2027.csv"
-    path.write_text("日期,类型,名称\n2027-01-01,放假,元旦\n2027/1/2,放假,元旦\n2027年1月3日,放假,元旦\n"
-                    "2027-01-09,上班,元旦\n", encoding="utf-8-sig")
+    path.write_text(
+        "日期,类型,名称\n2027-01-01,放假,元旦\n2027/1/2,放假,元旦\n2027年1月3日,放假,元旦\n"
+        "2027-01-09,上班,元旦\n",
+        encoding="utf-8-sig",
+    )
     assert main(["calendar", "import-year", "2027", str(path), "--source", TEST_2027_SOURCE]) == 0
     assert "放假3天，调休上班1天" in capsys.readouterr().out
     year = CalendarYear.objects.get(year=2027)
@@ -260,8 +294,10 @@ def test_cli_import_year_enters_the_year_then_add_workdays_reaches_into_it(tmp_p
 
 def test_cli_import_year_with_a_bad_row_names_it_and_writes_nothing(tmp_path, capsys):
     path = tmp_path / "2027.csv"
-    path.write_text("日期,类型,名称\n2027-01-01,放假,元旦\n2027-01-02,休假吧,元旦\n2027-13-01,放假,\n",
-                    encoding="utf-8")
+    path.write_text(
+        "日期,类型,名称\n2027-01-01,放假,元旦\n2027-01-02,休假吧,元旦\n2027-13-01,放假,\n",
+        encoding="utf-8",
+    )
     assert main(["calendar", "import-year", "2027", str(path), "--source", TEST_2027_SOURCE]) == 1
     err = capsys.readouterr().err
     assert "第3行「类型」" in err and "第4行「日期」" in err
@@ -284,6 +320,7 @@ def test_cli_show_of_an_unknown_year_exits_non_zero(capsys):
 
 # --- Admin ----------------------------------------------------------------------------
 
+
 def test_admin_pages_load_for_a_superuser(client):
     client.force_login(factories.user(superuser=True))
     year = enter_2027()
@@ -302,9 +339,15 @@ def test_admin_is_closed_to_a_department_admin(client, trio):
 
 
 def _admin_form(year, days, *, initial=0):
-    data = {"year": str(year), "source": TEST_2027_SOURCE, "complete": "on",
-            "days-TOTAL_FORMS": str(len(days)), "days-INITIAL_FORMS": str(initial),
-            "days-MIN_NUM_FORMS": "0", "days-MAX_NUM_FORMS": "1000"}
+    data = {
+        "year": str(year),
+        "source": TEST_2027_SOURCE,
+        "complete": "on",
+        "days-TOTAL_FORMS": str(len(days)),
+        "days-INITIAL_FORMS": str(initial),
+        "days-MIN_NUM_FORMS": "0",
+        "days-MAX_NUM_FORMS": "1000",
+    }
     for i, (date, kind, name) in enumerate(days):
         data.update({f"days-{i}-date": date, f"days-{i}-kind": kind, f"days-{i}-name": name})
     return data
@@ -313,8 +356,10 @@ def _admin_form(year, days, *, initial=0):
 def test_admin_entry_of_a_year_is_audited_and_used(client):
     admin_user = factories.user(superuser=True)
     client.force_login(admin_user)
-    response = client.post(reverse("admin:workdays_calendaryear_add"), _admin_form(2027, [
-        ("2027-01-01", "holiday", "元旦"), ("2027-01-09", "workday", "元旦")]))
+    response = client.post(
+        reverse("admin:workdays_calendaryear_add"),
+        _admin_form(2027, [("2027-01-01", "holiday", "元旦"), ("2027-01-09", "workday", "元旦")]),
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     year = CalendarYear.objects.get(year=2027)
     assert year.entered_by == admin_user and year.complete
@@ -325,8 +370,10 @@ def test_admin_entry_of_a_year_is_audited_and_used(client):
 
 def test_admin_refuses_a_weekday_make_up_day(client):
     client.force_login(factories.user(superuser=True))
-    response = client.post(reverse("admin:workdays_calendaryear_add"), _admin_form(2027, [
-        ("2027-01-01", "holiday", "元旦"), ("2027-01-06", "workday", "元旦")]))
+    response = client.post(
+        reverse("admin:workdays_calendaryear_add"),
+        _admin_form(2027, [("2027-01-01", "holiday", "元旦"), ("2027-01-06", "workday", "元旦")]),
+    )
     assert response.status_code == 200
     assert "本就是工作日" in response.content.decode()
     assert not CalendarYear.objects.exists()
@@ -337,9 +384,16 @@ def test_cli_import_year_reads_an_xlsx_with_date_cells(tmp_path, capsys):
 
     path = tmp_path / "2027.xlsx"
     with open_writer(path, "xlsx", ["日期", "类型", "名称"]) as writer:
-        writer.write_rows([[D(2027, 1, 1), "放假", "元旦"], [D(2027, 1, 2), "放假", "元旦"],
-                           [D(2027, 1, 9), "上班", "元旦"]])
+        writer.write_rows(
+            [
+                [D(2027, 1, 1), "放假", "元旦"],
+                [D(2027, 1, 2), "放假", "元旦"],
+                [D(2027, 1, 9), "上班", "元旦"],
+            ]
+        )
     assert main(["calendar", "import-year", "2027", str(path), "--source", TEST_2027_SOURCE]) == 0
     assert sorted(CalendarDay.objects.values_list("date", "kind")) == [
-        (D(2027, 1, 1), CalendarDayKind.HOLIDAY), (D(2027, 1, 2), CalendarDayKind.HOLIDAY),
-        (D(2027, 1, 9), CalendarDayKind.WORKDAY)]
+        (D(2027, 1, 1), CalendarDayKind.HOLIDAY),
+        (D(2027, 1, 2), CalendarDayKind.HOLIDAY),
+        (D(2027, 1, 9), CalendarDayKind.WORKDAY),
+    ]

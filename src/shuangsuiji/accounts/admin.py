@@ -8,7 +8,15 @@ from shuangsuiji.accounts.models import ApiToken, Department, Membership, User
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "parent", "kind", "yearly_draw_cap", "publish_deadline_workdays", "is_active")
+    list_display = (
+        "code",
+        "name",
+        "parent",
+        "kind",
+        "yearly_draw_cap",
+        "publish_deadline_workdays",
+        "is_active",
+    )
     search_fields = ("code", "name")
     list_filter = ("kind", "is_active")
 
@@ -22,8 +30,12 @@ class MembershipInline(admin.TabularInline):
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "full_name", "id_number", "mobile", "is_active", "is_superuser")
     search_fields = ("username", "full_name")
-    fieldsets = BaseUserAdmin.fieldsets + (("实名信息", {"fields": ("full_name", "id_number", "mobile")}),)
-    add_fieldsets = BaseUserAdmin.add_fieldsets + (("实名信息", {"fields": ("full_name", "id_number", "mobile")}),)
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("实名信息", {"fields": ("full_name", "id_number", "mobile")}),
+    )
+    add_fieldsets = BaseUserAdmin.add_fieldsets + (
+        ("实名信息", {"fields": ("full_name", "id_number", "mobile")}),
+    )
     inlines = [MembershipInline]
 
 

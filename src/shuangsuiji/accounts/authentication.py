@@ -12,7 +12,11 @@ from shuangsuiji.accounts.models import ApiToken
 class BearerToken(HttpBearer):
     def authenticate(self, request, token):
         digest = hashlib.sha256(token.encode()).hexdigest()
-        row = ApiToken.objects.select_related("user").filter(digest=digest, is_active=True, user__is_active=True).first()
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(digest=digest, is_active=True, user__is_active=True)
+            .first()
+        )
         if row is None:
             return None
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())

@@ -23,4 +23,6 @@ class Role(models.TextChoices):
 # Who may write each library: 谁管理、谁维护 [002 第十一条] — the department admin keeps
 # 一单两库; operators read them to plan and draw.
 LIBRARY_WRITERS = frozenset({Role.DEPT_ADMIN})
-LIBRARY_READERS = frozenset({Role.DEPT_ADMIN, Role.OPERATOR, Role.REVIEWER, Role.WITNESS, Role.INSPECTOR})
+LIBRARY_READERS = frozenset(
+    {Role.DEPT_ADMIN, Role.OPERATOR, Role.REVIEWER, Role.WITNESS, Role.INSPECTOR}
+)

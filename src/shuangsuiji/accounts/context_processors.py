@@ -16,7 +16,9 @@ NAV_ROLES: dict[str, frozenset[str]] = {
     "plans": _OFFICE,
     "tasks": _OFFICE,
     "draws": _OFFICE,
-    "inspection": frozenset({Role.INSPECTOR, Role.REVIEWER, Role.OPERATOR, Role.DEPT_ADMIN, Role.AUDITOR}),
+    "inspection": frozenset(
+        {Role.INSPECTOR, Role.REVIEWER, Role.OPERATOR, Role.DEPT_ADMIN, Role.AUDITOR}
+    ),
     "disclosure": frozenset({Role.OPERATOR, Role.REVIEWER, Role.DEPT_ADMIN, Role.AUDITOR}),
     "oversight": frozenset({Role.OPERATOR, Role.REVIEWER, Role.DEPT_ADMIN, Role.AUDITOR}),
     "imports": frozenset({Role.DEPT_ADMIN, Role.OPERATOR}),

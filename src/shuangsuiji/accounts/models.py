@@ -17,15 +17,23 @@ class Department(TimeStampedModel):
     code = models.CharField(_("部门代码"), max_length=32, unique=True)
     name = models.CharField(_("部门名称"), max_length=100)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级部门"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("上级部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
-    kind = models.CharField(_("类型"), max_length=16, choices=DepartmentKind.choices, default=DepartmentKind.COMMISSION)
+    kind = models.CharField(
+        _("类型"), max_length=16, choices=DepartmentKind.choices, default=DepartmentKind.COMMISSION
+    )
     region = models.CharField(_("所在地区"), max_length=50, blank=True)
     # 原则上同一生产经营单位一年内被抽中不超过2次 (指引第十四条); configurable per department.
     yearly_draw_cap = models.PositiveSmallIntegerField(_("每年抽中次数上限"), default=2)
     # 结果公示时限：20个工作日 [000 三(六), 002 第二十八条]；漳平为10个工作日 [003 附件3 第十一条]。
-    publish_deadline_workdays = models.PositiveSmallIntegerField(_("结果公示时限（工作日）"), default=20)
+    publish_deadline_workdays = models.PositiveSmallIntegerField(
+        _("结果公示时限（工作日）"), default=20
+    )
     # 联席会议办公室/牵头处室: oversees the deadlines of every department [002 第三十二条].
     is_leading_office = models.BooleanField(_("牵头督办机构"), default=False)
     is_active = models.BooleanField(_("启用"), default=True)
@@ -52,7 +60,9 @@ class User(AbstractUser):
     full_name = models.CharField(_("姓名"), max_length=50)
     id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
     mobile = models.CharField(_("手机号码"), max_length=11, blank=True)
-    departments = models.ManyToManyField(Department, through="Membership", related_name="users", blank=True)
+    departments = models.ManyToManyField(
+        Department, through="Membership", related_name="users", blank=True
+    )
 
     class Meta:
         verbose_name = _("用户")
@@ -86,7 +96,8 @@ class Membership(TimeStampedModel):
         verbose_name_plural = _("岗位角色")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "department", "role"], name="membership_unique_role",
+                fields=["user", "department", "role"],
+                name="membership_unique_role",
                 violation_error_message=_("该用户在此部门已有此角色"),
             )
         ]

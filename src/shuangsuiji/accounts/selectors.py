@@ -17,7 +17,9 @@ def _descendant_ids(root_ids: Iterable[int]) -> set[int]:
     found = set(root_ids)
     frontier = set(found)
     while frontier:
-        children = set(Department.objects.filter(parent_id__in=frontier).values_list("id", flat=True))
+        children = set(
+            Department.objects.filter(parent_id__in=frontier).values_list("id", flat=True)
+        )
         frontier = children - found
         found |= frontier
     return found
@@ -35,7 +37,9 @@ def department_ids_for(*, user: User, roles: Iterable[str]) -> set[int]:
     """Departments (with their sub-departments) where the user holds one of ``roles``."""
     if not user.is_authenticated:
         return set()
-    roots = Membership.objects.filter(user=user, role__in=list(roles)).values_list("department_id", flat=True)
+    roots = Membership.objects.filter(user=user, role__in=list(roles)).values_list(
+        "department_id", flat=True
+    )
     return _descendant_ids(roots)
 
 

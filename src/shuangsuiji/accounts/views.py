@@ -13,8 +13,11 @@ from shuangsuiji.common.errors import ServiceError
 def profile(request: HttpRequest) -> HttpResponse:
     memberships = request.user.memberships.select_related("department").order_by("department__code")
     tokens = request.user.api_tokens.filter(is_active=True).order_by("-created_at")
-    return render(request, "accounts/profile.html",
-                  {"memberships": memberships, "tokens": tokens, "form": TokenForm()})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"memberships": memberships, "tokens": tokens, "form": TokenForm()},
+    )
 
 
 @login_required
@@ -24,12 +27,17 @@ def token_create(request: HttpRequest) -> HttpResponse:
     secret = None
     if form.is_valid():
         try:
-            _, secret = api_token_create(user=request.user, name=form.cleaned_data["name"], actor=request.user)
+            _, secret = api_token_create(
+                user=request.user, name=form.cleaned_data["name"], actor=request.user
+            )
         except ServiceError as exc:
             messages.error(request, exc.message)
     else:
         messages.error(request, "请填写令牌用途")
     memberships = request.user.memberships.select_related("department").order_by("department__code")
     tokens = request.user.api_tokens.filter(is_active=True).order_by("-created_at")
-    return render(request, "accounts/profile.html",
-                  {"memberships": memberships, "tokens": tokens, "form": TokenForm(), "new_secret": secret})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"memberships": memberships, "tokens": tokens, "form": TokenForm(), "new_secret": secret},
+    )

@@ -15,6 +15,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    audit = sub.add_parser("audit", help="审计日志").add_subparsers(dest="sub", metavar="子命令", required=True)
+    audit = sub.add_parser("audit", help="审计日志").add_subparsers(
+        dest="sub", metavar="子命令", required=True
+    )
     p = audit.add_parser("verify", help="校验审计日志哈希链")
     p.set_defaults(handler=_verify)

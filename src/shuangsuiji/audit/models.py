@@ -12,9 +12,13 @@ class Event(models.Model):
 
     seq = models.BigIntegerField(_("序号"), unique=True)
     created_at = models.DateTimeField(_("时间"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
-    department = models.ForeignKey("accounts.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        "accounts.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     action = models.CharField(_("动作"), max_length=64, db_index=True)
     object_type = models.CharField(_("对象类型"), max_length=64, blank=True)
     object_id = models.CharField(_("对象标识"), max_length=64, blank=True)
@@ -69,7 +73,9 @@ class RecordChange(models.Model):
     class Meta:
         verbose_name = _("记录变更")
         verbose_name_plural = _("记录变更")
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_change_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_change_object_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.object_type}#{self.object_id}"

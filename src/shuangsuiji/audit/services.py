@@ -51,7 +51,9 @@ def canonical_bytes(event: Event) -> bytes:
         "after": event.after,
         "prev_hash": event.prev_hash,
     }
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(
+        "utf-8"
+    )
 
 
 def compute_hash(event: Event) -> str:
@@ -97,8 +99,14 @@ def event_record(
         prev_hash=head.last_hash,
     )
     # Store exactly what we hash: round-trip the JSON payloads through the serialiser.
-    event.before = json.loads(json.dumps(event.before, ensure_ascii=False)) if event.before is not None else None
-    event.after = json.loads(json.dumps(event.after, ensure_ascii=False)) if event.after is not None else None
+    event.before = (
+        json.loads(json.dumps(event.before, ensure_ascii=False))
+        if event.before is not None
+        else None
+    )
+    event.after = (
+        json.loads(json.dumps(event.after, ensure_ascii=False)) if event.after is not None else None
+    )
     event.hash = compute_hash(event)
     event.save(force_insert=True)
     head.last_seq, head.last_hash = event.seq, event.hash
@@ -124,14 +132,34 @@ def chain_verify(*, batch_size: int = 5000) -> VerifyReport:
             break
         for event in batch:
             if event.seq != expected_seq:
-                return VerifyReport(False, checked, expected_seq, f"缺少第 {expected_seq} 号事件（已被删除或序号被改动）")
+                return VerifyReport(
+                    False,
+                    checked,
+                    expected_seq,
+                    f"缺少第 {expected_seq} 号事件（已被删除或序号被改动）",
+                )
             if event.prev_hash != prev_hash:
-                return VerifyReport(False, checked, event.seq, f"第 {event.seq} 号事件的前序哈希与上一事件不符（事件被删除或重排）")
+                return VerifyReport(
+                    False,
+                    checked,
+                    event.seq,
+                    f"第 {event.seq} 号事件的前序哈希与上一事件不符（事件被删除或重排）",
+                )
             if compute_hash(event) != event.hash:
-                return VerifyReport(False, checked, event.seq, f"第 {event.seq} 号事件的内容与其哈希不符（事件被篡改）")
+                return VerifyReport(
+                    False,
+                    checked,
+                    event.seq,
+                    f"第 {event.seq} 号事件的内容与其哈希不符（事件被篡改）",
+                )
             prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
             last_pk_seq = event.seq
     head = ChainHead.objects.filter(id=1).first()
     if head is not None and (head.last_seq != checked or head.last_hash != prev_hash):
-        return VerifyReport(False, checked, checked + 1, f"链头记录第 {head.last_seq} 号事件，但只找到 {checked} 个（末尾事件被删除）")
+        return VerifyReport(
+            False,
+            checked,
+            checked + 1,
+            f"链头记录第 {head.last_seq} 号事件，但只找到 {checked} 个（末尾事件被删除）",
+        )
     return VerifyReport(True, checked)

@@ -22,7 +22,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class ItemVersionInline(admin.TabularInline):
     model = ItemVersion
-    fields = ("number", "name", "change_kind", "change_reason", "effective_date", "created_by", "created_at")
+    fields = (
+        "number",
+        "name",
+        "change_kind",
+        "change_reason",
+        "effective_date",
+        "created_by",
+        "created_at",
+    )
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -46,8 +54,15 @@ class ItemAdmin(ReadOnlyAdmin):
 
 @admin.register(ItemVersion)
 class ItemVersionAdmin(ReadOnlyAdmin):
-    list_display = ("item", "number", "name", "category", "change_kind", "effective_date", "created_by")
+    list_display = (
+        "item",
+        "number",
+        "name",
+        "category",
+        "change_kind",
+        "effective_date",
+        "created_by",
+    )
     list_filter = ("change_kind", "category")
     search_fields = ("name", "item__code")
     list_select_related = ("item", "created_by")
-

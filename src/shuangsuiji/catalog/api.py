@@ -38,7 +38,9 @@ class ItemVersionOut(Schema):
     checklist: list[str] = Field(description="检查表单（检查要点）")
     random_exempt: bool = Field(description="不适用随机抽查")
     exempt_reason: str = Field(description="不适用随机抽查的理由")
-    change_kind: str = Field(description="变更类型：create 立 / amend 改 / interpret 释 / repeal 废 / copy 引用上级")
+    change_kind: str = Field(
+        description="变更类型：create 立 / amend 改 / interpret 释 / repeal 废 / copy 引用上级"
+    )
     change_reason: str = Field(description="变更理由")
     effective_date: dt.date = Field(description="生效日期")
     created_at: dt.datetime
@@ -123,7 +125,9 @@ class ItemReviseIn(ItemContentIn):
     change_kind: str = Field(ChangeKind.AMEND.value, description="amend 改 / interpret 释")
     change_reason: str = Field("", description="变更理由（必填）")
     effective_date: dt.date | str | None = Field(None, description="生效日期（必填）")
-    expected_number: int | None = Field(None, description="修改所依据的版本号；已有更新版本时返回 409")
+    expected_number: int | None = Field(
+        None, description="修改所依据的版本号；已有更新版本时返回 409"
+    )
 
 
 class ItemRepealIn(Schema):
@@ -151,15 +155,27 @@ def _department(code: str) -> Department:
 
 @router.get("/items", response={200: ItemPage, **LIST_ERRORS}, summary="查询抽查事项清单")
 def list_items(request, filters: Query[ItemFilters]):
-    qs = selectors.item_search(user=request.user, q=filters.q, code=filters.code, category=filters.category,
-                               department=filters.department, include_repealed=filters.include_repealed)
+    qs = selectors.item_search(
+        user=request.user,
+        q=filters.q,
+        code=filters.code,
+        category=filters.category,
+        department=filters.department,
+        include_repealed=filters.include_repealed,
+    )
     start = (filters.page - 1) * filters.page_size
-    return {"count": qs.count(), "page": filters.page, "page_size": filters.page_size,
-            "items": list(qs[start:start + filters.page_size])}
+    return {
+        "count": qs.count(),
+        "page": filters.page,
+        "page_size": filters.page_size,
+        "items": list(qs[start : start + filters.page_size]),
+    }
 
 
 # Declared before "/items/{item_id}": the first matching path wins.
-@router.post("/items/copy", response={201: list[ItemOut], **WRITE_ERRORS}, summary="引用上级部门清单事项")
+@router.post(
+    "/items/copy", response={201: list[ItemOut], **WRITE_ERRORS}, summary="引用上级部门清单事项"
+)
 def copy_items(request, payload: ItemCopyIn):
     department = _department(payload.department)
     wanted = list(dict.fromkeys(payload.item_ids))
@@ -168,12 +184,19 @@ def copy_items(request, payload: ItemCopyIn):
     missing = [str(pk) for pk in wanted if pk not in found]
     if missing:
         raise NotFound(f"事项不存在：{', '.join(missing)}", field="item_ids")
-    copies = services.item_copy(department=department, items=[found[pk] for pk in wanted], actor=request.user,
-                                effective_date=payload.effective_date, change_reason=payload.change_reason)
+    copies = services.item_copy(
+        department=department,
+        items=[found[pk] for pk in wanted],
+        actor=request.user,
+        effective_date=payload.effective_date,
+        change_reason=payload.change_reason,
+    )
     return Status(201, [selectors.item_get(user=request.user, pk=c.pk) for c in copies])
 
 
-@router.get("/items/{item_id}", response={200: ItemDetailOut, **GET_ERRORS}, summary="事项详情及全部版本")
+@router.get(
+    "/items/{item_id}", response={200: ItemDetailOut, **GET_ERRORS}, summary="事项详情及全部版本"
+)
 def get_item(request, item_id: int):
     return selectors.item_get(user=request.user, pk=item_id)
 
@@ -181,27 +204,49 @@ def get_item(request, item_id: int):
 @router.post("/items", response={201: ItemDetailOut, **WRITE_ERRORS}, summary="新增事项（立）")
 def create_item(request, payload: ItemCreateIn):
     item = services.item_create(
-        department=_department(payload.department), code=payload.code,
-        data=payload.model_dump(include=_CONTENT_NAMES), effective_date=payload.effective_date,
-        change_reason=payload.change_reason, actor=request.user,
+        department=_department(payload.department),
+        code=payload.code,
+        data=payload.model_dump(include=_CONTENT_NAMES),
+        effective_date=payload.effective_date,
+        change_reason=payload.change_reason,
+        actor=request.user,
     )
     return Status(201, selectors.item_get(user=request.user, pk=item.pk))
 
 
-@router.post("/items/{item_id}/revise", response={200: ItemDetailOut, **WRITE_ERRORS}, summary="修订事项（改/释）")
+@router.post(
+    "/items/{item_id}/revise",
+    response={200: ItemDetailOut, **WRITE_ERRORS},
+    summary="修订事项（改/释）",
+)
 def revise_item(request, item_id: int, payload: ItemReviseIn):
     item = selectors.item_get(user=request.user, pk=item_id)
     sent = payload.model_dump(include=_CONTENT_NAMES, exclude_unset=True)
     content = services.content_of(item.current).as_dict() | sent
-    services.item_revise(item=item, data=content, change_kind=payload.change_kind,
-                         change_reason=payload.change_reason, effective_date=payload.effective_date,
-                         expected_number=payload.expected_number, actor=request.user)
+    services.item_revise(
+        item=item,
+        data=content,
+        change_kind=payload.change_kind,
+        change_reason=payload.change_reason,
+        effective_date=payload.effective_date,
+        expected_number=payload.expected_number,
+        actor=request.user,
+    )
     return selectors.item_get(user=request.user, pk=item.pk)
 
 
-@router.post("/items/{item_id}/repeal", response={200: ItemDetailOut, **WRITE_ERRORS}, summary="废止事项（废）")
+@router.post(
+    "/items/{item_id}/repeal",
+    response={200: ItemDetailOut, **WRITE_ERRORS},
+    summary="废止事项（废）",
+)
 def repeal_item(request, item_id: int, payload: ItemRepealIn):
     item = selectors.item_get(user=request.user, pk=item_id)
-    services.item_repeal(item=item, change_reason=payload.change_reason, effective_date=payload.effective_date,
-                         expected_number=payload.expected_number, actor=request.user)
+    services.item_repeal(
+        item=item,
+        change_reason=payload.change_reason,
+        effective_date=payload.effective_date,
+        expected_number=payload.expected_number,
+        actor=request.user,
+    )
     return selectors.item_get(user=request.user, pk=item.pk)

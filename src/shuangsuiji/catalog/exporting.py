@@ -31,7 +31,9 @@ class ItemExporter:
 
     def rows(self, *, department, actor) -> Iterator[list[Any]]:
         self._check(department=department, actor=actor)
-        for number, item in enumerate(items_for_export(department=department).iterator(chunk_size=500), start=1):
+        for number, item in enumerate(
+            items_for_export(department=department).iterator(chunk_size=500), start=1
+        ):
             row = item_row(item)
             row[0] = number
             yield row

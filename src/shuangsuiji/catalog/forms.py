@@ -15,15 +15,29 @@ def _date() -> forms.CharField:
     return forms.CharField(label="生效日期", required=False, widget=_DATE)
 
 
-def _text(label: str, *, max_length: int | None = None, textarea: bool = False, help_text: str = "") -> forms.CharField:
+def _text(
+    label: str, *, max_length: int | None = None, textarea: bool = False, help_text: str = ""
+) -> forms.CharField:
     widget = forms.Textarea(attrs={"rows": 3}) if textarea else None
-    return forms.CharField(label=label, required=False, max_length=max_length, widget=widget, help_text=help_text,
-                           error_messages={"max_length": f"{label}最多%(limit_value)d个字（现有%(show_value)d个）"})
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=max_length,
+        widget=widget,
+        help_text=help_text,
+        error_messages={"max_length": f"{label}最多%(limit_value)d个字（现有%(show_value)d个）"},
+    )
 
 
 class ItemFilterForm(forms.Form):
-    q = forms.CharField(label="关键词", required=False, widget=forms.TextInput(attrs={"placeholder": "事项名称、编码或检查对象"}))
-    category = forms.ChoiceField(label="事项类别", required=False, choices=[("", "全部"), *ItemCategory.choices])
+    q = forms.CharField(
+        label="关键词",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "事项名称、编码或检查对象"}),
+    )
+    category = forms.ChoiceField(
+        label="事项类别", required=False, choices=[("", "全部"), *ItemCategory.choices]
+    )
     department = forms.ChoiceField(label="部门", required=False)
     include_repealed = forms.BooleanField(label="含已废止", required=False)
 
@@ -36,35 +50,79 @@ class ItemContentForm(forms.Form):
     """The content of a version (all fields of domain.md)."""
 
     name = _text("事项名称", max_length=200)
-    category = forms.ChoiceField(label="事项类别", choices=ItemCategory.choices, initial=ItemCategory.GENERAL)
+    category = forms.ChoiceField(
+        label="事项类别", choices=ItemCategory.choices, initial=ItemCategory.GENERAL
+    )
     field = _text("抽查领域", max_length=100)
     target_type = _text("检查对象", max_length=200, help_text="如：燃气经营企业、建筑工地参建单位")
     content = _text("检查内容", textarea=True)
-    methods = forms.MultipleChoiceField(label="检查方式", choices=InspectionMethod.choices, required=False,
-                                        widget=forms.CheckboxSelectMultiple)
+    methods = forms.MultipleChoiceField(
+        label="检查方式",
+        choices=InspectionMethod.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     basis = _text("检查依据", textarea=True, help_text="法律、法规、规章名称及条款")
     subject = _text("检查主体", max_length=100)
     responsible_unit = _text("责任单位", max_length=100)
     level = _text("实施层级", max_length=100, help_text="如：区级部门联合抽查事项、委级")
-    default_ratio = _text("抽查比例（%）", max_length=20, help_text="0到100之间的百分比，如 5 或 0.2")
-    default_frequency = _text("抽查频次", max_length=100, help_text="如：每季度不少于一次、1月、4月、9月")
+    default_ratio = _text(
+        "抽查比例（%）", max_length=20, help_text="0到100之间的百分比，如 5 或 0.2"
+    )
+    default_frequency = _text(
+        "抽查频次", max_length=100, help_text="如：每季度不少于一次、1月、4月、9月"
+    )
     checklist = _text("检查表单", textarea=True, help_text="检查要点，每行一项（也可用“；”分隔）")
     random_exempt = forms.BooleanField(label="不适用随机抽查", required=False)
-    exempt_reason = _text("不适用随机抽查的理由", textarea=True, help_text="对无法进行双随机抽查的事项须提出充分理由")
+    exempt_reason = _text(
+        "不适用随机抽查的理由", textarea=True, help_text="对无法进行双随机抽查的事项须提出充分理由"
+    )
 
     wide_fields = ("methods", "content", "basis", "checklist", "exempt_reason", "change_reason")
 
     def content_data(self) -> dict:
-        return {name: self.cleaned_data.get(name) for name in (
-            "name", "category", "field", "target_type", "content", "methods", "basis", "subject",
-            "responsible_unit", "level", "default_ratio", "default_frequency", "checklist", "random_exempt",
-            "exempt_reason")}
+        return {
+            name: self.cleaned_data.get(name)
+            for name in (
+                "name",
+                "category",
+                "field",
+                "target_type",
+                "content",
+                "methods",
+                "basis",
+                "subject",
+                "responsible_unit",
+                "level",
+                "default_ratio",
+                "default_frequency",
+                "checklist",
+                "random_exempt",
+                "exempt_reason",
+            )
+        }
 
     @classmethod
     def initial_from(cls, version: ItemVersion) -> dict:
-        data = {name: getattr(version, name) for name in (
-            "name", "category", "field", "target_type", "content", "methods", "basis", "subject",
-            "responsible_unit", "level", "default_ratio", "default_frequency", "random_exempt", "exempt_reason")}
+        data = {
+            name: getattr(version, name)
+            for name in (
+                "name",
+                "category",
+                "field",
+                "target_type",
+                "content",
+                "methods",
+                "basis",
+                "subject",
+                "responsible_unit",
+                "level",
+                "default_ratio",
+                "default_frequency",
+                "random_exempt",
+                "exempt_reason",
+            )
+        }
         data["checklist"] = "\n".join(version.checklist)
         if version.default_ratio is not None:
             data["default_ratio"] = format(version.default_ratio.normalize(), "f")
@@ -95,8 +153,10 @@ class ItemCreateForm(ItemContentForm):
 
 
 class ItemReviseForm(ItemContentForm):
-    change_kind = forms.ChoiceField(label="变更类型", choices=[(k.value, k.label) for k in
-                                                          (ChangeKind.AMEND, ChangeKind.INTERPRET)])
+    change_kind = forms.ChoiceField(
+        label="变更类型",
+        choices=[(k.value, k.label) for k in (ChangeKind.AMEND, ChangeKind.INTERPRET)],
+    )
     change_reason = _text("变更理由", textarea=True, help_text="如：《XX条例》修订，第X条调整")
     effective_date = _date()
     expected_number = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -114,7 +174,9 @@ class ItemRepealForm(forms.Form):
 
 
 class ItemCopyForm(forms.Form):
-    items = forms.MultipleChoiceField(label="上级事项", required=False, widget=forms.CheckboxSelectMultiple)
+    items = forms.MultipleChoiceField(
+        label="上级事项", required=False, widget=forms.CheckboxSelectMultiple
+    )
     effective_date = _date()
     change_reason = _text("引用说明", textarea=True, help_text="可不填，默认“引用上级部门清单事项”")
 
@@ -122,5 +184,9 @@ class ItemCopyForm(forms.Form):
 
     def __init__(self, *args, candidates=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["items"].choices = [(str(i.pk), f"{i.code} {i.current.name}") for i in candidates]
-        self.fields["items"].error_messages["invalid_choice"] = "所选事项不在可引用的上级清单中：%(value)s"
+        self.fields["items"].choices = [
+            (str(i.pk), f"{i.code} {i.current.name}") for i in candidates
+        ]
+        self.fields["items"].error_messages["invalid_choice"] = (
+            "所选事项不在可引用的上级清单中：%(value)s"
+        )

@@ -58,7 +58,12 @@ C = tabular.Column
 COLUMNS = [
     C("seq", "序号"),
     C("code", "事项编码", required=True, aliases=("编码", "事项代码", "抽查事项编码", "事项编号")),
-    C("name", "事项名称", required=True, aliases=("抽查事项名称", "抽查事项", "检查事项", "检查事项名称", "事项")),
+    C(
+        "name",
+        "事项名称",
+        required=True,
+        aliases=("抽查事项名称", "抽查事项", "检查事项", "检查事项名称", "事项"),
+    ),
     C("category", "事项类别", aliases=("类别", "事项类型", "检查事项类别")),
     C("field", "抽查领域", aliases=("领域", "监管领域")),
     C("target_type", "检查对象", aliases=("抽查对象", "检查对象类型")),
@@ -72,7 +77,11 @@ COLUMNS = [
     C("default_frequency", "抽查频次", aliases=("频次", "抽查频率", "抽查时间")),
     C("checklist", "检查表单", aliases=("检查要点", "检查清单", "检查表")),
     C("random_exempt", "不适用随机抽查", aliases=("是否不适用随机抽查",)),
-    C("exempt_reason", "不适用随机抽查的理由", aliases=("不适用随机抽查理由", "不适用理由", "不纳入随机抽查理由")),
+    C(
+        "exempt_reason",
+        "不适用随机抽查的理由",
+        aliases=("不适用随机抽查理由", "不适用理由", "不纳入随机抽查理由"),
+    ),
     C("change_kind", "变更类型", aliases=("调整类型",)),
     C("change_reason", "变更理由", aliases=("变更原因", "调整理由", "调整原因")),
     C("effective_date", "生效日期", aliases=("施行日期", "实施日期")),
@@ -83,11 +92,21 @@ CREATE_REASON = "批量导入新增"
 
 # 变更类型 as files write it (the 立改废释 words and the labels of ChangeKind).
 _KIND_WORDS = {
-    "立": ChangeKind.CREATE, "新增": ChangeKind.CREATE, "新增(立)": ChangeKind.CREATE,
-    "改": ChangeKind.AMEND, "修改": ChangeKind.AMEND, "修订": ChangeKind.AMEND, "修改(改)": ChangeKind.AMEND,
-    "释": ChangeKind.INTERPRET, "解释": ChangeKind.INTERPRET, "解释(释)": ChangeKind.INTERPRET,
-    "废": ChangeKind.REPEAL, "废止": ChangeKind.REPEAL, "废止(废)": ChangeKind.REPEAL,
-    "引用上级清单": ChangeKind.COPY, "引用": ChangeKind.COPY,
+    "立": ChangeKind.CREATE,
+    "新增": ChangeKind.CREATE,
+    "新增(立)": ChangeKind.CREATE,
+    "改": ChangeKind.AMEND,
+    "修改": ChangeKind.AMEND,
+    "修订": ChangeKind.AMEND,
+    "修改(改)": ChangeKind.AMEND,
+    "释": ChangeKind.INTERPRET,
+    "解释": ChangeKind.INTERPRET,
+    "解释(释)": ChangeKind.INTERPRET,
+    "废": ChangeKind.REPEAL,
+    "废止": ChangeKind.REPEAL,
+    "废止(废)": ChangeKind.REPEAL,
+    "引用上级清单": ChangeKind.COPY,
+    "引用": ChangeKind.COPY,
 }
 PROGRESS_EVERY = 50
 
@@ -121,8 +140,16 @@ class ItemImporter:
     label = "抽查事项清单"
     columns = COLUMNS
 
-    def run(self, *, table: tabular.Table, department, actor, dry_run: bool, skip_invalid: bool,
-            progress: ProgressFn | None = None) -> ImportResult:
+    def run(
+        self,
+        *,
+        table: tabular.Table,
+        department,
+        actor,
+        dry_run: bool,
+        skip_invalid: bool,
+        progress: ProgressFn | None = None,
+    ) -> ImportResult:
         check_write_scope(actor=actor, department=department)
         bound = table.bind(self.columns)
         if dry_run:
@@ -140,14 +167,26 @@ class ItemImporter:
 
 
 class _Run:
-    def __init__(self, bound: tabular.BoundTable, department, actor, dry_run: bool, skip_invalid: bool,
-                 progress: ProgressFn | None):
+    def __init__(
+        self,
+        bound: tabular.BoundTable,
+        department,
+        actor,
+        dry_run: bool,
+        skip_invalid: bool,
+        progress: ProgressFn | None,
+    ):
         self.bound, self.department, self.actor = bound, department, actor
         self.dry_run, self.skip_invalid, self.progress = dry_run, skip_invalid, progress
         self.errors = ErrorList()
-        self.result = ImportResult(kind="items", dry_run=dry_run, skip_invalid=skip_invalid,
-                                   file_name=bound.table.name, header_row=bound.header_row,
-                                   unknown_headers=list(bound.unknown_headers))
+        self.result = ImportResult(
+            kind="items",
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            file_name=bound.table.name,
+            header_row=bound.header_row,
+            unknown_headers=list(bound.unknown_headers),
+        )
         self.spool = ChangeSpool(Item._meta.label_lower)
         self.today = timezone.localdate()
 
@@ -182,7 +221,9 @@ class _Run:
         if commit:
             for _row, plan in plans:
                 self.write(plan)
-            record_import_event(result=result, department=self.department, actor=self.actor, spools=[self.spool])
+            record_import_event(
+                result=result, department=self.department, actor=self.actor, spools=[self.spool]
+            )
             result.committed = True
         else:
             self.spool.close()
@@ -192,8 +233,9 @@ class _Run:
 
     # -- validation ----------------------------------------------------------------------
 
-    def check_row(self, row: int, record: dict[str, Any], existing: dict[str, Item],
-                  seen: dict[str, int]) -> dict[str, Any] | None:
+    def check_row(
+        self, row: int, record: dict[str, Any], existing: dict[str, Item], seen: dict[str, int]
+    ) -> dict[str, Any] | None:
         errors = self.errors
         before = errors.count
         try:
@@ -202,7 +244,9 @@ class _Run:
             errors.add(row, self.header("code"), exc.message)
             return None
         if code in seen:
-            errors.add(row, self.header("code"), f"事项编码 {code} 在文件中重复（第{seen[code]}行已有）")
+            errors.add(
+                row, self.header("code"), f"事项编码 {code} 在文件中重复（第{seen[code]}行已有）"
+            )
             return None
         seen[code] = row
         item = existing.get(code)
@@ -220,18 +264,31 @@ class _Run:
 
         if kind == ChangeKind.REPEAL:
             if item is None:
-                errors.add(row, self.header("change_kind"), f"事项编码 {code} 不在本部门清单中，无法废止")
+                errors.add(
+                    row, self.header("change_kind"), f"事项编码 {code} 不在本部门清单中，无法废止"
+                )
                 return None
             if item.is_repealed:
                 return {"action": "unchanged", "code": code}
             if not reason or reason == item.current.change_reason:
-                errors.add(row, self.header("change_reason"), "废止事项必须填写变更理由（废止理由）")
+                errors.add(
+                    row, self.header("change_reason"), "废止事项必须填写变更理由（废止理由）"
+                )
             if effective < item.current.effective_date:
-                errors.add(row, self.header("effective_date"),
-                           f"生效日期不能早于现行版本的生效日期（{item.current.effective_date:%Y-%m-%d}）")
+                errors.add(
+                    row,
+                    self.header("effective_date"),
+                    f"生效日期不能早于现行版本的生效日期（{item.current.effective_date:%Y-%m-%d}）",
+                )
             if errors.count > before:
                 return None
-            return {"action": "repeal", "code": code, "item": item, "reason": reason, "effective": effective}
+            return {
+                "action": "repeal",
+                "code": code,
+                "item": item,
+                "reason": reason,
+                "effective": effective,
+            }
 
         # Columns the file does not have keep the stored value (a partial file updates only
         # what it carries); for a new item they are empty and the required ones say so.
@@ -250,26 +307,46 @@ class _Run:
             return None
 
         if item is None:
-            return {"action": "create", "code": code, "content": content, "reason": reason or CREATE_REASON,
-                    "effective": effective}
+            return {
+                "action": "create",
+                "code": code,
+                "content": content,
+                "reason": reason or CREATE_REASON,
+                "effective": effective,
+            }
         if content.digest() == content_of(item.current).digest():
             return {"action": "unchanged", "code": code}
         if item.is_repealed:
-            errors.add(row, self.header("code"),
-                       f"事项 {code} 已于{item.current.effective_date:%Y-%m-%d}废止，不能再修订（如需恢复请使用新的事项编码）")
+            errors.add(
+                row,
+                self.header("code"),
+                f"事项 {code} 已于{item.current.effective_date:%Y-%m-%d}废止，不能再修订（如需恢复请使用新的事项编码）",
+            )
             return None
         if effective < item.current.effective_date:
-            if "effective_date" in self.bound.field_index and tabular.cell_text(record.get("effective_date")):
-                errors.add(row, self.header("effective_date"),
-                           f"生效日期不能早于现行版本的生效日期（{item.current.effective_date:%Y-%m-%d}）")
+            if "effective_date" in self.bound.field_index and tabular.cell_text(
+                record.get("effective_date")
+            ):
+                errors.add(
+                    row,
+                    self.header("effective_date"),
+                    f"生效日期不能早于现行版本的生效日期（{item.current.effective_date:%Y-%m-%d}）",
+                )
                 return None
             effective = max(effective, item.current.effective_date)
         # A reason copied over from the exported file belongs to the old version, not this change.
         if not reason or reason == item.current.change_reason:
             reason = DEFAULT_REASON
         change_kind = ChangeKind.INTERPRET if kind == ChangeKind.INTERPRET else ChangeKind.AMEND
-        return {"action": "revise", "code": code, "item": item, "content": content, "reason": reason,
-                "effective": effective, "kind": change_kind}
+        return {
+            "action": "revise",
+            "code": code,
+            "item": item,
+            "content": content,
+            "reason": reason,
+            "effective": effective,
+            "kind": change_kind,
+        }
 
     # -- writing -------------------------------------------------------------------------
 
@@ -279,21 +356,41 @@ class _Run:
             return
         if action == "create":
             item = Item.objects.create(department=self.department, code=plan["code"])
-            version = version_write(item=item, number=1, content=plan["content"], change_kind=ChangeKind.CREATE,
-                                    change_reason=plan["reason"], effective_date=plan["effective"], actor=self.actor)
+            version = version_write(
+                item=item,
+                number=1,
+                content=plan["content"],
+                change_kind=ChangeKind.CREATE,
+                change_reason=plan["reason"],
+                effective_date=plan["effective"],
+                actor=self.actor,
+            )
             self.spool.add(item.pk, _changes(None, plan["content"], version=version))
             return
         item: Item = plan["item"]
         old = content_of(item.current)
         if action == "repeal":
             item.is_repealed = True
-            version = version_write(item=item, number=next_number(item), content=old, change_kind=ChangeKind.REPEAL,
-                                    change_reason=plan["reason"], effective_date=plan["effective"], actor=self.actor)
+            version = version_write(
+                item=item,
+                number=next_number(item),
+                content=old,
+                change_kind=ChangeKind.REPEAL,
+                change_reason=plan["reason"],
+                effective_date=plan["effective"],
+                actor=self.actor,
+            )
             self.spool.add(item.pk, {"is_repealed": [False, True], **_meta(version)})
             return
-        version = version_write(item=item, number=next_number(item), content=plan["content"],
-                                change_kind=plan["kind"], change_reason=plan["reason"],
-                                effective_date=plan["effective"], actor=self.actor)
+        version = version_write(
+            item=item,
+            number=next_number(item),
+            content=plan["content"],
+            change_kind=plan["kind"],
+            change_reason=plan["reason"],
+            effective_date=plan["effective"],
+            actor=self.actor,
+        )
         self.spool.add(item.pk, _changes(old, plan["content"], version=version))
 
 
@@ -304,17 +401,24 @@ def _plain(value: Any) -> Any:
 
 
 def _meta(version) -> dict[str, Any]:
-    return {"number": [version.number - 1 or None, version.number], "change_kind": [None, version.change_kind],
-            "change_reason": [None, version.change_reason],
-            "effective_date": [None, version.effective_date.isoformat()]}
+    return {
+        "number": [version.number - 1 or None, version.number],
+        "change_kind": [None, version.change_kind],
+        "change_reason": [None, version.change_reason],
+        "effective_date": [None, version.effective_date.isoformat()],
+    }
 
 
 def _changes(old: ItemContent | None, new: ItemContent, *, version) -> dict[str, Any]:
     """{field: [before, after]} of the fields that changed (all non-empty ones when created)."""
     before = old.as_dict() if old is not None else {}
     after = new.as_dict()
-    out = {name: [_plain(before.get(name)), _plain(after[name])] for name in CONTENT_FIELDS
-           if _plain(before.get(name)) != _plain(after[name]) and (old is not None or after[name] not in ("", [], None, False))}
+    out = {
+        name: [_plain(before.get(name)), _plain(after[name])]
+        for name in CONTENT_FIELDS
+        if _plain(before.get(name)) != _plain(after[name])
+        and (old is not None or after[name] not in ("", [], None, False))
+    }
     out.update(_meta(version))
     return out
 
@@ -324,10 +428,26 @@ def item_row(item: Item) -> list[Any]:
     v = item.current
     ratio = "" if v.default_ratio is None else f"{format(v.default_ratio.normalize(), 'f')}%"
     return [
-        "", item.code, v.name, v.get_category_display(), v.field, v.target_type, v.content,
-        v.get_methods_display(), v.basis, v.subject, v.responsible_unit, v.level, ratio, v.default_frequency,
-        "\n".join(v.checklist), "是" if v.random_exempt else "否", v.exempt_reason, v.get_change_kind_display(),
-        v.change_reason, v.effective_date.isoformat() if isinstance(v.effective_date, dt.date) else "",
+        "",
+        item.code,
+        v.name,
+        v.get_category_display(),
+        v.field,
+        v.target_type,
+        v.content,
+        v.get_methods_display(),
+        v.basis,
+        v.subject,
+        v.responsible_unit,
+        v.level,
+        ratio,
+        v.default_frequency,
+        "\n".join(v.checklist),
+        "是" if v.random_exempt else "否",
+        v.exempt_reason,
+        v.get_change_kind_display(),
+        v.change_reason,
+        v.effective_date.isoformat() if isinstance(v.effective_date, dt.date) else "",
     ]
 
 

@@ -16,21 +16,40 @@ from shuangsuiji.common.models import TimeStampedModel
 class Item(TimeStampedModel):
     """抽查事项 — identity only; the content lives in its versions."""
 
-    department = models.ForeignKey("accounts.Department", verbose_name=_("所属部门"), on_delete=models.PROTECT,
-                                   related_name="items")
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("所属部门"),
+        on_delete=models.PROTECT,
+        related_name="items",
+    )
     code = models.CharField(_("事项编码"), max_length=64)
-    current = models.OneToOneField("ItemVersion", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", verbose_name=_("现行版本"))
-    copied_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="copies", verbose_name=_("引用自上级事项"))
+    current = models.OneToOneField(
+        "ItemVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("现行版本"),
+    )
+    copied_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="copies",
+        verbose_name=_("引用自上级事项"),
+    )
     is_repealed = models.BooleanField(_("已废止"), default=False)
 
     class Meta:
         verbose_name = _("抽查事项")
         verbose_name_plural = _("抽查事项清单")
         constraints = [
-            models.UniqueConstraint(fields=["department", "code"], name="item_unique_code",
-                                    violation_error_message=_("本部门清单中已有此事项编码")),
+            models.UniqueConstraint(
+                fields=["department", "code"],
+                name="item_unique_code",
+                violation_error_message=_("本部门清单中已有此事项编码"),
+            ),
         ]
         ordering = ["department__code", "code"]
 
@@ -44,7 +63,9 @@ class ItemVersion(models.Model):
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField(_("版本号"))
     name = models.CharField(_("事项名称"), max_length=200)
-    category = models.CharField(_("事项类别"), max_length=16, choices=ItemCategory.choices, default=ItemCategory.GENERAL)
+    category = models.CharField(
+        _("事项类别"), max_length=16, choices=ItemCategory.choices, default=ItemCategory.GENERAL
+    )
     field = models.CharField(_("抽查领域"), max_length=100, blank=True)
     target_type = models.CharField(_("检查对象"), max_length=200)
     content = models.TextField(_("检查内容"), blank=True)
@@ -53,28 +74,42 @@ class ItemVersion(models.Model):
     subject = models.CharField(_("检查主体"), max_length=100, blank=True)
     responsible_unit = models.CharField(_("责任单位"), max_length=100, blank=True)
     level = models.CharField(_("实施层级"), max_length=100, blank=True)
-    default_ratio = models.DecimalField(_("默认抽查比例(%)"), max_digits=6, decimal_places=3, null=True, blank=True)
+    default_ratio = models.DecimalField(
+        _("默认抽查比例(%)"), max_digits=6, decimal_places=3, null=True, blank=True
+    )
     default_frequency = models.CharField(_("抽查频次"), max_length=100, blank=True)
     checklist = models.JSONField(_("检查表单"), default=list, help_text=_("检查要点，每项一行"))
     # 对无法进行双随机抽查的事项提出充分的理由 [003 附件2 一].
     random_exempt = models.BooleanField(_("不适用随机抽查"), default=False)
     exempt_reason = models.TextField(_("不适用随机抽查的理由"), blank=True)
-    change_kind = models.CharField(_("变更类型"), max_length=16, choices=ChangeKind.choices, default=ChangeKind.CREATE)
+    change_kind = models.CharField(
+        _("变更类型"), max_length=16, choices=ChangeKind.choices, default=ChangeKind.CREATE
+    )
     change_reason = models.TextField(_("变更理由"))
     effective_date = models.DateField(_("生效日期"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", verbose_name=_("创建人"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("创建人"),
+    )
     row_digest = models.CharField(max_length=32, blank=True)
 
     class Meta:
         verbose_name = _("事项版本")
         verbose_name_plural = _("事项版本")
         constraints = [
-            models.UniqueConstraint(fields=["item", "number"], name="itemversion_unique_number",
-                                    violation_error_message=_("版本号重复")),
+            models.UniqueConstraint(
+                fields=["item", "number"],
+                name="itemversion_unique_number",
+                violation_error_message=_("版本号重复"),
+            ),
             models.CheckConstraint(
-                condition=~models.Q(random_exempt=True, exempt_reason=""), name="itemversion_exempt_needs_reason",
+                condition=~models.Q(random_exempt=True, exempt_reason=""),
+                name="itemversion_exempt_needs_reason",
                 violation_error_message=_("不适用随机抽查的事项必须写明理由"),
             ),
         ]

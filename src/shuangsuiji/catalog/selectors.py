@@ -19,12 +19,18 @@ from shuangsuiji.common.errors import NotFound, ValidationFailed
 
 def items_visible(*, user: User) -> QuerySet[Item]:
     """Every item of the departments the user may read (repealed ones included)."""
-    return (Item.objects.filter(department_id__in=readable_department_ids(user=user))
-            .select_related("department", "current", "copied_from__department"))
+    return Item.objects.filter(department_id__in=readable_department_ids(user=user)).select_related(
+        "department", "current", "copied_from__department"
+    )
 
 
 def item_search(
-    *, user: User, q: str = "", code: str = "", category: str = "", department: str = "",
+    *,
+    user: User,
+    q: str = "",
+    code: str = "",
+    category: str = "",
+    department: str = "",
     include_repealed: bool = False,
 ) -> QuerySet[Item]:
     """The list page and the API: search by name or code, filter by category and department.
@@ -35,7 +41,11 @@ def item_search(
     if not include_repealed:
         qs = qs.filter(is_repealed=False)
     if q := q.strip():
-        qs = qs.filter(Q(current__name__icontains=q) | Q(code__icontains=q) | Q(current__target_type__icontains=q))
+        qs = qs.filter(
+            Q(current__name__icontains=q)
+            | Q(code__icontains=q)
+            | Q(current__target_type__icontains=q)
+        )
     if code := code.strip():
         qs = qs.filter(code__icontains=code)
     if category := category.strip():
@@ -53,7 +63,10 @@ def item_search(
 def _subtree_ids(root: Department) -> set[int]:
     found, frontier = {root.id}, {root.id}
     while frontier:
-        frontier = set(Department.objects.filter(parent_id__in=frontier).values_list("id", flat=True)) - found
+        frontier = (
+            set(Department.objects.filter(parent_id__in=frontier).values_list("id", flat=True))
+            - found
+        )
         found |= frontier
     return found
 
@@ -93,7 +106,10 @@ def _display(name: str, value: Any) -> str:
     if name == "category":
         return str(ItemCategory(value).label) if value in ItemCategory.values else str(value)
     if name == "methods":
-        return "、".join(str(InspectionMethod(m).label) if m in InspectionMethod.values else str(m) for m in value)
+        return "、".join(
+            str(InspectionMethod(m).label) if m in InspectionMethod.values else str(m)
+            for m in value
+        )
     if name == "checklist":
         return "；".join(value)
     if name == "random_exempt":
@@ -131,8 +147,14 @@ def item_copy_candidates(*, department: Department) -> QuerySet[Item]:
     current, not repealed, and not already in its own list (same code)."""
     ancestor_ids = [d.id for d in department.ancestors()]
     taken = Item.objects.filter(department=department).values("code")
-    return (Item.objects.filter(department_id__in=ancestor_ids, is_repealed=False, current__isnull=False)
-            .exclude(code__in=taken).select_related("department", "current").order_by("department__code", "code"))
+    return (
+        Item.objects.filter(
+            department_id__in=ancestor_ids, is_repealed=False, current__isnull=False
+        )
+        .exclude(code__in=taken)
+        .select_related("department", "current")
+        .order_by("department__code", "code")
+    )
 
 
 def item_source_changed(*, item: Item) -> bool:
@@ -158,7 +180,9 @@ def items_public(*, department: Department | None = None, q: str = "") -> QueryS
     current_ids = Item.objects.filter(is_repealed=False, current__isnull=False)
     if department is not None:
         current_ids = current_ids.filter(department_id__in=_subtree_ids(department))
-    qs = ItemVersion.objects.filter(id__in=current_ids.values("current_id")).select_related("item__department")
+    qs = ItemVersion.objects.filter(id__in=current_ids.values("current_id")).select_related(
+        "item__department"
+    )
     if q := q.strip():
         qs = qs.filter(Q(name__icontains=q) | Q(item__code__icontains=q))
     return qs.order_by("item__department__code", "item__code")
@@ -166,5 +190,8 @@ def items_public(*, department: Department | None = None, q: str = "") -> QueryS
 
 def items_for_export(*, department: Department) -> QuerySet[Item]:
     """The department's own list in force (the exporter; the same rows an import upserts)."""
-    return (Item.objects.filter(department=department, is_repealed=False, current__isnull=False)
-            .select_related("current", "department").order_by("code"))
+    return (
+        Item.objects.filter(department=department, is_repealed=False, current__isnull=False)
+        .select_related("current", "department")
+        .order_by("code")
+    )

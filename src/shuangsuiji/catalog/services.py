@@ -32,24 +32,57 @@ from shuangsuiji.common.importing import actor_is_cli
 # The content fields of a version, in the order the documents list them
 # (事项名称、检查依据、检查对象、检查内容、检查方式、抽查比例、抽查频次、检查主体、责任单位 [003 附件2 一]).
 CONTENT_FIELDS = (
-    "name", "category", "field", "target_type", "content", "methods", "basis", "subject",
-    "responsible_unit", "level", "default_ratio", "default_frequency", "checklist",
-    "random_exempt", "exempt_reason",
+    "name",
+    "category",
+    "field",
+    "target_type",
+    "content",
+    "methods",
+    "basis",
+    "subject",
+    "responsible_unit",
+    "level",
+    "default_ratio",
+    "default_frequency",
+    "checklist",
+    "random_exempt",
+    "exempt_reason",
 )
 
 FIELD_LABELS = {
-    "code": "事项编码", "department": "所属部门", "name": "事项名称", "category": "事项类别",
-    "field": "抽查领域", "target_type": "检查对象", "content": "检查内容", "methods": "检查方式",
-    "basis": "检查依据", "subject": "检查主体", "responsible_unit": "责任单位", "level": "实施层级",
-    "default_ratio": "抽查比例", "default_frequency": "抽查频次", "checklist": "检查表单",
-    "random_exempt": "不适用随机抽查", "exempt_reason": "不适用随机抽查的理由",
-    "change_kind": "变更类型", "change_reason": "变更理由", "effective_date": "生效日期",
-    "expected_number": "版本号", "items": "事项",
+    "code": "事项编码",
+    "department": "所属部门",
+    "name": "事项名称",
+    "category": "事项类别",
+    "field": "抽查领域",
+    "target_type": "检查对象",
+    "content": "检查内容",
+    "methods": "检查方式",
+    "basis": "检查依据",
+    "subject": "检查主体",
+    "responsible_unit": "责任单位",
+    "level": "实施层级",
+    "default_ratio": "抽查比例",
+    "default_frequency": "抽查频次",
+    "checklist": "检查表单",
+    "random_exempt": "不适用随机抽查",
+    "exempt_reason": "不适用随机抽查的理由",
+    "change_kind": "变更类型",
+    "change_reason": "变更理由",
+    "effective_date": "生效日期",
+    "expected_number": "版本号",
+    "items": "事项",
 }
 
 _MAX_LEN = {
-    "name": 200, "field": 100, "target_type": 200, "subject": 100, "responsible_unit": 100,
-    "level": 100, "default_frequency": 100, "code": 64,
+    "name": 200,
+    "field": 100,
+    "target_type": 200,
+    "subject": 100,
+    "responsible_unit": 100,
+    "level": 100,
+    "default_frequency": 100,
+    "code": 64,
 }
 _CHECKPOINT_MAX = 500
 # 2024-09-03, 2024/9/3, 2024.9.3, 2024年9月3日 — the ways the documents and Excel write dates.
@@ -59,12 +92,18 @@ REVISE_KINDS = (ChangeKind.AMEND, ChangeKind.INTERPRET)
 
 # Files and forms write the Chinese names (“重点检查事项”, “现场检查”); both forms are accepted.
 _CATEGORY_BY_LABEL = {str(label): value for value, label in ItemCategory.choices} | {
-    "一般": ItemCategory.GENERAL, "重点": ItemCategory.KEY, "一般事项": ItemCategory.GENERAL,
+    "一般": ItemCategory.GENERAL,
+    "重点": ItemCategory.KEY,
+    "一般事项": ItemCategory.GENERAL,
     "重点事项": ItemCategory.KEY,
 }
 _METHOD_BY_LABEL = {str(label): value for value, label in InspectionMethod.choices} | {
-    "现场": InspectionMethod.ON_SITE, "书面": InspectionMethod.DOCUMENT, "实地检查": InspectionMethod.ON_SITE,
-    "书面审查": InspectionMethod.DOCUMENT, "网络检查": InspectionMethod.ONLINE, "抽样": InspectionMethod.SAMPLING,
+    "现场": InspectionMethod.ON_SITE,
+    "书面": InspectionMethod.DOCUMENT,
+    "实地检查": InspectionMethod.ON_SITE,
+    "书面审查": InspectionMethod.DOCUMENT,
+    "网络检查": InspectionMethod.ONLINE,
+    "抽样": InspectionMethod.SAMPLING,
 }
 
 
@@ -136,8 +175,18 @@ def item_content_clean(*, data: Mapping[str, Any]) -> ItemContent:
         errors.setdefault(name, []).append(message)
 
     values: dict[str, Any] = {}
-    for name in ("name", "field", "target_type", "content", "basis", "subject", "responsible_unit", "level",
-                 "default_frequency", "exempt_reason"):
+    for name in (
+        "name",
+        "field",
+        "target_type",
+        "content",
+        "basis",
+        "subject",
+        "responsible_unit",
+        "level",
+        "default_frequency",
+        "exempt_reason",
+    ):
         values[name] = _text(data.get(name))
         limit = _MAX_LEN.get(name, _TEXT_MAX)
         if len(values[name]) > limit:
@@ -161,7 +210,12 @@ def item_content_clean(*, data: Mapping[str, Any]) -> ItemContent:
 
     raw_methods = data.get("methods") or []
     if isinstance(raw_methods, str):
-        raw_methods = _split_points(raw_methods.replace("、", "\n").replace("/", "\n").replace(",", "\n").replace("，", "\n"))
+        raw_methods = _split_points(
+            raw_methods.replace("、", "\n")
+            .replace("/", "\n")
+            .replace(",", "\n")
+            .replace("，", "\n")
+        )
     methods: list[str] = []
     for m in raw_methods:
         m = _text(m)
@@ -181,7 +235,10 @@ def item_content_clean(*, data: Mapping[str, Any]) -> ItemContent:
             # 全角 digits and ％ come from Word tables: NFKC makes them ASCII.
             ratio = Decimal(unicodedata.normalize("NFKC", _text(ratio_raw)).rstrip("%").strip())
         except InvalidOperation:
-            err("default_ratio", f"抽查比例应为0到100之间的数字（百分比），实际为“{_text(ratio_raw)}”")
+            err(
+                "default_ratio",
+                f"抽查比例应为0到100之间的数字（百分比），实际为“{_text(ratio_raw)}”",
+            )
         else:
             if not ratio.is_finite() or ratio < 0 or ratio > 100:
                 err("default_ratio", "抽查比例应在0到100之间（百分比）")
@@ -205,7 +262,9 @@ def item_content_clean(*, data: Mapping[str, Any]) -> ItemContent:
         values["exempt_reason"] = ""
 
     if errors:
-        raise ValidationFailed("；".join(m for msgs in errors.values() for m in msgs), errors=errors)
+        raise ValidationFailed(
+            "；".join(m for msgs in errors.values() for m in msgs), errors=errors
+        )
     return ItemContent(**values)
 
 
@@ -220,8 +279,13 @@ def snapshot(version: ItemVersion | None) -> dict[str, Any] | None:
         return None
     data = content_of(version).as_dict()
     data["default_ratio"] = _ratio_text(version.default_ratio)
-    data.update(number=version.number, change_kind=version.change_kind, change_reason=version.change_reason,
-                effective_date=version.effective_date.isoformat(), code=version.item.code)
+    data.update(
+        number=version.number,
+        change_kind=version.change_kind,
+        change_reason=version.change_reason,
+        effective_date=version.effective_date.isoformat(),
+        code=version.item.code,
+    )
     return data
 
 
@@ -249,7 +313,9 @@ def clean_date(value: dt.date | str | None, *, required: bool) -> dt.date:
             raise ValueError(value)
         return dt.date(*(int(g) for g in match.groups()))
     except ValueError as exc:
-        raise ValidationFailed(f"生效日期格式不正确：{value}（应为 YYYY-MM-DD）", field="effective_date") from exc
+        raise ValidationFailed(
+            f"生效日期格式不正确：{value}（应为 YYYY-MM-DD）", field="effective_date"
+        ) from exc
 
 
 def clean_code(code: str | None) -> str:
@@ -274,7 +340,9 @@ def _validate_all(**checks: Callable[[], Any]) -> dict[str, Any]:
             for name, messages in (exc.errors or {"": [exc.message]}).items():
                 errors.setdefault(name, []).extend(messages)
     if errors:
-        raise ValidationFailed("；".join(m for msgs in errors.values() for m in msgs), errors=errors)
+        raise ValidationFailed(
+            "；".join(m for msgs in errors.values() for m in msgs), errors=errors
+        )
     return results
 
 
@@ -291,7 +359,9 @@ def _require_writer(*, actor: User | str | None, department: Department) -> None
         raise NotAllowed(f"您不是“{department.name}”的部门管理员，不能维护其抽查事项清单")
 
 
-def _as_content(data: ItemContent | Mapping[str, Any] | None, fields: Mapping[str, Any]) -> ItemContent:
+def _as_content(
+    data: ItemContent | Mapping[str, Any] | None, fields: Mapping[str, Any]
+) -> ItemContent:
     """The content from ``data`` (a mapping or a cleaned ``ItemContent``) and/or the content
     fields passed one by one (``name=…, target_type=…``); the latter win."""
     unknown = set(fields) - set(CONTENT_FIELDS)
@@ -304,14 +374,27 @@ def _as_content(data: ItemContent | Mapping[str, Any] | None, fields: Mapping[st
     return item_content_clean(data=merged)
 
 
-def version_write(*, item: Item, number: int, content: ItemContent, change_kind: str, change_reason: str,
-                  effective_date: dt.date, actor: Any) -> ItemVersion:
+def version_write(
+    *,
+    item: Item,
+    number: int,
+    content: ItemContent,
+    change_kind: str,
+    change_reason: str,
+    effective_date: dt.date,
+    actor: Any,
+) -> ItemVersion:
     """Stores a version and makes it current. For callers that hold the item's row lock and
     write the audit record themselves (the services below, the batch import)."""
     version = ItemVersion.objects.create(
-        item=item, number=number, change_kind=change_kind, change_reason=change_reason,
-        effective_date=effective_date, created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        row_digest=content.digest(), **content.as_dict(),
+        item=item,
+        number=number,
+        change_kind=change_kind,
+        change_reason=change_reason,
+        effective_date=effective_date,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        row_digest=content.digest(),
+        **content.as_dict(),
     )
     item.current = version
     item.save(update_fields=["current", "is_repealed", "updated_at"])
@@ -326,14 +409,23 @@ def _lock_item(item: Item) -> Item:
     the unique (item, number) constraint is the backstop.
     """
     try:
-        return Item.objects.select_for_update(of=("self",)).select_related("department", "current").get(pk=item.pk)
+        return (
+            Item.objects.select_for_update(of=("self",))
+            .select_related("department", "current")
+            .get(pk=item.pk)
+        )
     except Item.DoesNotExist as exc:
         raise NotFound("抽查事项不存在") from exc
 
 
 def item_create(
-    *, department: Department, code: str, data: ItemContent | Mapping[str, Any] | None = None,
-    effective_date: dt.date | str | None = None, change_reason: str = "", actor: User | str | None,
+    *,
+    department: Department,
+    code: str,
+    data: ItemContent | Mapping[str, Any] | None = None,
+    effective_date: dt.date | str | None = None,
+    change_reason: str = "",
+    actor: User | str | None,
     **fields: Any,
 ) -> Item:
     """立：a new item with its first version (change_kind 新增).
@@ -343,11 +435,17 @@ def item_create(
     """
     _require_writer(actor=actor, department=department)
     checked = _validate_all(
-        code=lambda: clean_code(code), content=lambda: _as_content(data, fields),
+        code=lambda: clean_code(code),
+        content=lambda: _as_content(data, fields),
         reason=lambda: clean_reason(change_reason, required=False, default="新增抽查事项"),
         effective=lambda: clean_date(effective_date, required=False),
     )
-    code, content, reason, effective = checked["code"], checked["content"], checked["reason"], checked["effective"]
+    code, content, reason, effective = (
+        checked["code"],
+        checked["content"],
+        checked["reason"],
+        checked["effective"],
+    )
     with transaction.atomic():
         # The (department, code) constraint settles two people creating the same code at once;
         # the check first gives the usual case a friendly message.
@@ -358,10 +456,22 @@ def item_create(
                 item = Item.objects.create(department=department, code=code)
         except IntegrityError as exc:
             raise Conflict(f"本部门清单中已有事项编码 {code}", field="code") from exc
-        version = version_write(item=item, number=1, content=content, change_kind=ChangeKind.CREATE,
-                                 change_reason=reason, effective_date=effective, actor=actor)
-        event_record(actor=actor, action="item.create", obj=item, department=department,
-                     after=snapshot(version))
+        version = version_write(
+            item=item,
+            number=1,
+            content=content,
+            change_kind=ChangeKind.CREATE,
+            change_reason=reason,
+            effective_date=effective,
+            actor=actor,
+        )
+        event_record(
+            actor=actor,
+            action="item.create",
+            obj=item,
+            department=department,
+            after=snapshot(version),
+        )
     return item
 
 
@@ -378,7 +488,8 @@ def check_revisable(*, item: Item, expected_number: int | None, effective: dt.da
         )
     if current is not None and effective < current.effective_date:
         raise ValidationFailed(
-            f"生效日期不能早于现行版本的生效日期（{current.effective_date:%Y-%m-%d}）", field="effective_date"
+            f"生效日期不能早于现行版本的生效日期（{current.effective_date:%Y-%m-%d}）",
+            field="effective_date",
         )
 
 
@@ -387,16 +498,23 @@ def next_number(item: Item) -> int:
 
 
 def item_revise(
-    *, item: Item, data: ItemContent | Mapping[str, Any] | None = None, change_kind: str = ChangeKind.AMEND,
-    change_reason: str, effective_date: dt.date | str | None, actor: User | str | None,
-    expected_number: int | None = None, **fields: Any,
+    *,
+    item: Item,
+    data: ItemContent | Mapping[str, Any] | None = None,
+    change_kind: str = ChangeKind.AMEND,
+    change_reason: str,
+    effective_date: dt.date | str | None,
+    actor: User | str | None,
+    expected_number: int | None = None,
+    **fields: Any,
 ) -> ItemVersion:
     """改/释：a new version; the old ones stay as they were (清单随“立改废释”动态调整 [002 第八条])."""
     if change_kind not in REVISE_KINDS:
         raise ValidationFailed("变更类型应为“修改（改）”或“解释（释）”", field="change_kind")
     _require_writer(actor=actor, department=item.department)
     checked = _validate_all(
-        content=lambda: _as_content(data, fields), reason=lambda: clean_reason(change_reason, required=True),
+        content=lambda: _as_content(data, fields),
+        reason=lambda: clean_reason(change_reason, required=True),
         effective=lambda: clean_date(effective_date, required=True),
     )
     content, reason, effective = checked["content"], checked["reason"], checked["effective"]
@@ -405,44 +523,84 @@ def item_revise(
         check_revisable(item=locked, expected_number=expected_number, effective=effective)
         before = locked.current
         # 改 must change something; 释 may keep the text and only record the new interpretation.
-        if change_kind == ChangeKind.AMEND and before is not None and content_of(before).digest() == content.digest():
-            raise ValidationFailed("内容与现行版本相同，没有可修改的内容（仅作解释请选择“解释（释）”）",
-                                   field="change_kind")
-        version = version_write(item=locked, number=next_number(locked), content=content,
-                                 change_kind=change_kind, change_reason=reason, effective_date=effective,
-                                 actor=actor)
-        event_record(actor=actor, action="item.revise", obj=locked, department=locked.department,
-                     before=snapshot(before), after=snapshot(version))
+        if (
+            change_kind == ChangeKind.AMEND
+            and before is not None
+            and content_of(before).digest() == content.digest()
+        ):
+            raise ValidationFailed(
+                "内容与现行版本相同，没有可修改的内容（仅作解释请选择“解释（释）”）",
+                field="change_kind",
+            )
+        version = version_write(
+            item=locked,
+            number=next_number(locked),
+            content=content,
+            change_kind=change_kind,
+            change_reason=reason,
+            effective_date=effective,
+            actor=actor,
+        )
+        event_record(
+            actor=actor,
+            action="item.revise",
+            obj=locked,
+            department=locked.department,
+            before=snapshot(before),
+            after=snapshot(version),
+        )
     item.refresh_from_db()
     return version
 
 
 def item_repeal(
-    *, item: Item, change_reason: str, effective_date: dt.date | str | None, actor: User | str | None,
+    *,
+    item: Item,
+    change_reason: str,
+    effective_date: dt.date | str | None,
+    actor: User | str | None,
     expected_number: int | None = None,
 ) -> ItemVersion:
     """废：a final version that marks the item repealed; it stays in the history, off the list."""
     _require_writer(actor=actor, department=item.department)
-    checked = _validate_all(reason=lambda: clean_reason(change_reason, required=True),
-                            effective=lambda: clean_date(effective_date, required=True))
+    checked = _validate_all(
+        reason=lambda: clean_reason(change_reason, required=True),
+        effective=lambda: clean_date(effective_date, required=True),
+    )
     reason, effective = checked["reason"], checked["effective"]
     with transaction.atomic():
         locked = _lock_item(item)
         check_revisable(item=locked, expected_number=expected_number, effective=effective)
         before = locked.current
         locked.is_repealed = True
-        version = version_write(item=locked, number=next_number(locked), content=content_of(before),
-                                 change_kind=ChangeKind.REPEAL, change_reason=reason, effective_date=effective,
-                                 actor=actor)
-        event_record(actor=actor, action="item.repeal", obj=locked, department=locked.department,
-                     before=snapshot(before), after=snapshot(version))
+        version = version_write(
+            item=locked,
+            number=next_number(locked),
+            content=content_of(before),
+            change_kind=ChangeKind.REPEAL,
+            change_reason=reason,
+            effective_date=effective,
+            actor=actor,
+        )
+        event_record(
+            actor=actor,
+            action="item.repeal",
+            obj=locked,
+            department=locked.department,
+            before=snapshot(before),
+            after=snapshot(version),
+        )
     item.refresh_from_db()
     return version
 
 
 def item_copy(
-    *, department: Department, items: Iterable[Item], actor: User | str | None,
-    effective_date: dt.date | str | None = None, change_reason: str = "",
+    *,
+    department: Department,
+    items: Iterable[Item],
+    actor: User | str | None,
+    effective_date: dt.date | str | None = None,
+    change_reason: str = "",
 ) -> list[Item]:
     """引用上级清单：copies items from a higher-level department's list [001 三(一)].
 
@@ -467,22 +625,45 @@ def item_copy(
                 )
             if source.is_repealed or source.current is None:
                 raise Conflict(f"事项 {source.code} 已废止，不能引用", field="items")
-            if source.code in seen or Item.objects.filter(department=department, code=source.code).exists():
-                raise Conflict(f"本部门清单中已有事项编码 {source.code}，不能重复引用", field="items")
+            if (
+                source.code in seen
+                or Item.objects.filter(department=department, code=source.code).exists()
+            ):
+                raise Conflict(
+                    f"本部门清单中已有事项编码 {source.code}，不能重复引用", field="items"
+                )
             seen.add(source.code)
-            reason = clean_reason(change_reason, required=False,
-                                   default=f"引用上级部门“{source.department.name}”清单事项")
+            reason = clean_reason(
+                change_reason,
+                required=False,
+                default=f"引用上级部门“{source.department.name}”清单事项",
+            )
             try:
                 with transaction.atomic():
-                    copy = Item.objects.create(department=department, code=source.code, copied_from=source)
+                    copy = Item.objects.create(
+                        department=department, code=source.code, copied_from=source
+                    )
             except IntegrityError as exc:
-                raise Conflict(f"本部门清单中已有事项编码 {source.code}，不能重复引用", field="items") from exc
-            version = version_write(item=copy, number=1, content=content_of(source.current),
-                                     change_kind=ChangeKind.COPY, change_reason=reason, effective_date=effective,
-                                     actor=actor)
+                raise Conflict(
+                    f"本部门清单中已有事项编码 {source.code}，不能重复引用", field="items"
+                ) from exc
+            version = version_write(
+                item=copy,
+                number=1,
+                content=content_of(source.current),
+                change_kind=ChangeKind.COPY,
+                change_reason=reason,
+                effective_date=effective,
+                actor=actor,
+            )
             after = snapshot(version)
-            after["copied_from"] = {"id": source.pk, "department": source.department.code,
-                                    "number": source.current.number}
-            event_record(actor=actor, action="item.copy", obj=copy, department=department, after=after)
+            after["copied_from"] = {
+                "id": source.pk,
+                "department": source.department.code,
+                "number": source.current.number,
+            }
+            event_record(
+                actor=actor, action="item.copy", obj=copy, department=department, after=after
+            )
             copies.append(copy)
     return copies

@@ -35,28 +35,45 @@ def _readable_item(request: HttpRequest, pk: int) -> Item:
 def item_list(request: HttpRequest) -> HttpResponse:
     departments = list(departments_readable(user=request.user))
     form = ItemFilterForm(request.GET or None, departments=departments)
-    filters = form.cleaned_data if form.is_valid() else {}  # the form offers only what item_search takes
+    filters = (
+        form.cleaned_data if form.is_valid() else {}
+    )  # the form offers only what item_search takes
     items = selectors.item_search(
-        user=request.user, q=filters.get("q", ""), category=filters.get("category", ""),
-        department=filters.get("department", ""), include_repealed=bool(filters.get("include_repealed")),
+        user=request.user,
+        q=filters.get("q", ""),
+        category=filters.get("category", ""),
+        department=filters.get("department", ""),
+        include_repealed=bool(filters.get("include_repealed")),
     )
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
-    return render(request, "catalog/item_list.html", {
-        "form": form, "page": page, "query": query,
-        "can_create": departments_writable(user=request.user).exists(),
-    })
+    return render(
+        request,
+        "catalog/item_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query,
+            "can_create": departments_writable(user=request.user).exists(),
+        },
+    )
 
 
 @login_required
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = _readable_item(request, pk)
-    return render(request, "catalog/item_detail.html", {
-        "item": item, "current": item.current, "history": selectors.item_history(item=item),
-        "can_write": selectors.item_can_write(user=request.user, item=item),
-        "source_changed": selectors.item_source_changed(item=item),
-        "copies": item.copies.select_related("department").order_by("department__code"),
-    })
+    return render(
+        request,
+        "catalog/item_detail.html",
+        {
+            "item": item,
+            "current": item.current,
+            "history": selectors.item_history(item=item),
+            "can_write": selectors.item_can_write(user=request.user, item=item),
+            "source_changed": selectors.item_source_changed(item=item),
+            "copies": item.copies.select_related("department").order_by("department__code"),
+        },
+    )
 
 
 @login_required
@@ -64,14 +81,20 @@ def item_create(request: HttpRequest) -> HttpResponse:
     departments = list(departments_writable(user=request.user))
     if not departments:
         raise NotAllowed("只有部门管理员可以新增抽查事项")
-    form = ItemCreateForm(request.POST or None, departments=departments,
-                          initial={"effective_date": timezone.localdate()})
+    form = ItemCreateForm(
+        request.POST or None,
+        departments=departments,
+        initial={"effective_date": timezone.localdate()},
+    )
     if request.method == "POST" and form.is_valid():
         department = next(d for d in departments if d.code == form.cleaned_data["department"])
         try:
             item = services.item_create(
-                department=department, code=form.cleaned_data["code"], data=form.content_data(),
-                effective_date=form.cleaned_data["effective_date"], change_reason=form.cleaned_data["change_reason"],
+                department=department,
+                code=form.cleaned_data["code"],
+                data=form.content_data(),
+                effective_date=form.cleaned_data["effective_date"],
+                change_reason=form.cleaned_data["change_reason"],
                 actor=request.user,
             )
         except (ValidationFailed, Conflict) as exc:  # a Conflict names its field too
@@ -95,25 +118,40 @@ def item_revise(request: HttpRequest, pk: int) -> HttpResponse:
     if item.is_repealed:
         messages.error(request, f"事项 {item.code} 已废止，不能再修订")
         return redirect("catalog:item_detail", pk=item.pk)
-    initial = {**ItemContentForm.initial_from(item.current), "expected_number": item.current.number,
-               "effective_date": timezone.localdate()}
+    initial = {
+        **ItemContentForm.initial_from(item.current),
+        "expected_number": item.current.number,
+        "effective_date": timezone.localdate(),
+    }
     form = ItemReviseForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             version = services.item_revise(
-                item=item, data=form.content_data(), change_kind=form.cleaned_data["change_kind"],
-                change_reason=form.cleaned_data["change_reason"], effective_date=form.cleaned_data["effective_date"],
-                expected_number=form.cleaned_data["expected_number"], actor=request.user,
+                item=item,
+                data=form.content_data(),
+                change_kind=form.cleaned_data["change_kind"],
+                change_reason=form.cleaned_data["change_reason"],
+                effective_date=form.cleaned_data["effective_date"],
+                expected_number=form.cleaned_data["expected_number"],
+                actor=request.user,
             )
         except (ValidationFailed, Conflict) as exc:  # a Conflict names its field too
             form.add_service_errors(exc)
         else:
-            messages.success(request, f"已保存为第{version.number}版（{version.get_change_kind_display()}）")
+            messages.success(
+                request, f"已保存为第{version.number}版（{version.get_change_kind_display()}）"
+            )
             return redirect("catalog:item_detail", pk=item.pk)
-    return render(request, "catalog/item_form.html", {
-        "form": form, "item": item, "title": f"修订抽查事项 {item.code}",
-        "note": f"基于现行第{item.current.number}版修改；保存后生成新版本，原版本保留不变。",
-    })
+    return render(
+        request,
+        "catalog/item_form.html",
+        {
+            "form": form,
+            "item": item,
+            "title": f"修订抽查事项 {item.code}",
+            "note": f"基于现行第{item.current.number}版修改；保存后生成新版本，原版本保留不变。",
+        },
+    )
 
 
 @login_required
@@ -122,13 +160,19 @@ def item_repeal(request: HttpRequest, pk: int) -> HttpResponse:
     if item.is_repealed:
         messages.error(request, f"事项 {item.code} 已废止")
         return redirect("catalog:item_detail", pk=item.pk)
-    form = ItemRepealForm(request.POST or None, initial={"expected_number": item.current.number,
-                                                         "effective_date": timezone.localdate()})
+    form = ItemRepealForm(
+        request.POST or None,
+        initial={"expected_number": item.current.number, "effective_date": timezone.localdate()},
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.item_repeal(item=item, change_reason=form.cleaned_data["change_reason"],
-                                 effective_date=form.cleaned_data["effective_date"],
-                                 expected_number=form.cleaned_data["expected_number"], actor=request.user)
+            services.item_repeal(
+                item=item,
+                change_reason=form.cleaned_data["change_reason"],
+                effective_date=form.cleaned_data["effective_date"],
+                expected_number=form.cleaned_data["expected_number"],
+                actor=request.user,
+            )
         except (ValidationFailed, Conflict) as exc:  # a Conflict names its field too
             form.add_service_errors(exc)
         else:
@@ -148,20 +192,35 @@ def item_copy(request: HttpRequest) -> HttpResponse:
     if department is None:
         raise NotAllowed(f"您不能为部门 {code} 引用上级清单")
     candidates = list(selectors.item_copy_candidates(department=department))
-    form = ItemCopyForm(request.POST or None, candidates=candidates,
-                        initial={"effective_date": timezone.localdate()})
+    form = ItemCopyForm(
+        request.POST or None,
+        candidates=candidates,
+        initial={"effective_date": timezone.localdate()},
+    )
     if request.method == "POST" and form.is_valid():
         chosen = {int(pk) for pk in form.cleaned_data["items"]}
         try:
             copies = services.item_copy(
-                department=department, items=[i for i in candidates if i.pk in chosen], actor=request.user,
-                effective_date=form.cleaned_data["effective_date"], change_reason=form.cleaned_data["change_reason"],
+                department=department,
+                items=[i for i in candidates if i.pk in chosen],
+                actor=request.user,
+                effective_date=form.cleaned_data["effective_date"],
+                change_reason=form.cleaned_data["change_reason"],
             )
         except (ValidationFailed, Conflict) as exc:  # a Conflict names its field too
             form.add_service_errors(exc)
         else:
             messages.success(request, f"已引用{len(copies)}个上级事项到“{department.name}”")
-            return redirect(f"{reverse('catalog:item_list')}?{urlencode({'department': department.code})}")
-    return render(request, "catalog/item_copy.html", {
-        "form": form, "department": department, "departments": departments, "candidates": candidates,
-    })
+            return redirect(
+                f"{reverse('catalog:item_list')}?{urlencode({'department': department.code})}"
+            )
+    return render(
+        request,
+        "catalog/item_copy.html",
+        {
+            "form": form,
+            "department": department,
+            "departments": departments,
+            "candidates": candidates,
+        },
+    )

@@ -32,22 +32,36 @@ def _flatten_validation(errors: list[dict]) -> dict[str, list[str]]:
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ServiceError)
     def _service_error(request, exc: ServiceError):
-        return api.create_response(request, {"detail": exc.message, "errors": exc.errors}, status=exc.status)
+        return api.create_response(
+            request, {"detail": exc.message, "errors": exc.errors}, status=exc.status
+        )
 
     @api.exception_handler(ValidationError)
     def _validation_error(request, exc: ValidationError):
         return api.create_response(
-            request, {"detail": "请求数据格式不正确", "errors": _flatten_validation(exc.errors)}, status=422
+            request,
+            {"detail": "请求数据格式不正确", "errors": _flatten_validation(exc.errors)},
+            status=422,
         )
 
     @api.exception_handler(AuthenticationError)
     def _auth_error(request, exc):
-        return api.create_response(request, {"detail": "未登录或令牌无效", "errors": {}}, status=401)
+        return api.create_response(
+            request, {"detail": "未登录或令牌无效", "errors": {}}, status=401
+        )
 
     @api.exception_handler(HttpError)
     def _http_error(request, exc: HttpError):
         # django-ninja raises HttpError with English text (e.g. an unparsable JSON body).
-        messages = {400: "请求内容无法解析，请提交有效的 JSON", 401: "未登录或令牌无效", 403: "无权执行此操作",
-                    404: "资源不存在", 405: "不支持此请求方法", 429: "请求过于频繁，请稍后再试"}
+        messages = {
+            400: "请求内容无法解析，请提交有效的 JSON",
+            401: "未登录或令牌无效",
+            403: "无权执行此操作",
+            404: "资源不存在",
+            405: "不支持此请求方法",
+            429: "请求过于频繁，请稍后再试",
+        }
         detail = messages.get(exc.status_code, "请求无法处理")
-        return api.create_response(request, {"detail": detail, "errors": {}}, status=exc.status_code)
+        return api.create_response(
+            request, {"detail": detail, "errors": {}}, status=exc.status_code
+        )

@@ -29,4 +29,4 @@ def rows_insert(model: Any, columns: list[str], rows: list[tuple], *, batch: int
     sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"
     with connection.cursor() as cur:
         for i in range(0, len(rows), batch):
-            cur.executemany(sql, rows[i:i + batch])
+            cur.executemany(sql, rows[i : i + batch])

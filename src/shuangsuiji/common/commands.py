@@ -11,9 +11,22 @@ def serve_command(args: argparse.Namespace) -> int:
     bind = args.bind or "127.0.0.1:8000"
     print(f"服务地址：http://{bind}/  （Ctrl+C 停止）", flush=True)
     # gunicorn is the production server too (docs/deployment.md): one code path for both.
-    cmd = [sys.executable, "-m", "gunicorn", "shuangsuiji.wsgi:application", "--bind", bind,
-           "--workers", str(args.workers), "--threads", str(args.threads), "--access-logfile", "-",
-           "--timeout", "120"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "shuangsuiji.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--access-logfile",
+        "-",
+        "--timeout",
+        "120",
+    ]
     settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
     os.execv(sys.executable, cmd)
     return 0  # pragma: no cover

@@ -9,7 +9,9 @@ class ServiceError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, *, field: str | None = None, errors: dict[str, list[str]] | None = None):
+    def __init__(
+        self, message: str, *, field: str | None = None, errors: dict[str, list[str]] | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.field = field

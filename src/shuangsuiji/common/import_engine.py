@@ -107,6 +107,7 @@ def row_digest(values: Sequence[Any]) -> str:
 # Database session helpers
 # ---------------------------------------------------------------------------------------
 
+
 @contextlib.contextmanager
 def bulk_session() -> Iterator[None]:
     """Connection settings for one bulk write, restored afterwards. SQLite: a larger
@@ -130,6 +131,7 @@ def bulk_session() -> Iterator[None]:
 # The importer base class
 # ---------------------------------------------------------------------------------------
 
+
 class UpsertImporter:
     """Base of an importer whose rows map one-to-one onto a model with a key.
 
@@ -143,7 +145,9 @@ class UpsertImporter:
     key_field: str = "key"
     specs: list[FieldSpec] = []
     leading_columns: list[tabular.Column] = []  # read but not stored, e.g. 序号
-    derived_fields: frozenset[str] = frozenset()  # always set by ``row_key`` (e.g. key ← 统一社会信用代码)
+    derived_fields: frozenset[str] = (
+        frozenset()
+    )  # always set by ``row_key`` (e.g. key ← 统一社会信用代码)
 
     @property
     def columns(self) -> list[tabular.Column]:
@@ -161,21 +165,36 @@ class UpsertImporter:
     def check_columns(self, bound: tabular.BoundTable) -> None:
         """Raises ``tabular.TableError`` when the file lacks a column combination."""
 
-    def row_key(self, values: list[Any], failed: set[int] | None, row: int, bound: tabular.BoundTable,
-                errors: ErrorList) -> str | None:
+    def row_key(
+        self,
+        values: list[Any],
+        failed: set[int] | None,
+        row: int,
+        bound: tabular.BoundTable,
+        errors: ErrorList,
+    ) -> str | None:
         """The row's key, or ``None`` (after adding an error unless a cell already has one)."""
         raise NotImplementedError
 
     def preload(self, department) -> dict[str, tuple[int, str]]:
         """``key → (id, row_digest)`` of the department's records."""
-        qs = self.model.objects.filter(department=department).values_list(self.key_field, "id", "row_digest")
+        qs = self.model.objects.filter(department=department).values_list(
+            self.key_field, "id", "row_digest"
+        )
         return {key: (pk, digest) for key, pk, digest in qs.iterator(chunk_size=20000)}
 
     def preload_extra(self, department) -> None:
         """Loads what ``check_row`` needs (e.g. keys held by other departments)."""
 
-    def check_row(self, values: list[Any], key: str, row: int, bound: tabular.BoundTable,
-                  errors: ErrorList, is_new: bool) -> bool:
+    def check_row(
+        self,
+        values: list[Any],
+        key: str,
+        row: int,
+        bound: tabular.BoundTable,
+        errors: ErrorList,
+        is_new: bool,
+    ) -> bool:
         """Cross-field and cross-record checks; returns False when the row is bad."""
         return True
 
@@ -187,8 +206,13 @@ class UpsertImporter:
         """Stored values of the virtual fields of these records."""
         return {}
 
-    def write_virtual(self, department, *, created: list[tuple[str, dict[str, Any]]],
-                      updated: list[tuple[int, dict[str, Any], dict[str, Any]]]) -> None:
+    def write_virtual(
+        self,
+        department,
+        *,
+        created: list[tuple[str, dict[str, Any]]],
+        updated: list[tuple[int, dict[str, Any], dict[str, Any]]],
+    ) -> None:
         """Writes virtual fields: ``created`` as (key, values), ``updated`` as (id, old, new)."""
 
     def notes(self) -> list[str]:
@@ -196,8 +220,16 @@ class UpsertImporter:
 
     # -- the run ----------------------------------------------------------------------
 
-    def run(self, *, table: tabular.Table, department, actor, dry_run: bool, skip_invalid: bool,
-            progress: ProgressFn | None = None) -> ImportResult:
+    def run(
+        self,
+        *,
+        table: tabular.Table,
+        department,
+        actor,
+        dry_run: bool,
+        skip_invalid: bool,
+        progress: ProgressFn | None = None,
+    ) -> ImportResult:
         check_write_scope(actor=actor, department=department)
         bound = table.bind(self.columns)
         self.check_columns(bound)
@@ -213,7 +245,9 @@ class UpsertImporter:
             # Serialises imports into one department: without the lock two concurrent
             # imports could both see a key as new and one would fail on the unique index.
             Department.objects.select_for_update().filter(pk=department.pk).first()
-            result = _Run(worker, bound, department, actor, dry_run, skip_invalid, progress).execute()
+            result = _Run(
+                worker, bound, department, actor, dry_run, skip_invalid, progress
+            ).execute()
             if not result.committed:
                 transaction.set_rollback(True)
             return result
@@ -222,8 +256,16 @@ class UpsertImporter:
 class _Run:
     """The state of one import run."""
 
-    def __init__(self, importer: UpsertImporter, bound: tabular.BoundTable, department, actor,
-                 dry_run: bool, skip_invalid: bool, progress: ProgressFn | None):
+    def __init__(
+        self,
+        importer: UpsertImporter,
+        bound: tabular.BoundTable,
+        department,
+        actor,
+        dry_run: bool,
+        skip_invalid: bool,
+        progress: ProgressFn | None,
+    ):
         self.imp = importer
         self.bound = bound
         self.department = department
@@ -232,10 +274,15 @@ class _Run:
         self.skip_invalid = skip_invalid
         self.progress = progress
         self.errors = ErrorList()
-        self.result = ImportResult(kind=importer.kind, dry_run=dry_run, skip_invalid=skip_invalid,
-                                   file_name=bound.table.name, file_sha256=bound.table.sha256,
-                                   header_row=bound.header_row,
-                                   unknown_headers=list(bound.unknown_headers))
+        self.result = ImportResult(
+            kind=importer.kind,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            file_name=bound.table.name,
+            file_sha256=bound.table.sha256,
+            header_row=bound.header_row,
+            unknown_headers=list(bound.unknown_headers),
+        )
         self.spool = ChangeSpool(importer.model._meta.label_lower)
         # Writes stop for good at the first error of an all-or-nothing import.
         self.writing = not dry_run
@@ -246,16 +293,22 @@ class _Run:
         specs = importer.specs
         self.names = [s.name for s in specs]
         self.present_ix = {i for i, s in enumerate(specs) if s.column.field in bound.field_index}
-        self.all_present = all(i in self.present_ix or s.name in importer.derived_fields
-                               for i, s in enumerate(specs))
+        self.all_present = all(
+            i in self.present_ix or s.name in importer.derived_fields for i, s in enumerate(specs)
+        )
         meta = importer.model._meta
         self.real_ix = [i for i, s in enumerate(specs) if not s.virtual]
         if self.real_ix != list(range(len(self.real_ix))):
-            raise ValueError(f"{type(importer).__name__}.specs: virtual fields must come after the model fields")
+            raise ValueError(
+                f"{type(importer).__name__}.specs: virtual fields must come after the model fields"
+            )
         self.n_real = len(self.real_ix)
         self.key_of = operator.itemgetter(self.names.index(importer.key_field))
-        self.date_ix = [i for i, s in enumerate(specs)
-                        if not s.virtual and isinstance(meta.get_field(s.name), models.DateField)]
+        self.date_ix = [
+            i
+            for i, s in enumerate(specs)
+            if not s.virtual and isinstance(meta.get_field(s.name), models.DateField)
+        ]
         self.has_virtual = any(s.virtual for s in specs)
         self.sqlite = connection.vendor == "sqlite"
         self._prepare_sql(meta)
@@ -271,21 +324,33 @@ class _Run:
         # so a field added to the model later cannot make the raw INSERT fail.
         fixed: list[tuple[str, Any]] = []
         for f in meta.concrete_fields:
-            if f.primary_key or f.name in real_names or f.name in ("department", "row_digest", "created_at", "updated_at"):
+            if (
+                f.primary_key
+                or f.name in real_names
+                or f.name in ("department", "row_digest", "created_at", "updated_at")
+            ):
                 continue
             default = f.get_default() if f.has_default() or not f.null else None
             fixed.append((f.column, f.get_db_prep_save(default, connection)))
         now = ops.adapt_datetimefield_value(self.now)
-        cols = ([meta.get_field(n).column for n in real_names] + ["department_id", "created_at", "updated_at"]
-                + [c for c, _ in fixed] + ["row_digest"])
+        cols = (
+            [meta.get_field(n).column for n in real_names]
+            + ["department_id", "created_at", "updated_at"]
+            + [c for c, _ in fixed]
+            + ["row_digest"]
+        )
         self.table_name = meta.db_table
         # Appended to the real fields of each row; the digest comes last.
         self.fixed_tail = (self.department.pk, now, now, *[v for _, v in fixed])
-        self.insert_sql = (f"INSERT INTO {qn(self.table_name)} ({', '.join(qn(c) for c in cols)}) "
-                           f"VALUES ({', '.join(['%s'] * len(cols))})")
+        self.insert_sql = (
+            f"INSERT INTO {qn(self.table_name)} ({', '.join(qn(c) for c in cols)}) "
+            f"VALUES ({', '.join(['%s'] * len(cols))})"
+        )
         sets = ", ".join(f"{qn(meta.get_field(n).column)} = %s" for n in real_names)
-        self.update_sql = (f"UPDATE {qn(self.table_name)} SET {sets}, {qn('row_digest')} = %s, "
-                           f"{qn('updated_at')} = %s WHERE {qn('id')} = %s")
+        self.update_sql = (
+            f"UPDATE {qn(self.table_name)} SET {sets}, {qn('row_digest')} = %s, "
+            f"{qn('updated_at')} = %s WHERE {qn('id')} = %s"
+        )
         self.now_db = now
 
     def _row(self, values: list[str]) -> tuple[list[Any], str]:
@@ -320,8 +385,11 @@ class _Run:
         imp.preload_extra(self.department)
         seen: dict[str, int] = {}
         specs = imp.specs
-        present = sorted((i, bound.field_index[s.column.field], bound.header_of(s.column.field), s.parse)
-                         for i, s in enumerate(specs) if i in self.present_ix)
+        present = sorted(
+            (i, bound.field_index[s.column.field], bound.header_of(s.column.field), s.parse)
+            for i, s in enumerate(specs)
+            if i in self.present_ix
+        )
         defaults = [s.default for s in specs]
         total_hint = bound.total_hint()
         progress = self.progress
@@ -425,7 +493,11 @@ class _Run:
                         self._insert(self.inserts)
                         self.inserts = []
             else:
-                if all_present and blake2b("\x1f".join(values).encode(), digest_size=16).hexdigest() == found[1]:
+                if (
+                    all_present
+                    and blake2b("\x1f".join(values).encode(), digest_size=16).hexdigest()
+                    == found[1]
+                ):
                     result.unchanged += 1
                 else:
                     self.pending.append((row, found[0], values))
@@ -439,7 +511,10 @@ class _Run:
         self.inserts = []
         self._flush_updates()
         if self.writing and self.created_virtual:
-            created = [(key, dict(zip(self.names, values, strict=True))) for key, values in self.created_virtual]
+            created = [
+                (key, dict(zip(self.names, values, strict=True)))
+                for key, values in self.created_virtual
+            ]
             imp.write_virtual(self.department, created=created, updated=[])
         result.total = total
         result.set_errors(errors)
@@ -449,7 +524,9 @@ class _Run:
         if progress is not None:
             progress(total, total)
         if not self.dry_run and (not errors or self.skip_invalid):
-            record_import_event(result=result, department=self.department, actor=self.actor, spools=[self.spool])
+            record_import_event(
+                result=result, department=self.department, actor=self.actor, spools=[self.spool]
+            )
             result.committed = True
         return result
 
@@ -462,8 +539,10 @@ class _Run:
         ids = [pk for _, pk, _ in pending]
         real_names = [specs[i].name for i in self.real_ix]
         # Stored values as the parsers give them: text, dates ISO, NULL empty.
-        old_rows = {row["id"]: {k: _as_text(v) for k, v in row.items()}
-                    for row in imp.model.objects.filter(id__in=ids).values("id", *real_names)}
+        old_rows = {
+            row["id"]: {k: _as_text(v) for k, v in row.items()}
+            for row in imp.model.objects.filter(id__in=ids).values("id", *real_names)
+        }
         if self.has_virtual:
             virtual = imp.load_virtual(ids)
             for pk, row in old_rows.items():
@@ -473,11 +552,18 @@ class _Run:
         virtual_updates: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
         for _row, pk, values in pending:
             old = old_rows[pk]
-            merged = [values[i] if (i in self.present_ix or s.name in imp.derived_fields) else old.get(s.name, s.default)
-                      for i, s in enumerate(specs)]
+            merged = [
+                values[i]
+                if (i in self.present_ix or s.name in imp.derived_fields)
+                else old.get(s.name, s.default)
+                for i, s in enumerate(specs)
+            ]
             db, digest = self._row(merged)
-            changed = {s.name: [old.get(s.name, ""), merged[i]]
-                       for i, s in enumerate(specs) if old.get(s.name, "") != merged[i]}
+            changed = {
+                s.name: [old.get(s.name, ""), merged[i]]
+                for i, s in enumerate(specs)
+                if old.get(s.name, "") != merged[i]
+            }
             if not changed:
                 # Same content, stale or missing digest (e.g. the record was edited by
                 # hand): store the digest so the next import sees it as unchanged at once.
@@ -498,8 +584,10 @@ class _Run:
             if params:
                 cursor.executemany(self.update_sql, params)
             if digest_only:
-                cursor.executemany(f"UPDATE {qn(self.table_name)} SET {qn('row_digest')} = %s WHERE {qn('id')} = %s",
-                                   digest_only)
+                cursor.executemany(
+                    f"UPDATE {qn(self.table_name)} SET {qn('row_digest')} = %s WHERE {qn('id')} = %s",
+                    digest_only,
+                )
         if virtual_updates:
             imp.write_virtual(self.department, created=[], updated=virtual_updates)
 

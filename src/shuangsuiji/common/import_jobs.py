@@ -77,7 +77,10 @@ def upload_limit_text() -> str:
 # Creating jobs
 # ---------------------------------------------------------------------------------------
 
-def import_job_create(*, user, department, kind: str, upload, skip_invalid: bool = False) -> ImportJob:
+
+def import_job_create(
+    *, user, department, kind: str, upload, skip_invalid: bool = False
+) -> ImportJob:
     """Stores the upload and starts its preview (a dry run)."""
     if kind not in ImportKind.values:
         raise ValidationFailed("请选择要导入的名录", field="kind")
@@ -86,11 +89,17 @@ def import_job_create(*, user, department, kind: str, upload, skip_invalid: bool
     name = os.path.basename(upload.name or "")
     ext = Path(name).suffix.lower()
     if ext not in tabular.ALLOWED_EXTENSIONS:
-        raise ValidationFailed(f"不支持的文件类型「{ext or '无扩展名'}」：请上传 xlsx、xls、ods 或 csv 文件", field="file")
+        raise ValidationFailed(
+            f"不支持的文件类型「{ext or '无扩展名'}」：请上传 xlsx、xls、ods 或 csv 文件",
+            field="file",
+        )
     if upload.size == 0:
         raise ValidationFailed("文件是空的", field="file")
     if upload.size > _max_bytes():
-        raise ValidationFailed(f"文件大小 {upload.size / 1024 / 1024:.1f} MB 超过上限 {upload_limit_text()}", field="file")
+        raise ValidationFailed(
+            f"文件大小 {upload.size / 1024 / 1024:.1f} MB 超过上限 {upload_limit_text()}",
+            field="file",
+        )
     target = _job_dir() / f"{uuid.uuid4().hex}{ext}"
     sha = hashlib.sha256()
     with open(target, "wb") as fh:
@@ -98,8 +107,15 @@ def import_job_create(*, user, department, kind: str, upload, skip_invalid: bool
             sha.update(chunk)
             fh.write(chunk)
     job = ImportJob.objects.create(
-        kind=kind, department=department, created_by=user, dry_run=True, skip_invalid=skip_invalid,
-        file_name=name[:255], file_path=str(target), file_size=upload.size, file_sha256=sha.hexdigest(),
+        kind=kind,
+        department=department,
+        created_by=user,
+        dry_run=True,
+        skip_invalid=skip_invalid,
+        file_name=name[:255],
+        file_path=str(target),
+        file_size=upload.size,
+        file_sha256=sha.hexdigest(),
     )
     _prune_uploads()
     import_job_start(job)
@@ -120,7 +136,9 @@ def import_job_confirm(*, user, preview: ImportJob, skip_invalid: bool | None = 
     if result.file_error is not None:
         raise Conflict("文件无法读取，不能导入：" + result.file_error.message)
     if result.has_errors and not skip:
-        raise Conflict(f"预检发现 {result.error_count} 处错误：请修改文件后重新上传，或勾选“跳过错误行”只导入正确的行")
+        raise Conflict(
+            f"预检发现 {result.error_count} 处错误：请修改文件后重新上传，或勾选“跳过错误行”只导入正确的行"
+        )
     path = Path(preview.file_path)
     if not path.exists():
         raise Conflict("上传的文件已被清理，请重新上传")
@@ -131,9 +149,17 @@ def import_job_confirm(*, user, preview: ImportJob, skip_invalid: bool | None = 
     if sha.hexdigest() != preview.file_sha256:
         raise Conflict("上传的文件在预检后被改动，请重新上传")
     job = ImportJob.objects.create(
-        kind=preview.kind, department=preview.department, created_by=user, dry_run=False, skip_invalid=skip,
-        parent=preview, file_name=preview.file_name, file_path=preview.file_path, file_size=preview.file_size,
-        file_sha256=preview.file_sha256, progress_total=preview.progress_total,
+        kind=preview.kind,
+        department=preview.department,
+        created_by=user,
+        dry_run=False,
+        skip_invalid=skip,
+        parent=preview,
+        file_name=preview.file_name,
+        file_path=preview.file_path,
+        file_size=preview.file_size,
+        file_sha256=preview.file_sha256,
+        progress_total=preview.progress_total,
     )
     import_job_start(job)
     return job
@@ -145,8 +171,11 @@ def import_job_start(job: ImportJob) -> None:
         job.refresh_from_db()
         return
     # Started only after the job row is committed, or the thread might not see it.
-    transaction.on_commit(lambda: threading.Thread(target=_thread_main, args=(job.pk,), daemon=True,
-                                                   name=f"import-job-{job.pk}").start())
+    transaction.on_commit(
+        lambda: threading.Thread(
+            target=_thread_main, args=(job.pk,), daemon=True, name=f"import-job-{job.pk}"
+        ).start()
+    )
 
 
 def _thread_main(job_id: int) -> None:
@@ -160,6 +189,7 @@ def _thread_main(job_id: int) -> None:
 # ---------------------------------------------------------------------------------------
 # Running
 # ---------------------------------------------------------------------------------------
+
 
 class _Progress:
     def __init__(self, job: ImportJob):
@@ -183,24 +213,39 @@ def import_job_run(job_id: int) -> None:
     job = ImportJob.objects.select_related("department", "created_by").get(pk=job_id)
     if job.status != ImportJobStatus.PENDING:
         return
-    job.status, job.started_at, job.runner_pid = ImportJobStatus.RUNNING, timezone.now(), os.getpid()
+    job.status, job.started_at, job.runner_pid = (
+        ImportJobStatus.RUNNING,
+        timezone.now(),
+        os.getpid(),
+    )
     job.save(update_fields=["status", "started_at", "runner_pid"])
     progress = _Progress(job)
     progress(0, job.progress_total)
     report = _job_dir() / f"job-{job.pk}-错误报告.xlsx"
     try:
         result = import_file(
-            job.kind, path=job.file_path, filename=job.file_name, department=job.department, actor=job.created_by,
-            dry_run=job.dry_run, skip_invalid=job.skip_invalid, error_report=report, progress=progress,
-            sha256=job.file_sha256, preview=job.dry_run,
+            job.kind,
+            path=job.file_path,
+            filename=job.file_name,
+            department=job.department,
+            actor=job.created_by,
+            dry_run=job.dry_run,
+            skip_invalid=job.skip_invalid,
+            error_report=report,
+            progress=progress,
+            sha256=job.file_sha256,
+            preview=job.dry_run,
         )
     except ServiceError as exc:
         _finish(job, ImportJobStatus.FAILED, message=exc.message)
         return
     except Exception:  # noqa: BLE001 - the job must record any failure
         log.exception("import job %s failed", job_id)
-        _finish(job, ImportJobStatus.FAILED,
-                message="导入过程中出现内部错误，事务已回滚，未写入任何数据。请联系系统管理员查看日志。")
+        _finish(
+            job,
+            ImportJobStatus.FAILED,
+            message="导入过程中出现内部错误，事务已回滚，未写入任何数据。请联系系统管理员查看日志。",
+        )
         return
     data = result.to_dict()
     data["errors"] = data["errors"][:ERRORS_IN_RESULT]
@@ -216,8 +261,17 @@ def import_job_run(job_id: int) -> None:
 
 def _finish(job: ImportJob, status: str, *, message: str) -> None:
     job.status, job.message, job.finished_at = status, message, timezone.now()
-    job.save(update_fields=["status", "message", "finished_at", "result", "progress_done", "progress_total",
-                            "error_report_path"])
+    job.save(
+        update_fields=[
+            "status",
+            "message",
+            "finished_at",
+            "result",
+            "progress_done",
+            "progress_total",
+            "error_report_path",
+        ]
+    )
     _remove(_progress_path(job))
 
 
@@ -238,7 +292,11 @@ def import_job_progress(job: ImportJob) -> dict[str, Any]:
         except (FileNotFoundError, ValueError):
             pass
     percent = int(done * 100 / total) if total else None
-    return {"done": done, "total": total, "percent": min(percent, 100) if percent is not None else None}
+    return {
+        "done": done,
+        "total": total,
+        "percent": min(percent, 100) if percent is not None else None,
+    }
 
 
 def _pid_alive(pid: int | None) -> bool:
@@ -267,12 +325,15 @@ def import_jobs_recover(*, jobs=None) -> int:
             beat = (job.started_at or job.created_at).timestamp()
         alive = job.runner_pid == os.getpid() or _pid_alive(job.runner_pid)
         stale = now - beat > STALE_AFTER
-        dead = (job.status == ImportJobStatus.RUNNING and (not alive or stale)) or \
-               (job.status == ImportJobStatus.PENDING and now - job.created_at.timestamp() > STALE_AFTER)
+        dead = (job.status == ImportJobStatus.RUNNING and (not alive or stale)) or (
+            job.status == ImportJobStatus.PENDING and now - job.created_at.timestamp() > STALE_AFTER
+        )
         if dead:
             updated = ImportJob.objects.filter(pk=job.pk, status=job.status).update(
-                status=ImportJobStatus.FAILED, finished_at=timezone.now(),
-                message="导入进程已中断（服务重启或进程退出）：事务随进程结束而回滚，数据库保持导入前的状态。请重新上传。")
+                status=ImportJobStatus.FAILED,
+                finished_at=timezone.now(),
+                message="导入进程已中断（服务重启或进程退出）：事务随进程结束而回滚，数据库保持导入前的状态。请重新上传。",
+            )
             count += updated
             _remove(_progress_path(job))
     return count
@@ -284,14 +345,21 @@ def _prune_uploads() -> None:
     application's clock — not the file's mtime, which another clock may have written."""
     limit = timezone.now() - dt.timedelta(days=KEEP_UPLOADS_DAYS)
     for job in ImportJob.objects.filter(created_at__lt=limit).only("pk", "file_path"):
-        for path in (Path(job.file_path) if job.file_path else None, _progress_path(job),
-                     _job_dir() / f"job-{job.pk}-错误报告.xlsx"):
+        for path in (
+            Path(job.file_path) if job.file_path else None,
+            _progress_path(job),
+            _job_dir() / f"job-{job.pk}-错误报告.xlsx",
+        ):
             if path is not None and path.parent == _job_dir():
                 _remove(path)
 
 
 def import_job_for_user(*, user, pk: int) -> ImportJob:
-    job = ImportJob.objects.select_related("department", "parent").filter(pk=pk, created_by=user).first()
+    job = (
+        ImportJob.objects.select_related("department", "parent")
+        .filter(pk=pk, created_by=user)
+        .first()
+    )
     if job is None:
         raise NotFound("没有这个导入任务")
     if not job.is_finished:
@@ -310,4 +378,3 @@ def import_jobs_recent(*, user, limit: int = 20):
 
 def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind)
-

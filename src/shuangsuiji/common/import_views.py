@@ -35,9 +35,14 @@ from shuangsuiji.common.importing import ImportResult, get_importer
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(label="名录", choices=ImportKind.choices)
     department = forms.ModelChoiceField(label="部门", queryset=None, empty_label=None)
-    file = forms.FileField(label="文件", help_text="xlsx、xls、ods 或 csv（UTF-8、带 BOM 的 UTF-8 或 GB18030）",
-                           error_messages={"empty": "文件是空的", "required": "请选择要上传的文件"})
-    skip_invalid = forms.BooleanField(label="跳过错误行（只导入正确的行，并生成错误报告）", required=False)
+    file = forms.FileField(
+        label="文件",
+        help_text="xlsx、xls、ods 或 csv（UTF-8、带 BOM 的 UTF-8 或 GB18030）",
+        error_messages={"empty": "文件是空的", "required": "请选择要上传的文件"},
+    )
+    skip_invalid = forms.BooleanField(
+        label="跳过错误行（只导入正确的行，并生成错误报告）", required=False
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,13 +53,20 @@ class ImportForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None, user=request.user,
-                      initial={"kind": request.GET.get("kind", ImportKind.ENTITIES)})
+    form = ImportForm(
+        request.POST or None,
+        request.FILES or None,
+        user=request.user,
+        initial={"kind": request.GET.get("kind", ImportKind.ENTITIES)},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             job = import_job_create(
-                user=request.user, department=form.cleaned_data["department"], kind=form.cleaned_data["kind"],
-                upload=form.cleaned_data["file"], skip_invalid=form.cleaned_data["skip_invalid"],
+                user=request.user,
+                department=form.cleaned_data["department"],
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+                skip_invalid=form.cleaned_data["skip_invalid"],
             )
         except ServiceError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -62,15 +74,25 @@ def start(request: HttpRequest) -> HttpResponse:
             return redirect("imports:job", pk=job.pk)
     status = 400 if request.method == "POST" else 200
     can_import = form.fields["department"].queryset.exists()
-    return render(request, "imports/start.html", {
-        "form": form, "jobs": import_jobs_recent(user=request.user), "can_import": can_import,
-        "limit": upload_limit_text(), "kinds": ImportKind.choices,
-    }, status=status)
+    return render(
+        request,
+        "imports/start.html",
+        {
+            "form": form,
+            "jobs": import_jobs_recent(user=request.user),
+            "can_import": can_import,
+            "limit": upload_limit_text(),
+            "kinds": ImportKind.choices,
+        },
+        status=status,
+    )
 
 
 @login_required
 def jobs(request: HttpRequest) -> HttpResponse:
-    return render(request, "imports/jobs.html", {"jobs": import_jobs_recent(user=request.user, limit=100)})
+    return render(
+        request, "imports/jobs.html", {"jobs": import_jobs_recent(user=request.user, limit=100)}
+    )
 
 
 def _job_or_404(request: HttpRequest, pk: int):
@@ -85,8 +107,12 @@ def _context(job) -> dict:
     preview = (result.preview if result else None) or {}
     error_rows = {e.row for e in result.errors} if result else set()
     return {
-        "job": job, "result": result, "progress": import_job_progress(job), "preview": preview,
-        "error_rows": error_rows, "commit": job.commits.order_by("-id").first() if job.dry_run else None,
+        "job": job,
+        "result": result,
+        "progress": import_job_progress(job),
+        "preview": preview,
+        "error_rows": error_rows,
+        "commit": job.commits.order_by("-id").first() if job.dry_run else None,
         "errors_shown": result.errors[:500] if result else [],
     }
 
@@ -113,7 +139,9 @@ def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     preview = _job_or_404(request, pk)
     request.back_url = reverse("imports:job", args=[preview.pk])  # a refusal: back to the preview
     skip = request.POST.get("skip_invalid") in ("on", "1", "true")
-    commit = import_job_confirm(user=request.user, preview=preview, skip_invalid=skip or preview.skip_invalid)
+    commit = import_job_confirm(
+        user=request.user, preview=preview, skip_invalid=skip or preview.skip_invalid
+    )
     return redirect("imports:job", pk=commit.pk)
 
 

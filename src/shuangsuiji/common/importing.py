@@ -85,7 +85,11 @@ from shuangsuiji.common.errors import NotAllowed, ServiceError
 
 CLI_ACTOR = "命令行"
 KINDS = ("entities", "inspectors", "items")
-KIND_LABELS = {"entities": "检查对象名录库", "inspectors": "执法检查人员名录库", "items": "抽查事项清单"}
+KIND_LABELS = {
+    "entities": "检查对象名录库",
+    "inspectors": "执法检查人员名录库",
+    "items": "抽查事项清单",
+}
 IMPORTER_MODULES = {
     "entities": "shuangsuiji.registry.importing",
     "inspectors": "shuangsuiji.registry.importing",
@@ -106,6 +110,7 @@ ProgressFn = Callable[[int, int | None], None]
 # ---------------------------------------------------------------------------------------
 # Results
 # ---------------------------------------------------------------------------------------
+
 
 @dataclass
 class RowError:
@@ -149,24 +154,24 @@ class ImportResult:
     """What an import did (or, for a dry run, would do)."""
 
     kind: str
-    total: int = 0          # data rows read
+    total: int = 0  # data rows read
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    skipped: int = 0        # rows with errors left out (skip_invalid)
+    skipped: int = 0  # rows with errors left out (skip_invalid)
     errors: list[RowError] = field(default_factory=list)
-    error_count: int = 0    # all errors, also those beyond MAX_ERRORS_KEPT
+    error_count: int = 0  # all errors, also those beyond MAX_ERRORS_KEPT
     committed: bool = False
     dry_run: bool = False
     skip_invalid: bool = False
-    error_report: str | None = None   # path of the xlsx error report
+    error_report: str | None = None  # path of the xlsx error report
     file_name: str = ""
     file_sha256: str = ""
     file_format: str = ""
     encoding: str = ""
     header_row: int = 0
     unknown_headers: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)   # e.g. "新建标签 3 个：…"
+    notes: list[str] = field(default_factory=list)  # e.g. "新建标签 3 个：…"
     preview: dict[str, Any] = field(default_factory=dict)  # {"headers": [...], "rows": [[n, ...]]}
     seconds: float = 0.0
     event_seq: int | None = None
@@ -205,14 +210,18 @@ class ImportResult:
             return text
         if not self.committed:
             if self.has_errors:
-                return (f"{self.label}导入未完成：发现 {self.error_count} 处错误，未写入任何数据。"
-                        "请修改后重新导入，或选择“跳过错误行”只导入正确的行。")
+                return (
+                    f"{self.label}导入未完成：发现 {self.error_count} 处错误，未写入任何数据。"
+                    "请修改后重新导入，或选择“跳过错误行”只导入正确的行。"
+                )
             return f"{self.label}导入未完成，未写入任何数据。"
         text = f"{self.label}导入完成：{counts}。"
         if self.created == 0 and self.updated == 0:
             text += "未发生任何变更（文件内容与名录库现有数据一致）。"
         if self.has_errors:
-            text += f"有 {self.error_count} 处错误" + ("，已生成错误报告（xlsx）。" if self.error_report else "。")
+            text += f"有 {self.error_count} 处错误" + (
+                "，已生成错误报告（xlsx）。" if self.error_report else "。"
+            )
         return text
 
     def to_dict(self) -> dict[str, Any]:
@@ -232,13 +241,22 @@ class ImportResult:
 # Registries
 # ---------------------------------------------------------------------------------------
 
+
 class Importer(Protocol):
     kind: str
     label: str
     columns: Sequence[tabular.Column]
 
-    def run(self, *, table: tabular.Table, department: Any, actor: Any, dry_run: bool,
-            skip_invalid: bool, progress: ProgressFn | None = None) -> ImportResult: ...
+    def run(
+        self,
+        *,
+        table: tabular.Table,
+        department: Any,
+        actor: Any,
+        dry_run: bool,
+        skip_invalid: bool,
+        progress: ProgressFn | None = None,
+    ) -> ImportResult: ...
 
 
 class Exporter(Protocol):
@@ -278,7 +296,9 @@ def _lookup(kind: str, registry: dict, modules: dict[str, str], what: str):
             if exc.name != modules[kind]:
                 raise
     if kind not in registry:
-        raise ImporterUnavailable(f"{KIND_LABELS[kind]}的{what}功能尚未提供（{modules[kind]} 未注册 {kind}）")
+        raise ImporterUnavailable(
+            f"{KIND_LABELS[kind]}的{what}功能尚未提供（{modules[kind]} 未注册 {kind}）"
+        )
     return registry[kind]
 
 
@@ -293,6 +313,7 @@ def get_exporter(kind: str) -> Exporter:
 # ---------------------------------------------------------------------------------------
 # Scope
 # ---------------------------------------------------------------------------------------
+
 
 def actor_is_cli(actor: Any) -> bool:
     """A text actor ("命令行", "演示数据") is whoever operates the server, as in the catalog
@@ -321,6 +342,7 @@ def check_write_scope(*, actor: Any, department: Any) -> None:
 # Audit helpers for importers
 # ---------------------------------------------------------------------------------------
 
+
 class ChangeSpool:
     """Collects the per-record changes of one import on disk (not in memory: an import
     may update a million rows) with a running sha256 over them; ``flush(event)`` writes
@@ -333,8 +355,16 @@ class ChangeSpool:
         self._file = tempfile.TemporaryFile(mode="w+b")
 
     def add(self, object_id: Any, changes: dict[str, Any]) -> None:
-        line = json.dumps([str(object_id), changes], ensure_ascii=False, sort_keys=True,
-                          separators=(",", ":"), default=str).encode() + b"\n"
+        line = (
+            json.dumps(
+                [str(object_id), changes],
+                ensure_ascii=False,
+                sort_keys=True,
+                separators=(",", ":"),
+                default=str,
+            ).encode()
+            + b"\n"
+        )
         self._sha.update(line)
         self._file.write(line)
         self.count += 1
@@ -350,7 +380,11 @@ class ChangeSpool:
         batch: list[RecordChange] = []
         for line in self._file:
             object_id, changes = json.loads(line)
-            batch.append(RecordChange(event=event, object_type=self.object_type, object_id=object_id, changes=changes))
+            batch.append(
+                RecordChange(
+                    event=event, object_type=self.object_type, object_id=object_id, changes=changes
+                )
+            )
             if len(batch) >= chunk:
                 RecordChange.objects.bulk_create(batch)
                 batch.clear()
@@ -363,7 +397,9 @@ class ChangeSpool:
             self._file.close()
 
 
-def record_import_event(*, result: ImportResult, department: Any, actor: Any, spools: Sequence[ChangeSpool] = ()):
+def record_import_event(
+    *, result: ImportResult, department: Any, actor: Any, spools: Sequence[ChangeSpool] = ()
+):
     """The one hash-chained event of a committed import; call inside the transaction."""
     from shuangsuiji.audit.services import event_record
 
@@ -381,9 +417,13 @@ def record_import_event(*, result: ImportResult, department: Any, actor: Any, sp
         "record_changes": {s.object_type: {"count": s.count, "sha256": s.digest} for s in spools},
     }
     event = event_record(
-        actor=actor, action=f"import.{result.kind}", department=department,
-        object_type=f"import.{result.kind}", object_id=result.file_sha256[:16],
-        object_repr=f"导入{result.label}：{result.file_name}"[:255], after=after,
+        actor=actor,
+        action=f"import.{result.kind}",
+        department=department,
+        object_type=f"import.{result.kind}",
+        object_id=result.file_sha256[:16],
+        object_repr=f"导入{result.label}：{result.file_name}"[:255],
+        after=after,
     )
     for spool in spools:
         spool.flush(event)
@@ -446,8 +486,14 @@ def import_file(
         table.sha256 = digest
         token = _current_sha256.set(digest)
         try:
-            result = importer.run(table=table, department=department, actor=actor, dry_run=dry_run,
-                                  skip_invalid=skip_invalid, progress=progress)
+            result = importer.run(
+                table=table,
+                department=department,
+                actor=actor,
+                dry_run=dry_run,
+                skip_invalid=skip_invalid,
+                progress=progress,
+            )
         finally:
             _current_sha256.reset(token)
     except tabular.TableError as exc:
@@ -464,15 +510,26 @@ def import_file(
         if preview and result.file_error is None:
             result.preview = table_preview(table.bind(importer.columns))
         if result.has_errors and result.file_error is None and (error_report or skip_invalid):
-            target = Path(error_report) if error_report else Path(path).with_name(Path(name).stem + "-错误报告.xlsx")
-            write_error_report(table=table, columns=importer.columns, errors=result.errors, path=target)
+            target = (
+                Path(error_report)
+                if error_report
+                else Path(path).with_name(Path(name).stem + "-错误报告.xlsx")
+            )
+            write_error_report(
+                table=table, columns=importer.columns, errors=result.errors, path=target
+            )
             result.error_report = str(target)
     result.seconds = round(time.monotonic() - started, 3)
     return result
 
 
-def write_error_report(*, table: tabular.Table, columns: Sequence[tabular.Column], errors: Sequence[RowError],
-                       path: str | os.PathLike) -> Path:
+def write_error_report(
+    *,
+    table: tabular.Table,
+    columns: Sequence[tabular.Column],
+    errors: Sequence[RowError],
+    path: str | os.PathLike,
+) -> Path:
     """An xlsx with the rows that had errors, as the file had them, plus 行号 and 错误原因;
     a second sheet lists every error (行号, 列名, 原因)."""
     import xlsxwriter
@@ -483,8 +540,15 @@ def write_error_report(*, table: tabular.Table, columns: Sequence[tabular.Column
     bound = table.bind(columns)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": False, "strings_to_formulas": False,
-                                           "strings_to_numbers": False, "strings_to_urls": False})
+    book = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": False,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
     head = book.add_format({"bold": True, "bg_color": "#FDECEA", "border": 1})
     sheet = book.add_worksheet("错误行")
     headers = ["行号", *bound.headers, "错误原因"]
@@ -502,7 +566,9 @@ def write_error_report(*, table: tabular.Table, columns: Sequence[tabular.Column
             text = tabular.cell_text(cell)
             if text:
                 sheet.write_string(out, col, tabular.neutralise(text))
-        reasons = "；".join(f"[{e.column}] {e.message}" if e.column else e.message for e in by_row[number])
+        reasons = "；".join(
+            f"[{e.column}] {e.message}" if e.column else e.message for e in by_row[number]
+        )
         sheet.write_string(out, len(headers) - 1, tabular.neutralise(reasons))
         out += 1
     listing = book.add_worksheet("错误清单")
@@ -522,6 +588,7 @@ def write_error_report(*, table: tabular.Table, columns: Sequence[tabular.Column
 # ---------------------------------------------------------------------------------------
 # Export
 # ---------------------------------------------------------------------------------------
+
 
 def export_file(kind: str, *, department: Any, actor: Any, fmt: str, out: str | os.PathLike) -> int:
     """Writes the ``kind`` library of ``department`` to ``out``; returns the row count.

@@ -26,7 +26,10 @@ from shuangsuiji.common.errors import NotAllowed, NotFound, ServiceError
 # Where a refused page points back to, by URL namespace (names only: common imports no app).
 SECTION_LINKS: dict[str, list[tuple[str, str]]] = {
     "catalog": [("返回抽查事项清单", "catalog:item_list")],
-    "registry": [("检查对象名录库", "registry:entity_list"), ("执法检查人员名录库", "registry:inspector_list")],
+    "registry": [
+        ("检查对象名录库", "registry:entity_list"),
+        ("执法检查人员名录库", "registry:inspector_list"),
+    ],
     "planning": [("返回抽查计划", "planning:plan_list"), ("返回抽查任务", "planning:task_list")],
     "draw": [("返回摇号列表", "draw:list"), ("返回抽查任务", "planning:task_list")],
     "inspection": [("我的检查", "inspection:mine"), ("检查列表", "inspection:list")],
@@ -44,19 +47,29 @@ def _namespace(request: HttpRequest) -> str:
 
 def refused(request: HttpRequest, exc: ServiceError) -> HttpResponse:
     """The page for a refusal: 404, 403, or the error's own status."""
-    status = 404 if isinstance(exc, NotFound) else 403 if isinstance(exc, NotAllowed) else exc.status
+    status = (
+        404 if isinstance(exc, NotFound) else 403 if isinstance(exc, NotAllowed) else exc.status
+    )
     namespace = _namespace(request)
     template = "public/refused.html" if namespace in PUBLIC_NAMESPACES else "refused.html"
-    return render(request, template, {"message": exc.message, "status": status,
-                                      "links": SECTION_LINKS.get(namespace, [])}, status=status)
+    return render(
+        request,
+        template,
+        {"message": exc.message, "status": status, "links": SECTION_LINKS.get(namespace, [])},
+        status=status,
+    )
 
 
 def back_url(request: HttpRequest) -> str:
     """Where a refused POST goes back to: the view's choice, else where it came from."""
-    for candidate in (getattr(request, "back_url", ""), request.POST.get("next", ""),
-                      request.META.get("HTTP_REFERER", "")):
+    for candidate in (
+        getattr(request, "back_url", ""),
+        request.POST.get("next", ""),
+        request.META.get("HTTP_REFERER", ""),
+    ):
         if candidate and url_has_allowed_host_and_scheme(
-                candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
             return candidate
     return "/"
 

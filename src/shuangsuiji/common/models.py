@@ -27,18 +27,34 @@ class ImportJob(models.Model):
     """
 
     kind = models.CharField(_("名录"), max_length=16, choices=ImportKind.choices)
-    department = models.ForeignKey("accounts.Department", verbose_name=_("部门"), on_delete=models.PROTECT,
-                                   related_name="import_jobs")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT,
-                                   related_name="import_jobs")
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("部门"),
+        on_delete=models.PROTECT,
+        related_name="import_jobs",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        on_delete=models.PROTECT,
+        related_name="import_jobs",
+    )
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
-    status = models.CharField(_("状态"), max_length=16, choices=ImportJobStatus.choices, default=ImportJobStatus.PENDING)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ImportJobStatus.choices, default=ImportJobStatus.PENDING
+    )
     dry_run = models.BooleanField(_("仅预检"), default=True)
     skip_invalid = models.BooleanField(_("跳过错误行"), default=False)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="commits",
-                               verbose_name=_("所确认的预检"))
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="commits",
+        verbose_name=_("所确认的预检"),
+    )
     file_name = models.CharField(_("文件名"), max_length=255)
     file_path = models.CharField(max_length=500, blank=True)
     file_size = models.BigIntegerField(_("文件大小"), default=0)

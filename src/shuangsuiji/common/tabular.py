@@ -67,6 +67,7 @@ class TableError(Exception):
 # Columns and header matching
 # ---------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Column:
     """One column an importer understands.
@@ -107,7 +108,9 @@ def _header_keys(text: Any) -> list[str]:
     return keys
 
 
-def _match_headers(cells: Sequence[Any], columns: Sequence[Column]) -> tuple[dict[str, int], list[str], list[str]]:
+def _match_headers(
+    cells: Sequence[Any], columns: Sequence[Column]
+) -> tuple[dict[str, int], list[str], list[str]]:
     """Maps column field → cell index. Returns (mapping, unknown headers, duplicated headers)."""
     lookup: dict[str, Column] = {}
     for column in columns:
@@ -137,6 +140,7 @@ def _match_headers(cells: Sequence[Any], columns: Sequence[Column]) -> tuple[dic
 # ---------------------------------------------------------------------------------------
 # Cell values
 # ---------------------------------------------------------------------------------------
+
 
 def unneutralise(text: str) -> str:
     """Undoes ``neutralise``: ``'=x`` → ``=x`` (only before a formula start character)."""
@@ -233,6 +237,7 @@ def cell_date(value: Any) -> dt.date | None:
 # Reading
 # ---------------------------------------------------------------------------------------
 
+
 def _sniff_kind(path: Path) -> str:
     with open(path, "rb") as fh:
         head = fh.read(8)
@@ -248,7 +253,9 @@ def _detect_encoding(path: Path) -> tuple[str, int]:
     with open(path, "rb") as fh:
         head = fh.read(4)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise TableError("文件是 UTF-16 编码（Excel 的“Unicode 文本”）：请另存为“CSV UTF-8（逗号分隔）”后再导入")
+        raise TableError(
+            "文件是 UTF-16 编码（Excel 的“Unicode 文本”）：请另存为“CSV UTF-8（逗号分隔）”后再导入"
+        )
     candidates = ["utf-8-sig"] if head.startswith(codecs.BOM_UTF8) else ["utf-8", "gb18030"]
     for encoding in candidates:
         decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
@@ -261,10 +268,14 @@ def _detect_encoding(path: Path) -> tuple[str, int]:
                 decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             if encoding == "utf-8-sig":
-                raise TableError("文件开头标明为 UTF-8 编码，但其中有无法按 UTF-8 解码的内容：请检查文件是否损坏") from None
+                raise TableError(
+                    "文件开头标明为 UTF-8 编码，但其中有无法按 UTF-8 解码的内容：请检查文件是否损坏"
+                ) from None
             continue
         return encoding, lines
-    raise TableError("无法识别文件编码：既不是 UTF-8 也不是 GB18030（GBK）。请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 xlsx 后再导入")
+    raise TableError(
+        "无法识别文件编码：既不是 UTF-8 也不是 GB18030（GBK）。请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 xlsx 后再导入"
+    )
 
 
 _ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8（带 BOM）", "gb18030": "GB18030（GBK）"}
@@ -321,7 +332,9 @@ class Table:
         except TableError:
             raise
         except Exception as exc:  # noqa: BLE001 - CalamineError and its kin: a damaged file
-            raise TableError(f"无法读取{self.format}文件：文件可能已损坏、加密，或不是真正的 Excel/ODS 文件（{exc}）") from None
+            raise TableError(
+                f"无法读取{self.format}文件：文件可能已损坏、加密，或不是真正的 Excel/ODS 文件（{exc}）"
+            ) from None
         except BaseException as exc:
             # A malformed file can make calamine's Rust code panic (pyo3 PanicException,
             # a BaseException): still the user's file, not our crash.
@@ -348,7 +361,9 @@ class Table:
                 break
         if best is None or best[1] < min(2, len(columns)):
             wanted = "」「".join(c.header for c in (required or columns)[:4])
-            raise TableError(f"未找到表头：文件前{HEADER_SCAN_ROWS}行中没有包含「{wanted}」等列名的行。请使用导入模板的列名")
+            raise TableError(
+                f"未找到表头：文件前{HEADER_SCAN_ROWS}行中没有包含「{wanted}」等列名的行。请使用导入模板的列名"
+            )
         header_row, _score, cells = best
         mapping, unknown, duplicated = _match_headers(cells, columns)
         if duplicated:
@@ -356,7 +371,9 @@ class Table:
         missing = [c.header for c in required if c.field not in mapping]
         if missing:
             raise TableError(f"缺少必填列：{'、'.join(missing)}（表头在第{header_row}行）")
-        return BoundTable(self, list(columns), header_row, [cell_text(c) for c in cells], mapping, unknown)
+        return BoundTable(
+            self, list(columns), header_row, [cell_text(c) for c in cells], mapping, unknown
+        )
 
 
 @dataclass
@@ -418,7 +435,11 @@ class BoundTable:
                 for cells in reader:
                     number += 1
                     # Every cell is text: empty, or only spaces, means an empty row.
-                    if number > header_row and any(cells) and (cells[0].strip() or "".join(cells).strip()):
+                    if (
+                        number > header_row
+                        and any(cells)
+                        and (cells[0].strip() or "".join(cells).strip())
+                    ):
                         yield number, cells
             except csv.Error as exc:
                 raise TableError(f"CSV 文件第{reader.line_num}行格式错误：{exc}") from None
@@ -445,7 +466,9 @@ def open_table(path: str | os.PathLike, *, filename: str | None = None) -> Table
     name = filename or path.name
     ext = Path(name).suffix.lower()
     if ext not in ALLOWED_EXTENSIONS:
-        raise TableError(f"不支持的文件类型「{ext or '无扩展名'}」：请上传 xlsx、xls、ods 或 csv 文件")
+        raise TableError(
+            f"不支持的文件类型「{ext or '无扩展名'}」：请上传 xlsx、xls、ods 或 csv 文件"
+        )
     if not path.exists():
         raise TableError(f"文件不存在：{path}")
     if path.stat().st_size == 0:
@@ -456,7 +479,9 @@ def open_table(path: str | os.PathLike, *, filename: str | None = None) -> Table
     if kind == "xls":
         return Table(path, name, "xls")
     if ext in SPREADSHEET_EXTENSIONS:
-        raise TableError(f"文件扩展名是「{ext}」，但内容不是 Excel/ODS 表格：文件可能已损坏，或是改了扩展名的文本文件")
+        raise TableError(
+            f"文件扩展名是「{ext}」，但内容不是 Excel/ODS 表格：文件可能已损坏，或是改了扩展名的文本文件"
+        )
     encoding, lines = _detect_encoding(path)
     delimiter = _sniff_delimiter(path, encoding, ext)
     return Table(path, name, "csv", encoding=encoding, line_count=lines, _delimiter=delimiter)
@@ -493,6 +518,7 @@ def _sniff_delimiter(path: Path, encoding: str, ext: str) -> str:
 # Writing
 # ---------------------------------------------------------------------------------------
 
+
 def neutralise(value: Any) -> Any:
     """Prefixes ``'`` to text that a spreadsheet would run as a formula."""
     if isinstance(value, str) and value and value[0] in _FORMULA_START:
@@ -526,8 +552,15 @@ class XlsxWriter(TableWriter):
     """Streams rows into an xlsx file (XlsxWriter, ``constant_memory``): text stays text
     (long numbers such as 身份证号 keep their digits), dates are real date cells."""
 
-    def __init__(self, target: str | os.PathLike | IO[bytes], headers: Sequence[str], *,
-                 sheet_name: str = "Sheet1", title: str | None = None, widths: Sequence[int] | None = None):
+    def __init__(
+        self,
+        target: str | os.PathLike | IO[bytes],
+        headers: Sequence[str],
+        *,
+        sheet_name: str = "Sheet1",
+        title: str | None = None,
+        widths: Sequence[int] | None = None,
+    ):
         import xlsxwriter
 
         to_path = isinstance(target, (str, os.PathLike))
@@ -535,8 +568,13 @@ class XlsxWriter(TableWriter):
         # a file-like target (a small download) is built in memory instead.
         self._book = xlsxwriter.Workbook(
             str(target) if to_path else target,
-            {"constant_memory": to_path, "in_memory": not to_path, "strings_to_formulas": False,
-             "strings_to_numbers": False, "strings_to_urls": False},
+            {
+                "constant_memory": to_path,
+                "in_memory": not to_path,
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+            },
         )
         self._sheet = self._book.add_worksheet(sheet_name[:31])
         self._date = self._book.add_format({"num_format": "yyyy-mm-dd"})
@@ -544,10 +582,16 @@ class XlsxWriter(TableWriter):
         head = self._book.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1})
         self._row = 0
         if title:
-            self._sheet.write_string(0, 0, neutralise(title), self._book.add_format({"bold": True, "font_size": 14}))
+            self._sheet.write_string(
+                0, 0, neutralise(title), self._book.add_format({"bold": True, "font_size": 14})
+            )
             self._row = 1
         for col, header in enumerate(headers):
-            width = widths[col] if widths and col < len(widths) else max(10, min(40, len(str(header)) * 2 + 4))
+            width = (
+                widths[col]
+                if widths and col < len(widths)
+                else max(10, min(40, len(str(header)) * 2 + 4))
+            )
             self._sheet.set_column(col, col, width)
             self._sheet.write_string(self._row, col, neutralise(str(header)), head)
         self._sheet.freeze_panes(self._row + 1, 0)
@@ -581,13 +625,21 @@ class XlsxWriter(TableWriter):
 class CsvWriter(TableWriter):
     """CSV in UTF-8 with BOM (so Excel on Windows opens it as UTF-8), CRLF line ends."""
 
-    def __init__(self, target: str | os.PathLike | IO[bytes], headers: Sequence[str], *,
-                 title: str | None = None, **_ignored):
+    def __init__(
+        self,
+        target: str | os.PathLike | IO[bytes],
+        headers: Sequence[str],
+        *,
+        title: str | None = None,
+        **_ignored,
+    ):
         if isinstance(target, (str, os.PathLike)):
             self._fh = open(target, "w", encoding="utf-8-sig", newline="")
             self._own = True
         else:
-            self._fh = io.TextIOWrapper(target, encoding="utf-8-sig", newline="", write_through=True)
+            self._fh = io.TextIOWrapper(
+                target, encoding="utf-8-sig", newline="", write_through=True
+            )
             self._own = False
         self._csv = csv.writer(self._fh, lineterminator="\r\n")
         if title:
@@ -624,7 +676,9 @@ def _csv_cell(value: Any) -> Any:
 WRITE_FORMATS = {"xlsx": XlsxWriter, "csv": CsvWriter}
 
 
-def open_writer(target: str | os.PathLike | IO[bytes], fmt: str, headers: Sequence[str], **options) -> TableWriter:
+def open_writer(
+    target: str | os.PathLike | IO[bytes], fmt: str, headers: Sequence[str], **options
+) -> TableWriter:
     """A writer for ``fmt`` ("xlsx" or "csv"); use it as a context manager."""
     try:
         cls = WRITE_FORMATS[fmt]

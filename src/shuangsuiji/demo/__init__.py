@@ -69,89 +69,250 @@ USERS: list[tuple[str, str, str, list[str]]] = [
 
 # 003 附件5 漳平市住房和城乡建设局执法检查工作人员名录 (序号 姓名 性别 执法证号 手机号码).
 ZHANGPING_ROSTER: list[tuple[str, str, str, str]] = [
-    ("王朕", "男", "13080716001", "13110895362"), ("石金文", "男", "13080716002", "18094033002"),
-    ("王培相", "男", "13080716003", "18020898272"), ("黄志文", "男", "13080716004", "15959723310"),
-    ("谢璇", "女", "13080716005", "18559715502"), ("刘彩贞", "女", "13080716006", "18039811696"),
-    ("陈任锦", "女", "13080716007", "15059932462"), ("曾巧丽", "女", "13080716008", "18146179627"),
-    ("谢思源", "女", "13080716009", "18396185958"), ("杨玉梁", "男", "13080716010", "18039811579"),
-    ("李其炎", "男", "13080716011", "13850610693"), ("邓必武", "男", "13080716012", "18760117086"),
-    ("曹锡美", "女", "13080716013", "13950857070"), ("林志金", "男", "13080716014", "13860267296"),
-    ("肖建木", "男", "13080716015", "13959050530"), ("陈添春", "男", "13080716016", "13806981209"),
-    ("林秋海", "男", "13080716017", "13859568070"), ("戴志露", "男", "13080716018", "18659775082"),
-    ("张宇", "女", "13080716019", "14705029562"), ("黄成锋", "男", "13080716020", "13850672850"),
-    ("罗勇", "男", "13080716021", "13906970518"), ("陈建东", "男", "13080716023", "13600991316"),
-    ("蒋承漳", "男", "13080716024", "18250051251"), ("胡彩春", "女", "13080716025", "13860230023"),
-    ("李奇忠", "男", "13080716026", "13806981158"), ("陈大庆", "男", "13080716027", "13860285698"),
+    ("王朕", "男", "13080716001", "13110895362"),
+    ("石金文", "男", "13080716002", "18094033002"),
+    ("王培相", "男", "13080716003", "18020898272"),
+    ("黄志文", "男", "13080716004", "15959723310"),
+    ("谢璇", "女", "13080716005", "18559715502"),
+    ("刘彩贞", "女", "13080716006", "18039811696"),
+    ("陈任锦", "女", "13080716007", "15059932462"),
+    ("曾巧丽", "女", "13080716008", "18146179627"),
+    ("谢思源", "女", "13080716009", "18396185958"),
+    ("杨玉梁", "男", "13080716010", "18039811579"),
+    ("李其炎", "男", "13080716011", "13850610693"),
+    ("邓必武", "男", "13080716012", "18760117086"),
+    ("曹锡美", "女", "13080716013", "13950857070"),
+    ("林志金", "男", "13080716014", "13860267296"),
+    ("肖建木", "男", "13080716015", "13959050530"),
+    ("陈添春", "男", "13080716016", "13806981209"),
+    ("林秋海", "男", "13080716017", "13859568070"),
+    ("戴志露", "男", "13080716018", "18659775082"),
+    ("张宇", "女", "13080716019", "14705029562"),
+    ("黄成锋", "男", "13080716020", "13850672850"),
+    ("罗勇", "男", "13080716021", "13906970518"),
+    ("陈建东", "男", "13080716023", "13600991316"),
+    ("蒋承漳", "男", "13080716024", "18250051251"),
+    ("胡彩春", "女", "13080716025", "13860230023"),
+    ("李奇忠", "男", "13080716026", "13806981158"),
+    ("陈大庆", "男", "13080716027", "13860285698"),
 ]
-ROSTER_HEADERS = ["序号", "姓名", "性别", "单位", "执法区域", "发证机关", "执法证号", "执法类别", "手机号码", "备注"]
+ROSTER_HEADERS = [
+    "序号",
+    "姓名",
+    "性别",
+    "单位",
+    "执法区域",
+    "发证机关",
+    "执法证号",
+    "执法类别",
+    "手机号码",
+    "备注",
+]
 
 # 松江区建管委 2024 年度抽查事项计划 [000 附件] — department, code, fields.
 SONGJIANG_ITEMS: list[dict] = [
-    {"department": "SJJW-RQS", "code": "SJ-RQ-01", "field": "瓶装燃气综合监管（云监码）", "target_type": "液化气储存充装站点",
-     "name": "瓶装液化气储存充装站点日常经营检查",
-     "content": "对瓶装液化气储存充装站、点日常经营、气瓶充装、反恐防暴和危化品存储、运输及场所消防安全等事项开展检查",
-     "ratio": "3", "frequency": "每年1次（10月）", "level": "区级高频、区管事项、区级部门联合抽查事项",
-     "checklist": ["日常经营台账", "气瓶充装记录", "反恐防暴措施", "危化品存储与运输", "场所消防安全"]},
-    {"department": "SJJW-RQS", "code": "SJ-RQ-02", "field": "燃气经营监督执法检查（云监码）", "target_type": "燃气经营企业",
-     "name": "燃气经营许可证取得情况及经营监督执法检查", "content": "燃气经营许可证取得情况检查；燃气经营监督执法检查",
-     "ratio": "6", "frequency": "每年1次（9月）", "level": "区级部门联合抽查事项",
-     "checklist": ["燃气经营许可证", "经营场所与设施", "安全管理制度"]},
-    {"department": "SJJW-ZGZX", "code": "SJ-ZG-01", "field": "地下空间安全使用执法检查（云监码）", "target_type": "普通地下室",
-     "name": "地下空间安全使用情况检查", "content": "地下空间安全使用情况检查",
-     "ratio": "0.2", "frequency": "1月、4月、6月、9月、12月", "level": "区级部门联合抽查事项",
-     "checklist": ["使用用途与备案", "消防通道与设施", "结构安全"]},
-    {"department": "SJJW-ZAJ", "code": "SJ-ZA-01", "field": "建筑市场监督管理执法检查", "target_type": "建筑工地参建单位",
-     "name": "保障农民工工资支付情况检查", "content": "关于保障农民工工资支付情况的检查",
-     "ratio": "3.4", "frequency": "每年1次（5月）", "level": "区级部门联合抽查事项",
-     "checklist": ["农民工工资专用账户", "实名制管理", "工资支付台账"]},
-    {"department": "SJJW-ZAJ", "code": "SJ-ZA-02", "field": "在建住宅工程质量综合监管", "target_type": "住宅建设单位（房地产开发企业）",
-     "name": "在建住宅工程质量综合监管", "content": "对住宅建设单位在现场出现质量违法违规行为实施综合监管，建立健全综合监管制度",
-     "ratio": "50", "frequency": "每年1次（9月）", "level": "区级部门联合抽查事项",
-     "checklist": ["质量管理体系", "现场质量行为", "质量问题整改"]},
-    {"department": "SJJW-WSZX", "code": "SJ-WS-11", "field": "勘察设计、审图质量检查",
-     "target_type": "已完成施工图设计文件审查且尚未核发施工许可证的项目",
-     "name": "勘察设计、审图质量检查", "content": "符合法律法规强制性标准、地基基础及主体结构安全",
-     "ratio": "5", "frequency": "以季度抽查和日常检查相结合方式开展，原则上每季度不少于一次", "level": "委级",
-     "checklist": ["强制性标准执行", "地基基础安全", "主体结构安全"]},
-    {"department": "SJJW-WSZX", "code": "SJ-WS-12", "field": "BIM技术应用落实情况检查",
-     "target_type": "总投资额1亿元以上或单体建筑面积2万平方米及以上的新建、改建、扩建的在建民用建筑工程项目",
-     "name": "BIM技术应用落实情况检查", "content": "BIM技术应用要求落实情况",
-     "ratio": "20", "frequency": "每年三至四次", "level": "委级", "checklist": ["BIM应用方案", "模型交付与应用"]},
+    {
+        "department": "SJJW-RQS",
+        "code": "SJ-RQ-01",
+        "field": "瓶装燃气综合监管（云监码）",
+        "target_type": "液化气储存充装站点",
+        "name": "瓶装液化气储存充装站点日常经营检查",
+        "content": "对瓶装液化气储存充装站、点日常经营、气瓶充装、反恐防暴和危化品存储、运输及场所消防安全等事项开展检查",
+        "ratio": "3",
+        "frequency": "每年1次（10月）",
+        "level": "区级高频、区管事项、区级部门联合抽查事项",
+        "checklist": [
+            "日常经营台账",
+            "气瓶充装记录",
+            "反恐防暴措施",
+            "危化品存储与运输",
+            "场所消防安全",
+        ],
+    },
+    {
+        "department": "SJJW-RQS",
+        "code": "SJ-RQ-02",
+        "field": "燃气经营监督执法检查（云监码）",
+        "target_type": "燃气经营企业",
+        "name": "燃气经营许可证取得情况及经营监督执法检查",
+        "content": "燃气经营许可证取得情况检查；燃气经营监督执法检查",
+        "ratio": "6",
+        "frequency": "每年1次（9月）",
+        "level": "区级部门联合抽查事项",
+        "checklist": ["燃气经营许可证", "经营场所与设施", "安全管理制度"],
+    },
+    {
+        "department": "SJJW-ZGZX",
+        "code": "SJ-ZG-01",
+        "field": "地下空间安全使用执法检查（云监码）",
+        "target_type": "普通地下室",
+        "name": "地下空间安全使用情况检查",
+        "content": "地下空间安全使用情况检查",
+        "ratio": "0.2",
+        "frequency": "1月、4月、6月、9月、12月",
+        "level": "区级部门联合抽查事项",
+        "checklist": ["使用用途与备案", "消防通道与设施", "结构安全"],
+    },
+    {
+        "department": "SJJW-ZAJ",
+        "code": "SJ-ZA-01",
+        "field": "建筑市场监督管理执法检查",
+        "target_type": "建筑工地参建单位",
+        "name": "保障农民工工资支付情况检查",
+        "content": "关于保障农民工工资支付情况的检查",
+        "ratio": "3.4",
+        "frequency": "每年1次（5月）",
+        "level": "区级部门联合抽查事项",
+        "checklist": ["农民工工资专用账户", "实名制管理", "工资支付台账"],
+    },
+    {
+        "department": "SJJW-ZAJ",
+        "code": "SJ-ZA-02",
+        "field": "在建住宅工程质量综合监管",
+        "target_type": "住宅建设单位（房地产开发企业）",
+        "name": "在建住宅工程质量综合监管",
+        "content": "对住宅建设单位在现场出现质量违法违规行为实施综合监管，建立健全综合监管制度",
+        "ratio": "50",
+        "frequency": "每年1次（9月）",
+        "level": "区级部门联合抽查事项",
+        "checklist": ["质量管理体系", "现场质量行为", "质量问题整改"],
+    },
+    {
+        "department": "SJJW-WSZX",
+        "code": "SJ-WS-11",
+        "field": "勘察设计、审图质量检查",
+        "target_type": "已完成施工图设计文件审查且尚未核发施工许可证的项目",
+        "name": "勘察设计、审图质量检查",
+        "content": "符合法律法规强制性标准、地基基础及主体结构安全",
+        "ratio": "5",
+        "frequency": "以季度抽查和日常检查相结合方式开展，原则上每季度不少于一次",
+        "level": "委级",
+        "checklist": ["强制性标准执行", "地基基础安全", "主体结构安全"],
+    },
+    {
+        "department": "SJJW-WSZX",
+        "code": "SJ-WS-12",
+        "field": "BIM技术应用落实情况检查",
+        "target_type": "总投资额1亿元以上或单体建筑面积2万平方米及以上的新建、改建、扩建的在建民用建筑工程项目",
+        "name": "BIM技术应用落实情况检查",
+        "content": "BIM技术应用要求落实情况",
+        "ratio": "20",
+        "frequency": "每年三至四次",
+        "level": "委级",
+        "checklist": ["BIM应用方案", "模型交付与应用"],
+    },
 ]
 
 MINHANG_ITEMS: list[dict] = [
-    {"department": "MHLH-XKK", "code": "MH-XK-01", "field": "绿化管理", "target_type": "临时使用公共绿地的单位",
-     "name": "临时使用公共绿地抽查", "content": "临时使用绿地许可事项的事中事后监管：是否按批准范围、期限使用并恢复绿地",
-     "ratio": "", "frequency": "每两个月一次", "level": "局级（试点事项）",
-     "checklist": ["许可证与批准范围", "使用期限", "绿地恢复情况"]},
-    {"department": "MHLH-XKK", "code": "MH-XK-02", "field": "市容管理", "target_type": "设置临时性户外广告设施的单位",
-     "name": "临时性户外广告设施设置抽查", "content": "临时性户外广告设施设置许可的事中事后监管：设置位置、规格、期限与安全",
-     "ratio": "", "frequency": "每两个月一次", "level": "局级（试点事项）",
-     "checklist": ["设置许可", "位置与规格", "设置期限", "设施安全"]},
+    {
+        "department": "MHLH-XKK",
+        "code": "MH-XK-01",
+        "field": "绿化管理",
+        "target_type": "临时使用公共绿地的单位",
+        "name": "临时使用公共绿地抽查",
+        "content": "临时使用绿地许可事项的事中事后监管：是否按批准范围、期限使用并恢复绿地",
+        "ratio": "",
+        "frequency": "每两个月一次",
+        "level": "局级（试点事项）",
+        "checklist": ["许可证与批准范围", "使用期限", "绿地恢复情况"],
+    },
+    {
+        "department": "MHLH-XKK",
+        "code": "MH-XK-02",
+        "field": "市容管理",
+        "target_type": "设置临时性户外广告设施的单位",
+        "name": "临时性户外广告设施设置抽查",
+        "content": "临时性户外广告设施设置许可的事中事后监管：设置位置、规格、期限与安全",
+        "ratio": "",
+        "frequency": "每两个月一次",
+        "level": "局级（试点事项）",
+        "checklist": ["设置许可", "位置与规格", "设置期限", "设施安全"],
+    },
 ]
 
 ZHANGPING_ITEMS: list[dict] = [
-    {"department": "ZPZJ-JZYG", "code": "ZP-JZ-01", "field": "建筑市场", "target_type": "建筑业企业",
-     "name": "建筑业企业资质动态核查", "content": "企业资质条件、人员配备及市场行为是否符合资质标准",
-     "ratio": "5", "frequency": "每年2次", "level": "县级", "checklist": ["资质证书", "注册人员", "市场行为"]},
-    {"department": "ZPZJ-FGG", "code": "ZP-FG-01", "field": "房地产市场", "target_type": "房地产开发企业",
-     "name": "房地产开发企业经营行为检查", "content": "商品房预售、合同网签及资金监管执行情况",
-     "ratio": "5", "frequency": "每年2次", "level": "县级", "checklist": ["预售许可", "合同网签", "预售资金监管"]},
+    {
+        "department": "ZPZJ-JZYG",
+        "code": "ZP-JZ-01",
+        "field": "建筑市场",
+        "target_type": "建筑业企业",
+        "name": "建筑业企业资质动态核查",
+        "content": "企业资质条件、人员配备及市场行为是否符合资质标准",
+        "ratio": "5",
+        "frequency": "每年2次",
+        "level": "县级",
+        "checklist": ["资质证书", "注册人员", "市场行为"],
+    },
+    {
+        "department": "ZPZJ-FGG",
+        "code": "ZP-FG-01",
+        "field": "房地产市场",
+        "target_type": "房地产开发企业",
+        "name": "房地产开发企业经营行为检查",
+        "content": "商品房预售、合同网签及资金监管执行情况",
+        "ratio": "5",
+        "frequency": "每年2次",
+        "level": "县级",
+        "checklist": ["预售许可", "合同网签", "预售资金监管"],
+    },
 ]
 
 SUBLIBRARIES = {
-    "SJJW": ["燃气经营企业", "液化气储存充装站点", "建筑工地参建单位", "房地产开发企业", "普通地下室"],
+    "SJJW": [
+        "燃气经营企业",
+        "液化气储存充装站点",
+        "建筑工地参建单位",
+        "房地产开发企业",
+        "普通地下室",
+    ],
     "ZPZJ": ["建筑业企业", "房地产开发企业"],
     "MHLH": ["临时使用公共绿地单位", "户外广告设置单位"],
 }
 REGIONS = {
-    "SJJW": ("310117", ["岳阳街道", "永丰街道", "方松街道", "中山街道", "泗泾镇", "九亭镇", "洞泾镇", "新桥镇", "车墩镇"]),
+    "SJJW": (
+        "310117",
+        [
+            "岳阳街道",
+            "永丰街道",
+            "方松街道",
+            "中山街道",
+            "泗泾镇",
+            "九亭镇",
+            "洞泾镇",
+            "新桥镇",
+            "车墩镇",
+        ],
+    ),
     "ZPZJ": ("350881", ["菁城街道", "桂林街道", "新桥镇", "双洋镇", "永福镇"]),
     "MHLH": ("310112", ["江川路街道", "古美路街道", "莘庄镇", "七宝镇", "梅陇镇", "虹桥镇"]),
 }
-INDUSTRIES = ["燃气生产和供应业", "房屋建筑业", "土木工程建筑业", "房地产业", "建筑安装业", "装饰装修业", "公共设施管理业"]
-ENTITY_HEADERS = ["统一社会信用代码", "名称", "主体类型", "法定代表人", "联系人", "联系电话", "地址", "所属区域", "街镇",
-                  "行业", "规模", "信用风险分类", "风险分类日期", "风险分类来源", "登记状态", "标签"]
+INDUSTRIES = [
+    "燃气生产和供应业",
+    "房屋建筑业",
+    "土木工程建筑业",
+    "房地产业",
+    "建筑安装业",
+    "装饰装修业",
+    "公共设施管理业",
+]
+ENTITY_HEADERS = [
+    "统一社会信用代码",
+    "名称",
+    "主体类型",
+    "法定代表人",
+    "联系人",
+    "联系电话",
+    "地址",
+    "所属区域",
+    "街镇",
+    "行业",
+    "规模",
+    "信用风险分类",
+    "风险分类日期",
+    "风险分类来源",
+    "登记状态",
+    "标签",
+]
 
 
 @dataclass
@@ -168,7 +329,8 @@ def _departments() -> dict[str, Department]:
     out: dict[str, Department] = {}
     for code, name, parent, kind, region in DEPARTMENTS:
         dept = Department.objects.filter(code=code).first() or department_add(
-            code=code, name=name, parent_code=parent, kind=kind, region=region, actor=ACTOR)
+            code=code, name=name, parent_code=parent, kind=kind, region=region, actor=ACTOR
+        )
         out[code] = dept
     zp = out["ZPZJ"]
     if zp.publish_deadline_workdays != 10:
@@ -178,8 +340,14 @@ def _departments() -> dict[str, Department]:
         with transaction.atomic():
             zp.publish_deadline_workdays = 10
             zp.save(update_fields=["publish_deadline_workdays"])
-            event_record(actor=ACTOR, action="department.settings", obj=zp, department=zp,
-                         before={"publish_deadline_workdays": 20}, after={"publish_deadline_workdays": 10})
+            event_record(
+                actor=ACTOR,
+                action="department.settings",
+                obj=zp,
+                department=zp,
+                before={"publish_deadline_workdays": 20},
+                after={"publish_deadline_workdays": 10},
+            )
     return out
 
 
@@ -187,13 +355,26 @@ def _users(depts: dict[str, Department], rng: random.Random) -> None:
     from shuangsuiji.accounts.services import membership_grant, user_create
 
     if not User.objects.filter(username="admin").exists():
-        user_create(username="admin", full_name="系统管理员", password=DEMO_PASSWORD, is_superuser=True, actor=ACTOR)
+        user_create(
+            username="admin",
+            full_name="系统管理员",
+            password=DEMO_PASSWORD,
+            is_superuser=True,
+            actor=ACTOR,
+        )
     for username, name, dept_code, roles in USERS:
         user = User.objects.filter(username=username).first() or user_create(
-            username=username, full_name=name, password=DEMO_PASSWORD, id_number=make_id_number(rng),
-            mobile=f"139{rng.randint(10000000, 99999999)}", actor=ACTOR)
+            username=username,
+            full_name=name,
+            password=DEMO_PASSWORD,
+            id_number=make_id_number(rng),
+            mobile=f"139{rng.randint(10000000, 99999999)}",
+            actor=ACTOR,
+        )
         for role in roles:
-            if not Membership.objects.filter(user=user, department=depts[dept_code], role=role).exists():
+            if not Membership.objects.filter(
+                user=user, department=depts[dept_code], role=role
+            ).exists():
                 membership_grant(user=user, department=depts[dept_code], role=role, actor=ACTOR)
 
 
@@ -217,13 +398,26 @@ def _entity_rows(dept_code: str, count: int, rng: random.Random) -> list[list[st
             row_tags.append("重点检查库")
         status = rng.choices(["存续", "在业", "注销", "吊销"], weights=[70, 25, 4, 1])[0]
         street = rng.choice(streets)
-        rows.append([
-            code, fake.company(), "法人", fake.name(), fake.name(), fake.phone_number(),
-            f"{region_name}{street}{fake.street_name()}{rng.randint(1, 999)}号", region_name, street,
-            rng.choice(INDUSTRIES), rng.choice(["大型", "中型", "小型", "微型"]), risk,
-            f"2024-{rng.randint(1, 6):02d}-{rng.randint(1, 28):02d}", "信用风险分类结果（市场监管部门推送）", status,
-            "、".join(row_tags),
-        ])
+        rows.append(
+            [
+                code,
+                fake.company(),
+                "法人",
+                fake.name(),
+                fake.name(),
+                fake.phone_number(),
+                f"{region_name}{street}{fake.street_name()}{rng.randint(1, 999)}号",
+                region_name,
+                street,
+                rng.choice(INDUSTRIES),
+                rng.choice(["大型", "中型", "小型", "微型"]),
+                risk,
+                f"2024-{rng.randint(1, 6):02d}-{rng.randint(1, 28):02d}",
+                "信用风险分类结果（市场监管部门推送）",
+                status,
+                "、".join(row_tags),
+            ]
+        )
     return rows
 
 
@@ -238,7 +432,9 @@ def _write_csv(path: Path, headers: list[str], rows: list[list[str]]) -> Path:
 def _import(kind: str, path: Path, dept: Department) -> str:
     from shuangsuiji.common.importing import import_file
 
-    result = import_file(kind=kind, path=path, department=dept, actor=ACTOR, dry_run=False, skip_invalid=False)
+    result = import_file(
+        kind=kind, path=path, department=dept, actor=ACTOR, dry_run=False, skip_invalid=False
+    )
     if result.errors:
         raise RuntimeError(f"演示数据导入失败：{result.errors[:3]}")
     return result.summary()
@@ -257,12 +453,23 @@ def _items(depts: dict[str, Department]) -> int:
         if Item.objects.filter(department=dept, code=spec["code"]).exists():
             continue
         item_create(
-            department=dept, actor=ACTOR, code=spec["code"], name=spec["name"], field=spec["field"],
-            target_type=spec["target_type"], content=spec["content"], methods=["on_site"],
+            department=dept,
+            actor=ACTOR,
+            code=spec["code"],
+            name=spec["name"],
+            field=spec["field"],
+            target_type=spec["target_type"],
+            content=spec["content"],
+            methods=["on_site"],
             basis="《上海市人民政府关于在本市市场监管领域深入推进部门联合“双随机、一公开”监管的实施意见》等",
-            subject=dept.parent.name if dept.parent else dept.name, responsible_unit=dept.name, level=spec["level"],
-            default_ratio=Decimal(spec["ratio"]) if spec["ratio"] else None, default_frequency=spec["frequency"],
-            checklist=spec["checklist"], change_reason="依据年度抽查计划建立事项清单", effective_date=dt.date(2024, 1, 1),
+            subject=dept.parent.name if dept.parent else dept.name,
+            responsible_unit=dept.name,
+            level=spec["level"],
+            default_ratio=Decimal(spec["ratio"]) if spec["ratio"] else None,
+            default_frequency=spec["frequency"],
+            checklist=spec["checklist"],
+            change_reason="依据年度抽查计划建立事项清单",
+            effective_date=dt.date(2024, 1, 1),
         )
         created += 1
     return created
@@ -278,24 +485,86 @@ def demo_load(*, entities: int = 3000, seed: int = 2024) -> DemoSummary:
 
     summary.lines += demo_plans(actor=ACTOR)
     with tempfile.TemporaryDirectory() as tmp:
-        roster = [[str(i), name, sex, "漳平市住房和城乡建设局", "漳平市", "省政府", cert, "住房和城乡建设", mobile, ""]
-                  for i, (name, sex, cert, mobile) in enumerate(ZHANGPING_ROSTER, start=1)]
-        summary.lines.append("漳平执法检查人员名录：" + _import(
-            "inspectors", _write_csv(Path(tmp) / "roster.csv", ROSTER_HEADERS, roster), depts["ZPZJ"]))
+        roster = [
+            [
+                str(i),
+                name,
+                sex,
+                "漳平市住房和城乡建设局",
+                "漳平市",
+                "省政府",
+                cert,
+                "住房和城乡建设",
+                mobile,
+                "",
+            ]
+            for i, (name, sex, cert, mobile) in enumerate(ZHANGPING_ROSTER, start=1)
+        ]
+        summary.lines.append(
+            "漳平执法检查人员名录："
+            + _import(
+                "inspectors",
+                _write_csv(Path(tmp) / "roster.csv", ROSTER_HEADERS, roster),
+                depts["ZPZJ"],
+            )
+        )
         # Its own seeded generator: the shared one is consumed differently on a second run
         # (users already exist), and the roster must come out the same to stay "unchanged".
         sj_rng = random.Random(f"{seed}-sj-inspectors")
-        sj_inspectors = [[str(i), n, sj_rng.choice(["男", "女"]), "松江区建设和管理委员会", "松江区", "上海市人民政府",
-                          f"3117{i:07d}", "城乡建设", f"137{sj_rng.randint(10000000, 99999999)}", ""]
-                         for i, n in enumerate(["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄强", "周杰",
-                                                "吴霞", "徐涛", "孙丽"], start=1)]
-        summary.lines.append("松江执法检查人员名录：" + _import(
-            "inspectors", _write_csv(Path(tmp) / "sj_roster.csv", ROSTER_HEADERS, sj_inspectors), depts["SJJW"]))
-        shares = {"SJJW": entities // 2, "ZPZJ": entities // 4, "MHLH": entities - entities // 2 - entities // 4}
+        sj_inspectors = [
+            [
+                str(i),
+                n,
+                sj_rng.choice(["男", "女"]),
+                "松江区建设和管理委员会",
+                "松江区",
+                "上海市人民政府",
+                f"3117{i:07d}",
+                "城乡建设",
+                f"137{sj_rng.randint(10000000, 99999999)}",
+                "",
+            ]
+            for i, n in enumerate(
+                [
+                    "张伟",
+                    "王芳",
+                    "李娜",
+                    "刘洋",
+                    "陈静",
+                    "杨磊",
+                    "赵敏",
+                    "黄强",
+                    "周杰",
+                    "吴霞",
+                    "徐涛",
+                    "孙丽",
+                ],
+                start=1,
+            )
+        ]
+        summary.lines.append(
+            "松江执法检查人员名录："
+            + _import(
+                "inspectors",
+                _write_csv(Path(tmp) / "sj_roster.csv", ROSTER_HEADERS, sj_inspectors),
+                depts["SJJW"],
+            )
+        )
+        shares = {
+            "SJJW": entities // 2,
+            "ZPZJ": entities // 4,
+            "MHLH": entities - entities // 2 - entities // 4,
+        }
         for code, count in shares.items():
             rows = _entity_rows(code, count, random.Random(f"{seed}-{code}"))
-            summary.lines.append(f"{depts[code].name} 检查对象名录库：" + _import(
-                "entities", _write_csv(Path(tmp) / f"{code}.csv", ENTITY_HEADERS, rows), depts[code]))
+            summary.lines.append(
+                f"{depts[code].name} 检查对象名录库："
+                + _import(
+                    "entities",
+                    _write_csv(Path(tmp) / f"{code}.csv", ENTITY_HEADERS, rows),
+                    depts[code],
+                )
+            )
     from shuangsuiji.demo.draws import demo_draws
 
     summary.lines += demo_draws(actor=ACTOR)
@@ -306,8 +575,11 @@ def demo_load(*, entities: int = 3000, seed: int = 2024) -> DemoSummary:
         "",
         f"演示账号（密码均为 {DEMO_PASSWORD}）：",
         "  admin        系统管理员（/admin/）",
-        *[f"  {u:<12} {n} · {Department.objects.get(code=d).name} · "
-          + "、".join(str(Role(r).label) for r in roles) for u, n, d, roles in USERS],
+        *[
+            f"  {u:<12} {n} · {Department.objects.get(code=d).name} · "
+            + "、".join(str(Role(r).label) for r in roles)
+            for u, n, d, roles in USERS
+        ],
         "  sc_admin     松江区市场监督管理局 · 部门管理员（联合抽查的配合部门）",
         "",
         "打开 http://127.0.0.1:8000/ 登录；公众页面（无需登录）：http://127.0.0.1:8000/public/draw/",

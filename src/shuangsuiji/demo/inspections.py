@@ -86,7 +86,6 @@ SCENARIOS = [
 ]
 
 
-
 def _slip(points: int) -> tuple[str, str]:
     """The slip in the published 检查情况 that the correction puts right (what was said, what
     the signed record says): one point written down as 不适用 though it was checked."""
@@ -97,8 +96,14 @@ def _slip(points: int) -> tuple[str, str]:
 
 # --- generated evidence -------------------------------------------------------------------
 
+
 def _png_chunk(tag: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+    return (
+        struct.pack(">I", len(data))
+        + tag
+        + data
+        + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+    )
 
 
 def demo_png(*, width: int = 96, height: int = 64) -> bytes:
@@ -112,8 +117,12 @@ def demo_png(*, width: int = 96, height: int = 64) -> bytes:
             shade = 60 if door else 200 - y
             rows += bytes((shade, shade, shade + (0 if door else 12)))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", zlib.compress(bytes(rows), 9))
-            + _png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(bytes(rows), 9))
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def demo_pdf(*, title: str, lines: list[str]) -> bytes:
@@ -143,6 +152,7 @@ def demo_pdf(*, title: str, lines: list[str]) -> bytes:
 
 # --- who and when -------------------------------------------------------------------------
 
+
 def _user(username: str) -> User:
     user = User.objects.filter(username=username).first()
     if user is None:
@@ -155,23 +165,39 @@ def _link_inspector_account(actor: str) -> None:
     username, cert = INSPECTOR_ACCOUNT
     user = _user(username)
     inspector = Inspector.objects.filter(cert_no=cert).first()
-    if inspector is None or inspector.user_id is not None or Inspector.objects.filter(user=user).exists():
+    if (
+        inspector is None
+        or inspector.user_id is not None
+        or Inspector.objects.filter(user=user).exists()
+    ):
         return
     with transaction.atomic():
         inspector = Inspector.objects.select_for_update().get(pk=inspector.pk)
         inspector.user = user
         inspector.save(update_fields=["user"])
-        event_record(actor=actor, action="inspector.link_account", obj=inspector, department=inspector.department,
-                     before={"user": None}, after={"user": username})
+        event_record(
+            actor=actor,
+            action="inspector.link_account",
+            obj=inspector,
+            department=inspector.department,
+            before={"user": None},
+            after={"user": username},
+        )
 
 
 def _day(visit: Visit, n: int) -> dt.date:
     """The n-th working day of the visit's window (kept inside it)."""
-    return min(workdays_add(start=visit.window_start - dt.timedelta(days=1), n=1 + n % 8), visit.window_end)
+    return min(
+        workdays_add(start=visit.window_start - dt.timedelta(days=1), n=1 + n % 8), visit.window_end
+    )
 
 
 def _members(visit: Visit) -> list[VisitMember]:
-    return list(VisitMember.objects.filter(visit=visit).select_related("inspector__user").order_by("-is_leader", "id"))
+    return list(
+        VisitMember.objects.filter(visit=visit)
+        .select_related("inspector__user")
+        .order_by("-is_leader", "id")
+    )
 
 
 def _account_holder(visit: Visit) -> User | None:
@@ -181,6 +207,7 @@ def _account_holder(visit: Visit) -> User | None:
 
 # --- the content of each scenario ---------------------------------------------------------
 
+
 @dataclass
 class Content:
     findings: list[services.FindingInput]
@@ -188,21 +215,34 @@ class Content:
     evidence: list[tuple[str, bytes, str]]  # file name, bytes, description
 
 
-def _findings(points: list[Finding], outcome: str, note: str, problems: dict[int, str] | None = None
-              ) -> list[services.FindingInput]:
+def _findings(
+    points: list[Finding], outcome: str, note: str, problems: dict[int, str] | None = None
+) -> list[services.FindingInput]:
     problems = problems or {}
-    return [services.FindingInput(item_id=f.item_id, point=f.point,
-                                  outcome=FindingOutcome.PROBLEM if i in problems else outcome,
-                                  note=problems.get(i, note))
-            for i, f in enumerate(points)]
+    return [
+        services.FindingInput(
+            item_id=f.item_id,
+            point=f.point,
+            outcome=FindingOutcome.PROBLEM if i in problems else outcome,
+            note=problems.get(i, note),
+        )
+        for i, f in enumerate(points)
+    ]
 
 
 def _record(visit: Visit, day: dt.date, members: list[VisitMember]) -> tuple[str, bytes, str]:
     names = "、".join(f"{m.inspector.name}（{m.inspector.cert_no}）" for m in members)
-    data = demo_pdf(title="现场检查记录（签字页）", lines=[
-        f"检查对象：{visit.entity.name}", f"统一社会信用代码：{visit.target_id}",
-        f"检查日期：{day:%Y年%m月%d日}", f"检查组成员（执法证号）：{names}",
-        "检查组成员已在纸质记录上签字确认。", "（演示数据：代替纸质记录扫描件）"])
+    data = demo_pdf(
+        title="现场检查记录（签字页）",
+        lines=[
+            f"检查对象：{visit.entity.name}",
+            f"统一社会信用代码：{visit.target_id}",
+            f"检查日期：{day:%Y年%m月%d日}",
+            f"检查组成员（执法证号）：{names}",
+            "检查组成员已在纸质记录上签字确认。",
+            "（演示数据：代替纸质记录扫描件）",
+        ],
+    )
     return "现场检查记录签字页.pdf", data, "检查组成员签字的纸质检查记录（扫描件）"
 
 
@@ -212,68 +252,154 @@ def _content(s: Scenario, visit: Visit, day: dt.date, members: list[VisitMember]
     n, first, last = len(points), points[0].point_text, points[-1].point_text
     team = f"{day:%Y年%m月%d日}，检查组{len(members)}人到场出示执法证件，"
     ok = "现场核查，符合要求"
-    evidence = [_record(visit, day, members)] if any(not m.inspector.user_id for m in members) else []
+    evidence = (
+        [_record(visit, day, members)] if any(not m.inspector.user_id for m in members) else []
+    )
     photo = ("经营场所现场照片.png", demo_png(), "到达登记的经营场所时拍摄")
     if s.key == "rectified":
         problem = f"“{first}”不符合要求：相关记录未按规定建立，部分内容缺失"
-        return Content(_findings(points, FindingOutcome.COMPLIANT, ok, {0: problem}), services.DraftInput(
-            inspected_on=day, conclusion=s.conclusion, problems=problem,
-            summary=f"{team}依照检查表单逐项检查{n}个检查要点，{n - 1}项符合要求，1项存在问题，已当场下达责令改正通知书。",
-            followups=(services.FollowUpInput(kind=FollowUpKind.RECTIFY, rectify_deadline=workdays_add(start=day, n=10),
-                                              detail="下达责令改正通知书，限期整改并书面报送整改情况"),)), evidence)
+        return Content(
+            _findings(points, FindingOutcome.COMPLIANT, ok, {0: problem}),
+            services.DraftInput(
+                inspected_on=day,
+                conclusion=s.conclusion,
+                problems=problem,
+                summary=f"{team}依照检查表单逐项检查{n}个检查要点，{n - 1}项符合要求，1项存在问题，已当场下达责令改正通知书。",
+                followups=(
+                    services.FollowUpInput(
+                        kind=FollowUpKind.RECTIFY,
+                        rectify_deadline=workdays_add(start=day, n=10),
+                        detail="下达责令改正通知书，限期整改并书面报送整改情况",
+                    ),
+                ),
+            ),
+            evidence,
+        )
     if s.key in ("corrected", "signing", "review"):
         # The corrected one is published with a slip the correction puts right.
         said = _slip(n)[0] if s.key == "corrected" else f"{n}项均符合要求"
-        return Content(_findings(points, FindingOutcome.COMPLIANT, ok), services.DraftInput(
-            inspected_on=day, conclusion=s.conclusion,
-            summary=f"{team}依照检查表单逐项检查{n}个检查要点，{said}，未发现问题。"), evidence)
+        return Content(
+            _findings(points, FindingOutcome.COMPLIANT, ok),
+            services.DraftInput(
+                inspected_on=day,
+                conclusion=s.conclusion,
+                summary=f"{team}依照检查表单逐项检查{n}个检查要点，{said}，未发现问题。",
+            ),
+            evidence,
+        )
     if s.key == "objection_answered":
         problem = f"“{last}”相关信息未按规定向社会公示"
-        return Content(_findings(points, FindingOutcome.COMPLIANT, ok, {n - 1: problem}), services.DraftInput(
-            inspected_on=day, conclusion=s.conclusion, problems=problem,
-            summary=f"{team}依照检查表单逐项检查，发现该单位未按规定公示应当公示的信息，已告知其依法公示。"), evidence)
+        return Content(
+            _findings(points, FindingOutcome.COMPLIANT, ok, {n - 1: problem}),
+            services.DraftInput(
+                inspected_on=day,
+                conclusion=s.conclusion,
+                problems=problem,
+                summary=f"{team}依照检查表单逐项检查，发现该单位未按规定公示应当公示的信息，已告知其依法公示。",
+            ),
+            evidence,
+        )
     if s.key == "objection_pending":
         problem = f"“{first}”公示的信息与现场核查情况不符，提供的证明材料涉嫌伪造"
-        return Content(_findings(points, FindingOutcome.COMPLIANT, ok, {0: problem}), services.DraftInput(
-            inspected_on=day, conclusion=s.conclusion, problems=problem,
-            summary=f"{team}依照检查表单逐项检查，发现该单位公示信息隐瞒真实情况、弄虚作假。",
-            followups=(services.FollowUpInput(kind=FollowUpKind.POLICE, recipient=POLICE[code],
-                                              detail="证明材料涉嫌伪造，依法移送公安机关处理"),)), evidence)
+        return Content(
+            _findings(points, FindingOutcome.COMPLIANT, ok, {0: problem}),
+            services.DraftInput(
+                inspected_on=day,
+                conclusion=s.conclusion,
+                problems=problem,
+                summary=f"{team}依照检查表单逐项检查，发现该单位公示信息隐瞒真实情况、弄虚作假。",
+                followups=(
+                    services.FollowUpInput(
+                        kind=FollowUpKind.POLICE,
+                        recipient=POLICE[code],
+                        detail="证明材料涉嫌伪造，依法移送公安机关处理",
+                    ),
+                ),
+            ),
+            evidence,
+        )
     if s.key == "unreachable":
         # 取得相关证据后直接形成相应的检查结果 (002 第二十九条): the points stay unchecked, with why.
-        return Content(_findings(points, FindingOutcome.UNCHECKED, "通过登记的住所（经营场所）无法联系，未能开展检查"),
-                       services.DraftInput(inspected_on=day, conclusion=s.conclusion, summary=(
-                           f"{day:%Y年%m月%d日}，检查组两次按登记的住所（经营场所）前往，现场大门紧闭、无人办公，"
-                           "拨打登记的联系电话无人接听，通过登记的住所（经营场所）无法联系，已拍照取证。")),
-                       [photo, *evidence])
+        return Content(
+            _findings(
+                points, FindingOutcome.UNCHECKED, "通过登记的住所（经营场所）无法联系，未能开展检查"
+            ),
+            services.DraftInput(
+                inspected_on=day,
+                conclusion=s.conclusion,
+                summary=(
+                    f"{day:%Y年%m月%d日}，检查组两次按登记的住所（经营场所）前往，现场大门紧闭、无人办公，"
+                    "拨打登记的联系电话无人接听，通过登记的住所（经营场所）无法联系，已拍照取证。"
+                ),
+            ),
+            [photo, *evidence],
+        )
     if s.key == "uncooperative":
-        refusal = demo_pdf(title="现场笔录（拒绝检查）", lines=[
-            f"检查对象：{visit.entity.name}", f"时间：{day:%Y年%m月%d日}",
-            "检查人员出示执法证件、说明来意后，该单位现场负责人拒绝检查人员进入经营场所，",
-            "经说明拒绝检查的法律后果后仍拒不配合，致使检查无法进行。", "（演示数据）"])
-        return Content(_findings(points, FindingOutcome.UNCHECKED, "被检查对象拒绝检查人员进入，未能开展检查"),
-                       services.DraftInput(inspected_on=day, conclusion=s.conclusion,
-                                           non_cooperation=NonCooperation.REFUSE_ENTRY, summary=(
-                           f"{team}说明来意，该单位现场负责人拒绝检查人员进入经营场所，经说明法律后果后仍拒不配合，"
-                           "致使检查无法进行；已制作现场笔录并拍照取证。")),
-                       [("现场笔录（拒绝检查）.pdf", refusal, "拒绝检查的现场笔录"), photo, *evidence])
+        refusal = demo_pdf(
+            title="现场笔录（拒绝检查）",
+            lines=[
+                f"检查对象：{visit.entity.name}",
+                f"时间：{day:%Y年%m月%d日}",
+                "检查人员出示执法证件、说明来意后，该单位现场负责人拒绝检查人员进入经营场所，",
+                "经说明拒绝检查的法律后果后仍拒不配合，致使检查无法进行。",
+                "（演示数据）",
+            ],
+        )
+        return Content(
+            _findings(points, FindingOutcome.UNCHECKED, "被检查对象拒绝检查人员进入，未能开展检查"),
+            services.DraftInput(
+                inspected_on=day,
+                conclusion=s.conclusion,
+                non_cooperation=NonCooperation.REFUSE_ENTRY,
+                summary=(
+                    f"{team}说明来意，该单位现场负责人拒绝检查人员进入经营场所，经说明法律后果后仍拒不配合，"
+                    "致使检查无法进行；已制作现场笔录并拍照取证。"
+                ),
+            ),
+            [("现场笔录（拒绝检查）.pdf", refusal, "拒绝检查的现场笔录"), photo, *evidence],
+        )
     if s.key == "other":
-        return Content(_findings(points, FindingOutcome.NOT_APPLICABLE, "已停止经营，本项不适用"), services.DraftInput(
-            inspected_on=day, conclusion=s.conclusion,
-            summary=f"{team}现场核实：该单位已停止相关经营活动，正在办理注销手续，本次抽查事项不适用。",
-            followups=(services.FollowUpInput(kind=FollowUpKind.TRANSFER, recipient=TRANSFER_TO[code],
-                                              detail="移交市场监管部门核实登记状态"),)), evidence)
+        return Content(
+            _findings(points, FindingOutcome.NOT_APPLICABLE, "已停止经营，本项不适用"),
+            services.DraftInput(
+                inspected_on=day,
+                conclusion=s.conclusion,
+                summary=f"{team}现场核实：该单位已停止相关经营活动，正在办理注销手续，本次抽查事项不适用。",
+                followups=(
+                    services.FollowUpInput(
+                        kind=FollowUpKind.TRANSFER,
+                        recipient=TRANSFER_TO[code],
+                        detail="移交市场监管部门核实登记状态",
+                    ),
+                ),
+            ),
+            evidence,
+        )
     if s.key == "case":
-        problems = {0: f"“{first}”存在违法违规行为", 1 % n: f"“{points[1 % n].point_text}”未按规定落实"}
-        return Content(_findings(points, FindingOutcome.COMPLIANT, ok, problems), services.DraftInput(
-            inspected_on=day, conclusion=s.conclusion, problems="；".join(dict.fromkeys(problems.values())),
-            summary=f"{team}依照检查表单逐项检查，发现违法违规行为，需立案调查后依法处理。",
-            followups=(services.FollowUpInput(kind=FollowUpKind.CASE, case_no=CASE_NO[code],
-                                              detail="经批准立案调查"),)), evidence)
+        problems = {
+            0: f"“{first}”存在违法违规行为",
+            1 % n: f"“{points[1 % n].point_text}”未按规定落实",
+        }
+        return Content(
+            _findings(points, FindingOutcome.COMPLIANT, ok, problems),
+            services.DraftInput(
+                inspected_on=day,
+                conclusion=s.conclusion,
+                problems="；".join(dict.fromkeys(problems.values())),
+                summary=f"{team}依照检查表单逐项检查，发现违法违规行为，需立案调查后依法处理。",
+                followups=(
+                    services.FollowUpInput(
+                        kind=FollowUpKind.CASE, case_no=CASE_NO[code], detail="经批准立案调查"
+                    ),
+                ),
+            ),
+            evidence,
+        )
     raise ValueError(s.key)
 
 
 # --- carrying a visit through -------------------------------------------------------------
+
 
 def _sign(version: ResultVersion, members: list[VisitMember], operator: User) -> None:
     for m in members:
@@ -290,8 +416,13 @@ def _carry(visit: Visit, s: Scenario, day: dt.date) -> None:
     content = _content(s, visit, day, members)
     services.findings_record(visit=visit, entries=content.findings, actor=operator)
     for name, data, description in content.evidence:
-        services.evidence_upload(visit=visit, upload=ContentFile(data, name=name), kind="", actor=operator,
-                                 description=description)
+        services.evidence_upload(
+            visit=visit,
+            upload=ContentFile(data, name=name),
+            kind="",
+            actor=operator,
+            description=description,
+        )
     version = services.result_draft_save(visit=visit, data=content.draft, actor=operator, today=day)
     version = services.result_submit(version=version, actor=operator, today=day)
     if s.stage == SIGNING:
@@ -302,35 +433,58 @@ def _carry(visit: Visit, s: Scenario, day: dt.date) -> None:
     _sign(version, members, operator)
     if s.stage == REVIEW:
         return
-    version = services.result_approve(version=ResultVersion.objects.get(pk=version.pk), actor=reviewer,
-                                      note="检查程序合法，事实清楚，同意形成检查结果")
+    version = services.result_approve(
+        version=ResultVersion.objects.get(pk=version.pk),
+        actor=reviewer,
+        note="检查程序合法，事实清楚，同意形成检查结果",
+    )
     row = disclosure_demo.publish(version=version, actor=operator)
     _after(visit, s, row, day, operator, reviewer)
 
 
-def _after(visit: Visit, s: Scenario, row: PublishedResult, day: dt.date, operator: User, reviewer: User) -> None:
+def _after(
+    visit: Visit, s: Scenario, row: PublishedResult, day: dt.date, operator: User, reviewer: User
+) -> None:
     """What follows publication: 复查, 处罚决定, 办结, the correction, the objections."""
     followups = FollowUp.objects.filter(version=row.version).order_by("id")
     if s.key == "rectified":
         recheck_on = workdays_add(start=followups[0].rectify_deadline, n=1)
-        services.followup_recheck(followup=followups[0], recheck_on=recheck_on, status=FollowUpStatus.DONE,
-                                  recheck_note="复查：已按要求整改到位，相关记录已补齐", actor=operator, today=recheck_on)
+        services.followup_recheck(
+            followup=followups[0],
+            recheck_on=recheck_on,
+            status=FollowUpStatus.DONE,
+            recheck_note="复查：已按要求整改到位，相关记录已补齐",
+            actor=operator,
+            today=recheck_on,
+        )
     elif s.key == "case":
         decided = workdays_add(start=day, n=15)
-        services.followup_penalty(followup=followups[0], case_no="", penalty_decided_on=decided, actor=operator,
-                                  today=decided)
+        services.followup_penalty(
+            followup=followups[0],
+            case_no="",
+            penalty_decided_on=decided,
+            actor=operator,
+            today=decided,
+        )
         # 行政处罚信息 7个工作日内公开 (000 三(六)): published on the 3rd working day.
         published = workdays_add(start=decided, n=3)
-        services.followup_penalty_published(followup=followups[0], published_on=published, actor=operator,
-                                            today=published)
+        services.followup_penalty_published(
+            followup=followups[0], published_on=published, actor=operator, today=published
+        )
     elif s.key == "other":
         closed = workdays_add(start=day, n=5)
-        services.followup_close(followup=followups[0], note="市场监管部门已接收移交材料", actor=operator, today=closed)
+        services.followup_close(
+            followup=followups[0], note="市场监管部门已接收移交材料", actor=operator, today=closed
+        )
     elif s.key == "corrected":
         wrong, right = _slip(Finding.objects.filter(visit=visit).count())
-        disclosure_demo.correct(row=row, wrong=wrong, right=right, actor=operator, principal=reviewer)
+        disclosure_demo.correct(
+            row=row, wrong=wrong, right=right, actor=operator, principal=reviewer
+        )
     elif s.key == "objection_answered":
-        disclosure_demo.objection_answered(row=row, visit=visit, inspected_on=day, reviewer=reviewer, actor=operator)
+        disclosure_demo.objection_answered(
+            row=row, visit=visit, inspected_on=day, reviewer=reviewer, actor=operator
+        )
     elif s.key == "objection_pending":
         disclosure_demo.objection_under_review(row=row, visit=visit)
 
@@ -340,8 +494,18 @@ def _start_only(visit: Visit, day: dt.date) -> None:
     actor = _account_holder(visit) or _user(STAFF[visit.lead_task.department.code][0])
     services.visit_start(visit=visit, actor=actor, today=day)
     point = Finding.objects.filter(visit=visit).order_by("item_id", "point").first()
-    services.findings_record(visit=visit, actor=actor, entries=[services.FindingInput(
-        item_id=point.item_id, point=point.point, outcome=FindingOutcome.COMPLIANT, note="现场核查，符合要求")])
+    services.findings_record(
+        visit=visit,
+        actor=actor,
+        entries=[
+            services.FindingInput(
+                item_id=point.item_id,
+                point=point.point,
+                outcome=FindingOutcome.COMPLIANT,
+                note="现场核查，符合要求",
+            )
+        ],
+    )
 
 
 def demo_plan() -> tuple[list[tuple[Visit, Scenario]], Visit | None]:
@@ -349,19 +513,31 @@ def demo_plan() -> tuple[list[tuple[Visit, Scenario]], Visit | None]:
     visits alone (never their state), so a second load makes the same plan. Visits of the
     three tasks are taken in turn; zp_inspector's visits come first among 漳平's, her last
     one is the one left in progress."""
-    by_task = {code: list(Visit.objects.filter(lead_task__code=code).select_related(
-        "entity", "lead_task__department").order_by("target_id", "pk")) for code in DEMO_TASK_CODES}
+    by_task = {
+        code: list(
+            Visit.objects.filter(lead_task__code=code)
+            .select_related("entity", "lead_task__department")
+            .order_by("target_id", "pk")
+        )
+        for code in DEMO_TASK_CODES
+    }
     cert = INSPECTOR_ACCOUNT[1]
     in_progress = None
     for code, visits in by_task.items():
-        hers = [v for v in visits if VisitMember.objects.filter(visit=v, inspector__cert_no=cert).exists()]
+        hers = [
+            v
+            for v in visits
+            if VisitMember.objects.filter(visit=v, inspector__cert_no=cert).exists()
+        ]
         if hers:
             in_progress = hers[-1]
             by_task[code] = hers[:-1] + [v for v in visits if v not in hers]
     queues = [[v for v in visits if v != in_progress] for visits in by_task.values()]
     order = [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)]
     if len(order) < len(SCENARIOS):
-        raise RuntimeError(f"演示检查需要至少{len(SCENARIOS)}个已派发的检查，只有{len(order)}个：请增加演示检查对象数量")
+        raise RuntimeError(
+            f"演示检查需要至少{len(SCENARIOS)}个已派发的检查，只有{len(order)}个：请增加演示检查对象数量"
+        )
     return list(zip(order, SCENARIOS, strict=False)), in_progress
 
 
@@ -378,7 +554,10 @@ def demo_inspections(*, actor: str) -> list[str]:
             done += 1
     if in_progress is not None:
         with transaction.atomic():
-            if Visit.objects.select_for_update().get(pk=in_progress.pk).status == VisitStatus.PENDING:
+            if (
+                Visit.objects.select_for_update().get(pk=in_progress.pk).status
+                == VisitStatus.PENDING
+            ):
                 _start_only(in_progress, _day(in_progress, 0))
                 done += 1
     return demo_summary(done=done)
@@ -389,7 +568,9 @@ def demo_summary(*, done: int) -> list[str]:
     rows = PublishedResult.objects.filter(result__visit__in=visits)
     objections = Objection.objects.filter(result__visit__in=visits)
     states = dict(VisitStatus.choices)
-    counts = "、".join(f"{states[s]}{visits.filter(status=s).count()}个" for s in VisitStatus.values)
+    counts = "、".join(
+        f"{states[s]}{visits.filter(status=s).count()}个" for s in VisitStatus.values
+    )
     return [
         f"演示检查：本次办理{done}个检查；{counts}",
         f"公示检查结果{rows.filter(superseded_by__isnull=True).count()}份（002 第二十六条八种结论），"

@@ -24,8 +24,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(PublishedResult)
 class PublishedResultAdmin(ReadOnlyAdmin):
-    list_display = ("entity_name", "credit_code", "department", "inspected_on", "conclusion", "version_number",
-                    "is_correction", "published_at", "superseded_at")
+    list_display = (
+        "entity_name",
+        "credit_code",
+        "department",
+        "inspected_on",
+        "conclusion",
+        "version_number",
+        "is_correction",
+        "published_at",
+        "superseded_at",
+    )
     list_filter = ("conclusion", "is_correction", "year")
     search_fields = ("entity_name", "credit_code", "task_codes")
     date_hierarchy = "published_at"
@@ -34,8 +43,16 @@ class PublishedResultAdmin(ReadOnlyAdmin):
 @admin.register(Objection)
 class ObjectionAdmin(ReadOnlyAdmin):
     # The admin is where full contact numbers may show (accounts/admin.py).
-    list_display = ("number", "credit_code", "applicant", "contact", "status", "received_on", "reviewed_at",
-                    "answered_at")
+    list_display = (
+        "number",
+        "credit_code",
+        "applicant",
+        "contact",
+        "status",
+        "received_on",
+        "reviewed_at",
+        "answered_at",
+    )
     list_filter = ("status", "decision")
     search_fields = ("number", "credit_code", "applicant")
 

@@ -21,6 +21,7 @@ LIST_ERRORS = {401: ErrorOut, 422: ErrorOut}
 
 # --- schemas -----------------------------------------------------------------------------
 
+
 class PublishedOut(Schema):
     id: int
     version_id: int
@@ -70,8 +71,10 @@ class VersionOut(Schema):
     result_id: int
     number: int
     kind: str = Field(description="original 检查结果 / correction 更正")
-    status: str = Field(description="formed 待公示 / published 已公示 / superseded 已被更正 / withheld 依法不予公开 / "
-                                    "review 待主要负责人签字（更正） / returned 已作废（更正）…")
+    status: str = Field(
+        description="formed 待公示 / published 已公示 / superseded 已被更正 / withheld 依法不予公开 / "
+        "review 待主要负责人签字（更正） / returned 已作废（更正）…"
+    )
     inspected_on: dt.date | None
     conclusion: str
     non_cooperation: str
@@ -98,10 +101,16 @@ class VersionOut(Schema):
 
 class DueOut(Schema):
     date: dt.date | None
-    error: str = Field(description="尚无起算日时的原因（如检查结果尚未形成、尚未复核），此时 date 为空")
+    error: str = Field(
+        description="尚无起算日时的原因（如检查结果尚未形成、尚未复核），此时 date 为空"
+    )
     days_left: int | None = Field(description="距期限的工作日数，负数为逾期")
-    provisional: bool = Field(description="期限涉及尚未录入节假日安排的年份，暂按双休日推算；录入后自动更正")
-    note: str = Field(description="暂定期限的说明，例如“暂按双休日推算，待2027年节假日安排录入后自动更正”")
+    provisional: bool = Field(
+        description="期限涉及尚未录入节假日安排的年份，暂按双休日推算；录入后自动更正"
+    )
+    note: str = Field(
+        description="暂定期限的说明，例如“暂按双休日推算，待2027年节假日安排录入后自动更正”"
+    )
 
 
 class PendingOut(Schema):
@@ -122,7 +131,9 @@ class ObjectionOut(Schema):
     applicant: str
     contact: str = Field(description="联系电话（脱敏）")
     content: str
-    status: str = Field(description="received 已受理 / upheld 复核有误已更正 / rejected 维持 / answered 已反馈")
+    status: str = Field(
+        description="received 已受理 / upheld 复核有误已更正 / rejected 维持 / answered 已反馈"
+    )
     received_on: dt.date
     decision: str
     review_note: str
@@ -163,7 +174,9 @@ class BulkIn(Schema):
 
 
 class FollowUpIn(Schema):
-    kind: str = Field(description="rectify 责令改正 / case 立案查处 / transfer 移交有关部门 / police 移送公安机关")
+    kind: str = Field(
+        description="rectify 责令改正 / case 立案查处 / transfer 移交有关部门 / police 移送公安机关"
+    )
     rectify_deadline: dt.date | None = None
     recipient: str = ""
     detail: str = ""
@@ -181,7 +194,10 @@ class EditsIn(Schema):
 
     def as_edits(self) -> dict:
         data = self.model_dump()
-        return {k: data[k] for k in ("conclusion", "non_cooperation", "summary", "problems", "followups")}
+        return {
+            k: data[k]
+            for k in ("conclusion", "non_cooperation", "summary", "problems", "followups")
+        }
 
 
 class CorrectionIn(EditsIn):
@@ -214,6 +230,7 @@ class CodeQuery(Schema):
 
 # --- helpers -----------------------------------------------------------------------------
 
+
 def _objection(request, objection_id: int) -> Objection:
     return selectors.objection_get(user=request.user, pk=objection_id)
 
@@ -224,45 +241,81 @@ def _version_out(version: ResultVersion) -> ResultVersion:
 
 # --- publication -------------------------------------------------------------------------
 
-@router.get("/pending", response={200: list[PendingOut], **LIST_ERRORS}, summary="待公示的检查结果（含公示期限）")
+
+@router.get(
+    "/pending",
+    response={200: list[PendingOut], **LIST_ERRORS},
+    summary="待公示的检查结果（含公示期限）",
+)
 def pending(request, q: str = ""):
-    rows = selectors.pending_rows(versions=selectors.results_to_publish(user=request.user, q=q)[:1000])
-    return [{"version": r.version, "entity_name": r.version.result.visit.entity.name,
-             "credit_code": r.version.result.visit.target_id, "formed_at": r.version.result.formed_at,
-             "deadline": r.deadline} for r in rows]
+    rows = selectors.pending_rows(
+        versions=selectors.results_to_publish(user=request.user, q=q)[:1000]
+    )
+    return [
+        {
+            "version": r.version,
+            "entity_name": r.version.result.visit.entity.name,
+            "credit_code": r.version.result.visit.target_id,
+            "formed_at": r.version.result.formed_at,
+            "deadline": r.deadline,
+        }
+        for r in rows
+    ]
 
 
-@router.post("/versions/{version_id}/publish", response={201: PublishedOut, **WRITE_ERRORS},
-             summary="公示一份已形成的检查结果")
+@router.post(
+    "/versions/{version_id}/publish",
+    response={201: PublishedOut, **WRITE_ERRORS},
+    summary="公示一份已形成的检查结果",
+)
 def publish(request, version_id: int):
     version = selectors.version_get(user=request.user, pk=version_id)
     return Status(201, services.result_publish(version=version, actor=request.user))
 
 
-@router.post("/publish", response={201: list[PublishedOut], **WRITE_ERRORS}, summary="批量公示（一次事务，逐份记入审计日志）")
+@router.post(
+    "/publish",
+    response={201: list[PublishedOut], **WRITE_ERRORS},
+    summary="批量公示（一次事务，逐份记入审计日志）",
+)
 def publish_bulk(request, payload: BulkIn):
     versions = selectors.versions_by_ids(user=request.user, ids=payload.version_ids)
     return Status(201, services.results_publish(versions=versions, actor=request.user))
 
 
-@router.post("/versions/{version_id}/withhold", response={200: VersionOut, **WRITE_ERRORS},
-             summary="依法不予公开（审核负责人，须写明法律依据）")
+@router.post(
+    "/versions/{version_id}/withhold",
+    response={200: VersionOut, **WRITE_ERRORS},
+    summary="依法不予公开（审核负责人，须写明法律依据）",
+)
 def withhold(request, version_id: int, payload: ReasonIn):
     version = selectors.version_get(user=request.user, pk=version_id)
-    return _version_out(services.result_withhold(version=version, reason=payload.reason, actor=request.user))
+    return _version_out(
+        services.result_withhold(version=version, reason=payload.reason, actor=request.user)
+    )
 
 
-@router.get("/published", response={200: list[PublishedOut], **READ_ERRORS, 422: ErrorOut},
-            summary="某统一社会信用代码的全部公示结果（新在前，含已被更正的版本）")
+@router.get(
+    "/published",
+    response={200: list[PublishedOut], **READ_ERRORS, 422: ErrorOut},
+    summary="某统一社会信用代码的全部公示结果（新在前，含已被更正的版本）",
+)
 def published_for_code(request, query: Query[CodeQuery]):
-    return list(selectors.published_results_for_code(code=query.code, current_only=query.current_only)
-                .select_related("department"))
+    return list(
+        selectors.published_results_for_code(
+            code=query.code, current_only=query.current_only
+        ).select_related("department")
+    )
 
 
 # --- corrections -------------------------------------------------------------------------
 
-@router.post("/results/{result_id}/corrections", response={201: VersionOut, **WRITE_ERRORS},
-             summary="提出更正（新版本，待主要负责人签字）")
+
+@router.post(
+    "/results/{result_id}/corrections",
+    response={201: VersionOut, **WRITE_ERRORS},
+    summary="提出更正（新版本，待主要负责人签字）",
+)
 def correction_create(request, result_id: int, payload: CorrectionIn):
     result = selectors.result_get(user=request.user, pk=result_id)
     objection = None
@@ -270,55 +323,90 @@ def correction_create(request, result_id: int, payload: CorrectionIn):
         objection = Objection.objects.filter(pk=payload.objection_id, result=result).first()
         if objection is None:
             raise NotFound("该检查结果没有这项异议", field="objection_id")
-    version = services.correction_create(result=result, reason=payload.reason, actor=request.user,
-                                         objection=objection, **payload.as_edits())
+    version = services.correction_create(
+        result=result,
+        reason=payload.reason,
+        actor=request.user,
+        objection=objection,
+        **payload.as_edits(),
+    )
     return Status(201, _version_out(version))
 
 
-@router.post("/versions/{version_id}/sign", response={201: PublishedOut, **WRITE_ERRORS},
-             summary="主要负责人签字确认更正并公示（原公示保留，标注已被更正）")
+@router.post(
+    "/versions/{version_id}/sign",
+    response={201: PublishedOut, **WRITE_ERRORS},
+    summary="主要负责人签字确认更正并公示（原公示保留，标注已被更正）",
+)
 def correction_sign(request, version_id: int):
     version = selectors.version_get(user=request.user, pk=version_id)
     return Status(201, services.correction_sign(version=version, actor=request.user))
 
 
-@router.post("/versions/{version_id}/discard", response={200: VersionOut, **WRITE_ERRORS},
-             summary="作废尚未签字的更正")
+@router.post(
+    "/versions/{version_id}/discard",
+    response={200: VersionOut, **WRITE_ERRORS},
+    summary="作废尚未签字的更正",
+)
 def correction_discard(request, version_id: int, payload: ReasonIn):
     version = selectors.version_get(user=request.user, pk=version_id)
-    return _version_out(services.correction_discard(version=version, reason=payload.reason, actor=request.user))
+    return _version_out(
+        services.correction_discard(version=version, reason=payload.reason, actor=request.user)
+    )
 
 
 # --- objections --------------------------------------------------------------------------
 
-@router.get("/objections", response={200: list[ObjectionOut], **LIST_ERRORS}, summary="异议列表（含复核、反馈期限）")
+
+@router.get(
+    "/objections",
+    response={200: list[ObjectionOut], **LIST_ERRORS},
+    summary="异议列表（含复核、反馈期限）",
+)
 def objections(request, filters: Query[ObjectionFilters]):
     qs = selectors.objections_list(user=request.user, status=filters.status, q=filters.q)
-    return list(qs[filters.offset:filters.offset + filters.limit])
+    return list(qs[filters.offset : filters.offset + filters.limit])
 
 
-@router.get("/objections/{objection_id}", response={200: ObjectionOut, **READ_ERRORS}, summary="异议详情")
+@router.get(
+    "/objections/{objection_id}", response={200: ObjectionOut, **READ_ERRORS}, summary="异议详情"
+)
 def objection(request, objection_id: int):
     return _objection(request, objection_id)
 
 
-@router.post("/objections/{objection_id}/review", response={200: ObjectionOut, **WRITE_ERRORS},
-             summary="复核异议（审核负责人；确有错误的同时提出或关联更正）")
+@router.post(
+    "/objections/{objection_id}/review",
+    response={200: ObjectionOut, **WRITE_ERRORS},
+    summary="复核异议（审核负责人；确有错误的同时提出或关联更正）",
+)
 def objection_review(request, objection_id: int, payload: ReviewIn):
     obj = _objection(request, objection_id)
     correction = None
     if payload.correction_id is not None:
-        correction = ResultVersion.objects.filter(pk=payload.correction_id, result_id=obj.result_id).first()
+        correction = ResultVersion.objects.filter(
+            pk=payload.correction_id, result_id=obj.result_id
+        ).first()
         if correction is None:
             raise NotFound("该检查结果没有这一更正版本", field="correction_id")
-    services.objection_review(objection=obj, decision=payload.decision, note=payload.note, actor=request.user,
-                              correction=correction,
-                              edits=payload.correction.as_edits() if payload.correction is not None else None)
+    services.objection_review(
+        objection=obj,
+        decision=payload.decision,
+        note=payload.note,
+        actor=request.user,
+        correction=correction,
+        edits=payload.correction.as_edits() if payload.correction is not None else None,
+    )
     return _objection(request, objection_id)
 
 
-@router.post("/objections/{objection_id}/answer", response={200: ObjectionOut, **WRITE_ERRORS},
-             summary="反馈复核情况")
+@router.post(
+    "/objections/{objection_id}/answer",
+    response={200: ObjectionOut, **WRITE_ERRORS},
+    summary="反馈复核情况",
+)
 def objection_answer(request, objection_id: int, payload: AnswerIn):
-    services.objection_answer(objection=_objection(request, objection_id), answer=payload.answer, actor=request.user)
+    services.objection_answer(
+        objection=_objection(request, objection_id), answer=payload.answer, actor=request.user
+    )
     return _objection(request, objection_id)

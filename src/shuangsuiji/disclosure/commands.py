@@ -25,7 +25,9 @@ def _export(args: argparse.Namespace) -> int:
         if department is None:
             raise NotFound(f"没有部门代码为「{args.department}」的部门")
         department_id = department.pk
-    qs = published_results_filter(filters=ResultFilters(department_id=department_id, year=args.year))
+    qs = published_results_filter(
+        filters=ResultFilters(department_id=department_id, year=args.year)
+    )
     if args.format == "csv":
         with open(args.out, "wb") as fh:
             for chunk in published_results_csv(qs=qs):
@@ -45,12 +47,19 @@ def _pending(args: argparse.Namespace) -> int:
     rows = []
     for r in pending_rows(versions=results_to_publish(user=None), today=args.today):
         v = r.version
-        rows.append({"version_id": v.pk, "entity": v.result.visit.entity.name, "credit_code": v.result.visit.target_id,
-                     "department": v.result.visit.lead_task.department.name,
-                     "formed_at": v.result.formed_at.isoformat() if v.result.formed_at else None,
-                     "deadline": r.deadline.date.isoformat() if r.deadline.date else None,
-                     "deadline_error": r.deadline.error or None, "days_left": r.deadline.days_left,
-                     "deadline_note": r.deadline.note or None})
+        rows.append(
+            {
+                "version_id": v.pk,
+                "entity": v.result.visit.entity.name,
+                "credit_code": v.result.visit.target_id,
+                "department": v.result.visit.lead_task.department.name,
+                "formed_at": v.result.formed_at.isoformat() if v.result.formed_at else None,
+                "deadline": r.deadline.date.isoformat() if r.deadline.date else None,
+                "deadline_error": r.deadline.error or None,
+                "days_left": r.deadline.days_left,
+                "deadline_note": r.deadline.note or None,
+            }
+        )
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -63,7 +72,9 @@ def _pending(args: argparse.Namespace) -> int:
             due += "（已逾期）" if left < 0 else f"（剩余{left}个工作日）"
         if row["deadline_note"]:
             due += f"（{row['deadline_note']}）"
-        print(f"{row['version_id']}  {row['entity']}  {row['credit_code']}  {row['department']}  {due}")
+        print(
+            f"{row['version_id']}  {row['entity']}  {row['credit_code']}  {row['department']}  {due}"
+        )
     return 0
 
 
@@ -72,8 +83,11 @@ def _publish(args: argparse.Namespace) -> int:
     from shuangsuiji.disclosure.services import results_publish
     from shuangsuiji.inspection.models import ResultVersion
 
-    versions = list(ResultVersion.objects.filter(pk__in=args.version_ids)
-                    .select_related("result__visit__entity", "result__visit__lead_task__department"))
+    versions = list(
+        ResultVersion.objects.filter(pk__in=args.version_ids).select_related(
+            "result__visit__entity", "result__visit__lead_task__department"
+        )
+    )
     missing = sorted(set(args.version_ids) - {v.pk for v in versions})
     if missing:
         from shuangsuiji.common.errors import NotFound
@@ -96,9 +110,13 @@ def _date(text: str):
 
 def register(sub: argparse._SubParsersAction) -> None:
     results = sub.add_parser("results", help="公示的抽查检查结果").add_subparsers(
-        dest="sub", metavar="子命令", required=True)
-    p = results.add_parser("export", help="导出公示结果（供信用公示系统）",
-                           description="导出公示的抽查检查结果（含已被更正的版本，标注状态），仅含公开字段。")
+        dest="sub", metavar="子命令", required=True
+    )
+    p = results.add_parser(
+        "export",
+        help="导出公示结果（供信用公示系统）",
+        description="导出公示的抽查检查结果（含已被更正的版本，标注状态），仅含公开字段。",
+    )
     p.add_argument("--format", choices=["csv", "xlsx"], required=True, help="文件格式")
     p.add_argument("--out", metavar="FILE", required=True, help="输出文件")
     p.add_argument("--department", metavar="CODE", help="只导出该部门（部门代码）")
@@ -111,5 +129,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_pending)
 
     p = results.add_parser("publish", help="公示已形成的检查结果（一次事务，逐份记入审计日志）")
-    p.add_argument("version_ids", type=int, nargs="+", metavar="VERSION_ID", help="检查结果版本编号")
+    p.add_argument(
+        "version_ids", type=int, nargs="+", metavar="VERSION_ID", help="检查结果版本编号"
+    )
     p.set_defaults(handler=_publish)

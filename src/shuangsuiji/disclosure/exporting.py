@@ -26,14 +26,41 @@ from shuangsuiji.common.tabular import neutralise
 from shuangsuiji.disclosure.models import PublishedResult
 from shuangsuiji.inspection.choices import Conclusion
 
-HEADERS = ["统一社会信用代码", "检查对象名称", "检查实施机关", "任务编号", "抽查任务", "抽查事项", "检查日期",
-           "检查结论", "后续处理", "执法检查人员", "公示日期", "状态", "更正理由"]
+HEADERS = [
+    "统一社会信用代码",
+    "检查对象名称",
+    "检查实施机关",
+    "任务编号",
+    "抽查任务",
+    "抽查事项",
+    "检查日期",
+    "检查结论",
+    "后续处理",
+    "执法检查人员",
+    "公示日期",
+    "状态",
+    "更正理由",
+]
 WIDTHS = [22, 32, 28, 18, 30, 36, 12, 24, 36, 36, 12, 10, 36]
 STATUS_CURRENT, STATUS_SUPERSEDED = "现行", "已被更正"
 
-_FIELDS = ("credit_code", "entity_name", "department_names", "task_codes", "task_titles", "item_names",
-           "inspected_on", "conclusion", "followup_text", "inspectors", "published_at", "superseded_by_id",
-           "is_correction", "correction_reason", "superseded_by__correction_reason")
+_FIELDS = (
+    "credit_code",
+    "entity_name",
+    "department_names",
+    "task_codes",
+    "task_titles",
+    "item_names",
+    "inspected_on",
+    "conclusion",
+    "followup_text",
+    "inspectors",
+    "published_at",
+    "superseded_by_id",
+    "is_correction",
+    "correction_reason",
+    "superseded_by__correction_reason",
+)
 _CONCLUSIONS = dict(Conclusion.choices)
 CHUNK_ROWS = 2000
 
@@ -41,16 +68,41 @@ CHUNK_ROWS = 2000
 def published_result_rows(*, qs: QuerySet[PublishedResult]) -> Iterator[list[Any]]:
     """One list of cell values per row, in ``HEADERS`` order (dates as ``date``)."""
     values = qs.order_by("-published_at", "-id").values_list(*_FIELDS)
-    for (code, name, depts, task_codes, task_titles, items, inspected_on, conclusion, followup, inspectors,
-         published_at, superseded_by, is_correction, reason, superseding_reason) in values.iterator(
-            chunk_size=CHUNK_ROWS):
+    for (
+        code,
+        name,
+        depts,
+        task_codes,
+        task_titles,
+        items,
+        inspected_on,
+        conclusion,
+        followup,
+        inspectors,
+        published_at,
+        superseded_by,
+        is_correction,
+        reason,
+        superseding_reason,
+    ) in values.iterator(chunk_size=CHUNK_ROWS):
         # 更正理由: on a superseded row, why it was corrected (the correction's reason); on a
         # correction still in force, its own reason.
         why = superseding_reason if superseded_by else (reason if is_correction else "")
-        yield [code, name, depts, task_codes, task_titles, items, inspected_on,
-               str(_CONCLUSIONS.get(conclusion, conclusion)), mask_personal_numbers(followup or ""), inspectors,
-               timezone.localtime(published_at).date(), STATUS_SUPERSEDED if superseded_by else STATUS_CURRENT,
-               mask_personal_numbers(why or "")]
+        yield [
+            code,
+            name,
+            depts,
+            task_codes,
+            task_titles,
+            items,
+            inspected_on,
+            str(_CONCLUSIONS.get(conclusion, conclusion)),
+            mask_personal_numbers(followup or ""),
+            inspectors,
+            timezone.localtime(published_at).date(),
+            STATUS_SUPERSEDED if superseded_by else STATUS_CURRENT,
+            mask_personal_numbers(why or ""),
+        ]
 
 
 def _csv_cell(value: Any) -> Any:
@@ -84,22 +136,39 @@ def published_results_csv(*, qs: QuerySet[PublishedResult]) -> Iterator[bytes]:
         yield buffer.getvalue().encode("utf-8")
 
 
-def published_results_xlsx(*, qs: QuerySet[PublishedResult], path_or_buffer: str | os.PathLike | IO[bytes],
-                           title: str | None = None) -> int:
+def published_results_xlsx(
+    *,
+    qs: QuerySet[PublishedResult],
+    path_or_buffer: str | os.PathLike | IO[bytes],
+    title: str | None = None,
+) -> int:
     """Writes the xlsx to a path or a binary file object; returns the number of rows.
     ``constant_memory``: rows go to a temporary file as they are written."""
     import xlsxwriter
 
-    target = os.fspath(path_or_buffer) if isinstance(path_or_buffer, (str, os.PathLike)) else path_or_buffer
-    book = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False,
-                                        "strings_to_numbers": False, "strings_to_urls": False})
+    target = (
+        os.fspath(path_or_buffer)
+        if isinstance(path_or_buffer, (str, os.PathLike))
+        else path_or_buffer
+    )
+    book = xlsxwriter.Workbook(
+        target,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
     try:
         sheet = book.add_worksheet("检查结果")
         date_format = book.add_format({"num_format": "yyyy-mm-dd"})
         head = book.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1})
         r = 0
         if title:
-            sheet.write_string(0, 0, neutralise(title), book.add_format({"bold": True, "font_size": 14}))
+            sheet.write_string(
+                0, 0, neutralise(title), book.add_format({"bold": True, "font_size": 14})
+            )
             r = 1
         for col, (header, width) in enumerate(zip(HEADERS, WIDTHS, strict=True)):
             sheet.set_column(col, col, width)

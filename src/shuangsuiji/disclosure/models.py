@@ -13,10 +13,18 @@ from shuangsuiji.inspection.choices import Conclusion
 class PublishedResult(models.Model):
     """公示的抽查检查结果 (one row per published version, superseded rows stay visible)."""
 
-    version = models.OneToOneField("inspection.ResultVersion", on_delete=models.PROTECT, related_name="published")
-    result = models.ForeignKey("inspection.Result", on_delete=models.PROTECT, related_name="published_rows")
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("检查实施机关"))
+    version = models.OneToOneField(
+        "inspection.ResultVersion", on_delete=models.PROTECT, related_name="published"
+    )
+    result = models.ForeignKey(
+        "inspection.Result", on_delete=models.PROTECT, related_name="published_rows"
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("检查实施机关"),
+    )
     department_names = models.CharField(_("检查实施机关（含联合）"), max_length=500)
     entity_name = models.CharField(_("检查对象名称"), max_length=200)
     credit_code = models.CharField(_("统一社会信用代码"), max_length=64)
@@ -35,8 +43,14 @@ class PublishedResult(models.Model):
     is_correction = models.BooleanField(_("更正"), default=False)
     correction_reason = models.TextField(_("更正理由"), blank=True)
     published_at = models.DateTimeField(_("公示时间"))
-    superseded_by = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
-                                         related_name="supersedes", verbose_name=_("更正后版本"))
+    superseded_by = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supersedes",
+        verbose_name=_("更正后版本"),
+    )
     superseded_at = models.DateTimeField(_("被更正时间"), null=True, blank=True)
 
     class Meta:
@@ -52,7 +66,10 @@ class PublishedResult(models.Model):
             # published_at, so without these a year filter walks pubresult_recent past every
             # newer row (seconds on a million); with them a page is one index range.
             models.Index(fields=["year", "-published_at", "-id"], name="pubresult_year_recent"),
-            models.Index(fields=["department", "year", "-published_at", "-id"], name="pubresult_dept_year_recent"),
+            models.Index(
+                fields=["department", "year", "-published_at", "-id"],
+                name="pubresult_dept_year_recent",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -63,25 +80,36 @@ class Objection(models.Model):
     """异议 filed on the portal by the inspected entity (002 第二十八条). The contact is
     private: shown to the department's staff, never on the portal."""
 
-    result = models.ForeignKey("inspection.Result", on_delete=models.PROTECT, related_name="objections")
-    published = models.ForeignKey(PublishedResult, on_delete=models.PROTECT, related_name="objections",
-                                  verbose_name=_("针对的公示结果"))
+    result = models.ForeignKey(
+        "inspection.Result", on_delete=models.PROTECT, related_name="objections"
+    )
+    published = models.ForeignKey(
+        PublishedResult,
+        on_delete=models.PROTECT,
+        related_name="objections",
+        verbose_name=_("针对的公示结果"),
+    )
     number = models.CharField(_("受理编号"), max_length=32, unique=True)
     credit_code = models.CharField(_("统一社会信用代码"), max_length=64)
     applicant = models.CharField(_("申请人"), max_length=100)
     contact = models.CharField(_("联系电话"), max_length=32)
     content = models.TextField(_("异议内容"))
-    status = models.CharField(_("状态"), max_length=16, choices=ObjectionStatus.choices,
-                              default=ObjectionStatus.RECEIVED)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ObjectionStatus.choices, default=ObjectionStatus.RECEIVED
+    )
     received_on = models.DateField(_("收到申请日期"))
-    decision = models.CharField(_("复核结论"), max_length=16, choices=ObjectionDecision.choices, blank=True)
+    decision = models.CharField(
+        _("复核结论"), max_length=16, choices=ObjectionDecision.choices, blank=True
+    )
     review_note = models.TextField(_("复核意见"), blank=True)
-    reviewed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    reviewed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reviewed_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
     answer = models.TextField(_("反馈内容"), blank=True)
-    answered_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    answered_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     answered_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
 

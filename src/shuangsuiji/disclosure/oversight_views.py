@@ -56,7 +56,9 @@ def _filters(request: HttpRequest) -> Filters:
             today = dt.date.fromisoformat(text)
         except ValueError:
             errors.append(f"统计基准日格式无效：{text}（应如 2024-10-08）")
-    return Filters(kind=kind, department=request.GET.get("department", "").strip(), today=today, errors=errors)
+    return Filters(
+        kind=kind, department=request.GET.get("department", "").strip(), today=today, errors=errors
+    )
 
 
 def _scope(request: HttpRequest, filters: Filters) -> deadlines.Scope:
@@ -79,21 +81,28 @@ def oversight_index(request: HttpRequest) -> HttpResponse:
     lists = deadlines.deadline_lists(departments=scope, today=filters.today, kinds=filters.kinds)
     overdue, soon = lists.overdue, lists.soon
     departments = list(deadlines.scope_departments(scope=own))
-    return render(request, "disclosure/oversight.html", {
-        "filters": filters,
-        "kind_choices": KIND_CHOICES,
-        "leading": own == ALL_DEPARTMENTS,
-        "has_scope": own == ALL_DEPARTMENTS or bool(own),
-        "departments": departments,
-        "overdue": overdue,
-        "page": Paginator(overdue, PAGE_SIZE).get_page(request.GET.get("page")),
-        "soon": soon,
-        "counts": [(DeadlineKind(k).label, k, n) for k, n in deadlines.kind_counts(rows=overdue).items()],
-        "groups": deadlines.rows_by_department(rows=overdue),
-        "kinds": list(DeadlineKind),
-        "rules": [(DeadlineKind(k).label, text) for k, text in deadlines.RULE_TEXT.items()],
-        "calendar_reminder": calendar_reminder(today=_today()),
-    })
+    return render(
+        request,
+        "disclosure/oversight.html",
+        {
+            "filters": filters,
+            "kind_choices": KIND_CHOICES,
+            "leading": own == ALL_DEPARTMENTS,
+            "has_scope": own == ALL_DEPARTMENTS or bool(own),
+            "departments": departments,
+            "overdue": overdue,
+            "page": Paginator(overdue, PAGE_SIZE).get_page(request.GET.get("page")),
+            "soon": soon,
+            "counts": [
+                (DeadlineKind(k).label, k, n)
+                for k, n in deadlines.kind_counts(rows=overdue).items()
+            ],
+            "groups": deadlines.rows_by_department(rows=overdue),
+            "kinds": list(DeadlineKind),
+            "rules": [(DeadlineKind(k).label, text) for k, text in deadlines.RULE_TEXT.items()],
+            "calendar_reminder": calendar_reminder(today=_today()),
+        },
+    )
 
 
 @login_required
@@ -105,14 +114,39 @@ def oversight_summary(request: HttpRequest) -> HttpResponse:
         return render(request, "disclosure/oversight_summary.html", {"has_scope": False})
     lists = deadlines.deadline_lists(departments=own, today=today)
     overdue, soon = lists.overdue, lists.soon
-    counts = [(DeadlineKind(k).label, k, n) for k, n in deadlines.kind_counts(rows=overdue).items() if n]
-    return render(request, "disclosure/oversight_summary.html", {
-        "calendar_reminder": calendar_reminder(today=today),
-        "has_scope": True, "total": len(overdue), "soon": len(soon), "counts": counts, "today": today})
+    counts = [
+        (DeadlineKind(k).label, k, n) for k, n in deadlines.kind_counts(rows=overdue).items() if n
+    ]
+    return render(
+        request,
+        "disclosure/oversight_summary.html",
+        {
+            "calendar_reminder": calendar_reminder(today=today),
+            "has_scope": True,
+            "total": len(overdue),
+            "soon": len(soon),
+            "counts": counts,
+            "today": today,
+        },
+    )
 
 
-XLSX_HEADERS = ["部门", "期限类型", "适用规则", "任务编号", "任务名称", "检查对象", "统一社会信用代码",
-                "异议受理编号", "起算事项", "起算日", "截止日", "逾期工作日", "说明", "链接"]
+XLSX_HEADERS = [
+    "部门",
+    "期限类型",
+    "适用规则",
+    "任务编号",
+    "任务名称",
+    "检查对象",
+    "统一社会信用代码",
+    "异议受理编号",
+    "起算事项",
+    "起算日",
+    "截止日",
+    "逾期工作日",
+    "说明",
+    "链接",
+]
 
 
 def overdue_workbook(*, rows: list[DeadlineRow], today: dt.date, base_url: str) -> bytes:
@@ -122,17 +156,38 @@ def overdue_workbook(*, rows: list[DeadlineRow], today: dt.date, base_url: str) 
 
     buf = io.BytesIO()
     # Text stays text: a name beginning with "=" must not become a formula.
-    book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                     "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(
+        buf,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
     sheet = book.add_worksheet("逾期事项")
     head = book.add_format({"bold": True, "bg_color": "#eef1f4", "border": 1})
     date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
-    sheet.write(0, 0, f"逾期事项清单（统计基准日 {today.isoformat()}，共 {len(rows)} 项）", book.add_format({"bold": True}))
+    sheet.write(
+        0,
+        0,
+        f"逾期事项清单（统计基准日 {today.isoformat()}，共 {len(rows)} 项）",
+        book.add_format({"bold": True}),
+    )
     for col, title in enumerate(XLSX_HEADERS):
         sheet.write(1, col, title, head)
     for r, row in enumerate(rows, start=2):
-        values = [row.department.name, row.kind_label, row.rule_label, row.task.code, row.task.title,
-                  row.entity_name, row.credit_code, row.objection_number, row.start_label]
+        values = [
+            row.department.name,
+            row.kind_label,
+            row.rule_label,
+            row.task.code,
+            row.task.title,
+            row.entity_name,
+            row.credit_code,
+            row.objection_number,
+            row.start_label,
+        ]
         for col, value in enumerate(values):
             sheet.write_string(r, col, value)
         sheet.write_datetime(r, 9, dt.datetime.combine(row.start, dt.time()), date_fmt)
@@ -155,9 +210,15 @@ def oversight_export(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     scope = _scope(request, filters)
     rows = deadlines.overdue_items(departments=scope, today=filters.today, kinds=filters.kinds)
-    data = overdue_workbook(rows=rows, today=filters.today, base_url=request.build_absolute_uri("/").rstrip("/"))
+    data = overdue_workbook(
+        rows=rows, today=filters.today, base_url=request.build_absolute_uri("/").rstrip("/")
+    )
     name = f"逾期事项_{filters.today.isoformat()}.xlsx"
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f"attachment; filename=\"overdue_{filters.today.isoformat()}.xlsx\"; " \
-                                      f"filename*=UTF-8''{quote(name)}"
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="overdue_{filters.today.isoformat()}.xlsx"; '
+        f"filename*=UTF-8''{quote(name)}"
+    )
     return response

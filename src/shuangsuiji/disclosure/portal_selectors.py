@@ -44,9 +44,20 @@ STATUS_SUPERSEDED = "superseded"
 STATUS_CHOICES = [("", "全部"), (STATUS_CURRENT, "现行"), (STATUS_SUPERSEDED, "已被更正")]
 
 # The list needs only these columns; the long texts (检查情况, 执法检查人员…) stay unread.
-LIST_FIELDS = ("id", "entity_name", "credit_code", "department_names", "task_codes", "task_titles",
-               "inspected_on", "conclusion", "published_at", "superseded_by_id", "is_correction",
-               "version_number")
+LIST_FIELDS = (
+    "id",
+    "entity_name",
+    "credit_code",
+    "department_names",
+    "task_codes",
+    "task_titles",
+    "inspected_on",
+    "conclusion",
+    "published_at",
+    "superseded_by_id",
+    "is_correction",
+    "version_number",
+)
 
 
 def split_codes(text: str) -> list[str]:
@@ -63,6 +74,7 @@ def credit_code_of(query: str) -> str | None:
 # ---------------------------------------------------------------------------------------
 # Search
 # ---------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ResultFilters:
@@ -81,7 +93,14 @@ class ResultFilters:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.q or self.department_id or self.year or self.item_code or self.conclusion or self.status)
+        return not (
+            self.q
+            or self.department_id
+            or self.year
+            or self.item_code
+            or self.conclusion
+            or self.status
+        )
 
 
 def _item_filter(code: str) -> Q:
@@ -168,32 +187,51 @@ class KeysetPage:
         return self.prev_cursor is not None
 
 
-def keyset_page(*, qs: QuerySet[PublishedResult], after: str | None = None, before: str | None = None,
-                size: int = PAGE_SIZE) -> KeysetPage:
+def keyset_page(
+    *,
+    qs: QuerySet[PublishedResult],
+    after: str | None = None,
+    before: str | None = None,
+    size: int = PAGE_SIZE,
+) -> KeysetPage:
     """One page, newest first. ``after`` = the cursor of the last row of the page before;
     ``before`` = the cursor of the first row of the page after (for 上一页)."""
     start_after, end_before = cursor_decode(after), cursor_decode(before)
     if end_before is not None and start_after is None:
         at, pk = end_before
         # ``published_at >= at`` is the bound an index can seek to; the OR only trims ties.
-        rows = list(qs.filter(Q(published_at__gte=at) & (Q(published_at__gt=at) | Q(id__gt=pk)))
-                    .order_by("published_at", "id")[: size + 1])
+        rows = list(
+            qs.filter(Q(published_at__gte=at) & (Q(published_at__gt=at) | Q(id__gt=pk))).order_by(
+                "published_at", "id"
+            )[: size + 1]
+        )
         more_before = len(rows) > size
         rows = rows[:size][::-1]
-        return KeysetPage(rows=rows, next_cursor=cursor_encode(rows[-1]) if rows else None,
-                          prev_cursor=cursor_encode(rows[0]) if rows and more_before else None)
+        return KeysetPage(
+            rows=rows,
+            next_cursor=cursor_encode(rows[-1]) if rows else None,
+            prev_cursor=cursor_encode(rows[0]) if rows and more_before else None,
+        )
     if start_after is not None:
         at, pk = start_after
         qs = qs.filter(Q(published_at__lte=at) & (Q(published_at__lt=at) | Q(id__lt=pk)))
     rows = list(qs.order_by("-published_at", "-id")[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
-    return KeysetPage(rows=rows, next_cursor=cursor_encode(rows[-1]) if more else None,
-                      prev_cursor=cursor_encode(rows[0]) if rows and start_after is not None else None)
+    return KeysetPage(
+        rows=rows,
+        next_cursor=cursor_encode(rows[-1]) if more else None,
+        prev_cursor=cursor_encode(rows[0]) if rows and start_after is not None else None,
+    )
 
 
-def published_results_page(*, filters: ResultFilters, after: str | None = None, before: str | None = None,
-                           size: int = PAGE_SIZE) -> KeysetPage:
+def published_results_page(
+    *,
+    filters: ResultFilters,
+    after: str | None = None,
+    before: str | None = None,
+    size: int = PAGE_SIZE,
+) -> KeysetPage:
     qs = published_results_filter(filters=filters).only(*LIST_FIELDS)
     return keyset_page(qs=qs, after=after, before=before, size=size)
 
@@ -205,6 +243,7 @@ def latest_results(*, size: int = 5) -> list[PublishedResult]:
 # ---------------------------------------------------------------------------------------
 # One result
 # ---------------------------------------------------------------------------------------
+
 
 @dataclass
 class Version:
@@ -233,10 +272,15 @@ def _detail_sql() -> str:
     meta, quote = PublishedResult._meta, connection.ops.quote_name
     table = quote(meta.db_table)
     columns = ", ".join(quote(f.column) for f in meta.concrete_fields)
-    result_id, version = quote(meta.get_field("result").column), quote(meta.get_field("version_number").column)
-    return (f"SELECT {columns} FROM {table} WHERE {result_id} = "
-            f"(SELECT {result_id} FROM {table} WHERE {quote(meta.pk.column)} = %s) "
-            f"ORDER BY {version}, {quote(meta.pk.column)}")
+    result_id, version = (
+        quote(meta.get_field("result").column),
+        quote(meta.get_field("version_number").column),
+    )
+    return (
+        f"SELECT {columns} FROM {table} WHERE {result_id} = "
+        f"(SELECT {result_id} FROM {table} WHERE {quote(meta.pk.column)} = %s) "
+        f"ORDER BY {version}, {quote(meta.pk.column)}"
+    )
 
 
 def published_result_detail(*, pk: int) -> ResultDetail | None:
@@ -253,9 +297,13 @@ def published_result_detail(*, pk: int) -> ResultDetail | None:
     while current.superseded_by_id is not None and current.superseded_by_id in by_id:
         current = by_id[current.superseded_by_id]
     versions = [Version(row=r, replaced_by=by_id.get(r.superseded_by_id)) for r in rows]
-    return ResultDetail(row=row, current=current, versions=versions,
-                        outcomes=objection_outcomes_of_result(result_id=row.result_id),
-                        task_codes=split_codes(row.task_codes))
+    return ResultDetail(
+        row=row,
+        current=current,
+        versions=versions,
+        outcomes=objection_outcomes_of_result(result_id=row.result_id),
+        task_codes=split_codes(row.task_codes),
+    )
 
 
 def published_result_get(*, pk: int) -> PublishedResult | None:
@@ -265,21 +313,36 @@ def published_result_get(*, pk: int) -> PublishedResult | None:
 def entity_results(*, credit_code: str, limit: int = 500) -> list[PublishedResult]:
     """Every published row of one entity (统一社会信用代码), superseded ones included."""
     code = normalize_code(credit_code)
-    return list(PublishedResult.objects.filter(credit_code=code).only(*LIST_FIELDS)
-                .order_by("-published_at", "-id")[:limit])
+    return list(
+        PublishedResult.objects.filter(credit_code=code)
+        .only(*LIST_FIELDS)
+        .order_by("-published_at", "-id")[:limit]
+    )
 
 
 # ---------------------------------------------------------------------------------------
 # Corrections and objection outcomes
 # ---------------------------------------------------------------------------------------
 
-def corrections_page(*, after: str | None = None, before: str | None = None,
-                     size: int = PAGE_SIZE) -> KeysetPage:
+
+def corrections_page(
+    *, after: str | None = None, before: str | None = None, size: int = PAGE_SIZE
+) -> KeysetPage:
     """更正公告, newest first: each correction with the version it replaced."""
-    qs = PublishedResult.objects.filter(is_correction=True).select_related("supersedes").only(
-        *LIST_FIELDS, "correction_reason", "supersedes__id", "supersedes__inspected_on",
-        "supersedes__conclusion", "supersedes__published_at", "supersedes__superseded_by_id",
-        "supersedes__superseded_at")
+    qs = (
+        PublishedResult.objects.filter(is_correction=True)
+        .select_related("supersedes")
+        .only(
+            *LIST_FIELDS,
+            "correction_reason",
+            "supersedes__id",
+            "supersedes__inspected_on",
+            "supersedes__conclusion",
+            "supersedes__published_at",
+            "supersedes__superseded_by_id",
+            "supersedes__superseded_at",
+        )
+    )
     return keyset_page(qs=qs, after=after, before=before, size=size)
 
 
@@ -289,22 +352,32 @@ def objection_outcomes(*, limit: int = 50, offset: int = 0) -> list[dict]:
     name or contact). Objections are few: plain offset paging is enough."""
     from shuangsuiji.disclosure.selectors import objection_outcomes_public
 
-    return list(objection_outcomes_public()[offset: offset + limit])
+    return list(objection_outcomes_public()[offset : offset + limit])
 
 
 _DECISIONS = dict(ObjectionDecision.choices)
 
 
-_OUTCOME_FIELDS = ("number", "received_on", "decision", "answer", "answered_at", "applicant", "contact")
+_OUTCOME_FIELDS = (
+    "number",
+    "received_on",
+    "decision",
+    "answer",
+    "answered_at",
+    "applicant",
+    "contact",
+)
 
 
 @functools.cache
 def _outcomes_sql() -> str:
     meta, quote = Objection._meta, connection.ops.quote_name
     columns = ", ".join(quote(meta.get_field(name).column) for name in ("id", *_OUTCOME_FIELDS))
-    return (f"SELECT {columns} FROM {quote(meta.db_table)} "
-            f"WHERE {quote(meta.get_field('result').column)} = %s AND {quote(meta.get_field('status').column)} = %s "
-            f"ORDER BY {quote(meta.get_field('answered_at').column)}, {quote(meta.pk.column)}")
+    return (
+        f"SELECT {columns} FROM {quote(meta.db_table)} "
+        f"WHERE {quote(meta.get_field('result').column)} = %s AND {quote(meta.get_field('status').column)} = %s "
+        f"ORDER BY {quote(meta.get_field('answered_at').column)}, {quote(meta.pk.column)}"
+    )
 
 
 def objection_outcomes_of_result(*, result_id: int) -> list[dict]:
@@ -319,15 +392,23 @@ def objection_outcomes_of_result(*, result_id: int) -> list[dict]:
             answer = answer.replace(applicant, "申请人")
         if contact:
             answer = answer.replace(contact, "（联系电话）")
-        out.append({"number": o.number, "received_on": o.received_on, "decision": o.decision,
-                    "answer": mask_personal_numbers(answer), "answered_at": o.answered_at,
-                    "decision_label": str(_DECISIONS.get(o.decision, ""))})
+        out.append(
+            {
+                "number": o.number,
+                "received_on": o.received_on,
+                "decision": o.decision,
+                "answer": mask_personal_numbers(answer),
+                "answered_at": o.answered_at,
+                "decision_label": str(_DECISIONS.get(o.decision, "")),
+            }
+        )
     return out
 
 
 # ---------------------------------------------------------------------------------------
 # 抽查事项清单, annual plans, choices for the search form
 # ---------------------------------------------------------------------------------------
+
 
 def departments_public() -> QuerySet[Department]:
     return Department.objects.filter(is_active=True).only("id", "code", "name").order_by("code")
@@ -336,8 +417,11 @@ def departments_public() -> QuerySet[Department]:
 def items_public(*, department_id: int | None = None) -> QuerySet[Item]:
     """The current version of each non-repealed item, by department (清单动态调整 002 第八条:
     a repealed item leaves the public list; superseded versions are not shown)."""
-    qs = (Item.objects.filter(is_repealed=False, current__isnull=False, department__is_active=True)
-          .select_related("current", "department").order_by("department__code", "code"))
+    qs = (
+        Item.objects.filter(is_repealed=False, current__isnull=False, department__is_active=True)
+        .select_related("current", "department")
+        .order_by("department__code", "code")
+    )
     if department_id:
         qs = qs.filter(department_id=department_id)
     return qs
@@ -346,14 +430,19 @@ def items_public(*, department_id: int | None = None) -> QuerySet[Item]:
 def item_choices(*, department_id: int | None = None) -> list[tuple[str, str]]:
     """(code, label) for the search form's 抽查事项 filter."""
     seen: dict[str, str] = {}
-    for code, name in items_public(department_id=department_id).values_list("code", "current__name"):
+    for code, name in items_public(department_id=department_id).values_list(
+        "code", "current__name"
+    ):
         seen.setdefault(code, f"{code} {name}")
     return sorted(seen.items())
 
 
 def plans_public() -> QuerySet[Plan]:
-    return (Plan.objects.filter(status=PlanStatus.PUBLISHED).select_related("department")
-            .order_by("-year", "department__code"))
+    return (
+        Plan.objects.filter(status=PlanStatus.PUBLISHED)
+        .select_related("department")
+        .order_by("-year", "department__code")
+    )
 
 
 def plan_public(*, pk: int) -> tuple[Plan, list[PlanRow]] | None:

@@ -54,7 +54,9 @@ class RateLimited(ServiceError):
 def client_key(*, address: str) -> str:
     """HMAC-SHA256(SECRET_KEY, address) in hex: enough to count one client's submissions,
     useless to learn the address from (no raw IP is stored)."""
-    return hmac.new(settings.SECRET_KEY.encode(), (address or "").encode(), hashlib.sha256).hexdigest()
+    return hmac.new(
+        settings.SECRET_KEY.encode(), (address or "").encode(), hashlib.sha256
+    ).hexdigest()
 
 
 def contact_normalize(value: str) -> str:
@@ -88,27 +90,38 @@ def _limits_check(*, client: str, now: dt.datetime) -> Limits:
     the lock, seeing the other request's committed row). On SQLite, writers are serialised
     anyway (IMMEDIATE transactions)."""
     day_ago, hour_ago = now - dt.timedelta(hours=24), now - dt.timedelta(hours=1)
-    recent = PortalSubmission.objects.filter(form=FORM_OBJECTION, client=client, created_at__gte=day_ago)
+    recent = PortalSubmission.objects.filter(
+        form=FORM_OBJECTION, client=client, created_at__gte=day_ago
+    )
     list(recent.select_for_update().values_list("id", flat=True))
-    limits = Limits(attempts_last_hour=recent.filter(created_at__gte=hour_ago).count(),
-                    accepted_last_day=recent.filter(accepted=True).count())
+    limits = Limits(
+        attempts_last_hour=recent.filter(created_at__gte=hour_ago).count(),
+        accepted_last_day=recent.filter(accepted=True).count(),
+    )
     if limits.accepted_last_day >= ACCEPTED_PER_DAY:
-        raise RateLimited(f"同一来源24小时内最多提交{ACCEPTED_PER_DAY}件异议申请，请明天再试；"
-                          "如有紧急情况，请直接联系检查实施机关。")
+        raise RateLimited(
+            f"同一来源24小时内最多提交{ACCEPTED_PER_DAY}件异议申请，请明天再试；"
+            "如有紧急情况，请直接联系检查实施机关。"
+        )
     if limits.attempts_last_hour >= ATTEMPTS_PER_HOUR:
-        raise RateLimited(f"提交过于频繁：同一来源每小时最多提交{ATTEMPTS_PER_HOUR}次，请稍后再试。")
+        raise RateLimited(
+            f"提交过于频繁：同一来源每小时最多提交{ATTEMPTS_PER_HOUR}次，请稍后再试。"
+        )
     return limits
 
 
-def _validate(*, published: PublishedResult, credit_code: str, applicant: str, contact: str,
-              content: str) -> tuple[str, str, str, str]:
+def _validate(
+    *, published: PublishedResult, credit_code: str, applicant: str, contact: str, content: str
+) -> tuple[str, str, str, str]:
     errors: dict[str, list[str]] = {}
     code = normalize_code(credit_code)
     if not code:
         errors["credit_code"] = ["请填写被检查对象的统一社会信用代码"]
     elif code != normalize_code(published.credit_code):
         # Only the inspected entity may object to its result (002 第二十八条 被检查对象).
-        errors["credit_code"] = ["统一社会信用代码与该检查结果的检查对象不一致：只有被检查对象本身可以提出异议"]
+        errors["credit_code"] = [
+            "统一社会信用代码与该检查结果的检查对象不一致：只有被检查对象本身可以提出异议"
+        ]
     applicant = (applicant or "").strip()
     if not applicant:
         errors["applicant"] = ["请填写申请人（单位或经办人姓名）"]
@@ -128,8 +141,16 @@ def _validate(*, published: PublishedResult, credit_code: str, applicant: str, c
     return code, applicant, contact, content
 
 
-def objection_file(*, published: PublishedResult, credit_code: str, applicant: str, contact: str,
-                   content: str, client: str, today: dt.date | None = None) -> Objection:
+def objection_file(
+    *,
+    published: PublishedResult,
+    credit_code: str,
+    applicant: str,
+    contact: str,
+    content: str,
+    client: str,
+    today: dt.date | None = None,
+) -> Objection:
     """Files an objection to a published result from the portal.
 
     Over a rate limit: ``RateLimited`` and nothing is written. Otherwise the attempt is
@@ -141,11 +162,19 @@ def objection_file(*, published: PublishedResult, credit_code: str, applicant: s
     failure: ServiceError | None = None
     with transaction.atomic():
         _limits_check(client=client, now=timezone.now())
-        attempt = PortalSubmission.objects.create(form=FORM_OBJECTION, client=client, accepted=False)
+        attempt = PortalSubmission.objects.create(
+            form=FORM_OBJECTION, client=client, accepted=False
+        )
         try:
             with transaction.atomic():  # savepoint: a refusal keeps the attempt, drops the rest
-                objection = _objection_create(published=published, credit_code=credit_code, applicant=applicant,
-                                              contact=contact, content=content, received_on=received_on)
+                objection = _objection_create(
+                    published=published,
+                    credit_code=credit_code,
+                    applicant=applicant,
+                    contact=contact,
+                    content=content,
+                    received_on=received_on,
+                )
                 attempt.accepted = True
                 attempt.save(update_fields=["accepted"])
         except ServiceError as exc:
@@ -155,32 +184,65 @@ def objection_file(*, published: PublishedResult, credit_code: str, applicant: s
     return objection
 
 
-def _objection_create(*, published: PublishedResult, credit_code: str, applicant: str, contact: str,
-                      content: str, received_on: dt.date) -> Objection:
+def _objection_create(
+    *,
+    published: PublishedResult,
+    credit_code: str,
+    applicant: str,
+    contact: str,
+    content: str,
+    received_on: dt.date,
+) -> Objection:
     # Lock the published row: a correction published at the same moment supersedes it,
     # and an objection must not be filed against a row that is no longer current.
     row = PublishedResult.objects.select_for_update().get(pk=published.pk)
     if row.superseded_by_id is not None:
-        raise Conflict("该检查结果已被更正，不再是现行结果：请对更正后的现行结果提出异议。",
-                       field="published")
-    code, applicant, contact, content = _validate(published=row, credit_code=credit_code, applicant=applicant,
-                                                  contact=contact, content=content)
+        raise Conflict(
+            "该检查结果已被更正，不再是现行结果：请对更正后的现行结果提出异议。", field="published"
+        )
+    code, applicant, contact, content = _validate(
+        published=row,
+        credit_code=credit_code,
+        applicant=applicant,
+        contact=contact,
+        content=content,
+    )
     # The 受理编号 comes from the row's own id (unique by construction, so two filings at
     # the same moment can never draw the same number); a placeholder holds the unique
     # column until the id is known.
     objection = Objection.objects.create(
-        result_id=row.result_id, published=row, number=f"tmp-{uuid.uuid4().hex[:28]}", credit_code=code,
-        applicant=applicant, contact=contact, content=content, status=ObjectionStatus.RECEIVED,
-        received_on=received_on)
+        result_id=row.result_id,
+        published=row,
+        number=f"tmp-{uuid.uuid4().hex[:28]}",
+        credit_code=code,
+        applicant=applicant,
+        contact=contact,
+        content=content,
+        status=ObjectionStatus.RECEIVED,
+        received_on=received_on,
+    )
     objection.number = objection_number(pk=objection.pk)
     objection.save(update_fields=["number"])
-    event_record(actor=PORTAL_ACTOR, action="objection.file", obj=objection, department=row.department_id,
-                 after={"number": objection.number, "published": row.pk, "result": row.result_id,
-                        "credit_code": code, "applicant": applicant,
-                        # 联系电话 is personal: the event log keeps it masked.
-                        "contact": mask_mobile(contact) if _MOBILE_RE.match(contact) else _mask_landline(contact),
-                        "content": mask_personal_numbers(content), "received_on": received_on,
-                        "status": objection.status})
+    event_record(
+        actor=PORTAL_ACTOR,
+        action="objection.file",
+        obj=objection,
+        department=row.department_id,
+        after={
+            "number": objection.number,
+            "published": row.pk,
+            "result": row.result_id,
+            "credit_code": code,
+            "applicant": applicant,
+            # 联系电话 is personal: the event log keeps it masked.
+            "contact": mask_mobile(contact)
+            if _MOBILE_RE.match(contact)
+            else _mask_landline(contact),
+            "content": mask_personal_numbers(content),
+            "received_on": received_on,
+            "status": objection.status,
+        },
+    )
     return objection
 
 
@@ -212,4 +274,6 @@ def objection_deadlines(*, received_on: dt.date) -> ObjectionDeadlines:
     review = deadline_provisional(start=received_on, n=REVIEW_WORKDAYS)
     answer = deadline_provisional(start=review.date, n=ANSWER_WORKDAYS)
     years = set(review.assumed_years) | set(answer.assumed_years)
-    return ObjectionDeadlines(review.date, answer.date, provisional_note(years=years) if years else "")
+    return ObjectionDeadlines(
+        review.date, answer.date, provisional_note(years=years) if years else ""
+    )

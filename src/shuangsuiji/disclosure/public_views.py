@@ -45,10 +45,12 @@ _RECEIPT_SALT = "portal.objection.receipt"
 
 # --- caching -----------------------------------------------------------------------------
 
+
 def cached(max_age: int, *, private: bool = False):
     """Cache-Control for a public page. Pages with the objection form are ``private``: the
     CSRF token in them belongs to one browser and must not be served to another by a
     shared cache. Error responses are not cached."""
+
     def decorator(view):
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -61,11 +63,14 @@ def cached(max_age: int, *, private: bool = False):
                 else:
                     patch_cache_control(response, public=True, max_age=max_age)
             return response
+
         return wrapper
+
     return decorator
 
 
 # --- pages -------------------------------------------------------------------------------
+
 
 @require_GET
 @cached(300)
@@ -76,8 +81,15 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @cached(3600)
 def objection_guide(request: HttpRequest) -> HttpResponse:
-    return render(request, "public/portal/objection_guide.html", {
-        "review_days": REVIEW_WORKDAYS, "answer_days": ANSWER_WORKDAYS, "content_max": CONTENT_MAX})
+    return render(
+        request,
+        "public/portal/objection_guide.html",
+        {
+            "review_days": REVIEW_WORKDAYS,
+            "answer_days": ANSWER_WORKDAYS,
+            "content_max": CONTENT_MAX,
+        },
+    )
 
 
 def _int(value: str | None) -> int | None:
@@ -91,10 +103,15 @@ def _int(value: str | None) -> int | None:
 @cached(600)
 def items(request: HttpRequest) -> HttpResponse:
     department_id = _int(request.GET.get("department"))
-    return render(request, "public/portal/items.html", {
-        "items": sel.items_public(department_id=department_id),
-        "departments": sel.departments_public(), "department_id": department_id,
-    })
+    return render(
+        request,
+        "public/portal/items.html",
+        {
+            "items": sel.items_public(department_id=department_id),
+            "departments": sel.departments_public(),
+            "department_id": department_id,
+        },
+    )
 
 
 @require_GET
@@ -115,6 +132,7 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- results -----------------------------------------------------------------------------
 
+
 def _filters(request: HttpRequest) -> sel.ResultFilters:
     get = request.GET
     conclusion = get.get("conclusion", "")
@@ -130,8 +148,14 @@ def _filters(request: HttpRequest) -> sel.ResultFilters:
 
 
 def _filter_query(f: sel.ResultFilters) -> str:
-    pairs = [("q", f.q), ("department", f.department_id or ""), ("year", f.year or ""), ("item", f.item_code),
-             ("conclusion", f.conclusion), ("status", f.status)]
+    pairs = [
+        ("q", f.q),
+        ("department", f.department_id or ""),
+        ("year", f.year or ""),
+        ("item", f.item_code),
+        ("conclusion", f.conclusion),
+        ("status", f.status),
+    ]
     return urlencode([(k, v) for k, v in pairs if v not in ("", None)])
 
 
@@ -139,16 +163,30 @@ def _filter_query(f: sel.ResultFilters) -> str:
 @cached(120)
 def results(request: HttpRequest) -> HttpResponse:
     f = _filters(request)
-    page = sel.published_results_page(filters=f, after=request.GET.get("after"), before=request.GET.get("before"))
+    page = sel.published_results_page(
+        filters=f, after=request.GET.get("after"), before=request.GET.get("before")
+    )
     count, more = sel.count_capped(qs=sel.published_results_filter(filters=f))
     query = _filter_query(f)
-    return render(request, "public/portal/results.html", {
-        "f": f, "page": page, "count": count, "count_more": more, "query": query,
-        "departments": sel.departments_public(), "years": sel.years_public(),
-        "item_choices": sel.item_choices(department_id=f.department_id),
-        "conclusions": sel.conclusion_choices(), "statuses": sel.STATUS_CHOICES,
-        "code_search": f.credit_code is not None, "csv_max": CSV_MAX_ROWS, "xlsx_max": XLSX_MAX_ROWS,
-    })
+    return render(
+        request,
+        "public/portal/results.html",
+        {
+            "f": f,
+            "page": page,
+            "count": count,
+            "count_more": more,
+            "query": query,
+            "departments": sel.departments_public(),
+            "years": sel.years_public(),
+            "item_choices": sel.item_choices(department_id=f.department_id),
+            "conclusions": sel.conclusion_choices(),
+            "statuses": sel.STATUS_CHOICES,
+            "code_search": f.credit_code is not None,
+            "csv_max": CSV_MAX_ROWS,
+            "xlsx_max": XLSX_MAX_ROWS,
+        },
+    )
 
 
 def _export_qs(request: HttpRequest, cap: int):
@@ -159,10 +197,15 @@ def _export_qs(request: HttpRequest, cap: int):
 
 
 def _too_many(request: HttpRequest, cap: int) -> HttpResponse:
-    return render(request, "public/portal/message.html", {
-        "title": "导出范围过大",
-        "message": f"当前查询结果超过 {cap} 条，请按部门、年度或抽查事项缩小范围后再下载。",
-    }, status=413)
+    return render(
+        request,
+        "public/portal/message.html",
+        {
+            "title": "导出范围过大",
+            "message": f"当前查询结果超过 {cap} 条，请按部门、年度或抽查事项缩小范围后再下载。",
+        },
+        status=413,
+    )
 
 
 def _filename(f: sel.ResultFilters, ext: str) -> str:
@@ -176,7 +219,9 @@ def results_export_csv(request: HttpRequest) -> HttpResponse:
     f, qs, more = _export_qs(request, CSV_MAX_ROWS)
     if more:
         return _too_many(request, CSV_MAX_ROWS)
-    response = StreamingHttpResponse(published_results_csv(qs=qs), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        published_results_csv(qs=qs), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{_filename(f, "csv")}"'
     return response
 
@@ -192,8 +237,12 @@ def results_export_xlsx(request: HttpRequest) -> HttpResponse:
     fh = tempfile.TemporaryFile()
     published_results_xlsx(qs=qs, path_or_buffer=fh)
     fh.seek(0)
-    return FileResponse(fh, as_attachment=True, filename=_filename(f, "xlsx"),
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return FileResponse(
+        fh,
+        as_attachment=True,
+        filename=_filename(f, "xlsx"),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 @dataclass
@@ -210,18 +259,34 @@ class ObjectionForm:
 
     @classmethod
     def from_post(cls, post) -> ObjectionForm:
-        return cls(data={name: (post.get(name) or "")[:CONTENT_MAX + 100] for name in cls.FIELDS})
+        return cls(data={name: (post.get(name) or "")[: CONTENT_MAX + 100] for name in cls.FIELDS})
 
 
-def _result_page(request: HttpRequest, pk: int, *, form: ObjectionForm | None = None, error: str = "",
-                 status: int = 200) -> HttpResponse:
+def _result_page(
+    request: HttpRequest,
+    pk: int,
+    *,
+    form: ObjectionForm | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
     detail = sel.published_result_detail(pk=pk)
     if detail is None:
         raise Http404("没有该公示结果")
-    return render(request, "public/portal/result.html", {
-        "d": detail, "r": detail.row, "form": form or ObjectionForm(), "error": error,
-        "review_days": REVIEW_WORKDAYS, "answer_days": ANSWER_WORKDAYS, "content_max": CONTENT_MAX,
-    }, status=status)
+    return render(
+        request,
+        "public/portal/result.html",
+        {
+            "d": detail,
+            "r": detail.row,
+            "form": form or ObjectionForm(),
+            "error": error,
+            "review_days": REVIEW_WORKDAYS,
+            "answer_days": ANSWER_WORKDAYS,
+            "content_max": CONTENT_MAX,
+        },
+        status=status,
+    )
 
 
 @require_GET
@@ -258,9 +323,14 @@ def objection_submit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ObjectionForm.from_post(request.POST)
     data = form.data
     try:
-        objection = objection_file(published=published, credit_code=data["credit_code"], applicant=data["applicant"],
-                                   contact=data["contact"], content=data["content"],
-                                   client=client_key(address=client_address(request)))
+        objection = objection_file(
+            published=published,
+            credit_code=data["credit_code"],
+            applicant=data["applicant"],
+            contact=data["contact"],
+            content=data["content"],
+            client=client_key(address=client_address(request)),
+        )
     except RateLimited as exc:
         return _result_page(request, pk, form=form, error=exc.message, status=429)
     except Conflict as exc:  # superseded meanwhile: the page links the current version
@@ -281,15 +351,32 @@ def objection_received(request: HttpRequest) -> HttpResponse:
         number = signing.loads(request.GET.get("t", ""), salt=_RECEIPT_SALT, max_age=7 * 24 * 3600)
     except signing.BadSignature:
         raise Http404("回执链接无效或已过期") from None
-    objection = (Objection.objects.filter(number=number).select_related("published")
-                 .only("number", "received_on", "status", "published__id", "published__entity_name",
-                       "published__credit_code", "published__department_names").first())
+    objection = (
+        Objection.objects.filter(number=number)
+        .select_related("published")
+        .only(
+            "number",
+            "received_on",
+            "status",
+            "published__id",
+            "published__entity_name",
+            "published__credit_code",
+            "published__department_names",
+        )
+        .first()
+    )
     if objection is None:
         raise Http404("没有该异议申请")
-    return render(request, "public/portal/objection_received.html", {
-        "o": objection, "deadlines": objection_deadlines(received_on=objection.received_on),
-        "review_days": REVIEW_WORKDAYS, "answer_days": ANSWER_WORKDAYS,
-    })
+    return render(
+        request,
+        "public/portal/objection_received.html",
+        {
+            "o": objection,
+            "deadlines": objection_deadlines(received_on=objection.received_on),
+            "review_days": REVIEW_WORKDAYS,
+            "answer_days": ANSWER_WORKDAYS,
+        },
+    )
 
 
 @require_GET
@@ -298,8 +385,11 @@ def entity(request: HttpRequest, code: str) -> HttpResponse:
     rows = sel.entity_results(credit_code=code)
     if not rows:
         raise Http404("没有该统一社会信用代码的公示结果")
-    return render(request, "public/portal/entity.html", {"rows": rows, "name": rows[0].entity_name,
-                                                         "code": rows[0].credit_code})
+    return render(
+        request,
+        "public/portal/entity.html",
+        {"rows": rows, "name": rows[0].entity_name, "code": rows[0].credit_code},
+    )
 
 
 @require_GET
@@ -314,5 +404,8 @@ def corrections(request: HttpRequest) -> HttpResponse:
 def objections(request: HttpRequest) -> HttpResponse:
     number = max(_int(request.GET.get("page")) or 1, 1)
     rows = sel.objection_outcomes(limit=OUTCOMES_PAGE + 1, offset=(number - 1) * OUTCOMES_PAGE)
-    return render(request, "public/portal/objections.html", {
-        "rows": rows[:OUTCOMES_PAGE], "number": number, "has_next": len(rows) > OUTCOMES_PAGE})
+    return render(
+        request,
+        "public/portal/objections.html",
+        {"rows": rows[:OUTCOMES_PAGE], "number": number, "has_next": len(rows) > OUTCOMES_PAGE},
+    )

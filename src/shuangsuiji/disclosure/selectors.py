@@ -40,14 +40,18 @@ def _today(today: dt.date | None) -> dt.date:
 
 # --- scope -------------------------------------------------------------------------------
 
+
 def _visible_visit_ids(*, user: User):
     ids = readable_department_ids(user=user)
-    return VisitTask.objects.filter(Q(task__department_id__in=ids) | Q(task__partners__id__in=ids)).values("visit_id")
+    return VisitTask.objects.filter(
+        Q(task__department_id__in=ids) | Q(task__partners__id__in=ids)
+    ).values("visit_id")
 
 
 def results_visible(*, user: User) -> QuerySet[Result]:
-    return (Result.objects.filter(visit_id__in=_visible_visit_ids(user=user))
-            .select_related("visit__entity", "visit__lead_task__department", "current"))
+    return Result.objects.filter(visit_id__in=_visible_visit_ids(user=user)).select_related(
+        "visit__entity", "visit__lead_task__department", "current"
+    )
 
 
 def result_get(*, user: User, pk: int) -> Result:
@@ -58,9 +62,13 @@ def result_get(*, user: User, pk: int) -> Result:
 
 
 def version_get(*, user: User, pk: int) -> ResultVersion:
-    version = (ResultVersion.objects.filter(pk=pk, result__visit_id__in=_visible_visit_ids(user=user))
-               .select_related("result__visit__entity", "result__visit__lead_task__department", "result__current")
-               .first())
+    version = (
+        ResultVersion.objects.filter(pk=pk, result__visit_id__in=_visible_visit_ids(user=user))
+        .select_related(
+            "result__visit__entity", "result__visit__lead_task__department", "result__current"
+        )
+        .first()
+    )
     if version is None:
         raise NotFound("检查结果版本不存在或您无权查看")
     return version
@@ -69,12 +77,18 @@ def version_get(*, user: User, pk: int) -> ResultVersion:
 def versions_by_ids(*, user: User, ids: list[int]) -> list[ResultVersion]:
     """The versions behind a bulk request; an id the user cannot see is NotFound (named)."""
     wanted = list(dict.fromkeys(int(i) for i in ids))
-    found = {v.pk: v for v in ResultVersion.objects.filter(pk__in=wanted,
-                                                          result__visit_id__in=_visible_visit_ids(user=user))
-             .select_related("result__visit__entity", "result__visit__lead_task__department")}
+    found = {
+        v.pk: v
+        for v in ResultVersion.objects.filter(
+            pk__in=wanted, result__visit_id__in=_visible_visit_ids(user=user)
+        ).select_related("result__visit__entity", "result__visit__lead_task__department")
+    }
     missing = [i for i in wanted if i not in found]
     if missing:
-        raise NotFound(f"检查结果版本不存在或您无权查看：{'、'.join(map(str, missing[:20]))}", field="version_ids")
+        raise NotFound(
+            f"检查结果版本不存在或您无权查看：{'、'.join(map(str, missing[:20]))}",
+            field="version_ids",
+        )
     return [found[i] for i in wanted]
 
 
@@ -83,7 +97,10 @@ def _lead(result: Result):
 
 
 def user_can_publish(*, user: User, result: Result) -> bool:
-    return any(user_has_role(user=user, role=r, department=_lead(result)) for r in (Role.OPERATOR, Role.REVIEWER))
+    return any(
+        user_has_role(user=user, role=r, department=_lead(result))
+        for r in (Role.OPERATOR, Role.REVIEWER)
+    )
 
 
 def user_is_principal(*, user: User, result: Result) -> bool:
@@ -92,6 +109,7 @@ def user_is_principal(*, user: User, result: Result) -> bool:
 
 
 # --- deadlines ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Due:
@@ -128,8 +146,12 @@ def publish_deadline(*, result: Result, today: dt.date | None = None) -> Due:
     ``publish_deadline_workdays`` — 10 in 漳平) [000 三(六), 002 第二十八条]."""
     if result.formed_at is None:
         return Due(None, "检查结果尚未形成")
-    return _due(start=result.formed_at, n=_lead(result).publish_deadline_workdays, today=today,
-                done=result.first_published_at is not None)
+    return _due(
+        start=result.formed_at,
+        n=_lead(result).publish_deadline_workdays,
+        today=today,
+        done=result.first_published_at is not None,
+    )
 
 
 @dataclass(frozen=True)
@@ -141,14 +163,17 @@ class PendingRow:
 def results_to_publish(*, user: User | None, q: str = "") -> QuerySet[ResultVersion]:
     """待公示: formed original versions that are the current one of their result, oldest
     first (the most urgent deadline on top). ``user=None``: every department (the shell)."""
-    qs = (ResultVersion.objects.filter(status=VersionStatus.FORMED, kind=VersionKind.ORIGINAL,
-                                       result__current_id=F("pk"))
-          .select_related("result__visit__entity", "result__visit__lead_task__department"))
+    qs = ResultVersion.objects.filter(
+        status=VersionStatus.FORMED, kind=VersionKind.ORIGINAL, result__current_id=F("pk")
+    ).select_related("result__visit__entity", "result__visit__lead_task__department")
     if user is not None:
         qs = qs.filter(result__visit_id__in=_visible_visit_ids(user=user))
     if q := (q or "").strip():
-        qs = qs.filter(Q(result__visit__entity__name__icontains=q) | Q(result__visit__target_id=q.upper())
-                       | Q(result__visit__lead_task__code__icontains=q))
+        qs = qs.filter(
+            Q(result__visit__entity__name__icontains=q)
+            | Q(result__visit__target_id=q.upper())
+            | Q(result__visit__lead_task__code__icontains=q)
+        )
     return qs.order_by("result__formed_at", "pk")
 
 
@@ -159,14 +184,24 @@ def pending_rows(*, versions, today: dt.date | None = None) -> list[PendingRow]:
 
 # --- published ---------------------------------------------------------------------------
 
-def published_list(*, user: User, q: str = "", year: int | None = None, conclusion: str = "",
-                   current_only: bool = False) -> QuerySet[PublishedResult]:
+
+def published_list(
+    *,
+    user: User,
+    q: str = "",
+    year: int | None = None,
+    conclusion: str = "",
+    current_only: bool = False,
+) -> QuerySet[PublishedResult]:
     """已公示 of the user's departments (joint tasks included), newest first; ``q`` matches
     the entity name, the 统一社会信用代码 or a task code."""
-    qs = (PublishedResult.objects.filter(result__visit_id__in=_visible_visit_ids(user=user))
-          .select_related("department", "superseded_by"))
+    qs = PublishedResult.objects.filter(
+        result__visit_id__in=_visible_visit_ids(user=user)
+    ).select_related("department", "superseded_by")
     if q := (q or "").strip():
-        qs = qs.filter(Q(entity_name__icontains=q) | Q(credit_code=q.upper()) | Q(task_codes__icontains=q))
+        qs = qs.filter(
+            Q(entity_name__icontains=q) | Q(credit_code=q.upper()) | Q(task_codes__icontains=q)
+        )
     if year:
         qs = qs.filter(year=year)
     if conclusion:
@@ -176,7 +211,9 @@ def published_list(*, user: User, q: str = "", year: int | None = None, conclusi
     return qs.order_by("-published_at", "-id")
 
 
-def published_results_for_code(*, code: str, current_only: bool = False) -> QuerySet[PublishedResult]:
+def published_results_for_code(
+    *, code: str, current_only: bool = False
+) -> QuerySet[PublishedResult]:
     """Every published result of one 统一社会信用代码, newest first — superseded copies too,
     marked by ``superseded_by`` (a correction keeps the old version visible).
 
@@ -190,37 +227,64 @@ def published_results_for_code(*, code: str, current_only: bool = False) -> Quer
 
 def result_versions(*, result: Result) -> list[ResultVersion]:
     """All versions, newest first, with their public copy (if any) and signatures."""
-    return list(ResultVersion.objects.filter(result=result)
-                .select_related("created_by", "principal_signed_by", "reviewed_by", "objection", "published",
-                                "published__superseded_by")
-                .prefetch_related("signatures__member__inspector", "followups")
-                .order_by("-number"))
+    return list(
+        ResultVersion.objects.filter(result=result)
+        .select_related(
+            "created_by",
+            "principal_signed_by",
+            "reviewed_by",
+            "objection",
+            "published",
+            "published__superseded_by",
+        )
+        .prefetch_related("signatures__member__inspector", "followups")
+        .order_by("-number")
+    )
 
 
 def corrections_pending(*, user: User) -> QuerySet[ResultVersion]:
     """更正 waiting for the principal's signature, in the user's scope."""
-    return (ResultVersion.objects.filter(kind=VersionKind.CORRECTION, status=VersionStatus.REVIEW,
-                                         result__visit_id__in=_visible_visit_ids(user=user))
-            .select_related("result__visit__entity", "result__visit__lead_task__department", "created_by",
-                            "objection")
-            .order_by("submitted_at", "pk"))
+    return (
+        ResultVersion.objects.filter(
+            kind=VersionKind.CORRECTION,
+            status=VersionStatus.REVIEW,
+            result__visit_id__in=_visible_visit_ids(user=user),
+        )
+        .select_related(
+            "result__visit__entity",
+            "result__visit__lead_task__department",
+            "created_by",
+            "objection",
+        )
+        .order_by("submitted_at", "pk")
+    )
 
 
 # --- objections --------------------------------------------------------------------------
 
+
 def objections_list(*, user: User, status: str = "", q: str = "") -> QuerySet[Objection]:
-    qs = (Objection.objects.filter(result__visit_id__in=_visible_visit_ids(user=user))
-          .select_related("published", "result__visit__lead_task__department"))
+    qs = Objection.objects.filter(
+        result__visit_id__in=_visible_visit_ids(user=user)
+    ).select_related("published", "result__visit__lead_task__department")
     if status:
         qs = qs.filter(status=status)
     if q := (q or "").strip():
-        qs = qs.filter(Q(number__icontains=q) | Q(published__entity_name__icontains=q) | Q(credit_code=q.upper()))
+        qs = qs.filter(
+            Q(number__icontains=q)
+            | Q(published__entity_name__icontains=q)
+            | Q(credit_code=q.upper())
+        )
     return qs.order_by("received_on", "id")
 
 
 def objection_get(*, user: User, pk: int) -> Objection:
-    objection = (objections_list(user=user).select_related("result__visit__entity", "reviewed_by", "answered_by")
-                 .filter(pk=pk).first())
+    objection = (
+        objections_list(user=user)
+        .select_related("result__visit__entity", "reviewed_by", "answered_by")
+        .filter(pk=pk)
+        .first()
+    )
     if objection is None:
         raise NotFound("异议不存在或您无权查看")
     return objection
@@ -228,26 +292,43 @@ def objection_get(*, user: User, pk: int) -> Objection:
 
 @dataclass(frozen=True)
 class ObjectionDue:
-    review: Due   # 复核: 20 working days from receipt
-    answer: Due   # 反馈: 15 working days from the review (None date until reviewed)
+    review: Due  # 复核: 20 working days from receipt
+    answer: Due  # 反馈: 15 working days from the review (None date until reviewed)
 
 
 def objection_due_dates(*, objection: Objection, today: dt.date | None = None) -> ObjectionDue:
     """复核 due = 20 working days after ``received_on``; 反馈 due = 15 working days after
     the review, once reviewed (002 第二十八条)."""
     reviewed = objection.status != ObjectionStatus.RECEIVED
-    review = _due(start=objection.received_on, n=OBJECTION_REVIEW_WORKDAYS, today=today, done=reviewed)
+    review = _due(
+        start=objection.received_on, n=OBJECTION_REVIEW_WORKDAYS, today=today, done=reviewed
+    )
     if objection.reviewed_at is None:
         answer = Due(None, "复核后计算")
     else:
-        answer = _due(start=objection.reviewed_at, n=OBJECTION_ANSWER_WORKDAYS, today=today,
-                      done=objection.status == ObjectionStatus.ANSWERED)
+        answer = _due(
+            start=objection.reviewed_at,
+            n=OBJECTION_ANSWER_WORKDAYS,
+            today=today,
+            done=objection.status == ObjectionStatus.ANSWERED,
+        )
     return ObjectionDue(review=review, answer=answer)
 
 
-PUBLIC_OUTCOME_FIELDS = ("number", "entity_name", "credit_code", "published_id", "result_id", "version_number",
-                         "correction_published_id", "decision", "decision_label", "reviewed_on", "answer",
-                         "answered_on")
+PUBLIC_OUTCOME_FIELDS = (
+    "number",
+    "entity_name",
+    "credit_code",
+    "published_id",
+    "result_id",
+    "version_number",
+    "correction_published_id",
+    "decision",
+    "decision_label",
+    "reviewed_on",
+    "answer",
+    "answered_on",
+)
 
 
 class PublicOutcomes:
@@ -292,8 +373,11 @@ def objection_outcomes_public(*, credit_code: str = "") -> PublicOutcomes:
     the entity, links to the objected and the corrected public copy
     (``published_id``/``correction_published_id``), the decision, the review date and
     the answer. Never the applicant's name or contact."""
-    correction = Subquery(PublishedResult.objects.filter(version__objection=OuterRef("pk"))
-                          .order_by("-published_at").values("pk")[:1])
+    correction = Subquery(
+        PublishedResult.objects.filter(version__objection=OuterRef("pk"))
+        .order_by("-published_at")
+        .values("pk")[:1]
+    )
     qs = Objection.objects.filter(status=ObjectionStatus.ANSWERED)
     if credit_code := (credit_code or "").strip():
         qs = qs.filter(credit_code=credit_code.upper())
@@ -302,10 +386,17 @@ def objection_outcomes_public(*, credit_code: str = "") -> PublicOutcomes:
             entity_name=F("published__entity_name"),
             version_number=F("published__version_number"),
             correction_published_id=correction,
-            decision_label=Case(*[When(decision=value, then=Value(str(label)))
-                                  for value, label in ObjectionDecision.choices],
-                                default=Value(""), output_field=CharField()),
+            decision_label=Case(
+                *[
+                    When(decision=value, then=Value(str(label)))
+                    for value, label in ObjectionDecision.choices
+                ],
+                default=Value(""),
+                output_field=CharField(),
+            ),
             reviewed_on=TruncDate("reviewed_at"),
-            answered_on=TruncDate("answered_at"))
+            answered_on=TruncDate("answered_at"),
+        )
         .order_by("-answered_at", "-id")
-        .values(*PUBLIC_OUTCOME_FIELDS, "applicant", "contact"))
+        .values(*PUBLIC_OUTCOME_FIELDS, "applicant", "contact")
+    )

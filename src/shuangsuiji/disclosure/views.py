@@ -39,7 +39,9 @@ PAGE_SIZE = 50
 def _next(request: HttpRequest, default: str) -> str:
     """Back to the page the action came from, when it is one of ours."""
     target = request.POST.get("next") or ""
-    if target.startswith("/disclosure/") and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+    if target.startswith("/disclosure/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts=None
+    ):
         return target
     return reverse(default)
 
@@ -52,6 +54,7 @@ def _query_without_page(request: HttpRequest) -> str:
 
 # --- 待公示 --------------------------------------------------------------------------------
 
+
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     return redirect("disclosure:pending")
@@ -61,18 +64,27 @@ def index(request: HttpRequest) -> HttpResponse:
 def pending(request: HttpRequest) -> HttpResponse:
     form = PendingFilterForm(request.GET or None)
     q = form.cleaned_data["q"] if form.is_valid() else ""
-    page = Paginator(selectors.results_to_publish(user=request.user, q=q), PAGE_SIZE).get_page(request.GET.get("page"))
-    rights: dict[int, tuple[bool, bool]] = {}  # per lead department: two role lookups, not two per row
+    page = Paginator(selectors.results_to_publish(user=request.user, q=q), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rights: dict[
+        int, tuple[bool, bool]
+    ] = {}  # per lead department: two role lookups, not two per row
     rows = []
     for r in selectors.pending_rows(versions=page.object_list):
         result = r.version.result
         key = result.visit.lead_task.department_id
         if key not in rights:
-            rights[key] = (selectors.user_can_publish(user=request.user, result=result),
-                           selectors.user_is_principal(user=request.user, result=result))
+            rights[key] = (
+                selectors.user_can_publish(user=request.user, result=result),
+                selectors.user_is_principal(user=request.user, result=result),
+            )
         rows.append((r, *rights[key]))
-    return render(request, "disclosure/pending.html",
-                  {"form": form, "page": page, "rows": rows, "extra_query": _query_without_page(request)})
+    return render(
+        request,
+        "disclosure/pending.html",
+        {"form": form, "page": page, "rows": rows, "extra_query": _query_without_page(request)},
+    )
 
 
 @login_required
@@ -107,21 +119,29 @@ def publish_bulk(request: HttpRequest) -> HttpResponse:
 def version_withhold(request: HttpRequest, pk: int) -> HttpResponse:
     """依法不予公开 (002 第二十八条): the reviewer records the legal basis."""
     version = selectors.version_get(user=request.user, pk=pk)
-    form = ReasonForm(request.POST or None, label="不予公开的法律依据和理由",
-                      help_text="如：《中华人民共和国政府信息公开条例》第十四条，涉及国家秘密")
+    form = ReasonForm(
+        request.POST or None,
+        label="不予公开的法律依据和理由",
+        help_text="如：《中华人民共和国政府信息公开条例》第十四条，涉及国家秘密",
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.result_withhold(version=version, reason=form.cleaned_data["reason"], actor=request.user)
+            services.result_withhold(
+                version=version, reason=form.cleaned_data["reason"], actor=request.user
+            )
         except (ValidationFailed, Conflict) as exc:
             form.add_service_errors(exc)
         else:
             messages.success(request, f"已决定不予公开：{version.result.visit.entity.name}")
             return redirect("disclosure:pending")
     status = 422 if request.method == "POST" else 200
-    return render(request, "disclosure/withhold.html", {"form": form, "version": version}, status=status)
+    return render(
+        request, "disclosure/withhold.html", {"form": form, "version": version}, status=status
+    )
 
 
 # --- 已公示 --------------------------------------------------------------------------------
+
 
 @login_required
 def published(request: HttpRequest) -> HttpResponse:
@@ -129,27 +149,52 @@ def published(request: HttpRequest) -> HttpResponse:
     filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
     qs = selectors.published_list(user=request.user, **filters)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "disclosure/published.html",
-                  {"form": form, "page": page, "extra_query": _query_without_page(request)})
+    return render(
+        request,
+        "disclosure/published.html",
+        {"form": form, "page": page, "extra_query": _query_without_page(request)},
+    )
 
 
 # --- a result, its versions and corrections ----------------------------------------------
 
-def _result_page(request: HttpRequest, result: Result, *, form=None, formset=None, status: int = 200):
+
+def _result_page(
+    request: HttpRequest, result: Result, *, form=None, formset=None, status: int = 200
+):
     user = request.user
     versions = selectors.result_versions(result=result)
-    return render(request, "disclosure/result.html", {
-        "result": result, "versions": versions, "visit": result.visit,
-        "deadline": selectors.publish_deadline(result=result),
-        "pending_correction": next((v for v in versions if v.kind == VersionKind.CORRECTION
-                                    and v.status == VersionStatus.REVIEW), None),
-        "objections": result.objections.select_related("published").order_by("-received_on", "-id"),
-        "can_publish": selectors.user_can_publish(user=user, result=result),
-        "is_principal": selectors.user_is_principal(user=user, result=result),
-        "can_correct": (result.current is not None and result.current.status == VersionStatus.PUBLISHED
-                        and selectors.user_can_publish(user=user, result=result)),
-        "form": form, "formset": formset,
-    }, status=status)
+    return render(
+        request,
+        "disclosure/result.html",
+        {
+            "result": result,
+            "versions": versions,
+            "visit": result.visit,
+            "deadline": selectors.publish_deadline(result=result),
+            "pending_correction": next(
+                (
+                    v
+                    for v in versions
+                    if v.kind == VersionKind.CORRECTION and v.status == VersionStatus.REVIEW
+                ),
+                None,
+            ),
+            "objections": result.objections.select_related("published").order_by(
+                "-received_on", "-id"
+            ),
+            "can_publish": selectors.user_can_publish(user=user, result=result),
+            "is_principal": selectors.user_is_principal(user=user, result=result),
+            "can_correct": (
+                result.current is not None
+                and result.current.status == VersionStatus.PUBLISHED
+                and selectors.user_can_publish(user=user, result=result)
+            ),
+            "form": form,
+            "formset": formset,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -159,8 +204,16 @@ def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _followup_initial(version: ResultVersion) -> list[dict]:
-    return [{"kind": f.kind, "rectify_deadline": f.rectify_deadline, "recipient": f.recipient, "detail": f.detail,
-             "case_no": f.case_no} for f in version.followups.order_by("id")]
+    return [
+        {
+            "kind": f.kind,
+            "rectify_deadline": f.rectify_deadline,
+            "recipient": f.recipient,
+            "detail": f.detail,
+            "case_no": f.case_no,
+        }
+        for f in version.followups.order_by("id")
+    ]
 
 
 @login_required
@@ -179,26 +232,45 @@ def result_correct(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid() and formset.is_valid():
             try:
                 version = services.correction_create(
-                    result=result, reason=form.cleaned_data["reason"], actor=request.user,
-                    followups=followups_from(formset), objection=objection, **form.edits())
+                    result=result,
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                    followups=followups_from(formset),
+                    objection=objection,
+                    **form.edits(),
+                )
             except (ValidationFailed, Conflict) as exc:
                 form.add_service_errors(exc)
             else:
-                messages.success(request, f"已提出更正（第{version.number}版），等待任务执行单位主要负责人签字确认")
+                messages.success(
+                    request,
+                    f"已提出更正（第{version.number}版），等待任务执行单位主要负责人签字确认",
+                )
                 return redirect("disclosure:result", pk=result.pk)
         status = 422
     else:
         form = CorrectionForm(initial=ContentFields.initial_from(current))
         formset = FollowUpFormSet(initial=_followup_initial(current), prefix="followups")
         status = 200
-    return render(request, "disclosure/correct.html",
-                  {"result": result, "current": current, "form": form, "formset": formset, "objection": objection},
-                  status=status)
+    return render(
+        request,
+        "disclosure/correct.html",
+        {
+            "result": result,
+            "current": current,
+            "form": form,
+            "formset": formset,
+            "objection": objection,
+        },
+        status=status,
+    )
 
 
 @login_required
 def corrections(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.corrections_pending(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.corrections_pending(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "disclosure/corrections.html", {"page": page, "extra_query": ""})
 
 
@@ -213,16 +285,26 @@ def version_sign(request: HttpRequest, pk: int) -> HttpResponse:
         except (ValidationFailed, Conflict) as exc:
             messages.error(request, exc.message)  # shown on this page, which says what is pending
         else:
-            messages.success(request, f"已签字确认并公示更正（第{row.version_number}版）；原公示结果保留并标注“已被更正”")
+            messages.success(
+                request,
+                f"已签字确认并公示更正（第{row.version_number}版）；原公示结果保留并标注“已被更正”",
+            )
             return redirect("disclosure:result", pk=result.pk)
     current = result.current
-    return render(request, "disclosure/sign.html", {
-        "version": version, "result": result, "current": current,
-        "is_principal": selectors.user_is_principal(user=request.user, result=result),
-        "discard_form": ReasonForm(label="作废理由"),
-        "can_discard": selectors.user_can_publish(user=request.user, result=result),
-        "pending": version.kind == VersionKind.CORRECTION and version.status == VersionStatus.REVIEW,
-    })
+    return render(
+        request,
+        "disclosure/sign.html",
+        {
+            "version": version,
+            "result": result,
+            "current": current,
+            "is_principal": selectors.user_is_principal(user=request.user, result=result),
+            "discard_form": ReasonForm(label="作废理由"),
+            "can_discard": selectors.user_can_publish(user=request.user, result=result),
+            "pending": version.kind == VersionKind.CORRECTION
+            and version.status == VersionStatus.REVIEW,
+        },
+    )
 
 
 @login_required
@@ -234,52 +316,82 @@ def version_discard(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "请填写作废理由")
         return redirect("disclosure:sign", pk=pk)
-    services.correction_discard(version=version, reason=form.cleaned_data["reason"], actor=request.user)
+    services.correction_discard(
+        version=version, reason=form.cleaned_data["reason"], actor=request.user
+    )
     messages.success(request, f"已作废更正（第{version.number}版）")
     return redirect("disclosure:result", pk=version.result_id)
 
 
 # --- objections --------------------------------------------------------------------------
 
+
 @login_required
 def objections(request: HttpRequest) -> HttpResponse:
     form = ObjectionFilterForm(request.GET or None)
     filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
     page = Paginator(selectors.objections_list(user=request.user, **filters), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+        request.GET.get("page")
+    )
     rows = [(o, selectors.objection_due_dates(objection=o)) for o in page.object_list]
-    return render(request, "disclosure/objections.html",
-                  {"form": form, "page": page, "rows": rows, "extra_query": _query_without_page(request)})
+    return render(
+        request,
+        "disclosure/objections.html",
+        {"form": form, "page": page, "rows": rows, "extra_query": _query_without_page(request)},
+    )
 
 
 def _candidates(objection: Objection) -> list[ResultVersion]:
     """Corrections an upheld objection may be linked to: this result's, pending or public,
     not used for another objection."""
-    return [v for v in selectors.result_versions(result=objection.result)
-            if v.kind == VersionKind.CORRECTION and v.status in (VersionStatus.REVIEW, VersionStatus.PUBLISHED)
-            and v.objection_id in (None, objection.pk)]
+    return [
+        v
+        for v in selectors.result_versions(result=objection.result)
+        if v.kind == VersionKind.CORRECTION
+        and v.status in (VersionStatus.REVIEW, VersionStatus.PUBLISHED)
+        and v.objection_id in (None, objection.pk)
+    ]
 
 
-def _objection_page(request: HttpRequest, objection: Objection, *, review_form=None, answer_form=None,
-                    revealed: bool = False, status: int = 200) -> HttpResponse:
+def _objection_page(
+    request: HttpRequest,
+    objection: Objection,
+    *,
+    review_form=None,
+    answer_form=None,
+    revealed: bool = False,
+    status: int = 200,
+) -> HttpResponse:
     result = objection.result
     current = result.current
     if review_form is None:
-        review_form = ObjectionReviewForm(corrections=_candidates(objection),
-                                          initial=ContentFields.initial_from(current) if current else {})
-    return render(request, "disclosure/objection.html", {
-        "objection": objection, "result": result, "due": selectors.objection_due_dates(objection=objection),
-        # 联系电话 is masked unless asked for (an audited act), as in the libraries.
-        "contact": objection.contact if revealed else mask_mobile(objection.contact), "revealed": revealed,
-        "review_form": review_form, "answer_form": answer_form or AnswerForm(),
-        "linked": objection.corrections.order_by("-number"),
-        "live_correction": objection.corrections.filter(
-            status__in=(VersionStatus.REVIEW, VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)).exists(),
-        "is_principal": selectors.user_is_principal(user=request.user, result=result),
-        "can_answer": selectors.user_can_publish(user=request.user, result=result),
-        "received": objection.status == ObjectionStatus.RECEIVED,
-        "reviewed": objection.status in (ObjectionStatus.UPHELD, ObjectionStatus.REJECTED),
-    }, status=status)
+        review_form = ObjectionReviewForm(
+            corrections=_candidates(objection),
+            initial=ContentFields.initial_from(current) if current else {},
+        )
+    return render(
+        request,
+        "disclosure/objection.html",
+        {
+            "objection": objection,
+            "result": result,
+            "due": selectors.objection_due_dates(objection=objection),
+            # 联系电话 is masked unless asked for (an audited act), as in the libraries.
+            "contact": objection.contact if revealed else mask_mobile(objection.contact),
+            "revealed": revealed,
+            "review_form": review_form,
+            "answer_form": answer_form or AnswerForm(),
+            "linked": objection.corrections.order_by("-number"),
+            "live_correction": objection.corrections.filter(
+                status__in=(VersionStatus.REVIEW, VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)
+            ).exists(),
+            "is_principal": selectors.user_is_principal(user=request.user, result=result),
+            "can_answer": selectors.user_can_publish(user=request.user, result=result),
+            "received": objection.status == ObjectionStatus.RECEIVED,
+            "reviewed": objection.status in (ObjectionStatus.UPHELD, ObjectionStatus.REJECTED),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -307,13 +419,22 @@ def objection_review(request: HttpRequest, pk: int) -> HttpResponse:
         chosen = form.chosen_correction()
         upheld = decision == "upheld"
         try:
-            services.objection_review(objection=objection, decision=decision, note=form.cleaned_data["note"],
-                                      actor=request.user, correction=chosen if upheld else None,
-                                      edits=form.edits() if upheld and chosen is None else None)
+            services.objection_review(
+                objection=objection,
+                decision=decision,
+                note=form.cleaned_data["note"],
+                actor=request.user,
+                correction=chosen if upheld else None,
+                edits=form.edits() if upheld and chosen is None else None,
+            )
         except (ValidationFailed, Conflict) as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(request, "已复核" + ("；更正已提出，等待主要负责人签字确认" if upheld else "，维持原检查结果"))
+            messages.success(
+                request,
+                "已复核"
+                + ("；更正已提出，等待主要负责人签字确认" if upheld else "，维持原检查结果"),
+            )
             return redirect("disclosure:objection", pk=pk)
     return _objection_page(request, objection, review_form=form, status=422)
 
@@ -325,11 +446,12 @@ def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
     form = AnswerForm(request.POST)
     if form.is_valid():
         try:
-            services.objection_answer(objection=objection, answer=form.cleaned_data["answer"], actor=request.user)
+            services.objection_answer(
+                objection=objection, answer=form.cleaned_data["answer"], actor=request.user
+            )
         except (ValidationFailed, Conflict) as exc:
             form.add_service_errors(exc)
         else:
             messages.success(request, "已反馈复核情况")
             return redirect("disclosure:objection", pk=pk)
     return _objection_page(request, objection, answer_form=form, status=422)
-

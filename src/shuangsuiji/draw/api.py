@@ -21,10 +21,13 @@ LIST_ERRORS = {401: ErrorOut, 422: ErrorOut}
 
 # --- schemas -----------------------------------------------------------------------------
 
+
 class ScopeDepartmentOut(Schema):
     code: str
     name: str
-    basis: str = Field(description="为何在人员范围内：牵头部门、配合部门、相邻区域（任务设置）、扩大范围（本次摇号）")
+    basis: str = Field(
+        description="为何在人员范围内：牵头部门、配合部门、相邻区域（任务设置）、扩大范围（本次摇号）"
+    )
 
 
 class ScopeOut(Schema):
@@ -41,7 +44,9 @@ class DrawOut(Schema):
     task_id: int
     number: int = Field(description="第几次摇号")
     kind: str = Field(description="full 抽取对象并匹配人员 / match_only 仅匹配执法检查人员")
-    state: str = Field(description="committed 已封存 / drawn 已摇号 / confirmed 已确认锁定 / void 已作废")
+    state: str = Field(
+        description="committed 已封存 / drawn 已摇号 / confirmed 已确认锁定 / void 已作废"
+    )
     source_number: int | None = Field(description="补充匹配的原摇号次序")
     manifest_sha256: str = Field(description="名单摘要 C")
     manifest_lines: int
@@ -55,7 +60,9 @@ class DrawOut(Schema):
     dispatched_at: dt.datetime | None
     voided_at: dt.datetime | None
     void_reason: str
-    inspector_scope: ScopeOut | None = Field(description="执法检查人员范围（封存时记录；调用方自备名单时为空）")
+    inspector_scope: ScopeOut | None = Field(
+        description="执法检查人员范围（封存时记录；调用方自备名单时为空）"
+    )
     public_url: str = Field(description="公开验证页")
 
     @staticmethod
@@ -92,7 +99,9 @@ class MemberOut(Schema):
     cert_no: str = Field(description="执法证号")
     name: str
     leader: bool = Field(description="组长")
-    source: str = Field(description="random 随机匹配 / substitute 随机更换 / direct 直接委派（非随机）")
+    source: str = Field(
+        description="random 随机匹配 / substitute 随机更换 / direct 直接委派（非随机）"
+    )
     random: bool
 
 
@@ -150,8 +159,14 @@ class DrawDetailOut(DrawOut):
 
     @staticmethod
     def resolve_excluded(obj: Draw) -> list[dict]:
-        return [{"target_id": e.get("target_id", ""), "name": e.get("name", ""), "reason": e.get("reason", "")}
-                for e in obj.excluded]
+        return [
+            {
+                "target_id": e.get("target_id", ""),
+                "name": e.get("name", ""),
+                "reason": e.get("reason", ""),
+            }
+            for e in obj.excluded
+        ]
 
     @staticmethod
     def resolve_selections(obj: Draw) -> list[dict]:
@@ -159,8 +174,11 @@ class DrawDetailOut(DrawOut):
 
     @staticmethod
     def resolve_substitutions(obj: Draw) -> list[Substitution]:
-        return list(obj.substitutions.select_related(
-            "selection", "out_assignment__inspector", "in_assignment__inspector").order_by("requested_at"))
+        return list(
+            obj.substitutions.select_related(
+                "selection", "out_assignment__inspector", "in_assignment__inspector"
+            ).order_by("requested_at")
+        )
 
 
 class DispatchOut(Schema):
@@ -202,7 +220,9 @@ class DirectIn(Schema):
 class WidenIn(Schema):
     """扩大人员范围 for one match-only or remedy draw [002 第二十条]."""
 
-    extra_departments: list[str] = Field([], description="增加执法检查人员的部门代码（含其下级部门），如相邻区域")
+    extra_departments: list[str] = Field(
+        [], description="增加执法检查人员的部门代码（含其下级部门），如相邻区域"
+    )
     include_experts: bool = Field(False, description="含专家库人员")
 
 
@@ -211,6 +231,7 @@ class MatchIn(WidenIn):
 
 
 # --- helpers -----------------------------------------------------------------------------
+
 
 def _draw(request, draw_id: int) -> Draw:
     draw = selectors.draws_list(user=request.user).filter(pk=draw_id).first()
@@ -222,18 +243,23 @@ def _draw(request, draw_id: int) -> Draw:
 def _widening(payload: WidenIn) -> dict:
     departments, missing = selectors.departments_by_code(codes=payload.extra_departments)
     if missing:
-        raise ValidationFailed(f"没有这些（启用中的）部门代码：{'、'.join(missing)}", field="extra_departments")
+        raise ValidationFailed(
+            f"没有这些（启用中的）部门代码：{'、'.join(missing)}", field="extra_departments"
+        )
     return {"extra_departments": departments, "include_experts": payload.include_experts}
 
 
 def _detail(draw: Draw, page: Page | None = None) -> Draw:
     draw = Draw.objects.select_related("task", "source").get(pk=draw.pk)
     page = page or Page()
-    draw._api_selections = selectors.draw_selection_page(draw=draw, offset=page.offset, limit=page.limit)
+    draw._api_selections = selectors.draw_selection_page(
+        draw=draw, offset=page.offset, limit=page.limit
+    )
     return draw
 
 
 # --- reads -------------------------------------------------------------------------------
+
 
 @router.get("/draws", response={200: list[DrawOut], **LIST_ERRORS}, summary="摇号列表（含已作废）")
 def list_draws(request, filters: Query[DrawFilters]):
@@ -245,72 +271,115 @@ def list_draws(request, filters: Query[DrawFilters]):
     return list(qs)
 
 
-@router.get("/draws/{draw_id}", response={200: DrawDetailOut, **READ_ERRORS},
-            summary="摇号详情（C、K、状态、时间、抽中对象与检查组）")
+@router.get(
+    "/draws/{draw_id}",
+    response={200: DrawDetailOut, **READ_ERRORS},
+    summary="摇号详情（C、K、状态、时间、抽中对象与检查组）",
+)
 def get_draw(request, draw_id: int, page: Query[Page]):
     return _detail(_draw(request, draw_id), page)
 
 
 # --- the ceremony ------------------------------------------------------------------------
 
-@router.post("/tasks/{task_id}/commit", response={201: DrawDetailOut, **WRITE_ERRORS},
-             summary="封存名单（冻结候选名单，公布摘要 C 与排除名单）")
+
+@router.post(
+    "/tasks/{task_id}/commit",
+    response={201: DrawDetailOut, **WRITE_ERRORS},
+    summary="封存名单（冻结候选名单，公布摘要 C 与排除名单）",
+)
 def commit(request, task_id: int):
     task = planning_selectors.task_get(user=request.user, pk=task_id)
     draw = services.draw_commit(task=task, actor=request.user)
     return Status(201, _detail(draw))
 
 
-@router.post("/draws/{draw_id}/seed", response={200: DrawDetailOut, **WRITE_ERRORS},
-             summary="录入种子并摇号（只能在封存之后）")
+@router.post(
+    "/draws/{draw_id}/seed",
+    response={200: DrawDetailOut, **WRITE_ERRORS},
+    summary="录入种子并摇号（只能在封存之后）",
+)
 def seed(request, draw_id: int, payload: SeedIn):
-    draw = services.draw_seed(draw=_draw(request, draw_id), seed_text=payload.seed_text, sources=payload.sources,
-                              witnesses=payload.witnesses, actor=request.user)
+    draw = services.draw_seed(
+        draw=_draw(request, draw_id),
+        seed_text=payload.seed_text,
+        sources=payload.sources,
+        witnesses=payload.witnesses,
+        actor=request.user,
+    )
     return _detail(draw)
 
 
-@router.post("/draws/{draw_id}/confirm", response={200: DrawDetailOut, **WRITE_ERRORS}, summary="确认锁定")
+@router.post(
+    "/draws/{draw_id}/confirm", response={200: DrawDetailOut, **WRITE_ERRORS}, summary="确认锁定"
+)
 def confirm(request, draw_id: int):
     return _detail(services.draw_confirm(draw=_draw(request, draw_id), actor=request.user))
 
 
-@router.post("/draws/{draw_id}/void", response={200: DrawDetailOut, **WRITE_ERRORS},
-             summary="作废（仅在确认之前，必须填写理由；作废的摇号仍然公开）")
+@router.post(
+    "/draws/{draw_id}/void",
+    response={200: DrawDetailOut, **WRITE_ERRORS},
+    summary="作废（仅在确认之前，必须填写理由；作废的摇号仍然公开）",
+)
 def void(request, draw_id: int, payload: ReasonIn):
-    return _detail(services.draw_void(draw=_draw(request, draw_id), reason=payload.reason, actor=request.user))
+    return _detail(
+        services.draw_void(draw=_draw(request, draw_id), reason=payload.reason, actor=request.user)
+    )
 
 
-@router.post("/draws/{draw_id}/dispatch", response={200: DispatchOut, **WRITE_ERRORS},
-             summary="派发（建立检查；进一次门、查多项事）")
+@router.post(
+    "/draws/{draw_id}/dispatch",
+    response={200: DispatchOut, **WRITE_ERRORS},
+    summary="派发（建立检查；进一次门、查多项事）",
+)
 def dispatch(request, draw_id: int):
     report = services.draw_dispatch(draw=_draw(request, draw_id), actor=request.user)
-    return {"draw": report.draw, "visits_created": report.visits_created, "visits_joined": report.visits_joined}
+    return {
+        "draw": report.draw,
+        "visits_created": report.visits_created,
+        "visits_joined": report.visits_joined,
+    }
 
 
-@router.post("/assignments/{assignment_id}/substitution", response={201: SubstitutionOut, **WRITE_ERRORS},
-             summary="申请更换执法检查人员（须说明理由，待审批）")
+@router.post(
+    "/assignments/{assignment_id}/substitution",
+    response={201: SubstitutionOut, **WRITE_ERRORS},
+    summary="申请更换执法检查人员（须说明理由，待审批）",
+)
 def request_substitution(request, assignment_id: int, payload: ReasonIn):
-    assignment = Assignment.objects.select_related("selection__draw").filter(pk=assignment_id).first()
+    assignment = (
+        Assignment.objects.select_related("selection__draw").filter(pk=assignment_id).first()
+    )
     if assignment is None:
         raise NotFound("检查组成员不存在")
     _draw(request, assignment.selection.draw_id)
-    sub = services.substitution_request(assignment=assignment, reason=payload.reason, actor=request.user)
+    sub = services.substitution_request(
+        assignment=assignment, reason=payload.reason, actor=request.user
+    )
     return Status(201, sub)
 
 
-@router.post("/substitutions/{substitution_id}/decide", response={200: SubstitutionOut, **WRITE_ERRORS},
-             summary="审批更换（审核负责人）")
+@router.post(
+    "/substitutions/{substitution_id}/decide",
+    response={200: SubstitutionOut, **WRITE_ERRORS},
+    summary="审批更换（审核负责人）",
+)
 def decide_substitution(request, substitution_id: int, payload: DecideIn):
     sub = Substitution.objects.select_related("draw").filter(pk=substitution_id).first()
     if sub is None:
         raise NotFound("更换申请不存在")
     _draw(request, sub.draw_id)
-    return services.substitution_decide(substitution=sub, approve=payload.approve, note=payload.note,
-                                        actor=request.user)
+    return services.substitution_decide(
+        substitution=sub, approve=payload.approve, note=payload.note, actor=request.user
+    )
 
 
-@router.post("/selections/{selection_id}/direct", response={201: DrawDetailOut, **WRITE_ERRORS},
-             summary="直接委派（未配齐人员的检查对象；记录理由，公开标注为非随机）")
+@router.post(
+    "/selections/{selection_id}/direct",
+    response={201: DrawDetailOut, **WRITE_ERRORS},
+    summary="直接委派（未配齐人员的检查对象；记录理由，公开标注为非随机）",
+)
 def direct_assignment(request, selection_id: int, payload: DirectIn):
     selection = Selection.objects.select_related("draw").filter(pk=selection_id).first()
     if selection is None:
@@ -318,13 +387,20 @@ def direct_assignment(request, selection_id: int, payload: DirectIn):
     draw = _draw(request, selection.draw_id)
     people, missing = selectors.direct_inspectors_lookup(task=draw.task, codes=payload.inspectors)
     if missing:
-        raise ValidationFailed(f"执法检查人员名录库中没有执法证号：{'、'.join(missing)}", field="inspectors")
-    services.assignment_direct(selection=selection, inspectors=people, reason=payload.reason, actor=request.user)
+        raise ValidationFailed(
+            f"执法检查人员名录库中没有执法证号：{'、'.join(missing)}", field="inspectors"
+        )
+    services.assignment_direct(
+        selection=selection, inspectors=people, reason=payload.reason, actor=request.user
+    )
     return Status(201, _detail(draw))
 
 
-@router.post("/tasks/{task_id}/match", response={201: DrawDetailOut, **WRITE_ERRORS},
-             summary="封存匹配名单（仅匹配执法检查人员：检查对象已抽定；可扩大人员范围）")
+@router.post(
+    "/tasks/{task_id}/match",
+    response={201: DrawDetailOut, **WRITE_ERRORS},
+    summary="封存匹配名单（仅匹配执法检查人员：检查对象已抽定；可扩大人员范围）",
+)
 def match(request, task_id: int, payload: MatchIn):
     task = planning_selectors.task_get(user=request.user, pk=task_id)
     codes = list(dict.fromkeys(c.strip() for c in payload.targets if c.strip()))
@@ -333,14 +409,24 @@ def match(request, task_id: int, payload: MatchIn):
     found, missing = selectors.match_targets_lookup(task=task, codes=codes)
     if missing:
         raise ValidationFailed(f"检查对象名录库中没有：{'、'.join(missing[:20])}", field="targets")
-    draw = services.match_commit(task=task, actor=request.user, entities=[found[c] for c in codes],
-                                 **_widening(payload))
+    draw = services.match_commit(
+        task=task, actor=request.user, entities=[found[c] for c in codes], **_widening(payload)
+    )
     return Status(201, _detail(draw))
 
 
-@router.post("/draws/{draw_id}/remedy", response={201: DrawDetailOut, **WRITE_ERRORS},
-             summary="封存补充匹配名单（为原摇号未配齐人员的检查对象；可扩大人员范围）")
+@router.post(
+    "/draws/{draw_id}/remedy",
+    response={201: DrawDetailOut, **WRITE_ERRORS},
+    summary="封存补充匹配名单（为原摇号未配齐人员的检查对象；可扩大人员范围）",
+)
 def remedy(request, draw_id: int, payload: WidenIn):
     draw = _draw(request, draw_id)
-    return Status(201, _detail(services.match_commit(task=draw.task, actor=request.user, source=draw,
-                                                     **_widening(payload))))
+    return Status(
+        201,
+        _detail(
+            services.match_commit(
+                task=draw.task, actor=request.user, source=draw, **_widening(payload)
+            )
+        ),
+    )

@@ -31,25 +31,54 @@ def _when(value) -> str | None:
 def draw_record(*, draw: Draw) -> dict:
     """The JSON record of a draw (public data only: no personal numbers)."""
     task = draw.task
-    subs = [{"seq": s.seq, "line": s.line, "target": s.selection.target_id, "reason": s.reason,
-             "requested_at": _when(s.requested_at), "approved_by": str(s.decided_by) if s.decided_by_id else None,
-             "approved_at": _when(s.decided_at)}
-            for s in selectors.draw_substitutions(draw=draw).select_related("selection", "decided_by")]
-    direct = [{"target": a.selection.target_id, "inspector": a.inspector.cert_no, "name": a.inspector.name,
-               "reason": a.note, "random": False}
-              for a in Assignment.objects.filter(selection__draw=draw, source=AssignmentSource.DIRECT)
-              .select_related("selection", "inspector").order_by("selection__rank", "position")]
-    remedied = list(draw.selections.filter(remedy=SelectionRemedy.MATCH)
-                    .values_list("target_id", "matched_by__draw__number"))
+    subs = [
+        {
+            "seq": s.seq,
+            "line": s.line,
+            "target": s.selection.target_id,
+            "reason": s.reason,
+            "requested_at": _when(s.requested_at),
+            "approved_by": str(s.decided_by) if s.decided_by_id else None,
+            "approved_at": _when(s.decided_at),
+        }
+        for s in selectors.draw_substitutions(draw=draw).select_related("selection", "decided_by")
+    ]
+    direct = [
+        {
+            "target": a.selection.target_id,
+            "inspector": a.inspector.cert_no,
+            "name": a.inspector.name,
+            "reason": a.note,
+            "random": False,
+        }
+        for a in Assignment.objects.filter(selection__draw=draw, source=AssignmentSource.DIRECT)
+        .select_related("selection", "inspector")
+        .order_by("selection__rank", "position")
+    ]
+    remedied = list(
+        draw.selections.filter(remedy=SelectionRemedy.MATCH).values_list(
+            "target_id", "matched_by__draw__number"
+        )
+    )
     return {
         "protocol": "ssj-draw/1",
-        "task": {"code": task.code, "title": task.title, "department": task.department.name,
-                 "window_start": task.window_start.isoformat(), "window_end": task.window_end.isoformat(),
-                 "status": task.status},
-        "draw": {"number": draw.number, "kind": draw.kind, "kind_label": str(draw.get_kind_display()),
-                 "state": draw.state, "state_label": str(draw.get_state_display()),
-                 "source_number": draw.source.number if draw.source_id else None,
-                 "replaces_number": draw.replaces.number if draw.replaces_id else None},
+        "task": {
+            "code": task.code,
+            "title": task.title,
+            "department": task.department.name,
+            "window_start": task.window_start.isoformat(),
+            "window_end": task.window_end.isoformat(),
+            "status": task.status,
+        },
+        "draw": {
+            "number": draw.number,
+            "kind": draw.kind,
+            "kind_label": str(draw.get_kind_display()),
+            "state": draw.state,
+            "state_label": str(draw.get_state_display()),
+            "source_number": draw.source.number if draw.source_id else None,
+            "replaces_number": draw.replaces.number if draw.replaces_id else None,
+        },
         "manifest_sha256": draw.manifest_sha256,
         "manifest_lines": draw.manifest_lines,
         "key": draw.key_hex or None,
@@ -64,7 +93,11 @@ def draw_record(*, draw: Draw) -> dict:
         "voided_at": _when(draw.voided_at),
         "void_reason": draw.void_reason or None,
         "selected": draw.selections.count(),
-        "unstaffed": list(draw.selections.filter(unstaffed=True).order_by("rank").values_list("target_id", flat=True)),
+        "unstaffed": list(
+            draw.selections.filter(unstaffed=True)
+            .order_by("rank")
+            .values_list("target_id", flat=True)
+        ),
         "remedied_by_match": [{"target": t, "draw_number": n} for t, n in remedied],
         "direct_assignments": direct,
         "substitutions": subs,
@@ -93,6 +126,8 @@ def draw_export(*, draw: Draw, out_dir: Path | str) -> ExportedDraw:
     elif draw.state not in (DrawState.COMMITTED, DrawState.VOID):
         raise Conflict(f"{draw}缺少结果文本")
     record = out / "record.json"
-    record.write_text(json.dumps(draw_record(draw=draw), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    record.write_text(
+        json.dumps(draw_record(draw=draw), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     files.append(record)
     return ExportedDraw(out_dir=out, files=tuple(files))

@@ -28,10 +28,20 @@ class Draw(models.Model):
 
     task = models.ForeignKey("planning.Task", on_delete=models.PROTECT, related_name="draws")
     number = models.PositiveIntegerField(_("第几次摇号"))
-    kind = models.CharField(_("类型"), max_length=16, choices=DrawKind.choices, default=DrawKind.FULL)
-    state = models.CharField(_("状态"), max_length=16, choices=DrawState.choices, default=DrawState.COMMITTED)
-    source = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="remedies",
-                               verbose_name=_("补充匹配的原摇号"))
+    kind = models.CharField(
+        _("类型"), max_length=16, choices=DrawKind.choices, default=DrawKind.FULL
+    )
+    state = models.CharField(
+        _("状态"), max_length=16, choices=DrawState.choices, default=DrawState.COMMITTED
+    )
+    source = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="remedies",
+        verbose_name=_("补充匹配的原摇号"),
+    )
     manifest_path = models.CharField(_("名单文件"), max_length=255)
     manifest_sha256 = models.CharField(_("名单摘要 C"), max_length=64)
     manifest_lines = models.PositiveIntegerField(default=0)
@@ -43,34 +53,56 @@ class Draw(models.Model):
     # caller supplied the pool itself.
     inspector_scope = models.JSONField(_("执法检查人员范围"), default=dict, blank=True)
     committed_at = models.DateTimeField(_("封存时间"))
-    committed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     seed_text = models.TextField(_("种子文本"), blank=True)
     seed_sources = models.TextField(_("种子来源"), blank=True)
     witnesses = models.CharField(_("见证人"), max_length=255, blank=True)
-    seeded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+", verbose_name=_("种子录入人"))
+    seeded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("种子录入人"),
+    )
     key_hex = models.CharField(_("密钥 K"), max_length=64, blank=True)
     result_text = models.TextField(_("结果文本"), blank=True)
     drawn_at = models.DateTimeField(_("摇号时间"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     dispatched_at = models.DateTimeField(_("派发时间"), null=True, blank=True)
-    dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+")
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     void_reason = models.TextField(_("作废理由"), blank=True)
     voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
-    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+")
-    replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                 verbose_name=_("取代的摇号"))
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    replaces = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("取代的摇号"),
+    )
 
     class Meta:
         verbose_name = _("摇号")
         verbose_name_plural = _("摇号")
         ordering = ["task", "number"]
-        constraints = [models.UniqueConstraint(fields=["task", "number"], name="draw_unique_number",
-                                               violation_error_message=_("摇号序号重复"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "number"],
+                name="draw_unique_number",
+                violation_error_message=_("摇号序号重复"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.task.code} 第{self.number}次摇号"
@@ -89,28 +121,54 @@ class Selection(models.Model):
 
     # No index of its own: ``selection_unique_entity`` (draw, entity) serves every lookup
     # by draw, and one index less makes persisting 50,000 selections cheaper.
-    draw = models.ForeignKey(Draw, on_delete=models.CASCADE, related_name="selections", db_index=False)
+    draw = models.ForeignKey(
+        Draw, on_delete=models.CASCADE, related_name="selections", db_index=False
+    )
     rank = models.PositiveIntegerField(_("顺序"))
-    entity = models.ForeignKey("registry.Entity", on_delete=models.PROTECT, related_name="selections")
+    entity = models.ForeignKey(
+        "registry.Entity", on_delete=models.PROTECT, related_name="selections"
+    )
     target_id = models.CharField(_("对象标识"), max_length=64)
     stratum = models.CharField(_("层"), max_length=64)
     score = models.CharField(max_length=64)
     unstaffed = models.BooleanField(_("未配齐人员"), default=False)
-    remedy = models.CharField(_("补救方式"), max_length=16, choices=SelectionRemedy.choices, blank=True,
-                              default=SelectionRemedy.NONE)
-    matched_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("补充匹配结果"), db_index=False)  # partial index below
+    remedy = models.CharField(
+        _("补救方式"),
+        max_length=16,
+        choices=SelectionRemedy.choices,
+        blank=True,
+        default=SelectionRemedy.NONE,
+    )
+    matched_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("补充匹配结果"),
+        db_index=False,
+    )  # partial index below
 
     class Meta:
         verbose_name = _("抽中对象")
         verbose_name_plural = _("抽中对象")
         ordering = ["draw", "rank"]
-        constraints = [models.UniqueConstraint(fields=["draw", "entity"], name="selection_unique_entity",
-                                               violation_error_message=_("同一对象在一次摇号中只能抽中一次"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["draw", "entity"],
+                name="selection_unique_entity",
+                violation_error_message=_("同一对象在一次摇号中只能抽中一次"),
+            )
+        ]
         # Only remedied targets have ``matched_by``: a partial index stays tiny and costs
         # nothing when a draw's selections are inserted (lookups are ``= pk``).
-        indexes = [models.Index(fields=["matched_by"], condition=models.Q(matched_by__isnull=False),
-                                name="selection_matched_by_idx")]
+        indexes = [
+            models.Index(
+                fields=["matched_by"],
+                condition=models.Q(matched_by__isnull=False),
+                name="selection_matched_by_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.target_id
@@ -123,17 +181,33 @@ class Assignment(models.Model):
     a 直接委派 member has source ``direct`` and its reason in ``note``: shown as not random."""
 
     selection = models.ForeignKey(Selection, on_delete=models.CASCADE, related_name="assignments")
-    inspector = models.ForeignKey("registry.Inspector", on_delete=models.PROTECT, related_name="assignments")
+    inspector = models.ForeignKey(
+        "registry.Inspector", on_delete=models.PROTECT, related_name="assignments"
+    )
     position = models.PositiveSmallIntegerField(_("序位"))
-    source = models.CharField(_("来源"), max_length=16, choices=AssignmentSource.choices, default=AssignmentSource.RANDOM)
+    source = models.CharField(
+        _("来源"), max_length=16, choices=AssignmentSource.choices, default=AssignmentSource.RANDOM
+    )
     active = models.BooleanField(default=True)
     note = models.TextField(_("说明"), blank=True)
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", db_index=False)  # partial index below
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )  # partial index below
     replaced_reason = models.TextField(_("更换理由"), blank=True)
     replaced_at = models.DateTimeField(_("更换时间"), null=True, blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", db_index=False)  # partial index below
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )  # partial index below
 
     class Meta:
         verbose_name = _("检查组成员")
@@ -143,10 +217,16 @@ class Assignment(models.Model):
         # indexes keep the lookups a user's deletion needs (PROTECT) without costing the
         # bulk insert of a draw's teams anything.
         indexes = [
-            models.Index(fields=["assigned_by"], condition=models.Q(assigned_by__isnull=False),
-                         name="assignment_assigned_by_idx"),
-            models.Index(fields=["approved_by"], condition=models.Q(approved_by__isnull=False),
-                         name="assignment_approved_by_idx"),
+            models.Index(
+                fields=["assigned_by"],
+                condition=models.Q(assigned_by__isnull=False),
+                name="assignment_assigned_by_idx",
+            ),
+            models.Index(
+                fields=["approved_by"],
+                condition=models.Q(approved_by__isnull=False),
+                name="assignment_approved_by_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -161,20 +241,41 @@ class Substitution(models.Model):
 
     draw = models.ForeignKey(Draw, on_delete=models.PROTECT, related_name="substitutions")
     selection = models.ForeignKey(Selection, on_delete=models.PROTECT, related_name="substitutions")
-    out_assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="+",
-                                       verbose_name=_("被更换人员"))
-    in_assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+", verbose_name=_("替补人员"))
+    out_assignment = models.ForeignKey(
+        Assignment, on_delete=models.PROTECT, related_name="+", verbose_name=_("被更换人员")
+    )
+    in_assignment = models.ForeignKey(
+        Assignment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("替补人员"),
+    )
     seq = models.PositiveIntegerField(_("更换顺序"), null=True, blank=True)
     line = models.CharField(_("公开行"), max_length=255, blank=True)
     reason = models.TextField(_("更换理由"))
-    status = models.CharField(_("状态"), max_length=16, choices=SubstitutionStatus.choices,
-                              default=SubstitutionStatus.PENDING)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("申请人"))
+    status = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=SubstitutionStatus.choices,
+        default=SubstitutionStatus.PENDING,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("申请人"),
+    )
     requested_at = models.DateTimeField(_("申请时间"))
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", verbose_name=_("审批人"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     decision_note = models.TextField(_("审批意见"), blank=True)
 
@@ -183,11 +284,17 @@ class Substitution(models.Model):
         verbose_name_plural = _("人员更换")
         ordering = ["draw", "seq", "requested_at"]
         constraints = [
-            models.UniqueConstraint(fields=["draw", "seq"], name="substitution_unique_seq",
-                                    violation_error_message=_("更换顺序重复")),
-            models.UniqueConstraint(fields=["out_assignment"], condition=models.Q(status="pending"),
-                                    name="substitution_one_pending",
-                                    violation_error_message=_("该人员已有待审批的更换申请")),
+            models.UniqueConstraint(
+                fields=["draw", "seq"],
+                name="substitution_unique_seq",
+                violation_error_message=_("更换顺序重复"),
+            ),
+            models.UniqueConstraint(
+                fields=["out_assignment"],
+                condition=models.Q(status="pending"),
+                name="substitution_one_pending",
+                violation_error_message=_("该人员已有待审批的更换申请"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -210,8 +317,13 @@ class YearlyDrawCount(models.Model):
     class Meta:
         verbose_name = _("年度抽中次数")
         verbose_name_plural = _("年度抽中次数")
-        constraints = [models.UniqueConstraint(fields=["target_id", "year"], name="yearlydrawcount_unique",
-                                               violation_error_message=_("重复的年度计数"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target_id", "year"],
+                name="yearlydrawcount_unique",
+                violation_error_message=_("重复的年度计数"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.target_id} {self.year}: {self.count}"

@@ -41,6 +41,7 @@ def _draw(code: str, number: int) -> Draw:
 
 # --- pages -------------------------------------------------------------------------------
 
+
 def task_list(request: HttpRequest) -> HttpResponse:
     """Every task with at least one draw (void ones included), newest first."""
     q = (request.GET.get("q") or "").strip()
@@ -53,11 +54,16 @@ def task_announcement(request: HttpRequest, code: str) -> HttpResponse:
     draws marked with their reason."""
     task = _task(code)
     draws = list(selectors.draws_list(task=task))
-    return render(request, "public/task.html", {
-        "task": task, "draws": [_public_draw(d, request, paged=len(draws) == 1) for d in draws],
-        "items": task.items.select_related("current").order_by("code"),
-        "partners": task.partners.order_by("code"),
-    })
+    return render(
+        request,
+        "public/task.html",
+        {
+            "task": task,
+            "draws": [_public_draw(d, request, paged=len(draws) == 1) for d in draws],
+            "items": task.items.select_related("current").order_by("code"),
+            "partners": task.partners.order_by("code"),
+        },
+    )
 
 
 @dataclass
@@ -78,10 +84,16 @@ def _public_draw(draw: Draw, request: HttpRequest, *, paged: bool) -> PublicDraw
         page = Paginator(qs, RESULT_ROWS).get_page(request.GET.get("page") if paged else 1)
         rows = selectors.selection_rows(selections=page.object_list)
     return PublicDraw(
-        draw=draw, head=selectors.manifest_head(draw=draw), rows=rows, page=page,
+        draw=draw,
+        head=selectors.manifest_head(draw=draw),
+        rows=rows,
+        page=page,
         excluded=draw.excluded[:EXCLUDED_ROWS],
-        substitutions=list(selectors.draw_substitutions(draw=draw).select_related(
-            "selection", "out_assignment__inspector", "in_assignment__inspector")),
+        substitutions=list(
+            selectors.draw_substitutions(draw=draw).select_related(
+                "selection", "out_assignment__inspector", "in_assignment__inspector"
+            )
+        ),
         direct=selectors.draw_direct_assignments(draw=draw),
     )
 
@@ -89,22 +101,37 @@ def _public_draw(draw: Draw, request: HttpRequest, *, paged: bool) -> PublicDraw
 def draw_verification(request: HttpRequest, code: str, number: int) -> HttpResponse:
     draw = _draw(code, number)
     check = selectors.draw_reverify_result(draw=draw) if request.GET.get("run") == "1" else None
-    return render(request, "public/draw.html", {
-        "draw": draw, "task": draw.task, "head": selectors.manifest_head(draw=draw), "check": check,
-        "has_subs": selectors.draw_substitutions(draw=draw).exists(),
-        "scope": draw.inspector_scope, "site_url": settings.SITE_URL,
-    })
+    return render(
+        request,
+        "public/draw.html",
+        {
+            "draw": draw,
+            "task": draw.task,
+            "head": selectors.manifest_head(draw=draw),
+            "check": check,
+            "has_subs": selectors.draw_substitutions(draw=draw).exists(),
+            "scope": draw.inspector_scope,
+            "site_url": settings.SITE_URL,
+        },
+    )
 
 
 def draw_reverify(request: HttpRequest, code: str, number: int) -> HttpResponse:
     """Re-runs the draw in place (htmx fragment; the page's ``?run=1`` without script)."""
     draw = _draw(code, number)
-    return render(request, "public/_verify.html", {"draw": draw, "check": selectors.draw_reverify_result(draw=draw)})
+    return render(
+        request,
+        "public/_verify.html",
+        {"draw": draw, "check": selectors.draw_reverify_result(draw=draw)},
+    )
 
 
 # --- downloads ---------------------------------------------------------------------------
 
-def _text(body: str, filename: str, content_type: str = "text/plain; charset=utf-8") -> HttpResponse:
+
+def _text(
+    body: str, filename: str, content_type: str = "text/plain; charset=utf-8"
+) -> HttpResponse:
     response = HttpResponse(body.encode("utf-8"), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -119,7 +146,9 @@ def download_manifest(request: HttpRequest, code: str, number: int) -> Streaming
     draw = _draw(code, number)
     if not selectors.manifest_file(draw=draw).exists():
         raise Http404("名单文件缺失")
-    response = StreamingHttpResponse(selectors.manifest_stream(draw=draw), content_type="text/plain; charset=ascii")
+    response = StreamingHttpResponse(
+        selectors.manifest_stream(draw=draw), content_type="text/plain; charset=ascii"
+    )
     response["Content-Length"] = str(selectors.manifest_file(draw=draw).stat().st_size)
     response["Content-Disposition"] = f'attachment; filename="{_prefix(draw)}-manifest"'
     return response
@@ -129,7 +158,9 @@ def download_seed(request: HttpRequest, code: str, number: int) -> HttpResponse:
     draw = _draw(code, number)
     if not draw.result_text:
         raise Http404("尚未录入种子")
-    return _text(draw.seed_text, f"{_prefix(draw)}-seed.txt")  # exactly as entered: no newline added
+    return _text(
+        draw.seed_text, f"{_prefix(draw)}-seed.txt"
+    )  # exactly as entered: no newline added
 
 
 def download_result(request: HttpRequest, code: str, number: int) -> HttpResponse:
@@ -141,7 +172,9 @@ def download_result(request: HttpRequest, code: str, number: int) -> HttpRespons
 
 def download_record(request: HttpRequest, code: str, number: int) -> HttpResponse:
     draw = _draw(code, number)
-    body = json.dumps(draw_record(draw=draw), ensure_ascii=False, indent=2) + "\n"  # as draw_export writes it
+    body = (
+        json.dumps(draw_record(draw=draw), ensure_ascii=False, indent=2) + "\n"
+    )  # as draw_export writes it
     return _text(body, f"{_prefix(draw)}-record.json", "application/json; charset=utf-8")
 
 
@@ -150,7 +183,10 @@ def verifier_script(request: HttpRequest) -> FileResponse:
     for base in (Path(settings.BASE_DIR), Path(__file__).resolve().parents[3]):
         path = base / "docs" / "verify_draw.py"
         if path.is_file():
-            return FileResponse(path.open("rb"), as_attachment=True, filename="verify_draw.py",
-                                content_type="text/x-python; charset=utf-8")
+            return FileResponse(
+                path.open("rb"),
+                as_attachment=True,
+                filename="verify_draw.py",
+                content_type="text/x-python; charset=utf-8",
+            )
     raise Http404("验证脚本缺失")
-

@@ -67,18 +67,44 @@ def record_key(*, draw: Draw) -> str:
     targets: the result text is hashed, the rest are a few aggregates)."""
     draw = Draw.objects.select_related("task").get(pk=draw.pk)
     subs = Substitution.objects.filter(draw=draw, status=SubstitutionStatus.APPROVED).aggregate(
-        n=Count("id"), last=Max("id"))
-    direct = Assignment.objects.filter(selection__draw=draw, source=AssignmentSource.DIRECT).aggregate(
-        n=Count("id"), last=Max("id"))
-    remedies = list(Draw.objects.filter(source=draw).order_by("number").values_list(
-        "number", "state", "confirmed_at", "voided_at"))
-    voids = list(Draw.objects.filter(task_id=draw.task_id, state=DrawState.VOID).order_by("number").values_list(
-        "number", "voided_at"))
+        n=Count("id"), last=Max("id")
+    )
+    direct = Assignment.objects.filter(
+        selection__draw=draw, source=AssignmentSource.DIRECT
+    ).aggregate(n=Count("id"), last=Max("id"))
+    remedies = list(
+        Draw.objects.filter(source=draw)
+        .order_by("number")
+        .values_list("number", "state", "confirmed_at", "voided_at")
+    )
+    voids = list(
+        Draw.objects.filter(task_id=draw.task_id, state=DrawState.VOID)
+        .order_by("number")
+        .values_list("number", "voided_at")
+    )
     parts = [
-        RECORD_VERSION, settings.SITE_URL, draw.pk, draw.number, draw.state, draw.manifest_sha256, draw.key_hex,
-        hashlib.sha256(draw.result_text.encode("utf-8")).hexdigest(), draw.seed_sources, draw.witnesses,
-        draw.drawn_at, draw.confirmed_at, draw.dispatched_at, draw.voided_at, draw.void_reason,
-        draw.task.updated_at, subs["n"], subs["last"], direct["n"], direct["last"], remedies, voids,
+        RECORD_VERSION,
+        settings.SITE_URL,
+        draw.pk,
+        draw.number,
+        draw.state,
+        draw.manifest_sha256,
+        draw.key_hex,
+        hashlib.sha256(draw.result_text.encode("utf-8")).hexdigest(),
+        draw.seed_sources,
+        draw.witnesses,
+        draw.drawn_at,
+        draw.confirmed_at,
+        draw.dispatched_at,
+        draw.voided_at,
+        draw.void_reason,
+        draw.task.updated_at,
+        subs["n"],
+        subs["last"],
+        direct["n"],
+        direct["last"],
+        remedies,
+        voids,
     ]
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:24]
 
@@ -154,8 +180,9 @@ def _start(draw_id: int, key: str) -> None:
         thread = _threads.get(key)
         if thread is not None and thread.is_alive():
             return
-        thread = threading.Thread(target=_thread_main, args=(draw_id, key), daemon=True,
-                                  name=f"draw-record-{draw_id}")
+        thread = threading.Thread(
+            target=_thread_main, args=(draw_id, key), daemon=True, name=f"draw-record-{draw_id}"
+        )
         _threads[key] = thread
     thread.start()
 
@@ -196,7 +223,10 @@ def _render(draw_id: int, key: str) -> None:
         error.write_text(exc.message, encoding="utf-8")
     except Exception:  # noqa: BLE001 - the waiting page must learn that it failed
         log.exception("record PDF of draw %s failed", draw_id)
-        error.write_text("生成抽查工作记录表时出现内部错误，请稍后重试或联系系统管理员查看日志。", encoding="utf-8")
+        error.write_text(
+            "生成抽查工作记录表时出现内部错误，请稍后重试或联系系统管理员查看日志。",
+            encoding="utf-8",
+        )
     finally:
         marker.unlink(missing_ok=True)
 

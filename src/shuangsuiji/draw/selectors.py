@@ -34,16 +34,18 @@ CHUNK = 5000  # ids per IN (...) query: well under SQLite's variable limit
 
 def chunked(seq: list, size: int = CHUNK) -> Iterator[list]:
     for i in range(0, len(seq), size):
-        yield seq[i:i + size]
+        yield seq[i : i + size]
 
 
 # --- lists -------------------------------------------------------------------------------------
+
 
 def draws_list(*, user: User | None = None, task: Task | None = None) -> QuerySet[Draw]:
     """Every draw, void ones included (they stay public). ``user`` scopes to the departments
     he may read (lead or partner department of the task); ``None`` = all (CLI, public)."""
     qs = Draw.objects.select_related("task", "task__department", "source", "replaces").order_by(
-        "task__code", "number")
+        "task__code", "number"
+    )
     if task is not None:
         qs = qs.filter(task=task)
     if user is not None:
@@ -72,7 +74,9 @@ def assignment_for_user(*, user: User, pk: int) -> Assignment:
     """A team member (for 更换), if ``user`` may read its draw; otherwise ``NotFound``."""
     from shuangsuiji.common.errors import NotFound
 
-    assignment = Assignment.objects.select_related("selection__draw", "inspector").filter(pk=pk).first()
+    assignment = (
+        Assignment.objects.select_related("selection__draw", "inspector").filter(pk=pk).first()
+    )
     if assignment is None:
         raise NotFound("检查组成员不存在")
     draw_for_user(user=user, pk=assignment.selection.draw_id)
@@ -117,8 +121,12 @@ def draw_get(*, task: Task, number: int | None = None) -> Draw | None:
 
 def draw_current(*, task: Task) -> Draw | None:
     """The task's primary draw that is not void (at most one), or ``None``."""
-    return (Draw.objects.filter(task=task, source__isnull=True).exclude(state=DrawState.VOID)
-            .order_by("-number").first())
+    return (
+        Draw.objects.filter(task=task, source__isnull=True)
+        .exclude(state=DrawState.VOID)
+        .order_by("-number")
+        .first()
+    )
 
 
 def draw_remedies_pending(*, draw: Draw) -> QuerySet[Draw]:
@@ -132,11 +140,15 @@ def draw_selections(*, draw: Draw) -> QuerySet[Selection]:
 
 # --- teams -------------------------------------------------------------------------------------
 
+
 def selection_team(*, selection: Selection) -> list[Assignment]:
     """The active team of one target, leader first (see module docstring)."""
     owner_id = selection.matched_by_id or selection.pk
-    return list(Assignment.objects.filter(selection_id=owner_id, active=True)
-                .select_related("inspector").order_by("position"))
+    return list(
+        Assignment.objects.filter(selection_id=owner_id, active=True)
+        .select_related("inspector")
+        .order_by("position")
+    )
 
 
 def draw_teams(*, draw: Draw) -> dict[int, list[tuple[int, int, int]]]:
@@ -147,24 +159,31 @@ def draw_teams(*, draw: Draw) -> dict[int, list[tuple[int, int, int]]]:
     by_owner: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     own = Assignment.objects.filter(selection__draw=draw, active=True)
     matched = Assignment.objects.filter(
-        active=True, selection_id__in=Selection.objects.filter(draw=draw, matched_by__isnull=False)
-        .values("matched_by_id"))
+        active=True,
+        selection_id__in=Selection.objects.filter(draw=draw, matched_by__isnull=False).values(
+            "matched_by_id"
+        ),
+    )
     for qs in (own, matched):
         for a_id, sel_id, insp_id in qs.order_by("selection_id", "position").values_list(
-                "id", "selection_id", "inspector_id"):
+            "id", "selection_id", "inspector_id"
+        ):
             by_owner[sel_id].append((a_id, insp_id, sel_id))
     return {sel_id: by_owner.get(owner_id, []) for sel_id, owner_id in owner.items()}
 
 
 def draw_needing_remedy(*, draw: Draw) -> QuerySet[Selection]:
     """Targets the draw left unstaffed that have no remedy yet (补充匹配 or 直接委派)."""
-    return draw.selections.filter(unstaffed=True, remedy=SelectionRemedy.NONE).select_related("entity")
+    return draw.selections.filter(unstaffed=True, remedy=SelectionRemedy.NONE).select_related(
+        "entity"
+    )
 
 
 def inspector_loads(*, task: Task, exclude_draw: Draw | None = None) -> dict[int, int]:
     """inspector pk → number of the task's targets he is actively assigned to (draws not void)."""
     qs = Assignment.objects.filter(active=True, selection__draw__task=task).exclude(
-        selection__draw__state=DrawState.VOID)
+        selection__draw__state=DrawState.VOID
+    )
     if exclude_draw is not None:
         qs = qs.exclude(selection__draw=exclude_draw)
     loads: dict[int, int] = defaultdict(int)
@@ -174,6 +193,7 @@ def inspector_loads(*, task: Task, exclude_draw: Draw | None = None) -> dict[int
 
 
 # --- published texts ---------------------------------------------------------------------------
+
 
 def draw_substitutions(*, draw: Draw) -> QuerySet[Substitution]:
     """Approved substitutions in replay order (draw-protocol §4)."""
@@ -191,6 +211,7 @@ def draw_published_result(*, draw: Draw) -> str:
 
 # --- files -------------------------------------------------------------------------------------
 
+
 def draw_dir(*, draw: Draw) -> Path:
     return (Path(settings.VAR_DIR) / draw.manifest_path).parent
 
@@ -207,8 +228,9 @@ def manifest_stream(*, draw: Draw, chunk_size: int = 1 << 20) -> Iterator[bytes]
             yield chunk
 
 
-def draw_id_maps(*, draw: Draw, targets: Iterable[str] | None = None,
-                 inspectors: Iterable[str] | None = None) -> tuple[dict[str, int], dict[str, int]]:
+def draw_id_maps(
+    *, draw: Draw, targets: Iterable[str] | None = None, inspectors: Iterable[str] | None = None
+) -> tuple[dict[str, int], dict[str, int]]:
     """Manifest ids → database pks, from the ``ids.tsv`` frozen beside the manifest.
 
     Only the ids asked for are kept (``None`` = all), so resolving 50,000 selected targets
@@ -262,7 +284,9 @@ def match_targets_lookup(*, task: Task, codes: list[str]) -> tuple[dict[str, Ent
     found: dict[str, Entity] = {}
     for ent in Entity.objects.filter(department_id__in=libraries, uscc__in=codes).order_by("pk"):
         found.setdefault(ent.uscc, ent)
-    for ent in Entity.objects.filter(department_id__in=libraries, key__in=[c for c in codes if c not in found]):
+    for ent in Entity.objects.filter(
+        department_id__in=libraries, key__in=[c for c in codes if c not in found]
+    ):
         found.setdefault(ent.key, ent)
     return found, [c for c in codes if c not in found]
 
@@ -280,8 +304,11 @@ def widening_departments(*, task: Task) -> QuerySet[Department]:
     are in the pool already) — neighbouring areas first in the form (see the view)."""
     from shuangsuiji.planning.selectors import family_ids
 
-    return Department.objects.filter(is_active=True).exclude(
-        pk__in=family_ids(department=task.department)).order_by("code")
+    return (
+        Department.objects.filter(is_active=True)
+        .exclude(pk__in=family_ids(department=task.department))
+        .order_by("code")
+    )
 
 
 def direct_candidates(*, task: Task) -> QuerySet[Inspector]:
@@ -289,28 +316,41 @@ def direct_candidates(*, task: Task) -> QuerySet[Inspector]:
     the libraries of the lead department's family."""
     from shuangsuiji.planning.selectors import family_ids
 
-    return Inspector.objects.filter(department_id__in=family_ids(department=task.department),
-                                    status=InspectorStatus.ON_DUTY).order_by("name", "cert_no")
+    return Inspector.objects.filter(
+        department_id__in=family_ids(department=task.department), status=InspectorStatus.ON_DUTY
+    ).order_by("name", "cert_no")
 
 
-def direct_inspectors_lookup(*, task: Task, codes: Iterable[str]) -> tuple[list[Inspector], list[str]]:
+def direct_inspectors_lookup(
+    *, task: Task, codes: Iterable[str]
+) -> tuple[list[Inspector], list[str]]:
     """Inspectors named by 执法证号 for a 直接委派 (order kept), and the numbers not found."""
     from shuangsuiji.planning.selectors import family_ids
 
     codes = list(dict.fromkeys(c.strip() for c in codes if c and c.strip()))
-    found = {i.cert_no: i for i in Inspector.objects.filter(
-        cert_no__in=codes, department_id__in=family_ids(department=task.department))}
+    found = {
+        i.cert_no: i
+        for i in Inspector.objects.filter(
+            cert_no__in=codes, department_id__in=family_ids(department=task.department)
+        )
+    }
     return [found[c] for c in codes if c in found], [c for c in codes if c not in found]
 
 
 def ceremony_witnesses(*, task: Task) -> list[User]:
     """纪检监督员 of the task's department (and its parents: a 委's witness serves its 科室)."""
     ids = [task.department_id, *[d.id for d in task.department.ancestors()]]
-    return list(User.objects.filter(memberships__role=Role.WITNESS, memberships__department_id__in=ids,
-                                    is_active=True).distinct().order_by("full_name", "username"))
+    return list(
+        User.objects.filter(
+            memberships__role=Role.WITNESS, memberships__department_id__in=ids, is_active=True
+        )
+        .distinct()
+        .order_by("full_name", "username")
+    )
 
 
 # --- what the pages show -----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ManifestHead:
@@ -375,58 +415,98 @@ def draw_progress(*, draw: Draw) -> DrawProgress:
         needing_remedy=list(draw_needing_remedy(draw=draw)[:200]) if primary else [],
         remedies=list(draw.remedies.order_by("number")) if primary else [],
         remedy_pending=draw_remedies_pending(draw=draw).exists(),
-        substitutions=list(draw.substitutions.select_related(
-            "selection", "out_assignment__inspector", "in_assignment__inspector", "requested_by", "decided_by")
-            .order_by("requested_at")),
+        substitutions=list(
+            draw.substitutions.select_related(
+                "selection",
+                "out_assignment__inspector",
+                "in_assignment__inspector",
+                "requested_by",
+                "decided_by",
+            ).order_by("requested_at")
+        ),
     )
 
 
 def draw_direct_assignments(*, draw: Draw) -> list[Assignment]:
     """The draw's 直接委派 members (not random), by target rank and position."""
-    return list(Assignment.objects.filter(selection__draw=draw, source=AssignmentSource.DIRECT)
-                .select_related("selection", "inspector").order_by("selection__rank", "position"))
+    return list(
+        Assignment.objects.filter(selection__draw=draw, source=AssignmentSource.DIRECT)
+        .select_related("selection", "inspector")
+        .order_by("selection__rank", "position")
+    )
 
 
 def draw_selection_page(*, draw: Draw, offset: int = 0, limit: int = 500) -> list[dict]:
     """A page of selections with their teams (leader first), as plain data for the API;
     a few queries whatever the page size (teams from ``draw_teams``)."""
-    sels = list(draw_selections(draw=draw)[offset:offset + limit])
+    sels = list(draw_selections(draw=draw)[offset : offset + limit])
     teams = draw_teams(draw=draw)
     a_ids = [a for s in sels for a, _i, _o in teams.get(s.pk, [])]
     info: dict[int, tuple] = {}
     for part in chunked(a_ids):
-        for row in Assignment.objects.filter(id__in=part).values_list("id", "source", "inspector__name",
-                                                                     "inspector__cert_no"):
+        for row in Assignment.objects.filter(id__in=part).values_list(
+            "id", "source", "inspector__name", "inspector__cert_no"
+        ):
             info[row[0]] = row
     out = []
     for s in sels:
         team = [info[a] for a, _i, _o in teams.get(s.pk, [])]
-        out.append({"id": s.pk, "rank": s.rank, "target_id": s.target_id, "entity_name": s.entity.name,
-                    "stratum": s.stratum, "score": s.score, "unstaffed": s.unstaffed, "remedy": s.remedy,
-                    "team": [{"assignment_id": a_id, "cert_no": cert, "name": name, "leader": i == 0,
-                              "source": source, "random": source != AssignmentSource.DIRECT}
-                             for i, (a_id, source, name, cert) in enumerate(team)]})
+        out.append(
+            {
+                "id": s.pk,
+                "rank": s.rank,
+                "target_id": s.target_id,
+                "entity_name": s.entity.name,
+                "stratum": s.stratum,
+                "score": s.score,
+                "unstaffed": s.unstaffed,
+                "remedy": s.remedy,
+                "team": [
+                    {
+                        "assignment_id": a_id,
+                        "cert_no": cert,
+                        "name": name,
+                        "leader": i == 0,
+                        "source": source,
+                        "random": source != AssignmentSource.DIRECT,
+                    }
+                    for i, (a_id, source, name, cert) in enumerate(team)
+                ],
+            }
+        )
     return out
 
 
 # --- public announcements ----------------------------------------------------------------------
 
+
 def public_tasks(*, q: str = "") -> QuerySet[Task]:
     """Every task with at least one draw (void ones included), newest draw first."""
-    tasks = (Task.objects.select_related("department").annotate(n_draws=Count("draws"), last=Max("draws__committed_at"))
-             .filter(n_draws__gt=0))
+    tasks = (
+        Task.objects.select_related("department")
+        .annotate(n_draws=Count("draws"), last=Max("draws__committed_at"))
+        .filter(n_draws__gt=0)
+    )
     if q:
-        tasks = tasks.filter(Q(code__icontains=q) | Q(title__icontains=q) | Q(department__name__icontains=q))
+        tasks = tasks.filter(
+            Q(code__icontains=q) | Q(title__icontains=q) | Q(department__name__icontains=q)
+        )
     return tasks.order_by("-last", "code")
 
 
 def public_task(*, code: str) -> Task | None:
     """The task with this code if it has any draw (only those are announced)."""
-    return (Task.objects.select_related("department").filter(code=code)
-            .annotate(n_draws=Count("draws")).filter(n_draws__gt=0).first())
+    return (
+        Task.objects.select_related("department")
+        .filter(code=code)
+        .annotate(n_draws=Count("draws"))
+        .filter(n_draws__gt=0)
+        .first()
+    )
 
 
 # --- re-verification ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Reverified:
@@ -451,7 +531,9 @@ def draw_reverify_result(*, draw: Draw) -> Reverified:
     computed_c = hashlib.sha256(data).hexdigest()
     manifest_ok = computed_c == draw.manifest_sha256
     if not manifest_ok:
-        problems.append(f"名单文件的 SHA-256 为 {computed_c}，与封存时公布的 C = {draw.manifest_sha256} 不一致")
+        problems.append(
+            f"名单文件的 SHA-256 为 {computed_c}，与封存时公布的 C = {draw.manifest_sha256} 不一致"
+        )
     if not draw.result_text:
         return Reverified(manifest_ok, manifest_ok, None, None, computed_c, "", problems)
     computed_k, result_ok, subs_ok = "", False, None
@@ -467,8 +549,11 @@ def draw_reverify_result(*, draw: Draw) -> Reverified:
         lines = list(draw_substitutions(draw=draw).values_list("line", flat=True))
         if lines:
             try:
-                protocol.teams_replay(protocol.manifest_parse(data), outcome,
-                                      [protocol.substitution_parse(line) for line in lines])
+                protocol.teams_replay(
+                    protocol.manifest_parse(data),
+                    outcome,
+                    [protocol.substitution_parse(line) for line in lines],
+                )
                 subs_ok = True
             except (protocol.SubstitutionError, protocol.ManifestError) as exc:
                 subs_ok = False

@@ -38,6 +38,7 @@ PRESENT_LIMIT = 300  # the projector shows the first targets; the page and resul
 
 # --- helpers -----------------------------------------------------------------------------
 
+
 def _task(request: HttpRequest, pk: int) -> Task:
     return planning_selectors.task_get(user=request.user, pk=pk)
 
@@ -54,8 +55,12 @@ class Roles:
 
 
 def _roles(user: User, task: Task) -> Roles:
-    return Roles(*(user_has_role(user=user, role=r, department=task.department)
-                   for r in (Role.OPERATOR, Role.WITNESS, Role.REVIEWER)))
+    return Roles(
+        *(
+            user_has_role(user=user, role=r, department=task.department)
+            for r in (Role.OPERATOR, Role.WITNESS, Role.REVIEWER)
+        )
+    )
 
 
 def _back_url(draw: Draw) -> str:
@@ -78,44 +83,69 @@ def _steps(draw: Draw | None) -> list[tuple[str, str]]:
     elif draw.state == DrawState.VOID:
         return []
     else:
-        at = {DrawState.COMMITTED: 1, DrawState.DRAWN: 2}.get(draw.state, 4 if draw.dispatched_at else 3)
+        at = {DrawState.COMMITTED: 1, DrawState.DRAWN: 2}.get(
+            draw.state, 4 if draw.dispatched_at else 3
+        )
     labels = STEPS[:3] if draw is not None and draw.is_remedy else STEPS
-    return [(label, "done" if i < at else "current" if i == at else "todo") for i, label in enumerate(labels)]
+    return [
+        (label, "done" if i < at else "current" if i == at else "todo")
+        for i, label in enumerate(labels)
+    ]
 
 
 def _widen_form(task: Task, data=None, form_class=WidenForm):
     return form_class(data, departments=selectors.widening_departments(task=task))
 
 
-def _ceremony(request: HttpRequest, *, task: Task, draw: Draw | None, seed_form: SeedForm | None = None,
-              match_form: MatchOnlyForm | None = None, remedy_form: WidenForm | None = None,
-              status: int = 200) -> HttpResponse:
+def _ceremony(
+    request: HttpRequest,
+    *,
+    task: Task,
+    draw: Draw | None,
+    seed_form: SeedForm | None = None,
+    match_form: MatchOnlyForm | None = None,
+    remedy_form: WidenForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     roles = _roles(request.user, task)
-    ctx: dict = {"task": task, "draw": draw, "roles": roles,
-                 "history": selectors.draw_history(task=task),
-                 "match_form": match_form or _widen_form(task, form_class=MatchOnlyForm), "steps": _steps(draw)}
+    ctx: dict = {
+        "task": task,
+        "draw": draw,
+        "roles": roles,
+        "history": selectors.draw_history(task=task),
+        "match_form": match_form or _widen_form(task, form_class=MatchOnlyForm),
+        "steps": _steps(draw),
+    }
     if draw is None:
         if task.status == TaskStatus.DRAFT:
             ctx["preview"] = task_pool_preview(task=task)
         return render(request, "draw/task.html", ctx, status=status)
-    page = Paginator(selectors.draw_selections(draw=draw).prefetch_related("assignments"),
-                     PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(
+        selectors.draw_selections(draw=draw).prefetch_related("assignments"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     progress = selectors.draw_progress(draw=draw)
-    ctx.update({
-        "head": selectors.manifest_head(draw=draw),
-        "seed_form": seed_form or SeedForm(witnesses=selectors.ceremony_witnesses(task=task)),
-        "remedy_form": remedy_form or _widen_form(task),
-        "page": page, "rows": selectors.selection_rows(selections=page.object_list),
-        "unstaffed_count": progress.unstaffed_count, "needing_remedy": progress.needing_remedy,
-        "remedies": progress.remedies, "remedy_pending": progress.remedy_pending,
-        "substitutions": progress.substitutions, "pending_status": SubstitutionStatus.PENDING,
-        "scope": draw.inspector_scope,
-        "visits": (visits_list(task=task)[:200] if draw.dispatched_at else []),
-    })
+    ctx.update(
+        {
+            "head": selectors.manifest_head(draw=draw),
+            "seed_form": seed_form or SeedForm(witnesses=selectors.ceremony_witnesses(task=task)),
+            "remedy_form": remedy_form or _widen_form(task),
+            "page": page,
+            "rows": selectors.selection_rows(selections=page.object_list),
+            "unstaffed_count": progress.unstaffed_count,
+            "needing_remedy": progress.needing_remedy,
+            "remedies": progress.remedies,
+            "remedy_pending": progress.remedy_pending,
+            "substitutions": progress.substitutions,
+            "pending_status": SubstitutionStatus.PENDING,
+            "scope": draw.inspector_scope,
+            "visits": (visits_list(task=task)[:200] if draw.dispatched_at else []),
+        }
+    )
     return render(request, "draw/task.html", ctx, status=status)
 
 
 # --- pages -------------------------------------------------------------------------------
+
 
 @login_required
 def draw_list(request: HttpRequest) -> HttpResponse:
@@ -138,13 +168,17 @@ def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- actions -----------------------------------------------------------------------------
 
+
 @login_required
 @require_POST
 def task_commit(request: HttpRequest, pk: int) -> HttpResponse:
     request.back_url = reverse("draw:task", args=[pk])
     draw = services.draw_commit(task=_task(request, pk), actor=request.user)
-    messages.success(request, f"已封存名单（第{draw.number}次摇号），摘要 C = {draw.manifest_sha256}。"
-                              "请在公告页公布后再录入种子")
+    messages.success(
+        request,
+        f"已封存名单（第{draw.number}次摇号），摘要 C = {draw.manifest_sha256}。"
+        "请在公告页公布后再录入种子",
+    )
     return redirect("draw:task", pk=pk)
 
 
@@ -162,14 +196,22 @@ def task_match(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("codes", f"检查对象名录库中没有：{'、'.join(missing[:20])}")
         else:
             try:
-                draw = services.match_commit(task=task, actor=request.user, entities=[found[c] for c in codes],
-                                             **form.widening())
+                draw = services.match_commit(
+                    task=task,
+                    actor=request.user,
+                    entities=[found[c] for c in codes],
+                    **form.widening(),
+                )
             except ValidationFailed as exc:
                 form.add_service_errors(exc)
             else:
-                messages.success(request, f"已封存匹配名单（第{draw.number}次摇号，仅匹配执法检查人员）")
+                messages.success(
+                    request, f"已封存匹配名单（第{draw.number}次摇号，仅匹配执法检查人员）"
+                )
                 return redirect("draw:task", pk=pk)
-    return _ceremony(request, task=task, draw=selectors.draw_current(task=task), match_form=form, status=422)
+    return _ceremony(
+        request, task=task, draw=selectors.draw_current(task=task), match_form=form, status=422
+    )
 
 
 @login_required
@@ -179,19 +221,34 @@ def draw_seed(request: HttpRequest, pk: int) -> HttpResponse:
     form = SeedForm(request.POST, witnesses=selectors.ceremony_witnesses(task=draw.task))
     if form.is_valid():
         try:
-            draw = services.draw_seed(draw=draw, seed_text=form.cleaned_data["seed_text"],
-                                      sources=form.cleaned_data["sources"], witnesses=form.witness_names(),
-                                      actor=request.user)
-        except (ValidationFailed, Conflict) as exc:  # a Conflict (seeded meanwhile) stays on this page
+            draw = services.draw_seed(
+                draw=draw,
+                seed_text=form.cleaned_data["seed_text"],
+                sources=form.cleaned_data["sources"],
+                witnesses=form.witness_names(),
+                actor=request.user,
+            )
+        except (
+            ValidationFailed,
+            Conflict,
+        ) as exc:  # a Conflict (seeded meanwhile) stays on this page
             draw.refresh_from_db()
-            if draw.state != DrawState.COMMITTED:  # no seed form on the page any more: say it on top
+            if (
+                draw.state != DrawState.COMMITTED
+            ):  # no seed form on the page any more: say it on top
                 messages.error(request, exc.message)
             form.add_service_errors(exc)
         else:
             progress = selectors.draw_progress(draw=draw)
-            messages.success(request, f"已摇号：抽中 {progress.selected_count} 个检查对象"
-                                      + (f"，其中 {progress.unstaffed_count} 个未配齐执法检查人员"
-                                         if progress.unstaffed_count else ""))
+            messages.success(
+                request,
+                f"已摇号：抽中 {progress.selected_count} 个检查对象"
+                + (
+                    f"，其中 {progress.unstaffed_count} 个未配齐执法检查人员"
+                    if progress.unstaffed_count
+                    else ""
+                ),
+            )
             return _back(draw)
     draw.refresh_from_db()
     return _ceremony(request, task=draw.task, draw=draw, seed_form=form, status=422)
@@ -208,24 +265,37 @@ def _draw_action(request: HttpRequest, pk: int, action, done: str) -> HttpRespon
 @login_required
 @require_POST
 def draw_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    return _draw_action(request, pk, lambda d: services.draw_confirm(draw=d, actor=request.user),
-                        "摇号结果已确认锁定")
+    return _draw_action(
+        request,
+        pk,
+        lambda d: services.draw_confirm(draw=d, actor=request.user),
+        "摇号结果已确认锁定",
+    )
 
 
 @login_required
 @require_POST
 def draw_void(request: HttpRequest, pk: int) -> HttpResponse:
     reason = request.POST.get("reason", "")
-    return _draw_action(request, pk, lambda d: services.draw_void(draw=d, reason=reason, actor=request.user),
-                        "本次摇号已作废，作废记录和理由保留并公开；如需重新摇号，请重新封存名单")
+    return _draw_action(
+        request,
+        pk,
+        lambda d: services.draw_void(draw=d, reason=reason, actor=request.user),
+        "本次摇号已作废，作废记录和理由保留并公开；如需重新摇号，请重新封存名单",
+    )
 
 
 @login_required
 @require_POST
 def draw_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
     return _draw_action(
-        request, pk, lambda d: services.draw_dispatch(draw=d, actor=request.user),
-        lambda r: f"已派发：新建检查 {r.visits_created} 个，并入已有检查 {r.visits_joined} 个（进一次门、查多项事）")
+        request,
+        pk,
+        lambda d: services.draw_dispatch(draw=d, actor=request.user),
+        lambda r: (
+            f"已派发：新建检查 {r.visits_created} 个，并入已有检查 {r.visits_joined} 个（进一次门、查多项事）"
+        ),
+    )
 
 
 @login_required
@@ -238,8 +308,12 @@ def draw_remedy(request: HttpRequest, pk: int) -> HttpResponse:
     form = _widen_form(draw.task, request.POST)
     if not form.is_valid():
         return _ceremony(request, task=draw.task, draw=draw, remedy_form=form, status=422)
-    remedy = services.match_commit(task=draw.task, actor=request.user, source=draw, **form.widening())
-    widened = "（扩大了执法检查人员范围，见名单说明）" if remedy.inspector_scope.get("widened") else ""
+    remedy = services.match_commit(
+        task=draw.task, actor=request.user, source=draw, **form.widening()
+    )
+    widened = (
+        "（扩大了执法检查人员范围，见名单说明）" if remedy.inspector_scope.get("widened") else ""
+    )
     messages.success(request, f"已封存补充匹配名单（第{remedy.number}次摇号）{widened}，请录入种子")
     return redirect("draw:draw_detail", pk=remedy.pk)
 
@@ -250,7 +324,9 @@ def substitution_request(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = selectors.assignment_for_user(user=request.user, pk=pk)
     draw = assignment.selection.draw
     request.back_url = _back_url(draw)
-    services.substitution_request(assignment=assignment, reason=request.POST.get("reason", ""), actor=request.user)
+    services.substitution_request(
+        assignment=assignment, reason=request.POST.get("reason", ""), actor=request.user
+    )
     messages.success(request, "已提交更换申请，待审核负责人审批")
     return _back(draw)
 
@@ -262,8 +338,9 @@ def substitution_decide(request: HttpRequest, pk: int) -> HttpResponse:
     draw = sub.draw
     request.back_url = _back_url(draw)
     approve = request.POST.get("decision") == "approve"
-    sub = services.substitution_decide(substitution=sub, approve=approve, note=request.POST.get("note", ""),
-                                       actor=request.user)
+    sub = services.substitution_decide(
+        substitution=sub, approve=approve, note=request.POST.get("note", ""), actor=request.user
+    )
     messages.success(request, f"已批准更换：{sub.line}" if approve else "已不同意更换")
     return _back(draw)
 
@@ -278,15 +355,25 @@ def assignment_direct(request: HttpRequest, pk: int) -> HttpResponse:
     form = DirectForm(request.POST or None, inspectors=selectors.direct_candidates(task=task))
     if request.method == "POST" and form.is_valid():
         try:
-            services.assignment_direct(selection=selection, inspectors=form.chosen(),
-                                       reason=form.cleaned_data["reason"], actor=request.user)
+            services.assignment_direct(
+                selection=selection,
+                inspectors=form.chosen(),
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
         except ValidationFailed as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(request, f"已直接委派检查对象 {selection.target_id} 的检查组（非随机，公开标注）")
+            messages.success(
+                request, f"已直接委派检查对象 {selection.target_id} 的检查组（非随机，公开标注）"
+            )
             return redirect("draw:task", pk=task.pk)
-    return render(request, "draw/direct.html", {"form": form, "selection": selection, "draw": draw, "task": task},
-                  status=422 if request.method == "POST" else 200)
+    return render(
+        request,
+        "draw/direct.html",
+        {"form": form, "selection": selection, "draw": draw, "task": task},
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 # --- presentation mode (projector) -----------------------------------------------------------
@@ -294,6 +381,7 @@ def assignment_direct(request: HttpRequest, pk: int) -> HttpResponse:
 # digit as the witness enters it; nothing of it is stored before it is submitted (the
 # manifest, the audit log and the draw only ever hold the submitted text). Viewers who
 # may not enter the seed see the stage wait and poll until the draw is made.
+
 
 def _can_seed(user: User, draw: Draw) -> bool:
     roles = _roles(user, draw.task)
@@ -305,11 +393,16 @@ def _present_context(request: HttpRequest, draw: Draw, seed_form: SeedForm | Non
     can_seed = _can_seed(request.user, draw)
     if can_seed and seed_form is None:
         seed_form = SeedForm(witnesses=selectors.ceremony_witnesses(task=draw.task))
-    return {"draw": draw, "task": draw.task, "head": selectors.manifest_head(draw=draw),
-            "rows": selectors.selection_rows(selections=sels) if sels else [],
-            "total": selectors.draw_selections(draw=draw).count() if draw.result_text else 0,
-            "limit": PRESENT_LIMIT,
-            "waiting": draw.state == DrawState.COMMITTED, "seed_form": seed_form if can_seed else None}
+    return {
+        "draw": draw,
+        "task": draw.task,
+        "head": selectors.manifest_head(draw=draw),
+        "rows": selectors.selection_rows(selections=sels) if sels else [],
+        "total": selectors.draw_selections(draw=draw).count() if draw.result_text else 0,
+        "limit": PRESENT_LIMIT,
+        "waiting": draw.state == DrawState.COMMITTED,
+        "seed_form": seed_form if can_seed else None,
+    }
 
 
 @login_required
@@ -327,15 +420,21 @@ def draw_present_seed(request: HttpRequest, pk: int) -> HttpResponse:
     form = SeedForm(request.POST, witnesses=selectors.ceremony_witnesses(task=draw.task))
     if form.is_valid():
         try:
-            services.draw_seed(draw=draw, seed_text=form.cleaned_data["seed_text"],
-                               sources=form.cleaned_data["sources"], witnesses=form.witness_names(),
-                               actor=request.user)
+            services.draw_seed(
+                draw=draw,
+                seed_text=form.cleaned_data["seed_text"],
+                sources=form.cleaned_data["sources"],
+                witnesses=form.witness_names(),
+                actor=request.user,
+            )
         except (ValidationFailed, Conflict) as exc:  # the projector shows no messages: say it here
             form.add_service_errors(exc)
         else:
             return redirect("draw:present", pk=draw.pk)
     draw.refresh_from_db()
-    return render(request, "draw/present.html", _present_context(request, draw, seed_form=form), status=422)
+    return render(
+        request, "draw/present.html", _present_context(request, draw, seed_form=form), status=422
+    )
 
 
 @login_required
@@ -355,6 +454,7 @@ def draw_present_state(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- visits (进一次门、查多项事) ---------------------------------------------------------------
+
 
 @login_required
 def visit_list(request: HttpRequest) -> HttpResponse:
@@ -380,10 +480,18 @@ def draw_record(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if pdf.body is not None:
         return _attachment(pdf.body, draw, fmt)
     if pdf.path is not None:
-        return FileResponse(pdf.path.open("rb"), as_attachment=True, filename=_record_name(draw, fmt),
-                            content_type="application/pdf")
-    return render(request, "draw/record_pending.html", {"draw": draw, "task": draw.task, "pdf": pdf},
-                  status=500 if pdf.error else 202)
+        return FileResponse(
+            pdf.path.open("rb"),
+            as_attachment=True,
+            filename=_record_name(draw, fmt),
+            content_type="application/pdf",
+        )
+    return render(
+        request,
+        "draw/record_pending.html",
+        {"draw": draw, "task": draw.task, "pdf": pdf},
+        status=500 if pdf.error else 202,
+    )
 
 
 @login_required
@@ -402,8 +510,13 @@ def _record_name(draw: Draw, fmt: str) -> str:
 
 
 def _attachment(body: bytes, draw: Draw, fmt: str) -> HttpResponse:
-    content_type = ("application/pdf" if fmt == "pdf"
-                    else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    content_type = (
+        "application/pdf"
+        if fmt == "pdf"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(_record_name(draw, fmt))}"
+    response["Content-Disposition"] = (
+        f"attachment; filename*=UTF-8''{quote(_record_name(draw, fmt))}"
+    )
     return response

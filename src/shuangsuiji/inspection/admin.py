@@ -57,7 +57,15 @@ class VisitMemberInline(ReadOnlyInline):
 
 @admin.register(Visit)
 class VisitAdmin(ReadOnlyAdmin):
-    list_display = ("target_id", "entity", "window_start", "window_end", "lead_task", "status", "started_at")
+    list_display = (
+        "target_id",
+        "entity",
+        "window_start",
+        "window_end",
+        "lead_task",
+        "status",
+        "started_at",
+    )
     list_filter = ("status",)
     search_fields = ("target_id", "entity__name")
     list_select_related = ("entity", "lead_task")
@@ -76,9 +84,26 @@ class FindingAdmin(ReadOnlyAdmin):
 class EvidenceAdmin(ReadOnlyAdmin):
     # The file itself is not linked here: evidence is served only through the visit page,
     # which checks who may read it and records the download.
-    list_display = ("visit", "kind", "original_name", "size", "sha256", "uploaded_by", "uploaded_at")
-    fields = readonly_fields = ("visit", "kind", "original_name", "content_type", "size", "sha256", "description",
-                                "uploaded_by", "uploaded_at")
+    list_display = (
+        "visit",
+        "kind",
+        "original_name",
+        "size",
+        "sha256",
+        "uploaded_by",
+        "uploaded_at",
+    )
+    fields = readonly_fields = (
+        "visit",
+        "kind",
+        "original_name",
+        "content_type",
+        "size",
+        "sha256",
+        "description",
+        "uploaded_by",
+        "uploaded_at",
+    )
     list_filter = ("kind",)
     search_fields = ("sha256", "original_name", "visit__target_id")
     list_select_related = ("visit", "uploaded_by")
@@ -91,8 +116,17 @@ class SignatureInline(ReadOnlyInline):
 
 class FollowUpInline(ReadOnlyInline):
     model = FollowUp
-    fields = readonly_fields = ("kind", "status", "detail", "rectify_deadline", "recheck_on", "recipient", "case_no",
-                                "penalty_decided_on", "penalty_published_on")
+    fields = readonly_fields = (
+        "kind",
+        "status",
+        "detail",
+        "rectify_deadline",
+        "recheck_on",
+        "recipient",
+        "case_no",
+        "penalty_decided_on",
+        "penalty_published_on",
+    )
 
 
 @admin.register(Result)
@@ -104,7 +138,16 @@ class ResultAdmin(ReadOnlyAdmin):
 
 @admin.register(ResultVersion)
 class ResultVersionAdmin(ReadOnlyAdmin):
-    list_display = ("result", "number", "kind", "status", "conclusion", "inspected_on", "submitted_at", "reviewed_by")
+    list_display = (
+        "result",
+        "number",
+        "kind",
+        "status",
+        "conclusion",
+        "inspected_on",
+        "submitted_at",
+        "reviewed_by",
+    )
     list_filter = ("status", "kind", "conclusion")
     search_fields = ("result__visit__target_id", "result__visit__entity__name")
     list_select_related = ("result__visit", "reviewed_by")
@@ -113,6 +156,14 @@ class ResultVersionAdmin(ReadOnlyAdmin):
 
 @admin.register(FollowUp)
 class FollowUpAdmin(ReadOnlyAdmin):
-    list_display = ("version", "kind", "status", "rectify_deadline", "recheck_on", "case_no", "penalty_decided_on")
+    list_display = (
+        "version",
+        "kind",
+        "status",
+        "rectify_deadline",
+        "recheck_on",
+        "case_no",
+        "penalty_decided_on",
+    )
     list_filter = ("kind", "status")
     list_select_related = ("version__result__visit",)

@@ -26,8 +26,14 @@ def _required(label: str) -> dict:
 
 
 class VisitFilterForm(forms.Form):
-    q = forms.CharField(label="检查对象", required=False, widget=forms.TextInput(attrs={"placeholder": "名称或统一社会信用代码"}))
-    status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *VisitStatus.choices])
+    q = forms.CharField(
+        label="检查对象",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "名称或统一社会信用代码"}),
+    )
+    status = forms.ChoiceField(
+        label="状态", required=False, choices=[("", "全部"), *VisitStatus.choices]
+    )
     department = forms.ChoiceField(label="部门", required=False)
 
     def __init__(self, *args, departments=(), **kwargs):
@@ -42,14 +48,29 @@ class FindingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.findings = findings
         for f in findings:
-            self.fields[f"o_{f.pk}"] = forms.ChoiceField(label=f.point_text, choices=FindingOutcome.choices,
-                                                         initial=f.outcome, widget=forms.RadioSelect)
-            self.fields[f"n_{f.pk}"] = forms.CharField(label="说明", required=False, initial=f.note,
-                                                       widget=forms.TextInput(attrs={"size": 30}))
+            self.fields[f"o_{f.pk}"] = forms.ChoiceField(
+                label=f.point_text,
+                choices=FindingOutcome.choices,
+                initial=f.outcome,
+                widget=forms.RadioSelect,
+            )
+            self.fields[f"n_{f.pk}"] = forms.CharField(
+                label="说明",
+                required=False,
+                initial=f.note,
+                widget=forms.TextInput(attrs={"size": 30}),
+            )
 
     def entries(self) -> list[FindingInput]:
-        return [FindingInput(item_id=f.item_id, point=f.point, outcome=self.cleaned_data[f"o_{f.pk}"],
-                             note=self.cleaned_data[f"n_{f.pk}"]) for f in self.findings]
+        return [
+            FindingInput(
+                item_id=f.item_id,
+                point=f.point,
+                outcome=self.cleaned_data[f"o_{f.pk}"],
+                note=self.cleaned_data[f"n_{f.pk}"],
+            )
+            for f in self.findings
+        ]
 
     def add_service_errors(self, exc: ServiceError) -> None:
         by_key = {f"{f.item_id}:{f.point}": f for f in self.findings}
@@ -62,36 +83,70 @@ class FindingsForm(forms.Form):
 
 
 class DraftForm(ServiceErrorsMixin, forms.Form):
-    inspected_on = forms.DateField(label="检查日期", required=False, widget=DATE,
-                                   error_messages={"invalid": "检查日期格式不正确"})
-    conclusion = forms.ChoiceField(label="检查结论", required=False, choices=[("", "请选择"), *Conclusion.choices],
-                                   help_text="002 第二十六条所列八种结论之一")
-    non_cooperation = forms.ChoiceField(label="不予配合情形", required=False,
-                                        choices=[("", "（结论为“不予配合情节严重”时选择）"), *NonCooperation.choices],
-                                        help_text="002 第二十七条")
-    summary = forms.CharField(label="检查情况", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    problems = forms.CharField(label="发现的问题", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    inspected_on = forms.DateField(
+        label="检查日期",
+        required=False,
+        widget=DATE,
+        error_messages={"invalid": "检查日期格式不正确"},
+    )
+    conclusion = forms.ChoiceField(
+        label="检查结论",
+        required=False,
+        choices=[("", "请选择"), *Conclusion.choices],
+        help_text="002 第二十六条所列八种结论之一",
+    )
+    non_cooperation = forms.ChoiceField(
+        label="不予配合情形",
+        required=False,
+        choices=[("", "（结论为“不予配合情节严重”时选择）"), *NonCooperation.choices],
+        help_text="002 第二十七条",
+    )
+    summary = forms.CharField(
+        label="检查情况", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    problems = forms.CharField(
+        label="发现的问题", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def to_input(self, followups: tuple[FollowUpInput, ...] | None) -> DraftInput:
         d = self.cleaned_data
-        return DraftInput(inspected_on=d["inspected_on"], conclusion=d["conclusion"],
-                          non_cooperation=d["non_cooperation"], summary=d["summary"], problems=d["problems"],
-                          followups=followups)
+        return DraftInput(
+            inspected_on=d["inspected_on"],
+            conclusion=d["conclusion"],
+            non_cooperation=d["non_cooperation"],
+            summary=d["summary"],
+            problems=d["problems"],
+            followups=followups,
+        )
 
 
 class FollowUpForm(forms.Form):
-    kind = forms.ChoiceField(label="处理方式", choices=[("", "—"), *FollowUpKind.choices],
-                             error_messages={"required": "请选择处理方式"})
-    detail = forms.CharField(label="处理内容", required=False, widget=forms.TextInput(attrs={"size": 30}))
-    rectify_deadline = forms.DateField(label="整改期限", required=False, widget=DATE,
-                                       error_messages={"invalid": "整改期限格式不正确"})
+    kind = forms.ChoiceField(
+        label="处理方式",
+        choices=[("", "—"), *FollowUpKind.choices],
+        error_messages={"required": "请选择处理方式"},
+    )
+    detail = forms.CharField(
+        label="处理内容", required=False, widget=forms.TextInput(attrs={"size": 30})
+    )
+    rectify_deadline = forms.DateField(
+        label="整改期限",
+        required=False,
+        widget=DATE,
+        error_messages={"invalid": "整改期限格式不正确"},
+    )
     recipient = forms.CharField(label="移交/移送单位", required=False, max_length=200)
     case_no = forms.CharField(label="案件编号", required=False, max_length=100)
 
     def to_input(self) -> FollowUpInput:
         d = self.cleaned_data
-        return FollowUpInput(kind=d["kind"], detail=d["detail"], rectify_deadline=d["rectify_deadline"],
-                             recipient=d["recipient"], case_no=d["case_no"])
+        return FollowUpInput(
+            kind=d["kind"],
+            detail=d["detail"],
+            rectify_deadline=d["rectify_deadline"],
+            recipient=d["recipient"],
+            case_no=d["case_no"],
+        )
 
     def add_service_errors(self, exc: ServiceError) -> None:
         for name, messages in (exc.errors or {None: [exc.message]}).items():
@@ -141,17 +196,27 @@ class DraftForms:
 
 
 class EvidenceForm(ServiceErrorsMixin, forms.Form):
-    kind = forms.ChoiceField(label="类型", required=False, choices=[("", "按扩展名判断"), *EvidenceKind.choices])
-    file = forms.FileField(label="文件", error_messages={"required": "请选择要上传的文件", "empty": "文件是空的"})
+    kind = forms.ChoiceField(
+        label="类型", required=False, choices=[("", "按扩展名判断"), *EvidenceKind.choices]
+    )
+    file = forms.FileField(
+        label="文件", error_messages={"required": "请选择要上传的文件", "empty": "文件是空的"}
+    )
     description = forms.CharField(label="说明", required=False, max_length=255)
 
 
 class NoteForm(ServiceErrorsMixin, forms.Form):
-    note = forms.CharField(label="审核意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label="审核意见", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ReturnForm(ServiceErrorsMixin, forms.Form):
-    note = forms.CharField(label="退回理由", widget=forms.Textarea(attrs={"rows": 2}), error_messages=_required("退回理由"))
+    note = forms.CharField(
+        label="退回理由",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages=_required("退回理由"),
+    )
 
 
 class WithdrawForm(ServiceErrorsMixin, forms.Form):
@@ -164,29 +229,48 @@ class PaperSignForm(ServiceErrorsMixin, forms.Form):
     def __init__(self, *args, members: list[VisitMember] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self._by_pk = {str(m.pk): m for m in members}
-        self.fields["member"].choices = [(str(m.pk), f"{m.inspector.name}（{m.inspector.cert_no}）") for m in members]
+        self.fields["member"].choices = [
+            (str(m.pk), f"{m.inspector.name}（{m.inspector.cert_no}）") for m in members
+        ]
 
     def chosen(self) -> VisitMember:
         return self._by_pk[self.cleaned_data["member"]]
 
 
 class RecheckForm(ServiceErrorsMixin, forms.Form):
-    recheck_on = forms.DateField(label="复查日期", widget=DATE, error_messages=_required("复查日期"))
-    status = forms.ChoiceField(label="复查结果", choices=[(FollowUpStatus.DONE, "已整改（办结）"),
-                                                        (FollowUpStatus.FAILED, FollowUpStatus.FAILED.label)])
-    recheck_note = forms.CharField(label="复查情况", widget=forms.Textarea(attrs={"rows": 2}),
-                                   error_messages=_required("复查情况"))
+    recheck_on = forms.DateField(
+        label="复查日期", widget=DATE, error_messages=_required("复查日期")
+    )
+    status = forms.ChoiceField(
+        label="复查结果",
+        choices=[
+            (FollowUpStatus.DONE, "已整改（办结）"),
+            (FollowUpStatus.FAILED, FollowUpStatus.FAILED.label),
+        ],
+    )
+    recheck_note = forms.CharField(
+        label="复查情况",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages=_required("复查情况"),
+    )
 
 
 class PenaltyForm(ServiceErrorsMixin, forms.Form):
     case_no = forms.CharField(label="案件编号", required=False, max_length=100)
-    penalty_decided_on = forms.DateField(label="处罚决定日期", widget=DATE, error_messages=_required("处罚决定日期"))
+    penalty_decided_on = forms.DateField(
+        label="处罚决定日期", widget=DATE, error_messages=_required("处罚决定日期")
+    )
 
 
 class PenaltyPublishedForm(ServiceErrorsMixin, forms.Form):
-    penalty_published_on = forms.DateField(label="处罚信息公开日期", widget=DATE,
-                                           error_messages=_required("处罚信息公开日期"))
+    penalty_published_on = forms.DateField(
+        label="处罚信息公开日期", widget=DATE, error_messages=_required("处罚信息公开日期")
+    )
 
 
 class CloseForm(ServiceErrorsMixin, forms.Form):
-    note = forms.CharField(label="办结情况", widget=forms.Textarea(attrs={"rows": 2}), error_messages=_required("办结情况"))
+    note = forms.CharField(
+        label="办结情况",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages=_required("办结情况"),
+    )

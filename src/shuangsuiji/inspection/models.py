@@ -31,16 +31,27 @@ class Visit(TimeStampedModel):
     them). ``lead_task`` is the first task dispatched to it: its department leads and its
     team's 组长 leads the visit (``VisitMember.is_leader``)."""
 
-    entity = models.ForeignKey("registry.Entity", on_delete=models.PROTECT, related_name="visits",
-                               verbose_name=_("检查对象"))
+    entity = models.ForeignKey(
+        "registry.Entity",
+        on_delete=models.PROTECT,
+        related_name="visits",
+        verbose_name=_("检查对象"),
+    )
     target_id = models.CharField(_("对象标识"), max_length=64, db_index=True)
     window_start = models.DateField(_("检查开始"))
     window_end = models.DateField(_("检查结束"))
-    lead_task = models.ForeignKey("planning.Task", on_delete=models.PROTECT, related_name="led_visits",
-                                  verbose_name=_("牵头任务"))
-    tasks = models.ManyToManyField("planning.Task", through="VisitTask", related_name="visits",
-                                   verbose_name=_("合并的任务"))
-    status = models.CharField(_("状态"), max_length=16, choices=VisitStatus.choices, default=VisitStatus.PENDING)
+    lead_task = models.ForeignKey(
+        "planning.Task",
+        on_delete=models.PROTECT,
+        related_name="led_visits",
+        verbose_name=_("牵头任务"),
+    )
+    tasks = models.ManyToManyField(
+        "planning.Task", through="VisitTask", related_name="visits", verbose_name=_("合并的任务")
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=VisitStatus.choices, default=VisitStatus.PENDING
+    )
     started_at = models.DateTimeField(_("开始检查时间"), null=True, blank=True)
 
     class Meta:
@@ -48,9 +59,11 @@ class Visit(TimeStampedModel):
         verbose_name_plural = _("检查")
         ordering = ["window_start", "target_id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(window_end__gte=models.F("window_start")),
-                                   name="visit_window_order",
-                                   violation_error_message=_("检查结束日期不能早于开始日期")),
+            models.CheckConstraint(
+                condition=models.Q(window_end__gte=models.F("window_start")),
+                name="visit_window_order",
+                violation_error_message=_("检查结束日期不能早于开始日期"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -62,18 +75,29 @@ class VisitTask(models.Model):
 
     # Indexed by ``visittask_unique`` (visit, task): a second index on visit alone would
     # only slow down dispatch, which inserts one row per drawn target.
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="visit_tasks", db_index=False)
+    visit = models.ForeignKey(
+        Visit, on_delete=models.CASCADE, related_name="visit_tasks", db_index=False
+    )
     task = models.ForeignKey("planning.Task", on_delete=models.PROTECT, related_name="visit_tasks")
-    selection = models.ForeignKey("draw.Selection", on_delete=models.PROTECT, related_name="visit_tasks",
-                                  verbose_name=_("抽中记录"))
+    selection = models.ForeignKey(
+        "draw.Selection",
+        on_delete=models.PROTECT,
+        related_name="visit_tasks",
+        verbose_name=_("抽中记录"),
+    )
     joined_at = models.DateTimeField(_("并入时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("检查所含任务")
         verbose_name_plural = _("检查所含任务")
         ordering = ["visit", "id"]
-        constraints = [models.UniqueConstraint(fields=["visit", "task"], name="visittask_unique",
-                                               violation_error_message=_("该任务已并入此次检查"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visit", "task"],
+                name="visittask_unique",
+                violation_error_message=_("该任务已并入此次检查"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.visit} · {self.task.code}"
@@ -83,12 +107,21 @@ class VisitMember(models.Model):
     """检查组成员 of a visit: the teams of all merged tasks; one 组长 (is_leader)."""
 
     # Indexed by ``visitmember_unique`` (visit, inspector), as for VisitTask.visit.
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="members", db_index=False)
-    inspector = models.ForeignKey("registry.Inspector", on_delete=models.PROTECT, related_name="visit_memberships")
-    task = models.ForeignKey("planning.Task", on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("所属任务检查组"))
-    assignment = models.ForeignKey("draw.Assignment", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    visit = models.ForeignKey(
+        Visit, on_delete=models.CASCADE, related_name="members", db_index=False
+    )
+    inspector = models.ForeignKey(
+        "registry.Inspector", on_delete=models.PROTECT, related_name="visit_memberships"
+    )
+    task = models.ForeignKey(
+        "planning.Task",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("所属任务检查组"),
+    )
+    assignment = models.ForeignKey(
+        "draw.Assignment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     is_leader = models.BooleanField(_("组长"), default=False)
 
     class Meta:
@@ -96,11 +129,17 @@ class VisitMember(models.Model):
         verbose_name_plural = _("检查组成员")
         ordering = ["visit", "-is_leader", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["visit", "inspector"], name="visitmember_unique",
-                                    violation_error_message=_("该人员已在此次检查组中")),
-            models.UniqueConstraint(fields=["visit"], condition=models.Q(is_leader=True),
-                                    name="visitmember_one_leader",
-                                    violation_error_message=_("一次检查只能有一名组长")),
+            models.UniqueConstraint(
+                fields=["visit", "inspector"],
+                name="visitmember_unique",
+                violation_error_message=_("该人员已在此次检查组中"),
+            ),
+            models.UniqueConstraint(
+                fields=["visit"],
+                condition=models.Q(is_leader=True),
+                name="visitmember_one_leader",
+                violation_error_message=_("一次检查只能有一名组长"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -110,25 +149,43 @@ class VisitMember(models.Model):
 class Finding(models.Model):
     """检查情况 for one check point (检查要点) of one item's checklist (002 第二十五条)."""
 
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="findings", db_index=False)
-    item = models.ForeignKey("catalog.Item", on_delete=models.PROTECT, related_name="+", verbose_name=_("抽查事项"))
-    item_version = models.ForeignKey("catalog.ItemVersion", on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("检查表单版本"))
+    visit = models.ForeignKey(
+        Visit, on_delete=models.CASCADE, related_name="findings", db_index=False
+    )
+    item = models.ForeignKey(
+        "catalog.Item", on_delete=models.PROTECT, related_name="+", verbose_name=_("抽查事项")
+    )
+    item_version = models.ForeignKey(
+        "catalog.ItemVersion",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("检查表单版本"),
+    )
     point = models.PositiveSmallIntegerField(_("要点序号"))
     point_text = models.CharField(_("检查要点"), max_length=500)
-    outcome = models.CharField(_("检查情况"), max_length=16, choices=FindingOutcome.choices,
-                               default=FindingOutcome.UNCHECKED)
+    outcome = models.CharField(
+        _("检查情况"),
+        max_length=16,
+        choices=FindingOutcome.choices,
+        default=FindingOutcome.UNCHECKED,
+    )
     note = models.TextField(_("说明"), blank=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("检查要点记录")
         verbose_name_plural = _("检查要点记录")
         ordering = ["visit", "item", "point"]
-        constraints = [models.UniqueConstraint(fields=["visit", "item", "point"], name="finding_unique_point",
-                                               violation_error_message=_("该检查要点已有记录"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visit", "item", "point"],
+                name="finding_unique_point",
+                violation_error_message=_("该检查要点已有记录"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.visit} · {self.point_text[:20]}"
@@ -152,7 +209,9 @@ class Evidence(models.Model):
     size = models.BigIntegerField(_("字节数"))
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
     description = models.CharField(_("说明"), max_length=255, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
@@ -169,8 +228,14 @@ class Result(TimeStampedModel):
     in place (002 第二十八条 一经公示，不得擅自更改); a correction is a new version."""
 
     visit = models.OneToOneField(Visit, on_delete=models.PROTECT, related_name="result")
-    current = models.ForeignKey("ResultVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("现行版本"))
+    current = models.ForeignKey(
+        "ResultVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("现行版本"),
+    )
     # 形成 = the reviewer approved the first version; the publication deadline counts from it.
     formed_at = models.DateTimeField(_("形成时间"), null=True, blank=True)
     first_published_at = models.DateTimeField(_("首次公示时间"), null=True, blank=True)
@@ -189,26 +254,53 @@ class ResultVersion(models.Model):
 
     result = models.ForeignKey(Result, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveSmallIntegerField(_("版本号"))
-    kind = models.CharField(_("类型"), max_length=16, choices=VersionKind.choices, default=VersionKind.ORIGINAL)
-    status = models.CharField(_("状态"), max_length=16, choices=VersionStatus.choices, default=VersionStatus.DRAFT)
+    kind = models.CharField(
+        _("类型"), max_length=16, choices=VersionKind.choices, default=VersionKind.ORIGINAL
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=VersionStatus.choices, default=VersionStatus.DRAFT
+    )
     inspected_on = models.DateField(_("检查日期"), null=True, blank=True)
-    conclusion = models.CharField(_("检查结论"), max_length=32, choices=Conclusion.choices, blank=True)
-    non_cooperation = models.CharField(_("不予配合情形"), max_length=32, choices=NonCooperation.choices, blank=True)
+    conclusion = models.CharField(
+        _("检查结论"), max_length=32, choices=Conclusion.choices, blank=True
+    )
+    non_cooperation = models.CharField(
+        _("不予配合情形"), max_length=32, choices=NonCooperation.choices, blank=True
+    )
     summary = models.TextField(_("检查情况"), blank=True)
     problems = models.TextField(_("发现的问题"), blank=True)
     # A correction: why, and the principal's signature (任务执行单位主要负责人签字确认).
     reason = models.TextField(_("更正理由"), blank=True)
-    objection = models.ForeignKey("disclosure.Objection", null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="corrections", verbose_name=_("因异议复核更正"))
-    principal_signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                            on_delete=models.PROTECT, related_name="+",
-                                            verbose_name=_("主要负责人签字"))
+    objection = models.ForeignKey(
+        "disclosure.Objection",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+        verbose_name=_("因异议复核更正"),
+    )
+    principal_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("主要负责人签字"),
+    )
     principal_signed_at = models.DateTimeField(_("负责人签字时间"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("提交签字时间"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("审核人"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("审核人"),
+    )
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     review_note = models.TextField(_("审核意见"), blank=True)
     published_at = models.DateTimeField(_("公示时间"), null=True, blank=True)
@@ -219,8 +311,13 @@ class ResultVersion(models.Model):
         verbose_name = _("检查结果版本")
         verbose_name_plural = _("检查结果版本")
         ordering = ["result", "number"]
-        constraints = [models.UniqueConstraint(fields=["result", "number"], name="resultversion_unique_number",
-                                               violation_error_message=_("版本号重复"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["result", "number"],
+                name="resultversion_unique_number",
+                violation_error_message=_("版本号重复"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.result} v{self.number}"
@@ -231,8 +328,12 @@ class Signature(models.Model):
 
     version = models.ForeignKey(ResultVersion, on_delete=models.PROTECT, related_name="signatures")
     member = models.ForeignKey(VisitMember, on_delete=models.PROTECT, related_name="signatures")
-    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                  verbose_name=_("签字账号"))
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("签字账号"),
+    )
     # A member without an account signs on paper; staff record it and upload the scan.
     on_paper = models.BooleanField(_("纸质签字代录"), default=False)
     signed_at = models.DateTimeField(_("签字时间"), auto_now_add=True)
@@ -241,8 +342,13 @@ class Signature(models.Model):
         verbose_name = _("签字确认")
         verbose_name_plural = _("签字确认")
         ordering = ["version", "signed_at"]
-        constraints = [models.UniqueConstraint(fields=["version", "member"], name="signature_once",
-                                               violation_error_message=_("该成员已签字确认"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "member"],
+                name="signature_once",
+                violation_error_message=_("该成员已签字确认"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.version} · {self.member.inspector}"
@@ -254,7 +360,9 @@ class FollowUp(models.Model):
 
     version = models.ForeignKey(ResultVersion, on_delete=models.PROTECT, related_name="followups")
     kind = models.CharField(_("处理方式"), max_length=16, choices=FollowUpKind.choices)
-    status = models.CharField(_("状态"), max_length=16, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN
+    )
     detail = models.TextField(_("处理内容"), blank=True)
     rectify_deadline = models.DateField(_("整改期限"), null=True, blank=True)
     recheck_on = models.DateField(_("复查日期"), null=True, blank=True)

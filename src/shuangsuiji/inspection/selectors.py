@@ -39,25 +39,43 @@ from shuangsuiji.planning.models import Task
 # Staff who read every visit of their departments' tasks; inspectors read only their own.
 STAFF_ROLES = frozenset({Role.DEPT_ADMIN, Role.OPERATOR, Role.REVIEWER})
 # A result that has been formed (approved) — and possibly published or corrected since.
-FORMED_STATUSES = (VersionStatus.FORMED, VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED, VersionStatus.WITHHELD)
+FORMED_STATUSES = (
+    VersionStatus.FORMED,
+    VersionStatus.PUBLISHED,
+    VersionStatus.SUPERSEDED,
+    VersionStatus.WITHHELD,
+)
 
 
 def _with_tasks_and_team(qs: QuerySet[Visit]) -> QuerySet[Visit]:
     return qs.prefetch_related(
-        Prefetch("visit_tasks", queryset=VisitTask.objects.select_related("task", "task__department").order_by("id")),
-        Prefetch("members", queryset=VisitMember.objects.select_related("inspector", "task").order_by("-is_leader", "id")),
+        Prefetch(
+            "visit_tasks",
+            queryset=VisitTask.objects.select_related("task", "task__department").order_by("id"),
+        ),
+        Prefetch(
+            "members",
+            queryset=VisitMember.objects.select_related("inspector", "task").order_by(
+                "-is_leader", "id"
+            ),
+        ),
     )
 
 
 def _in_departments(qs: QuerySet[Visit], ids: set[int]) -> QuerySet[Visit]:
-    return qs.filter(Q(visit_tasks__task__department_id__in=ids) | Q(visit_tasks__task__partners__id__in=ids))
+    return qs.filter(
+        Q(visit_tasks__task__department_id__in=ids) | Q(visit_tasks__task__partners__id__in=ids)
+    )
 
 
-def visits_list(*, user: User | None = None, task: Task | None = None, merged_only: bool = False) -> QuerySet[Visit]:
+def visits_list(
+    *, user: User | None = None, task: Task | None = None, merged_only: bool = False
+) -> QuerySet[Visit]:
     """Visits with their tasks (in join order) and members (组长 first); ``task_count``
     annotated. ``user`` scopes to visits of tasks his departments lead or partner."""
     qs = Visit.objects.select_related("entity", "lead_task", "lead_task__department").annotate(
-        task_count=Count("visit_tasks", distinct=True))
+        task_count=Count("visit_tasks", distinct=True)
+    )
     if task is not None:
         qs = qs.filter(visit_tasks__task=task)
     if merged_only:
@@ -83,6 +101,7 @@ def visit_leader(*, visit: Visit) -> VisitMember | None:
 
 # --- scope and permissions ---------------------------------------------------------------------
 
+
 def staff_department_ids(*, user: User) -> set[int]:
     cached = getattr(user, "_ssj_visit_staff", None)
     if cached is None:
@@ -95,7 +114,9 @@ def visit_department_ids(*, visit: Visit) -> set[int]:
     """Lead and partner departments of every task the visit carries."""
     tasks = Task.objects.filter(visit_tasks__visit=visit)
     ids = set(tasks.values_list("department_id", flat=True))
-    ids |= set(Task.partners.through.objects.filter(task__in=tasks).values_list("department_id", flat=True))
+    ids |= set(
+        Task.partners.through.objects.filter(task__in=tasks).values_list("department_id", flat=True)
+    )
     return ids
 
 
@@ -124,7 +145,9 @@ def visit_can_record(*, user: User, visit: Visit) -> bool:
     enters a paper record for the team)."""
     if user is None or not user.is_authenticated:
         return False
-    return visit_member_for(user=user, visit=visit) is not None or visit_is_lead_operator(user=user, visit=visit)
+    return visit_member_for(user=user, visit=visit) is not None or visit_is_lead_operator(
+        user=user, visit=visit
+    )
 
 
 def visit_can_review(*, user: User, visit: Visit) -> bool:
@@ -133,8 +156,11 @@ def visit_can_review(*, user: User, visit: Visit) -> bool:
 
 
 def visit_get(*, user: User, pk: int) -> Visit:
-    visit = (Visit.objects.select_related("entity", "lead_task", "lead_task__department")
-             .filter(pk=pk).first())
+    visit = (
+        Visit.objects.select_related("entity", "lead_task", "lead_task__department")
+        .filter(pk=pk)
+        .first()
+    )
     if visit is None or not visit_can_read(user=user, visit=visit):
         raise NotFound("检查不存在或您无权查看")
     return visit
@@ -142,10 +168,14 @@ def visit_get(*, user: User, pk: int) -> Visit:
 
 # --- lists -------------------------------------------------------------------------------------
 
+
 def visits_mine(*, user: User) -> QuerySet[Visit]:
     """我的检查: visits where the user is in the team (through his inspector record)."""
-    qs = Visit.objects.select_related("entity", "lead_task", "lead_task__department").filter(
-        members__inspector__user=user).annotate(task_count=Count("visit_tasks", distinct=True))
+    qs = (
+        Visit.objects.select_related("entity", "lead_task", "lead_task__department")
+        .filter(members__inspector__user=user)
+        .annotate(task_count=Count("visit_tasks", distinct=True))
+    )
     return _with_tasks_and_team(qs.distinct()).order_by("window_start", "target_id", "id")
 
 
@@ -161,13 +191,20 @@ def visits_mine_grouped(*, user: User) -> list[StatusGroup]:
     by: dict[str, list[Visit]] = defaultdict(list)
     for v in visits_mine(user=user):
         by[v.status].append(v)
-    return [StatusGroup(status=s.value, label=str(s.label), visits=by[s.value]) for s in VisitStatus if by[s.value]]
+    return [
+        StatusGroup(status=s.value, label=str(s.label), visits=by[s.value])
+        for s in VisitStatus
+        if by[s.value]
+    ]
 
 
-def visits_for_staff(*, user: User, status: str = "", department: str = "", q: str = "") -> QuerySet[Visit]:
+def visits_for_staff(
+    *, user: User, status: str = "", department: str = "", q: str = ""
+) -> QuerySet[Visit]:
     """The staff list: visits of tasks the user's departments lead or partner, as visits_list."""
     qs = Visit.objects.select_related("entity", "lead_task", "lead_task__department").annotate(
-        task_count=Count("visit_tasks", distinct=True))
+        task_count=Count("visit_tasks", distinct=True)
+    )
     qs = _in_departments(qs, staff_department_ids(user=user))
     return _visits_filtered(qs, status=status, department=department, q=q)
 
@@ -175,11 +212,14 @@ def visits_for_staff(*, user: User, status: str = "", department: str = "", q: s
 def visits_search(*, status: str = "", department: str = "", q: str = "") -> QuerySet[Visit]:
     """Unscoped (the shell's ``ssj inspection list``)."""
     qs = Visit.objects.select_related("entity", "lead_task", "lead_task__department").annotate(
-        task_count=Count("visit_tasks", distinct=True))
+        task_count=Count("visit_tasks", distinct=True)
+    )
     return _visits_filtered(qs, status=status, department=department, q=q)
 
 
-def _visits_filtered(qs: QuerySet[Visit], *, status: str, department: str, q: str) -> QuerySet[Visit]:
+def _visits_filtered(
+    qs: QuerySet[Visit], *, status: str, department: str, q: str
+) -> QuerySet[Visit]:
     if status:
         qs = qs.filter(status=status)
     if department:
@@ -192,12 +232,15 @@ def _visits_filtered(qs: QuerySet[Visit], *, status: str, department: str, q: st
 
 # --- checklist and findings --------------------------------------------------------------------
 
+
 def item_version_in_force(*, item: Item, on: dt.date) -> ItemVersion | None:
     """The version in force on ``on`` (latest effective on or before it), else the latest:
     the checklist changes with the law (立改废释), the visit uses the one of its day."""
     versions = ItemVersion.objects.filter(item=item)
-    return (versions.filter(effective_date__lte=on).order_by("-effective_date", "-number").first()
-            or versions.order_by("-number").first())
+    return (
+        versions.filter(effective_date__lte=on).order_by("-effective_date", "-number").first()
+        or versions.order_by("-number").first()
+    )
 
 
 @dataclass
@@ -210,8 +253,11 @@ class ItemChecklist:
 def visit_checklist(*, visit: Visit) -> list[ItemChecklist]:
     """The visit's findings grouped by item (frozen at visit_start from the versions in force)."""
     groups: dict[int, ItemChecklist] = {}
-    for f in (Finding.objects.filter(visit=visit).select_related("item", "item_version", "updated_by")
-              .order_by("item__code", "item_id", "point")):
+    for f in (
+        Finding.objects.filter(visit=visit)
+        .select_related("item", "item_version", "updated_by")
+        .order_by("item__code", "item_id", "point")
+    ):
         g = groups.get(f.item_id)
         if g is None:
             g = groups[f.item_id] = ItemChecklist(item=f.item, version=f.item_version, findings=[])
@@ -226,36 +272,49 @@ class ItemInForce:
 
 
 def visit_items_in_force(*, visit: Visit, on: dt.date) -> list[ItemInForce]:
-    return [ItemInForce(item=i, version=item_version_in_force(item=i, on=on))
-            for i in visit_items(visit=visit).order_by("code", "id")]
+    return [
+        ItemInForce(item=i, version=item_version_in_force(item=i, on=on))
+        for i in visit_items(visit=visit).order_by("code", "id")
+    ]
 
 
 # --- 既往检查和行政处罚 [000 三(五)] ----------------------------------------------------------------
 
+
 def _same_target(visit: Visit) -> QuerySet[Visit]:
-    return Visit.objects.filter(Q(target_id=visit.target_id) | Q(entity_id=visit.entity_id)).exclude(pk=visit.pk)
+    return Visit.objects.filter(
+        Q(target_id=visit.target_id) | Q(entity_id=visit.entity_id)
+    ).exclude(pk=visit.pk)
 
 
 def visit_history(*, visit: Visit) -> QuerySet[Result]:
     """The entity's other visits whose result has been formed (formed, published or
     corrected): 检查前要及时了解检查对象既往监督检查情况 [000 三(五)]. All departments: the
     same company may be kept in several departments' libraries."""
-    return (Result.objects.filter(visit__in=_same_target(visit), current__isnull=False)
-            .select_related("visit", "visit__lead_task", "visit__lead_task__department", "current")
-            .order_by("-current__inspected_on", "-id"))
+    return (
+        Result.objects.filter(visit__in=_same_target(visit), current__isnull=False)
+        .select_related("visit", "visit__lead_task", "visit__lead_task__department", "current")
+        .order_by("-current__inspected_on", "-id")
+    )
 
 
 def visit_penalties(*, visit: Visit) -> QuerySet[FollowUp]:
     """立案查处 with a penalty decision, on the current version of the entity's other
     results: 既往行政处罚情况 [000 三(五)]."""
-    return (FollowUp.objects.filter(kind=FollowUpKind.CASE, penalty_decided_on__isnull=False,
-                                    version__result__visit__in=_same_target(visit),
-                                    version_id=F("version__result__current_id"))
-            .select_related("version__result__visit__lead_task__department")
-            .order_by("-penalty_decided_on", "-id"))
+    return (
+        FollowUp.objects.filter(
+            kind=FollowUpKind.CASE,
+            penalty_decided_on__isnull=False,
+            version__result__visit__in=_same_target(visit),
+            version_id=F("version__result__current_id"),
+        )
+        .select_related("version__result__visit__lead_task__department")
+        .order_by("-penalty_decided_on", "-id")
+    )
 
 
 # --- results -----------------------------------------------------------------------------------
+
 
 def result_for(*, visit: Visit) -> Result | None:
     return Result.objects.filter(visit=visit).select_related("current").first()
@@ -263,12 +322,20 @@ def result_for(*, visit: Visit) -> Result | None:
 
 def result_versions(*, visit: Visit) -> list[ResultVersion]:
     """All versions, newest first, with their signatures and follow-ups."""
-    return list(ResultVersion.objects.filter(result__visit=visit)
-                .select_related("created_by", "reviewed_by")
-                .prefetch_related(Prefetch("signatures", queryset=Signature.objects.select_related(
-                                      "member__inspector", "signed_by").order_by("signed_at", "id")),
-                                  Prefetch("followups", queryset=FollowUp.objects.order_by("id")))
-                .order_by("-number"))
+    return list(
+        ResultVersion.objects.filter(result__visit=visit)
+        .select_related("created_by", "reviewed_by")
+        .prefetch_related(
+            Prefetch(
+                "signatures",
+                queryset=Signature.objects.select_related(
+                    "member__inspector", "signed_by"
+                ).order_by("signed_at", "id"),
+            ),
+            Prefetch("followups", queryset=FollowUp.objects.order_by("id")),
+        )
+        .order_by("-number")
+    )
 
 
 def result_working_version(*, visit: Visit) -> ResultVersion | None:
@@ -286,21 +353,36 @@ class MemberSign:
 def version_signing(*, version: ResultVersion) -> list[MemberSign]:
     """Each team member (组长 first) with his signature on ``version``, if any."""
     signed = {s.member_id: s for s in version.signatures.select_related("signed_by")}
-    members = VisitMember.objects.filter(visit_id=version.result.visit_id).select_related("inspector").order_by(
-        "-is_leader", "id")
-    return [MemberSign(member=m, signature=signed.get(m.pk), has_account=m.inspector.user_id is not None)
-            for m in members]
+    members = (
+        VisitMember.objects.filter(visit_id=version.result.visit_id)
+        .select_related("inspector")
+        .order_by("-is_leader", "id")
+    )
+    return [
+        MemberSign(
+            member=m, signature=signed.get(m.pk), has_account=m.inspector.user_id is not None
+        )
+        for m in members
+    ]
 
 
 def last_submitted_at(*, visit: Visit) -> dt.datetime | None:
     """When a version of this visit was last submitted for signing: evidence uploaded
     before it is part of what the team signed, and frozen."""
-    return (ResultVersion.objects.filter(result__visit=visit, submitted_at__isnull=False)
-            .order_by("-submitted_at").values_list("submitted_at", flat=True).first())
+    return (
+        ResultVersion.objects.filter(result__visit=visit, submitted_at__isnull=False)
+        .order_by("-submitted_at")
+        .values_list("submitted_at", flat=True)
+        .first()
+    )
 
 
 def visit_evidence(*, visit: Visit) -> QuerySet[Evidence]:
-    return Evidence.objects.filter(visit=visit).select_related("uploaded_by").order_by("uploaded_at", "id")
+    return (
+        Evidence.objects.filter(visit=visit)
+        .select_related("uploaded_by")
+        .order_by("uploaded_at", "id")
+    )
 
 
 def evidence_is_frozen(*, evidence: Evidence, submitted_at: dt.datetime | None) -> bool:
@@ -308,6 +390,7 @@ def evidence_is_frozen(*, evidence: Evidence, submitted_at: dt.datetime | None) 
 
 
 # --- follow-up facts (for 一公开) ---------------------------------------------------------------
+
 
 @dataclass
 class FollowUpFact:
@@ -345,17 +428,32 @@ def _fact(f: FollowUp) -> FollowUpFact:
     if f.penalty_decided_on:
         parts.append(f"{f.penalty_decided_on:%Y-%m-%d}作出行政处罚决定")
     if f.recheck_on:
-        parts.append(f"{f.recheck_on:%Y-%m-%d}复查：{'已整改' if f.status == FollowUpStatus.DONE else '未整改'}")
+        parts.append(
+            f"{f.recheck_on:%Y-%m-%d}复查：{'已整改' if f.status == FollowUpStatus.DONE else '未整改'}"
+        )
     if f.status == FollowUpStatus.DONE and f.kind != FollowUpKind.RECTIFY:
         parts.append("已办结")
-    return FollowUpFact(id=f.pk, kind=f.kind, kind_label=str(f.get_kind_display()), status=f.status,
-                        status_label=str(f.get_status_display()), detail=f.detail,
-                        rectify_deadline=f.rectify_deadline, recheck_on=f.recheck_on, recheck_note=f.recheck_note,
-                        recipient=f.recipient, case_no=f.case_no, penalty_decided_on=f.penalty_decided_on,
-                        penalty_published_on=f.penalty_published_on, parts=parts)
+    return FollowUpFact(
+        id=f.pk,
+        kind=f.kind,
+        kind_label=str(f.get_kind_display()),
+        status=f.status,
+        status_label=str(f.get_status_display()),
+        detail=f.detail,
+        rectify_deadline=f.rectify_deadline,
+        recheck_on=f.recheck_on,
+        recheck_note=f.recheck_note,
+        recipient=f.recipient,
+        case_no=f.case_no,
+        penalty_decided_on=f.penalty_decided_on,
+        penalty_published_on=f.penalty_published_on,
+        parts=parts,
+    )
 
 
-def result_followup_facts(*, result: Result, version: ResultVersion | None = None) -> list[FollowUpFact]:
+def result_followup_facts(
+    *, result: Result, version: ResultVersion | None = None
+) -> list[FollowUpFact]:
     """后续处理 of a result's current version (or of ``version``), in the order entered —
     including what was appended after forming (复查, 处罚决定, 办结)."""
     version = version or result.current

@@ -24,6 +24,10 @@ urlpatterns = [
     path("versions/<int:pk>/followups/", views.followup_add, name="followup_add"),
     path("followups/<int:pk>/recheck/", views.followup_recheck, name="followup_recheck"),
     path("followups/<int:pk>/penalty/", views.followup_penalty, name="followup_penalty"),
-    path("followups/<int:pk>/penalty-published/", views.followup_penalty_published, name="followup_penalty_published"),
+    path(
+        "followups/<int:pk>/penalty-published/",
+        views.followup_penalty_published,
+        name="followup_penalty_published",
+    ),
     path("followups/<int:pk>/close/", views.followup_close, name="followup_close"),
 ]

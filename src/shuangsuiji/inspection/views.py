@@ -40,14 +40,27 @@ from shuangsuiji.inspection.forms import (
 from shuangsuiji.inspection.models import Evidence, FollowUp, ResultVersion, Visit
 
 PAGE_SIZE = 50
-STEPS = [(VisitStatus.PENDING, "待检查"), (VisitStatus.IN_PROGRESS, "检查中"), (VisitStatus.SIGNING, "签字确认"),
-         (VisitStatus.REVIEW, "审核"), (VisitStatus.FORMED, "形成结果")]
-FIELD_LABELS = {"inspected_on": "检查日期", "conclusion": "检查结论", "non_cooperation": "不予配合情形",
-                "summary": "检查情况", "problems": "发现的问题", "followups": "后续处理", "findings": "检查要点",
-                "evidence": "证据材料"}
+STEPS = [
+    (VisitStatus.PENDING, "待检查"),
+    (VisitStatus.IN_PROGRESS, "检查中"),
+    (VisitStatus.SIGNING, "签字确认"),
+    (VisitStatus.REVIEW, "审核"),
+    (VisitStatus.FORMED, "形成结果"),
+]
+FIELD_LABELS = {
+    "inspected_on": "检查日期",
+    "conclusion": "检查结论",
+    "non_cooperation": "不予配合情形",
+    "summary": "检查情况",
+    "problems": "发现的问题",
+    "followups": "后续处理",
+    "findings": "检查要点",
+    "evidence": "证据材料",
+}
 
 
 # --- helpers -----------------------------------------------------------------------------
+
 
 def _version_visit(request: HttpRequest, pk: int) -> tuple[ResultVersion, Visit]:
     version = ResultVersion.objects.select_related("result").filter(pk=pk).first()
@@ -74,15 +87,30 @@ def _back(visit: Visit, anchor: str = "") -> HttpResponse:
 
 def _steps(visit: Visit) -> list[tuple[str, str]]:
     at = [s for s, _ in STEPS].index(visit.status)
-    return [(label, "done" if i < at or visit.status == VisitStatus.FORMED else "current" if i == at else "todo")
-            for i, (_s, label) in enumerate(STEPS)]
+    return [
+        (
+            label,
+            "done"
+            if i < at or visit.status == VisitStatus.FORMED
+            else "current"
+            if i == at
+            else "todo",
+        )
+        for i, (_s, label) in enumerate(STEPS)
+    ]
 
 
 def _limits() -> list[tuple[str, str, int]]:
     from shuangsuiji.inspection.choices import EvidenceKind
 
-    return [(str(k.label), "、".join(services.EXTENSIONS[k]), services.evidence_limit_bytes(k) // (1024 * 1024))
-            for k in EvidenceKind]
+    return [
+        (
+            str(k.label),
+            "、".join(services.EXTENSIONS[k]),
+            services.evidence_limit_bytes(k) // (1024 * 1024),
+        )
+        for k in EvidenceKind
+    ]
 
 
 def _page(request: HttpRequest, visit: Visit, *, status: int = 200, **forms) -> HttpResponse:
@@ -92,23 +120,42 @@ def _page(request: HttpRequest, visit: Visit, *, status: int = 200, **forms) -> 
     can_review = selectors.visit_can_review(user=user, visit=visit)
     is_lead_operator = selectors.visit_is_lead_operator(user=user, visit=visit)
     version = selectors.result_working_version(visit=visit)
-    editable = bool(visit.status == VisitStatus.IN_PROGRESS and version and version.status == VersionStatus.DRAFT)
+    editable = bool(
+        visit.status == VisitStatus.IN_PROGRESS
+        and version
+        and version.status == VersionStatus.DRAFT
+    )
     checklist = selectors.visit_checklist(visit=visit)
     submitted_at = selectors.last_submitted_at(visit=visit)
-    evidence = [(e, selectors.evidence_is_frozen(evidence=e, submitted_at=submitted_at))
-                for e in selectors.visit_evidence(visit=visit)]
+    evidence = [
+        (e, selectors.evidence_is_frozen(evidence=e, submitted_at=submitted_at))
+        for e in selectors.visit_evidence(visit=visit)
+    ]
     ctx: dict = {
-        "visit": visit, "entity": visit.entity, "steps": _steps(visit),
-        "visit_tasks": visit.visit_tasks.select_related("task", "task__department").prefetch_related(
-            "task__partners").order_by("id"),
-        "items": (None if checklist else
-                  selectors.visit_items_in_force(visit=visit, on=timezone.localdate())),
+        "visit": visit,
+        "entity": visit.entity,
+        "steps": _steps(visit),
+        "visit_tasks": visit.visit_tasks.select_related("task", "task__department")
+        .prefetch_related("task__partners")
+        .order_by("id"),
+        "items": (
+            None
+            if checklist
+            else selectors.visit_items_in_force(visit=visit, on=timezone.localdate())
+        ),
         "team": visit.members.select_related("inspector", "task").order_by("-is_leader", "id"),
         "history": selectors.visit_history(visit=visit)[:50],
         "penalties": selectors.visit_penalties(visit=visit)[:50],
-        "me": me, "can_record": can_record, "can_review": can_review, "is_lead_operator": is_lead_operator,
-        "is_leader": bool(me and me.is_leader), "version": version, "editable": editable and can_record,
-        "checklist": checklist, "evidence": evidence, "limits": _limits(),
+        "me": me,
+        "can_record": can_record,
+        "can_review": can_review,
+        "is_lead_operator": is_lead_operator,
+        "is_leader": bool(me and me.is_leader),
+        "version": version,
+        "editable": editable and can_record,
+        "checklist": checklist,
+        "evidence": evidence,
+        "limits": _limits(),
         "versions": selectors.result_versions(visit=visit),
         "result": selectors.result_for(visit=visit),
         "submit_errors": forms.pop("submit_errors", None),
@@ -117,12 +164,26 @@ def _page(request: HttpRequest, visit: Visit, *, status: int = 200, **forms) -> 
         findings = [f for g in checklist for f in g.findings]
         ctx["findings_form"] = forms.get("findings_form") or FindingsForm(findings=findings)
         for f in findings:  # the form's fields beside each point of the checklist
-            f.outcome_field, f.note_field = ctx["findings_form"][f"o_{f.pk}"], ctx["findings_form"][f"n_{f.pk}"]
+            f.outcome_field, f.note_field = (
+                ctx["findings_form"][f"o_{f.pk}"],
+                ctx["findings_form"][f"n_{f.pk}"],
+            )
         ctx["draft"] = forms.get("draft") or DraftForms(
-            initial={n: getattr(version, n) for n in ("inspected_on", "conclusion", "non_cooperation", "summary",
-                                                      "problems")},
-            followups=[{"kind": f.kind, "detail": f.detail, "rectify_deadline": f.rectify_deadline,
-                        "recipient": f.recipient, "case_no": f.case_no} for f in version.followups.order_by("id")])
+            initial={
+                n: getattr(version, n)
+                for n in ("inspected_on", "conclusion", "non_cooperation", "summary", "problems")
+            },
+            followups=[
+                {
+                    "kind": f.kind,
+                    "detail": f.detail,
+                    "rectify_deadline": f.rectify_deadline,
+                    "recipient": f.recipient,
+                    "case_no": f.case_no,
+                }
+                for f in version.followups.order_by("id")
+            ],
+        )
         ctx["evidence_form"] = forms.get("evidence_form") or EvidenceForm()
     # After the result is formed the team still gathers material (复查 photos, a 立案
     # decision): it is added beside the signed record, never into it.
@@ -132,10 +193,17 @@ def _page(request: HttpRequest, visit: Visit, *, status: int = 200, **forms) -> 
     if version and version.status in (VersionStatus.SIGNING, VersionStatus.REVIEW):
         signing = selectors.version_signing(version=version)
         ctx["signing"] = signing
-        ctx["can_sign"] = (version.status == VersionStatus.SIGNING and me is not None
-                           and not any(s.signature for s in signing if s.member.pk == me.pk))
+        ctx["can_sign"] = (
+            version.status == VersionStatus.SIGNING
+            and me is not None
+            and not any(s.signature for s in signing if s.member.pk == me.pk)
+        )
         paper = [s.member for s in signing if not s.has_account and s.signature is None]
-        if version.status == VersionStatus.SIGNING and paper and (ctx["is_leader"] or is_lead_operator):
+        if (
+            version.status == VersionStatus.SIGNING
+            and paper
+            and (ctx["is_leader"] or is_lead_operator)
+        ):
             ctx["paper_form"] = forms.get("paper_form") or PaperSignForm(members=paper)
         if version.status == VersionStatus.SIGNING and ctx["is_leader"]:
             ctx["withdraw_form"] = WithdrawForm()
@@ -145,22 +213,40 @@ def _page(request: HttpRequest, visit: Visit, *, status: int = 200, **forms) -> 
     result = ctx["result"]
     if result and result.current_id:
         ctx["facts"] = selectors.result_followup_facts(result=result)
-        ctx["can_followup"] = can_record and result.current.status in (VersionStatus.FORMED, VersionStatus.PUBLISHED)
+        ctx["can_followup"] = can_record and result.current.status in (
+            VersionStatus.FORMED,
+            VersionStatus.PUBLISHED,
+        )
         bound = forms.get("followup_forms") or {}
         rows = []
         # Open follow-ups, and closed cases whose penalty decision is not yet published
         # (7 working days, 000 三(六)).
-        pending = Q(status=FollowUpStatus.OPEN) | Q(kind=FollowUpKind.CASE, penalty_decided_on__isnull=False,
-                                                    penalty_published_on__isnull=True)
+        pending = Q(status=FollowUpStatus.OPEN) | Q(
+            kind=FollowUpKind.CASE,
+            penalty_decided_on__isnull=False,
+            penalty_published_on__isnull=True,
+        )
         for f in result.current.followups.filter(pending).order_by("id"):
             kinds = {}
             if f.status == FollowUpStatus.OPEN:
-                kinds = {"recheck": RecheckForm} if f.kind == FollowUpKind.RECTIFY else {"close": CloseForm}
+                kinds = (
+                    {"recheck": RecheckForm}
+                    if f.kind == FollowUpKind.RECTIFY
+                    else {"close": CloseForm}
+                )
             if f.kind == FollowUpKind.CASE and f.penalty_decided_on is None:
                 kinds["penalty"] = PenaltyForm
             elif f.kind == FollowUpKind.CASE and f.penalty_published_on is None:
                 kinds["penalty_published"] = PenaltyPublishedForm
-            rows.append((f, {name: bound.get((f.pk, cls)) or cls(prefix=f"f{f.pk}") for name, cls in kinds.items()}))
+            rows.append(
+                (
+                    f,
+                    {
+                        name: bound.get((f.pk, cls)) or cls(prefix=f"f{f.pk}")
+                        for name, cls in kinds.items()
+                    },
+                )
+            )
         ctx["followup_rows"] = rows
         ctx["followup_add_form"] = forms.get("followup_add_form") or FollowUpForm(prefix="add")
     return render(request, "inspection/visit.html", ctx, status=status)
@@ -168,23 +254,42 @@ def _page(request: HttpRequest, visit: Visit, *, status: int = 200, **forms) -> 
 
 # --- lists -------------------------------------------------------------------------------
 
+
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
     """我的检查."""
-    return render(request, "inspection/mine.html", {"groups": selectors.visits_mine_grouped(user=request.user)})
+    return render(
+        request,
+        "inspection/mine.html",
+        {"groups": selectors.visits_mine_grouped(user=request.user)},
+    )
 
 
 @login_required
 def visit_list(request: HttpRequest) -> HttpResponse:
-    departments = Department.objects.filter(id__in=selectors.staff_department_ids(user=request.user)).order_by("code")
+    departments = Department.objects.filter(
+        id__in=selectors.staff_department_ids(user=request.user)
+    ).order_by("code")
     form = VisitFilterForm(request.GET or None, departments=departments)
     filters = form.cleaned_data if form.is_valid() else {}
-    visits = selectors.visits_for_staff(user=request.user, status=filters.get("status", ""),
-                                        department=filters.get("department", ""), q=filters.get("q", ""))
+    visits = selectors.visits_for_staff(
+        user=request.user,
+        status=filters.get("status", ""),
+        department=filters.get("department", ""),
+        q=filters.get("q", ""),
+    )
     page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("page"))
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
-    return render(request, "inspection/list.html", {"form": form, "page": page, "is_staff": bool(departments),
-                                                    "extra_query": f"&{query}" if query else ""})
+    return render(
+        request,
+        "inspection/list.html",
+        {
+            "form": form,
+            "page": page,
+            "is_staff": bool(departments),
+            "extra_query": f"&{query}" if query else "",
+        },
+    )
 
 
 @login_required
@@ -195,7 +300,10 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- recording ---------------------------------------------------------------------------
 
-def _simple(request: HttpRequest, visit: Visit, action, done: str, anchor: str = "") -> HttpResponse:
+
+def _simple(
+    request: HttpRequest, visit: Visit, action, done: str, anchor: str = ""
+) -> HttpResponse:
     request.back_url = _back_url(visit.pk, anchor)
     action()
     messages.success(request, done)
@@ -206,8 +314,13 @@ def _simple(request: HttpRequest, visit: Visit, action, done: str, anchor: str =
 @require_POST
 def visit_start(request: HttpRequest, pk: int) -> HttpResponse:
     visit = selectors.visit_get(user=request.user, pk=pk)
-    return _simple(request, visit, lambda: services.visit_start(visit=visit, actor=request.user),
-                   "已开始检查：请按检查表单逐项录入检查情况", "findings")
+    return _simple(
+        request,
+        visit,
+        lambda: services.visit_start(visit=visit, actor=request.user),
+        "已开始检查：请按检查表单逐项录入检查情况",
+        "findings",
+    )
 
 
 @login_required
@@ -219,7 +332,9 @@ def findings_save(request: HttpRequest, pk: int) -> HttpResponse:
     form = FindingsForm(request.POST, findings=findings)
     if form.is_valid():
         try:
-            changed = services.findings_record(visit=visit, entries=form.entries(), actor=request.user)
+            changed = services.findings_record(
+                visit=visit, entries=form.entries(), actor=request.user
+            )
         except ValidationFailed as exc:
             form.add_service_errors(exc)
         else:
@@ -237,7 +352,9 @@ def draft_save(request: HttpRequest, pk: int) -> HttpResponse:
     draft = DraftForms(request.POST)
     if draft.is_valid():
         try:
-            version = services.result_draft_save(visit=visit, data=draft.to_input(), actor=request.user)
+            version = services.result_draft_save(
+                visit=visit, data=draft.to_input(), actor=request.user
+            )
         except ValidationFailed as exc:
             draft.add_service_errors(exc)
         else:
@@ -253,7 +370,9 @@ def _submit(request: HttpRequest, visit: Visit, version: ResultVersion) -> HttpR
     try:
         services.result_submit(version=version, actor=request.user)
     except ValidationFailed as exc:  # shown on the page, above the result (not one form's field)
-        errors = [(FIELD_LABELS.get(k.split(".")[0], k), m) for k, ms in exc.errors.items() for m in ms]
+        errors = [
+            (FIELD_LABELS.get(k.split(".")[0], k), m) for k, ms in exc.errors.items() for m in ms
+        ]
         return _page(request, visit, submit_errors=errors or [("", exc.message)], status=422)
     messages.success(request, "已提交签字确认：请检查组全体成员签字确认（002 第二十五条）")
     return _back(visit, "signing")
@@ -274,12 +393,19 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     form = EvidenceForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            ev = services.evidence_upload(visit=visit, upload=form.cleaned_data["file"], kind=form.cleaned_data["kind"],
-                                          description=form.cleaned_data["description"], actor=request.user)
+            ev = services.evidence_upload(
+                visit=visit,
+                upload=form.cleaned_data["file"],
+                kind=form.cleaned_data["kind"],
+                description=form.cleaned_data["description"],
+                actor=request.user,
+            )
         except ValidationFailed as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(request, f"已上传{ev.get_kind_display()}“{ev.original_name}”，SHA-256 {ev.sha256}")
+            messages.success(
+                request, f"已上传{ev.get_kind_display()}“{ev.original_name}”，SHA-256 {ev.sha256}"
+            )
             return _back(visit, "evidence")
     return _page(request, visit, evidence_form=form, status=422)
 
@@ -297,7 +423,9 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     """Always as an attachment (never rendered inline), to readers of the visit only."""
     ev = _evidence(request, pk)
     fh = services.evidence_open(evidence=ev, actor=request.user)
-    response = FileResponse(fh, as_attachment=True, filename=ev.original_name, content_type=ev.content_type)
+    response = FileResponse(
+        fh, as_attachment=True, filename=ev.original_name, content_type=ev.content_type
+    )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -307,13 +435,21 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
     ev = _evidence(request, pk)
-    return _simple(request, ev.visit, lambda: services.evidence_delete(evidence=ev, actor=request.user),
-                   f"已删除证据材料“{ev.original_name}”", "evidence")
+    return _simple(
+        request,
+        ev.visit,
+        lambda: services.evidence_delete(evidence=ev, actor=request.user),
+        f"已删除证据材料“{ev.original_name}”",
+        "evidence",
+    )
 
 
 # --- signing and review ------------------------------------------------------------------
 
-def _version_action(request: HttpRequest, pk: int, action, done: str, anchor: str = "signing") -> HttpResponse:
+
+def _version_action(
+    request: HttpRequest, pk: int, action, done: str, anchor: str = "signing"
+) -> HttpResponse:
     version, visit = _version_visit(request, pk)
     return _simple(request, visit, lambda: action(version), done, anchor)
 
@@ -321,21 +457,32 @@ def _version_action(request: HttpRequest, pk: int, action, done: str, anchor: st
 @login_required
 @require_POST
 def result_sign(request: HttpRequest, pk: int) -> HttpResponse:
-    return _version_action(request, pk, lambda v: services.result_sign(version=v, actor=request.user),
-                           "已签字确认")
+    return _version_action(
+        request, pk, lambda v: services.result_sign(version=v, actor=request.user), "已签字确认"
+    )
 
 
 @login_required
 @require_POST
 def result_sign_paper(request: HttpRequest, pk: int) -> HttpResponse:
     version, visit = _version_visit(request, pk)
-    members = [s.member for s in selectors.version_signing(version=version) if not s.has_account and not s.signature]
+    members = [
+        s.member
+        for s in selectors.version_signing(version=version)
+        if not s.has_account and not s.signature
+    ]
     form = PaperSignForm(request.POST, members=members)
     if form.is_valid():
         member = form.chosen()
-        return _simple(request, visit, lambda: services.result_sign_on_paper(version=version, member=member,
-                                                                             actor=request.user),
-                       f"已代录{member.inspector.name}的纸质签字，请将签字页扫描件上传为证据材料", "signing")
+        return _simple(
+            request,
+            visit,
+            lambda: services.result_sign_on_paper(
+                version=version, member=member, actor=request.user
+            ),
+            f"已代录{member.inspector.name}的纸质签字，请将签字页扫描件上传为证据材料",
+            "signing",
+        )
     return _page(request, visit, paper_form=form, status=422)
 
 
@@ -343,17 +490,26 @@ def result_sign_paper(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def result_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     reason = request.POST.get("reason", "")
-    return _version_action(request, pk, lambda v: services.result_withdraw(version=v, actor=request.user,
-                                                                           reason=reason),
-                           "已撤回：原版本标记为已退回（签字保留），已生成新的草稿", "result")
+    return _version_action(
+        request,
+        pk,
+        lambda v: services.result_withdraw(version=v, actor=request.user, reason=reason),
+        "已撤回：原版本标记为已退回（签字保留），已生成新的草稿",
+        "result",
+    )
 
 
 @login_required
 @require_POST
 def result_approve(request: HttpRequest, pk: int) -> HttpResponse:
     note = request.POST.get("note", "")
-    return _version_action(request, pk, lambda v: services.result_approve(version=v, actor=request.user, note=note),
-                           "审核通过：检查结果已形成，须在20个工作日内公示（002 第二十八条）", "result")
+    return _version_action(
+        request,
+        pk,
+        lambda v: services.result_approve(version=v, actor=request.user, note=note),
+        "审核通过：检查结果已形成，须在20个工作日内公示（002 第二十八条）",
+        "result",
+    )
 
 
 @login_required
@@ -364,7 +520,9 @@ def result_return(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReturnForm(request.POST)
     if form.is_valid():
         try:
-            services.result_return(version=version, actor=request.user, note=form.cleaned_data["note"])
+            services.result_return(
+                version=version, actor=request.user, note=form.cleaned_data["note"]
+            )
         except ValidationFailed as exc:
             form.add_service_errors(exc)
         else:
@@ -374,6 +532,7 @@ def result_return(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- follow-up ---------------------------------------------------------------------------
+
 
 def _followup_form(request: HttpRequest, pk: int, form_class, call, done: str) -> HttpResponse:
     followup, visit = _followup_visit(request, pk)
@@ -393,31 +552,62 @@ def _followup_form(request: HttpRequest, pk: int, form_class, call, done: str) -
 @login_required
 @require_POST
 def followup_recheck(request: HttpRequest, pk: int) -> HttpResponse:
-    return _followup_form(request, pk, RecheckForm, lambda f, d: services.followup_recheck(
-        followup=f, recheck_on=d["recheck_on"], recheck_note=d["recheck_note"], status=d["status"],
-        actor=request.user), "已登记复查情况")
+    return _followup_form(
+        request,
+        pk,
+        RecheckForm,
+        lambda f, d: services.followup_recheck(
+            followup=f,
+            recheck_on=d["recheck_on"],
+            recheck_note=d["recheck_note"],
+            status=d["status"],
+            actor=request.user,
+        ),
+        "已登记复查情况",
+    )
 
 
 @login_required
 @require_POST
 def followup_penalty(request: HttpRequest, pk: int) -> HttpResponse:
-    return _followup_form(request, pk, PenaltyForm, lambda f, d: services.followup_penalty(
-        followup=f, case_no=d["case_no"], penalty_decided_on=d["penalty_decided_on"], actor=request.user),
-        "已登记行政处罚决定：处罚信息须在7个工作日内公开（000 三(六)）")
+    return _followup_form(
+        request,
+        pk,
+        PenaltyForm,
+        lambda f, d: services.followup_penalty(
+            followup=f,
+            case_no=d["case_no"],
+            penalty_decided_on=d["penalty_decided_on"],
+            actor=request.user,
+        ),
+        "已登记行政处罚决定：处罚信息须在7个工作日内公开（000 三(六)）",
+    )
 
 
 @login_required
 @require_POST
 def followup_penalty_published(request: HttpRequest, pk: int) -> HttpResponse:
-    return _followup_form(request, pk, PenaltyPublishedForm, lambda f, d: services.followup_penalty_published(
-        followup=f, published_on=d["penalty_published_on"], actor=request.user), "已登记处罚信息公开日期")
+    return _followup_form(
+        request,
+        pk,
+        PenaltyPublishedForm,
+        lambda f, d: services.followup_penalty_published(
+            followup=f, published_on=d["penalty_published_on"], actor=request.user
+        ),
+        "已登记处罚信息公开日期",
+    )
 
 
 @login_required
 @require_POST
 def followup_close(request: HttpRequest, pk: int) -> HttpResponse:
-    return _followup_form(request, pk, CloseForm, lambda f, d: services.followup_close(
-        followup=f, note=d["note"], actor=request.user), "已办结")
+    return _followup_form(
+        request,
+        pk,
+        CloseForm,
+        lambda f, d: services.followup_close(followup=f, note=d["note"], actor=request.user),
+        "已办结",
+    )
 
 
 @login_required

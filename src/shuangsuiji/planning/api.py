@@ -115,43 +115,73 @@ def _department(code: str) -> Department:
 
 @router.get("/plans", response={200: list[PlanOut], **LIST_ERRORS}, summary="年度抽查计划列表")
 def list_plans(request, filters: Query[PlanFilters]):
-    return list(selectors.plan_search(user=request.user, department=filters.department, year=filters.year,
-                                      status=filters.status))
+    return list(
+        selectors.plan_search(
+            user=request.user,
+            department=filters.department,
+            year=filters.year,
+            status=filters.status,
+        )
+    )
 
 
-@router.get("/plans/{plan_id}", response={200: PlanDetailOut, **READ_ERRORS}, summary="计划详情（计划表与提示）")
+@router.get(
+    "/plans/{plan_id}",
+    response={200: PlanDetailOut, **READ_ERRORS},
+    summary="计划详情（计划表与提示）",
+)
 def get_plan(request, plan_id: int):
     return selectors.plan_get(user=request.user, pk=plan_id)
 
 
-@router.post("/plans", response={201: PlanDetailOut, **WRITE_ERRORS}, summary="新建年度抽查计划（起草）")
+@router.post(
+    "/plans", response={201: PlanDetailOut, **WRITE_ERRORS}, summary="新建年度抽查计划（起草）"
+)
 def create_plan(request, payload: PlanCreateIn):
-    plan = services.plan_create(department=_department(payload.department), year=payload.year, title=payload.title,
-                                actor=request.user)
+    plan = services.plan_create(
+        department=_department(payload.department),
+        year=payload.year,
+        title=payload.title,
+        actor=request.user,
+    )
     return 201, selectors.plan_get(user=request.user, pk=plan.pk)
 
 
-@router.post("/plans/{plan_id}/rows", response={201: PlanDetailOut, **WRITE_ERRORS}, summary="添加计划事项")
+@router.post(
+    "/plans/{plan_id}/rows", response={201: PlanDetailOut, **WRITE_ERRORS}, summary="添加计划事项"
+)
 def add_plan_row(request, plan_id: int, payload: PlanRowIn):
     plan = selectors.plan_get(user=request.user, pk=plan_id)
     codes = list(dict.fromkeys(payload.item_codes))
-    found = {i.code: i for i in Item.objects.filter(code__in=codes,
-                                                    department_id__in=selectors.subtree_ids(department=plan.department))}
+    found = {
+        i.code: i
+        for i in Item.objects.filter(
+            code__in=codes, department_id__in=selectors.subtree_ids(department=plan.department)
+        )
+    }
     if missing := [c for c in codes if c not in found]:
         raise NotFound(f"事项编码不存在：{'、'.join(missing)}", field="item_codes")
-    services.plan_row_add(plan=plan, data=payload.model_dump(exclude={"item_codes"}),
-                          items=[found[c] for c in codes], actor=request.user)
+    services.plan_row_add(
+        plan=plan,
+        data=payload.model_dump(exclude={"item_codes"}),
+        items=[found[c] for c in codes],
+        actor=request.user,
+    )
     return 201, selectors.plan_get(user=request.user, pk=plan.pk)
 
 
-@router.post("/plans/{plan_id}/file", response={200: PlanDetailOut, **WRITE_ERRORS}, summary="报送备案")
+@router.post(
+    "/plans/{plan_id}/file", response={200: PlanDetailOut, **WRITE_ERRORS}, summary="报送备案"
+)
 def file_plan(request, plan_id: int, payload: PlanFileIn):
     plan = selectors.plan_get(user=request.user, pk=plan_id)
     services.plan_file(plan=plan, filed_to=payload.filed_to, actor=request.user)
     return selectors.plan_get(user=request.user, pk=plan.pk)
 
 
-@router.post("/plans/{plan_id}/publish", response={200: PlanDetailOut, **WRITE_ERRORS}, summary="向社会公开")
+@router.post(
+    "/plans/{plan_id}/publish", response={200: PlanDetailOut, **WRITE_ERRORS}, summary="向社会公开"
+)
 def publish_plan(request, plan_id: int):
     plan = selectors.plan_get(user=request.user, pk=plan_id)
     services.plan_publish(plan=plan, actor=request.user)
@@ -159,6 +189,7 @@ def publish_plan(request, plan_id: int):
 
 
 # --- tasks -----------------------------------------------------------------------------
+
 
 class TargetClassOut(Schema):
     code: str
@@ -237,11 +268,15 @@ class TargetClassIn(Schema):
     name: str
     mode: str = "undirected"
     sublibrary: int | None = Field(None, description="子库（标签）id")
-    filters: dict[str, list] = Field(default_factory=dict,
-                                     description="定向条件：entity_type, scale, region, industry, tags（标签 id）")
+    filters: dict[str, list] = Field(
+        default_factory=dict,
+        description="定向条件：entity_type, scale, region, industry, tags（标签 id）",
+    )
     ratio: str | None = Field(None, description="抽查比例（%）")
     count: int | None = None
-    risk_ratios: dict[str, str] = Field(default_factory=dict, description="分风险等级比例：A/B/C/D/U → %")
+    risk_ratios: dict[str, str] = Field(
+        default_factory=dict, description="分风险等级比例：A/B/C/D/U → %"
+    )
 
 
 class TaskIn(Schema):
@@ -283,7 +318,9 @@ class ExcludedOut(Schema):
 
 class PoolPreviewOut(Schema):
     strata: list[StratumOut]
-    excluded_by_reason: dict[str, int] = Field(description="status 登记状态 / cap 年度上限 / recent 近期已检查")
+    excluded_by_reason: dict[str, int] = Field(
+        description="status 登记状态 / cap 年度上限 / recent 近期已检查"
+    )
     excluded_total: int
     excluded_sample: list[ExcludedOut]
     inspectors: int
@@ -296,8 +333,15 @@ class PoolPreviewOut(Schema):
 
 @router.get("/tasks", response={200: list[TaskOut], **LIST_ERRORS}, summary="抽查任务列表")
 def list_tasks(request, filters: Query[TaskFilters]):
-    return list(selectors.task_search(user=request.user, q=filters.q, status=filters.status, year=filters.year,
-                                      department=filters.department)[:500])
+    return list(
+        selectors.task_search(
+            user=request.user,
+            q=filters.q,
+            status=filters.status,
+            year=filters.year,
+            department=filters.department,
+        )[:500]
+    )
 
 
 @router.get("/tasks/{task_id}", response={200: TaskDetailOut, **READ_ERRORS}, summary="任务详情")
@@ -312,21 +356,34 @@ def _departments(codes: list[str], field: str) -> list[Department]:
     return [found[c] for c in dict.fromkeys(codes)]
 
 
-@router.post("/tasks", response={201: TaskDetailOut, **WRITE_ERRORS}, summary="新建抽查任务（计划内或临时性）")
+@router.post(
+    "/tasks",
+    response={201: TaskDetailOut, **WRITE_ERRORS},
+    summary="新建抽查任务（计划内或临时性）",
+)
 def create_task(request, payload: TaskIn):
     department = _department(payload.department)
     partners = _departments(payload.partners, "partners")
     scope: set[int] = set()
     for d in [department, *partners]:
         scope |= selectors.family_ids(department=d)
-    items = {i.code: i for i in Item.objects.filter(code__in=payload.item_codes, department_id__in=scope)
-             .select_related("current")}
+    items = {
+        i.code: i
+        for i in Item.objects.filter(
+            code__in=payload.item_codes, department_id__in=scope
+        ).select_related("current")
+    }
     if missing := [c for c in payload.item_codes if c not in items]:
         raise NotFound(f"事项编码不存在：{'、'.join(missing)}", field="item_codes")
     plan_row = None
     if payload.plan_row is not None:
-        plan_row = PlanRow.objects.filter(pk=payload.plan_row, plan__in=selectors.plans_visible(user=request.user)) \
-            .select_related("plan__department").first()
+        plan_row = (
+            PlanRow.objects.filter(
+                pk=payload.plan_row, plan__in=selectors.plans_visible(user=request.user)
+            )
+            .select_related("plan__department")
+            .first()
+        )
         if plan_row is None:
             raise NotFound("计划事项不存在", field="plan_row")
     tag_ids = {c.sublibrary for c in payload.classes if c.sublibrary is not None}
@@ -334,23 +391,46 @@ def create_task(request, payload: TaskIn):
     if missing_tags := [str(t) for t in tag_ids if t not in tags]:
         raise NotFound(f"子库不存在：{'、'.join(missing_tags)}", field="classes")
     spec = services.TaskInput(
-        title=payload.title, items=[items[c] for c in dict.fromkeys(payload.item_codes)],
-        window_start=payload.window_start, window_end=payload.window_end, kind=payload.kind, code=payload.code,
-        description=payload.description, partners=partners, team_size=payload.team_size,
-        inspector_capacity=payload.inspector_capacity, exclude_recent_days=payload.exclude_recent_days,
-        include_experts=payload.include_experts, inspector_category=payload.inspector_category,
+        title=payload.title,
+        items=[items[c] for c in dict.fromkeys(payload.item_codes)],
+        window_start=payload.window_start,
+        window_end=payload.window_end,
+        kind=payload.kind,
+        code=payload.code,
+        description=payload.description,
+        partners=partners,
+        team_size=payload.team_size,
+        inspector_capacity=payload.inspector_capacity,
+        exclude_recent_days=payload.exclude_recent_days,
+        include_experts=payload.include_experts,
+        inspector_category=payload.inspector_category,
         include_neighbour_inspectors=payload.include_neighbour_inspectors,
         neighbour_departments=_departments(payload.neighbour_departments, "neighbour_departments"),
-        classes=[services.ClassInput(code=c.code, name=c.name, mode=c.mode, sublibrary=tags.get(c.sublibrary),
-                                     filters=c.filters, ratio=c.ratio, count=c.count, risk_ratios=c.risk_ratios)
-                 for c in payload.classes],
+        classes=[
+            services.ClassInput(
+                code=c.code,
+                name=c.name,
+                mode=c.mode,
+                sublibrary=tags.get(c.sublibrary),
+                filters=c.filters,
+                ratio=c.ratio,
+                count=c.count,
+                risk_ratios=c.risk_ratios,
+            )
+            for c in payload.classes
+        ],
     )
-    task = services.task_create(department=department, spec=spec, plan_row=plan_row, actor=request.user)
+    task = services.task_create(
+        department=department, spec=spec, plan_row=plan_row, actor=request.user
+    )
     return 201, selectors.task_get(user=request.user, pk=task.pk)
 
 
-@router.get("/tasks/{task_id}/pool-preview", response={200: PoolPreviewOut, **READ_ERRORS},
-            summary="候选名单预览（各层候选数、抽取数、排除原因）")
+@router.get(
+    "/tasks/{task_id}/pool-preview",
+    response={200: PoolPreviewOut, **READ_ERRORS},
+    summary="候选名单预览（各层候选数、抽取数、排除原因）",
+)
 def pool_preview(request, task_id: int):
     task = selectors.task_get(user=request.user, pk=task_id)
     return task_pool_preview(task=task)

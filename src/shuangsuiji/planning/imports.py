@@ -34,7 +34,9 @@ COLUMNS = [
     Column("seq", "序号", required=True),
     Column("field", "抽查领域"),
     Column("target_desc", "检查对象"),
-    Column("items_text", "抽查事项", required=True, aliases=("双随机抽查名称", "抽查名称", "抽查任务")),
+    Column(
+        "items_text", "抽查事项", required=True, aliases=("双随机抽查名称", "抽查名称", "抽查任务")
+    ),
     Column("item_codes", "事项编码", aliases=("抽查事项编码",)),
     Column("schedule_text", "抽查时间", aliases=("计划完成时间", "抽查频次")),
     Column("ratio", "抽查比例"),
@@ -53,7 +55,11 @@ class ImportIssue:
     message: str
 
     def __str__(self) -> str:
-        return f"第{self.row}行「{self.column}」：{self.message}" if self.column else f"第{self.row}行：{self.message}"
+        return (
+            f"第{self.row}行「{self.column}」：{self.message}"
+            if self.column
+            else f"第{self.row}行：{self.message}"
+        )
 
 
 @dataclass
@@ -71,7 +77,11 @@ class PlanImportResult:
 
 
 def _norm(text: Any) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell_text(text) if not isinstance(text, str) else text))
+    return re.sub(
+        r"\s+",
+        "",
+        unicodedata.normalize("NFKC", cell_text(text) if not isinstance(text, str) else text),
+    )
 
 
 def _match_items(*, record: dict[str, Any], items: list[Item]) -> list[Item]:
@@ -89,8 +99,15 @@ def _match_items(*, record: dict[str, Any], items: list[Item]) -> list[Item]:
     return found
 
 
-def plan_import_xlsx(*, plan: Plan, path: str | Path, actor: Actor, filename: str | None = None,
-                     dry_run: bool = False, replace: bool = False) -> PlanImportResult:
+def plan_import_xlsx(
+    *,
+    plan: Plan,
+    path: str | Path,
+    actor: Actor,
+    filename: str | None = None,
+    dry_run: bool = False,
+    replace: bool = False,
+) -> PlanImportResult:
     """Reads the file and, unless ``dry_run`` or any error, writes all rows in one transaction.
 
     ``replace`` drops the plan's current rows first (still only while the plan is a draft).
@@ -109,8 +126,13 @@ def plan_import_xlsx(*, plan: Plan, path: str | Path, actor: Actor, filename: st
         return result
     if bound.unknown_headers:
         result.warnings.append(f"以下列未导入：{'、'.join(bound.unknown_headers)}")
-    items = list(Item.objects.filter(department_id__in=subtree_ids(department=plan.department), is_repealed=False)
-                 .select_related("current").order_by("code"))
+    items = list(
+        Item.objects.filter(
+            department_id__in=subtree_ids(department=plan.department), is_repealed=False
+        )
+        .select_related("current")
+        .order_by("code")
+    )
     by_code = {_norm(i.code): i for i in items}
     existing = set() if replace else set(plan.rows.values_list("seq", flat=True))
     seen: dict[int, int] = {}
@@ -121,8 +143,13 @@ def plan_import_xlsx(*, plan: Plan, path: str | Path, actor: Actor, filename: st
         if codes:
             unknown = [c for c in codes if c not in by_code]
             if unknown:
-                result.errors.append(ImportIssue(number, bound.header_of("item_codes"),
-                                                 f"事项编码 {'、'.join(unknown)} 不在“{plan.department.name}”的清单中"))
+                result.errors.append(
+                    ImportIssue(
+                        number,
+                        bound.header_of("item_codes"),
+                        f"事项编码 {'、'.join(unknown)} 不在“{plan.department.name}”的清单中",
+                    )
+                )
             chosen = [by_code[c] for c in codes if c in by_code]
         else:
             chosen = _match_items(record=record, items=items)
@@ -130,23 +157,36 @@ def plan_import_xlsx(*, plan: Plan, path: str | Path, actor: Actor, filename: st
             values, chosen = _row_clean(plan=plan, data=record, items=chosen)
         except ValidationFailed as exc:
             for name, messages in exc.errors.items():
-                column = bound.header_of(name) if name in bound.field_index else ROW_LABELS.get(name, name)
+                column = (
+                    bound.header_of(name)
+                    if name in bound.field_index
+                    else ROW_LABELS.get(name, name)
+                )
                 result.errors.extend(ImportIssue(number, column, m) for m in messages)
             continue
         seq = values["seq"]
         if seq in seen:
-            result.errors.append(ImportIssue(number, bound.header_of("seq"), f"序号 {seq} 与第{seen[seq]}行重复"))
+            result.errors.append(
+                ImportIssue(number, bound.header_of("seq"), f"序号 {seq} 与第{seen[seq]}行重复")
+            )
             continue
         if seq in existing:
-            result.errors.append(ImportIssue(number, bound.header_of("seq"),
-                                             f"序号 {seq} 已在计划中（如需整体替换请勾选“替换现有计划事项”）"))
+            result.errors.append(
+                ImportIssue(
+                    number,
+                    bound.header_of("seq"),
+                    f"序号 {seq} 已在计划中（如需整体替换请勾选“替换现有计划事项”）",
+                )
+            )
             continue
         seen[seq] = number
         if not chosen:
             result.warnings.append(f"第{number}行未能关联清单中的抽查事项，请导入后在计划中选择")
         if values["schedule_text"] and not values["months"] and values["rounds"] is None:
-            result.warnings.append(f"第{number}行「{bound.header_of('schedule_text')}」“{values['schedule_text']}”"
-                                   f"无法识别月份或次数，已按原文保存")
+            result.warnings.append(
+                f"第{number}行「{bound.header_of('schedule_text')}」“{values['schedule_text']}”"
+                f"无法识别月份或次数，已按原文保存"
+            )
         prepared.append((values, chosen))
         result.rows.append({**values, "row": number, "items": [i.code for i in chosen]})
     if result.errors or dry_run:
@@ -157,15 +197,29 @@ def plan_import_xlsx(*, plan: Plan, path: str | Path, actor: Actor, filename: st
         before = None
         if replace:
             if any(row.tasks.exists() for row in locked.rows.all()):
-                raise ValidationFailed("计划中已有据以设置任务的事项，不能整体替换", field="replace")
+                raise ValidationFailed(
+                    "计划中已有据以设置任务的事项，不能整体替换", field="replace"
+                )
             before = {"rows": [_row_state(r, list(r.items.all())) for r in locked.rows.all()]}
             locked.rows.all().delete()
         for values, chosen in prepared:
             row = PlanRow.objects.create(plan=locked, **values)
             row.items.set(chosen)
         result.created = len(prepared)
-        event_record(actor=actor, action="plan.import", obj=locked, department=locked.department, before=before,
-                     after={"file": result.file_name, "sha256": digest, "replace": replace,
-                            "rows": [{"seq": v["seq"], "target_desc": v["target_desc"],
-                                      "items": [i.code for i in c]} for v, c in prepared]})
+        event_record(
+            actor=actor,
+            action="plan.import",
+            obj=locked,
+            department=locked.department,
+            before=before,
+            after={
+                "file": result.file_name,
+                "sha256": digest,
+                "replace": replace,
+                "rows": [
+                    {"seq": v["seq"], "target_desc": v["target_desc"], "items": [i.code for i in c]}
+                    for v, c in prepared
+                ],
+            },
+        )
     return result

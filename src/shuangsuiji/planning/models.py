@@ -11,11 +11,17 @@ from shuangsuiji.planning.choices import ClassMode, PlanStatus, TaskKind, TaskSt
 class Plan(TimeStampedModel):
     """年度抽查计划: per department and year; drafted in Q1, filed and published."""
 
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="plans",
-                                   verbose_name=_("部门"))
+    department = models.ForeignKey(
+        "accounts.Department",
+        on_delete=models.PROTECT,
+        related_name="plans",
+        verbose_name=_("部门"),
+    )
     year = models.PositiveSmallIntegerField(_("年度"))
     title = models.CharField(_("标题"), max_length=200)
-    status = models.CharField(_("状态"), max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+    )
     filed_to = models.CharField(_("备案机关"), max_length=200, blank=True)
     filed_at = models.DateTimeField(_("备案时间"), null=True, blank=True)
     published_at = models.DateTimeField(_("公开时间"), null=True, blank=True)
@@ -23,8 +29,13 @@ class Plan(TimeStampedModel):
     class Meta:
         verbose_name = _("年度抽查计划")
         verbose_name_plural = _("年度抽查计划")
-        constraints = [models.UniqueConstraint(fields=["department", "year"], name="plan_unique_year",
-                                               violation_error_message=_("该部门本年度已有抽查计划"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "year"],
+                name="plan_unique_year",
+                violation_error_message=_("该部门本年度已有抽查计划"),
+            )
+        ]
         ordering = ["-year", "department__code"]
 
     def __str__(self) -> str:
@@ -38,12 +49,18 @@ class PlanRow(models.Model):
     seq = models.PositiveIntegerField(_("序号"))
     field = models.CharField(_("抽查领域"), max_length=200, blank=True)
     target_desc = models.CharField(_("检查对象"), max_length=300)
-    items = models.ManyToManyField("catalog.Item", blank=True, related_name="plan_rows", verbose_name=_("抽查事项"))
+    items = models.ManyToManyField(
+        "catalog.Item", blank=True, related_name="plan_rows", verbose_name=_("抽查事项")
+    )
     items_text = models.TextField(_("抽查事项（原文）"), blank=True)
     schedule_text = models.CharField(_("抽查时间"), max_length=200, blank=True)
-    months = models.JSONField(_("抽查月份"), default=list, help_text=_("由“抽查时间”解析出的月份 1–12"))
+    months = models.JSONField(
+        _("抽查月份"), default=list, help_text=_("由“抽查时间”解析出的月份 1–12")
+    )
     rounds = models.PositiveSmallIntegerField(_("年度轮次"), null=True, blank=True)
-    ratio = models.DecimalField(_("抽查比例(%)"), max_digits=6, decimal_places=3, null=True, blank=True)
+    ratio = models.DecimalField(
+        _("抽查比例(%)"), max_digits=6, decimal_places=3, null=True, blank=True
+    )
     estimated_count = models.PositiveIntegerField(_("预估抽查数"), null=True, blank=True)
     lead_unit = models.CharField(_("牵头单位"), max_length=200, blank=True)
     partner_units = models.CharField(_("配合单位"), max_length=300, blank=True)
@@ -55,8 +72,13 @@ class PlanRow(models.Model):
         verbose_name = _("计划事项")
         verbose_name_plural = _("计划事项")
         ordering = ["plan", "seq"]
-        constraints = [models.UniqueConstraint(fields=["plan", "seq"], name="planrow_unique_seq",
-                                               violation_error_message=_("序号重复"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "seq"],
+                name="planrow_unique_seq",
+                violation_error_message=_("序号重复"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.seq}. {self.target_desc}"
@@ -67,15 +89,28 @@ class Task(TimeStampedModel):
 
     code = models.CharField(_("任务编号"), max_length=64, unique=True)
     title = models.CharField(_("任务名称"), max_length=200)
-    kind = models.CharField(_("任务类型"), max_length=16, choices=TaskKind.choices, default=TaskKind.PLANNED)
+    kind = models.CharField(
+        _("任务类型"), max_length=16, choices=TaskKind.choices, default=TaskKind.PLANNED
+    )
     # 临时性抽查须说明事由（投诉举报、上级交办…），并参照年度计划任务执行、公示 [002 第十四条].
     description = models.TextField(_("任务说明"), blank=True)
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="tasks",
-                                   verbose_name=_("牵头部门"))
-    partners = models.ManyToManyField("accounts.Department", blank=True, related_name="partner_tasks",
-                                      verbose_name=_("配合部门"))
-    plan_row = models.ForeignKey(PlanRow, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks",
-                                 verbose_name=_("计划事项"))
+    department = models.ForeignKey(
+        "accounts.Department",
+        on_delete=models.PROTECT,
+        related_name="tasks",
+        verbose_name=_("牵头部门"),
+    )
+    partners = models.ManyToManyField(
+        "accounts.Department", blank=True, related_name="partner_tasks", verbose_name=_("配合部门")
+    )
+    plan_row = models.ForeignKey(
+        PlanRow,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+        verbose_name=_("计划事项"),
+    )
     items = models.ManyToManyField("catalog.Item", related_name="tasks", verbose_name=_("抽查事项"))
     window_start = models.DateField(_("执行开始"))
     window_end = models.DateField(_("执行结束"))
@@ -85,23 +120,38 @@ class Task(TimeStampedModel):
     exclude_recent_days = models.PositiveIntegerField(_("排除近N天已检查"), null=True, blank=True)
     # 特殊事项需要专家参与的，可从专家库中随机选取 [002 第二十条]; off by default.
     include_experts = models.BooleanField(_("专家库人员参与匹配"), default=False)
-    inspector_category = models.CharField(_("执法类别"), max_length=100, blank=True,
-                                          help_text=_("只匹配执法类别包含此文字的人员；留空不限"))
+    inspector_category = models.CharField(
+        _("执法类别"),
+        max_length=100,
+        blank=True,
+        help_text=_("只匹配执法类别包含此文字的人员；留空不限"),
+    )
     include_neighbour_inspectors = models.BooleanField(_("与相邻区域人员合并匹配"), default=False)
-    neighbour_departments = models.ManyToManyField("accounts.Department", blank=True, related_name="+",
-                                                   verbose_name=_("相邻区域部门"))
-    status = models.CharField(_("状态"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.DRAFT)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    neighbour_departments = models.ManyToManyField(
+        "accounts.Department", blank=True, related_name="+", verbose_name=_("相邻区域部门")
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("抽查任务")
         verbose_name_plural = _("抽查任务")
         ordering = ["-window_start", "code"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(window_end__gte=models.F("window_start")),
-                                   name="task_window_order", violation_error_message=_("执行结束日期不能早于开始日期")),
-            models.CheckConstraint(condition=models.Q(team_size__gte=2), name="task_team_at_least_two",
-                                   violation_error_message=_("每个检查对象不少于2名执法检查人员")),
+            models.CheckConstraint(
+                condition=models.Q(window_end__gte=models.F("window_start")),
+                name="task_window_order",
+                violation_error_message=_("执行结束日期不能早于开始日期"),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(team_size__gte=2),
+                name="task_team_at_least_two",
+                violation_error_message=_("每个检查对象不少于2名执法检查人员"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -117,19 +167,34 @@ class TargetClass(models.Model):
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="classes")
     code = models.CharField(_("类别代码"), max_length=32)
     name = models.CharField(_("类别名称"), max_length=100)
-    mode = models.CharField(_("抽取方式"), max_length=16, choices=ClassMode.choices, default=ClassMode.UNDIRECTED)
-    sublibrary = models.ForeignKey("registry.Tag", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("子库"))
+    mode = models.CharField(
+        _("抽取方式"), max_length=16, choices=ClassMode.choices, default=ClassMode.UNDIRECTED
+    )
+    sublibrary = models.ForeignKey(
+        "registry.Tag",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("子库"),
+    )
     filters = models.JSONField(_("定向条件"), default=dict, blank=True)
-    ratio = models.DecimalField(_("抽查比例(%)"), max_digits=6, decimal_places=3, null=True, blank=True)
+    ratio = models.DecimalField(
+        _("抽查比例(%)"), max_digits=6, decimal_places=3, null=True, blank=True
+    )
     count = models.PositiveIntegerField(_("抽查数量"), null=True, blank=True)
     risk_ratios = models.JSONField(_("分风险等级比例(%)"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("检查对象类别")
         verbose_name_plural = _("检查对象类别")
-        constraints = [models.UniqueConstraint(fields=["task", "code"], name="targetclass_unique_code",
-                                               violation_error_message=_("类别代码重复"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "code"],
+                name="targetclass_unique_code",
+                violation_error_message=_("类别代码重复"),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

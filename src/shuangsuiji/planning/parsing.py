@@ -14,8 +14,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-              "九": 9, "十": 10}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
 
 
 def cn_number(text: str) -> int | None:
@@ -34,9 +47,19 @@ def cn_number(text: str) -> int | None:
 _NUM = r"(\d{1,2}|[一二两三四五六七八九十]{1,3})"
 _MONTH_RANGE = re.compile(_NUM + r"\s*[-—–~～至到]\s*" + _NUM + r"\s*月")
 _MONTH = re.compile(_NUM + r"\s*月")
-_PER_YEAR = re.compile(r"(?:每年|全年|年度)[^，,；;。]{0,6}?" + _NUM + r"(?:\s*[-—–~～至到]\s*" + _NUM + r")?\s*次")
-_QUARTERS = {"一": (1, 2, 3), "二": (4, 5, 6), "三": (7, 8, 9), "四": (10, 11, 12),
-             "1": (1, 2, 3), "2": (4, 5, 6), "3": (7, 8, 9), "4": (10, 11, 12)}
+_PER_YEAR = re.compile(
+    r"(?:每年|全年|年度)[^，,；;。]{0,6}?" + _NUM + r"(?:\s*[-—–~～至到]\s*" + _NUM + r")?\s*次"
+)
+_QUARTERS = {
+    "一": (1, 2, 3),
+    "二": (4, 5, 6),
+    "三": (7, 8, 9),
+    "四": (10, 11, 12),
+    "1": (1, 2, 3),
+    "2": (4, 5, 6),
+    "3": (7, 8, 9),
+    "4": (10, 11, 12),
+}
 
 
 @dataclass(frozen=True)
@@ -64,7 +87,7 @@ def parse_schedule(text: str) -> Schedule:
             periods += 1
     for match in _MONTH.finditer(_MONTH_RANGE.sub("", value)):
         # "两个月" / "三个月" is a length, not a month name.
-        if match.start() > 0 and value[match.start() - 1:match.start()] == "每":
+        if match.start() > 0 and value[match.start() - 1 : match.start()] == "每":
             continue
         number = cn_number(match.group(1))
         if number and 1 <= number <= 12:

@@ -47,7 +47,9 @@ class Stratum:
     name: str  # manifest stratum name, e.g. "all", "gas.A"
     label: str  # 中文说明，如 "燃气经营企业 · A 低风险"
     n: int  # how many to draw
-    targets: list[tuple[str, int]] = field(default_factory=list)  # (target_id, entity pk), any order
+    targets: list[tuple[str, int]] = field(
+        default_factory=list
+    )  # (target_id, entity pk), any order
 
 
 @dataclass
@@ -62,7 +64,9 @@ class TaskPool:
     strata: list[Stratum]
     excluded: list[Excluded]
     inspectors: list[InspectorCandidate]
-    conflicts: list[tuple[str, str]]  # (inspector_id, target_id), only pairs where both are in the pool
+    conflicts: list[
+        tuple[str, str]
+    ]  # (inspector_id, target_id), only pairs where both are in the pool
     team_size: int
     warnings: list[str] = field(default_factory=list)
 
@@ -77,7 +81,13 @@ def target_id_for(*, uscc: str, pk: int) -> str:
 # benchmark allows 10 s for pool, manifest, draw and persisting on SQLite).
 
 MANIFEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-RISK_LABELS = {"A": "A 低风险", "B": "B 一般风险", "C": "C 较高风险", "D": "D 高风险", "U": "未分类"}
+RISK_LABELS = {
+    "A": "A 低风险",
+    "B": "B 一般风险",
+    "C": "C 较高风险",
+    "D": "D 高风险",
+    "U": "未分类",
+}
 _CHUNK = 20_000
 _NAME_BATCH = 900  # below SQLite's old 999-variable limit
 
@@ -95,8 +105,11 @@ def task_year(*, task) -> int:
 REASON_STATUS = "status"
 REASON_CAP = "cap"
 REASON_RECENT = "recent"
-REASON_LABELS = {REASON_STATUS: "登记状态不可抽取（注销、吊销、迁出、停业）", REASON_CAP: "本年度抽中次数已达上限",
-                 REASON_RECENT: "近期已被抽中检查"}
+REASON_LABELS = {
+    REASON_STATUS: "登记状态不可抽取（注销、吊销、迁出、停业）",
+    REASON_CAP: "本年度抽中次数已达上限",
+    REASON_RECENT: "近期已被抽中检查",
+}
 
 
 @dataclass
@@ -146,7 +159,9 @@ def _class_queryset(cls, library_ids: set[int]):
             if filters.get(key):
                 qs = qs.filter(**{f"{key}__in": filters[key]})
         if filters.get("tags"):
-            qs = qs.filter(pk__in=through.objects.filter(tag_id__in=filters["tags"]).values("entity_id"))
+            qs = qs.filter(
+                pk__in=through.objects.filter(tag_id__in=filters["tags"]).values("entity_id")
+            )
     return qs
 
 
@@ -159,8 +174,11 @@ def _no_risk(row: tuple) -> str:  # itemgetter(2) for a class without risk strat
 
 
 # The manifest id (target_id_for) computed in SQL: the 统一社会信用代码, else "E<pk>".
-_TID = Coalesce(NullIf(F("uscc"), Value("")), Concat(Value("E"), Cast(F("id"), CharField())),
-                output_field=CharField())
+_TID = Coalesce(
+    NullIf(F("uscc"), Value("")),
+    Concat(Value("E"), Cast(F("id"), CharField())),
+    output_field=CharField(),
+)
 
 
 def _rows(qs, *, with_risk: bool, extra: str | None = None):
@@ -212,9 +230,15 @@ def _recent_targets(task) -> dict[str, str]:
     if not days:
         return {}
     since = task.window_start - dt.timedelta(days=days)
-    rows = (Selection.objects.filter(draw__state=DrawState.CONFIRMED, draw__task__window_end__gte=since,
-                                     draw__task__window_start__lt=task.window_start)
-            .exclude(draw__task_id=task.pk).values_list("target_id", "draw__task__code"))
+    rows = (
+        Selection.objects.filter(
+            draw__state=DrawState.CONFIRMED,
+            draw__task__window_end__gte=since,
+            draw__task__window_start__lt=task.window_start,
+        )
+        .exclude(draw__task_id=task.pk)
+        .values_list("target_id", "draw__task__code")
+    )
     return dict(rows.iterator(chunk_size=_CHUNK))
 
 
@@ -235,8 +259,9 @@ def _inspector_department_ids(task, extra_departments=()) -> set[int]:
     return ids
 
 
-def _inspectors(task, today: dt.date, *, extra_departments=(), include_experts: bool = False
-                ) -> list[InspectorCandidate]:
+def _inspectors(
+    task, today: dt.date, *, extra_departments=(), include_experts: bool = False
+) -> list[InspectorCandidate]:
     from shuangsuiji.registry.choices import InspectorKind, InspectorStatus
     from shuangsuiji.registry.models import Inspector
 
@@ -247,14 +272,18 @@ def _inspectors(task, today: dt.date, *, extra_departments=(), include_experts: 
     as_of = max(today, task.window_start)
     experts = task.include_experts or include_experts
     kinds = [InspectorKind.OFFICER] + ([InspectorKind.EXPERT] if experts else [])
-    qs = (Inspector.objects.filter(department_id__in=_inspector_department_ids(task, extra_departments),
-                                   status=InspectorStatus.ON_DUTY, kind__in=kinds)
-          .filter(Q(cert_valid_until__isnull=True) | Q(cert_valid_until__gte=as_of)))
+    qs = Inspector.objects.filter(
+        department_id__in=_inspector_department_ids(task, extra_departments),
+        status=InspectorStatus.ON_DUTY,
+        kind__in=kinds,
+    ).filter(Q(cert_valid_until__isnull=True) | Q(cert_valid_until__gte=as_of))
     if task.inspector_category:
         qs = qs.filter(category__icontains=task.inspector_category)
     capacity = task.inspector_capacity
-    out = [InspectorCandidate(inspector_id_for(cert_no=cert, pk=pk), pk, capacity)
-           for pk, cert in qs.values_list("id", "cert_no").iterator(chunk_size=_CHUNK)]
+    out = [
+        InspectorCandidate(inspector_id_for(cert_no=cert, pk=pk), pk, capacity)
+        for pk, cert in qs.values_list("id", "cert_no").iterator(chunk_size=_CHUNK)
+    ]
     out.sort(key=lambda c: c.inspector_id)
     return out
 
@@ -264,7 +293,9 @@ def _names(pks: list[int]) -> dict[int, str]:
 
     names: dict[int, str] = {}
     for start in range(0, len(pks), _NAME_BATCH):
-        names.update(Entity.objects.filter(pk__in=pks[start:start + _NAME_BATCH]).values_list("id", "name"))
+        names.update(
+            Entity.objects.filter(pk__in=pks[start : start + _NAME_BATCH]).values_list("id", "name")
+        )
     return names
 
 
@@ -288,13 +319,23 @@ def _build(*, task, today: dt.date | None = None) -> _Build:
     classes = list(task.classes.select_related("sublibrary").order_by("code"))
     cap = department.yearly_draw_cap
     # 原则上同一生产经营单位在一年内被抽中不超过2次 (指引第十四条), cap per department.
-    at_cap = dict(YearlyDrawCount.objects.filter(year=task_year(task=task), count__gte=cap)
-                  .values_list("target_id", "count").iterator(chunk_size=_CHUNK))
+    at_cap = dict(
+        YearlyDrawCount.objects.filter(year=task_year(task=task), count__gte=cap)
+        .values_list("target_id", "count")
+        .iterator(chunk_size=_CHUNK)
+    )
     recent = _recent_targets(task)
     inspectors = _inspectors(task, today)
     by_pk = {c.pk: c.inspector_id for c in inspectors}
-    conflict_pairs = list(Conflict.objects.filter(is_active=True, inspector_id__in=list(by_pk))
-                          .values_list("inspector_id", "entity_id")) if by_pk else []
+    conflict_pairs = (
+        list(
+            Conflict.objects.filter(is_active=True, inspector_id__in=list(by_pk)).values_list(
+                "inspector_id", "entity_id"
+            )
+        )
+        if by_pk
+        else []
+    )
     conflict_entities = {e for _, e in conflict_pairs}
     conflict_tids: dict[int, str] = {}
 
@@ -305,8 +346,14 @@ def _build(*, task, today: dt.date | None = None) -> _Build:
     # One lookup per row for both reasons; both sets are small next to the library.
     blocked: dict[str, tuple[str, str]] = {
         tid: (REASON_RECENT, f"近{task.exclude_recent_days}天内已被抽中检查（任务 {code}）")
-        for tid, code in recent.items()}
-    blocked.update({tid: (REASON_CAP, f"本年度已被抽中{count}次（上限{cap}次）") for tid, count in at_cap.items()})
+        for tid, code in recent.items()
+    }
+    blocked.update(
+        {
+            tid: (REASON_CAP, f"本年度已被抽中{count}次（上限{cap}次）")
+            for tid, count in at_cap.items()
+        }
+    )
     buckets: dict[str, list[tuple[str, int]]] = {}
     class_of: dict[str, tuple[str, object, object]] = {}
     labels: dict[str, str] = {}
@@ -339,8 +386,12 @@ def _build(*, task, today: dt.date | None = None) -> _Build:
         for chunk in rows:
             tids = list(map(_SECOND, chunk))
             fresh = set(tids)
-            if (len(fresh) == len(tids) and "" not in fresh and fresh.isdisjoint(seen)
-                    and blocked.keys().isdisjoint(fresh)):
+            if (
+                len(fresh) == len(tids)
+                and "" not in fresh
+                and fresh.isdisjoint(seen)
+                and blocked.keys().isdisjoint(fresh)
+            ):
                 # The usual chunk: every row new, none blocked, all with a USCC. Rows come
                 # in index order, grouped by risk class: whole runs go to their stratum.
                 seen.update(fresh)
@@ -358,20 +409,28 @@ def _build(*, task, today: dt.date | None = None) -> _Build:
                     excluded[tid] = (pk, *blocked[tid])
                     continue
                 put[risk_of(row)]((tid, pk))
-        for pk, tid, status in _rows(base.exclude(status__in=drawable), with_risk=False, extra="status"):
+        for pk, tid, status in _rows(
+            base.exclude(status__in=drawable), with_risk=False, extra="status"
+        ):
             if tid in seen:
                 repeated += 1
                 continue
             seen_add(tid)
-            excluded[tid] = (pk, REASON_STATUS, f"登记状态为“{status_labels.get(status, status)}”，不可抽取")
+            excluded[tid] = (
+                pk,
+                REASON_STATUS,
+                f"登记状态为“{status_labels.get(status, status)}”，不可抽取",
+            )
         if per_risk:
             for letter, members in risk_lists.items():
                 if not members:
                     continue
                 if letters[letter] is None:
                     dropped.update(tid for tid, _ in members)
-                    warnings.append(f"类别“{cls.name}”未设置{RISK_LABELS[letter]}的抽查比例："
-                                    f"其{len(members)}个对象不参与抽取")
+                    warnings.append(
+                        f"类别“{cls.name}”未设置{RISK_LABELS[letter]}的抽查比例："
+                        f"其{len(members)}个对象不参与抽取"
+                    )
                     continue
                 name = f"{cls.code}.{letter}"
                 buckets[name] = members
@@ -382,12 +441,17 @@ def _build(*, task, today: dt.date | None = None) -> _Build:
         # stratum (a manifest's conflict line must name a listed target, draw-protocol §2).
         wanted = list(conflict_entities)
         for start in range(0, len(wanted), _NAME_BATCH):
-            for pk, tid in (Entity.objects.filter(pk__in=wanted[start:start + _NAME_BATCH]).annotate(tid=_TID)
-                            .values_list("id", "tid")):
+            for pk, tid in (
+                Entity.objects.filter(pk__in=wanted[start : start + _NAME_BATCH])
+                .annotate(tid=_TID)
+                .values_list("id", "tid")
+            ):
                 if tid in seen and tid not in excluded and tid not in dropped:
                     conflict_tids[pk] = tid
     if repeated:
-        warnings.append(f"{repeated}个对象同时符合多个类别（或在名录库中重复），只计入先列出的类别一次")
+        warnings.append(
+            f"{repeated}个对象同时符合多个类别（或在名录库中重复），只计入先列出的类别一次"
+        )
 
     strata: list[Stratum] = []
     for name in sorted(buckets):
@@ -396,25 +460,44 @@ def _build(*, task, today: dt.date | None = None) -> _Build:
         if not targets:
             warnings.append(f"类别“{labels[name]}”没有可抽取的检查对象")
             continue
-        n = draw_count(pool_size=len(targets), ratio=Decimal(str(ratio)) if ratio is not None else None, count=count)
+        n = draw_count(
+            pool_size=len(targets),
+            ratio=Decimal(str(ratio)) if ratio is not None else None,
+            count=count,
+        )
         strata.append(Stratum(name=name, label=labels[name], n=n, targets=targets))
 
     names = _names(sorted(pk for pk, _, _ in excluded.values()))
-    excluded_list = [Excluded(tid, pk, names.get(pk, ""), text) for tid, (pk, _, text) in sorted(excluded.items())]
+    excluded_list = [
+        Excluded(tid, pk, names.get(pk, ""), text)
+        for tid, (pk, _, text) in sorted(excluded.items())
+    ]
     reasons = Counter(key for _, key, _ in excluded.values())
-    conflicts = sorted({(by_pk[i], conflict_tids[e]) for i, e in conflict_pairs if e in conflict_tids})
+    conflicts = sorted(
+        {(by_pk[i], conflict_tids[e]) for i, e in conflict_pairs if e in conflict_tids}
+    )
 
     to_draw = sum(s.n for s in strata)
     team = task.team_size
     if len(inspectors) < team:
-        warnings.append(f"可匹配的执法检查人员只有{len(inspectors)}名，少于每组{team}名：请扩大人员范围"
-                        f"（相邻区域人员合并匹配）或直接委派 [002 第二十条]")
+        warnings.append(
+            f"可匹配的执法检查人员只有{len(inspectors)}名，少于每组{team}名：请扩大人员范围"
+            f"（相邻区域人员合并匹配）或直接委派 [002 第二十条]"
+        )
     elif to_draw * team > len(inspectors) * task.inspector_capacity:
-        warnings.append(f"抽取{to_draw}个对象需{to_draw * team}人次，超过人员总容量"
-                        f"{len(inspectors) * task.inspector_capacity}人次（{len(inspectors)}名 × 每人"
-                        f"{task.inspector_capacity}个）：部分对象将无法配齐人员")
-    pool = TaskPool(strata=strata, excluded=excluded_list, inspectors=inspectors, conflicts=conflicts,
-                    team_size=team, warnings=warnings)
+        warnings.append(
+            f"抽取{to_draw}个对象需{to_draw * team}人次，超过人员总容量"
+            f"{len(inspectors) * task.inspector_capacity}人次（{len(inspectors)}名 × 每人"
+            f"{task.inspector_capacity}个）：部分对象将无法配齐人员"
+        )
+    pool = TaskPool(
+        strata=strata,
+        excluded=excluded_list,
+        inspectors=inspectors,
+        conflicts=conflicts,
+        team_size=team,
+        warnings=warnings,
+    )
     return _Build(pool=pool, class_of=class_of, excluded_by_reason=reasons)
 
 
@@ -428,32 +511,54 @@ def task_pool(*, task, today: dt.date | None = None) -> TaskPool:
     return _build(task=task, today=today).pool
 
 
-def inspector_pool(*, task, extra_departments=(), include_experts: bool = False,
-                   today: dt.date | None = None) -> list[InspectorCandidate]:
+def inspector_pool(
+    *, task, extra_departments=(), include_experts: bool = False, today: dt.date | None = None
+) -> list[InspectorCandidate]:
     """The task's inspector candidates alone (sorted by manifest id), as ``task_pool``
     makes them — without reading the target library — optionally widened for one
     match-only or remedy draw: the inspectors of ``extra_departments`` (and their
     sub-departments; e.g. a neighbouring area [002 第二十条]) and/or the experts."""
-    return _inspectors(task, today or timezone.localdate(), extra_departments=extra_departments,
-                       include_experts=include_experts)
+    return _inspectors(
+        task,
+        today or timezone.localdate(),
+        extra_departments=extra_departments,
+        include_experts=include_experts,
+    )
 
 
 def inspector_scope(*, task, extra_departments=(), include_experts: bool = False) -> dict:
     """Who the inspector pool was drawn from, in words and codes, as a draw records it
     (``Draw.inspector_scope``) and the public page shows it: each department with why it
     is in the pool, whether experts take part, the category filter."""
-    departments = [{"code": task.department.code, "name": task.department.name, "basis": "牵头部门及其上下级部门"}]
-    departments += [{"code": d.code, "name": d.name, "basis": "配合部门及其上下级部门"} for d in task.partners.order_by("code")]
+    departments = [
+        {
+            "code": task.department.code,
+            "name": task.department.name,
+            "basis": "牵头部门及其上下级部门",
+        }
+    ]
+    departments += [
+        {"code": d.code, "name": d.name, "basis": "配合部门及其上下级部门"}
+        for d in task.partners.order_by("code")
+    ]
     if task.include_neighbour_inspectors:
-        departments += [{"code": d.code, "name": d.name, "basis": "相邻区域（任务设置，含下级部门）"}
-                        for d in task.neighbour_departments.order_by("code")]
+        departments += [
+            {"code": d.code, "name": d.name, "basis": "相邻区域（任务设置，含下级部门）"}
+            for d in task.neighbour_departments.order_by("code")
+        ]
     listed = {d["code"] for d in departments}
-    widened = [{"code": d.code, "name": d.name, "basis": "扩大范围（本次摇号，含下级部门）"}
-               for d in sorted(set(extra_departments), key=lambda d: d.code) if d.code not in listed]
-    return {"departments": departments + widened, "experts": bool(task.include_experts or include_experts),
-            "experts_widened": bool(include_experts and not task.include_experts),
-            "widened": bool(widened) or bool(include_experts and not task.include_experts),
-            "category": task.inspector_category}
+    widened = [
+        {"code": d.code, "name": d.name, "basis": "扩大范围（本次摇号，含下级部门）"}
+        for d in sorted(set(extra_departments), key=lambda d: d.code)
+        if d.code not in listed
+    ]
+    return {
+        "departments": departments + widened,
+        "experts": bool(task.include_experts or include_experts),
+        "experts_widened": bool(include_experts and not task.include_experts),
+        "widened": bool(widened) or bool(include_experts and not task.include_experts),
+        "category": task.inspector_category,
+    }
 
 
 def task_pool_preview(*, task, today: dt.date | None = None, sample: int = 50) -> PoolPreview:
@@ -465,13 +570,30 @@ def task_pool_preview(*, task, today: dt.date | None = None, sample: int = 50) -
     strata = []
     for s in pool.strata:
         code, ratio, count = built.class_of[s.name]
-        strata.append(StratumPreview(name=s.name, label=s.label, class_code=code, pool_size=len(s.targets), n=s.n,
-                                     ratio=None if ratio is None else f"{ratio.normalize():f}"
-                                     if hasattr(ratio, "normalize") else str(ratio), count=count))
+        strata.append(
+            StratumPreview(
+                name=s.name,
+                label=s.label,
+                class_code=code,
+                pool_size=len(s.targets),
+                n=s.n,
+                ratio=None
+                if ratio is None
+                else f"{ratio.normalize():f}"
+                if hasattr(ratio, "normalize")
+                else str(ratio),
+                count=count,
+            )
+        )
     return PoolPreview(
-        strata=strata, excluded_by_reason={k: built.excluded_by_reason.get(k, 0) for k in REASON_LABELS},
-        excluded_sample=pool.excluded[:sample], excluded_total=len(pool.excluded), inspectors=len(pool.inspectors),
-        conflicts=len(pool.conflicts), team_size=pool.team_size,
-        capacity_total=sum(c.capacity for c in pool.inspectors), to_draw=sum(s.n for s in pool.strata),
+        strata=strata,
+        excluded_by_reason={k: built.excluded_by_reason.get(k, 0) for k in REASON_LABELS},
+        excluded_sample=pool.excluded[:sample],
+        excluded_total=len(pool.excluded),
+        inspectors=len(pool.inspectors),
+        conflicts=len(pool.conflicts),
+        team_size=pool.team_size,
+        capacity_total=sum(c.capacity for c in pool.inspectors),
+        to_draw=sum(s.n for s in pool.strata),
         warnings=pool.warnings,
     )

@@ -27,6 +27,7 @@ MIN_ROUNDS = 2
 
 # --- scope -----------------------------------------------------------------------------
 
+
 def _cached(user: User, attr: str, roles) -> set[int]:
     value = getattr(user, attr, None)
     if value is None:
@@ -46,7 +47,10 @@ def planning_writable_ids(*, user: User) -> set[int]:
 def subtree_ids(*, department: Department) -> set[int]:
     found, frontier = {department.id}, {department.id}
     while frontier:
-        frontier = set(Department.objects.filter(parent_id__in=frontier).values_list("id", flat=True)) - found
+        frontier = (
+            set(Department.objects.filter(parent_id__in=frontier).values_list("id", flat=True))
+            - found
+        )
         found |= frontier
     return found
 
@@ -62,11 +66,16 @@ def family_ids(*, department: Department) -> set[int]:
 
 # --- plans -----------------------------------------------------------------------------
 
+
 def plans_visible(*, user: User) -> QuerySet[Plan]:
-    return Plan.objects.filter(department_id__in=planning_readable_ids(user=user)).select_related("department")
+    return Plan.objects.filter(department_id__in=planning_readable_ids(user=user)).select_related(
+        "department"
+    )
 
 
-def plan_search(*, user: User, department: str = "", year: int | None = None, status: str = "") -> QuerySet[Plan]:
+def plan_search(
+    *, user: User, department: str = "", year: int | None = None, status: str = ""
+) -> QuerySet[Plan]:
     qs = plans_visible(user=user)
     if department:
         dept = Department.objects.filter(code=department).first()
@@ -97,7 +106,9 @@ def plan_rows(*, plan: Plan) -> QuerySet[PlanRow]:
 
 
 def planner_departments(*, user: User) -> QuerySet[Department]:
-    return Department.objects.filter(id__in=planning_writable_ids(user=user), is_active=True).order_by("code")
+    return Department.objects.filter(
+        id__in=planning_writable_ids(user=user), is_active=True
+    ).order_by("code")
 
 
 def _norm(text: str) -> str:
@@ -119,8 +130,16 @@ def plan_warnings(*, plan: Plan) -> list[str]:
     warnings: list[str] = []
     rows = list(plan_rows(plan=plan))
     dept_ids = subtree_ids(department=plan.department)
-    items = list(Item.objects.filter(department_id__in=dept_ids, is_repealed=False, current__isnull=False,
-                                     current__random_exempt=False).select_related("current").order_by("code"))
+    items = list(
+        Item.objects.filter(
+            department_id__in=dept_ids,
+            is_repealed=False,
+            current__isnull=False,
+            current__random_exempt=False,
+        )
+        .select_related("current")
+        .order_by("code")
+    )
     planned: dict[int, list[PlanRow]] = defaultdict(list)
     planned_items: dict[int, Item] = {}
     for row in rows:
@@ -129,25 +148,37 @@ def plan_warnings(*, plan: Plan) -> list[str]:
             planned_items[item.pk] = item
     for item in items:
         if item.pk not in planned:
-            warnings.append(f"抽查事项 {item.code}「{item.current.name}」本年度没有列入计划：已列入清单的事项"
-                            f"每年应至少抽查一次 [000 三(二)]")
+            warnings.append(
+                f"抽查事项 {item.code}「{item.current.name}」本年度没有列入计划：已列入清单的事项"
+                f"每年应至少抽查一次 [000 三(二)]"
+            )
     for item_pk, item_rows in planned.items():
         version, code = planned_items[item_pk].current, planned_items[item_pk].code
         seqs = "、".join(str(r.seq) for r in item_rows)
         if version.default_ratio is None:
             low = [r for r in item_rows if r.ratio is not None and r.ratio < MIN_RATIO_PERCENT]
             for row in low:
-                warnings.append(f"第{row.seq}行「抽查比例」{row.ratio.normalize():f}% 低于5%，而事项 {code} 未规定抽查比例"
-                                f"（原则上不低于5% [003 附件3 第九条]）")
-            if all(r.ratio is None for r in item_rows) and all(r.estimated_count is None for r in item_rows):
-                warnings.append(f"第{seqs}行未写明事项 {code} 的抽查比例或预估抽查数 [002 第十三条]")
+                warnings.append(
+                    f"第{row.seq}行「抽查比例」{row.ratio.normalize():f}% 低于5%，而事项 {code} 未规定抽查比例"
+                    f"（原则上不低于5% [003 附件3 第九条]）"
+                )
+            if all(r.ratio is None for r in item_rows) and all(
+                r.estimated_count is None for r in item_rows
+            ):
+                warnings.append(
+                    f"第{seqs}行未写明事项 {code} 的抽查比例或预估抽查数 [002 第十三条]"
+                )
         if not version.default_frequency:
             known = [r.rounds for r in item_rows if r.rounds is not None]
             if len(known) == len(item_rows) and sum(known) < MIN_ROUNDS:
-                warnings.append(f"第{seqs}行：事项 {code} 全年只安排{sum(known)}次抽查，而事项未规定频次"
-                                f"（原则上每年不少于2次 [003 附件3 第九条]）")
+                warnings.append(
+                    f"第{seqs}行：事项 {code} 全年只安排{sum(known)}次抽查，而事项未规定频次"
+                    f"（原则上每年不少于2次 [003 附件3 第九条]）"
+                )
             elif not known:
-                warnings.append(f"第{seqs}行「抽查时间」无法识别抽查次数，请核对事项 {code} 每年是否不少于2次")
+                warnings.append(
+                    f"第{seqs}行「抽查时间」无法识别抽查次数，请核对事项 {code} 每年是否不少于2次"
+                )
     warnings += _row_merge_warnings(rows)
     warnings += _task_merge_warnings(plan)
     return warnings
@@ -163,46 +194,59 @@ def _row_target_types(row: PlanRow) -> set[str]:
 def _row_merge_warnings(rows: list[PlanRow]) -> list[str]:
     out = []
     for i, a in enumerate(rows):
-        for b in rows[i + 1:]:
+        for b in rows[i + 1 :]:
             common = _row_target_types(a) & _row_target_types(b)
             months = sorted(set(a.months) & set(b.months))
             if common and months:
-                out.append(f"第{a.seq}行与第{b.seq}行检查对象相同（{sorted(common)[0]}）且抽查月份重叠"
-                           f"（{'、'.join(f'{m}月' for m in months)}），可考虑合并为一次联合检查，"
-                           f"进一次门、查多项事 [001 三(四)]")
+                out.append(
+                    f"第{a.seq}行与第{b.seq}行检查对象相同（{sorted(common)[0]}）且抽查月份重叠"
+                    f"（{'、'.join(f'{m}月' for m in months)}），可考虑合并为一次联合检查，"
+                    f"进一次门、查多项事 [001 三(四)]"
+                )
     return out
 
 
 def _task_merge_warnings(plan: Plan) -> list[str]:
-    tasks = list(Task.objects.filter(status=TaskStatus.DRAFT, window_start__year=plan.year,
-                                     department_id__in=subtree_ids(department=plan.department))
-                 .prefetch_related(Prefetch("items", queryset=Item.objects.select_related("current")))
-                 .order_by("code"))
+    tasks = list(
+        Task.objects.filter(
+            status=TaskStatus.DRAFT,
+            window_start__year=plan.year,
+            department_id__in=subtree_ids(department=plan.department),
+        )
+        .prefetch_related(Prefetch("items", queryset=Item.objects.select_related("current")))
+        .order_by("code")
+    )
     out = []
     for i, a in enumerate(tasks):
-        for b in tasks[i + 1:]:
+        for b in tasks[i + 1 :]:
             if a.window_start > b.window_end or b.window_start > a.window_end:
                 continue
-            common = ({_norm(x.current.target_type) for x in a.items.all() if x.current_id}
-                      & {_norm(x.current.target_type) for x in b.items.all() if x.current_id})
+            common = {_norm(x.current.target_type) for x in a.items.all() if x.current_id} & {
+                _norm(x.current.target_type) for x in b.items.all() if x.current_id
+            }
             if common:
-                out.append(f"任务 {a.code} 与 {b.code} 检查对象相同（{sorted(common)[0]}）且执行期重叠，"
-                           f"可合并实施，进一次门、查多项事 [001 三(四)]")
+                out.append(
+                    f"任务 {a.code} 与 {b.code} 检查对象相同（{sorted(common)[0]}）且执行期重叠，"
+                    f"可合并实施，进一次门、查多项事 [001 三(四)]"
+                )
     return out
 
 
 # --- tasks -----------------------------------------------------------------------------
 
+
 def tasks_visible(*, user: User) -> QuerySet[Task]:
     """Tasks of the user's departments, and joint tasks where one of them is a partner."""
     ids = planning_readable_ids(user=user)
     as_partner = Task.partners.through.objects.filter(department_id__in=ids).values("task_id")
-    return (Task.objects.filter(Q(department_id__in=ids) | Q(pk__in=as_partner))
-            .select_related("department", "plan_row__plan"))
+    return Task.objects.filter(Q(department_id__in=ids) | Q(pk__in=as_partner)).select_related(
+        "department", "plan_row__plan"
+    )
 
 
-def task_search(*, user: User, q: str = "", status: str = "", year: int | None = None,
-                department: str = "") -> QuerySet[Task]:
+def task_search(
+    *, user: User, q: str = "", status: str = "", year: int | None = None, department: str = ""
+) -> QuerySet[Task]:
     qs = tasks_visible(user=user)
     if q := (q or "").strip():
         qs = qs.filter(Q(code__icontains=q) | Q(title__icontains=q))

@@ -41,15 +41,29 @@ PAGE_SIZE = 20
 
 # --- plans -----------------------------------------------------------------------------
 
+
 @login_required
 def plan_list(request: HttpRequest) -> HttpResponse:
-    departments = Department.objects.filter(id__in=selectors.planning_readable_ids(user=request.user)).order_by("code")
+    departments = Department.objects.filter(
+        id__in=selectors.planning_readable_ids(user=request.user)
+    ).order_by("code")
     form = PlanFilterForm(request.GET or None, departments=departments)
     f = form.cleaned_data if form.is_valid() else {}
-    plans = selectors.plan_search(user=request.user, department=f.get("department") or "", year=f.get("year"),
-                                  status=f.get("status") or "")
-    return render(request, "planning/plan_list.html", {
-        "form": form, "plans": plans, "can_create": selectors.planner_departments(user=request.user).exists()})
+    plans = selectors.plan_search(
+        user=request.user,
+        department=f.get("department") or "",
+        year=f.get("year"),
+        status=f.get("status") or "",
+    )
+    return render(
+        request,
+        "planning/plan_list.html",
+        {
+            "form": form,
+            "plans": plans,
+            "can_create": selectors.planner_departments(user=request.user).exists(),
+        },
+    )
 
 
 @login_required
@@ -57,12 +71,18 @@ def plan_create(request: HttpRequest) -> HttpResponse:
     departments = list(selectors.planner_departments(user=request.user))
     if not departments:
         raise NotAllowed("只有抽查操作员可以制定年度抽查计划")
-    form = PlanCreateForm(request.POST or None, departments=departments, initial={"year": default_year()})
+    form = PlanCreateForm(
+        request.POST or None, departments=departments, initial={"year": default_year()}
+    )
     if request.method == "POST" and form.is_valid():
         department = next(d for d in departments if d.code == form.cleaned_data["department"])
         try:
-            plan = services.plan_create(department=department, year=form.cleaned_data["year"],
-                                        title=form.cleaned_data["title"], actor=request.user)
+            plan = services.plan_create(
+                department=department,
+                year=form.cleaned_data["year"],
+                title=form.cleaned_data["title"],
+                actor=request.user,
+            )
         except (ValidationFailed, Conflict) as exc:
             form.add_service_errors(exc)
         else:
@@ -74,11 +94,20 @@ def plan_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, pk=pk)
-    return render(request, "planning/plan_detail.html", {
-        "plan": plan, "rows": selectors.plan_rows(plan=plan), "warnings": selectors.plan_warnings(plan=plan),
-        "can_write": selectors.plan_can_write(user=request.user, plan=plan), "file_form": PlanFileForm(),
-        "tasks": selectors.tasks_visible(user=request.user).filter(plan_row__plan=plan).order_by("code"),
-    })
+    return render(
+        request,
+        "planning/plan_detail.html",
+        {
+            "plan": plan,
+            "rows": selectors.plan_rows(plan=plan),
+            "warnings": selectors.plan_warnings(plan=plan),
+            "can_write": selectors.plan_can_write(user=request.user, plan=plan),
+            "file_form": PlanFileForm(),
+            "tasks": selectors.tasks_visible(user=request.user)
+            .filter(plan_row__plan=plan)
+            .order_by("code"),
+        },
+    )
 
 
 def _writable_plan(request: HttpRequest, pk: int) -> Plan:
@@ -89,8 +118,13 @@ def _writable_plan(request: HttpRequest, pk: int) -> Plan:
 
 
 def _row_items(plan: Plan):
-    return (Item.objects.filter(department_id__in=selectors.subtree_ids(department=plan.department),
-                                is_repealed=False).select_related("current").order_by("code"))
+    return (
+        Item.objects.filter(
+            department_id__in=selectors.subtree_ids(department=plan.department), is_repealed=False
+        )
+        .select_related("current")
+        .order_by("code")
+    )
 
 
 @login_required
@@ -102,23 +136,37 @@ def plan_row_edit(request: HttpRequest, pk: int, row_pk: int | None = None) -> H
     if plan.status != PlanStatus.DRAFT:
         messages.error(request, f"计划已{plan.get_status_display()}，不能再修改计划事项")
         return redirect("planning:plan_detail", pk=plan.pk)
-    initial = PlanRowForm.initial_from(row) if row else {"seq": (max(plan.rows.values_list("seq", flat=True),
-                                                                     default=0) + 1)}
+    initial = (
+        PlanRowForm.initial_from(row)
+        if row
+        else {"seq": (max(plan.rows.values_list("seq", flat=True), default=0) + 1)}
+    )
     form = PlanRowForm(request.POST or None, items=_row_items(plan), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             items = list(form.cleaned_data["items"])
             if row:
-                services.plan_row_update(row=row, data=form.row_data(), items=items, actor=request.user)
+                services.plan_row_update(
+                    row=row, data=form.row_data(), items=items, actor=request.user
+                )
             else:
-                row = services.plan_row_add(plan=plan, data=form.row_data(), items=items, actor=request.user)
+                row = services.plan_row_add(
+                    plan=plan, data=form.row_data(), items=items, actor=request.user
+                )
         except (ValidationFailed, Conflict) as exc:
             form.add_service_errors(exc)
         else:
             messages.success(request, f"已保存第{row.seq}行")
             return redirect("planning:plan_detail", pk=plan.pk)
-    return render(request, "planning/form.html", {
-        "form": form, "plan": plan, "title": f"{'修改' if row_pk else '添加'}计划事项 · {plan.title}"})
+    return render(
+        request,
+        "planning/form.html",
+        {
+            "form": form,
+            "plan": plan,
+            "title": f"{'修改' if row_pk else '添加'}计划事项 · {plan.title}",
+        },
+    )
 
 
 @login_required
@@ -148,8 +196,14 @@ def plan_import(request: HttpRequest, pk: int) -> HttpResponse:
                 for chunk in upload.chunks():
                     fh.write(chunk)
             try:
-                result = plan_import_xlsx(plan=plan, path=path, filename=upload.name, actor=request.user,
-                                          dry_run=dry_run, replace=form.cleaned_data["replace"])
+                result = plan_import_xlsx(
+                    plan=plan,
+                    path=path,
+                    filename=upload.name,
+                    actor=request.user,
+                    dry_run=dry_run,
+                    replace=form.cleaned_data["replace"],
+                )
             except (ValidationFailed, Conflict) as exc:
                 form.add_error(None, exc.message)
         if result is not None and result.created:
@@ -157,7 +211,9 @@ def plan_import(request: HttpRequest, pk: int) -> HttpResponse:
             for warning in result.warnings:
                 messages.warning(request, warning)
             return redirect("planning:plan_detail", pk=plan.pk)
-    return render(request, "planning/plan_import.html", {"form": form, "plan": plan, "result": result})
+    return render(
+        request, "planning/plan_import.html", {"form": form, "plan": plan, "result": result}
+    )
 
 
 @login_required
@@ -182,50 +238,84 @@ def plan_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- tasks -----------------------------------------------------------------------------
 
+
 @login_required
 def task_list(request: HttpRequest) -> HttpResponse:
     form = TaskFilterForm(request.GET or None)
     f = form.cleaned_data if form.is_valid() else {}
-    tasks = selectors.task_search(user=request.user, q=f.get("q") or "", status=f.get("status") or "",
-                                  year=f.get("year"))
+    tasks = selectors.task_search(
+        user=request.user, q=f.get("q") or "", status=f.get("status") or "", year=f.get("year")
+    )
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
-    return render(request, "planning/task_list.html", {
-        "form": form, "page": page, "query": query,
-        "can_create": selectors.planner_departments(user=request.user).exists()})
+    return render(
+        request,
+        "planning/task_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query,
+            "can_create": selectors.planner_departments(user=request.user).exists(),
+        },
+    )
 
 
 def _task_choices(departments: list[Department]):
     family: set[int] = set()
     for d in departments:
         family |= selectors.family_ids(department=d)
-    items = Item.objects.filter(department_id__in=family, is_repealed=False).select_related("current").order_by("code")
+    items = (
+        Item.objects.filter(department_id__in=family, is_repealed=False)
+        .select_related("current")
+        .order_by("code")
+    )
     subtree: set[int] = set()
     for d in departments:
         subtree |= selectors.subtree_ids(department=d)
-    rows = (PlanRow.objects.filter(plan__department_id__in=subtree).select_related("plan__department")
-            .order_by("-plan__year", "plan__department__code", "seq"))
+    rows = (
+        PlanRow.objects.filter(plan__department_id__in=subtree)
+        .select_related("plan__department")
+        .order_by("-plan__year", "plan__department__code", "seq")
+    )
     tags = list(Tag.objects.filter(department_id__in=family).order_by("department__code", "name"))
     return items, rows, tags
 
 
-def _task_page(request: HttpRequest, *, departments: list[Department], task: Task | None, initial: dict,
-               class_initial: list[dict]) -> HttpResponse:
+def _task_page(
+    request: HttpRequest,
+    *,
+    departments: list[Department],
+    task: Task | None,
+    initial: dict,
+    class_initial: list[dict],
+) -> HttpResponse:
     items, rows, tags = _task_choices(departments)
     all_departments = Department.objects.filter(is_active=True).order_by("code")
-    form = TaskForm(request.POST or None, departments=departments, items=items, all_departments=all_departments,
-                    rows=rows, lock_department=task is not None, initial=initial)
-    formset = TargetClassFormSet(request.POST or None, initial=class_initial, prefix="classes",
-                                 form_kwargs={"tags": tags})
+    form = TaskForm(
+        request.POST or None,
+        departments=departments,
+        items=items,
+        all_departments=all_departments,
+        rows=rows,
+        lock_department=task is not None,
+        initial=initial,
+    )
+    formset = TargetClassFormSet(
+        request.POST or None, initial=class_initial, prefix="classes", form_kwargs={"tags": tags}
+    )
     if request.method == "POST" and form.is_valid() & formset.is_valid():
         tags_by_pk = {t.pk: t for t in tags}
         classes = [f.to_input(tags_by_pk) for f in formset.forms if not f.is_blank()]
         spec = task_input(form, classes)
         try:
             if task is None:
-                department = next(d for d in departments if d.code == form.cleaned_data["department"])
+                department = next(
+                    d for d in departments if d.code == form.cleaned_data["department"]
+                )
                 row = next((r for r in rows if r.pk == form.cleaned_data["plan_row"]), None)
-                task = services.task_create(department=department, spec=spec, plan_row=row, actor=request.user)
+                task = services.task_create(
+                    department=department, spec=spec, plan_row=row, actor=request.user
+                )
             else:
                 task = services.task_update(task=task, spec=spec, actor=request.user)
         except (ValidationFailed, Conflict) as exc:
@@ -233,9 +323,16 @@ def _task_page(request: HttpRequest, *, departments: list[Department], task: Tas
         else:
             messages.success(request, f"已保存抽查任务 {task.code}")
             return redirect("planning:task_detail", pk=task.pk)
-    return render(request, "planning/task_form.html", {
-        "form": form, "formset": formset, "task": task,
-        "title": f"修改抽查任务 {task.code}" if task else "新建抽查任务"})
+    return render(
+        request,
+        "planning/task_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "task": task,
+            "title": f"修改抽查任务 {task.code}" if task else "新建抽查任务",
+        },
+    )
 
 
 @login_required
@@ -243,22 +340,47 @@ def task_create(request: HttpRequest) -> HttpResponse:
     departments = list(selectors.planner_departments(user=request.user))
     if not departments:
         raise NotAllowed("只有抽查操作员可以设置抽查任务")
-    initial: dict = {"department": departments[0].code, "team_size": 2, "inspector_capacity": 10,
-                     "kind": TaskKind.AD_HOC}
+    initial: dict = {
+        "department": departments[0].code,
+        "team_size": 2,
+        "inspector_capacity": 10,
+        "kind": TaskKind.AD_HOC,
+    }
     class_initial = [{"code": "all", "name": "全部检查对象", "mode": "undirected"}]
     row_pk = request.GET.get("row")
     if row_pk and row_pk.isdigit():
-        row = PlanRow.objects.filter(pk=int(row_pk), plan__department_id__in=selectors.planning_writable_ids(
-            user=request.user)).select_related("plan__department").first()
+        row = (
+            PlanRow.objects.filter(
+                pk=int(row_pk),
+                plan__department_id__in=selectors.planning_writable_ids(user=request.user),
+            )
+            .select_related("plan__department")
+            .first()
+        )
         if row is not None:
             spec = services.task_input_from_row(row=row)
-            initial.update(kind=TaskKind.PLANNED, plan_row=row.pk, title=spec.title, items=spec.items,
-                           window_start=spec.window_start, window_end=spec.window_end,
-                           department=row.plan.department.code)
+            initial.update(
+                kind=TaskKind.PLANNED,
+                plan_row=row.pk,
+                title=spec.title,
+                items=spec.items,
+                window_start=spec.window_start,
+                window_end=spec.window_end,
+                department=row.plan.department.code,
+            )
             c = spec.classes[0]
-            class_initial = [{"code": c.code, "name": c.name, "mode": c.mode,
-                              "ratio": f"{c.ratio.normalize():f}" if c.ratio is not None else "", "count": c.count}]
-    return _task_page(request, departments=departments, task=None, initial=initial, class_initial=class_initial)
+            class_initial = [
+                {
+                    "code": c.code,
+                    "name": c.name,
+                    "mode": c.mode,
+                    "ratio": f"{c.ratio.normalize():f}" if c.ratio is not None else "",
+                    "count": c.count,
+                }
+            ]
+    return _task_page(
+        request, departments=departments, task=None, initial=initial, class_initial=class_initial
+    )
 
 
 def _writable_task(request: HttpRequest, pk: int) -> Task:
@@ -274,26 +396,57 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if task.status != TaskStatus.DRAFT:
         messages.error(request, f"任务 {task.code} 已{task.get_status_display()}，不能再修改")
         return redirect("planning:task_detail", pk=task.pk)
-    initial = {name: getattr(task, name) for name in (
-        "kind", "code", "title", "description", "window_start", "window_end", "team_size", "inspector_capacity",
-        "exclude_recent_days", "inspector_category", "include_experts", "include_neighbour_inspectors")}
-    initial.update(department=task.department.code, plan_row=task.plan_row_id, items=list(task.items.all()),
-                   partners=list(task.partners.all()), neighbour_departments=list(task.neighbour_departments.all()))
+    initial = {
+        name: getattr(task, name)
+        for name in (
+            "kind",
+            "code",
+            "title",
+            "description",
+            "window_start",
+            "window_end",
+            "team_size",
+            "inspector_capacity",
+            "exclude_recent_days",
+            "inspector_category",
+            "include_experts",
+            "include_neighbour_inspectors",
+        )
+    }
+    initial.update(
+        department=task.department.code,
+        plan_row=task.plan_row_id,
+        items=list(task.items.all()),
+        partners=list(task.partners.all()),
+        neighbour_departments=list(task.neighbour_departments.all()),
+    )
     class_initial = [TargetClassForm.initial_from(c) for c in selectors.task_classes(task=task)]
-    return _task_page(request, departments=[task.department], task=task, initial=initial,
-                      class_initial=class_initial)
+    return _task_page(
+        request,
+        departments=[task.department],
+        task=task,
+        initial=initial,
+        class_initial=class_initial,
+    )
 
 
 @login_required
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = selectors.task_get(user=request.user, pk=pk)
-    return render(request, "planning/task_detail.html", {
-        "task": task, "classes": selectors.task_classes(task=task),
-        "items": task.items.select_related("current").order_by("code"),
-        "partners": task.partners.order_by("code"), "neighbours": task.neighbour_departments.order_by("code"),
-        "preview": task_pool_preview(task=task) if task.status == TaskStatus.DRAFT else None,
-        "can_write": selectors.task_can_write(user=request.user, task=task), "cancel_form": TaskCancelForm(),
-    })
+    return render(
+        request,
+        "planning/task_detail.html",
+        {
+            "task": task,
+            "classes": selectors.task_classes(task=task),
+            "items": task.items.select_related("current").order_by("code"),
+            "partners": task.partners.order_by("code"),
+            "neighbours": task.neighbour_departments.order_by("code"),
+            "preview": task_pool_preview(task=task) if task.status == TaskStatus.DRAFT else None,
+            "can_write": selectors.task_can_write(user=request.user, task=task),
+            "cancel_form": TaskCancelForm(),
+        },
+    )
 
 
 @login_required

@@ -19,7 +19,16 @@ class TagAdmin(admin.ModelAdmin):
 
 @admin.register(Entity)
 class EntityAdmin(admin.ModelAdmin):
-    list_display = ("name", "uscc", "key", "department", "entity_type", "risk_class", "status", "contact_phone")
+    list_display = (
+        "name",
+        "uscc",
+        "key",
+        "department",
+        "entity_type",
+        "risk_class",
+        "status",
+        "contact_phone",
+    )
     list_filter = ("risk_class", "status", "entity_type", "scale")
     search_fields = ("=uscc", "=key", "name")
     list_select_related = ("department",)
@@ -33,7 +42,16 @@ class EntityAdmin(admin.ModelAdmin):
 
 @admin.register(Inspector)
 class InspectorAdmin(admin.ModelAdmin):
-    list_display = ("name", "cert_no", "department", "kind", "cert_valid_until", "mobile", "id_number", "status")
+    list_display = (
+        "name",
+        "cert_no",
+        "department",
+        "kind",
+        "cert_valid_until",
+        "mobile",
+        "id_number",
+        "status",
+    )
     list_filter = ("kind", "status")
     search_fields = ("name", "cert_no")
     list_select_related = ("department",)

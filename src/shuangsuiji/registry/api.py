@@ -29,6 +29,7 @@ LIST_ERRORS = {**AUTH_ERRORS, 422: ErrorOut}
 
 # --- schemas ---------------------------------------------------------------------------------
 
+
 class TagOut(Schema):
     id: int
     department: str
@@ -41,7 +42,9 @@ class TagOut(Schema):
 class TagIn(Schema):
     department: str = Field(..., description="部门代码")
     name: str
-    kind: str = Field(TagKind.SUBLIBRARY, description="sub 子库 / key 重点检查库 / campaign 专项整治库")
+    kind: str = Field(
+        TagKind.SUBLIBRARY, description="sub 子库 / key 重点检查库 / campaign 专项整治库"
+    )
     description: str = ""
 
 
@@ -226,7 +229,9 @@ class InspectorPatch(Schema):
 
 
 class InspectorAccountIn(Schema):
-    username: str | None = Field(..., description="登录账号（用户名），须在本部门具有“执法检查人员”角色；null 解除关联")
+    username: str | None = Field(
+        ..., description="登录账号（用户名），须在本部门具有“执法检查人员”角色；null 解除关联"
+    )
 
 
 class ConflictOut(Schema):
@@ -261,34 +266,61 @@ class ConflictQuery(Schema):
 
 # --- translation helpers -------------------------------------------------------------------
 
+
 def _tag_out(t: Tag) -> dict:
-    return {"id": t.id, "department": t.department.code, "name": t.name, "kind": t.kind,
-            "kind_label": t.get_kind_display(), "description": t.description}
+    return {
+        "id": t.id,
+        "department": t.department.code,
+        "name": t.name,
+        "kind": t.kind,
+        "kind_label": t.get_kind_display(),
+        "description": t.description,
+    }
 
 
 def _entity_out(e: Entity) -> dict:
     data = {f: getattr(e, f) for f in selectors.ENTITY_FIELDS}
-    data.update(id=e.id, department=e.department.code, department_name=e.department.name,
-                contact_phone=e.contact_phone_masked, tags=[_tag_out(t) for t in e.tags.all()],
-                version=selectors.entity_fingerprint(entity=e), updated_at=e.updated_at)
+    data.update(
+        id=e.id,
+        department=e.department.code,
+        department_name=e.department.name,
+        contact_phone=e.contact_phone_masked,
+        tags=[_tag_out(t) for t in e.tags.all()],
+        version=selectors.entity_fingerprint(entity=e),
+        updated_at=e.updated_at,
+    )
     return data
 
 
 def _inspector_out(i: Inspector) -> dict:
     data = {f: getattr(i, f) for f in selectors.INSPECTOR_FIELDS}
-    data.update(id=i.id, department=i.department.code, department_name=i.department.name,
-                mobile=i.mobile_masked, id_number=i.id_number_masked,
-                username=i.user.username if i.user_id else None,
-                cert_expired=selectors.inspector_cert_expired(inspector=i),
-                version=selectors.inspector_fingerprint(inspector=i), updated_at=i.updated_at)
+    data.update(
+        id=i.id,
+        department=i.department.code,
+        department_name=i.department.name,
+        mobile=i.mobile_masked,
+        id_number=i.id_number_masked,
+        username=i.user.username if i.user_id else None,
+        cert_expired=selectors.inspector_cert_expired(inspector=i),
+        version=selectors.inspector_fingerprint(inspector=i),
+        updated_at=i.updated_at,
+    )
     return data
 
 
 def _conflict_out(c: Conflict) -> dict:
-    return {"id": c.id, "inspector_id": c.inspector_id, "inspector_name": c.inspector.name,
-            "entity_id": c.entity_id, "entity_name": c.entity.name, "reason": c.reason,
-            "declared_on": c.declared_on, "is_active": c.is_active, "withdrawn_at": c.withdrawn_at,
-            "withdraw_reason": c.withdraw_reason}
+    return {
+        "id": c.id,
+        "inspector_id": c.inspector_id,
+        "inspector_name": c.inspector.name,
+        "entity_id": c.entity_id,
+        "entity_name": c.entity.name,
+        "reason": c.reason,
+        "declared_on": c.declared_on,
+        "is_active": c.is_active,
+        "withdrawn_at": c.withdrawn_at,
+        "withdraw_reason": c.withdraw_reason,
+    }
 
 
 def _department_for_write(request: HttpRequest, code: str) -> Department:
@@ -320,22 +352,52 @@ def _patch_fields(payload: Schema, *, dates: tuple[str, ...], skip: tuple[str, .
 
 # --- entities ------------------------------------------------------------------------------
 
-@router.get("/entities", response={200: EntityPageOut, **LIST_ERRORS}, summary="检查对象列表（筛选、按游标翻页）")
+
+@router.get(
+    "/entities",
+    response={200: EntityPageOut, **LIST_ERRORS},
+    summary="检查对象列表（筛选、按游标翻页）",
+)
 def list_entities(request: HttpRequest, filters: Query[EntityQuery]):
     f = selectors.EntityFilters(
-        q=filters.q, region=filters.region, industry=filters.industry, subject_kind=filters.subject_kind,
-        entity_type=filters.entity_type, scale=filters.scale, risk_class=filters.risk_class,
-        status=filters.status, tag=filters.tag, department=_department_filter(request, filters.department),
+        q=filters.q,
+        region=filters.region,
+        industry=filters.industry,
+        subject_kind=filters.subject_kind,
+        entity_type=filters.entity_type,
+        scale=filters.scale,
+        risk_class=filters.risk_class,
+        status=filters.status,
+        tag=filters.tag,
+        department=_department_filter(request, filters.department),
     )
     if f.department == 0:
-        return {"items": [], "count": 0, "count_capped": False, "next_after": None, "prev_before": None}
-    page = selectors.entity_list(user=request.user, filters=f, after=filters.after, before=filters.before,
-                                 limit=filters.limit)
-    return {"items": [_entity_out(e) for e in page.items], "count": page.count,
-            "count_capped": page.count_capped, "next_after": page.next_cursor, "prev_before": page.prev_cursor}
+        return {
+            "items": [],
+            "count": 0,
+            "count_capped": False,
+            "next_after": None,
+            "prev_before": None,
+        }
+    page = selectors.entity_list(
+        user=request.user,
+        filters=f,
+        after=filters.after,
+        before=filters.before,
+        limit=filters.limit,
+    )
+    return {
+        "items": [_entity_out(e) for e in page.items],
+        "count": page.count,
+        "count_capped": page.count_capped,
+        "next_after": page.next_cursor,
+        "prev_before": page.prev_cursor,
+    }
 
 
-@router.get("/entities/{entity_id}", response={200: EntityOut, **READ_ERRORS}, summary="检查对象详情")
+@router.get(
+    "/entities/{entity_id}", response={200: EntityOut, **READ_ERRORS}, summary="检查对象详情"
+)
 def get_entity(request: HttpRequest, entity_id: int):
     return _entity_out(selectors.entity_get(user=request.user, pk=entity_id))
 
@@ -346,42 +408,73 @@ def create_entity(request: HttpRequest, payload: EntityIn):
     data = payload.dict()
     data.pop("department")
     tags = data.pop("tags")
-    entity = services.entity_create(actor=request.user, department=department, fields=data, tags=tags)
+    entity = services.entity_create(
+        actor=request.user, department=department, fields=data, tags=tags
+    )
     return Status(201, _entity_out(selectors.entity_get(user=request.user, pk=entity.pk)))
 
 
-@router.patch("/entities/{entity_id}", response={200: EntityOut, **WRITE_ERRORS}, summary="修改检查对象")
+@router.patch(
+    "/entities/{entity_id}", response={200: EntityOut, **WRITE_ERRORS}, summary="修改检查对象"
+)
 def patch_entity(request: HttpRequest, entity_id: int, payload: EntityPatch):
     entity = selectors.entity_get_for_write(user=request.user, pk=entity_id)
     data = _patch_fields(payload, dates=("risk_date",), skip=("version", "tags"))
     tags = payload.tags if "tags" in payload.model_fields_set else None
-    services.entity_update(actor=request.user, entity=entity, fields=data, tags=tags,
-                           expected_fingerprint=payload.version)
+    services.entity_update(
+        actor=request.user,
+        entity=entity,
+        fields=data,
+        tags=tags,
+        expected_fingerprint=payload.version,
+    )
     return _entity_out(selectors.entity_get(user=request.user, pk=entity.pk))
 
 
 # --- inspectors ----------------------------------------------------------------------------
 
-@router.get("/inspectors", response={200: InspectorPageOut, **LIST_ERRORS}, summary="执法检查人员列表")
+
+@router.get(
+    "/inspectors", response={200: InspectorPageOut, **LIST_ERRORS}, summary="执法检查人员列表"
+)
 def list_inspectors(request: HttpRequest, filters: Query[InspectorQuery]):
     dept = _department_filter(request, filters.department)
-    qs = selectors.inspector_list(user=request.user, filters=selectors.InspectorFilters(
-        q=filters.q, kind=filters.kind, status=filters.status, cert=filters.cert, department=dept))
+    qs = selectors.inspector_list(
+        user=request.user,
+        filters=selectors.InspectorFilters(
+            q=filters.q,
+            kind=filters.kind,
+            status=filters.status,
+            cert=filters.cert,
+            department=dept,
+        ),
+    )
     if dept == 0:
         qs = qs.none()
     count = qs.count()
     start = (filters.page - 1) * filters.page_size
-    items = list(qs[start:start + filters.page_size])
+    items = list(qs[start : start + filters.page_size])
     pages = max(1, -(-count // filters.page_size))
-    return {"items": [_inspector_out(i) for i in items], "count": count, "page": filters.page, "pages": pages}
+    return {
+        "items": [_inspector_out(i) for i in items],
+        "count": count,
+        "page": filters.page,
+        "pages": pages,
+    }
 
 
-@router.get("/inspectors/{inspector_id}", response={200: InspectorOut, **READ_ERRORS}, summary="执法检查人员详情")
+@router.get(
+    "/inspectors/{inspector_id}",
+    response={200: InspectorOut, **READ_ERRORS},
+    summary="执法检查人员详情",
+)
 def get_inspector(request: HttpRequest, inspector_id: int):
     return _inspector_out(selectors.inspector_get(user=request.user, pk=inspector_id))
 
 
-@router.post("/inspectors", response={201: InspectorOut, **WRITE_ERRORS}, summary="录入执法检查人员")
+@router.post(
+    "/inspectors", response={201: InspectorOut, **WRITE_ERRORS}, summary="录入执法检查人员"
+)
 def create_inspector(request: HttpRequest, payload: InspectorIn):
     department = _department_for_write(request, payload.department)
     data = payload.dict()
@@ -390,17 +483,25 @@ def create_inspector(request: HttpRequest, payload: InspectorIn):
     return Status(201, _inspector_out(selectors.inspector_get(user=request.user, pk=inspector.pk)))
 
 
-@router.patch("/inspectors/{inspector_id}", response={200: InspectorOut, **WRITE_ERRORS}, summary="修改执法检查人员")
+@router.patch(
+    "/inspectors/{inspector_id}",
+    response={200: InspectorOut, **WRITE_ERRORS},
+    summary="修改执法检查人员",
+)
 def patch_inspector(request: HttpRequest, inspector_id: int, payload: InspectorPatch):
     inspector = selectors.inspector_get_for_write(user=request.user, pk=inspector_id)
     data = _patch_fields(payload, dates=("cert_valid_until",), skip=("version",))
-    services.inspector_update(actor=request.user, inspector=inspector, fields=data,
-                              expected_fingerprint=payload.version)
+    services.inspector_update(
+        actor=request.user, inspector=inspector, fields=data, expected_fingerprint=payload.version
+    )
     return _inspector_out(selectors.inspector_get(user=request.user, pk=inspector.pk))
 
 
-@router.put("/inspectors/{inspector_id}/account", response={200: InspectorOut, **WRITE_ERRORS},
-            summary="关联或解除执法检查人员的登录账号")
+@router.put(
+    "/inspectors/{inspector_id}/account",
+    response={200: InspectorOut, **WRITE_ERRORS},
+    summary="关联或解除执法检查人员的登录账号",
+)
 def put_inspector_account(request: HttpRequest, inspector_id: int, payload: InspectorAccountIn):
     inspector = selectors.inspector_get_for_write(user=request.user, pk=inspector_id)
     username = (payload.username or "").strip()
@@ -422,24 +523,41 @@ def put_inspector_account(request: HttpRequest, inspector_id: int, payload: Insp
 
 # --- conflicts of interest -------------------------------------------------------------------
 
-@router.get("/conflicts", response={200: list[ConflictOut], **LIST_ERRORS}, summary="利害关系申报列表")
+
+@router.get(
+    "/conflicts", response={200: list[ConflictOut], **LIST_ERRORS}, summary="利害关系申报列表"
+)
 def list_conflicts(request: HttpRequest, filters: Query[ConflictQuery]):
-    qs = selectors.conflict_list(user=request.user, inspector=filters.inspector_id, entity=filters.entity_id,
-                                 active=filters.active)
+    qs = selectors.conflict_list(
+        user=request.user,
+        inspector=filters.inspector_id,
+        entity=filters.entity_id,
+        active=filters.active,
+    )
     return [_conflict_out(c) for c in qs[:500]]
 
 
-@router.post("/conflicts", response={201: ConflictOut, **WRITE_ERRORS}, summary="申报利害关系（回避）")
+@router.post(
+    "/conflicts", response={201: ConflictOut, **WRITE_ERRORS}, summary="申报利害关系（回避）"
+)
 def create_conflict(request: HttpRequest, payload: ConflictIn):
     inspector = selectors.inspector_get(user=request.user, pk=payload.inspector_id)
     entity = selectors.entity_get(user=request.user, pk=payload.entity_id)
-    row = services.conflict_declare(actor=request.user, inspector=inspector, entity=entity, reason=payload.reason,
-                                    declared_on=payload.declared_on)
+    row = services.conflict_declare(
+        actor=request.user,
+        inspector=inspector,
+        entity=entity,
+        reason=payload.reason,
+        declared_on=payload.declared_on,
+    )
     return Status(201, _conflict_out(row))
 
 
-@router.post("/conflicts/{conflict_id}/withdraw", response={200: ConflictOut, **WRITE_ERRORS},
-             summary="撤销利害关系申报（记录保留）")
+@router.post(
+    "/conflicts/{conflict_id}/withdraw",
+    response={200: ConflictOut, **WRITE_ERRORS},
+    summary="撤销利害关系申报（记录保留）",
+)
 def withdraw_conflict(request: HttpRequest, conflict_id: int, payload: ConflictWithdrawIn):
     conflict = selectors.conflict_get(user=request.user, pk=conflict_id)
     row = services.conflict_withdraw(actor=request.user, conflict=conflict, reason=payload.reason)
@@ -447,6 +565,7 @@ def withdraw_conflict(request: HttpRequest, conflict_id: int, payload: ConflictW
 
 
 # --- tags ------------------------------------------------------------------------------------
+
 
 @router.get("/tags", response={200: list[TagOut], **LIST_ERRORS}, summary="子库标签列表")
 def list_tags(request: HttpRequest, department: str = ""):
@@ -460,6 +579,11 @@ def list_tags(request: HttpRequest, department: str = ""):
 @router.post("/tags", response={201: TagOut, **WRITE_ERRORS}, summary="新建子库标签")
 def create_tag(request: HttpRequest, payload: TagIn):
     department = _department_for_write(request, payload.department)
-    tag = services.tag_create(actor=request.user, department=department, name=payload.name, kind=payload.kind,
-                              description=payload.description)
+    tag = services.tag_create(
+        actor=request.user,
+        department=department,
+        name=payload.name,
+        kind=payload.kind,
+        description=payload.description,
+    )
     return Status(201, _tag_out(tag))

@@ -41,8 +41,14 @@ class _Bar:
         from tqdm import tqdm
 
         if self.bar is None:
-            self.bar = tqdm(total=total, desc=self.label, unit="行", file=sys.stderr, dynamic_ncols=True,
-                            mininterval=0.5)
+            self.bar = tqdm(
+                total=total,
+                desc=self.label,
+                unit="行",
+                file=sys.stderr,
+                dynamic_ncols=True,
+                mininterval=0.5,
+            )
         if total and self.bar.total != total:
             self.bar.total = total
         self.bar.update(done - self.bar.n)
@@ -64,8 +70,14 @@ def _import(args: argparse.Namespace) -> int:
     bar = None if args.json else _Bar(f"导入{KIND_LABELS[args.kind]}")
     try:
         result = import_file(
-            args.kind, path=args.file, department=department, actor=CLI_ACTOR, dry_run=args.dry_run,
-            skip_invalid=args.skip_invalid, error_report=args.error_report, progress=bar,
+            args.kind,
+            path=args.file,
+            department=department,
+            actor=CLI_ACTOR,
+            dry_run=args.dry_run,
+            skip_invalid=args.skip_invalid,
+            error_report=args.error_report,
+            progress=bar,
         )
     finally:
         if bar is not None:
@@ -77,8 +89,12 @@ def _import(args: argparse.Namespace) -> int:
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         if result.encoding or result.file_format:
-            print(f"文件：{result.file_name}（{result.file_format}{'，' + result.encoding if result.encoding else ''}"
-                  f"，表头在第{result.header_row}行）" if result.header_row else f"文件：{result.file_name}")
+            print(
+                f"文件：{result.file_name}（{result.file_format}{'，' + result.encoding if result.encoding else ''}"
+                f"，表头在第{result.header_row}行）"
+                if result.header_row
+                else f"文件：{result.file_name}"
+            )
         if result.unknown_headers:
             print(f"未识别的列（已忽略）：{'、'.join(result.unknown_headers)}")
         for error in result.errors:
@@ -97,18 +113,28 @@ def _export(args: argparse.Namespace) -> int:
     from shuangsuiji.common.importing import CLI_ACTOR, KIND_LABELS, export_file
 
     department = _department(args.department)
-    count = export_file(args.kind, department=department, actor=CLI_ACTOR, fmt=args.format, out=args.out)
+    count = export_file(
+        args.kind, department=department, actor=CLI_ACTOR, fmt=args.format, out=args.out
+    )
     print(f"已导出{department.name}的{KIND_LABELS[args.kind]} {count} 条到 {args.out}")
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("import", help="从 xlsx/xls/ods/csv 文件导入名录（检查对象、执法检查人员、抽查事项）")
-    p.add_argument("kind", choices=KINDS, help="entities 检查对象 · inspectors 执法检查人员 · items 抽查事项")
+    p = sub.add_parser(
+        "import", help="从 xlsx/xls/ods/csv 文件导入名录（检查对象、执法检查人员、抽查事项）"
+    )
+    p.add_argument(
+        "kind", choices=KINDS, help="entities 检查对象 · inspectors 执法检查人员 · items 抽查事项"
+    )
     p.add_argument("file", help="xlsx、xls、ods 或 csv（UTF-8、带 BOM 的 UTF-8 或 GB18030）文件")
     p.add_argument("--department", required=True, metavar="CODE", help="部门代码")
     p.add_argument("--dry-run", action="store_true", help="只校验并报告将发生的变更，不写入")
-    p.add_argument("--skip-invalid", action="store_true", help="跳过有错误的行，导入其余正确的行，并生成错误报告")
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="跳过有错误的行，导入其余正确的行，并生成错误报告",
+    )
     p.add_argument("--json", action="store_true", help="以 JSON 输出结果（不显示进度条）")
     p.add_argument("--error-report", metavar="PATH", help="错误报告（xlsx）的保存路径")
     p.set_defaults(handler=_import)

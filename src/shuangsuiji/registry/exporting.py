@@ -22,7 +22,10 @@ from shuangsuiji.common.importing import actor_is_cli, actor_may_write, register
 from shuangsuiji.registry.importing import ENTITY_SPECS, INSPECTOR_SPECS, SEQ, TAG_FIELDS
 from shuangsuiji.registry.models import Entity, Inspector
 
-PERSONAL = {"entities": frozenset({"contact_phone"}), "inspectors": frozenset({"mobile", "id_number"})}
+PERSONAL = {
+    "entities": frozenset({"contact_phone"}),
+    "inspectors": frozenset({"mobile", "id_number"}),
+}
 
 
 def _may_read(*, actor: Any, department) -> bool:
@@ -53,7 +56,10 @@ class _SpecExporter:
         return [s for s in self.specs if s.name not in hidden]
 
     def headers(self, *, department, actor) -> list[str]:
-        return [SEQ.header, *(s.column.header for s in self._specs(department=department, actor=actor))]
+        return [
+            SEQ.header,
+            *(s.column.header for s in self._specs(department=department, actor=actor)),
+        ]
 
     def _cell(self, spec, value: Any) -> Any:
         if value is None:
@@ -67,7 +73,11 @@ class _SpecExporter:
         specs = self._specs(department=department, actor=actor)
         real = [s for s in specs if not s.virtual]
         names = [s.name for s in real]
-        qs = self.model.objects.filter(department=department).order_by("id").values_list("id", *names)
+        qs = (
+            self.model.objects.filter(department=department)
+            .order_by("id")
+            .values_list("id", *names)
+        )
         number = 0
         for batch in chunked(qs.iterator(chunk_size=5000), 5000):
             virtual = self._virtual([row[0] for row in batch]) if len(real) != len(specs) else {}
@@ -75,7 +85,13 @@ class _SpecExporter:
                 number += 1
                 stored = dict(zip(names, row[1:], strict=True))
                 extra = virtual.get(row[0], {})
-                yield [number, *(extra.get(s.name, "") if s.virtual else self._cell(s, stored[s.name]) for s in specs)]
+                yield [
+                    number,
+                    *(
+                        extra.get(s.name, "") if s.virtual else self._cell(s, stored[s.name])
+                        for s in specs
+                    ),
+                ]
 
     def _virtual(self, ids: Sequence[int]) -> dict[int, dict[str, str]]:
         return {}
@@ -89,11 +105,14 @@ class EntityExporter(_SpecExporter):
 
     def _virtual(self, ids: Sequence[int]) -> dict[int, dict[str, str]]:
         found: dict[int, dict[str, list[str]]] = {}
-        for entity_id, name, kind in Entity.tags.through.objects.filter(entity_id__in=ids).values_list(
-                "entity_id", "tag__name", "tag__kind"):
+        for entity_id, name, kind in Entity.tags.through.objects.filter(
+            entity_id__in=ids
+        ).values_list("entity_id", "tag__name", "tag__kind"):
             found.setdefault(entity_id, {}).setdefault(kind, []).append(name)
-        return {pk: {f: "、".join(sorted(by_kind.get(kind, []))) for f, kind in TAG_FIELDS.items()}
-                for pk, by_kind in found.items()}
+        return {
+            pk: {f: "、".join(sorted(by_kind.get(kind, []))) for f, kind in TAG_FIELDS.items()}
+            for pk, by_kind in found.items()
+        }
 
 
 class InspectorExporter(_SpecExporter):

@@ -33,8 +33,12 @@ def _choice(model, name: str, choices, *, blank: str | None = None) -> forms.Cho
     items = [(v, str(lbl)) for v, lbl in choices.choices if v != ""]
     if blank is not None:
         items = [("", blank), *items]
-    return forms.ChoiceField(label=label, choices=items, required=False,
-                             error_messages={"invalid_choice": f"{label}：请从列表中选择"})
+    return forms.ChoiceField(
+        label=label,
+        choices=items,
+        required=False,
+        error_messages={"invalid_choice": f"{label}：请从列表中选择"},
+    )
 
 
 class ServiceErrorsMixin:
@@ -52,33 +56,57 @@ class ServiceErrorsMixin:
 
 # --- filters -------------------------------------------------------------------------------
 
+
 class EntityFilterForm(forms.Form):
     q = forms.CharField(label="名称或代码", required=False)
-    department = forms.TypedChoiceField(label="管理部门", required=False, coerce=int, empty_value=None)
+    department = forms.TypedChoiceField(
+        label="管理部门", required=False, coerce=int, empty_value=None
+    )
     region = forms.CharField(label="所属区域", required=False)
     industry = forms.CharField(label="行业", required=False)
-    subject_kind = forms.ChoiceField(label="对象类别", required=False, choices=_ANY + list(SubjectKind.choices))
-    entity_type = forms.ChoiceField(label="主体类型", required=False, choices=_ANY + list(EntityType.choices))
-    scale = forms.ChoiceField(label="规模", required=False,
-                              choices=_ANY + [(v, lbl) for v, lbl in Scale.choices if v])
-    risk_class = forms.ChoiceField(label="信用风险分类", required=False,
-                                   choices=_ANY + [(v, lbl) for v, lbl in RiskClass.choices if v] + [("none", "未分类")])
-    status = forms.ChoiceField(label="登记状态", required=False, choices=_ANY + list(EntityStatus.choices))
+    subject_kind = forms.ChoiceField(
+        label="对象类别", required=False, choices=_ANY + list(SubjectKind.choices)
+    )
+    entity_type = forms.ChoiceField(
+        label="主体类型", required=False, choices=_ANY + list(EntityType.choices)
+    )
+    scale = forms.ChoiceField(
+        label="规模", required=False, choices=_ANY + [(v, lbl) for v, lbl in Scale.choices if v]
+    )
+    risk_class = forms.ChoiceField(
+        label="信用风险分类",
+        required=False,
+        choices=_ANY + [(v, lbl) for v, lbl in RiskClass.choices if v] + [("none", "未分类")],
+    )
+    status = forms.ChoiceField(
+        label="登记状态", required=False, choices=_ANY + list(EntityStatus.choices)
+    )
     tag = forms.TypedChoiceField(label="子库/标签", required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args, departments, tags, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].choices = _ANY + [(d.id, d.name) for d in departments]
-        self.fields["tag"].choices = _ANY + [(t.id, f"{t.name}（{t.get_kind_display()}）") for t in tags]
+        self.fields["tag"].choices = _ANY + [
+            (t.id, f"{t.name}（{t.get_kind_display()}）") for t in tags
+        ]
 
 
 class InspectorFilterForm(forms.Form):
     q = forms.CharField(label="姓名或执法证号", required=False)
-    department = forms.TypedChoiceField(label="所属部门", required=False, coerce=int, empty_value=None)
-    kind = forms.ChoiceField(label="人员类别", required=False, choices=_ANY + list(InspectorKind.choices))
-    status = forms.ChoiceField(label="状态", required=False, choices=_ANY + list(InspectorStatus.choices))
-    cert = forms.ChoiceField(label="证件有效期", required=False,
-                             choices=_ANY + [("valid", "有效"), ("expired", "已过期"), ("unknown", "未填有效期")])
+    department = forms.TypedChoiceField(
+        label="所属部门", required=False, coerce=int, empty_value=None
+    )
+    kind = forms.ChoiceField(
+        label="人员类别", required=False, choices=_ANY + list(InspectorKind.choices)
+    )
+    status = forms.ChoiceField(
+        label="状态", required=False, choices=_ANY + list(InspectorStatus.choices)
+    )
+    cert = forms.ChoiceField(
+        label="证件有效期",
+        required=False,
+        choices=_ANY + [("valid", "有效"), ("expired", "已过期"), ("unknown", "未填有效期")],
+    )
 
     def __init__(self, *args, departments, **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,6 +114,7 @@ class InspectorFilterForm(forms.Form):
 
 
 # --- records ---------------------------------------------------------------------------------
+
 
 class _RecordForm(ServiceErrorsMixin, forms.Form):
     """Fields named after the model's; personal numbers are masked unless revealed.
@@ -109,9 +138,14 @@ class _RecordForm(ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if departments is not None:
             self.fields["department"] = forms.TypedChoiceField(
-                label=_label(self.model, "department"), coerce=int,
+                label=_label(self.model, "department"),
+                coerce=int,
                 choices=[(d.id, d.name) for d in departments],
-                error_messages={"required": "请选择管理部门", "invalid_choice": "管理部门：请从列表中选择"})
+                error_messages={
+                    "required": "请选择管理部门",
+                    "invalid_choice": "管理部门：请从列表中选择",
+                },
+            )
             self.order_fields(["department"])
         if instance is not None and not self.is_bound:
             for name in self.field_names:
@@ -168,15 +202,23 @@ class EntityForm(_RecordForm):
     risk_source = _text(Entity, "risk_source")
     status = _choice(Entity, "status", EntityStatus)
     remark = _text(Entity, "remark")
-    tags = forms.TypedMultipleChoiceField(label="子库/标签", required=False, coerce=int,
-                                          widget=forms.CheckboxSelectMultiple,
-                                          error_messages={"invalid_choice": "子库/标签：请从列表中选择"})
+    tags = forms.TypedMultipleChoiceField(
+        label="子库/标签",
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "子库/标签：请从列表中选择"},
+    )
 
     def __init__(self, *args, tags=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["key"].help_text = "有统一社会信用代码的可不填（默认与代码相同）；项目、行为等请填写本部门编号"
+        self.fields[
+            "key"
+        ].help_text = "有统一社会信用代码的可不填（默认与代码相同）；项目、行为等请填写本部门编号"
         self.fields["uscc"].help_text = "18位，首位可为1-9、A、N、Y"
-        self.fields["tags"].choices = [(t.id, f"{t.name}（{t.get_kind_display()}·{t.department.name}）") for t in tags]
+        self.fields["tags"].choices = [
+            (t.id, f"{t.name}（{t.get_kind_display()}·{t.department.name}）") for t in tags
+        ]
         if self.instance is not None and not self.is_bound:
             self.initial["tags"] = [t.id for t in self.instance.tags.all()]
 
@@ -204,15 +246,20 @@ class InspectorForm(_RecordForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cert_no"].help_text = "执法人员填写执法证号；辅助人员、专家可填写聘书或证书编号"
+        self.fields[
+            "cert_no"
+        ].help_text = "执法人员填写执法证号；辅助人员、专家可填写聘书或证书编号"
 
 
 # --- tags and conflicts -------------------------------------------------------------------
 
+
 class TagForm(ServiceErrorsMixin, forms.Form):
-    department = forms.TypedChoiceField(label="所属部门", coerce=int,
-                                        error_messages={"required": "请选择所属部门",
-                                                        "invalid_choice": "所属部门：请从列表中选择"})
+    department = forms.TypedChoiceField(
+        label="所属部门",
+        coerce=int,
+        error_messages={"required": "请选择所属部门", "invalid_choice": "所属部门：请从列表中选择"},
+    )
     name = forms.CharField(label=_label(Tag, "name"), required=False)
     kind = _choice(Tag, "kind", TagKind)
     description = forms.CharField(label=_label(Tag, "description"), required=False)
@@ -225,8 +272,12 @@ class TagForm(ServiceErrorsMixin, forms.Form):
 class ConflictDeclareForm(ServiceErrorsMixin, forms.Form):
     entity = forms.CharField(label="检查对象（统一社会信用代码或名录编号）", required=False)
     reason = forms.CharField(label="回避事由", required=False)
-    declared_on = forms.DateField(label="申报日期", required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                                  error_messages={"invalid": "申报日期不是有效日期（格式：2024-06-30）"})
+    declared_on = forms.DateField(
+        label="申报日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "申报日期不是有效日期（格式：2024-06-30）"},
+    )
 
 
 class ConflictWithdrawForm(ServiceErrorsMixin, forms.Form):
@@ -236,14 +287,23 @@ class ConflictWithdrawForm(ServiceErrorsMixin, forms.Form):
 class InspectorAccountForm(ServiceErrorsMixin, forms.Form):
     """登录账号 of an inspector: one of the eligible accounts, or none (unlink)."""
 
-    user = forms.TypedChoiceField(label="登录账号", required=False, coerce=int, empty_value=None,
-                                  error_messages={"invalid_choice": "该账号不能关联（须在本部门具有“执法检查人员”角色且未关联他人）"})
+    user = forms.TypedChoiceField(
+        label="登录账号",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={
+            "invalid_choice": "该账号不能关联（须在本部门具有“执法检查人员”角色且未关联他人）"
+        },
+    )
 
     def __init__(self, *args, accounts, **kwargs):
         super().__init__(*args, **kwargs)
         self.accounts = {u.pk: u for u in accounts}
         self.fields["user"].choices = [("", "（不关联）")] + [
-            (u.pk, f"{u.username}（{u.full_name}）" if u.full_name else u.username) for u in accounts]
+            (u.pk, f"{u.username}（{u.full_name}）" if u.full_name else u.username)
+            for u in accounts
+        ]
 
     def chosen(self):
         pk = self.cleaned_data.get("user")

@@ -22,17 +22,24 @@ from shuangsuiji.registry.choices import (
 class Tag(TimeStampedModel):
     """分类标注: a tag forms a 子库; kind 重点检查库 / 专项整治库 marks the special libraries."""
 
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="tags")
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="tags"
+    )
     name = models.CharField(_("名称"), max_length=64)
-    kind = models.CharField(_("类别"), max_length=16, choices=TagKind.choices, default=TagKind.SUBLIBRARY)
+    kind = models.CharField(
+        _("类别"), max_length=16, choices=TagKind.choices, default=TagKind.SUBLIBRARY
+    )
     description = models.CharField(_("说明"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("子库标签")
         verbose_name_plural = _("子库标签")
         constraints = [
-            models.UniqueConstraint(fields=["department", "name"], name="tag_unique_name",
-                                    violation_error_message=_("本部门已有同名标签")),
+            models.UniqueConstraint(
+                fields=["department", "name"],
+                name="tag_unique_name",
+                violation_error_message=_("本部门已有同名标签"),
+            ),
         ]
         ordering = ["kind", "name"]
 
@@ -47,13 +54,21 @@ class Entity(TimeStampedModel):
     there is one, else a key the department assigns (e.g. a project number).
     """
 
-    department = models.ForeignKey("accounts.Department", verbose_name=_("管理部门"), on_delete=models.PROTECT,
-                                   related_name="entities")
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("管理部门"),
+        on_delete=models.PROTECT,
+        related_name="entities",
+    )
     key = models.CharField(_("名录编号"), max_length=64)
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, db_index=True)
     name = models.CharField(_("名称"), max_length=200, db_index=True)
-    subject_kind = models.CharField(_("对象类别"), max_length=16, choices=SubjectKind.choices, default=SubjectKind.ENTITY)
-    entity_type = models.CharField(_("主体类型"), max_length=16, choices=EntityType.choices, default=EntityType.LEGAL_PERSON)
+    subject_kind = models.CharField(
+        _("对象类别"), max_length=16, choices=SubjectKind.choices, default=SubjectKind.ENTITY
+    )
+    entity_type = models.CharField(
+        _("主体类型"), max_length=16, choices=EntityType.choices, default=EntityType.LEGAL_PERSON
+    )
     legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
     contact_person = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
@@ -61,12 +76,22 @@ class Entity(TimeStampedModel):
     region = models.CharField(_("所属区域"), max_length=50, blank=True, db_index=True)
     street = models.CharField(_("街镇"), max_length=50, blank=True)
     industry = models.CharField(_("行业"), max_length=100, blank=True, db_index=True)
-    scale = models.CharField(_("规模"), max_length=8, choices=Scale.choices, blank=True, default=Scale.UNKNOWN)
+    scale = models.CharField(
+        _("规模"), max_length=8, choices=Scale.choices, blank=True, default=Scale.UNKNOWN
+    )
     responsible_units = models.CharField(_("监管责任单位"), max_length=255, blank=True)
-    risk_class = models.CharField(_("信用风险分类"), max_length=1, choices=RiskClass.choices, blank=True, default=RiskClass.UNKNOWN)
+    risk_class = models.CharField(
+        _("信用风险分类"),
+        max_length=1,
+        choices=RiskClass.choices,
+        blank=True,
+        default=RiskClass.UNKNOWN,
+    )
     risk_date = models.DateField(_("风险分类日期"), null=True, blank=True)
     risk_source = models.CharField(_("风险分类来源"), max_length=100, blank=True)
-    status = models.CharField(_("登记状态"), max_length=16, choices=EntityStatus.choices, default=EntityStatus.ACTIVE)
+    status = models.CharField(
+        _("登记状态"), max_length=16, choices=EntityStatus.choices, default=EntityStatus.ACTIVE
+    )
     remark = models.CharField(_("备注"), max_length=255, blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("标签"), blank=True, related_name="entities")
     # Digest of the imported fields: lets a re-import see "unchanged" without comparing columns.
@@ -76,13 +101,18 @@ class Entity(TimeStampedModel):
         verbose_name = _("检查对象")
         verbose_name_plural = _("检查对象名录库")
         constraints = [
-            models.UniqueConstraint(fields=["department", "key"], name="entity_unique_key",
-                                    violation_error_message=_("本部门名录库中已有此编号（统一社会信用代码）的对象")),
+            models.UniqueConstraint(
+                fields=["department", "key"],
+                name="entity_unique_key",
+                violation_error_message=_("本部门名录库中已有此编号（统一社会信用代码）的对象"),
+            ),
         ]
         indexes = [
             # Covers the pool query of planning.pool (id is SQLite's rowid): a million rows
             # are read from the index alone, without visiting the table.
-            models.Index(fields=["department", "status", "risk_class", "uscc"], name="entity_pool_cover_idx"),
+            models.Index(
+                fields=["department", "status", "risk_class", "uscc"], name="entity_pool_cover_idx"
+            ),
         ]
         ordering = ["name"]
 
@@ -98,24 +128,40 @@ class Inspector(TimeStampedModel):
     """执法检查人员 — the roster columns of 003 附件5 (序号 姓名 性别 单位 执法区域 发证机关
     执法证号 执法类别 手机号码 备注), plus kind, certificate validity, expertise and post."""
 
-    department = models.ForeignKey("accounts.Department", verbose_name=_("所属部门"), on_delete=models.PROTECT,
-                                   related_name="inspectors")
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="inspector", verbose_name=_("登录账号"))
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("所属部门"),
+        on_delete=models.PROTECT,
+        related_name="inspectors",
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inspector",
+        verbose_name=_("登录账号"),
+    )
     cert_no = models.CharField(_("执法证号"), max_length=64, unique=True)
     name = models.CharField(_("姓名"), max_length=50, db_index=True)
-    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True, default=Gender.UNKNOWN)
+    gender = models.CharField(
+        _("性别"), max_length=1, choices=Gender.choices, blank=True, default=Gender.UNKNOWN
+    )
     unit = models.CharField(_("单位"), max_length=100, blank=True)
     area = models.CharField(_("执法区域"), max_length=100, blank=True)
     issuer = models.CharField(_("发证机关"), max_length=100, blank=True)
     category = models.CharField(_("执法类别"), max_length=100, blank=True)
     mobile = models.CharField(_("手机号码"), max_length=11, blank=True)
     id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
-    kind = models.CharField(_("人员类别"), max_length=16, choices=InspectorKind.choices, default=InspectorKind.OFFICER)
+    kind = models.CharField(
+        _("人员类别"), max_length=16, choices=InspectorKind.choices, default=InspectorKind.OFFICER
+    )
     cert_valid_until = models.DateField(_("证件有效期至"), null=True, blank=True)
     expertise = models.CharField(_("业务专长"), max_length=255, blank=True)
     post = models.CharField(_("职务/岗位"), max_length=100, blank=True)
-    status = models.CharField(_("状态"), max_length=16, choices=InspectorStatus.choices, default=InspectorStatus.ON_DUTY)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=InspectorStatus.choices, default=InspectorStatus.ON_DUTY
+    )
     remark = models.CharField(_("备注"), max_length=255, blank=True)
     row_digest = models.CharField(max_length=32, blank=True)
 
@@ -144,22 +190,37 @@ class Conflict(TimeStampedModel):
     entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="conflicts")
     reason = models.CharField(_("回避事由"), max_length=255)
     declared_on = models.DateField(_("申报日期"))
-    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("申报人"))
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("申报人"),
+    )
     is_active = models.BooleanField(_("有效"), default=True)
     # A withdrawal keeps the row (全程留痕 [002 第六条]): who, when and why it stopped applying.
     withdrawn_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
-    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+", verbose_name=_("撤销人"))
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("撤销人"),
+    )
     withdraw_reason = models.CharField(_("撤销理由"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("利害关系申报")
         verbose_name_plural = _("利害关系申报")
         constraints = [
-            models.UniqueConstraint(fields=["inspector", "entity"], condition=models.Q(is_active=True),
-                                    name="conflict_unique_active",
-                                    violation_error_message=_("该人员与该对象已有有效的回避申报")),
+            models.UniqueConstraint(
+                fields=["inspector", "entity"],
+                condition=models.Q(is_active=True),
+                name="conflict_unique_active",
+                violation_error_message=_("该人员与该对象已有有效的回避申报"),
+            ),
         ]
 
     def __str__(self) -> str:

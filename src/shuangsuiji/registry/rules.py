@@ -36,6 +36,7 @@ from shuangsuiji.registry.choices import (
 # Cell parsers: each returns the stored value or raises ValueError(中文原因)
 # ---------------------------------------------------------------------------------------
 
+
 def memo(parse):
     """Caches a parser's answer per distinct text cell: choices, dates and tags repeat on
     most rows of a large file, and parsing each again is most of the import's work."""
@@ -73,6 +74,7 @@ def text(max_length: int, *, required: bool = False):
         if len(value) > max_length:
             raise ValueError(f"超过{max_length}个字符（{len(value)}个）")
         return value
+
     # The engine checks a text cell inline (no call) and calls ``parse`` only for the error.
     setattr(parse, "text_max", max_length)  # noqa: B010 - read by the engine
     setattr(parse, "text_required", required)  # noqa: B010
@@ -119,7 +121,9 @@ def parse_uscc(raw: Any) -> str:
 def parse_code(max_length: int, *, required: bool = False, what: str = "编号"):
     def parse(raw: Any) -> str:
         if tabular.number_lost_digits(raw):
-            raise ValueError(f"{what}被 Excel 存成了数字，末几位已丢失：请把该列设为“文本”后重新填写")
+            raise ValueError(
+                f"{what}被 Excel 存成了数字，末几位已丢失：请把该列设为“文本”后重新填写"
+            )
         value = _code_text(raw)
         if not value:
             if required:
@@ -128,6 +132,7 @@ def parse_code(max_length: int, *, required: bool = False, what: str = "编号")
         if len(value) > max_length:
             raise ValueError(f"超过{max_length}个字符")
         return value
+
     return parse
 
 
@@ -211,11 +216,24 @@ def choice(choices, *, aliases: Mapping[str, str] | None = None, default: str = 
         if found is None:
             raise ValueError(f"无法识别「{tabular.cell_text(raw)}」，可填：{allowed}")
         return found
+
     return memo(parse)
 
 
-_RISK_WORDS = {"低": "A", "低风险": "A", "一般": "B", "一般风险": "B", "中": "B", "中风险": "B",
-               "较高": "C", "较高风险": "C", "高": "D", "高风险": "D", "未分类": "", "无": ""}
+_RISK_WORDS = {
+    "低": "A",
+    "低风险": "A",
+    "一般": "B",
+    "一般风险": "B",
+    "中": "B",
+    "中风险": "B",
+    "较高": "C",
+    "较高风险": "C",
+    "高": "D",
+    "高风险": "D",
+    "未分类": "",
+    "无": "",
+}
 _RISK_LETTER = re.compile(r"^([abcd])(?:类|级|等|类企业)?(?:[-—(（:：]?.*风险.*)?$")
 
 
@@ -231,7 +249,9 @@ def parse_risk(raw: Any) -> str:
     word = key.removesuffix("类").removesuffix("企业")
     if word in _RISK_WORDS:
         return _RISK_WORDS[word]
-    raise ValueError(f"无法识别「{tabular.cell_text(raw)}」，可填：A（低风险）、B（一般风险）、C（较高风险）、D（高风险）")
+    raise ValueError(
+        f"无法识别「{tabular.cell_text(raw)}」，可填：A（低风险）、B（一般风险）、C（较高风险）、D（高风险）"
+    )
 
 
 _TAG_SPLIT = re.compile(r"[、,，;；\n]+")
@@ -250,29 +270,61 @@ def parse_tags(raw: Any) -> str:
     return "、".join(names)
 
 
-
 # ---------------------------------------------------------------------------------------
 # Aliases seen in real files and systems
 # ---------------------------------------------------------------------------------------
 
 _ENTITY_STATUS_ALIASES = {
-    "开业": EntityStatus.ACTIVE, "在营": EntityStatus.ACTIVE, "在册": EntityStatus.ACTIVE,
-    "存续(在营、开业、在册)": EntityStatus.ACTIVE, "正常": EntityStatus.ACTIVE,
-    "营业": EntityStatus.OPERATING, "吊销,未注销": EntityStatus.REVOKED, "吊销未注销": EntityStatus.REVOKED,
-    "吊销,已注销": EntityStatus.DEREGISTERED, "已注销": EntityStatus.DEREGISTERED, "已吊销": EntityStatus.REVOKED,
-    "歇业": EntityStatus.SUSPENDED, "停产": EntityStatus.SUSPENDED, "已迁出": EntityStatus.MOVED_OUT,
+    "开业": EntityStatus.ACTIVE,
+    "在营": EntityStatus.ACTIVE,
+    "在册": EntityStatus.ACTIVE,
+    "存续(在营、开业、在册)": EntityStatus.ACTIVE,
+    "正常": EntityStatus.ACTIVE,
+    "营业": EntityStatus.OPERATING,
+    "吊销,未注销": EntityStatus.REVOKED,
+    "吊销未注销": EntityStatus.REVOKED,
+    "吊销,已注销": EntityStatus.DEREGISTERED,
+    "已注销": EntityStatus.DEREGISTERED,
+    "已吊销": EntityStatus.REVOKED,
+    "歇业": EntityStatus.SUSPENDED,
+    "停产": EntityStatus.SUSPENDED,
+    "已迁出": EntityStatus.MOVED_OUT,
 }
-_ENTITY_TYPE_ALIASES = {"企业法人": EntityType.LEGAL_PERSON, "法人单位": EntityType.LEGAL_PERSON,
-                        "非法人组织": EntityType.OTHER_ORG, "个体": EntityType.INDIVIDUAL,
-                        "个体户": EntityType.INDIVIDUAL, "工程项目": EntityType.PROJECT}
-_SCALE_ALIASES = {"大": Scale.LARGE, "中": Scale.MEDIUM, "小": Scale.SMALL, "微": Scale.MICRO,
-                  "大型企业": Scale.LARGE, "中型企业": Scale.MEDIUM, "小型企业": Scale.SMALL, "微型企业": Scale.MICRO}
-_KIND_ALIASES = {"执法": InspectorKind.OFFICER, "行政执法人员": InspectorKind.OFFICER, "执法检查人员": InspectorKind.OFFICER,
-                 "辅助": InspectorKind.ASSISTANT, "检测机构人员": InspectorKind.ASSISTANT, "专家学者": InspectorKind.EXPERT}
-_STATUS_ALIASES = {"在职": InspectorStatus.ON_DUTY, "正常": InspectorStatus.ON_DUTY, "可用": InspectorStatus.ON_DUTY,
-                   "不可用": InspectorStatus.AWAY, "请假": InspectorStatus.AWAY, "已调离": InspectorStatus.TRANSFERRED,
-                   "已退休": InspectorStatus.RETIRED}
-
+_ENTITY_TYPE_ALIASES = {
+    "企业法人": EntityType.LEGAL_PERSON,
+    "法人单位": EntityType.LEGAL_PERSON,
+    "非法人组织": EntityType.OTHER_ORG,
+    "个体": EntityType.INDIVIDUAL,
+    "个体户": EntityType.INDIVIDUAL,
+    "工程项目": EntityType.PROJECT,
+}
+_SCALE_ALIASES = {
+    "大": Scale.LARGE,
+    "中": Scale.MEDIUM,
+    "小": Scale.SMALL,
+    "微": Scale.MICRO,
+    "大型企业": Scale.LARGE,
+    "中型企业": Scale.MEDIUM,
+    "小型企业": Scale.SMALL,
+    "微型企业": Scale.MICRO,
+}
+_KIND_ALIASES = {
+    "执法": InspectorKind.OFFICER,
+    "行政执法人员": InspectorKind.OFFICER,
+    "执法检查人员": InspectorKind.OFFICER,
+    "辅助": InspectorKind.ASSISTANT,
+    "检测机构人员": InspectorKind.ASSISTANT,
+    "专家学者": InspectorKind.EXPERT,
+}
+_STATUS_ALIASES = {
+    "在职": InspectorStatus.ON_DUTY,
+    "正常": InspectorStatus.ON_DUTY,
+    "可用": InspectorStatus.ON_DUTY,
+    "不可用": InspectorStatus.AWAY,
+    "请假": InspectorStatus.AWAY,
+    "已调离": InspectorStatus.TRANSFERRED,
+    "已退休": InspectorStatus.RETIRED,
+}
 
 
 # ---------------------------------------------------------------------------------------
@@ -283,8 +335,14 @@ ENTITY_PARSERS: dict[str, Callable[[Any], Any]] = {
     "key": parse_code(64, what="名录编号"),
     "uscc": parse_uscc,
     "name": text(200, required=True),
-    "subject_kind": choice(SubjectKind, aliases={"企业": SubjectKind.ENTITY, "主体": SubjectKind.ENTITY}, default=SubjectKind.ENTITY),
-    "entity_type": choice(EntityType, aliases=_ENTITY_TYPE_ALIASES, default=EntityType.LEGAL_PERSON),
+    "subject_kind": choice(
+        SubjectKind,
+        aliases={"企业": SubjectKind.ENTITY, "主体": SubjectKind.ENTITY},
+        default=SubjectKind.ENTITY,
+    ),
+    "entity_type": choice(
+        EntityType, aliases=_ENTITY_TYPE_ALIASES, default=EntityType.LEGAL_PERSON
+    ),
     "legal_representative": text(50),
     "contact_person": text(50),
     "contact_phone": parse_phone,
@@ -368,8 +426,12 @@ def _message(label: str, name: str, reason: str) -> str:
     return reason if reason.startswith(label) else f"{label}：{reason}"
 
 
-def _parse_fields(parsers: Mapping[str, Callable[[Any], Any]], labels: Mapping[str, str],
-                  values: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+def _parse_fields(
+    parsers: Mapping[str, Callable[[Any], Any]],
+    labels: Mapping[str, str],
+    values: Mapping[str, Any],
+    errors: dict[str, list[str]],
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, parse in parsers.items():
         raw = values.get(name)
@@ -386,10 +448,14 @@ def _parse_fields(parsers: Mapping[str, Callable[[Any], Any]], labels: Mapping[s
 
 def _raise(errors: dict[str, list[str]]) -> None:
     if errors:
-        raise ValidationFailed("；".join(m for msgs in errors.values() for m in msgs), errors=errors)
+        raise ValidationFailed(
+            "；".join(m for msgs in errors.values() for m in msgs), errors=errors
+        )
 
 
-def entity_clean(*, values: Mapping[str, Any], labels: Mapping[str, str], today: dt.date) -> dict[str, Any]:
+def entity_clean(
+    *, values: Mapping[str, Any], labels: Mapping[str, str], today: dt.date
+) -> dict[str, Any]:
     """A full set of entity fields as stored, or ``ValidationFailed`` naming every bad field.
     ``labels``: field → the name a person knows it by (the model's verbose names)."""
     errors: dict[str, list[str]] = {}

@@ -34,19 +34,49 @@ COUNT_CAP = 10_000
 
 # The fields a user edits; the fingerprint of these is what "lock, compare, write" compares.
 ENTITY_FIELDS = (
-    "key", "uscc", "name", "subject_kind", "entity_type", "legal_representative", "contact_person",
-    "contact_phone", "address", "region", "street", "industry", "scale", "responsible_units",
-    "risk_class", "risk_date", "risk_source", "status", "remark",
+    "key",
+    "uscc",
+    "name",
+    "subject_kind",
+    "entity_type",
+    "legal_representative",
+    "contact_person",
+    "contact_phone",
+    "address",
+    "region",
+    "street",
+    "industry",
+    "scale",
+    "responsible_units",
+    "risk_class",
+    "risk_date",
+    "risk_source",
+    "status",
+    "remark",
 )
 INSPECTOR_FIELDS = (
-    "cert_no", "name", "gender", "unit", "area", "issuer", "category", "mobile", "id_number", "kind",
-    "cert_valid_until", "expertise", "post", "status", "remark",
+    "cert_no",
+    "name",
+    "gender",
+    "unit",
+    "area",
+    "issuer",
+    "category",
+    "mobile",
+    "id_number",
+    "kind",
+    "cert_valid_until",
+    "expertise",
+    "post",
+    "status",
+    "remark",
 )
 # 身份证号 and mobile numbers never leave an admin's screen unmasked (issue 2 item 3).
 PERSONAL_FIELDS = frozenset({"contact_phone", "mobile", "id_number"})
 
 
 # --- scope -----------------------------------------------------------------------------
+
 
 def _readable(user: User) -> set[int]:
     cached = getattr(user, "_ssj_readable", None)
@@ -75,8 +105,12 @@ def can_write_department(*, user: User, department_id: int) -> bool:
 
 def entity_get(*, user: User, pk: int) -> Entity:
     """An entity the user may read; any other id is 不存在 (no leak of other departments)."""
-    obj = (Entity.objects.select_related("department").prefetch_related("tags")
-           .filter(pk=pk, department_id__in=_readable(user)).first())
+    obj = (
+        Entity.objects.select_related("department")
+        .prefetch_related("tags")
+        .filter(pk=pk, department_id__in=_readable(user))
+        .first()
+    )
     if obj is None:
         raise NotFound("检查对象不存在或您无权查看")
     return obj
@@ -90,8 +124,11 @@ def entity_get_for_write(*, user: User, pk: int) -> Entity:
 
 
 def inspector_get(*, user: User, pk: int) -> Inspector:
-    obj = (Inspector.objects.select_related("department", "user")
-           .filter(pk=pk, department_id__in=_readable(user)).first())
+    obj = (
+        Inspector.objects.select_related("department", "user")
+        .filter(pk=pk, department_id__in=_readable(user))
+        .first()
+    )
     if obj is None:
         raise NotFound("执法检查人员不存在或您无权查看")
     return obj
@@ -105,8 +142,12 @@ def inspector_get_for_write(*, user: User, pk: int) -> Inspector:
 
 
 def conflict_get(*, user: User, pk: int) -> Conflict:
-    obj = (Conflict.objects.select_related("inspector", "entity", "declared_by", "withdrawn_by")
-           .filter(pk=pk).filter(_conflict_scope(user)).first())
+    obj = (
+        Conflict.objects.select_related("inspector", "entity", "declared_by", "withdrawn_by")
+        .filter(pk=pk)
+        .filter(_conflict_scope(user))
+        .first()
+    )
     if obj is None:
         raise NotFound("利害关系申报不存在或您无权查看")
     return obj
@@ -117,11 +158,16 @@ def entity_find_for_write(*, user: User, code: str) -> Entity | None:
     code = normalize_code(code)
     if not code:
         return None
-    return (Entity.objects.filter(department_id__in=_writable(user))
-            .filter(Q(key=code) | Q(uscc=code)).order_by("id").first())
+    return (
+        Entity.objects.filter(department_id__in=_writable(user))
+        .filter(Q(key=code) | Q(uscc=code))
+        .order_by("id")
+        .first()
+    )
 
 
 # --- fingerprints (optimistic concurrency) ----------------------------------------------
+
 
 def _fingerprint(values: dict[str, Any]) -> str:
     raw = json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
@@ -141,6 +187,7 @@ def inspector_fingerprint(*, inspector: Inspector) -> str:
 
 
 # --- entity list ---------------------------------------------------------------------------
+
 
 @dataclass
 class EntityPage:
@@ -192,7 +239,11 @@ def entity_queryset(*, user: User, filters: EntityFilters) -> QuerySet[Entity]:
 
 
 def entity_list(
-    *, user: User, filters: EntityFilters, after: int | None = None, before: int | None = None,
+    *,
+    user: User,
+    filters: EntityFilters,
+    after: int | None = None,
+    before: int | None = None,
     limit: int = PAGE_SIZE,
 ) -> EntityPage:
     """One page of entities, newest first, by keyset: ``after`` = the last id of the previous
@@ -221,9 +272,14 @@ def entity_list(
         capped_count = len(rows)
     else:
         capped_count = base.order_by().values("id")[: COUNT_CAP + 1].count()
-    return EntityPage(items=rows, next_cursor=next_cursor, prev_cursor=prev_cursor,
-                      count=min(capped_count, COUNT_CAP), count_capped=capped_count > COUNT_CAP,
-                      is_first=is_first)
+    return EntityPage(
+        items=rows,
+        next_cursor=next_cursor,
+        prev_cursor=prev_cursor,
+        count=min(capped_count, COUNT_CAP),
+        count_capped=capped_count > COUNT_CAP,
+        is_first=is_first,
+    )
 
 
 def _prefetch_tags(rows: list[Entity]) -> None:
@@ -234,6 +290,7 @@ def _prefetch_tags(rows: list[Entity]) -> None:
 
 # --- inspectors ----------------------------------------------------------------------------
 
+
 @dataclass
 class InspectorFilters:
     q: str = ""
@@ -243,11 +300,15 @@ class InspectorFilters:
     department: int | None = None
 
 
-def inspector_list(*, user: User, filters: InspectorFilters, today: dt.date | None = None) -> QuerySet[Inspector]:
+def inspector_list(
+    *, user: User, filters: InspectorFilters, today: dt.date | None = None
+) -> QuerySet[Inspector]:
     """Inspectors the user may read. A roster holds hundreds, not millions, of people
     (003 附件5 lists 26), so ordinary offset paging over this queryset is enough."""
     today = today or timezone.localdate()
-    qs = Inspector.objects.filter(department_id__in=_readable(user)).select_related("department", "user")
+    qs = Inspector.objects.filter(department_id__in=_readable(user)).select_related(
+        "department", "user"
+    )
     if filters.department:
         qs = qs.filter(department_id=filters.department)
     q = (filters.q or "").strip()
@@ -273,8 +334,13 @@ def inspector_cert_expired(*, inspector: Inspector, today: dt.date | None = None
 
 # --- tags ------------------------------------------------------------------------------------
 
+
 def tag_list(
-    *, user: User, department: int | None = None, writable_only: bool = False, with_counts: bool = False,
+    *,
+    user: User,
+    department: int | None = None,
+    writable_only: bool = False,
+    with_counts: bool = False,
 ) -> QuerySet[Tag]:
     scope = _writable(user) if writable_only else _readable(user)
     qs = Tag.objects.filter(department_id__in=scope).select_related("department")
@@ -287,16 +353,22 @@ def tag_list(
 
 # --- conflicts -------------------------------------------------------------------------------
 
+
 def _conflict_scope(user: User) -> Q:
     readable = _readable(user)
     return Q(inspector__department_id__in=readable) | Q(entity__department_id__in=readable)
 
 
 def conflict_list(
-    *, user: User, inspector: int | None = None, entity: int | None = None, active: bool | None = None,
+    *,
+    user: User,
+    inspector: int | None = None,
+    entity: int | None = None,
+    active: bool | None = None,
 ) -> QuerySet[Conflict]:
-    qs = (Conflict.objects.filter(_conflict_scope(user))
-          .select_related("inspector", "entity", "declared_by", "withdrawn_by"))
+    qs = Conflict.objects.filter(_conflict_scope(user)).select_related(
+        "inspector", "entity", "declared_by", "withdrawn_by"
+    )
     if inspector:
         qs = qs.filter(inspector_id=inspector)
     if entity:
@@ -308,13 +380,19 @@ def conflict_list(
 
 
 def conflicts_of_inspector(*, inspector: Inspector) -> QuerySet[Conflict]:
-    return (Conflict.objects.filter(inspector=inspector).select_related("entity", "declared_by", "withdrawn_by")
-            .order_by("-is_active", "-declared_on", "-id"))
+    return (
+        Conflict.objects.filter(inspector=inspector)
+        .select_related("entity", "declared_by", "withdrawn_by")
+        .order_by("-is_active", "-declared_on", "-id")
+    )
 
 
 def conflicts_of_entity(*, entity: Entity) -> QuerySet[Conflict]:
-    return (Conflict.objects.filter(entity=entity).select_related("inspector", "declared_by", "withdrawn_by")
-            .order_by("-is_active", "-declared_on", "-id"))
+    return (
+        Conflict.objects.filter(entity=entity)
+        .select_related("inspector", "declared_by", "withdrawn_by")
+        .order_by("-is_active", "-declared_on", "-id")
+    )
 
 
 # --- history -------------------------------------------------------------------------------
@@ -403,15 +481,33 @@ def record_history(*, obj: Model, limit: int = 200) -> list[HistoryEntry]:
     model = type(obj)
     label, pk = obj._meta.label_lower, str(obj.pk)
     entries = [
-        HistoryEntry(e.seq, e.created_at, e.actor_name, e.action, ACTION_LABELS.get(e.action, e.action),
-                     _changes_from(model, e.before, e.after))
+        HistoryEntry(
+            e.seq,
+            e.created_at,
+            e.actor_name,
+            e.action,
+            ACTION_LABELS.get(e.action, e.action),
+            _changes_from(model, e.before, e.after),
+        )
         for e in Event.objects.filter(object_type=label, object_id=pk).order_by("-seq")[:limit]
     ]
-    for rc in (RecordChange.objects.filter(object_type=label, object_id=pk).select_related("event")
-               .order_by("-event__seq")[:limit]):
+    for rc in (
+        RecordChange.objects.filter(object_type=label, object_id=pk)
+        .select_related("event")
+        .order_by("-event__seq")[:limit]
+    ):
         e = rc.event
-        entries.append(HistoryEntry(e.seq, e.created_at, e.actor_name, e.action, "批量导入",
-                                    _changes_from_record(model, rc.changes), bulk=True))
+        entries.append(
+            HistoryEntry(
+                e.seq,
+                e.created_at,
+                e.actor_name,
+                e.action,
+                "批量导入",
+                _changes_from_record(model, rc.changes),
+                bulk=True,
+            )
+        )
     entries.sort(key=lambda h: h.seq, reverse=True)
     return entries[:limit]
 
@@ -421,15 +517,26 @@ def inspector_accounts_eligible(*, inspector: Inspector) -> QuerySet[User]:
     role in its department, and not linked to another inspector."""
     from shuangsuiji.accounts.choices import Role
 
-    return (User.objects.filter(is_active=True, memberships__department_id=inspector.department_id,
-                                memberships__role=Role.INSPECTOR)
-            .filter(Q(inspector__isnull=True) | Q(inspector=inspector))
-            .distinct().order_by("username"))
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__department_id=inspector.department_id,
+            memberships__role=Role.INSPECTOR,
+        )
+        .filter(Q(inspector__isnull=True) | Q(inspector=inspector))
+        .distinct()
+        .order_by("username")
+    )
 
 
 def inspector_account_by_username(*, inspector: Inspector, username: str) -> User | None:
     """The account named ``username`` among the users of the inspector's department (the API
     names accounts by login name). Accounts elsewhere are "not found": an admin learns
     nothing about other departments' users."""
-    return (User.objects.filter(username=username.strip(), memberships__department_id=inspector.department_id)
-            .distinct().first())
+    return (
+        User.objects.filter(
+            username=username.strip(), memberships__department_id=inspector.department_id
+        )
+        .distinct()
+        .first()
+    )

@@ -46,6 +46,7 @@ def _int_or_none(value: str | None) -> int | None:
 
 # --- entities --------------------------------------------------------------------------------
 
+
 @login_required
 def entity_list(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -54,28 +55,47 @@ def entity_list(request: HttpRequest) -> HttpResponse:
     form = EntityFilterForm(request.GET or None, departments=departments, tags=tags)
     filters = selectors.EntityFilters()
     if form.is_bound and form.is_valid():
-        filters = selectors.EntityFilters(**{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
-    page = selectors.entity_list(user=user, filters=filters, after=_int_or_none(request.GET.get("after")),
-                                 before=_int_or_none(request.GET.get("before")), limit=selectors.PAGE_SIZE)
+        filters = selectors.EntityFilters(
+            **{k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        )
+    page = selectors.entity_list(
+        user=user,
+        filters=filters,
+        after=_int_or_none(request.GET.get("after")),
+        before=_int_or_none(request.GET.get("before")),
+        limit=selectors.PAGE_SIZE,
+    )
     query = request.GET.copy()
     for key in ("after", "before"):
         query.pop(key, None)
-    return render(request, "registry/entity_list.html", {
-        "form": form, "page": page, "query": query.urlencode(),
-        "can_create": selectors.user_keeps_any_library(user=user),
-    })
+    return render(
+        request,
+        "registry/entity_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_create": selectors.user_keeps_any_library(user=user),
+        },
+    )
 
 
 @login_required
 def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     entity = selectors.entity_get(user=request.user, pk=pk)
-    return render(request, "registry/entity_detail.html", {
-        "entity": entity,
-        "tags": list(entity.tags.all()),
-        "conflicts": selectors.conflicts_of_entity(entity=entity),
-        "history": selectors.record_history(obj=entity),
-        "can_edit": selectors.can_write_department(user=request.user, department_id=entity.department_id),
-    })
+    return render(
+        request,
+        "registry/entity_detail.html",
+        {
+            "entity": entity,
+            "tags": list(entity.tags.all()),
+            "conflicts": selectors.conflicts_of_entity(entity=entity),
+            "history": selectors.record_history(obj=entity),
+            "can_edit": selectors.can_write_department(
+                user=request.user, department_id=entity.department_id
+            ),
+        },
+    )
 
 
 @login_required
@@ -88,16 +108,27 @@ def entity_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         department = next(d for d in departments if d.id == form.cleaned_data["department"])
         try:
-            entity = services.entity_create(actor=request.user, department=department,
-                                            fields=form.service_fields(), tags=form.cleaned_data["tags"])
+            entity = services.entity_create(
+                actor=request.user,
+                department=department,
+                fields=form.service_fields(),
+                tags=form.cleaned_data["tags"],
+            )
         except (ValidationFailed, Conflict) as exc:
             form.apply_service_error(exc)
         else:
             messages.success(request, f"已录入检查对象：{entity.name}")
             return redirect("registry:entity_detail", pk=entity.pk)
-    return render(request, "registry/record_form.html", status=_form_status(request), context={
-        "form": form, "title": "录入检查对象", "cancel": reverse("registry:entity_list"),
-    })
+    return render(
+        request,
+        "registry/record_form.html",
+        status=_form_status(request),
+        context={
+            "form": form,
+            "title": "录入检查对象",
+            "cancel": reverse("registry:entity_list"),
+        },
+    )
 
 
 @login_required
@@ -105,12 +136,18 @@ def entity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     entity = selectors.entity_get_for_write(user=request.user, pk=pk)
     tags = list(selectors.tag_list(user=request.user, department=entity.department_id))
     if request.method == "POST":
-        form = EntityForm(request.POST, instance=entity, tags=tags, reveal=request.POST.get("revealed") == "1")
+        form = EntityForm(
+            request.POST, instance=entity, tags=tags, reveal=request.POST.get("revealed") == "1"
+        )
         if form.is_valid():
             try:
-                services.entity_update(actor=request.user, entity=entity, fields=form.service_fields(),
-                                       tags=form.cleaned_data["tags"],
-                                       expected_fingerprint=form.cleaned_data["fingerprint"] or None)
+                services.entity_update(
+                    actor=request.user,
+                    entity=entity,
+                    fields=form.service_fields(),
+                    tags=form.cleaned_data["tags"],
+                    expected_fingerprint=form.cleaned_data["fingerprint"] or None,
+                )
             except (ValidationFailed, Conflict) as exc:
                 form.apply_service_error(exc)
             else:
@@ -120,16 +157,28 @@ def entity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         reveal = request.GET.get("reveal") == "1"
         if reveal:
             services.entity_numbers_reveal(actor=request.user, entity=entity)
-        form = EntityForm(instance=entity, tags=tags, reveal=reveal,
-                          initial={"fingerprint": selectors.entity_fingerprint(entity=entity)})
-    return render(request, "registry/record_form.html", status=_form_status(request), context={
-        "form": form, "title": f"编辑检查对象：{entity.name}", "record": entity,
-        "cancel": reverse("registry:entity_detail", args=[entity.pk]),
-        "reveal_url": reverse("registry:entity_edit", args=[entity.pk]) + "?reveal=1",
-    })
+        form = EntityForm(
+            instance=entity,
+            tags=tags,
+            reveal=reveal,
+            initial={"fingerprint": selectors.entity_fingerprint(entity=entity)},
+        )
+    return render(
+        request,
+        "registry/record_form.html",
+        status=_form_status(request),
+        context={
+            "form": form,
+            "title": f"编辑检查对象：{entity.name}",
+            "record": entity,
+            "cancel": reverse("registry:entity_detail", args=[entity.pk]),
+            "reveal_url": reverse("registry:entity_edit", args=[entity.pk]) + "?reveal=1",
+        },
+    )
 
 
 # --- inspectors ------------------------------------------------------------------------------
+
 
 @login_required
 def inspector_list(request: HttpRequest) -> HttpResponse:
@@ -138,40 +187,67 @@ def inspector_list(request: HttpRequest) -> HttpResponse:
     form = InspectorFilterForm(request.GET or None, departments=departments)
     filters = selectors.InspectorFilters()
     if form.is_bound and form.is_valid():
-        filters = selectors.InspectorFilters(**{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
+        filters = selectors.InspectorFilters(
+            **{k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        )
     paginator = Paginator(selectors.inspector_list(user=user, filters=filters), 50)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "registry/inspector_list.html", {
-        "form": form, "page": page, "query": query.urlencode(), "today": timezone.localdate(),
-        "can_create": selectors.user_keeps_any_library(user=user),
-    })
+    return render(
+        request,
+        "registry/inspector_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "today": timezone.localdate(),
+            "can_create": selectors.user_keeps_any_library(user=user),
+        },
+    )
 
 
 @login_required
 def inspector_detail(request: HttpRequest, pk: int) -> HttpResponse:
     inspector = selectors.inspector_get(user=request.user, pk=pk)
-    can_edit = selectors.can_write_department(user=request.user, department_id=inspector.department_id)
+    can_edit = selectors.can_write_department(
+        user=request.user, department_id=inspector.department_id
+    )
     return _inspector_detail(request, inspector, can_edit=can_edit)
 
 
-def _inspector_detail(request, inspector, *, can_edit, declare_form=None, withdraw_form=None,
-                      withdraw_pk=None, account_form=None, status=200):
+def _inspector_detail(
+    request,
+    inspector,
+    *,
+    can_edit,
+    declare_form=None,
+    withdraw_form=None,
+    withdraw_pk=None,
+    account_form=None,
+    status=200,
+):
     if can_edit and account_form is None:
-        account_form = InspectorAccountForm(accounts=selectors.inspector_accounts_eligible(inspector=inspector),
-                                            initial={"user": inspector.user_id})
-    return render(request, "registry/inspector_detail.html", {
-        "account_form": account_form,
-        "inspector": inspector,
-        "expired": selectors.inspector_cert_expired(inspector=inspector),
-        "conflicts": selectors.conflicts_of_inspector(inspector=inspector),
-        "history": selectors.record_history(obj=inspector),
-        "can_edit": can_edit,
-        "declare_form": declare_form or ConflictDeclareForm(),
-        "withdraw_form": withdraw_form or ConflictWithdrawForm(),
-        "withdraw_pk": withdraw_pk,
-    }, status=status)
+        account_form = InspectorAccountForm(
+            accounts=selectors.inspector_accounts_eligible(inspector=inspector),
+            initial={"user": inspector.user_id},
+        )
+    return render(
+        request,
+        "registry/inspector_detail.html",
+        {
+            "account_form": account_form,
+            "inspector": inspector,
+            "expired": selectors.inspector_cert_expired(inspector=inspector),
+            "conflicts": selectors.conflicts_of_inspector(inspector=inspector),
+            "history": selectors.record_history(obj=inspector),
+            "can_edit": can_edit,
+            "declare_form": declare_form or ConflictDeclareForm(),
+            "withdraw_form": withdraw_form or ConflictWithdrawForm(),
+            "withdraw_pk": withdraw_pk,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -183,27 +259,41 @@ def inspector_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         department = next(d for d in departments if d.id == form.cleaned_data["department"])
         try:
-            inspector = services.inspector_create(actor=request.user, department=department,
-                                                  fields=form.service_fields())
+            inspector = services.inspector_create(
+                actor=request.user, department=department, fields=form.service_fields()
+            )
         except (ValidationFailed, Conflict) as exc:
             form.apply_service_error(exc)
         else:
             messages.success(request, f"已录入执法检查人员：{inspector.name}")
             return redirect("registry:inspector_detail", pk=inspector.pk)
-    return render(request, "registry/record_form.html", status=_form_status(request), context={
-        "form": form, "title": "录入执法检查人员", "cancel": reverse("registry:inspector_list"),
-    })
+    return render(
+        request,
+        "registry/record_form.html",
+        status=_form_status(request),
+        context={
+            "form": form,
+            "title": "录入执法检查人员",
+            "cancel": reverse("registry:inspector_list"),
+        },
+    )
 
 
 @login_required
 def inspector_edit(request: HttpRequest, pk: int) -> HttpResponse:
     inspector = selectors.inspector_get_for_write(user=request.user, pk=pk)
     if request.method == "POST":
-        form = InspectorForm(request.POST, instance=inspector, reveal=request.POST.get("revealed") == "1")
+        form = InspectorForm(
+            request.POST, instance=inspector, reveal=request.POST.get("revealed") == "1"
+        )
         if form.is_valid():
             try:
-                services.inspector_update(actor=request.user, inspector=inspector, fields=form.service_fields(),
-                                          expected_fingerprint=form.cleaned_data["fingerprint"] or None)
+                services.inspector_update(
+                    actor=request.user,
+                    inspector=inspector,
+                    fields=form.service_fields(),
+                    expected_fingerprint=form.cleaned_data["fingerprint"] or None,
+                )
             except (ValidationFailed, Conflict) as exc:
                 form.apply_service_error(exc)
             else:
@@ -213,16 +303,27 @@ def inspector_edit(request: HttpRequest, pk: int) -> HttpResponse:
         reveal = request.GET.get("reveal") == "1"
         if reveal:
             services.inspector_numbers_reveal(actor=request.user, inspector=inspector)
-        form = InspectorForm(instance=inspector, reveal=reveal,
-                             initial={"fingerprint": selectors.inspector_fingerprint(inspector=inspector)})
-    return render(request, "registry/record_form.html", status=_form_status(request), context={
-        "form": form, "title": f"编辑执法检查人员：{inspector.name}", "record": inspector,
-        "cancel": reverse("registry:inspector_detail", args=[inspector.pk]),
-        "reveal_url": reverse("registry:inspector_edit", args=[inspector.pk]) + "?reveal=1",
-    })
+        form = InspectorForm(
+            instance=inspector,
+            reveal=reveal,
+            initial={"fingerprint": selectors.inspector_fingerprint(inspector=inspector)},
+        )
+    return render(
+        request,
+        "registry/record_form.html",
+        status=_form_status(request),
+        context={
+            "form": form,
+            "title": f"编辑执法检查人员：{inspector.name}",
+            "record": inspector,
+            "cancel": reverse("registry:inspector_detail", args=[inspector.pk]),
+            "reveal_url": reverse("registry:inspector_edit", args=[inspector.pk]) + "?reveal=1",
+        },
+    )
 
 
 # --- conflicts of interest ------------------------------------------------------------------
+
 
 @login_required
 @require_POST
@@ -230,14 +331,22 @@ def conflict_declare(request: HttpRequest, pk: int) -> HttpResponse:
     inspector = selectors.inspector_get_for_write(user=request.user, pk=pk)
     form = ConflictDeclareForm(request.POST)
     if form.is_valid():
-        entity = selectors.entity_find_for_write(user=request.user, code=form.cleaned_data["entity"])
+        entity = selectors.entity_find_for_write(
+            user=request.user, code=form.cleaned_data["entity"]
+        )
         if entity is None:
-            form.add_error("entity", "检查对象：在您维护的名录库中找不到该统一社会信用代码或名录编号")
+            form.add_error(
+                "entity", "检查对象：在您维护的名录库中找不到该统一社会信用代码或名录编号"
+            )
         else:
             try:
-                services.conflict_declare(actor=request.user, inspector=inspector, entity=entity,
-                                          reason=form.cleaned_data["reason"],
-                                          declared_on=form.cleaned_data["declared_on"])
+                services.conflict_declare(
+                    actor=request.user,
+                    inspector=inspector,
+                    entity=entity,
+                    reason=form.cleaned_data["reason"],
+                    declared_on=form.cleaned_data["declared_on"],
+                )
             except (ValidationFailed, Conflict) as exc:
                 form.apply_service_error(exc)
             else:
@@ -251,7 +360,9 @@ def conflict_declare(request: HttpRequest, pk: int) -> HttpResponse:
 def inspector_account(request: HttpRequest, pk: int) -> HttpResponse:
     """登录账号 of an inspector, set by the department admin on the detail page."""
     inspector = selectors.inspector_get_for_write(user=request.user, pk=pk)
-    form = InspectorAccountForm(request.POST, accounts=selectors.inspector_accounts_eligible(inspector=inspector))
+    form = InspectorAccountForm(
+        request.POST, accounts=selectors.inspector_accounts_eligible(inspector=inspector)
+    )
     if form.is_valid():
         user = form.chosen()
         try:
@@ -259,8 +370,12 @@ def inspector_account(request: HttpRequest, pk: int) -> HttpResponse:
         except (ValidationFailed, Conflict) as exc:
             form.apply_service_error(exc)
         else:
-            messages.success(request, f"已将{inspector.name}关联到登录账号 {user.username}" if user
-                             else f"已解除{inspector.name}的登录账号关联")
+            messages.success(
+                request,
+                f"已将{inspector.name}关联到登录账号 {user.username}"
+                if user
+                else f"已解除{inspector.name}的登录账号关联",
+            )
             return redirect("registry:inspector_detail", pk=inspector.pk)
     return _inspector_detail(request, inspector, can_edit=True, account_form=form, status=422)
 
@@ -274,18 +389,21 @@ def conflict_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConflictWithdrawForm(request.POST)
     if form.is_valid():
         try:
-            services.conflict_withdraw(actor=request.user, conflict=conflict,
-                                       reason=form.cleaned_data["withdraw_reason"])
+            services.conflict_withdraw(
+                actor=request.user, conflict=conflict, reason=form.cleaned_data["withdraw_reason"]
+            )
         except ValidationFailed as exc:
             form.apply_service_error(exc)
         else:
             messages.success(request, "已撤销利害关系申报（申报记录保留备查）")
             return redirect("registry:inspector_detail", pk=inspector.pk)
-    return _inspector_detail(request, inspector, can_edit=True, withdraw_form=form, withdraw_pk=conflict.pk,
-                             status=422)
+    return _inspector_detail(
+        request, inspector, can_edit=True, withdraw_form=form, withdraw_pk=conflict.pk, status=422
+    )
 
 
 # --- tags --------------------------------------------------------------------------------------
+
 
 @login_required
 def tag_list(request: HttpRequest) -> HttpResponse:
@@ -300,9 +418,13 @@ def tag_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             department = next(d for d in departments if d.id == form.cleaned_data["department"])
             try:
-                tag = services.tag_create(actor=request.user, department=department, name=form.cleaned_data["name"],
-                                          kind=form.cleaned_data["kind"] or "sub",
-                                          description=form.cleaned_data["description"])
+                tag = services.tag_create(
+                    actor=request.user,
+                    department=department,
+                    name=form.cleaned_data["name"],
+                    kind=form.cleaned_data["kind"] or "sub",
+                    description=form.cleaned_data["description"],
+                )
             except (ValidationFailed, Conflict) as exc:
                 form.apply_service_error(exc)
             else:

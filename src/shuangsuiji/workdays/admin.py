@@ -76,15 +76,21 @@ class CalendarYearAdmin(SystemAdminOnly, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         request._calendar_before = (
-            calendar_year_state(calendar_year=CalendarYear.objects.get(pk=obj.pk)) if change else None)
+            calendar_year_state(calendar_year=CalendarYear.objects.get(pk=obj.pk))
+            if change
+            else None
+        )
         obj.entered_by = request.user
         obj.entered_at = timezone.now()
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        calendar_year_audit(calendar_year=form.instance, actor=request.user,
-                            before=getattr(request, "_calendar_before", None))
+        calendar_year_audit(
+            calendar_year=form.instance,
+            actor=request.user,
+            before=getattr(request, "_calendar_before", None),
+        )
 
     def delete_model(self, request, obj):
         before = calendar_year_state(calendar_year=obj)

@@ -66,10 +66,14 @@ def _import_year(args: argparse.Namespace) -> int:
     from shuangsuiji.workdays.services import calendar_year_import
 
     year = _int(args.year, label="年份", minimum=1)
-    calendar_year = calendar_year_import(year=year, path=args.file, source=args.source, actor=CLI_ACTOR)
+    calendar_year = calendar_year_import(
+        year=year, path=args.file, source=args.source, actor=CLI_ACTOR
+    )
     days = list(calendar_year.days.all())
     holidays = sum(1 for d in days if d.kind == "holiday")
-    print(f"已录入{year}年节假日安排：放假{holidays}天，调休上班{len(days) - holidays}天。依据：{calendar_year.source}")
+    print(
+        f"已录入{year}年节假日安排：放假{holidays}天，调休上班{len(days) - holidays}天。依据：{calendar_year.source}"
+    )
     return 0
 
 
@@ -86,10 +90,14 @@ def _show(args: argparse.Namespace) -> int:
     if info.builtin:
         print(f"{year}年：chinesecalendar 内置数据（录入的日期优先）")
     if not info.known:
-        print(f"{year}年的节假日安排尚未录入，无法计算工作日（请系统管理员在“节假日安排”中录入国务院通知）")
+        print(
+            f"{year}年的节假日安排尚未录入，无法计算工作日（请系统管理员在“节假日安排”中录入国务院通知）"
+        )
         return 1
     for day in info.days:
-        print(f"{day.date.isoformat()}  {day.weekday_label}  {day.kind_label}  {day.name}  [{day.origin}]")
+        print(
+            f"{day.date.isoformat()}  {day.weekday_label}  {day.kind_label}  {day.name}  [{day.origin}]"
+        )
     print(f"全年工作日：{info.workday_count}天")
     return 0
 
@@ -105,12 +113,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.set_defaults(handler=_add_workdays)
 
     q = calendar_sub.add_parser(
-        "import-year", help="从表格录入某年的国务院节假日安排（列：日期、类型（放假/上班）、名称）",
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=IMPORT_YEAR_FORMAT)
+        "import-year",
+        help="从表格录入某年的国务院节假日安排（列：日期、类型（放假/上班）、名称）",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=IMPORT_YEAR_FORMAT,
+    )
     q.add_argument("year", metavar="YEAR")
     q.add_argument("file", metavar="FILE", help="xlsx、xls、ods 或 csv 文件")
-    q.add_argument("--source", required=True, metavar="TEXT",
-                   help="依据，如：国务院办公厅关于2027年部分节假日安排的通知 国办发明电〔2026〕X号")
+    q.add_argument(
+        "--source",
+        required=True,
+        metavar="TEXT",
+        help="依据，如：国务院办公厅关于2027年部分节假日安排的通知 国办发明电〔2026〕X号",
+    )
     q.set_defaults(handler=_import_year)
 
     q = calendar_sub.add_parser("show", help="显示某年的节假日安排")

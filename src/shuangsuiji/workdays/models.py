@@ -26,12 +26,24 @@ class CalendarYear(models.Model):
     """
 
     year = models.PositiveSmallIntegerField(_("年份"), unique=True)
-    source = models.CharField(_("依据"), max_length=255,
-                              help_text=_("如：国务院办公厅关于2027年部分节假日安排的通知 国办发明电〔2026〕X号"))
-    complete = models.BooleanField(_("已完整录入"), default=False,
-                                   help_text=_("勾选后该年度可用于计算工作日；未勾选的年度仅作为对内置数据的更正"))
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("录入人"), on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
+    source = models.CharField(
+        _("依据"),
+        max_length=255,
+        help_text=_("如：国务院办公厅关于2027年部分节假日安排的通知 国办发明电〔2026〕X号"),
+    )
+    complete = models.BooleanField(
+        _("已完整录入"),
+        default=False,
+        help_text=_("勾选后该年度可用于计算工作日；未勾选的年度仅作为对内置数据的更正"),
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     entered_at = models.DateTimeField(_("录入时间"), null=True, blank=True)
     # Changed on every write (also through the admin): the per-process cache of
     # workdays/services.py compares it to know its copy is stale.
@@ -51,8 +63,9 @@ class CalendarDay(models.Model):
     """One date of a notice: a day off (法定节假日 or the weekend days around it) or a
     调休上班日 (a Saturday or Sunday worked in exchange)."""
 
-    calendar_year = models.ForeignKey(CalendarYear, verbose_name=_("年度"), on_delete=models.CASCADE,
-                                      related_name="days")
+    calendar_year = models.ForeignKey(
+        CalendarYear, verbose_name=_("年度"), on_delete=models.CASCADE, related_name="days"
+    )
     date = models.DateField(_("日期"), unique=True)
     kind = models.CharField(_("类型"), max_length=16, choices=CalendarDayKind.choices)
     name = models.CharField(_("名称"), max_length=64, blank=True, help_text=_("如：春节、国庆节"))

@@ -57,13 +57,15 @@ class CalendarYearMissing(ServiceError):
 
     def __init__(self, *, year: int):
         super().__init__(
-            f"{year}年的节假日安排尚未录入，无法计算工作日（请系统管理员在“节假日安排”中录入国务院通知）")
+            f"{year}年的节假日安排尚未录入，无法计算工作日（请系统管理员在“节假日安排”中录入国务院通知）"
+        )
         self.year = year
 
 
 # ---------------------------------------------------------------------------------------
 # The per-process cache
 # ---------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Override:
@@ -98,9 +100,13 @@ def _snapshot() -> _Snapshot:
     if cached is not None and cached.stamp == stamp:
         return cached
     with _cache_lock:
-        overrides = {d: _Override(kind, name) for d, kind, name
-                     in CalendarDay.objects.values_list("date", "kind", "name")}
-        entered = frozenset(CalendarYear.objects.filter(complete=True).values_list("year", flat=True))
+        overrides = {
+            d: _Override(kind, name)
+            for d, kind, name in CalendarDay.objects.values_list("date", "kind", "name")
+        }
+        entered = frozenset(
+            CalendarYear.objects.filter(complete=True).values_list("year", flat=True)
+        )
         snapshot = _Snapshot(stamp, overrides, entered)
         _cache = snapshot
         return snapshot
@@ -116,6 +122,7 @@ def calendar_cache_clear() -> None:
 # ---------------------------------------------------------------------------------------
 # Reading
 # ---------------------------------------------------------------------------------------
+
 
 def builtin_covers(*, year: int) -> bool:
     """True when chinesecalendar carries the official arrangement of ``year``."""
@@ -142,7 +149,9 @@ def _is_workday(snapshot: _Snapshot, day: dt.date, assumed: set[int] | None = No
             raise CalendarYearMissing(year=year)
         assumed.add(year)
         override = snapshot.overrides.get(day)
-        return override.kind == CalendarDayKind.WORKDAY if override is not None else day.weekday() < 5
+        return (
+            override.kind == CalendarDayKind.WORKDAY if override is not None else day.weekday() < 5
+        )
     override = snapshot.overrides.get(day)
     if override is not None:
         return override.kind == CalendarDayKind.WORKDAY
@@ -180,8 +189,10 @@ def calendar_reminder(*, today: dt.date) -> str:
     if not years:
         return ""
     text = _years_text(years)
-    return (f"{text}年国务院节假日安排尚未录入。请系统管理员在“系统管理 → 节假日安排”中录入"
-            f"（或 ssj calendar import-year）；录入前，涉及{text}年的期限暂按双休日推算，录入后自动更正。")
+    return (
+        f"{text}年国务院节假日安排尚未录入。请系统管理员在“系统管理 → 节假日安排”中录入"
+        f"（或 ssj calendar import-year）；录入前，涉及{text}年的期限暂按双休日推算，录入后自动更正。"
+    )
 
 
 def is_workday(*, day: dt.date) -> bool:
@@ -339,8 +350,10 @@ def calendar_year_describe(*, year: int) -> YearArrangement:
     entered = CalendarYear.objects.filter(year=year).select_related("entered_by").first()
     days: dict[dt.date, SpecialDay] = {}
     if builtin:
-        for source, kind in ((cc_constants.holidays, CalendarDayKind.HOLIDAY),
-                             (cc_constants.workdays, CalendarDayKind.WORKDAY)):
+        for source, kind in (
+            (cc_constants.holidays, CalendarDayKind.HOLIDAY),
+            (cc_constants.workdays, CalendarDayKind.WORKDAY),
+        ):
             for day, value in source.items():
                 if day.year == year:
                     days[day] = SpecialDay(day, kind, _builtin_name(value), "内置")
@@ -352,8 +365,10 @@ def calendar_year_describe(*, year: int) -> YearArrangement:
     if known:
         snapshot = _snapshot()
         first = dt.date(year, 1, 1)
-        count = sum(_is_workday(snapshot, first + dt.timedelta(days=i))
-                    for i in range((dt.date(year, 12, 31) - first).days + 1))
+        count = sum(
+            _is_workday(snapshot, first + dt.timedelta(days=i))
+            for i in range((dt.date(year, 12, 31) - first).days + 1)
+        )
     return YearArrangement(year, known, builtin, entered, [days[d] for d in sorted(days)], count)
 
 
@@ -389,12 +404,21 @@ def _deadlines_corrected(*, year: int, before: dict, after: dict) -> list[dict[s
         if year not in assumed or key not in after:
             continue
         new_due, new_assumed, _ = after[key]
-        changed.append({"item": key, "subject": subject, "before": due.isoformat(), "after": new_due.isoformat(),
-                        "still_provisional": bool(new_assumed)})
+        changed.append(
+            {
+                "item": key,
+                "subject": subject,
+                "before": due.isoformat(),
+                "after": new_due.isoformat(),
+                "still_provisional": bool(new_assumed),
+            }
+        )
     return changed
 
-def calendar_days_check(*, year: int, holidays: Sequence[tuple[dt.date, str]],
-                        workdays: Sequence[tuple[dt.date, str]]) -> dict[str, list[str]]:
+
+def calendar_days_check(
+    *, year: int, holidays: Sequence[tuple[dt.date, str]], workdays: Sequence[tuple[dt.date, str]]
+) -> dict[str, list[str]]:
     """The mistakes in a year's lists (field → Chinese messages); empty when none."""
     errors: dict[str, list[str]] = {}
 
@@ -422,20 +446,39 @@ def calendar_days_check(*, year: int, holidays: Sequence[tuple[dt.date, str]],
             # 调休上班日 are Saturdays and Sundays; a weekday marked 上班 is only meaningful
             # to correct a built-in holiday — anything else is a mistyped date whose real
             # make-up day would then be counted as rest.
-            if label == "上班" and day.weekday() < 5 and not (
-                    builtin_covers(year=day.year) and day in cc_constants.holidays):
-                add(field, f"{text} 是星期{WEEKDAYS[day.weekday()]}，本就是工作日：调休上班日应是周六或周日")
+            if (
+                label == "上班"
+                and day.weekday() < 5
+                and not (builtin_covers(year=day.year) and day in cc_constants.holidays)
+            ):
+                add(
+                    field,
+                    f"{text} 是星期{WEEKDAYS[day.weekday()]}，本就是工作日：调休上班日应是周六或周日",
+                )
     return errors
 
 
-def calendar_year_enter(*, year: int, source: str, holidays: Iterable[tuple[dt.date, str]],
-                        workdays: Iterable[tuple[dt.date, str]], actor: Any, complete: bool = True) -> CalendarYear:
+def calendar_year_enter(
+    *,
+    year: int,
+    source: str,
+    holidays: Iterable[tuple[dt.date, str]],
+    workdays: Iterable[tuple[dt.date, str]],
+    actor: Any,
+    complete: bool = True,
+) -> CalendarYear:
     """Enters (or replaces) one year of the State Council's notice: its days off and its
     调休上班日, with the notice as ``source``. Replaces every day entered before for that
     year. Audited as ``calendar.year_enter``."""
     holidays, workdays = list(holidays), list(workdays)
-    if isinstance(year, bool) or not isinstance(year, int) or not ENTER_MIN_YEAR <= year <= ENTER_MAX_YEAR:
-        raise ValidationFailed(f"年份无效：{year!r}（应在{ENTER_MIN_YEAR}至{ENTER_MAX_YEAR}之间）", field="year")
+    if (
+        isinstance(year, bool)
+        or not isinstance(year, int)
+        or not ENTER_MIN_YEAR <= year <= ENTER_MAX_YEAR
+    ):
+        raise ValidationFailed(
+            f"年份无效：{year!r}（应在{ENTER_MIN_YEAR}至{ENTER_MAX_YEAR}之间）", field="year"
+        )
     source = (source or "").strip()
     if not source:
         raise ValidationFailed("请填写依据（国务院办公厅通知的名称和文号）", field="source")
@@ -468,21 +511,50 @@ def calendar_year_enter(*, year: int, source: str, holidays: Iterable[tuple[dt.d
         calendar_year.entered_at = timezone.now()
         calendar_year.save()
         CalendarDay.objects.bulk_create(
-            [CalendarDay(calendar_year=calendar_year, date=d, kind=CalendarDayKind.HOLIDAY, name=(n or "").strip())
-             for d, n in sorted(holidays)]
-            + [CalendarDay(calendar_year=calendar_year, date=d, kind=CalendarDayKind.WORKDAY, name=(n or "").strip())
-               for d, n in sorted(workdays)])
-        event_record(actor=actor, action="calendar.year_enter", obj=calendar_year,
-                     before=before, after=_audit_state(calendar_year))
+            [
+                CalendarDay(
+                    calendar_year=calendar_year,
+                    date=d,
+                    kind=CalendarDayKind.HOLIDAY,
+                    name=(n or "").strip(),
+                )
+                for d, n in sorted(holidays)
+            ]
+            + [
+                CalendarDay(
+                    calendar_year=calendar_year,
+                    date=d,
+                    kind=CalendarDayKind.WORKDAY,
+                    name=(n or "").strip(),
+                )
+                for d, n in sorted(workdays)
+            ]
+        )
+        event_record(
+            actor=actor,
+            action="calendar.year_enter",
+            obj=calendar_year,
+            before=before,
+            after=_audit_state(calendar_year),
+        )
         # The provisional deadlines this notice makes exact (or moves), as one event: a
         # deadline shown to an applicant or a department changed, and the trail says why.
-        corrected = _deadlines_corrected(year=year, before=provisional_before, after=_open_deadlines(today))
+        corrected = _deadlines_corrected(
+            year=year, before=provisional_before, after=_open_deadlines(today)
+        )
         if corrected:
             moved = [c for c in corrected if c["before"] != c["after"]]
-            event_record(actor=actor, action="calendar.deadlines_corrected", obj=calendar_year,
-                         before={"provisional": len(corrected)},
-                         after={"corrected": len(corrected), "moved": len(moved),
-                                "items": corrected[:CORRECTED_LISTED_MAX]})
+            event_record(
+                actor=actor,
+                action="calendar.deadlines_corrected",
+                obj=calendar_year,
+                before={"provisional": len(corrected)},
+                after={
+                    "corrected": len(corrected),
+                    "moved": len(moved),
+                    "items": corrected[:CORRECTED_LISTED_MAX],
+                },
+            )
         transaction.on_commit(calendar_cache_clear)
     calendar_cache_clear()
     return calendar_year
@@ -504,13 +576,19 @@ def calendar_year_state(*, calendar_year: CalendarYear) -> dict[str, Any]:
     return _audit_state(calendar_year)
 
 
-def calendar_year_audit(*, calendar_year: CalendarYear, actor: Any, before: dict | None,
-                        deleted: bool = False) -> None:
+def calendar_year_audit(
+    *, calendar_year: CalendarYear, actor: Any, before: dict | None, deleted: bool = False
+) -> None:
     """Audits a change made through the Django admin. The admin saves the rows itself
     inside its own ``transaction.atomic()``; this records the event in that transaction
     (for a deletion: before the rows go, so the event names what was removed)."""
-    event_record(actor=actor, action="calendar.year_delete" if deleted else "calendar.year_edit",
-                 obj=calendar_year, before=before, after=None if deleted else _audit_state(calendar_year))
+    event_record(
+        actor=actor,
+        action="calendar.year_delete" if deleted else "calendar.year_edit",
+        obj=calendar_year,
+        before=before,
+        after=None if deleted else _audit_state(calendar_year),
+    )
     transaction.on_commit(calendar_cache_clear)
 
 
@@ -519,22 +597,33 @@ def calendar_year_audit(*, calendar_year: CalendarYear, actor: Any, before: dict
 # ---------------------------------------------------------------------------------------
 
 _KIND_WORDS = {
-    "放假": CalendarDayKind.HOLIDAY, "休": CalendarDayKind.HOLIDAY, "休息": CalendarDayKind.HOLIDAY,
-    "休息日": CalendarDayKind.HOLIDAY, "假": CalendarDayKind.HOLIDAY, "节假日": CalendarDayKind.HOLIDAY,
+    "放假": CalendarDayKind.HOLIDAY,
+    "休": CalendarDayKind.HOLIDAY,
+    "休息": CalendarDayKind.HOLIDAY,
+    "休息日": CalendarDayKind.HOLIDAY,
+    "假": CalendarDayKind.HOLIDAY,
+    "节假日": CalendarDayKind.HOLIDAY,
     "法定节假日": CalendarDayKind.HOLIDAY,
-    "上班": CalendarDayKind.WORKDAY, "班": CalendarDayKind.WORKDAY, "调休上班": CalendarDayKind.WORKDAY,
-    "调休上班日": CalendarDayKind.WORKDAY, "补班": CalendarDayKind.WORKDAY,
+    "上班": CalendarDayKind.WORKDAY,
+    "班": CalendarDayKind.WORKDAY,
+    "调休上班": CalendarDayKind.WORKDAY,
+    "调休上班日": CalendarDayKind.WORKDAY,
+    "补班": CalendarDayKind.WORKDAY,
 }
 
 
-def calendar_file_parse(*, path: str | Path, filename: str | None = None
-                        ) -> tuple[list[tuple[dt.date, str]], list[tuple[dt.date, str]]]:
+def calendar_file_parse(
+    *, path: str | Path, filename: str | None = None
+) -> tuple[list[tuple[dt.date, str]], list[tuple[dt.date, str]]]:
     """Reads a table with the columns 日期, 类型 (放假/上班) and 名称 (xlsx, xls, ods or CSV).
     Every bad row is reported with its row and column; nothing is returned half-read."""
     from shuangsuiji.common.tabular import Column, TableError, cell_date, cell_text, open_table
 
-    columns = [Column("date", "日期", required=True), Column("kind", "类型", required=True),
-               Column("name", "名称", aliases=("节日", "节假日名称", "说明"))]
+    columns = [
+        Column("date", "日期", required=True),
+        Column("kind", "类型", required=True),
+        Column("name", "名称", aliases=("节日", "节假日名称", "说明")),
+    ]
     try:
         bound = open_table(path, filename=filename).bind(columns)
         records = list(bound.records())
@@ -555,21 +644,27 @@ def calendar_file_parse(*, path: str | Path, filename: str | None = None
         word = cell_text(record["kind"])
         kind = _KIND_WORDS.get(word)
         if kind is None:
-            errors.append(f"第{number}行「{bound.header_of('kind')}」：应为“放假”或“上班”，收到“{word}”")
+            errors.append(
+                f"第{number}行「{bound.header_of('kind')}」：应为“放假”或“上班”，收到“{word}”"
+            )
         if day is None or kind is None:
             continue
         name = cell_text(record.get("name", ""))
         (holidays if kind == CalendarDayKind.HOLIDAY else workdays).append((day, name))
     if errors:
-        raise ValidationFailed(f"文件有{len(errors)}处错误，未导入：" + "；".join(errors[:20]),
-                               errors={"file": errors})
+        raise ValidationFailed(
+            f"文件有{len(errors)}处错误，未导入：" + "；".join(errors[:20]), errors={"file": errors}
+        )
     if not records:
         raise ValidationFailed("文件中没有数据行")
     return holidays, workdays
 
 
-def calendar_year_import(*, year: int, path: str | Path, source: str, actor: Any,
-                         filename: str | None = None) -> CalendarYear:
+def calendar_year_import(
+    *, year: int, path: str | Path, source: str, actor: Any, filename: str | None = None
+) -> CalendarYear:
     """Parses the file, then enters the year through ``calendar_year_enter`` (all or nothing)."""
     holidays, workdays = calendar_file_parse(path=path, filename=filename)
-    return calendar_year_enter(year=year, source=source, holidays=holidays, workdays=workdays, actor=actor)
+    return calendar_year_enter(
+        year=year, source=source, holidays=holidays, workdays=workdays, actor=actor
+    )

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='department',
-            name='is_leading_office',
-            field=models.BooleanField(default=False, verbose_name='牵头督办机构'),
+            model_name="department",
+            name="is_leading_office",
+            field=models.BooleanField(default=False, verbose_name="牵头督办机构"),
         ),
     ]

@@ -6,81 +6,192 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Item',
+            name="Item",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('code', models.CharField(max_length=64, verbose_name='事项编码')),
-                ('is_repealed', models.BooleanField(default=False, verbose_name='已废止')),
-                ('copied_from', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='copies', to='catalog.item', verbose_name='引用自上级事项')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='items', to='accounts.department', verbose_name='所属部门')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("code", models.CharField(max_length=64, verbose_name="事项编码")),
+                ("is_repealed", models.BooleanField(default=False, verbose_name="已废止")),
+                (
+                    "copied_from",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="copies",
+                        to="catalog.item",
+                        verbose_name="引用自上级事项",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="items",
+                        to="accounts.department",
+                        verbose_name="所属部门",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '抽查事项',
-                'verbose_name_plural': '抽查事项清单',
-                'ordering': ['department__code', 'code'],
+                "verbose_name": "抽查事项",
+                "verbose_name_plural": "抽查事项清单",
+                "ordering": ["department__code", "code"],
             },
         ),
         migrations.CreateModel(
-            name='ItemVersion',
+            name="ItemVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='版本号')),
-                ('name', models.CharField(max_length=200, verbose_name='事项名称')),
-                ('category', models.CharField(choices=[('general', '一般检查事项'), ('key', '重点检查事项')], default='general', max_length=16, verbose_name='事项类别')),
-                ('field', models.CharField(blank=True, max_length=100, verbose_name='抽查领域')),
-                ('target_type', models.CharField(max_length=200, verbose_name='检查对象')),
-                ('content', models.TextField(blank=True, verbose_name='检查内容')),
-                ('methods', models.JSONField(default=list, verbose_name='检查方式')),
-                ('basis', models.TextField(blank=True, verbose_name='检查依据')),
-                ('subject', models.CharField(blank=True, max_length=100, verbose_name='检查主体')),
-                ('responsible_unit', models.CharField(blank=True, max_length=100, verbose_name='责任单位')),
-                ('level', models.CharField(blank=True, max_length=100, verbose_name='实施层级')),
-                ('default_ratio', models.DecimalField(blank=True, decimal_places=3, max_digits=6, null=True, verbose_name='默认抽查比例(%)')),
-                ('default_frequency', models.CharField(blank=True, max_length=100, verbose_name='抽查频次')),
-                ('checklist', models.JSONField(default=list, help_text='检查要点，每项一行', verbose_name='检查表单')),
-                ('random_exempt', models.BooleanField(default=False, verbose_name='不适用随机抽查')),
-                ('exempt_reason', models.TextField(blank=True, verbose_name='不适用随机抽查的理由')),
-                ('change_kind', models.CharField(choices=[('create', '新增（立）'), ('amend', '修改（改）'), ('repeal', '废止（废）'), ('interpret', '解释（释）'), ('copy', '引用上级清单')], default='create', max_length=16, verbose_name='变更类型')),
-                ('change_reason', models.TextField(verbose_name='变更理由')),
-                ('effective_date', models.DateField(verbose_name='生效日期')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('row_digest', models.CharField(blank=True, max_length=32)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='创建人')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='catalog.item')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="版本号")),
+                ("name", models.CharField(max_length=200, verbose_name="事项名称")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[("general", "一般检查事项"), ("key", "重点检查事项")],
+                        default="general",
+                        max_length=16,
+                        verbose_name="事项类别",
+                    ),
+                ),
+                ("field", models.CharField(blank=True, max_length=100, verbose_name="抽查领域")),
+                ("target_type", models.CharField(max_length=200, verbose_name="检查对象")),
+                ("content", models.TextField(blank=True, verbose_name="检查内容")),
+                ("methods", models.JSONField(default=list, verbose_name="检查方式")),
+                ("basis", models.TextField(blank=True, verbose_name="检查依据")),
+                ("subject", models.CharField(blank=True, max_length=100, verbose_name="检查主体")),
+                (
+                    "responsible_unit",
+                    models.CharField(blank=True, max_length=100, verbose_name="责任单位"),
+                ),
+                ("level", models.CharField(blank=True, max_length=100, verbose_name="实施层级")),
+                (
+                    "default_ratio",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=3,
+                        max_digits=6,
+                        null=True,
+                        verbose_name="默认抽查比例(%)",
+                    ),
+                ),
+                (
+                    "default_frequency",
+                    models.CharField(blank=True, max_length=100, verbose_name="抽查频次"),
+                ),
+                (
+                    "checklist",
+                    models.JSONField(
+                        default=list, help_text="检查要点，每项一行", verbose_name="检查表单"
+                    ),
+                ),
+                (
+                    "random_exempt",
+                    models.BooleanField(default=False, verbose_name="不适用随机抽查"),
+                ),
+                (
+                    "exempt_reason",
+                    models.TextField(blank=True, verbose_name="不适用随机抽查的理由"),
+                ),
+                (
+                    "change_kind",
+                    models.CharField(
+                        choices=[
+                            ("create", "新增（立）"),
+                            ("amend", "修改（改）"),
+                            ("repeal", "废止（废）"),
+                            ("interpret", "解释（释）"),
+                            ("copy", "引用上级清单"),
+                        ],
+                        default="create",
+                        max_length=16,
+                        verbose_name="变更类型",
+                    ),
+                ),
+                ("change_reason", models.TextField(verbose_name="变更理由")),
+                ("effective_date", models.DateField(verbose_name="生效日期")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("row_digest", models.CharField(blank=True, max_length=32)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="创建人",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="catalog.item",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '事项版本',
-                'verbose_name_plural': '事项版本',
-                'ordering': ['item', '-number'],
+                "verbose_name": "事项版本",
+                "verbose_name_plural": "事项版本",
+                "ordering": ["item", "-number"],
             },
         ),
         migrations.AddField(
-            model_name='item',
-            name='current',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.itemversion', verbose_name='现行版本'),
+            model_name="item",
+            name="current",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="catalog.itemversion",
+                verbose_name="现行版本",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='itemversion',
-            constraint=models.UniqueConstraint(fields=('item', 'number'), name='itemversion_unique_number', violation_error_message='版本号重复'),
+            model_name="itemversion",
+            constraint=models.UniqueConstraint(
+                fields=("item", "number"),
+                name="itemversion_unique_number",
+                violation_error_message="版本号重复",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='itemversion',
-            constraint=models.CheckConstraint(condition=models.Q(('exempt_reason', ''), ('random_exempt', True), _negated=True), name='itemversion_exempt_needs_reason', violation_error_message='不适用随机抽查的事项必须写明理由'),
+            model_name="itemversion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("exempt_reason", ""), ("random_exempt", True), _negated=True),
+                name="itemversion_exempt_needs_reason",
+                violation_error_message="不适用随机抽查的事项必须写明理由",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='item',
-            constraint=models.UniqueConstraint(fields=('department', 'code'), name='item_unique_code', violation_error_message='本部门清单中已有此事项编码'),
+            model_name="item",
+            constraint=models.UniqueConstraint(
+                fields=("department", "code"),
+                name="item_unique_code",
+                violation_error_message="本部门清单中已有此事项编码",
+            ),
         ),
     ]

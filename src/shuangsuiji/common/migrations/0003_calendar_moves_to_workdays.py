@@ -5,18 +5,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('common', '0002_calendaryear_calendarday'),
-        ('workdays', '0001_initial'),
+        ("common", "0002_calendaryear_calendarday"),
+        ("workdays", "0001_initial"),
     ]
 
     operations = [
         migrations.SeparateDatabaseAndState(
             database_operations=[],
             state_operations=[
-                migrations.DeleteModel(name='CalendarDay'),
-                migrations.DeleteModel(name='CalendarYear'),
+                migrations.DeleteModel(name="CalendarDay"),
+                migrations.DeleteModel(name="CalendarYear"),
             ],
         ),
     ]

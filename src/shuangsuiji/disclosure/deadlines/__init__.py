@@ -87,13 +87,19 @@ RULE_TEXT = {
 }
 
 # Kinds whose period is a number of working days (``deadline_compute``).
-WORKDAY_RULES = (DeadlineKind.RESULT, DeadlineKind.PUBLISH, DeadlineKind.PENALTY,
-                 DeadlineKind.OBJECTION_REVIEW, DeadlineKind.OBJECTION_ANSWER)
+WORKDAY_RULES = (
+    DeadlineKind.RESULT,
+    DeadlineKind.PUBLISH,
+    DeadlineKind.PENALTY,
+    DeadlineKind.OBJECTION_REVIEW,
+    DeadlineKind.OBJECTION_ANSWER,
+)
 
 
 # ---------------------------------------------------------------------------------------
 # Scope
 # ---------------------------------------------------------------------------------------
+
 
 def oversight_scope(*, user: User) -> Scope:
     """The departments whose deadlines ``user`` watches: every department for a member of
@@ -118,7 +124,10 @@ def department_subtree_ids(*, code: str) -> set[int]:
         raise NotFound(f"部门代码不存在：{code}")
     found, frontier = {root.id}, {root.id}
     while frontier:
-        frontier = set(Department.objects.filter(parent_id__in=frontier).values_list("id", flat=True)) - found
+        frontier = (
+            set(Department.objects.filter(parent_id__in=frontier).values_list("id", flat=True))
+            - found
+        )
         found |= frontier
     return found
 
@@ -131,6 +140,7 @@ def scope_narrow(*, scope: Scope, ids: set[int]) -> Scope:
 # ---------------------------------------------------------------------------------------
 # Rows
 # ---------------------------------------------------------------------------------------
+
 
 @dataclass
 class DeadlineRow:
@@ -188,8 +198,11 @@ class DeadlineRow:
         if self.rule == DeadlineKind.PUBLISH:
             candidates.append(("disclosure:result", self.result_id))
         # findings, signatures, follow-up and the penalty decision are kept on the visit
-        candidates += [("inspection:visit", self.visit_id), ("disclosure:result", self.result_id),
-                       ("draw:task", self.task.pk)]
+        candidates += [
+            ("inspection:visit", self.visit_id),
+            ("disclosure:result", self.result_id),
+            ("draw:task", self.task.pk),
+        ]
         for name, pk in candidates:
             if pk is None:
                 continue
@@ -231,19 +244,27 @@ def _dept_filter(prefix: str, scope: Scope) -> Q:
 
 
 def _visit_values(prefix: str) -> tuple[str, ...]:
-    return (f"{prefix}id", f"{prefix}window_end", f"{prefix}lead_task_id", f"{prefix}lead_task__department_id",
-            f"{prefix}entity__name", f"{prefix}entity__uscc")
+    return (
+        f"{prefix}id",
+        f"{prefix}window_end",
+        f"{prefix}lead_task_id",
+        f"{prefix}lead_task__department_id",
+        f"{prefix}entity__name",
+        f"{prefix}entity__uscc",
+    )
 
 
 def _tasks_not_run(scope: Scope, today: dt.date, periods: dict[int, int]) -> Iterator[_Open]:
     # 无故不执行或者拖延执行抽查任务 (002 第三十二条(四)): the window passed (or is about to)
     # and no draw was ever confirmed; a cancelled task is no longer owed.
     confirmed = Draw.objects.filter(task=OuterRef("pk"), state=DrawState.CONFIRMED)
-    qs = (Task.objects.filter(_dept_filter("department_id", scope))
-          .exclude(status__in=[TaskStatus.CONFIRMED, TaskStatus.DISPATCHED, TaskStatus.CANCELLED])
-          .exclude(Exists(confirmed))
-          # due-soon reaches at most 3 working days ahead: a month covers any holiday.
-          .filter(window_end__lte=today + dt.timedelta(days=31)))
+    qs = (
+        Task.objects.filter(_dept_filter("department_id", scope))
+        .exclude(status__in=[TaskStatus.CONFIRMED, TaskStatus.DISPATCHED, TaskStatus.CANCELLED])
+        .exclude(Exists(confirmed))
+        # due-soon reaches at most 3 working days ahead: a month covers any holiday.
+        .filter(window_end__lte=today + dt.timedelta(days=31))
+    )
     for task_id, dept_id, end in qs.values_list("id", "department_id", "window_end"):
         yield _Open(DeadlineKind.TASK_NOT_RUN, dept_id, task_id, end, None)
 
@@ -251,50 +272,136 @@ def _tasks_not_run(scope: Scope, today: dt.date, periods: dict[int, int]) -> Ite
 def _results_not_formed(scope: Scope, today: dt.date, periods: dict[int, int]) -> Iterator[_Open]:
     # A visit carrying several tasks (进一次门、查多项事) has the overlap of their windows:
     # its end is the earliest task end, so its deadline meets every task's (002 第二十八条).
-    qs = (Visit.objects.filter(_dept_filter("lead_task__department_id", scope), window_end__lte=today)
-          .filter(Q(result__isnull=True) | Q(result__formed_at__isnull=True))
-          .exclude(lead_task__status=TaskStatus.CANCELLED))
-    for visit_id, end, task_id, dept_id, name, code, result_id in qs.values_list(*_visit_values(""), "result__id"):
-        yield _Open(DeadlineKind.RESULT, dept_id, task_id, end, RESULT_WORKDAYS,
-                    {"visit_id": visit_id, "result_id": result_id, "entity_name": name, "credit_code": code})
+    qs = (
+        Visit.objects.filter(_dept_filter("lead_task__department_id", scope), window_end__lte=today)
+        .filter(Q(result__isnull=True) | Q(result__formed_at__isnull=True))
+        .exclude(lead_task__status=TaskStatus.CANCELLED)
+    )
+    for visit_id, end, task_id, dept_id, name, code, result_id in qs.values_list(
+        *_visit_values(""), "result__id"
+    ):
+        yield _Open(
+            DeadlineKind.RESULT,
+            dept_id,
+            task_id,
+            end,
+            RESULT_WORKDAYS,
+            {
+                "visit_id": visit_id,
+                "result_id": result_id,
+                "entity_name": name,
+                "credit_code": code,
+            },
+        )
 
 
-def _results_not_published(scope: Scope, today: dt.date, periods: dict[int, int]) -> Iterator[_Open]:
+def _results_not_published(
+    scope: Scope, today: dt.date, periods: dict[int, int]
+) -> Iterator[_Open]:
     published = ResultVersion.objects.filter(result=OuterRef("pk")).filter(
-        Q(published_at__isnull=False) | Q(status=VersionStatus.WITHHELD))
-    qs = (Result.objects.filter(_dept_filter("visit__lead_task__department_id", scope),
-                                formed_at__isnull=False, first_published_at__isnull=True)
-          .exclude(Exists(published)))
+        Q(published_at__isnull=False) | Q(status=VersionStatus.WITHHELD)
+    )
+    qs = Result.objects.filter(
+        _dept_filter("visit__lead_task__department_id", scope),
+        formed_at__isnull=False,
+        first_published_at__isnull=True,
+    ).exclude(Exists(published))
     for result_id, formed_at, visit_id, _, task_id, dept_id, name, code in qs.values_list(
-            "id", "formed_at", *_visit_values("visit__")):
+        "id", "formed_at", *_visit_values("visit__")
+    ):
         start = _local_day(formed_at)
         if start <= today:
-            yield _Open(DeadlineKind.PUBLISH, dept_id, task_id, start, periods[dept_id],
-                        {"visit_id": visit_id, "result_id": result_id, "entity_name": name, "credit_code": code})
+            yield _Open(
+                DeadlineKind.PUBLISH,
+                dept_id,
+                task_id,
+                start,
+                periods[dept_id],
+                {
+                    "visit_id": visit_id,
+                    "result_id": result_id,
+                    "entity_name": name,
+                    "credit_code": code,
+                },
+            )
 
 
-def _penalties_not_published(scope: Scope, today: dt.date, periods: dict[int, int]) -> Iterator[_Open]:
-    qs = FollowUp.objects.filter(_dept_filter("version__result__visit__lead_task__department_id", scope),
-                                 kind=FollowUpKind.CASE, penalty_decided_on__isnull=False,
-                                 penalty_decided_on__lte=today, penalty_published_on__isnull=True)
+def _penalties_not_published(
+    scope: Scope, today: dt.date, periods: dict[int, int]
+) -> Iterator[_Open]:
+    qs = FollowUp.objects.filter(
+        _dept_filter("version__result__visit__lead_task__department_id", scope),
+        kind=FollowUpKind.CASE,
+        penalty_decided_on__isnull=False,
+        penalty_decided_on__lte=today,
+        penalty_published_on__isnull=True,
+    )
     for fu_id, decided, result_id, visit_id, _, task_id, dept_id, name, code in qs.values_list(
-            "id", "penalty_decided_on", "version__result_id", *_visit_values("version__result__visit__")):
-        yield _Open(DeadlineKind.PENALTY, dept_id, task_id, decided, PENALTY_WORKDAYS,
-                    {"visit_id": visit_id, "result_id": result_id, "followup_id": fu_id, "entity_name": name,
-                     "credit_code": code})
+        "id", "penalty_decided_on", "version__result_id", *_visit_values("version__result__visit__")
+    ):
+        yield _Open(
+            DeadlineKind.PENALTY,
+            dept_id,
+            task_id,
+            decided,
+            PENALTY_WORKDAYS,
+            {
+                "visit_id": visit_id,
+                "result_id": result_id,
+                "followup_id": fu_id,
+                "entity_name": name,
+                "credit_code": code,
+            },
+        )
 
 
 def _objections_open(scope: Scope, today: dt.date, periods: dict[int, int]) -> Iterator[_Open]:
-    qs = Objection.objects.filter(_dept_filter("result__visit__lead_task__department_id", scope),
-                                  answered_at__isnull=True, received_on__lte=today)
-    for obj_id, number, received, reviewed_at, result_id, visit_id, _, task_id, dept_id, name, code in \
-            qs.values_list("id", "number", "received_on", "reviewed_at", "result_id", *_visit_values("result__visit__")):
-        ids = {"visit_id": visit_id, "result_id": result_id, "objection_id": obj_id, "objection_number": number,
-               "entity_name": name, "credit_code": code}
+    qs = Objection.objects.filter(
+        _dept_filter("result__visit__lead_task__department_id", scope),
+        answered_at__isnull=True,
+        received_on__lte=today,
+    )
+    for (
+        obj_id,
+        number,
+        received,
+        reviewed_at,
+        result_id,
+        visit_id,
+        _,
+        task_id,
+        dept_id,
+        name,
+        code,
+    ) in qs.values_list(
+        "id", "number", "received_on", "reviewed_at", "result_id", *_visit_values("result__visit__")
+    ):
+        ids = {
+            "visit_id": visit_id,
+            "result_id": result_id,
+            "objection_id": obj_id,
+            "objection_number": number,
+            "entity_name": name,
+            "credit_code": code,
+        }
         if reviewed_at is None:
-            yield _Open(DeadlineKind.OBJECTION_REVIEW, dept_id, task_id, received, OBJECTION_REVIEW_WORKDAYS, ids)
+            yield _Open(
+                DeadlineKind.OBJECTION_REVIEW,
+                dept_id,
+                task_id,
+                received,
+                OBJECTION_REVIEW_WORKDAYS,
+                ids,
+            )
         elif (start := _local_day(reviewed_at)) <= today:
-            yield _Open(DeadlineKind.OBJECTION_ANSWER, dept_id, task_id, start, OBJECTION_ANSWER_WORKDAYS, ids)
+            yield _Open(
+                DeadlineKind.OBJECTION_ANSWER,
+                dept_id,
+                task_id,
+                start,
+                OBJECTION_ANSWER_WORKDAYS,
+                ids,
+            )
 
 
 _COLLECTORS: dict[str, Callable[[Scope, dt.date, dict[int, int]], Iterator[_Open]]] = {
@@ -329,16 +436,26 @@ def _evaluate(item: _Open, today: dt.date, cal: WorkdayTable) -> _Verdict | None
     if today > due:
         late, late_assumed = cal.between(due, today)
         years = set(assumed) | set(late_assumed)
-        return _Verdict("overdue", item.rule, due, workdays_overdue=late,
-                        note=provisional_note(years=years) if years else "")
+        return _Verdict(
+            "overdue",
+            item.rule,
+            due,
+            workdays_overdue=late,
+            note=provisional_note(years=years) if years else "",
+        )
     # 3 working days never span more than a month, whatever the holiday.
     if (due - today).days > 31:
         return None
     left, left_assumed = cal.between(today, due)
     if left <= DUE_SOON_WORKDAYS:
         years = set(assumed) | set(left_assumed)
-        return _Verdict("soon", item.rule, due, workdays_left=left,
-                        note=provisional_note(years=years) if years else "")
+        return _Verdict(
+            "soon",
+            item.rule,
+            due,
+            workdays_left=left,
+            note=provisional_note(years=years) if years else "",
+        )
     return None
 
 
@@ -358,11 +475,18 @@ class DeadlineLists:
     soon: list[DeadlineRow]
 
 
-def deadline_lists(*, departments: Scope, today: dt.date, kinds: Iterable[str] | None = None) -> DeadlineLists:
+def deadline_lists(
+    *, departments: Scope, today: dt.date, kinds: Iterable[str] | None = None
+) -> DeadlineLists:
     """Overdue and due-soon rows in one pass over the open items (a page shows both)."""
     wanted = _check_kinds(kinds)
     rules = wanted
-    depts = {d.id: d for d in scope_departments(scope=departments).only("code", "name", "publish_deadline_workdays")}
+    depts = {
+        d.id: d
+        for d in scope_departments(scope=departments).only(
+            "code", "name", "publish_deadline_workdays"
+        )
+    }
     periods = {i: d.publish_deadline_workdays for i, d in depts.items()}
     cal = WorkdayTable()
     found: list[tuple[_Open, _Verdict]] = []
@@ -377,27 +501,43 @@ def deadline_lists(*, departments: Scope, today: dt.date, kinds: Iterable[str] |
             # objections yield both of their rules: keep the asked-for ones
             if verdict is not None and item.rule in wanted:
                 found.append((item, verdict))
-    tasks = Task.objects.only("code", "title", "window_start", "window_end", "status", "department_id").in_bulk(
-        {item.task_id for item, _ in found})
+    tasks = Task.objects.only(
+        "code", "title", "window_start", "window_end", "status", "department_id"
+    ).in_bulk({item.task_id for item, _ in found})
     lists = DeadlineLists(overdue=[], soon=[])
     for item, v in found:
-        row = DeadlineRow(kind=v.kind, rule=item.rule, department=depts[item.department_id], task=tasks[item.task_id],
-                          start=item.start, due=v.due, workdays_overdue=v.workdays_overdue,
-                          workdays_left=v.workdays_left, note=v.note, **item.ids)
+        row = DeadlineRow(
+            kind=v.kind,
+            rule=item.rule,
+            department=depts[item.department_id],
+            task=tasks[item.task_id],
+            start=item.start,
+            due=v.due,
+            workdays_overdue=v.workdays_overdue,
+            workdays_left=v.workdays_left,
+            note=v.note,
+            **item.ids,
+        )
         (lists.overdue if v.which == "overdue" else lists.soon).append(row)
     for rows in (lists.overdue, lists.soon):
-        rows.sort(key=lambda r: (r.department.code, r.due or dt.date.max, r.rule, r.task.code, r.start))
+        rows.sort(
+            key=lambda r: (r.department.code, r.due or dt.date.max, r.rule, r.task.code, r.start)
+        )
     return lists
 
 
-def overdue_items(*, departments: Scope, today: dt.date, kinds: Iterable[str] | None = None) -> list[DeadlineRow]:
+def overdue_items(
+    *, departments: Scope, today: dt.date, kinds: Iterable[str] | None = None
+) -> list[DeadlineRow]:
     """Open items past their deadline in ``departments`` (ids, or ``ALL_DEPARTMENTS``), as of
     ``today``: the due day itself is still in time (截止日当日不算逾期). A due day counted
     over a year without calendar data is provisional (``row.provisional``, ``row.note``)."""
     return deadline_lists(departments=departments, today=today, kinds=kinds).overdue
 
 
-def due_soon_items(*, departments: Scope, today: dt.date, kinds: Iterable[str] | None = None) -> list[DeadlineRow]:
+def due_soon_items(
+    *, departments: Scope, today: dt.date, kinds: Iterable[str] | None = None
+) -> list[DeadlineRow]:
     """Open items due today or within the next 3 working days."""
     return deadline_lists(departments=departments, today=today, kinds=kinds).soon
 
@@ -430,8 +570,10 @@ def rows_by_department(*, rows: Iterable[DeadlineRow]) -> list[DepartmentGroup]:
     for r in rows:
         groups[r.department.id].append(r)
         depts[r.department.id] = r.department
-    return [DepartmentGroup(depts[i], groups[i], kind_counts(rows=groups[i]))
-            for i in sorted(groups, key=lambda i: depts[i].code)]
+    return [
+        DepartmentGroup(depts[i], groups[i], kind_counts(rows=groups[i]))
+        for i in sorted(groups, key=lambda i: depts[i].code)
+    ]
 
 
 def open_deadlines(*, today: dt.date) -> dict[str, tuple[dt.date, tuple[int, ...], str]]:
@@ -449,8 +591,11 @@ def open_deadlines(*, today: dt.date) -> dict[str, tuple[dt.date, tuple[int, ...
         seen.add(collector)
         for item in collector(ALL_DEPARTMENTS, today, periods):
             deadline = cal.add(item.start, item.n)
-            ident = next(item.ids[k] for k in ("objection_id", "followup_id", "result_id", "visit_id")
-                         if item.ids.get(k) is not None)
+            ident = next(
+                item.ids[k]
+                for k in ("objection_id", "followup_id", "result_id", "visit_id")
+                if item.ids.get(k) is not None
+            )
             subject = item.ids.get("objection_number") or item.ids.get("entity_name", "")
             found[f"{item.rule}:{ident}"] = (deadline.date, deadline.assumed_years, subject)
     return found
@@ -460,19 +605,31 @@ def open_deadlines(*, today: dt.date) -> dict[str, tuple[dt.date, tuple[int, ...
 # One deadline
 # ---------------------------------------------------------------------------------------
 
+
 def rule_workdays(*, kind: str, department: Department | None = None) -> int:
     """The period of a working-day rule; publication follows the department's setting."""
     if kind == DeadlineKind.PUBLISH:
-        return department.publish_deadline_workdays if department is not None else DEFAULT_PUBLISH_WORKDAYS
-    periods = {DeadlineKind.RESULT: RESULT_WORKDAYS, DeadlineKind.PENALTY: PENALTY_WORKDAYS,
-               DeadlineKind.OBJECTION_REVIEW: OBJECTION_REVIEW_WORKDAYS,
-               DeadlineKind.OBJECTION_ANSWER: OBJECTION_ANSWER_WORKDAYS}
+        return (
+            department.publish_deadline_workdays
+            if department is not None
+            else DEFAULT_PUBLISH_WORKDAYS
+        )
+    periods = {
+        DeadlineKind.RESULT: RESULT_WORKDAYS,
+        DeadlineKind.PENALTY: PENALTY_WORKDAYS,
+        DeadlineKind.OBJECTION_REVIEW: OBJECTION_REVIEW_WORKDAYS,
+        DeadlineKind.OBJECTION_ANSWER: OBJECTION_ANSWER_WORKDAYS,
+    }
     if kind not in periods:
-        raise ValidationFailed(f"期限类型无效：{kind}（应为 {'、'.join(WORKDAY_RULES)} 之一）", field="kind")
+        raise ValidationFailed(
+            f"期限类型无效：{kind}（应为 {'、'.join(WORKDAY_RULES)} 之一）", field="kind"
+        )
     return periods[kind]
 
 
-def deadline_compute(*, kind: str, start: dt.date, department: Department | None = None) -> Deadline:
+def deadline_compute(
+    *, kind: str, start: dt.date, department: Department | None = None
+) -> Deadline:
     """The due day of one rule for an event on ``start``; provisional (and saying so) when
     it reaches a year without calendar data."""
     return deadline_provisional(start=start, n=rule_workdays(kind=kind, department=department))

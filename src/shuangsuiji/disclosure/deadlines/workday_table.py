@@ -36,8 +36,10 @@ class WorkdayTable:
             special = {d.date: d.kind == CalendarDayKind.WORKDAY for d in info.days}
             first = dt.date(year, 1, 1)
             days = (dt.date(year + 1, 1, 1) - first).days
-            flags = [special.get(day, day.weekday() < 5)
-                     for day in (first + dt.timedelta(days=i) for i in range(days))]
+            flags = [
+                special.get(day, day.weekday() < 5)
+                for day in (first + dt.timedelta(days=i) for i in range(days))
+            ]
             self._flags[year] = flags
             self._totals[year] = list(accumulate(flags))
         return self._flags[year]
@@ -46,7 +48,11 @@ class WorkdayTable:
         """The years without calendar data among the days in (first, last]."""
         if last <= first:
             return ()
-        return tuple(y for y in range((first + dt.timedelta(days=1)).year, last.year + 1) if y in self._unknown)
+        return tuple(
+            y
+            for y in range((first + dt.timedelta(days=1)).year, last.year + 1)
+            if y in self._unknown
+        )
 
     def is_workday(self, day: dt.date) -> bool:
         return self._year(day.year)[day.timetuple().tm_yday - 1]

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,71 +14,147 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='PortalSubmission',
+            name="PortalSubmission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('form', models.CharField(max_length=32)),
-                ('client', models.CharField(db_index=True, max_length=64)),
-                ('accepted', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("form", models.CharField(max_length=32)),
+                ("client", models.CharField(db_index=True, max_length=64)),
+                ("accepted", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
             ],
             options={
-                'verbose_name': '公开表单提交记录',
-                'verbose_name_plural': '公开表单提交记录',
+                "verbose_name": "公开表单提交记录",
+                "verbose_name_plural": "公开表单提交记录",
             },
         ),
         migrations.CreateModel(
-            name='PublishedResult',
+            name="PublishedResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('department_names', models.CharField(max_length=500, verbose_name='检查实施机关（含联合）')),
-                ('entity_name', models.CharField(max_length=200, verbose_name='检查对象名称')),
-                ('credit_code', models.CharField(max_length=64, verbose_name='统一社会信用代码')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('task_codes', models.CharField(max_length=500, verbose_name='任务编号')),
-                ('task_titles', models.TextField(verbose_name='抽查任务')),
-                ('item_codes', models.JSONField(default=list, verbose_name='抽查事项编码')),
-                ('item_names', models.TextField(verbose_name='抽查事项')),
-                ('inspected_on', models.DateField(verbose_name='检查日期')),
-                ('conclusion', models.CharField(choices=[('no_problem', '未发现问题'), ('unreachable', '通过登记的住所（经营场所）无法联系'), ('not_disclosed', '未按规定公示应当公示的信息'), ('false_disclosure', '公示信息隐瞒真实情况、弄虚作假'), ('rectified', '发现问题已责令改正'), ('uncooperative', '不予配合情节严重'), ('pending_followup', '发现问题待后续处理'), ('other', '其他情形')], max_length=32, verbose_name='检查结论')),
-                ('summary', models.TextField(blank=True, verbose_name='检查情况')),
-                ('followup_text', models.TextField(blank=True, verbose_name='后续处理')),
-                ('inspectors', models.TextField(verbose_name='执法检查人员')),
-                ('version_number', models.PositiveSmallIntegerField(verbose_name='版本号')),
-                ('is_correction', models.BooleanField(default=False, verbose_name='更正')),
-                ('correction_reason', models.TextField(blank=True, verbose_name='更正理由')),
-                ('published_at', models.DateTimeField(verbose_name='公示时间')),
-                ('superseded_at', models.DateTimeField(blank=True, null=True, verbose_name='被更正时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "department_names",
+                    models.CharField(max_length=500, verbose_name="检查实施机关（含联合）"),
+                ),
+                ("entity_name", models.CharField(max_length=200, verbose_name="检查对象名称")),
+                ("credit_code", models.CharField(max_length=64, verbose_name="统一社会信用代码")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("task_codes", models.CharField(max_length=500, verbose_name="任务编号")),
+                ("task_titles", models.TextField(verbose_name="抽查任务")),
+                ("item_codes", models.JSONField(default=list, verbose_name="抽查事项编码")),
+                ("item_names", models.TextField(verbose_name="抽查事项")),
+                ("inspected_on", models.DateField(verbose_name="检查日期")),
+                (
+                    "conclusion",
+                    models.CharField(
+                        choices=[
+                            ("no_problem", "未发现问题"),
+                            ("unreachable", "通过登记的住所（经营场所）无法联系"),
+                            ("not_disclosed", "未按规定公示应当公示的信息"),
+                            ("false_disclosure", "公示信息隐瞒真实情况、弄虚作假"),
+                            ("rectified", "发现问题已责令改正"),
+                            ("uncooperative", "不予配合情节严重"),
+                            ("pending_followup", "发现问题待后续处理"),
+                            ("other", "其他情形"),
+                        ],
+                        max_length=32,
+                        verbose_name="检查结论",
+                    ),
+                ),
+                ("summary", models.TextField(blank=True, verbose_name="检查情况")),
+                ("followup_text", models.TextField(blank=True, verbose_name="后续处理")),
+                ("inspectors", models.TextField(verbose_name="执法检查人员")),
+                ("version_number", models.PositiveSmallIntegerField(verbose_name="版本号")),
+                ("is_correction", models.BooleanField(default=False, verbose_name="更正")),
+                ("correction_reason", models.TextField(blank=True, verbose_name="更正理由")),
+                ("published_at", models.DateTimeField(verbose_name="公示时间")),
+                (
+                    "superseded_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="被更正时间"),
+                ),
             ],
             options={
-                'verbose_name': '公示结果',
-                'verbose_name_plural': '公示结果',
-                'ordering': ['-published_at', '-id'],
+                "verbose_name": "公示结果",
+                "verbose_name_plural": "公示结果",
+                "ordering": ["-published_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Objection',
+            name="Objection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=32, unique=True, verbose_name='受理编号')),
-                ('credit_code', models.CharField(max_length=64, verbose_name='统一社会信用代码')),
-                ('applicant', models.CharField(max_length=100, verbose_name='申请人')),
-                ('contact', models.CharField(max_length=32, verbose_name='联系电话')),
-                ('content', models.TextField(verbose_name='异议内容')),
-                ('status', models.CharField(choices=[('received', '已受理'), ('upheld', '复核有误，已更正'), ('rejected', '复核无误，维持原结果'), ('answered', '已反馈')], default='received', max_length=16, verbose_name='状态')),
-                ('received_on', models.DateField(verbose_name='收到申请日期')),
-                ('decision', models.CharField(blank=True, choices=[('upheld', '确有错误，予以更正'), ('rejected', '检查结果无误，予以维持')], max_length=16, verbose_name='复核结论')),
-                ('review_note', models.TextField(blank=True, verbose_name='复核意见')),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='复核时间')),
-                ('answer', models.TextField(blank=True, verbose_name='反馈内容')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='反馈时间')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='提交时间')),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=32, unique=True, verbose_name="受理编号")),
+                ("credit_code", models.CharField(max_length=64, verbose_name="统一社会信用代码")),
+                ("applicant", models.CharField(max_length=100, verbose_name="申请人")),
+                ("contact", models.CharField(max_length=32, verbose_name="联系电话")),
+                ("content", models.TextField(verbose_name="异议内容")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "已受理"),
+                            ("upheld", "复核有误，已更正"),
+                            ("rejected", "复核无误，维持原结果"),
+                            ("answered", "已反馈"),
+                        ],
+                        default="received",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("received_on", models.DateField(verbose_name="收到申请日期")),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("upheld", "确有错误，予以更正"),
+                            ("rejected", "检查结果无误，予以维持"),
+                        ],
+                        max_length=16,
+                        verbose_name="复核结论",
+                    ),
+                ),
+                ("review_note", models.TextField(blank=True, verbose_name="复核意见")),
+                (
+                    "reviewed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="复核时间"),
+                ),
+                ("answer", models.TextField(blank=True, verbose_name="反馈内容")),
+                (
+                    "answered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="反馈时间"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="提交时间")),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '异议',
-                'verbose_name_plural': '异议',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "异议",
+                "verbose_name_plural": "异议",
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]

@@ -6,66 +6,102 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_department_is_leading_office'),
-        ('disclosure', '0001_initial'),
-        ('inspection', '0003_visit_started_at_alter_visit_status_evidence_result_and_more'),
+        ("accounts", "0002_department_is_leading_office"),
+        ("disclosure", "0001_initial"),
+        ("inspection", "0003_visit_started_at_alter_visit_status_evidence_result_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='objection',
-            name='result',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='objections', to='inspection.result'),
+            model_name="objection",
+            name="result",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="objections",
+                to="inspection.result",
+            ),
         ),
         migrations.AddField(
-            model_name='objection',
-            name='reviewed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="objection",
+            name="reviewed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='publishedresult',
-            name='department',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.department', verbose_name='检查实施机关'),
+            model_name="publishedresult",
+            name="department",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="accounts.department",
+                verbose_name="检查实施机关",
+            ),
         ),
         migrations.AddField(
-            model_name='publishedresult',
-            name='result',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='published_rows', to='inspection.result'),
+            model_name="publishedresult",
+            name="result",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="published_rows",
+                to="inspection.result",
+            ),
         ),
         migrations.AddField(
-            model_name='publishedresult',
-            name='superseded_by',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='supersedes', to='disclosure.publishedresult', verbose_name='更正后版本'),
+            model_name="publishedresult",
+            name="superseded_by",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="supersedes",
+                to="disclosure.publishedresult",
+                verbose_name="更正后版本",
+            ),
         ),
         migrations.AddField(
-            model_name='publishedresult',
-            name='version',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='published', to='inspection.resultversion'),
+            model_name="publishedresult",
+            name="version",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="published",
+                to="inspection.resultversion",
+            ),
         ),
         migrations.AddField(
-            model_name='objection',
-            name='published',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='objections', to='disclosure.publishedresult', verbose_name='针对的公示结果'),
+            model_name="objection",
+            name="published",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="objections",
+                to="disclosure.publishedresult",
+                verbose_name="针对的公示结果",
+            ),
         ),
         migrations.AddIndex(
-            model_name='publishedresult',
-            index=models.Index(fields=['credit_code', '-published_at'], name='pubresult_code'),
+            model_name="publishedresult",
+            index=models.Index(fields=["credit_code", "-published_at"], name="pubresult_code"),
         ),
         migrations.AddIndex(
-            model_name='publishedresult',
-            index=models.Index(fields=['entity_name'], name='pubresult_name'),
+            model_name="publishedresult",
+            index=models.Index(fields=["entity_name"], name="pubresult_name"),
         ),
         migrations.AddIndex(
-            model_name='publishedresult',
-            index=models.Index(fields=['department', 'year', 'conclusion'], name='pubresult_dept_year'),
+            model_name="publishedresult",
+            index=models.Index(
+                fields=["department", "year", "conclusion"], name="pubresult_dept_year"
+            ),
         ),
         migrations.AddIndex(
-            model_name='publishedresult',
-            index=models.Index(fields=['-published_at', '-id'], name='pubresult_recent'),
+            model_name="publishedresult",
+            index=models.Index(fields=["-published_at", "-id"], name="pubresult_recent"),
         ),
     ]

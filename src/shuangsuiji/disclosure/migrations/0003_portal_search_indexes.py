@@ -10,10 +10,14 @@
 
 from django.db import DatabaseError, migrations, models, transaction
 
-ITEMS_GIN = ("CREATE INDEX IF NOT EXISTS pubresult_items_gin ON disclosure_publishedresult "
-             "USING gin (item_codes jsonb_path_ops)")
-NAME_TRGM = ("CREATE INDEX IF NOT EXISTS pubresult_name_trgm ON disclosure_publishedresult "
-             "USING gin (UPPER(entity_name::text) gin_trgm_ops)")
+ITEMS_GIN = (
+    "CREATE INDEX IF NOT EXISTS pubresult_items_gin ON disclosure_publishedresult "
+    "USING gin (item_codes jsonb_path_ops)"
+)
+NAME_TRGM = (
+    "CREATE INDEX IF NOT EXISTS pubresult_name_trgm ON disclosure_publishedresult "
+    "USING gin (UPPER(entity_name::text) gin_trgm_ops)"
+)
 
 
 def postgres_indexes(apps, schema_editor):
@@ -27,8 +31,10 @@ def postgres_indexes(apps, schema_editor):
             with transaction.atomic(using=connection.alias):
                 cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         except DatabaseError:
-            print("\n  注意：无法创建 pg_trgm 扩展，检查对象名称的模糊查询将不使用索引（请数据库管理员执行 "
-                  "CREATE EXTENSION pg_trgm 后重新迁移）。")
+            print(
+                "\n  注意：无法创建 pg_trgm 扩展，检查对象名称的模糊查询将不使用索引（请数据库管理员执行 "
+                "CREATE EXTENSION pg_trgm 后重新迁移）。"
+            )
             return
         cursor.execute(NAME_TRGM)
 
@@ -42,21 +48,25 @@ def postgres_indexes_drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_department_is_leading_office'),
-        ('disclosure', '0002_initial'),
-        ('inspection', '0003_visit_started_at_alter_visit_status_evidence_result_and_more'),
+        ("accounts", "0002_department_is_leading_office"),
+        ("disclosure", "0002_initial"),
+        ("inspection", "0003_visit_started_at_alter_visit_status_evidence_result_and_more"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='publishedresult',
-            index=models.Index(fields=['year', '-published_at', '-id'], name='pubresult_year_recent'),
+            model_name="publishedresult",
+            index=models.Index(
+                fields=["year", "-published_at", "-id"], name="pubresult_year_recent"
+            ),
         ),
         migrations.AddIndex(
-            model_name='publishedresult',
-            index=models.Index(fields=['department', 'year', '-published_at', '-id'], name='pubresult_dept_year_recent'),
+            model_name="publishedresult",
+            index=models.Index(
+                fields=["department", "year", "-published_at", "-id"],
+                name="pubresult_dept_year_recent",
+            ),
         ),
         migrations.RunPython(postgres_indexes, postgres_indexes_drop, elidable=False),
     ]

@@ -21,8 +21,9 @@ def lead_department(result: Result) -> Department:
     return result.visit.lead_task.department
 
 
-def require_role(*, actor: Any, department: Department, roles: Iterable[str], what: str,
-                 allow_cli: bool = False) -> None:
+def require_role(
+    *, actor: Any, department: Department, roles: Iterable[str], what: str, allow_cli: bool = False
+) -> None:
     """``actor`` must hold one of ``roles`` in ``department`` or a department above it.
 
     ``allow_cli``: a text actor ("命令行") is whoever runs the server and may publish; a
@@ -44,14 +45,20 @@ def user_or_none(actor: Any):
 
 def locked_version(version: ResultVersion | int) -> ResultVersion:
     pk = version.pk if isinstance(version, ResultVersion) else version
-    return (ResultVersion.objects.select_for_update(of=("self",))
-            .select_related("result__visit__entity", "result__visit__lead_task__department").get(pk=pk))
+    return (
+        ResultVersion.objects.select_for_update(of=("self",))
+        .select_related("result__visit__entity", "result__visit__lead_task__department")
+        .get(pk=pk)
+    )
 
 
 def locked_result(result: Result | int) -> Result:
     pk = result.pk if isinstance(result, Result) else result
-    return (Result.objects.select_for_update(of=("self",))
-            .select_related("visit__entity", "visit__lead_task__department", "current").get(pk=pk))
+    return (
+        Result.objects.select_for_update(of=("self",))
+        .select_related("visit__entity", "visit__lead_task__department", "current")
+        .get(pk=pk)
+    )
 
 
 def version_label(version: ResultVersion) -> str:

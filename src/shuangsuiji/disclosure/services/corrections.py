@@ -40,12 +40,23 @@ from shuangsuiji.inspection.choices import (
 )
 from shuangsuiji.inspection.models import FollowUp, Result, ResultVersion
 
-FOLLOWUP_FIELDS = ("kind", "status", "detail", "rectify_deadline", "recheck_on", "recheck_note", "recipient",
-                   "case_no", "penalty_decided_on", "penalty_published_on")
+FOLLOWUP_FIELDS = (
+    "kind",
+    "status",
+    "detail",
+    "rectify_deadline",
+    "recheck_on",
+    "recheck_note",
+    "recipient",
+    "case_no",
+    "penalty_decided_on",
+    "penalty_published_on",
+)
 _TEXT_LIMITS = {"recipient": 200, "case_no": 100}
 
 
 # --- input -------------------------------------------------------------------------------
+
 
 def _as_date(value: Any, *, label: str, errors: list[str], where: str) -> dt.date | None:
     if value in (None, ""):
@@ -80,11 +91,22 @@ def followups_clean(*, followups: Sequence[Mapping[str, Any]]) -> list[dict[str,
         for name in ("detail", "recheck_note", "recipient", "case_no"):
             text = str(raw.get(name) or "").strip()
             if name in _TEXT_LIMITS and len(text) > _TEXT_LIMITS[name]:
-                errors.append(f"{where}的{FollowUp._meta.get_field(name).verbose_name}过长（最多{_TEXT_LIMITS[name]}字）")
+                errors.append(
+                    f"{where}的{FollowUp._meta.get_field(name).verbose_name}过长（最多{_TEXT_LIMITS[name]}字）"
+                )
             row[name] = text
-        for name in ("rectify_deadline", "recheck_on", "penalty_decided_on", "penalty_published_on"):
-            row[name] = _as_date(raw.get(name), label=str(FollowUp._meta.get_field(name).verbose_name),
-                                 errors=errors, where=where)
+        for name in (
+            "rectify_deadline",
+            "recheck_on",
+            "penalty_decided_on",
+            "penalty_published_on",
+        ):
+            row[name] = _as_date(
+                raw.get(name),
+                label=str(FollowUp._meta.get_field(name).verbose_name),
+                errors=errors,
+                where=where,
+            )
         if kind == FollowUpKind.RECTIFY and raw.get("rectify_deadline") in (None, ""):
             errors.append(f"{where}（责令改正）须填写整改期限")
         if kind in (FollowUpKind.TRANSFER, FollowUpKind.POLICE) and not row["recipient"]:
@@ -96,17 +118,31 @@ def followups_clean(*, followups: Sequence[Mapping[str, Any]]) -> list[dict[str,
 
 
 def _followups_of(version: ResultVersion) -> list[dict[str, Any]]:
-    return [{name: getattr(f, name) for name in FOLLOWUP_FIELDS} for f in version.followups.order_by("id")]
+    return [
+        {name: getattr(f, name) for name in FOLLOWUP_FIELDS}
+        for f in version.followups.order_by("id")
+    ]
 
 
 def _content_of(version: ResultVersion) -> dict[str, Any]:
-    return {"conclusion": version.conclusion, "non_cooperation": version.non_cooperation,
-            "summary": version.summary, "problems": version.problems, "followups": _followups_of(version)}
+    return {
+        "conclusion": version.conclusion,
+        "non_cooperation": version.non_cooperation,
+        "summary": version.summary,
+        "problems": version.problems,
+        "followups": _followups_of(version),
+    }
 
 
-def correction_content(*, current: ResultVersion, conclusion: str | None = None, summary: str | None = None,
-                       problems: str | None = None, non_cooperation: str | None = None,
-                       followups: Sequence[Mapping[str, Any]] | None = None) -> dict[str, Any]:
+def correction_content(
+    *,
+    current: ResultVersion,
+    conclusion: str | None = None,
+    summary: str | None = None,
+    problems: str | None = None,
+    non_cooperation: str | None = None,
+    followups: Sequence[Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
     """The corrected content: ``current`` with the given edits (``None`` = unchanged).
     Raises ``ValidationFailed`` with every mistake, or when nothing changes."""
     content = _content_of(current)
@@ -119,7 +155,9 @@ def correction_content(*, current: ResultVersion, conclusion: str | None = None,
         content["non_cooperation"] = str(non_cooperation).strip()
     if content["conclusion"] == Conclusion.UNCOOPERATIVE:
         if content["non_cooperation"] not in NonCooperation.values:
-            errors["non_cooperation"] = ["结论为“不予配合情节严重”时须选择不予配合的情形（002 第二十七条）"]
+            errors["non_cooperation"] = [
+                "结论为“不予配合情节严重”时须选择不予配合的情形（002 第二十七条）"
+            ]
     elif content["non_cooperation"]:
         if non_cooperation:  # typed for another conclusion: a mistake worth saying
             errors["non_cooperation"] = ["只有结论为“不予配合情节严重”时才填写不予配合情形"]
@@ -142,63 +180,125 @@ def correction_content(*, current: ResultVersion, conclusion: str | None = None,
 
 
 def _comparable(content: dict[str, Any]) -> tuple:
-    follow = tuple(tuple((k, row.get(k)) for k in ("kind", "detail", "rectify_deadline", "recipient", "case_no"))
-                   for row in content["followups"])
-    return (content["conclusion"], content["non_cooperation"], content["summary"], content["problems"], follow)
+    follow = tuple(
+        tuple(
+            (k, row.get(k)) for k in ("kind", "detail", "rectify_deadline", "recipient", "case_no")
+        )
+        for row in content["followups"]
+    )
+    return (
+        content["conclusion"],
+        content["non_cooperation"],
+        content["summary"],
+        content["problems"],
+        follow,
+    )
 
 
 # --- create ------------------------------------------------------------------------------
 
+
 def pending_correction(*, result: Result) -> ResultVersion | None:
-    return (ResultVersion.objects.filter(result=result, kind=VersionKind.CORRECTION, status=VersionStatus.REVIEW)
-            .order_by("-number").first())
+    return (
+        ResultVersion.objects.filter(
+            result=result, kind=VersionKind.CORRECTION, status=VersionStatus.REVIEW
+        )
+        .order_by("-number")
+        .first()
+    )
 
 
-def correction_create_locked(*, result: Result, reason: str, actor: Any, content: Mapping[str, Any] | None = None,
-                             objection: Objection | None = None, edits: Mapping[str, Any] | None = None,
-                             ) -> ResultVersion:
+def correction_create_locked(
+    *,
+    result: Result,
+    reason: str,
+    actor: Any,
+    content: Mapping[str, Any] | None = None,
+    objection: Objection | None = None,
+    edits: Mapping[str, Any] | None = None,
+) -> ResultVersion:
     """The body of ``correction_create`` for callers already inside a transaction holding
     the result's row lock (``objection_review`` creates its correction this way)."""
     current = result.current
     if current is None or current.status != VersionStatus.PUBLISHED:
         state = current.get_status_display() if current is not None else "尚无结果"
-        raise Conflict(f"“{result.visit.entity.name}”的检查结果当前为“{state}”：只有已公示的检查结果需要更正；"
-                       "尚未公示的结果请退回检查组修改", field="result")
+        raise Conflict(
+            f"“{result.visit.entity.name}”的检查结果当前为“{state}”：只有已公示的检查结果需要更正；"
+            "尚未公示的结果请退回检查组修改",
+            field="result",
+        )
     waiting = pending_correction(result=result)
     if waiting is not None:
-        raise Conflict(f"该检查结果已有一份待主要负责人签字的更正（第{waiting.number}版），"
-                       "请先签字或作废该更正", field="result")
+        raise Conflict(
+            f"该检查结果已有一份待主要负责人签字的更正（第{waiting.number}版），"
+            "请先签字或作废该更正",
+            field="result",
+        )
     if objection is not None:
         if objection.result_id != result.pk:
-            raise ValidationFailed(f"异议{objection.number}针对的不是这份检查结果", field="objection")
+            raise ValidationFailed(
+                f"异议{objection.number}针对的不是这份检查结果", field="objection"
+            )
         if objection.status not in (ObjectionStatus.RECEIVED, ObjectionStatus.UPHELD):
-            raise Conflict(f"异议{objection.number}的状态为“{objection.get_status_display()}”，不能再为其提出更正",
-                           field="objection")
+            raise Conflict(
+                f"异议{objection.number}的状态为“{objection.get_status_display()}”，不能再为其提出更正",
+                field="objection",
+            )
     if content is None:
         content = correction_content(current=current, **(edits or {}))
     now = timezone.now()
     number = (ResultVersion.objects.filter(result=result).aggregate(m=Max("number"))["m"] or 0) + 1
     version = ResultVersion.objects.create(
-        result=result, number=number, kind=VersionKind.CORRECTION, status=VersionStatus.REVIEW,
-        inspected_on=current.inspected_on, conclusion=content["conclusion"],
-        non_cooperation=content["non_cooperation"], summary=content["summary"], problems=content["problems"],
-        reason=reason, objection=objection, created_by=actor, submitted_at=now)
+        result=result,
+        number=number,
+        kind=VersionKind.CORRECTION,
+        status=VersionStatus.REVIEW,
+        inspected_on=current.inspected_on,
+        conclusion=content["conclusion"],
+        non_cooperation=content["non_cooperation"],
+        summary=content["summary"],
+        problems=content["problems"],
+        reason=reason,
+        objection=objection,
+        created_by=actor,
+        submitted_at=now,
+    )
     FollowUp.objects.bulk_create([FollowUp(version=version, **row) for row in content["followups"]])
-    event_record(actor=actor, action="result.correction_create", obj=version, department=lead_department(result),
-                 before={"version": current.number, **_content_of(current)},
-                 after={"version": number, "status": VersionStatus.REVIEW, "reason": reason,
-                        "objection": objection.number if objection else None, **dict(content)})
+    event_record(
+        actor=actor,
+        action="result.correction_create",
+        obj=version,
+        department=lead_department(result),
+        before={"version": current.number, **_content_of(current)},
+        after={
+            "version": number,
+            "status": VersionStatus.REVIEW,
+            "reason": reason,
+            "objection": objection.number if objection else None,
+            **dict(content),
+        },
+    )
     return version
 
 
-def correction_create(*, result: Result, reason: str, actor: Any, conclusion: str | None = None,
-                      summary: str | None = None, problems: str | None = None, non_cooperation: str | None = None,
-                      followups: Sequence[Mapping[str, Any]] | None = None,
-                      objection: Objection | None = None) -> ResultVersion:
+def correction_create(
+    *,
+    result: Result,
+    reason: str,
+    actor: Any,
+    conclusion: str | None = None,
+    summary: str | None = None,
+    problems: str | None = None,
+    non_cooperation: str | None = None,
+    followups: Sequence[Mapping[str, Any]] | None = None,
+    objection: Objection | None = None,
+) -> ResultVersion:
     """提出更正: a new version (kind CORRECTION, number + 1) copying the current content with
     the given edits (``None`` = unchanged), status REVIEW until the principal signs.
     ``reason`` is required. The lead department's 抽查操作员 or 审核负责人."""
-    require_role(actor=actor, department=lead_department(result), roles=PUBLISHERS, what="提出检查结果更正")
+    require_role(
+        actor=actor, department=lead_department(result), roles=PUBLISHERS, what="提出检查结果更正"
+    )
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("请填写更正理由（发现的错误及依据）", field="reason")
@@ -210,21 +310,37 @@ def correction_create(*, result: Result, reason: str, actor: Any, conclusion: st
         if objection is not None:
             objection = Objection.objects.select_for_update().get(pk=objection.pk)
         result = locked_result(result)
-        return correction_create_locked(result=result, reason=reason, actor=actor, objection=objection,
-                                        edits={"conclusion": conclusion, "summary": summary, "problems": problems,
-                                               "non_cooperation": non_cooperation, "followups": followups})
+        return correction_create_locked(
+            result=result,
+            reason=reason,
+            actor=actor,
+            objection=objection,
+            edits={
+                "conclusion": conclusion,
+                "summary": summary,
+                "problems": problems,
+                "non_cooperation": non_cooperation,
+                "followups": followups,
+            },
+        )
 
 
 # --- sign / discard ----------------------------------------------------------------------
 
-def _locked_pending(version: ResultVersion, what: str, *, lock_current: bool = False
-                    ) -> tuple[ResultVersion, Result]:
+
+def _locked_pending(
+    version: ResultVersion, what: str, *, lock_current: bool = False
+) -> tuple[ResultVersion, Result]:
     """The correction and its result, locked in the order versions → result (the order of
     every service here); with ``lock_current`` the current version too, before the result."""
     version = locked_version(version)
     if lock_current:
-        current_id = Result.objects.filter(pk=version.result_id).values_list("current_id", flat=True).get()
-        current = ResultVersion.objects.select_for_update().get(pk=current_id) if current_id else None
+        current_id = (
+            Result.objects.filter(pk=version.result_id).values_list("current_id", flat=True).get()
+        )
+        current = (
+            ResultVersion.objects.select_for_update().get(pk=current_id) if current_id else None
+        )
     result = locked_result(version.result_id)
     if lock_current:
         if result.current_id != current_id:  # replaced between the two reads: let the user retry
@@ -233,8 +349,10 @@ def _locked_pending(version: ResultVersion, what: str, *, lock_current: bool = F
     version.result = result
     version_assert_unpublished(version=version, what=what)
     if version.kind != VersionKind.CORRECTION or version.status != VersionStatus.REVIEW:
-        raise Conflict(f"{version_label(version)}不是待主要负责人签字的更正（当前状态：{version.get_status_display()}）",
-                       field="version")
+        raise Conflict(
+            f"{version_label(version)}不是待主要负责人签字的更正（当前状态：{version.get_status_display()}）",
+            field="version",
+        )
     return version, result
 
 
@@ -242,8 +360,12 @@ def correction_sign(*, version: ResultVersion, actor: Any) -> PublishedResult:
     """主要负责人签字确认 (002 第二十八条): signs the correction and publishes it at once.
     The previous public copy is kept and marked superseded; the previous version becomes
     SUPERSEDED; the correction becomes the result's current version."""
-    require_role(actor=actor, department=lead_department(version.result), roles=PRINCIPALS,
-                 what="签字确认检查结果更正（任务执行单位主要负责人）")
+    require_role(
+        actor=actor,
+        department=lead_department(version.result),
+        roles=PRINCIPALS,
+        what="签字确认检查结果更正（任务执行单位主要负责人）",
+    )
     with transaction.atomic():
         # Two signatures at once (a double click) would publish the correction twice and
         # supersede the old copy twice: the version and result rows are locked first.
@@ -252,32 +374,60 @@ def correction_sign(*, version: ResultVersion, actor: Any) -> PublishedResult:
         if previous is None or previous.status != VersionStatus.PUBLISHED:
             if previous is None:
                 raise Conflict("该检查结果没有现行版本，不能以更正替换", field="version")
-            raise Conflict(f"现行版本（第{previous.number}版）的状态为“{previous.get_status_display()}”，"
-                           "不能以此更正替换", field="version")
+            raise Conflict(
+                f"现行版本（第{previous.number}版）的状态为“{previous.get_status_display()}”，"
+                "不能以此更正替换",
+                field="version",
+            )
         old_row = PublishedResult.objects.select_for_update().filter(version=previous).first()
         now = timezone.now()
-        ResultVersion.objects.filter(pk=version.pk).update(principal_signed_by=actor, principal_signed_at=now)
+        ResultVersion.objects.filter(pk=version.pk).update(
+            principal_signed_by=actor, principal_signed_at=now
+        )
         version.principal_signed_by, version.principal_signed_at = actor, now
-        row = published_write(version=version, now=now, is_correction=True, correction_reason=version.reason)
+        row = published_write(
+            version=version, now=now, is_correction=True, correction_reason=version.reason
+        )
         if old_row is not None:
             # The only change ever made to a public copy: marking it superseded.
-            PublishedResult.objects.filter(pk=old_row.pk).update(superseded_by=row, superseded_at=now)
-        ResultVersion.objects.filter(pk=previous.pk).update(status=VersionStatus.SUPERSEDED, superseded_at=now)
+            PublishedResult.objects.filter(pk=old_row.pk).update(
+                superseded_by=row, superseded_at=now
+            )
+        ResultVersion.objects.filter(pk=previous.pk).update(
+            status=VersionStatus.SUPERSEDED, superseded_at=now
+        )
         Result.objects.filter(pk=result.pk).update(current=version, updated_at=now)
         result.current = version
-        event_record(actor=actor, action="result.correction_sign", obj=version, department=lead_department(result),
-                     before={"current_version": previous.number, "status": VersionStatus.REVIEW,
-                             "published_result": old_row.pk if old_row else None},
-                     after={"current_version": version.number, "status": VersionStatus.PUBLISHED,
-                            "published_result": row.pk, "superseded_version": previous.number,
-                            "reason": version.reason, "objection": version.objection_id})
+        event_record(
+            actor=actor,
+            action="result.correction_sign",
+            obj=version,
+            department=lead_department(result),
+            before={
+                "current_version": previous.number,
+                "status": VersionStatus.REVIEW,
+                "published_result": old_row.pk if old_row else None,
+            },
+            after={
+                "current_version": version.number,
+                "status": VersionStatus.PUBLISHED,
+                "published_result": row.pk,
+                "superseded_version": previous.number,
+                "reason": version.reason,
+                "objection": version.objection_id,
+            },
+        )
     return row
 
 
 def correction_discard(*, version: ResultVersion, reason: str, actor: Any) -> ResultVersion:
     """作废 a correction not yet signed: it stays in the history as returned, with why."""
-    require_role(actor=actor, department=lead_department(version.result), roles=PUBLISHERS,
-                 what="作废检查结果更正")
+    require_role(
+        actor=actor,
+        department=lead_department(version.result),
+        roles=PUBLISHERS,
+        what="作废检查结果更正",
+    )
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("请填写作废理由", field="reason")
@@ -286,11 +436,21 @@ def correction_discard(*, version: ResultVersion, reason: str, actor: Any) -> Re
         # sees the new state and is refused.
         version, result = _locked_pending(version, "作废")
         now = timezone.now()
-        ResultVersion.objects.filter(pk=version.pk).update(status=VersionStatus.RETURNED, reviewed_by=actor,
-                                                           reviewed_at=now, review_note=reason)
+        ResultVersion.objects.filter(pk=version.pk).update(
+            status=VersionStatus.RETURNED, reviewed_by=actor, reviewed_at=now, review_note=reason
+        )
         version.status, version.reviewed_by, version.reviewed_at, version.review_note = (
-            VersionStatus.RETURNED, actor, now, reason)
-        event_record(actor=actor, action="result.correction_discard", obj=version, department=lead_department(result),
-                     before={"status": VersionStatus.REVIEW},
-                     after={"status": VersionStatus.RETURNED, "reason": reason})
+            VersionStatus.RETURNED,
+            actor,
+            now,
+            reason,
+        )
+        event_record(
+            actor=actor,
+            action="result.correction_discard",
+            obj=version,
+            department=lead_department(result),
+            before={"status": VersionStatus.REVIEW},
+            after={"status": VersionStatus.RETURNED, "reason": reason},
+        )
     return version

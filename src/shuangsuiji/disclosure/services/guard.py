@@ -27,4 +27,5 @@ def version_assert_unpublished(*, version: ResultVersion, what: str = "修改") 
     raise Conflict(
         f"检查结果第{version.number}版{state}，不能{what}：检查结果一经公示，不得擅自更改；"
         "确有错误的，请提出更正，经任务执行单位主要负责人签字确认后更改（002 第二十八条）",
-        field="version")
+        field="version",
+    )

@@ -32,13 +32,24 @@ _EDIT_KEYS = frozenset({"conclusion", "summary", "problems", "non_cooperation", 
 
 
 def _locked_objection(objection: Objection) -> Objection:
-    return (Objection.objects.select_for_update(of=("self",))
-            .select_related("result__visit__entity", "result__visit__lead_task__department", "published")
-            .get(pk=objection.pk))
+    return (
+        Objection.objects.select_for_update(of=("self",))
+        .select_related(
+            "result__visit__entity", "result__visit__lead_task__department", "published"
+        )
+        .get(pk=objection.pk)
+    )
 
 
-def objection_review(*, objection: Objection, decision: str, note: str, actor: Any,
-                     correction: ResultVersion | None = None, edits: Mapping[str, Any] | None = None) -> Objection:
+def objection_review(
+    *,
+    objection: Objection,
+    decision: str,
+    note: str,
+    actor: Any,
+    correction: ResultVersion | None = None,
+    edits: Mapping[str, Any] | None = None,
+) -> Objection:
     """复核 by the lead department's 审核负责人: RECEIVED → UPHELD or REJECTED.
 
     UPHELD (确有错误) needs a correction: ``edits`` (conclusion, summary, problems,
@@ -46,7 +57,9 @@ def objection_review(*, objection: Objection, decision: str, note: str, actor: A
     ``ResultVersion.objection`` and waiting for the principal's signature; or
     ``correction`` links one already proposed for this result. REJECTED keeps the
     result and takes neither."""
-    require_role(actor=actor, department=lead_department(objection.result), roles=PRINCIPALS, what="复核异议")
+    require_role(
+        actor=actor, department=lead_department(objection.result), roles=PRINCIPALS, what="复核异议"
+    )
     note = (note or "").strip()
     errors: dict[str, list[str]] = {}
     if decision not in ObjectionDecision.values:
@@ -57,7 +70,9 @@ def objection_review(*, objection: Objection, decision: str, note: str, actor: A
         errors["edits"] = [f"无法更正的字段：{'、'.join(sorted(set(edits) - _EDIT_KEYS))}"]
     has_edits = edits is not None and any(v is not None for v in edits.values())
     if decision == ObjectionDecision.UPHELD and correction is None and not has_edits:
-        errors["correction"] = ["复核确有错误的须予以更正（002 第二十八条）：请填写更正内容，或选择已提出的更正"]
+        errors["correction"] = [
+            "复核确有错误的须予以更正（002 第二十八条）：请填写更正内容，或选择已提出的更正"
+        ]
     if decision == ObjectionDecision.UPHELD and correction is not None and has_edits:
         errors["correction"] = ["请只选择一种方式：新的更正内容，或已提出的更正"]
     if decision == ObjectionDecision.REJECTED and (correction is not None or has_edits):
@@ -69,8 +84,10 @@ def objection_review(*, objection: Objection, decision: str, note: str, actor: A
         # status read under the lock, so the second decision is refused.
         objection = _locked_objection(objection)
         if objection.status != ObjectionStatus.RECEIVED:
-            raise Conflict(f"异议{objection.number}已复核（{objection.get_status_display()}），不能再次复核",
-                           field="decision")
+            raise Conflict(
+                f"异议{objection.number}已复核（{objection.get_status_display()}），不能再次复核",
+                field="decision",
+            )
         now = timezone.now()
         linked = None
         if decision == ObjectionDecision.UPHELD:
@@ -82,25 +99,50 @@ def objection_review(*, objection: Objection, decision: str, note: str, actor: A
             # moment by a colleague would otherwise take the same version number.
             result = locked_result(objection.result_id)
             if linked is not None:
-                if (linked.result_id != result.pk or linked.kind != VersionKind.CORRECTION
-                        or linked.status not in (VersionStatus.REVIEW, VersionStatus.PUBLISHED)):
-                    raise ValidationFailed("所选更正不是这份检查结果待签字或已公示的更正", field="correction")
+                if (
+                    linked.result_id != result.pk
+                    or linked.kind != VersionKind.CORRECTION
+                    or linked.status not in (VersionStatus.REVIEW, VersionStatus.PUBLISHED)
+                ):
+                    raise ValidationFailed(
+                        "所选更正不是这份检查结果待签字或已公示的更正", field="correction"
+                    )
                 if linked.objection_id not in (None, objection.pk):
-                    raise Conflict(f"所选更正（第{linked.number}版）已用于另一项异议", field="correction")
+                    raise Conflict(
+                        f"所选更正（第{linked.number}版）已用于另一项异议", field="correction"
+                    )
                 ResultVersion.objects.filter(pk=linked.pk).update(objection=objection)
             else:
-                linked = correction_create_locked(result=result, objection=objection, actor=actor,
-                                                  reason=f"异议{objection.number}复核确有错误：{note}", edits=edits)
-        status = ObjectionStatus.UPHELD if decision == ObjectionDecision.UPHELD else ObjectionStatus.REJECTED
-        Objection.objects.filter(pk=objection.pk).update(status=status, decision=decision, review_note=note,
-                                                         reviewed_by=actor, reviewed_at=now)
+                linked = correction_create_locked(
+                    result=result,
+                    objection=objection,
+                    actor=actor,
+                    reason=f"异议{objection.number}复核确有错误：{note}",
+                    edits=edits,
+                )
+        status = (
+            ObjectionStatus.UPHELD
+            if decision == ObjectionDecision.UPHELD
+            else ObjectionStatus.REJECTED
+        )
+        Objection.objects.filter(pk=objection.pk).update(
+            status=status, decision=decision, review_note=note, reviewed_by=actor, reviewed_at=now
+        )
         objection.status, objection.decision, objection.review_note = status, decision, note
         objection.reviewed_by, objection.reviewed_at = actor, now
-        event_record(actor=actor, action="objection.review", obj=objection,
-                     department=lead_department(objection.result),
-                     before={"status": ObjectionStatus.RECEIVED},
-                     after={"status": status, "decision": decision, "note": note,
-                            "correction_version": linked.number if linked else None})
+        event_record(
+            actor=actor,
+            action="objection.review",
+            obj=objection,
+            department=lead_department(objection.result),
+            before={"status": ObjectionStatus.RECEIVED},
+            after={
+                "status": status,
+                "decision": decision,
+                "note": note,
+                "correction_version": linked.number if linked else None,
+            },
+        )
     return objection
 
 
@@ -108,7 +150,12 @@ def objection_answer(*, objection: Objection, answer: str, actor: Any) -> Object
     """反馈 the review to the entity (within 15 working days of the review): UPHELD or
     REJECTED → ANSWERED. An upheld objection is answered once its correction is signed and
     public, so the answer can point to the corrected result."""
-    require_role(actor=actor, department=lead_department(objection.result), roles=PUBLISHERS, what="反馈异议复核情况")
+    require_role(
+        actor=actor,
+        department=lead_department(objection.result),
+        roles=PUBLISHERS,
+        what="反馈异议复核情况",
+    )
     answer = (answer or "").strip()
     if not answer:
         raise ValidationFailed("请填写反馈内容", field="answer")
@@ -118,28 +165,53 @@ def objection_answer(*, objection: Objection, answer: str, actor: Any) -> Object
         if objection.status not in (ObjectionStatus.UPHELD, ObjectionStatus.REJECTED):
             what = "尚未复核" if objection.status == ObjectionStatus.RECEIVED else "已反馈"
             raise Conflict(f"异议{objection.number}{what}，不能反馈", field="answer")
-        if objection.status == ObjectionStatus.UPHELD and not objection.corrections.filter(
-                status__in=(VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)).exists():
-            raise Conflict(f"异议{objection.number}的更正尚未经主要负责人签字确认并公示，请签字后再反馈",
-                           field="answer")
+        if (
+            objection.status == ObjectionStatus.UPHELD
+            and not objection.corrections.filter(
+                status__in=(VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)
+            ).exists()
+        ):
+            raise Conflict(
+                f"异议{objection.number}的更正尚未经主要负责人签字确认并公示，请签字后再反馈",
+                field="answer",
+            )
         before = {"status": objection.status}
         now = timezone.now()
-        Objection.objects.filter(pk=objection.pk).update(status=ObjectionStatus.ANSWERED, answer=answer,
-                                                         answered_by=actor, answered_at=now)
+        Objection.objects.filter(pk=objection.pk).update(
+            status=ObjectionStatus.ANSWERED, answer=answer, answered_by=actor, answered_at=now
+        )
         objection.status, objection.answer, objection.answered_by, objection.answered_at = (
-            ObjectionStatus.ANSWERED, answer, actor, now)
-        event_record(actor=actor, action="objection.answer", obj=objection,
-                     department=lead_department(objection.result), before=before,
-                     after={"status": ObjectionStatus.ANSWERED, "answer": answer})
+            ObjectionStatus.ANSWERED,
+            answer,
+            actor,
+            now,
+        )
+        event_record(
+            actor=actor,
+            action="objection.answer",
+            obj=objection,
+            department=lead_department(objection.result),
+            before=before,
+            after={"status": ObjectionStatus.ANSWERED, "answer": answer},
+        )
     return objection
 
 
 def objection_contact_reveal(*, objection: Objection, actor: Any) -> Objection:
     """显示完整号码: staff of the lead department open the applicant's full phone number;
     who looked is itself recorded (全程留痕 [002 第六条]), as in the libraries."""
-    require_role(actor=actor, department=lead_department(objection.result), roles=PUBLISHERS,
-                 what="查看异议申请人的完整联系电话")
+    require_role(
+        actor=actor,
+        department=lead_department(objection.result),
+        roles=PUBLISHERS,
+        what="查看异议申请人的完整联系电话",
+    )
     with transaction.atomic():
-        event_record(actor=actor, action="objection.reveal", obj=objection,
-                     department=lead_department(objection.result), after={"fields": ["contact"]})
+        event_record(
+            actor=actor,
+            action="objection.reveal",
+            obj=objection,
+            department=lead_department(objection.result),
+            after={"fields": ["contact"]},
+        )
     return objection

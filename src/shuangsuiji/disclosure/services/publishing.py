@@ -35,6 +35,7 @@ NAME_SEPARATOR = "、"
 
 # --- the public copy ---------------------------------------------------------------------
 
+
 def public_summary(*, version: ResultVersion) -> str:
     """检查情况 as published: the summary, the 不予配合 circumstance (002 第二十七条) and the
     problems found. The problems are part of 抽查情况及查处结果 the public is told about
@@ -65,15 +66,25 @@ def public_followups(*, version: ResultVersion) -> str:
 
 def public_inspectors(*, version: ResultVersion) -> str:
     """行政执法公示: each member by name and 执法证号 only, 组长 first."""
-    members = (VisitMember.objects.filter(visit_id=version.result.visit_id).select_related("inspector")
-               .order_by("-is_leader", "id"))
-    return NAME_SEPARATOR.join(f"{m.inspector.name}（执法证号 {m.inspector.cert_no}）" for m in members)
+    members = (
+        VisitMember.objects.filter(visit_id=version.result.visit_id)
+        .select_related("inspector")
+        .order_by("-is_leader", "id")
+    )
+    return NAME_SEPARATOR.join(
+        f"{m.inspector.name}（执法证号 {m.inspector.cert_no}）" for m in members
+    )
 
 
 def _tasks_of(result: Result) -> list:
     visit = result.visit
-    tasks = [vt.task for vt in VisitTask.objects.filter(visit_id=visit.pk).select_related("task__department")
-             .prefetch_related("task__partners").order_by("id")]
+    tasks = [
+        vt.task
+        for vt in VisitTask.objects.filter(visit_id=visit.pk)
+        .select_related("task__department")
+        .prefetch_related("task__partners")
+        .order_by("id")
+    ]
     tasks.sort(key=lambda t: t.pk != visit.lead_task_id)  # the lead task first, then join order
     return tasks
 
@@ -92,8 +103,12 @@ def public_fields(*, version: ResultVersion) -> dict[str, Any]:
         departments.setdefault(task.department_id, task.department.name)
         for partner in sorted(task.partners.all(), key=lambda d: d.code):
             departments.setdefault(partner.pk, partner.name)
-    items = (Item.objects.filter(tasks__in=[t.pk for t in tasks]).select_related("current")
-             .distinct().order_by("code"))
+    items = (
+        Item.objects.filter(tasks__in=[t.pk for t in tasks])
+        .select_related("current")
+        .distinct()
+        .order_by("code")
+    )
     return {
         "result": result,
         "department": lead,
@@ -104,7 +119,9 @@ def public_fields(*, version: ResultVersion) -> dict[str, Any]:
         "task_codes": NAME_SEPARATOR.join(t.code for t in tasks)[:500],
         "task_titles": "；".join(t.title for t in tasks),
         "item_codes": [i.code for i in items],
-        "item_names": NAME_SEPARATOR.join(i.current.name if i.current_id else i.code for i in items),
+        "item_names": NAME_SEPARATOR.join(
+            i.current.name if i.current_id else i.code for i in items
+        ),
         "inspected_on": version.inspected_on,
         "conclusion": version.conclusion,
         "summary": public_summary(version=version),
@@ -125,19 +142,32 @@ def _check_publishable_content(version: ResultVersion) -> None:
         raise ValidationFailed(f"{version_label(version)}不完整，不能公示：{first}", errors=errors)
 
 
-def published_write(*, version: ResultVersion, now: dt.datetime, is_correction: bool = False,
-                    correction_reason: str = "") -> PublishedResult:
+def published_write(
+    *,
+    version: ResultVersion,
+    now: dt.datetime,
+    is_correction: bool = False,
+    correction_reason: str = "",
+) -> PublishedResult:
     """Writes the public copy and marks ``version`` published. For callers holding the
     version's and the result's row locks (``result_publish``, ``correction_sign``)."""
     _check_publishable_content(version)
-    row = PublishedResult.objects.create(version=version, published_at=now, is_correction=is_correction,
-                                         correction_reason=correction_reason, **public_fields(version=version))
-    ResultVersion.objects.filter(pk=version.pk).update(status=VersionStatus.PUBLISHED, published_at=now)
+    row = PublishedResult.objects.create(
+        version=version,
+        published_at=now,
+        is_correction=is_correction,
+        correction_reason=correction_reason,
+        **public_fields(version=version),
+    )
+    ResultVersion.objects.filter(pk=version.pk).update(
+        status=VersionStatus.PUBLISHED, published_at=now
+    )
     version.status, version.published_at = VersionStatus.PUBLISHED, now
     return row
 
 
 # --- publish -----------------------------------------------------------------------------
+
 
 def _publish_locked(*, version: ResultVersion, actor: Any, now: dt.datetime) -> PublishedResult:
     # Two clicks (or two colleagues) publishing the same result: the version row is locked
@@ -149,8 +179,10 @@ def _publish_locked(*, version: ResultVersion, actor: Any, now: dt.datetime) -> 
     label = version_label(version)
     version_assert_unpublished(version=version, what="再次公示")
     if version.status != VersionStatus.FORMED:
-        raise Conflict(f"{label}的状态为“{version.get_status_display()}”，只有已形成的检查结果可以公示",
-                       field="version")
+        raise Conflict(
+            f"{label}的状态为“{version.get_status_display()}”，只有已形成的检查结果可以公示",
+            field="version",
+        )
     if result.current_id != version.pk or version.kind != VersionKind.ORIGINAL:
         raise Conflict(f"{label}不是该检查结果的现行版本，不能公示", field="version")
     row = published_write(version=version, now=now)
@@ -158,11 +190,21 @@ def _publish_locked(*, version: ResultVersion, actor: Any, now: dt.datetime) -> 
     if result.first_published_at is None:
         Result.objects.filter(pk=result.pk).update(first_published_at=now)
         result.first_published_at = now
-    event_record(actor=actor, action="result.publish", obj=version, department=lead_department(result),
-                 before=before,
-                 after={"status": VersionStatus.PUBLISHED, "published_result": row.pk,
-                        "first_published_at": result.first_published_at, "entity": row.entity_name,
-                        "credit_code": row.credit_code, "conclusion": row.conclusion})
+    event_record(
+        actor=actor,
+        action="result.publish",
+        obj=version,
+        department=lead_department(result),
+        before=before,
+        after={
+            "status": VersionStatus.PUBLISHED,
+            "published_result": row.pk,
+            "first_published_at": result.first_published_at,
+            "entity": row.entity_name,
+            "credit_code": row.credit_code,
+            "conclusion": row.conclusion,
+        },
+    )
     return row
 
 
@@ -170,8 +212,13 @@ def result_publish(*, version: ResultVersion, actor: Any) -> PublishedResult:
     """公示 one formed result: FORMED → PUBLISHED, writes its ``PublishedResult``.
 
     Allowed to the lead department's 抽查操作员 or 审核负责人 (or a department above it)."""
-    require_role(actor=actor, department=lead_department(version.result), roles=PUBLISHERS,
-                 what="公示检查结果", allow_cli=True)
+    require_role(
+        actor=actor,
+        department=lead_department(version.result),
+        roles=PUBLISHERS,
+        what="公示检查结果",
+        allow_cli=True,
+    )
     with transaction.atomic():
         return _publish_locked(version=version, actor=actor, now=timezone.now())
 
@@ -183,8 +230,13 @@ def results_publish(*, versions: Iterable[ResultVersion], actor: Any) -> list[Pu
     if not versions:
         raise ValidationFailed("请选择要公示的检查结果", field="versions")
     for v in versions:
-        require_role(actor=actor, department=lead_department(v.result), roles=PUBLISHERS,
-                     what=f"公示{version_label(v)}", allow_cli=True)
+        require_role(
+            actor=actor,
+            department=lead_department(v.result),
+            roles=PUBLISHERS,
+            what=f"公示{version_label(v)}",
+            allow_cli=True,
+        )
     rows = []
     with transaction.atomic():
         now = timezone.now()
@@ -197,11 +249,16 @@ def results_publish(*, versions: Iterable[ResultVersion], actor: Any) -> list[Pu
 
 # --- withhold ----------------------------------------------------------------------------
 
+
 def result_withhold(*, version: ResultVersion, reason: str, actor: Any) -> ResultVersion:
     """依法不予公开 (002 第二十八条 "除依法依规不予公开的情形外"): FORMED → WITHHELD with
     its legal basis. A decision of the lead department's 审核负责人."""
-    require_role(actor=actor, department=lead_department(version.result), roles=PRINCIPALS,
-                 what="决定检查结果不予公开")
+    require_role(
+        actor=actor,
+        department=lead_department(version.result),
+        roles=PRINCIPALS,
+        what="决定检查结果不予公开",
+    )
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("请填写不予公开的法律依据和理由", field="reason")
@@ -212,12 +269,21 @@ def result_withhold(*, version: ResultVersion, reason: str, actor: Any) -> Resul
         version.result = result
         version_assert_unpublished(version=version, what="决定不予公开")
         if version.status != VersionStatus.FORMED or result.current_id != version.pk:
-            raise Conflict(f"{version_label(version)}的状态为“{version.get_status_display()}”，"
-                           "只有已形成、尚未公示的检查结果可以决定不予公开", field="version")
-        ResultVersion.objects.filter(pk=version.pk).update(status=VersionStatus.WITHHELD, withheld_reason=reason)
+            raise Conflict(
+                f"{version_label(version)}的状态为“{version.get_status_display()}”，"
+                "只有已形成、尚未公示的检查结果可以决定不予公开",
+                field="version",
+            )
+        ResultVersion.objects.filter(pk=version.pk).update(
+            status=VersionStatus.WITHHELD, withheld_reason=reason
+        )
         version.status, version.withheld_reason = VersionStatus.WITHHELD, reason
-        event_record(actor=actor, action="result.withhold", obj=version, department=lead_department(result),
-                     before={"status": VersionStatus.FORMED},
-                     after={"status": VersionStatus.WITHHELD, "withheld_reason": reason})
+        event_record(
+            actor=actor,
+            action="result.withhold",
+            obj=version,
+            department=lead_department(result),
+            before={"status": VersionStatus.FORMED},
+            after={"status": VersionStatus.WITHHELD, "withheld_reason": reason},
+        )
     return version
-

@@ -6,90 +6,191 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0001_initial'),
+        ("registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Selection',
+            name="Selection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rank', models.PositiveIntegerField(verbose_name='顺序')),
-                ('target_id', models.CharField(max_length=64, verbose_name='对象标识')),
-                ('stratum', models.CharField(max_length=64, verbose_name='层')),
-                ('score', models.CharField(max_length=64)),
-                ('unstaffed', models.BooleanField(default=False, verbose_name='未配齐人员')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rank", models.PositiveIntegerField(verbose_name="顺序")),
+                ("target_id", models.CharField(max_length=64, verbose_name="对象标识")),
+                ("stratum", models.CharField(max_length=64, verbose_name="层")),
+                ("score", models.CharField(max_length=64)),
+                ("unstaffed", models.BooleanField(default=False, verbose_name="未配齐人员")),
             ],
             options={
-                'verbose_name': '抽中对象',
-                'verbose_name_plural': '抽中对象',
-                'ordering': ['draw', 'rank'],
+                "verbose_name": "抽中对象",
+                "verbose_name_plural": "抽中对象",
+                "ordering": ["draw", "rank"],
             },
         ),
         migrations.CreateModel(
-            name='YearlyDrawCount',
+            name="YearlyDrawCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('target_id', models.CharField(max_length=64)),
-                ('year', models.PositiveSmallIntegerField()),
-                ('count', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("target_id", models.CharField(max_length=64)),
+                ("year", models.PositiveSmallIntegerField()),
+                ("count", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'verbose_name': '年度抽中次数',
-                'verbose_name_plural': '年度抽中次数',
+                "verbose_name": "年度抽中次数",
+                "verbose_name_plural": "年度抽中次数",
             },
         ),
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(verbose_name='序位')),
-                ('source', models.CharField(choices=[('random', '随机匹配'), ('substitute', '随机更换'), ('direct', '直接委派（非随机）')], default='random', max_length=16, verbose_name='来源')),
-                ('active', models.BooleanField(default=True)),
-                ('replaced_reason', models.TextField(blank=True, verbose_name='更换理由')),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('inspector', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='registry.inspector')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(verbose_name="序位")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("random", "随机匹配"),
+                            ("substitute", "随机更换"),
+                            ("direct", "直接委派（非随机）"),
+                        ],
+                        default="random",
+                        max_length=16,
+                        verbose_name="来源",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                ("replaced_reason", models.TextField(blank=True, verbose_name="更换理由")),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "inspector",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="registry.inspector",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '检查组成员',
-                'verbose_name_plural': '检查组成员',
-                'ordering': ['selection', 'position'],
+                "verbose_name": "检查组成员",
+                "verbose_name_plural": "检查组成员",
+                "ordering": ["selection", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Draw',
+            name="Draw",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='第几次摇号')),
-                ('kind', models.CharField(choices=[('full', '抽取对象并匹配人员'), ('match_only', '仅匹配执法检查人员')], default='full', max_length=16, verbose_name='类型')),
-                ('state', models.CharField(choices=[('committed', '已封存'), ('drawn', '已摇号'), ('confirmed', '已确认锁定'), ('void', '已作废')], default='committed', max_length=16, verbose_name='状态')),
-                ('manifest_path', models.CharField(max_length=255, verbose_name='名单文件')),
-                ('manifest_sha256', models.CharField(max_length=64, verbose_name='名单摘要 C')),
-                ('manifest_lines', models.PositiveIntegerField(default=0)),
-                ('excluded', models.JSONField(default=list, verbose_name='排除名单')),
-                ('committed_at', models.DateTimeField(verbose_name='封存时间')),
-                ('seed_text', models.TextField(blank=True, verbose_name='种子文本')),
-                ('seed_sources', models.TextField(blank=True, verbose_name='种子来源')),
-                ('witnesses', models.CharField(blank=True, max_length=255, verbose_name='见证人')),
-                ('key_hex', models.CharField(blank=True, max_length=64, verbose_name='密钥 K')),
-                ('result_text', models.TextField(blank=True, verbose_name='结果文本')),
-                ('drawn_at', models.DateTimeField(blank=True, null=True, verbose_name='摇号时间')),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True, verbose_name='确认时间')),
-                ('void_reason', models.TextField(blank=True, verbose_name='作废理由')),
-                ('voided_at', models.DateTimeField(blank=True, null=True, verbose_name='作废时间')),
-                ('committed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('replaces', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='draw.draw', verbose_name='取代的摇号')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="第几次摇号")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("full", "抽取对象并匹配人员"),
+                            ("match_only", "仅匹配执法检查人员"),
+                        ],
+                        default="full",
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("committed", "已封存"),
+                            ("drawn", "已摇号"),
+                            ("confirmed", "已确认锁定"),
+                            ("void", "已作废"),
+                        ],
+                        default="committed",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("manifest_path", models.CharField(max_length=255, verbose_name="名单文件")),
+                ("manifest_sha256", models.CharField(max_length=64, verbose_name="名单摘要 C")),
+                ("manifest_lines", models.PositiveIntegerField(default=0)),
+                ("excluded", models.JSONField(default=list, verbose_name="排除名单")),
+                ("committed_at", models.DateTimeField(verbose_name="封存时间")),
+                ("seed_text", models.TextField(blank=True, verbose_name="种子文本")),
+                ("seed_sources", models.TextField(blank=True, verbose_name="种子来源")),
+                ("witnesses", models.CharField(blank=True, max_length=255, verbose_name="见证人")),
+                ("key_hex", models.CharField(blank=True, max_length=64, verbose_name="密钥 K")),
+                ("result_text", models.TextField(blank=True, verbose_name="结果文本")),
+                ("drawn_at", models.DateTimeField(blank=True, null=True, verbose_name="摇号时间")),
+                (
+                    "confirmed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="确认时间"),
+                ),
+                ("void_reason", models.TextField(blank=True, verbose_name="作废理由")),
+                ("voided_at", models.DateTimeField(blank=True, null=True, verbose_name="作废时间")),
+                (
+                    "committed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "replaces",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="draw.draw",
+                        verbose_name="取代的摇号",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '摇号',
-                'verbose_name_plural': '摇号',
-                'ordering': ['task', 'number'],
+                "verbose_name": "摇号",
+                "verbose_name_plural": "摇号",
+                "ordering": ["task", "number"],
             },
         ),
     ]

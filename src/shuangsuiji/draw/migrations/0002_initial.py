@@ -5,46 +5,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('draw', '0001_initial'),
-        ('planning', '0001_initial'),
-        ('registry', '0001_initial'),
+        ("draw", "0001_initial"),
+        ("planning", "0001_initial"),
+        ("registry", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='draw',
-            name='task',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='draws', to='planning.task'),
+            model_name="draw",
+            name="task",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="draws",
+                to="planning.task",
+            ),
         ),
         migrations.AddField(
-            model_name='selection',
-            name='draw',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='selections', to='draw.draw'),
+            model_name="selection",
+            name="draw",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="selections",
+                to="draw.draw",
+            ),
         ),
         migrations.AddField(
-            model_name='selection',
-            name='entity',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='selections', to='registry.entity'),
+            model_name="selection",
+            name="entity",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="selections",
+                to="registry.entity",
+            ),
         ),
         migrations.AddField(
-            model_name='assignment',
-            name='selection',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='draw.selection'),
+            model_name="assignment",
+            name="selection",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="assignments",
+                to="draw.selection",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='yearlydrawcount',
-            constraint=models.UniqueConstraint(fields=('target_id', 'year'), name='yearlydrawcount_unique', violation_error_message='重复的年度计数'),
+            model_name="yearlydrawcount",
+            constraint=models.UniqueConstraint(
+                fields=("target_id", "year"),
+                name="yearlydrawcount_unique",
+                violation_error_message="重复的年度计数",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='draw',
-            constraint=models.UniqueConstraint(fields=('task', 'number'), name='draw_unique_number', violation_error_message='摇号序号重复'),
+            model_name="draw",
+            constraint=models.UniqueConstraint(
+                fields=("task", "number"),
+                name="draw_unique_number",
+                violation_error_message="摇号序号重复",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='selection',
-            constraint=models.UniqueConstraint(fields=('draw', 'entity'), name='selection_unique_entity', violation_error_message='同一对象在一次摇号中只能抽中一次'),
+            model_name="selection",
+            constraint=models.UniqueConstraint(
+                fields=("draw", "entity"),
+                name="selection_unique_entity",
+                violation_error_message="同一对象在一次摇号中只能抽中一次",
+            ),
         ),
     ]

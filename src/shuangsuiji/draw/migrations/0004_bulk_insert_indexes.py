@@ -8,44 +8,82 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('draw', '0003_ceremony'),
-        ('registry', '0002_conflict_declared_by_conflict_withdraw_reason_and_more'),
+        ("draw", "0003_ceremony"),
+        ("registry", "0002_conflict_declared_by_conflict_withdraw_reason_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='assignment',
-            name='approved_by',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="assignment",
+            name="approved_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='assignment',
-            name='assigned_by',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="assignment",
+            name="assigned_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='selection',
-            name='draw',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='selections', to='draw.draw'),
+            model_name="selection",
+            name="draw",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="selections",
+                to="draw.draw",
+            ),
         ),
         migrations.AlterField(
-            model_name='selection',
-            name='matched_by',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='draw.selection', verbose_name='补充匹配结果'),
+            model_name="selection",
+            name="matched_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="draw.selection",
+                verbose_name="补充匹配结果",
+            ),
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(condition=models.Q(('assigned_by__isnull', False)), fields=['assigned_by'], name='assignment_assigned_by_idx'),
+            model_name="assignment",
+            index=models.Index(
+                condition=models.Q(("assigned_by__isnull", False)),
+                fields=["assigned_by"],
+                name="assignment_assigned_by_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(condition=models.Q(('approved_by__isnull', False)), fields=['approved_by'], name='assignment_approved_by_idx'),
+            model_name="assignment",
+            index=models.Index(
+                condition=models.Q(("approved_by__isnull", False)),
+                fields=["approved_by"],
+                name="assignment_approved_by_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='selection',
-            index=models.Index(condition=models.Q(('matched_by__isnull', False)), fields=['matched_by'], name='selection_matched_by_idx'),
+            model_name="selection",
+            index=models.Index(
+                condition=models.Q(("matched_by__isnull", False)),
+                fields=["matched_by"],
+                name="selection_matched_by_idx",
+            ),
         ),
     ]

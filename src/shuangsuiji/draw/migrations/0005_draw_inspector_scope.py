@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('draw', '0004_bulk_insert_indexes'),
+        ("draw", "0004_bulk_insert_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='draw',
-            name='inspector_scope',
-            field=models.JSONField(blank=True, default=dict, verbose_name='执法检查人员范围'),
+            model_name="draw",
+            name="inspector_scope",
+            field=models.JSONField(blank=True, default=dict, verbose_name="执法检查人员范围"),
         ),
     ]

@@ -104,9 +104,16 @@ def _result(pool: Pool, digest: bytes, key: bytes, chosen: list[bytes]) -> DrawR
         if pool.k > 0:
             staffing = Staffing(pool, key)
             tids = rest.replace(b" ", b"\n").split(b"\n")[::2]
-            teams: Iterable[tuple[str, ...]] = staffing.teams(tids, [i.decode() for i in staffing.ids])
+            teams: Iterable[tuple[str, ...]] = staffing.teams(
+                tids, [i.decode() for i in staffing.ids]
+            )
         else:
             teams = repeat(())
-        selections = tuple(map(_selection, repeat(Selection),
-                               zip(fields[::2], fields[1::2], scores, teams, strict=False)))
+        selections = tuple(
+            map(
+                _selection,
+                repeat(Selection),
+                zip(fields[::2], fields[1::2], scores, teams, strict=False),
+            )
+        )
     return DrawResult(manifest_digest=digest, key=key, team_size=pool.k, selections=selections)

@@ -56,8 +56,9 @@ def _manifest(data: bytes) -> Manifest:
         task=pool.task.decode(),
         team=pool.k,
         strata=tuple(Stratum(name.decode(), n) for name, n in pool.strata),
-        targets=tuple(zip(map(bytes.decode, targets.ids), map(names.__getitem__, targets.strata),
-                          strict=True)),
+        targets=tuple(
+            zip(map(bytes.decode, targets.ids), map(names.__getitem__, targets.strata), strict=True)
+        ),
         inspectors=tuple(Inspector(i.decode(), c) for i, c in pool.inspectors),
         conflicts=tuple((i.decode(), t.decode()) for i, t in pool.conflicts),
     )

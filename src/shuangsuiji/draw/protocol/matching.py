@@ -80,7 +80,13 @@ class Staffing:
         picked, and with ``k = 2`` (the usual team, 每个检查对象不少于2名执法检查人员)
         the second pick steps past the first with one comparison.
         """
-        available, copy, conflicts, suffixes, k = self.available, self.copy, self.conflicts, self.suffixes, self.k
+        available, copy, conflicts, suffixes, k = (
+            self.available,
+            self.copy,
+            self.conflicts,
+            self.suffixes,
+            self.k,
+        )
         load, capacity, skipped, from_bytes = self.load, self.capacity, self.skipped, int.from_bytes
         out: list[tuple[str, ...]] = []
         add = out.append

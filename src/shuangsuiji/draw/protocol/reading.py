@@ -190,8 +190,11 @@ class Reader:
         pool = self.pool
         for name, n in pool.strata:
             if n > pool.counts[name]:
-                raise ManifestError(pool.stratum_lines[name], RULE_N,
-                                    f"层级 {name.decode()} 要抽 {n} 个，清单中只有 {pool.counts[name]} 个")
+                raise ManifestError(
+                    pool.stratum_lines[name],
+                    RULE_N,
+                    f"层级 {name.decode()} 要抽 {n} 个，清单中只有 {pool.counts[name]} 个",
+                )
         if self.ids:
             visitor(self.ids, self.strata)
         return pool
@@ -286,8 +289,13 @@ def read_bulk(data: bytes, visitor: Visitor) -> Pool | None:
             c = strata.count(name)
             counts[name] += c
             seen += c
-        if (seen != lf + 1 or b"" in ids or max(map(len, ids)) > 64 or ids[0] <= previous
-                or not all(map(lt, ids, islice(ids, 1, None)))):
+        if (
+            seen != lf + 1
+            or b"" in ids
+            or max(map(len, ids)) > 64
+            or ids[0] <= previous
+            or not all(map(lt, ids, islice(ids, 1, None)))
+        ):
             return None
         previous = ids[-1]
         if needed:
@@ -323,4 +331,3 @@ def no_cyclic_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-

@@ -43,6 +43,8 @@ def result_text(result: DrawResult) -> str:
     out = [RESULT_VERSION, "manifest " + result.manifest_digest.hex(), "key " + result.key.hex()]
     out += [f"selected {s.target} {s.stratum} {s.score.hex()}" for s in result.selections]
     if result.team_size > 0:
-        out += [f"team {s.target} {' '.join(s.team)}" if s.team else f"unstaffed {s.target}"
-                for s in result.selections]
+        out += [
+            f"team {s.target} {' '.join(s.team)}" if s.team else f"unstaffed {s.target}"
+            for s in result.selections
+        ]
     return "\n".join(out) + "\n"

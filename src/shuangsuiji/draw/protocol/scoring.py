@@ -82,7 +82,9 @@ class Score(Visitor):
 
     def start_counts(self, pool: Pool) -> None:
         """``T`` for a prepared manifest: the reader counted every stratum exactly."""
-        self._threshold(pool, (lambda name: float(pool.counts[name])) if self.sample else (lambda name: 0.0))
+        self._threshold(
+            pool, (lambda name: float(pool.counts[name])) if self.sample else (lambda name: 0.0)
+        )
 
     def _threshold(self, pool: Pool, size: object) -> None:
         """``T`` from each drawn stratum's (cautious) ``size``; a size ≤ 0 (unknown) keeps

@@ -36,10 +36,14 @@ class Substitution(NamedTuple):
 def substitution_parse(line: str) -> Substitution:
     """Reads a published ``substitute <target-id> <out-id> <in-id>`` line."""
     fields = line.rstrip("\n").split(" ")
-    if len(fields) != 4 or fields[0] != "substitute" or not all(
-        ID.fullmatch(f.encode("utf-8")) for f in fields[1:]
+    if (
+        len(fields) != 4
+        or fields[0] != "substitute"
+        or not all(ID.fullmatch(f.encode("utf-8")) for f in fields[1:])
     ):
-        raise SubstitutionError(f"更换记录的格式是 “substitute <检查对象编号> <换下人员> <换上人员>”：{line!r}")
+        raise SubstitutionError(
+            f"更换记录的格式是 “substitute <检查对象编号> <换下人员> <换上人员>”：{line!r}"
+        )
     return Substitution(*fields[1:])
 
 
@@ -99,12 +103,18 @@ class _Replay:
             expected = None if member is None else self.staffing.ids[member].decode()
             if expected != inn:
                 raise SubstitutionError(
-                    f"第 {number} 条更换记录与协议不符：{target} 换下 {out} 后应换上 {expected or '（无人可换）'}，记录为 {inn}")
+                    f"第 {number} 条更换记录与协议不符：{target} 换下 {out} 后应换上 {expected or '（无人可换）'}，记录为 {inn}"
+                )
             self.apply(target, out, member)
 
 
 def substitute(
-    manifest: Manifest, result: DrawResult, history: Sequence[Substitution], *, target: str, out: str
+    manifest: Manifest,
+    result: DrawResult,
+    history: Sequence[Substitution],
+    *,
+    target: str,
+    out: str,
 ) -> str | None:
     """The substitute for ``out`` on ``target`` after replaying ``history``, or ``None``.
 

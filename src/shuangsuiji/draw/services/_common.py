@@ -36,6 +36,7 @@ _STATE_WORDS = {
 
 # --- permissions -------------------------------------------------------------------------------
 
+
 def _require_role(actor: User, task: Task, roles: Iterable[str], what: str) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise NotAllowed(f"{what}需要登录")
@@ -54,6 +55,7 @@ def _locked_draw(draw: Draw) -> Draw:
 
 # --- manifest files ----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Frozen:
     rel_path: str
@@ -66,10 +68,18 @@ def _draw_rel_dir(task: Task, number: int) -> str:
     return f"draws/{task.code}/{number}"
 
 
-def _manifest_freeze(*, task: Task, number: int, team: int, strata: list[tuple[str, int]],
-                     targets: list[tuple[str, str]], inspectors: list[tuple[str, int]],
-                     conflicts: list[tuple[str, str]], target_pks: list[tuple[str, int]],
-                     inspector_pks: dict[str, int]) -> _Frozen:
+def _manifest_freeze(
+    *,
+    task: Task,
+    number: int,
+    team: int,
+    strata: list[tuple[str, int]],
+    targets: list[tuple[str, str]],
+    inspectors: list[tuple[str, int]],
+    conflicts: list[tuple[str, str]],
+    target_pks: list[tuple[str, int]],
+    inspector_pks: dict[str, int],
+) -> _Frozen:
     """Writes ``manifest`` (the canonical bytes from ``protocol.manifest_build``) and the
     internal ``ids.tsv`` under VAR_DIR/draws/<task>/<n>/, each via a temp file + rename.
 
@@ -81,8 +91,14 @@ def _manifest_freeze(*, task: Task, number: int, team: int, strata: list[tuple[s
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
     try:
-        data = protocol.manifest_build(task=task.code, team=team, strata=strata, targets=targets,
-                                       inspectors=inspectors, conflicts=conflicts)
+        data = protocol.manifest_build(
+            task=task.code,
+            team=team,
+            strata=strata,
+            targets=targets,
+            inspectors=inspectors,
+            conflicts=conflicts,
+        )
     except protocol.ManifestError as exc:
         shutil.rmtree(out_dir, ignore_errors=True)
         raise ValidationFailed(f"名单不符合 ssj-draw/1 格式：{exc.message}") from exc
@@ -102,18 +118,24 @@ def _manifest_freeze(*, task: Task, number: int, team: int, strata: list[tuple[s
         fh.write("--\n")
         fh.write("".join(map("%s %d\n".__mod__, inspector_pks.items())))
     ids_tmp.replace(out_dir / "ids.tsv")
-    return _Frozen(rel_path=f"{rel_dir}/manifest", sha256=hashlib.sha256(data).hexdigest(),
-                   lines=data.count(b"\n"), size=len(data))
+    return _Frozen(
+        rel_path=f"{rel_dir}/manifest",
+        sha256=hashlib.sha256(data).hexdigest(),
+        lines=data.count(b"\n"),
+        size=len(data),
+    )
 
 
-def _conflict_pairs(*, inspector_ids: dict[int, str], target_ids: dict[int, str]) -> list[tuple[str, str]]:
+def _conflict_pairs(
+    *, inspector_ids: dict[int, str], target_ids: dict[int, str]
+) -> list[tuple[str, str]]:
     """Active 利害关系 declarations between these inspectors and targets [002 第二十二条]."""
     pairs: set[tuple[str, str]] = set()
     entity_pks = sorted(target_ids)
     for part in chunked(entity_pks):
-        for insp_pk, ent_pk in (ConflictDeclaration.objects.filter(is_active=True, entity_id__in=part,
-                                                                   inspector_id__in=list(inspector_ids))
-                                .values_list("inspector_id", "entity_id")):
+        for insp_pk, ent_pk in ConflictDeclaration.objects.filter(
+            is_active=True, entity_id__in=part, inspector_id__in=list(inspector_ids)
+        ).values_list("inspector_id", "entity_id"):
             pairs.add((inspector_ids[insp_pk], target_ids[ent_pk]))
     return sorted(pairs)
 
@@ -130,5 +152,7 @@ def _cleanup_on_error(rel_path: str | None) -> None:
 def _manifest_bytes_checked(draw: Draw) -> bytes:
     data = selectors.manifest_file(draw=draw).read_bytes()
     if hashlib.sha256(data).hexdigest() != draw.manifest_sha256:
-        raise Conflict("名单文件与封存时公布的摘要 C 不一致（文件被改动），不能摇号；请联系系统管理员")
+        raise Conflict(
+            "名单文件与封存时公布的摘要 C 不一致（文件被改动），不能摇号；请联系系统管理员"
+        )
     return data

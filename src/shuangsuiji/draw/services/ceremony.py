@@ -26,7 +26,9 @@ from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.planning.models import Task
 
 
-def draw_seed(*, draw: Draw, seed_text: str, sources: str, witnesses: Sequence[str], actor: User) -> Draw:
+def draw_seed(
+    *, draw: Draw, seed_text: str, sources: str, witnesses: Sequence[str], actor: User
+) -> Draw:
     """录入种子并摇号: the seed text (verbatim) with its sources and the witnesses' names,
     entered only after the commit [draw-protocol §1 step 2]; the result is computed by
     ``protocol.draw_compute`` from the frozen manifest and persisted (selections in
@@ -37,8 +39,9 @@ def draw_seed(*, draw: Draw, seed_text: str, sources: str, witnesses: Sequence[s
         raise ValidationFailed("请录入种子文本（如现场掷骰结果、开奖号码）", field="seed_text")
     sources = (sources or "").strip()
     if not sources:
-        raise ValidationFailed("请说明种子来源（如：纪检监督员现场掷骰20次；福彩3D第088期开奖号码）",
-                               field="sources")
+        raise ValidationFailed(
+            "请说明种子来源（如：纪检监督员现场掷骰20次；福彩3D第088期开奖号码）", field="sources"
+        )
     names = [" ".join(str(w).split()) for w in witnesses or []]
     names = [n for n in names if n]
     if not names:
@@ -52,7 +55,9 @@ def draw_seed(*, draw: Draw, seed_text: str, sources: str, witnesses: Sequence[s
         task = _locked_task(task)
         draw = _locked_draw(draw)
         if draw.state != DrawState.COMMITTED:
-            raise Conflict(f"{draw}{draw.get_state_display()}，只能在封存名单之后、摇号之前录入种子")
+            raise Conflict(
+                f"{draw}{draw.get_state_display()}，只能在封存名单之后、摇号之前录入种子"
+            )
         # Read and checked once (the file matches the published C); the same result as
         # draw_compute on the bytes, which the public verifier runs.
         manifest = protocol.manifest_prepare(_manifest_bytes_checked(draw))
@@ -60,36 +65,93 @@ def draw_seed(*, draw: Draw, seed_text: str, sources: str, witnesses: Sequence[s
         del manifest
         text = protocol.result_text(outcome)
         chosen = outcome.selections
-        t_map, i_map = selectors.draw_id_maps(draw=draw, targets=[s.target for s in chosen],
-                                              inspectors={iid for s in chosen for iid in s.team})
+        t_map, i_map = selectors.draw_id_maps(
+            draw=draw,
+            targets=[s.target for s in chosen],
+            inspectors={iid for s in chosen for iid in s.team},
+        )
         unstaffed = set(outcome.unstaffed)
         remedy, random_ = str(SelectionRemedy.NONE), str(AssignmentSource.RANDOM)
-        rows_insert(Selection, ["draw_id", "rank", "entity_id", "target_id", "stratum", "score", "unstaffed",
-                                 "remedy"],
-                     [(draw.pk, rank, t_map[s.target], s.target, s.stratum, s.score.hex(), s.target in unstaffed,
-                       remedy) for rank, s in enumerate(chosen, start=1)])
+        rows_insert(
+            Selection,
+            [
+                "draw_id",
+                "rank",
+                "entity_id",
+                "target_id",
+                "stratum",
+                "score",
+                "unstaffed",
+                "remedy",
+            ],
+            [
+                (
+                    draw.pk,
+                    rank,
+                    t_map[s.target],
+                    s.target,
+                    s.stratum,
+                    s.score.hex(),
+                    s.target in unstaffed,
+                    remedy,
+                )
+                for rank, s in enumerate(chosen, start=1)
+            ],
+        )
         sel_pk = dict(Selection.objects.filter(draw=draw).values_list("target_id", "id"))
-        rows_insert(Assignment, ["selection_id", "inspector_id", "position", "source", "active", "note",
-                                  "replaced_reason"],
-                     [(sel_pk[s.target], i_map[iid], pos, random_, True, "", "")
-                      for s in chosen for pos, iid in enumerate(s.team)])
+        rows_insert(
+            Assignment,
+            [
+                "selection_id",
+                "inspector_id",
+                "position",
+                "source",
+                "active",
+                "note",
+                "replaced_reason",
+            ],
+            [
+                (sel_pk[s.target], i_map[iid], pos, random_, True, "", "")
+                for s in chosen
+                for pos, iid in enumerate(s.team)
+            ],
+        )
         now = timezone.now()
         Draw.objects.filter(pk=draw.pk).update(
-            state=DrawState.DRAWN, seed_text=seed_text, seed_sources=sources, witnesses=witness_text,
-            seeded_by=actor, key_hex=outcome.key.hex(), result_text=text, drawn_at=now)
+            state=DrawState.DRAWN,
+            seed_text=seed_text,
+            seed_sources=sources,
+            witnesses=witness_text,
+            seeded_by=actor,
+            key_hex=outcome.key.hex(),
+            result_text=text,
+            drawn_at=now,
+        )
         draw.refresh_from_db()
         if not draw.is_remedy:
             Task.objects.filter(pk=task.pk).update(status=TaskStatus.DRAWN)
-        event_record(actor=actor, action="draw.seed", obj=draw, department=task.department,
-                     before={"state": DrawState.COMMITTED},
-                     after={"state": DrawState.DRAWN, "seed_text": seed_text, "seed_sources": sources,
-                            "witnesses": names, "key": outcome.key.hex(), "selected": len(chosen),
-                            "unstaffed": len(unstaffed),
-                            "result_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()})
+        event_record(
+            actor=actor,
+            action="draw.seed",
+            obj=draw,
+            department=task.department,
+            before={"state": DrawState.COMMITTED},
+            after={
+                "state": DrawState.DRAWN,
+                "seed_text": seed_text,
+                "seed_sources": sources,
+                "witnesses": names,
+                "key": outcome.key.hex(),
+                "selected": len(chosen),
+                "unstaffed": len(unstaffed),
+                "result_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            },
+        )
     return draw
 
 
 # --- confirm (yearly cap) ----------------------------------------------------------------------
+
 
 def _counters_lock(*, draw: Draw, year: int) -> list[int]:
     """Creates the missing YearlyDrawCount rows of the draw's targets (in target order,
@@ -99,11 +161,18 @@ def _counters_lock(*, draw: Draw, year: int) -> list[int]:
     table = connection.ops.quote_name(YearlyDrawCount._meta.db_table)
     sel_table = connection.ops.quote_name(Selection._meta.db_table)
     with connection.cursor() as cur:
-        cur.execute(f"INSERT INTO {table} (target_id, year, count) SELECT target_id, %s, 0 FROM {sel_table} "
-                    f"WHERE draw_id = %s ORDER BY target_id ON CONFLICT DO NOTHING", [year, draw.pk])
+        cur.execute(
+            f"INSERT INTO {table} (target_id, year, count) SELECT target_id, %s, 0 FROM {sel_table} "
+            f"WHERE draw_id = %s ORDER BY target_id ON CONFLICT DO NOTHING",
+            [year, draw.pk],
+        )
     targets = Selection.objects.filter(draw=draw).values("target_id")
-    return list(YearlyDrawCount.objects.select_for_update().filter(year=year, target_id__in=targets)
-                .order_by("target_id").values_list("id", flat=True))
+    return list(
+        YearlyDrawCount.objects.select_for_update()
+        .filter(year=year, target_id__in=targets)
+        .order_by("target_id")
+        .values_list("id", flat=True)
+    )
 
 
 def _cap_count(*, task: Task, draw: Draw) -> None:
@@ -116,14 +185,21 @@ def _cap_count(*, task: Task, draw: Draw) -> None:
     cap = task.department.yearly_draw_cap
     _counters_lock(draw=draw, year=year)
     targets = Selection.objects.filter(draw=draw).values("target_id")
-    over = list(YearlyDrawCount.objects.filter(year=year, target_id__in=targets, count__gte=cap)
-                .order_by("target_id").values_list("target_id", flat=True))
+    over = list(
+        YearlyDrawCount.objects.filter(year=year, target_id__in=targets, count__gte=cap)
+        .order_by("target_id")
+        .values_list("target_id", flat=True)
+    )
     if over:
-        names = dict(draw.selections.filter(target_id__in=over[:20]).values_list("target_id", "entity__name"))
+        names = dict(
+            draw.selections.filter(target_id__in=over[:20]).values_list("target_id", "entity__name")
+        )
         shown = "、".join(f"{names.get(t, t)}（{t}）" for t in over[:20])
         more = f"等{len(over)}个" if len(over) > 20 else ""
-        raise Conflict(f"以下检查对象{year}年已被抽中{cap}次（上限{cap}次，指引第十四条），不能确认：{shown}{more}。"
-                       "请作废本次摇号并重新封存名单（已达上限的对象将被排除）")
+        raise Conflict(
+            f"以下检查对象{year}年已被抽中{cap}次（上限{cap}次，指引第十四条），不能确认：{shown}{more}。"
+            "请作废本次摇号并重新封存名单（已达上限的对象将被排除）"
+        )
     YearlyDrawCount.objects.filter(year=year, target_id__in=targets).update(count=F("count") + 1)
 
 
@@ -138,13 +214,16 @@ def draw_confirm(*, draw: Draw, actor: User) -> Draw:
         task = _locked_task(task)
         draw = _locked_draw(draw)
         if draw.state != DrawState.DRAWN:
-            raise Conflict(f"{draw}{draw.get_state_display()}，只有已摇号、未确认的摇号可以确认锁定")
+            raise Conflict(
+                f"{draw}{draw.get_state_display()}，只有已摇号、未确认的摇号可以确认锁定"
+            )
         sel = list(draw.selections.values_list("id", "target_id", "unstaffed"))
         linked = 0
         if draw.is_remedy:
             staffed = {tid: pk for pk, tid, unst in sel if not unst}
             for src in Selection.objects.select_for_update().filter(
-                    draw_id=draw.source_id, target_id__in=list(staffed), remedy=SelectionRemedy.NONE):
+                draw_id=draw.source_id, target_id__in=list(staffed), remedy=SelectionRemedy.NONE
+            ):
                 src.remedy = SelectionRemedy.MATCH
                 src.matched_by_id = staffed[src.target_id]
                 src.save(update_fields=["remedy", "matched_by"])
@@ -153,12 +232,23 @@ def draw_confirm(*, draw: Draw, actor: User) -> Draw:
             _cap_count(task=task, draw=draw)
             Task.objects.filter(pk=task.pk).update(status=TaskStatus.CONFIRMED)
         now = timezone.now()
-        Draw.objects.filter(pk=draw.pk).update(state=DrawState.CONFIRMED, confirmed_at=now, confirmed_by=actor)
+        Draw.objects.filter(pk=draw.pk).update(
+            state=DrawState.CONFIRMED, confirmed_at=now, confirmed_by=actor
+        )
         draw.refresh_from_db()
-        event_record(actor=actor, action="draw.confirm", obj=draw, department=task.department,
-                     before={"state": DrawState.DRAWN},
-                     after={"state": DrawState.CONFIRMED, "selected": len(sel), "year": task.window_start.year,
-                            "remedied_targets": linked if draw.is_remedy else None})
+        event_record(
+            actor=actor,
+            action="draw.confirm",
+            obj=draw,
+            department=task.department,
+            before={"state": DrawState.DRAWN},
+            after={
+                "state": DrawState.CONFIRMED,
+                "selected": len(sel),
+                "year": task.window_start.year,
+                "remedied_targets": linked if draw.is_remedy else None,
+            },
+        )
     return draw
 
 
@@ -177,11 +267,18 @@ def draw_void(*, draw: Draw, reason: str, actor: User) -> Draw:
         if draw.state not in (DrawState.COMMITTED, DrawState.DRAWN):
             raise Conflict(f"{draw}{draw.get_state_display()}，确认锁定后的摇号不能作废")
         before = draw.state
-        Draw.objects.filter(pk=draw.pk).update(state=DrawState.VOID, void_reason=reason,
-                                               voided_at=timezone.now(), voided_by=actor)
+        Draw.objects.filter(pk=draw.pk).update(
+            state=DrawState.VOID, void_reason=reason, voided_at=timezone.now(), voided_by=actor
+        )
         draw.refresh_from_db()
         if not draw.is_remedy:
             Task.objects.filter(pk=task.pk).update(status=TaskStatus.DRAFT)
-        event_record(actor=actor, action="draw.void", obj=draw, department=task.department,
-                     before={"state": before}, after={"state": DrawState.VOID, "reason": reason})
+        event_record(
+            actor=actor,
+            action="draw.void",
+            obj=draw,
+            department=task.department,
+            before={"state": before},
+            after={"state": DrawState.VOID, "reason": reason},
+        )
     return draw

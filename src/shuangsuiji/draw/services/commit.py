@@ -51,8 +51,10 @@ def draw_commit(*, task: Task, actor: User, pool: TaskPool | None = None) -> Dra
             # both take the same draw number: the task row lock serialises them.
             task = _locked_task(task)
             if task.status != TaskStatus.DRAFT:
-                raise Conflict(f"任务{task.code}{_STATE_WORDS[task.status]}，不能再次封存名单；"
-                               "如需重新摇号，请先作废当前摇号")
+                raise Conflict(
+                    f"任务{task.code}{_STATE_WORDS[task.status]}，不能再次封存名单；"
+                    "如需重新摇号，请先作废当前摇号"
+                )
             if task.team_size < 2:
                 raise ValidationFailed("每个检查对象不少于2名执法检查人员（指引第二十条）")
             strata = [(s.name, s.n) for s in pool.strata]
@@ -73,29 +75,64 @@ def draw_commit(*, task: Task, actor: User, pool: TaskPool | None = None) -> Dra
             inspector_pks = {c.inspector_id: c.pk for c in pool.inspectors}
             conflicts = list(pool.conflicts)
             number = _next_number(task)
-            frozen = _manifest_freeze(task=task, number=number, team=pool.team_size, strata=strata,
-                                      targets=targets, inspectors=inspectors, conflicts=conflicts,
-                                      target_pks=target_pks, inspector_pks=inspector_pks)
+            frozen = _manifest_freeze(
+                task=task,
+                number=number,
+                team=pool.team_size,
+                strata=strata,
+                targets=targets,
+                inspectors=inspectors,
+                conflicts=conflicts,
+                target_pks=target_pks,
+                inspector_pks=inspector_pks,
+            )
             rel_path = frozen.rel_path
-            previous = Draw.objects.filter(task=task, source__isnull=True).order_by("-number").first()
+            previous = (
+                Draw.objects.filter(task=task, source__isnull=True).order_by("-number").first()
+            )
             draw = Draw.objects.create(
-                task=task, number=number, kind=DrawKind.FULL, state=DrawState.COMMITTED,
-                manifest_path=frozen.rel_path, manifest_sha256=frozen.sha256, manifest_lines=frozen.lines,
+                task=task,
+                number=number,
+                kind=DrawKind.FULL,
+                state=DrawState.COMMITTED,
+                manifest_path=frozen.rel_path,
+                manifest_sha256=frozen.sha256,
+                manifest_lines=frozen.lines,
                 manifest_size=frozen.size,
-                excluded=[{"target_id": e.target_id, "entity_id": e.entity_id, "name": e.name,
-                           "reason": e.reason} for e in pool.excluded],
+                excluded=[
+                    {
+                        "target_id": e.target_id,
+                        "entity_id": e.entity_id,
+                        "name": e.name,
+                        "reason": e.reason,
+                    }
+                    for e in pool.excluded
+                ],
                 inspector_scope=pool_module.inspector_scope(task=task) if own_pool else {},
-                committed_at=timezone.now(), committed_by=actor,
-                replaces=previous if previous is not None and previous.state == DrawState.VOID else None,
+                committed_at=timezone.now(),
+                committed_by=actor,
+                replaces=previous
+                if previous is not None and previous.state == DrawState.VOID
+                else None,
             )
             Task.objects.filter(pk=task.pk).update(status=TaskStatus.COMMITTED)
-            event_record(actor=actor, action="draw.commit", obj=draw, department=task.department,
-                         before={"task_status": TaskStatus.DRAFT},
-                         after={"task_status": TaskStatus.COMMITTED, "number": number,
-                                "manifest_sha256": frozen.sha256, "manifest_lines": frozen.lines,
-                                "targets": len(targets), "inspectors": len(inspectors),
-                                "excluded": len(pool.excluded),
-                                "replaces": draw.replaces_id})
+            event_record(
+                actor=actor,
+                action="draw.commit",
+                obj=draw,
+                department=task.department,
+                before={"task_status": TaskStatus.DRAFT},
+                after={
+                    "task_status": TaskStatus.COMMITTED,
+                    "number": number,
+                    "manifest_sha256": frozen.sha256,
+                    "manifest_lines": frozen.lines,
+                    "targets": len(targets),
+                    "inspectors": len(inspectors),
+                    "excluded": len(pool.excluded),
+                    "replaces": draw.replaces_id,
+                },
+            )
     except BaseException:
         _cleanup_on_error(rel_path)
         raise
@@ -103,10 +140,16 @@ def draw_commit(*, task: Task, actor: User, pool: TaskPool | None = None) -> Dra
     return draw
 
 
-def match_commit(*, task: Task, actor: User, source: Draw | None = None,
-                 entities: Sequence[Entity] | None = None,
-                 inspectors: Sequence[InspectorCandidate] | None = None,
-                 extra_departments: Sequence[Department] = (), include_experts: bool = False) -> Draw:
+def match_commit(
+    *,
+    task: Task,
+    actor: User,
+    source: Draw | None = None,
+    entities: Sequence[Entity] | None = None,
+    inspectors: Sequence[InspectorCandidate] | None = None,
+    extra_departments: Sequence[Department] = (),
+    include_experts: bool = False,
+) -> Draw:
     """仅匹配执法检查人员: a match-only manifest (one ``stratum all n`` with n = all targets,
     as in vector v2) for targets that are already chosen.
 
@@ -127,13 +170,21 @@ def match_commit(*, task: Task, actor: User, source: Draw | None = None,
     _require_role(actor, task, [Role.OPERATOR], "封存匹配名单")
     extra = list(dict.fromkeys(extra_departments))
     if inspectors is not None and (extra or include_experts):
-        raise TypeError("match_commit: give either inspectors or a widening (extra_departments/include_experts)")
+        raise TypeError(
+            "match_commit: give either inspectors or a widening (extra_departments/include_experts)"
+        )
     if inactive := [d.name for d in extra if not d.is_active]:
-        raise ValidationFailed(f"以下部门已停用，不能加入人员范围：{'、'.join(inactive)}", field="extra_departments")
+        raise ValidationFailed(
+            f"以下部门已停用，不能加入人员范围：{'、'.join(inactive)}", field="extra_departments"
+        )
     scope: dict = {}
     if inspectors is None:
-        inspectors = pool_module.inspector_pool(task=task, extra_departments=extra, include_experts=include_experts)
-        scope = pool_module.inspector_scope(task=task, extra_departments=extra, include_experts=include_experts)
+        inspectors = pool_module.inspector_pool(
+            task=task, extra_departments=extra, include_experts=include_experts
+        )
+        scope = pool_module.inspector_scope(
+            task=task, extra_departments=extra, include_experts=include_experts
+        )
     rel_path = None
     try:
         with transaction.atomic():
@@ -148,13 +199,17 @@ def match_commit(*, task: Task, actor: User, source: Draw | None = None,
                     raise Conflict("原摇号确认锁定后、任务派发前才能补充匹配执法检查人员")
                 if selectors.draw_remedies_pending(draw=source).exists():
                     raise Conflict("该摇号已有进行中的补充匹配，请先完成或作废")
-                for tid, ent_pk in selectors.draw_needing_remedy(draw=source).values_list("target_id", "entity_id"):
+                for tid, ent_pk in selectors.draw_needing_remedy(draw=source).values_list(
+                    "target_id", "entity_id"
+                ):
                     entity_by_tid[tid] = ent_pk
                 if not entity_by_tid:
                     raise Conflict("没有未配齐人员、需要补充匹配的检查对象")
                 loads = selectors.inspector_loads(task=task)
-                pool_inspectors = [InspectorCandidate(c.inspector_id, c.pk, c.capacity - loads.get(c.pk, 0))
-                                   for c in inspectors]
+                pool_inspectors = [
+                    InspectorCandidate(c.inspector_id, c.pk, c.capacity - loads.get(c.pk, 0))
+                    for c in inspectors
+                ]
                 pool_inspectors = [c for c in pool_inspectors if c.capacity > 0]
             else:
                 if task.status != TaskStatus.DRAFT:
@@ -168,35 +223,67 @@ def match_commit(*, task: Task, actor: User, source: Draw | None = None,
                     entity_by_tid[tid] = ent.pk
                 pool_inspectors = list(inspectors)
             inspector_pks = {c.inspector_id: c.pk for c in pool_inspectors}
-            conflicts = _conflict_pairs(inspector_ids={c.pk: c.inspector_id for c in pool_inspectors},
-                                        target_ids={pk: tid for tid, pk in entity_by_tid.items()})
+            conflicts = _conflict_pairs(
+                inspector_ids={c.pk: c.inspector_id for c in pool_inspectors},
+                target_ids={pk: tid for tid, pk in entity_by_tid.items()},
+            )
             number = _next_number(task)
             frozen = _manifest_freeze(
-                task=task, number=number, team=task.team_size, strata=[("all", len(entity_by_tid))],
+                task=task,
+                number=number,
+                team=task.team_size,
+                strata=[("all", len(entity_by_tid))],
                 targets=[(tid, "all") for tid in entity_by_tid],
                 inspectors=[(c.inspector_id, c.capacity) for c in pool_inspectors],
-                conflicts=conflicts, target_pks=sorted(entity_by_tid.items()), inspector_pks=inspector_pks)
+                conflicts=conflicts,
+                target_pks=sorted(entity_by_tid.items()),
+                inspector_pks=inspector_pks,
+            )
             rel_path = frozen.rel_path
-            previous = (Draw.objects.filter(task=task, source=source).order_by("-number").first()
-                        if source is not None else
-                        Draw.objects.filter(task=task, source__isnull=True).order_by("-number").first())
+            previous = (
+                Draw.objects.filter(task=task, source=source).order_by("-number").first()
+                if source is not None
+                else Draw.objects.filter(task=task, source__isnull=True).order_by("-number").first()
+            )
             draw = Draw.objects.create(
-                task=task, number=number, kind=DrawKind.MATCH_ONLY, state=DrawState.COMMITTED, source=source,
-                manifest_path=frozen.rel_path, manifest_sha256=frozen.sha256, manifest_lines=frozen.lines,
-                manifest_size=frozen.size, excluded=[], inspector_scope=scope,
-                committed_at=timezone.now(), committed_by=actor,
-                replaces=previous if previous is not None and previous.state == DrawState.VOID else None,
+                task=task,
+                number=number,
+                kind=DrawKind.MATCH_ONLY,
+                state=DrawState.COMMITTED,
+                source=source,
+                manifest_path=frozen.rel_path,
+                manifest_sha256=frozen.sha256,
+                manifest_lines=frozen.lines,
+                manifest_size=frozen.size,
+                excluded=[],
+                inspector_scope=scope,
+                committed_at=timezone.now(),
+                committed_by=actor,
+                replaces=previous
+                if previous is not None and previous.state == DrawState.VOID
+                else None,
             )
             before = {"task_status": task.status}
             if source is None:
                 Task.objects.filter(pk=task.pk).update(status=TaskStatus.COMMITTED)
                 task.status = TaskStatus.COMMITTED
-            event_record(actor=actor, action="draw.match_commit", obj=draw, department=task.department,
-                         before=before,
-                         after={"task_status": task.status, "number": number, "source": source.pk if source else None,
-                                "manifest_sha256": frozen.sha256, "targets": len(entity_by_tid),
-                                "inspectors": len(pool_inspectors), "conflicts": len(conflicts),
-                                "inspector_scope": scope or None})
+            event_record(
+                actor=actor,
+                action="draw.match_commit",
+                obj=draw,
+                department=task.department,
+                before=before,
+                after={
+                    "task_status": task.status,
+                    "number": number,
+                    "source": source.pk if source else None,
+                    "manifest_sha256": frozen.sha256,
+                    "targets": len(entity_by_tid),
+                    "inspectors": len(pool_inspectors),
+                    "conflicts": len(conflicts),
+                    "inspector_scope": scope or None,
+                },
+            )
     except BaseException:
         _cleanup_on_error(rel_path)
         raise

@@ -46,21 +46,30 @@ def draw_dispatch(*, draw: Draw, actor: User) -> DispatchReport:
         if draw.is_remedy:
             raise ValidationFailed("请派发任务的原摇号，补充匹配随原摇号一并派发")
         if draw.state != DrawState.CONFIRMED or task.status != TaskStatus.CONFIRMED:
-            raise Conflict(f"任务{task.code}{_STATE_WORDS[task.status]}，只有确认锁定的摇号可以派发")
+            raise Conflict(
+                f"任务{task.code}{_STATE_WORDS[task.status]}，只有确认锁定的摇号可以派发"
+            )
         if selectors.draw_remedies_pending(draw=draw).exists():
             raise Conflict("补充匹配摇号尚未完成（确认或作废）之前不能派发")
         q = connection.ops.quote_name
         sel_t, asg_t = q(Selection._meta.db_table), q(Assignment._meta.db_table)
         # A target's team is its own active assignments, or those of the remedy match that
         # staffed it (matched_by): selectors.draw_teams, counted here in SQL.
-        owner_team = (f"FROM {asg_t} a WHERE a.selection_id = COALESCE(s.matched_by_id, s.id) AND a.active")
+        owner_team = (
+            f"FROM {asg_t} a WHERE a.selection_id = COALESCE(s.matched_by_id, s.id) AND a.active"
+        )
         with connection.cursor() as cur:
-            cur.execute(f"SELECT s.target_id FROM {sel_t} s WHERE s.draw_id = %s "
-                        f"AND (SELECT COUNT(*) {owner_team}) < %s ORDER BY s.rank", [draw.pk, task.team_size])
+            cur.execute(
+                f"SELECT s.target_id FROM {sel_t} s WHERE s.draw_id = %s "
+                f"AND (SELECT COUNT(*) {owner_team}) < %s ORDER BY s.rank",
+                [draw.pk, task.team_size],
+            )
             short = [tid for (tid,) in cur.fetchall()]
         if short:
-            raise Conflict(f"以下检查对象未配齐执法检查人员，请先补充匹配或直接委派：{'、'.join(short[:20])}"
-                           + (f"等{len(short)}个" if len(short) > 20 else ""))
+            raise Conflict(
+                f"以下检查对象未配齐执法检查人员，请先补充匹配或直接委派：{'、'.join(short[:20])}"
+                + (f"等{len(short)}个" if len(short) > 20 else "")
+            )
         # Race: two tasks sharing a target dispatched at the same moment would each miss the
         # other's new visit and create two. Lock the target's counter rows (they exist since
         # confirmation; same global order as confirmation) so the second waits and merges.
@@ -71,9 +80,20 @@ def draw_dispatch(*, draw: Draw, actor: User) -> DispatchReport:
         Draw.objects.filter(pk=draw.pk).update(dispatched_at=now, dispatched_by=actor)
         Task.objects.filter(pk=task.pk).update(status=TaskStatus.DISPATCHED)
         draw.refresh_from_db()
-        event_record(actor=actor, action="draw.dispatch", obj=draw, department=task.department,
-                     before={"task_status": TaskStatus.CONFIRMED},
-                     after={"task_status": TaskStatus.DISPATCHED, "targets": targets,
-                            "visits_created": visits.created, "visits_joined": len(visits.joined_targets),
-                            "joined_targets": visits.joined_targets[:200]})
-    return DispatchReport(draw=draw, visits_created=visits.created, visits_joined=len(visits.joined_targets))
+        event_record(
+            actor=actor,
+            action="draw.dispatch",
+            obj=draw,
+            department=task.department,
+            before={"task_status": TaskStatus.CONFIRMED},
+            after={
+                "task_status": TaskStatus.DISPATCHED,
+                "targets": targets,
+                "visits_created": visits.created,
+                "visits_joined": len(visits.joined_targets),
+                "joined_targets": visits.joined_targets[:200],
+            },
+        )
+    return DispatchReport(
+        draw=draw, visits_created=visits.created, visits_joined=len(visits.joined_targets)
+    )

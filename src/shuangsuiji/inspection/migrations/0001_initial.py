@@ -5,78 +5,197 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('draw', '0003_ceremony'),
-        ('planning', '0002_task_options'),
-        ('registry', '0002_conflict_declared_by_conflict_withdraw_reason_and_more'),
+        ("draw", "0003_ceremony"),
+        ("planning", "0002_task_options"),
+        ("registry", "0002_conflict_declared_by_conflict_withdraw_reason_and_more"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Visit',
+            name="Visit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('target_id', models.CharField(db_index=True, max_length=64, verbose_name='对象标识')),
-                ('window_start', models.DateField(verbose_name='检查开始')),
-                ('window_end', models.DateField(verbose_name='检查结束')),
-                ('status', models.CharField(choices=[('pending', '待检查')], default='pending', max_length=16, verbose_name='状态')),
-                ('entity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='registry.entity', verbose_name='检查对象')),
-                ('lead_task', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='led_visits', to='planning.task', verbose_name='牵头任务')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "target_id",
+                    models.CharField(db_index=True, max_length=64, verbose_name="对象标识"),
+                ),
+                ("window_start", models.DateField(verbose_name="检查开始")),
+                ("window_end", models.DateField(verbose_name="检查结束")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "待检查")],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to="registry.entity",
+                        verbose_name="检查对象",
+                    ),
+                ),
+                (
+                    "lead_task",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_visits",
+                        to="planning.task",
+                        verbose_name="牵头任务",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '检查',
-                'verbose_name_plural': '检查',
-                'ordering': ['window_start', 'target_id'],
+                "verbose_name": "检查",
+                "verbose_name_plural": "检查",
+                "ordering": ["window_start", "target_id"],
             },
         ),
         migrations.CreateModel(
-            name='VisitTask',
+            name="VisitTask",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('joined_at', models.DateTimeField(auto_now_add=True, verbose_name='并入时间')),
-                ('selection', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visit_tasks', to='draw.selection', verbose_name='抽中记录')),
-                ('task', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visit_tasks', to='planning.task')),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='visit_tasks', to='inspection.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("joined_at", models.DateTimeField(auto_now_add=True, verbose_name="并入时间")),
+                (
+                    "selection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visit_tasks",
+                        to="draw.selection",
+                        verbose_name="抽中记录",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visit_tasks",
+                        to="planning.task",
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="visit_tasks",
+                        to="inspection.visit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '检查所含任务',
-                'verbose_name_plural': '检查所含任务',
-                'ordering': ['visit', 'id'],
+                "verbose_name": "检查所含任务",
+                "verbose_name_plural": "检查所含任务",
+                "ordering": ["visit", "id"],
             },
         ),
         migrations.AddField(
-            model_name='visit',
-            name='tasks',
-            field=models.ManyToManyField(related_name='visits', through='inspection.VisitTask', to='planning.task', verbose_name='合并的任务'),
+            model_name="visit",
+            name="tasks",
+            field=models.ManyToManyField(
+                related_name="visits",
+                through="inspection.VisitTask",
+                to="planning.task",
+                verbose_name="合并的任务",
+            ),
         ),
         migrations.CreateModel(
-            name='VisitMember',
+            name="VisitMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_leader', models.BooleanField(default=False, verbose_name='组长')),
-                ('assignment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='draw.assignment')),
-                ('inspector', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visit_memberships', to='registry.inspector')),
-                ('task', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='planning.task', verbose_name='所属任务检查组')),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='inspection.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("is_leader", models.BooleanField(default=False, verbose_name="组长")),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="draw.assignment",
+                    ),
+                ),
+                (
+                    "inspector",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visit_memberships",
+                        to="registry.inspector",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="planning.task",
+                        verbose_name="所属任务检查组",
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="inspection.visit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '检查组成员',
-                'verbose_name_plural': '检查组成员',
-                'ordering': ['visit', '-is_leader', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('visit', 'inspector'), name='visitmember_unique', violation_error_message='该人员已在此次检查组中'), models.UniqueConstraint(condition=models.Q(('is_leader', True)), fields=('visit',), name='visitmember_one_leader', violation_error_message='一次检查只能有一名组长')],
+                "verbose_name": "检查组成员",
+                "verbose_name_plural": "检查组成员",
+                "ordering": ["visit", "-is_leader", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("visit", "inspector"),
+                        name="visitmember_unique",
+                        violation_error_message="该人员已在此次检查组中",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_leader", True)),
+                        fields=("visit",),
+                        name="visitmember_one_leader",
+                        violation_error_message="一次检查只能有一名组长",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='visittask',
-            constraint=models.UniqueConstraint(fields=('visit', 'task'), name='visittask_unique', violation_error_message='该任务已并入此次检查'),
+            model_name="visittask",
+            constraint=models.UniqueConstraint(
+                fields=("visit", "task"),
+                name="visittask_unique",
+                violation_error_message="该任务已并入此次检查",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='visit',
-            constraint=models.CheckConstraint(condition=models.Q(('window_end__gte', models.F('window_start'))), name='visit_window_order', violation_error_message='检查结束日期不能早于开始日期'),
+            model_name="visit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("window_end__gte", models.F("window_start"))),
+                name="visit_window_order",
+                violation_error_message="检查结束日期不能早于开始日期",
+            ),
         ),
     ]

@@ -7,20 +7,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inspection', '0001_initial'),
+        ("inspection", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='visitmember',
-            name='visit',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='members', to='inspection.visit'),
+            model_name="visitmember",
+            name="visit",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="members",
+                to="inspection.visit",
+            ),
         ),
         migrations.AlterField(
-            model_name='visittask',
-            name='visit',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='visit_tasks', to='inspection.visit'),
+            model_name="visittask",
+            name="visit",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="visit_tasks",
+                to="inspection.visit",
+            ),
         ),
     ]

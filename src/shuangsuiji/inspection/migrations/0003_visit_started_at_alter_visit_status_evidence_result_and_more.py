@@ -8,166 +8,491 @@ import shuangsuiji.inspection.models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('disclosure', '0001_initial'),
-        ('inspection', '0002_visit_fk_indexes'),
+        ("catalog", "0001_initial"),
+        ("disclosure", "0001_initial"),
+        ("inspection", "0002_visit_fk_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='visit',
-            name='started_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='开始检查时间'),
+            model_name="visit",
+            name="started_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="开始检查时间"),
         ),
         migrations.AlterField(
-            model_name='visit',
-            name='status',
-            field=models.CharField(choices=[('pending', '待检查'), ('in_progress', '检查中'), ('signing', '待签字确认'), ('review', '待审核'), ('formed', '已形成结果')], default='pending', max_length=16, verbose_name='状态'),
+            model_name="visit",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "待检查"),
+                    ("in_progress", "检查中"),
+                    ("signing", "待签字确认"),
+                    ("review", "待审核"),
+                    ("formed", "已形成结果"),
+                ],
+                default="pending",
+                max_length=16,
+                verbose_name="状态",
+            ),
         ),
         migrations.CreateModel(
-            name='Evidence',
+            name="Evidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('photo', '照片'), ('video', '视频'), ('audio', '录音'), ('document', '文书材料')], max_length=16, verbose_name='类型')),
-                ('file', models.FileField(max_length=255, upload_to=shuangsuiji.inspection.models._evidence_path, verbose_name='文件')),
-                ('original_name', models.CharField(max_length=255, verbose_name='原文件名')),
-                ('content_type', models.CharField(max_length=100, verbose_name='文件格式')),
-                ('size', models.BigIntegerField(verbose_name='字节数')),
-                ('sha256', models.CharField(db_index=True, max_length=64, verbose_name='SHA-256')),
-                ('description', models.CharField(blank=True, max_length=255, verbose_name='说明')),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True, verbose_name='上传时间')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='evidence', to='inspection.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("photo", "照片"),
+                            ("video", "视频"),
+                            ("audio", "录音"),
+                            ("document", "文书材料"),
+                        ],
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=255,
+                        upload_to=shuangsuiji.inspection.models._evidence_path,
+                        verbose_name="文件",
+                    ),
+                ),
+                ("original_name", models.CharField(max_length=255, verbose_name="原文件名")),
+                ("content_type", models.CharField(max_length=100, verbose_name="文件格式")),
+                ("size", models.BigIntegerField(verbose_name="字节数")),
+                ("sha256", models.CharField(db_index=True, max_length=64, verbose_name="SHA-256")),
+                ("description", models.CharField(blank=True, max_length=255, verbose_name="说明")),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True, verbose_name="上传时间")),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evidence",
+                        to="inspection.visit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '证据材料',
-                'verbose_name_plural': '证据材料',
-                'ordering': ['visit', 'uploaded_at', 'id'],
+                "verbose_name": "证据材料",
+                "verbose_name_plural": "证据材料",
+                "ordering": ["visit", "uploaded_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Result',
+            name="Result",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('formed_at', models.DateTimeField(blank=True, null=True, verbose_name='形成时间')),
-                ('first_published_at', models.DateTimeField(blank=True, null=True, verbose_name='首次公示时间')),
-                ('visit', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='result', to='inspection.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("formed_at", models.DateTimeField(blank=True, null=True, verbose_name="形成时间")),
+                (
+                    "first_published_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="首次公示时间"),
+                ),
+                (
+                    "visit",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="result",
+                        to="inspection.visit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '检查结果',
-                'verbose_name_plural': '检查结果',
+                "verbose_name": "检查结果",
+                "verbose_name_plural": "检查结果",
             },
         ),
         migrations.CreateModel(
-            name='ResultVersion',
+            name="ResultVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='版本号')),
-                ('kind', models.CharField(choices=[('original', '检查结果'), ('correction', '更正')], default='original', max_length=16, verbose_name='类型')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('signing', '待签字确认'), ('review', '待审核'), ('returned', '已退回'), ('formed', '已形成（待公示）'), ('published', '已公示'), ('superseded', '已被更正'), ('withheld', '依法不予公开')], default='draft', max_length=16, verbose_name='状态')),
-                ('inspected_on', models.DateField(blank=True, null=True, verbose_name='检查日期')),
-                ('conclusion', models.CharField(blank=True, choices=[('no_problem', '未发现问题'), ('unreachable', '通过登记的住所（经营场所）无法联系'), ('not_disclosed', '未按规定公示应当公示的信息'), ('false_disclosure', '公示信息隐瞒真实情况、弄虚作假'), ('rectified', '发现问题已责令改正'), ('uncooperative', '不予配合情节严重'), ('pending_followup', '发现问题待后续处理'), ('other', '其他情形')], max_length=32, verbose_name='检查结论')),
-                ('non_cooperation', models.CharField(blank=True, choices=[('refuse_entry', '拒绝检查人员或其委托的专业机构进入被检查场所'), ('refuse_materials', '拒绝向检查人员或其委托的专业机构提供相关材料'), ('false_materials', '不如实或不按要求提供情况或相关材料'), ('obstruct', '其他阻扰、妨碍检查工作的行为，致使检查工作无法正常进行')], max_length=32, verbose_name='不予配合情形')),
-                ('summary', models.TextField(blank=True, verbose_name='检查情况')),
-                ('problems', models.TextField(blank=True, verbose_name='发现的问题')),
-                ('reason', models.TextField(blank=True, verbose_name='更正理由')),
-                ('principal_signed_at', models.DateTimeField(blank=True, null=True, verbose_name='负责人签字时间')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='提交签字时间')),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='审核时间')),
-                ('review_note', models.TextField(blank=True, verbose_name='审核意见')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='公示时间')),
-                ('superseded_at', models.DateTimeField(blank=True, null=True, verbose_name='被更正时间')),
-                ('withheld_reason', models.TextField(blank=True, verbose_name='不予公开的依据')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('objection', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='corrections', to='disclosure.objection', verbose_name='因异议复核更正')),
-                ('principal_signed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='主要负责人签字')),
-                ('result', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='inspection.result')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='审核人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField(verbose_name="版本号")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("original", "检查结果"), ("correction", "更正")],
+                        default="original",
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "草稿"),
+                            ("signing", "待签字确认"),
+                            ("review", "待审核"),
+                            ("returned", "已退回"),
+                            ("formed", "已形成（待公示）"),
+                            ("published", "已公示"),
+                            ("superseded", "已被更正"),
+                            ("withheld", "依法不予公开"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("inspected_on", models.DateField(blank=True, null=True, verbose_name="检查日期")),
+                (
+                    "conclusion",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("no_problem", "未发现问题"),
+                            ("unreachable", "通过登记的住所（经营场所）无法联系"),
+                            ("not_disclosed", "未按规定公示应当公示的信息"),
+                            ("false_disclosure", "公示信息隐瞒真实情况、弄虚作假"),
+                            ("rectified", "发现问题已责令改正"),
+                            ("uncooperative", "不予配合情节严重"),
+                            ("pending_followup", "发现问题待后续处理"),
+                            ("other", "其他情形"),
+                        ],
+                        max_length=32,
+                        verbose_name="检查结论",
+                    ),
+                ),
+                (
+                    "non_cooperation",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("refuse_entry", "拒绝检查人员或其委托的专业机构进入被检查场所"),
+                            ("refuse_materials", "拒绝向检查人员或其委托的专业机构提供相关材料"),
+                            ("false_materials", "不如实或不按要求提供情况或相关材料"),
+                            ("obstruct", "其他阻扰、妨碍检查工作的行为，致使检查工作无法正常进行"),
+                        ],
+                        max_length=32,
+                        verbose_name="不予配合情形",
+                    ),
+                ),
+                ("summary", models.TextField(blank=True, verbose_name="检查情况")),
+                ("problems", models.TextField(blank=True, verbose_name="发现的问题")),
+                ("reason", models.TextField(blank=True, verbose_name="更正理由")),
+                (
+                    "principal_signed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="负责人签字时间"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                (
+                    "submitted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="提交签字时间"),
+                ),
+                (
+                    "reviewed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="审核时间"),
+                ),
+                ("review_note", models.TextField(blank=True, verbose_name="审核意见")),
+                (
+                    "published_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="公示时间"),
+                ),
+                (
+                    "superseded_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="被更正时间"),
+                ),
+                ("withheld_reason", models.TextField(blank=True, verbose_name="不予公开的依据")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "objection",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="corrections",
+                        to="disclosure.objection",
+                        verbose_name="因异议复核更正",
+                    ),
+                ),
+                (
+                    "principal_signed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="主要负责人签字",
+                    ),
+                ),
+                (
+                    "result",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="inspection.result",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="审核人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '检查结果版本',
-                'verbose_name_plural': '检查结果版本',
-                'ordering': ['result', 'number'],
+                "verbose_name": "检查结果版本",
+                "verbose_name_plural": "检查结果版本",
+                "ordering": ["result", "number"],
             },
         ),
         migrations.AddField(
-            model_name='result',
-            name='current',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inspection.resultversion', verbose_name='现行版本'),
+            model_name="result",
+            name="current",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="inspection.resultversion",
+                verbose_name="现行版本",
+            ),
         ),
         migrations.CreateModel(
-            name='FollowUp',
+            name="FollowUp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('rectify', '责令改正'), ('case', '立案查处'), ('transfer', '移交有关部门'), ('police', '移送公安机关')], max_length=16, verbose_name='处理方式')),
-                ('status', models.CharField(choices=[('open', '办理中'), ('done', '已办结'), ('failed', '复查未整改')], default='open', max_length=16, verbose_name='状态')),
-                ('detail', models.TextField(blank=True, verbose_name='处理内容')),
-                ('rectify_deadline', models.DateField(blank=True, null=True, verbose_name='整改期限')),
-                ('recheck_on', models.DateField(blank=True, null=True, verbose_name='复查日期')),
-                ('recheck_note', models.TextField(blank=True, verbose_name='复查情况')),
-                ('recipient', models.CharField(blank=True, max_length=200, verbose_name='移交/移送单位')),
-                ('case_no', models.CharField(blank=True, max_length=100, verbose_name='案件编号')),
-                ('penalty_decided_on', models.DateField(blank=True, null=True, verbose_name='处罚决定日期')),
-                ('penalty_published_on', models.DateField(blank=True, null=True, verbose_name='处罚信息公示日期')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='followups', to='inspection.resultversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("rectify", "责令改正"),
+                            ("case", "立案查处"),
+                            ("transfer", "移交有关部门"),
+                            ("police", "移送公安机关"),
+                        ],
+                        max_length=16,
+                        verbose_name="处理方式",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "办理中"), ("done", "已办结"), ("failed", "复查未整改")],
+                        default="open",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("detail", models.TextField(blank=True, verbose_name="处理内容")),
+                (
+                    "rectify_deadline",
+                    models.DateField(blank=True, null=True, verbose_name="整改期限"),
+                ),
+                ("recheck_on", models.DateField(blank=True, null=True, verbose_name="复查日期")),
+                ("recheck_note", models.TextField(blank=True, verbose_name="复查情况")),
+                (
+                    "recipient",
+                    models.CharField(blank=True, max_length=200, verbose_name="移交/移送单位"),
+                ),
+                ("case_no", models.CharField(blank=True, max_length=100, verbose_name="案件编号")),
+                (
+                    "penalty_decided_on",
+                    models.DateField(blank=True, null=True, verbose_name="处罚决定日期"),
+                ),
+                (
+                    "penalty_published_on",
+                    models.DateField(blank=True, null=True, verbose_name="处罚信息公示日期"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="followups",
+                        to="inspection.resultversion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '后续处理',
-                'verbose_name_plural': '后续处理',
-                'ordering': ['version', 'id'],
+                "verbose_name": "后续处理",
+                "verbose_name_plural": "后续处理",
+                "ordering": ["version", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Signature',
+            name="Signature",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('on_paper', models.BooleanField(default=False, verbose_name='纸质签字代录')),
-                ('signed_at', models.DateTimeField(auto_now_add=True, verbose_name='签字时间')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='signatures', to='inspection.visitmember')),
-                ('signed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='签字账号')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='signatures', to='inspection.resultversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("on_paper", models.BooleanField(default=False, verbose_name="纸质签字代录")),
+                ("signed_at", models.DateTimeField(auto_now_add=True, verbose_name="签字时间")),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="signatures",
+                        to="inspection.visitmember",
+                    ),
+                ),
+                (
+                    "signed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="签字账号",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="signatures",
+                        to="inspection.resultversion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '签字确认',
-                'verbose_name_plural': '签字确认',
-                'ordering': ['version', 'signed_at'],
+                "verbose_name": "签字确认",
+                "verbose_name_plural": "签字确认",
+                "ordering": ["version", "signed_at"],
             },
         ),
         migrations.CreateModel(
-            name='Finding',
+            name="Finding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('point', models.PositiveSmallIntegerField(verbose_name='要点序号')),
-                ('point_text', models.CharField(max_length=500, verbose_name='检查要点')),
-                ('outcome', models.CharField(choices=[('unchecked', '未检查'), ('compliant', '符合'), ('problem', '发现问题'), ('not_applicable', '不适用')], default='unchecked', max_length=16, verbose_name='检查情况')),
-                ('note', models.TextField(blank=True, verbose_name='说明')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.item', verbose_name='抽查事项')),
-                ('item_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.itemversion', verbose_name='检查表单版本')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('visit', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='inspection.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("point", models.PositiveSmallIntegerField(verbose_name="要点序号")),
+                ("point_text", models.CharField(max_length=500, verbose_name="检查要点")),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("unchecked", "未检查"),
+                            ("compliant", "符合"),
+                            ("problem", "发现问题"),
+                            ("not_applicable", "不适用"),
+                        ],
+                        default="unchecked",
+                        max_length=16,
+                        verbose_name="检查情况",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="说明")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.item",
+                        verbose_name="抽查事项",
+                    ),
+                ),
+                (
+                    "item_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.itemversion",
+                        verbose_name="检查表单版本",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="findings",
+                        to="inspection.visit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '检查要点记录',
-                'verbose_name_plural': '检查要点记录',
-                'ordering': ['visit', 'item', 'point'],
-                'constraints': [models.UniqueConstraint(fields=('visit', 'item', 'point'), name='finding_unique_point', violation_error_message='该检查要点已有记录')],
+                "verbose_name": "检查要点记录",
+                "verbose_name_plural": "检查要点记录",
+                "ordering": ["visit", "item", "point"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("visit", "item", "point"),
+                        name="finding_unique_point",
+                        violation_error_message="该检查要点已有记录",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='resultversion',
-            constraint=models.UniqueConstraint(fields=('result', 'number'), name='resultversion_unique_number', violation_error_message='版本号重复'),
+            model_name="resultversion",
+            constraint=models.UniqueConstraint(
+                fields=("result", "number"),
+                name="resultversion_unique_number",
+                violation_error_message="版本号重复",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='signature',
-            constraint=models.UniqueConstraint(fields=('version', 'member'), name='signature_once', violation_error_message='该成员已签字确认'),
+            model_name="signature",
+            constraint=models.UniqueConstraint(
+                fields=("version", "member"),
+                name="signature_once",
+                violation_error_message="该成员已签字确认",
+            ),
         ),
     ]

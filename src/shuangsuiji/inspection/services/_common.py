@@ -25,7 +25,9 @@ def require_login(actor: User | None, what: str) -> None:
 def require_recorder(actor: User, visit: Visit, what: str) -> None:
     require_login(actor, what)
     if not selectors.visit_can_record(user=actor, visit=visit):
-        raise NotAllowed(f"只有检查组成员或牵头部门（{visit.lead_task.department.name}）的抽查操作员可以{what}")
+        raise NotAllowed(
+            f"只有检查组成员或牵头部门（{visit.lead_task.department.name}）的抽查操作员可以{what}"
+        )
 
 
 def require_reviewer(actor: User, visit: Visit, what: str) -> None:
@@ -46,7 +48,12 @@ def locked_version(version: ResultVersion) -> ResultVersion:
 
 def locked_working_version(visit: Visit) -> ResultVersion | None:
     """The latest version of the visit's result, locked (call with the visit locked)."""
-    pk = ResultVersion.objects.filter(result__visit=visit).order_by("-number").values_list("pk", flat=True).first()
+    pk = (
+        ResultVersion.objects.filter(result__visit=visit)
+        .order_by("-number")
+        .values_list("pk", flat=True)
+        .first()
+    )
     return None if pk is None else ResultVersion.objects.select_for_update().get(pk=pk)
 
 
@@ -55,7 +62,11 @@ def require_editable(visit: Visit, version: ResultVersion | None) -> None:
     working version is a draft."""
     if visit.status == VisitStatus.PENDING:
         raise Conflict("检查尚未开始：请先点击“开始检查”")
-    if visit.status != VisitStatus.IN_PROGRESS or version is None or version.status != VersionStatus.DRAFT:
+    if (
+        visit.status != VisitStatus.IN_PROGRESS
+        or version is None
+        or version.status != VersionStatus.DRAFT
+    ):
         raise Conflict(EDIT_REFUSED)
 
 

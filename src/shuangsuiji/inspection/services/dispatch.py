@@ -30,15 +30,21 @@ def visits_dispatch(*, draw: Draw, task: Task, now: dt.datetime) -> VisitsDispat
     targets' counter rows, so two tasks dispatched at once merge instead of doubling."""
     sels = list(draw.selections.order_by("rank").values_list("id", "target_id", "entity_id"))
     q = connection.ops.quote_name
-    visit_t, sel_t, vt_t, member_t, asg_t = (q(m._meta.db_table)
-                                             for m in (Visit, Selection, VisitTask, VisitMember, Assignment))
+    visit_t, sel_t, vt_t, member_t, asg_t = (
+        q(m._meta.db_table) for m in (Visit, Selection, VisitTask, VisitMember, Assignment)
+    )
     existing: dict[str, tuple[int, dt.date, dt.date]] = {}
-    for v_id, tid, start, end in (Visit.objects.select_for_update()
-                                  .filter(target_id__in=Selection.objects.filter(draw=draw).values("target_id"),
-                                          status=VisitStatus.PENDING, window_start__lte=task.window_end,
-                                          window_end__gte=task.window_start)
-                                  .order_by("target_id", "id")
-                                  .values_list("id", "target_id", "window_start", "window_end")):
+    for v_id, tid, start, end in (
+        Visit.objects.select_for_update()
+        .filter(
+            target_id__in=Selection.objects.filter(draw=draw).values("target_id"),
+            status=VisitStatus.PENDING,
+            window_start__lte=task.window_end,
+            window_end__gte=task.window_start,
+        )
+        .order_by("target_id", "id")
+        .values_list("id", "target_id", "window_start", "window_end")
+    ):
         existing.setdefault(tid, (v_id, start, end))
     new_sels = [(sid, tid, eid) for sid, tid, eid in sels if tid not in existing]
     join_sels = [(sid, tid, eid) for sid, tid, eid in sels if tid in existing]
@@ -55,21 +61,29 @@ def visits_dispatch(*, draw: Draw, task: Task, now: dt.datetime) -> VisitsDispat
             f"created_at, updated_at) SELECT s.entity_id, s.target_id, %s, %s, %s, %s, %s, %s FROM {sel_t} s "
             f"WHERE s.draw_id = %s AND NOT EXISTS (SELECT 1 FROM {visit_t} v WHERE v.target_id = s.target_id "
             f"AND v.status = %s AND v.window_start <= %s AND v.window_end >= %s) ORDER BY s.rank",
-            [start, end, task.pk, pending, at, at, draw.pk, pending, end, start])
+            [start, end, task.pk, pending, at, at, draw.pk, pending, end, start],
+        )
         # A task is dispatched once, so the visits it leads are exactly the ones just made.
-        cur.execute(f"INSERT INTO {vt_t} (visit_id, task_id, selection_id, joined_at) "
-                    f"SELECT v.id, %s, s.id, %s FROM {sel_t} s JOIN {visit_t} v ON v.target_id = s.target_id "
-                    f"AND +v.lead_task_id = %s WHERE s.draw_id = %s ORDER BY s.rank",
-                    [task.pk, at, task.pk, draw.pk])
+        cur.execute(
+            f"INSERT INTO {vt_t} (visit_id, task_id, selection_id, joined_at) "
+            f"SELECT v.id, %s, s.id, %s FROM {sel_t} s JOIN {visit_t} v ON v.target_id = s.target_id "
+            f"AND +v.lead_task_id = %s WHERE s.draw_id = %s ORDER BY s.rank",
+            [task.pk, at, task.pk, draw.pk],
+        )
         visit_of: dict[str, int] = {tid: v[0] for tid, v in existing.items()}
         # Merged visits: the window narrows to the overlap, which suits every merged task.
         for _sid, tid, _eid in join_sels:
             v_id, start_, end_ = existing[tid]
             new_start, new_end = max(start_, task.window_start), min(end_, task.window_end)
             if (new_start, new_end) != (start_, end_):
-                Visit.objects.filter(pk=v_id).update(window_start=new_start, window_end=new_end, updated_at=now)
-        rows_insert(VisitTask, ["visit_id", "task_id", "selection_id", "joined_at"],
-                     [(visit_of[tid], task.pk, sid, at) for sid, tid, _e in join_sels])
+                Visit.objects.filter(pk=v_id).update(
+                    window_start=new_start, window_end=new_end, updated_at=now
+                )
+        rows_insert(
+            VisitTask,
+            ["visit_id", "task_id", "selection_id", "joined_at"],
+            [(visit_of[tid], task.pk, sid, at) for sid, tid, _e in join_sels],
+        )
         # Members: every target's team (leader first), into its visit, skipping who is
         # already in a merged visit. 组长: the lead task's first member — only in the
         # visits this task leads; members who join a visit later are not leaders.
@@ -83,21 +97,33 @@ def visits_dispatch(*, draw: Draw, task: Task, now: dt.datetime) -> VisitsDispat
             f"JOIN {asg_t} a ON a.selection_id = COALESCE(s.matched_by_id, s.id) AND a.active "
             f"WHERE s.draw_id = %s AND NOT EXISTS (SELECT 1 FROM {member_t} m WHERE m.visit_id = vt.visit_id "
             f"AND m.inspector_id = a.inspector_id) ORDER BY s.rank, a.position",
-            [task.pk, task.pk, task.pk, draw.pk])
-    return VisitsDispatched(created=len(new_sels), joined_targets=[tid for _s, tid, _e in join_sels])
+            [task.pk, task.pk, task.pk, draw.pk],
+        )
+    return VisitsDispatched(
+        created=len(new_sels), joined_targets=[tid for _s, tid, _e in join_sels]
+    )
 
 
 def visits_started_refuse(*, selection: Selection) -> None:
     """Refuses a change of team once a visit carrying ``selection`` has started: the team
     records findings and signs the result (002 第二十五条), so swapping members mid-way
     would orphan their signatures. Locks the visits (caller's transaction)."""
-    owners = [selection.pk, *Selection.objects.filter(matched_by=selection).values_list("id", flat=True)]
+    owners = [
+        selection.pk,
+        *Selection.objects.filter(matched_by=selection).values_list("id", flat=True),
+    ]
     visit_ids = VisitTask.objects.filter(selection_id__in=owners).values_list("visit_id", flat=True)
-    started = Visit.objects.select_for_update().filter(pk__in=list(visit_ids)).exclude(status=VisitStatus.PENDING)
+    started = (
+        Visit.objects.select_for_update()
+        .filter(pk__in=list(visit_ids))
+        .exclude(status=VisitStatus.PENDING)
+    )
     visit = started.first()
     if visit is not None:
-        raise Conflict(f"对{visit.target_id}的检查已{visit.get_status_display()}，不能再更换检查人员"
-                       "（检查组已开始记录或签字确认）")
+        raise Conflict(
+            f"对{visit.target_id}的检查已{visit.get_status_display()}，不能再更换检查人员"
+            "（检查组已开始记录或签字确认）"
+        )
 
 
 def visits_resync(*, selection: Selection) -> None:
@@ -105,8 +131,13 @@ def visits_resync(*, selection: Selection) -> None:
     team comes from ``selection`` (the replaced member leaves, the substitute joins; the
     lead task's first member stays 组长). Runs inside the caller's transaction."""
     visits_started_refuse(selection=selection)
-    owners = [selection.pk, *Selection.objects.filter(matched_by=selection).values_list("id", flat=True)]
-    visit_ids = set(VisitTask.objects.filter(selection_id__in=owners).values_list("visit_id", flat=True))
+    owners = [
+        selection.pk,
+        *Selection.objects.filter(matched_by=selection).values_list("id", flat=True),
+    ]
+    visit_ids = set(
+        VisitTask.objects.filter(selection_id__in=owners).values_list("visit_id", flat=True)
+    )
     for visit in Visit.objects.select_for_update().filter(pk__in=visit_ids):
         VisitMember.objects.filter(visit=visit).delete()
         seen: set[int] = set()
@@ -117,6 +148,13 @@ def visits_resync(*, selection: Selection) -> None:
                 if a.inspector_id in seen:
                     continue
                 seen.add(a.inspector_id)
-                rows.append(VisitMember(visit=visit, inspector_id=a.inspector_id, task_id=vt.task_id,
-                                        assignment=a, is_leader=vt.task_id == visit.lead_task_id and pos == 0))
+                rows.append(
+                    VisitMember(
+                        visit=visit,
+                        inspector_id=a.inspector_id,
+                        task_id=vt.task_id,
+                        assignment=a,
+                        is_leader=vt.task_id == visit.lead_task_id and pos == 0,
+                    )
+                )
         VisitMember.objects.bulk_create(rows)

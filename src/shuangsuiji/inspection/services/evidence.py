@@ -34,6 +34,8 @@ MB = 1024 * 1024
 
 def _storage():
     return Evidence._meta.get_field("file").storage
+
+
 HEAD_BYTES = 64
 DESCRIPTION_MAX = 255
 
@@ -52,15 +54,25 @@ FORMATS: dict[str, Format] = {
     "heic": Format("image/heic", _FTYP),
     "mp4": Format("video/mp4", _FTYP),
     # QuickTime files written by older cameras start with a moov/mdat/wide atom, not ftyp.
-    "mov": Format("video/quicktime", (*_FTYP, (4, b"moov"), (4, b"mdat"), (4, b"wide"), (4, b"free"))),
-    "mp3": Format("audio/mpeg", ((0, b"ID3"), (0, b"\xff\xfb"), (0, b"\xff\xf3"), (0, b"\xff\xf2"), (0, b"\xff\xfa"))),
+    "mov": Format(
+        "video/quicktime", (*_FTYP, (4, b"moov"), (4, b"mdat"), (4, b"wide"), (4, b"free"))
+    ),
+    "mp3": Format(
+        "audio/mpeg",
+        ((0, b"ID3"), (0, b"\xff\xfb"), (0, b"\xff\xf3"), (0, b"\xff\xf2"), (0, b"\xff\xfa")),
+    ),
     "m4a": Format("audio/mp4", _FTYP),
     "wav": Format("audio/wav", ((8, b"WAVE"),)),
     "pdf": Format("application/pdf", ((0, b"%PDF-"),)),
     "doc": Format("application/msword", ((0, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"),)),
     "xls": Format("application/vnd.ms-excel", ((0, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"),)),
-    "docx": Format("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ((0, b"PK\x03\x04"),)),
-    "xlsx": Format("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ((0, b"PK\x03\x04"),)),
+    "docx": Format(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ((0, b"PK\x03\x04"),),
+    ),
+    "xlsx": Format(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ((0, b"PK\x03\x04"),)
+    ),
     # OFD (GB/T 33190) is a zip package.
     "ofd": Format("application/ofd", ((0, b"PK\x03\x04"),)),
 }
@@ -88,7 +100,7 @@ def _extension(filename: str) -> str:
 
 def _magic_ok(ext: str, head: bytes) -> bool:
     magic = FORMATS[ext].magic
-    return not magic or any(head[off:off + len(sig)] == sig for off, sig in magic)
+    return not magic or any(head[off : off + len(sig)] == sig for off, sig in magic)
 
 
 def _hash(upload: File, *, limit: int, label: str) -> tuple[str, int]:
@@ -105,7 +117,9 @@ def _hash(upload: File, *, limit: int, label: str) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def evidence_upload(*, visit: Visit, upload: File, kind: str, actor: User, description: str = "") -> Evidence:
+def evidence_upload(
+    *, visit: Visit, upload: File, kind: str, actor: User, description: str = ""
+) -> Evidence:
     """Stores one evidence file of the visit (by content hash, under MEDIA_ROOT through the
     model's ``upload_to``). ``kind`` empty: taken from the extension.
 
@@ -121,21 +135,29 @@ def evidence_upload(*, visit: Visit, upload: File, kind: str, actor: User, descr
         raise ValidationFailed("请选择证据类型（照片、视频、录音或文书材料）", field="kind")
     label = str(EvidenceKind(kind).label)
     if ext not in EXTENSIONS[kind]:
-        raise ValidationFailed(f"{label}只接受以下格式：{'、'.join(EXTENSIONS[kind])}（文件“{name}”）", field="file")
+        raise ValidationFailed(
+            f"{label}只接受以下格式：{'、'.join(EXTENSIONS[kind])}（文件“{name}”）", field="file"
+        )
     limit = evidence_limit_bytes(kind)
     if upload.size is not None and upload.size > limit:
-        raise ValidationFailed(f"{label}文件不能超过{limit // MB} MB（文件“{name}”有{upload.size / MB:.1f} MB）",
-                               field="file")
+        raise ValidationFailed(
+            f"{label}文件不能超过{limit // MB} MB（文件“{name}”有{upload.size / MB:.1f} MB）",
+            field="file",
+        )
     if not upload.size:
         raise ValidationFailed(f"文件“{name}”是空文件", field="file")
     upload.seek(0)
     head = upload.read(HEAD_BYTES)
     if not _magic_ok(ext, head):
-        raise ValidationFailed(f"文件“{name}”的内容不是{ext.upper()}格式（扩展名与文件内容不符）", field="file")
+        raise ValidationFailed(
+            f"文件“{name}”的内容不是{ext.upper()}格式（扩展名与文件内容不符）", field="file"
+        )
     description = (description or "").strip()
     if visit.status == VisitStatus.FORMED and not description:
-        raise ValidationFailed("检查结果已形成，补充的证据材料须在“说明”中写明用途，如“复查现场照片”",
-                               field="description")
+        raise ValidationFailed(
+            "检查结果已形成，补充的证据材料须在“说明”中写明用途，如“复查现场照片”",
+            field="description",
+        )
     if len(description) > DESCRIPTION_MAX:
         raise ValidationFailed(f"说明不超过{DESCRIPTION_MAX}字", field="description")
     sha256, size = _hash(upload, limit=limit, label=label)
@@ -147,11 +169,21 @@ def evidence_upload(*, visit: Visit, upload: File, kind: str, actor: User, descr
             visit = locked_visit(visit)
             supplement = visit.status == VisitStatus.FORMED
             if supplement and not description:  # formed meanwhile
-                raise ValidationFailed("检查结果已形成，补充的证据材料须在“说明”中写明用途", field="description")
+                raise ValidationFailed(
+                    "检查结果已形成，补充的证据材料须在“说明”中写明用途", field="description"
+                )
             if not supplement:
                 require_editable(visit, locked_working_version(visit))
-            ev = Evidence(visit=visit, kind=kind, original_name=name, content_type=FORMATS[ext].content_type,
-                          size=size, sha256=sha256, description=description, uploaded_by=actor)
+            ev = Evidence(
+                visit=visit,
+                kind=kind,
+                original_name=name,
+                content_type=FORMATS[ext].content_type,
+                size=size,
+                sha256=sha256,
+                description=description,
+                uploaded_by=actor,
+            )
             path = ev.file.field.generate_filename(ev, name)
             if _storage().exists(path):  # the same bytes again: share the stored file
                 ev.file.name = path
@@ -159,9 +191,19 @@ def evidence_upload(*, visit: Visit, upload: File, kind: str, actor: User, descr
                 stored = _storage().save(path, upload)
                 ev.file.name = stored
             ev.save()
-            event_record(actor=actor, action="evidence.upload", obj=ev, department=visit.lead_task.department,
-                         after={"kind": kind, "name": name, "size": size, "sha256": sha256,
-                                **({"supplement": True} if supplement else {})})
+            event_record(
+                actor=actor,
+                action="evidence.upload",
+                obj=ev,
+                department=visit.lead_task.department,
+                after={
+                    "kind": kind,
+                    "name": name,
+                    "size": size,
+                    "sha256": sha256,
+                    **({"supplement": True} if supplement else {}),
+                },
+            )
     except BaseException:
         if stored is not None and not Evidence.objects.filter(file=stored).exists():
             _storage().delete(stored)
@@ -178,13 +220,19 @@ def evidence_delete(*, evidence: Evidence, actor: User) -> None:
         visit = locked_visit(visit)
         require_editable(visit, locked_working_version(visit))
         evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
-        if selectors.evidence_is_frozen(evidence=evidence,
-                                        submitted_at=selectors.last_submitted_at(visit=visit)):
+        if selectors.evidence_is_frozen(
+            evidence=evidence, submitted_at=selectors.last_submitted_at(visit=visit)
+        ):
             raise Conflict("该证据材料已随检查结果提交签字确认，不能删除")
         name, sha256, path = evidence.original_name, evidence.sha256, evidence.file.name
         evidence.delete()
-        event_record(actor=actor, action="evidence.delete", obj=visit, department=visit.lead_task.department,
-                     before={"name": name, "sha256": sha256, "kind": evidence.kind})
+        event_record(
+            actor=actor,
+            action="evidence.delete",
+            obj=visit,
+            department=visit.lead_task.department,
+            before={"name": name, "sha256": sha256, "kind": evidence.kind},
+        )
         if not Evidence.objects.filter(file=path).exists():
             transaction.on_commit(lambda: _storage().delete(path))
 
@@ -197,6 +245,11 @@ def evidence_open(*, evidence: Evidence, actor: User) -> File:
     if not selectors.visit_can_read(user=actor, visit=visit):
         raise NotAllowed("您无权查看该检查的证据材料")
     with transaction.atomic():
-        event_record(actor=actor, action="evidence.download", obj=evidence, department=visit.lead_task.department,
-                     after={"sha256": evidence.sha256})
+        event_record(
+            actor=actor,
+            action="evidence.download",
+            obj=evidence,
+            department=visit.lead_task.department,
+            after={"sha256": evidence.sha256},
+        )
     return _storage().open(evidence.file.name, "rb")

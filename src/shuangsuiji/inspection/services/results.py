@@ -77,7 +77,10 @@ def _label(conclusion: str) -> str:
 
 # --- validation --------------------------------------------------------------------------------
 
-def followup_errors(fu: FollowUpInput, *, prefix: str, inspected_on: dt.date | None) -> dict[str, list[str]]:
+
+def followup_errors(
+    fu: FollowUpInput, *, prefix: str, inspected_on: dt.date | None
+) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if fu.kind not in FollowUpKind.values:
         return {f"{prefix}.kind": ["请选择处理方式"]}
@@ -85,11 +88,16 @@ def followup_errors(fu: FollowUpInput, *, prefix: str, inspected_on: dt.date | N
         if fu.rectify_deadline is None:
             errors[f"{prefix}.rectify_deadline"] = ["责令改正须填写整改期限"]
         elif inspected_on is not None and fu.rectify_deadline < inspected_on:
-            errors[f"{prefix}.rectify_deadline"] = [f"整改期限不能早于检查日期（{inspected_on:%Y-%m-%d}）"]
+            errors[f"{prefix}.rectify_deadline"] = [
+                f"整改期限不能早于检查日期（{inspected_on:%Y-%m-%d}）"
+            ]
     if fu.kind in (FollowUpKind.TRANSFER, FollowUpKind.POLICE):
         if not fu.recipient.strip():
-            errors[f"{prefix}.recipient"] = ["请填写移交/移送的单位" if fu.kind == FollowUpKind.TRANSFER
-                                             else "请填写移送的公安机关"]
+            errors[f"{prefix}.recipient"] = [
+                "请填写移交/移送的单位"
+                if fu.kind == FollowUpKind.TRANSFER
+                else "请填写移送的公安机关"
+            ]
         elif len(fu.recipient.strip()) > RECIPIENT_MAX:
             errors[f"{prefix}.recipient"] = [f"移交/移送单位不超过{RECIPIENT_MAX}字"]
     if len(fu.case_no.strip()) > CASE_NO_MAX:
@@ -102,7 +110,9 @@ def _field_errors(*, visit: Visit, data: DraftInput, today: dt.date) -> dict[str
     errors: dict[str, list[str]] = {}
     if data.inspected_on is not None:
         if data.inspected_on < visit.window_start:
-            errors["inspected_on"] = [f"检查日期不能早于检查期间的开始日期（{visit.window_start:%Y-%m-%d}）"]
+            errors["inspected_on"] = [
+                f"检查日期不能早于检查期间的开始日期（{visit.window_start:%Y-%m-%d}）"
+            ]
         elif data.inspected_on > today:
             errors["inspected_on"] = ["检查日期不能晚于今天"]
     if data.conclusion and data.conclusion not in Conclusion.values:
@@ -110,7 +120,9 @@ def _field_errors(*, visit: Visit, data: DraftInput, today: dt.date) -> dict[str
     if data.non_cooperation and data.non_cooperation not in NonCooperation.values:
         errors["non_cooperation"] = ["不予配合情形无效"]
     elif data.conclusion == Conclusion.UNCOOPERATIVE and not data.non_cooperation:
-        errors["non_cooperation"] = ["结论为“不予配合情节严重”时，须选择不予配合的情形（002 第二十七条）"]
+        errors["non_cooperation"] = [
+            "结论为“不予配合情节严重”时，须选择不予配合的情形（002 第二十七条）"
+        ]
     elif data.non_cooperation and data.conclusion != Conclusion.UNCOOPERATIVE:
         errors["non_cooperation"] = ["只有结论为“不予配合情节严重”时才选择不予配合情形"]
     for i, fu in enumerate(data.followups or ()):
@@ -120,9 +132,19 @@ def _field_errors(*, visit: Visit, data: DraftInput, today: dt.date) -> dict[str
 
 def _submit_errors(*, visit: Visit, version: ResultVersion, today: dt.date) -> dict[str, list[str]]:
     """What a version needs before the team is asked to sign it (002 第二十五–二十九条)."""
-    followups = [FollowUpInput(kind=f.kind, detail=f.detail, rectify_deadline=f.rectify_deadline,
-                               recipient=f.recipient, case_no=f.case_no) for f in version.followups.order_by("id")]
-    data = DraftInput(**{n: getattr(version, n) for n in CONTENT_FIELDS}, followups=tuple(followups))
+    followups = [
+        FollowUpInput(
+            kind=f.kind,
+            detail=f.detail,
+            rectify_deadline=f.rectify_deadline,
+            recipient=f.recipient,
+            case_no=f.case_no,
+        )
+        for f in version.followups.order_by("id")
+    ]
+    data = DraftInput(
+        **{n: getattr(version, n) for n in CONTENT_FIELDS}, followups=tuple(followups)
+    )
     errors = _field_errors(visit=visit, data=data, today=today)
     if data.inspected_on is None:
         errors.setdefault("inspected_on", ["请填写检查日期"])
@@ -130,28 +152,46 @@ def _submit_errors(*, visit: Visit, version: ResultVersion, today: dt.date) -> d
         errors.setdefault("conclusion", ["请选择检查结论"])
     if not data.summary.strip():
         errors.setdefault("summary", ["请填写检查情况"])
-    findings = list(Finding.objects.filter(visit=visit).select_related("item_version").order_by("item_id", "point"))
+    findings = list(
+        Finding.objects.filter(visit=visit)
+        .select_related("item_version")
+        .order_by("item_id", "point")
+    )
     problems = [f for f in findings if f.outcome == FindingOutcome.PROBLEM]
     if data.conclusion in EVIDENCE_ONLY_CONCLUSIONS:
         # 取得相关证据后直接形成相应的检查结果 (002 第二十九条): no point-by-point check, but evidence.
         if not Evidence.objects.filter(visit=visit).exists():
-            errors["evidence"] = [f"结论为“{_label(data.conclusion)}”时可不逐项检查，但须上传取得的证据材料"
-                                  "（至少1份，002 第二十九条）"]
+            errors["evidence"] = [
+                f"结论为“{_label(data.conclusion)}”时可不逐项检查，但须上传取得的证据材料"
+                "（至少1份，002 第二十九条）"
+            ]
     else:
         unchecked = [f for f in findings if f.outcome == FindingOutcome.UNCHECKED]
         if unchecked:
-            shown = "、".join(f"{f.item_version.name}第{f.point}项“{f.point_text[:20]}”" for f in unchecked[:10])
+            shown = "、".join(
+                f"{f.item_version.name}第{f.point}项“{f.point_text[:20]}”" for f in unchecked[:10]
+            )
             more = f"等{len(unchecked)}项" if len(unchecked) > 10 else ""
-            errors["findings"] = [f"以下检查要点尚未检查（002 第二十五条 依照检查表单开展检查）：{shown}{more}"]
+            errors["findings"] = [
+                f"以下检查要点尚未检查（002 第二十五条 依照检查表单开展检查）：{shown}{more}"
+            ]
     if data.conclusion == Conclusion.NO_PROBLEM and problems:
         shown = "、".join(f"{f.item_version.name}第{f.point}项" for f in problems[:10])
-        errors.setdefault("conclusion", []).append(f"检查要点中有“发现问题”的记录（{shown}），结论不能为“未发现问题”")
+        errors.setdefault("conclusion", []).append(
+            f"检查要点中有“发现问题”的记录（{shown}），结论不能为“未发现问题”"
+        )
     if problems and not data.problems.strip():
         errors.setdefault("problems", []).append("检查要点中有“发现问题”的记录，请填写发现的问题")
-    if data.conclusion == Conclusion.RECTIFIED and not any(f.kind == FollowUpKind.RECTIFY for f in followups):
-        errors.setdefault("followups", []).append("结论为“发现问题已责令改正”，须填写“责令改正”的后续处理及整改期限")
+    if data.conclusion == Conclusion.RECTIFIED and not any(
+        f.kind == FollowUpKind.RECTIFY for f in followups
+    ):
+        errors.setdefault("followups", []).append(
+            "结论为“发现问题已责令改正”，须填写“责令改正”的后续处理及整改期限"
+        )
     if data.conclusion == Conclusion.PENDING_FOLLOWUP and not followups:
-        errors.setdefault("followups", []).append("结论为“发现问题待后续处理”，须至少填写一项后续处理")
+        errors.setdefault("followups", []).append(
+            "结论为“发现问题待后续处理”，须至少填写一项后续处理"
+        )
     return errors
 
 
@@ -163,23 +203,45 @@ def _refuse(errors: dict[str, list[str]], what: str) -> None:
 
 # --- draft -------------------------------------------------------------------------------------
 
+
 def _followups_replace(version: ResultVersion, followups: Sequence[FollowUpInput]) -> None:
     version.followups.all().delete()
-    FollowUp.objects.bulk_create([
-        FollowUp(version=version, kind=fu.kind, detail=fu.detail.strip(),
-                 rectify_deadline=fu.rectify_deadline if fu.kind == FollowUpKind.RECTIFY else None,
-                 recipient=fu.recipient.strip() if fu.kind in (FollowUpKind.TRANSFER, FollowUpKind.POLICE) else "",
-                 case_no=fu.case_no.strip())
-        for fu in followups])
+    FollowUp.objects.bulk_create(
+        [
+            FollowUp(
+                version=version,
+                kind=fu.kind,
+                detail=fu.detail.strip(),
+                rectify_deadline=fu.rectify_deadline if fu.kind == FollowUpKind.RECTIFY else None,
+                recipient=fu.recipient.strip()
+                if fu.kind in (FollowUpKind.TRANSFER, FollowUpKind.POLICE)
+                else "",
+                case_no=fu.case_no.strip(),
+            )
+            for fu in followups
+        ]
+    )
 
 
 def _snapshot(version: ResultVersion) -> dict:
-    return {**{n: getattr(version, n) for n in CONTENT_FIELDS},
-            "followups": [{"kind": f.kind, "detail": f.detail, "rectify_deadline": f.rectify_deadline,
-                           "recipient": f.recipient, "case_no": f.case_no} for f in version.followups.order_by("id")]}
+    return {
+        **{n: getattr(version, n) for n in CONTENT_FIELDS},
+        "followups": [
+            {
+                "kind": f.kind,
+                "detail": f.detail,
+                "rectify_deadline": f.rectify_deadline,
+                "recipient": f.recipient,
+                "case_no": f.case_no,
+            }
+            for f in version.followups.order_by("id")
+        ],
+    }
 
 
-def result_draft_save(*, visit: Visit, data: DraftInput, actor: User, today: dt.date | None = None) -> ResultVersion:
+def result_draft_save(
+    *, visit: Visit, data: DraftInput, actor: User, today: dt.date | None = None
+) -> ResultVersion:
     """Saves the working draft. An incomplete draft is fine; what is there must be right
     (dates, the 第二十七条 情形, follow-up fields). Completeness is checked on submit."""
     today = today or timezone.localdate()
@@ -198,22 +260,44 @@ def result_draft_save(*, visit: Visit, data: DraftInput, actor: User, today: dt.
         version.save(update_fields=list(CONTENT_FIELDS))
         if data.followups is not None:
             _followups_replace(version, data.followups)
-        event_record(actor=actor, action="result.draft_save", obj=version, department=visit.lead_task.department,
-                     before=before, after=_snapshot(version))
+        event_record(
+            actor=actor,
+            action="result.draft_save",
+            obj=version,
+            department=visit.lead_task.department,
+            before=before,
+            after=_snapshot(version),
+        )
     return version
 
 
 def _new_draft(version: ResultVersion, actor: User) -> ResultVersion:
-    draft = ResultVersion.objects.create(result_id=version.result_id, number=version.number + 1, kind=version.kind,
-                                         status=VersionStatus.DRAFT, created_by=actor,
-                                         **{n: getattr(version, n) for n in CONTENT_FIELDS})
-    FollowUp.objects.bulk_create([
-        FollowUp(version=draft, kind=f.kind, detail=f.detail, rectify_deadline=f.rectify_deadline,
-                 recipient=f.recipient, case_no=f.case_no) for f in version.followups.order_by("id")])
+    draft = ResultVersion.objects.create(
+        result_id=version.result_id,
+        number=version.number + 1,
+        kind=version.kind,
+        status=VersionStatus.DRAFT,
+        created_by=actor,
+        **{n: getattr(version, n) for n in CONTENT_FIELDS},
+    )
+    FollowUp.objects.bulk_create(
+        [
+            FollowUp(
+                version=draft,
+                kind=f.kind,
+                detail=f.detail,
+                rectify_deadline=f.rectify_deadline,
+                recipient=f.recipient,
+                case_no=f.case_no,
+            )
+            for f in version.followups.order_by("id")
+        ]
+    )
     return draft
 
 
 # --- signing -----------------------------------------------------------------------------------
+
 
 def _locked_pair(version: ResultVersion) -> tuple[Visit, ResultVersion]:
     visit_id = Result.objects.filter(pk=version.result_id).values_list("visit_id", flat=True).get()
@@ -221,7 +305,9 @@ def _locked_pair(version: ResultVersion) -> tuple[Visit, ResultVersion]:
     return visit, locked_version(version)
 
 
-def result_submit(*, version: ResultVersion, actor: User, today: dt.date | None = None) -> ResultVersion:
+def result_submit(
+    *, version: ResultVersion, actor: User, today: dt.date | None = None
+) -> ResultVersion:
     """提交签字确认: draft → signing (visit too). Every rule of 002 第二十五–二十九条 is
     checked here; a version that fails them stays a draft and nothing changes."""
     today = today or timezone.localdate()
@@ -237,18 +323,27 @@ def result_submit(*, version: ResultVersion, actor: User, today: dt.date | None 
         version.save(update_fields=["status", "submitted_at"])
         visit.status = VisitStatus.SIGNING
         visit.save(update_fields=["status", "updated_at"])
-        event_record(actor=actor, action="result.submit", obj=version, department=visit.lead_task.department,
-                     before={"status": VersionStatus.DRAFT}, after={"status": VersionStatus.SIGNING,
-                                                                   **_snapshot(version)})
+        event_record(
+            actor=actor,
+            action="result.submit",
+            obj=version,
+            department=visit.lead_task.department,
+            before={"status": VersionStatus.DRAFT},
+            after={"status": VersionStatus.SIGNING, **_snapshot(version)},
+        )
     return version
 
 
-def _sign(*, visit: Visit, version: ResultVersion, member: VisitMember, actor: User, on_paper: bool) -> Signature:
+def _sign(
+    *, visit: Visit, version: ResultVersion, member: VisitMember, actor: User, on_paper: bool
+) -> Signature:
     if version.status != VersionStatus.SIGNING:
         raise Conflict(f"检查结果{version.get_status_display()}，不在签字确认阶段")
     if Signature.objects.filter(version=version, member=member).exists():
         raise Conflict(f"{member.inspector.name}已签字确认")
-    sig = Signature.objects.create(version=version, member=member, signed_by=actor, on_paper=on_paper)
+    sig = Signature.objects.create(
+        version=version, member=member, signed_by=actor, on_paper=on_paper
+    )
     # 检查组全体成员签字确认 (002 第二十五条): the last signature sends it to review. Counted
     # under the visit lock, so two last signers cannot both miss (or both make) the move.
     # (Counted before the audit events: their chain-head lock must not be what orders us.)
@@ -259,12 +354,22 @@ def _sign(*, visit: Visit, version: ResultVersion, member: VisitMember, actor: U
         version.save(update_fields=["status"])
         visit.status = VisitStatus.REVIEW
         visit.save(update_fields=["status", "updated_at"])
-    event_record(actor=actor, action="result.sign", obj=version, department=visit.lead_task.department,
-                 after={"member": member.inspector.cert_no, "on_paper": on_paper})
+    event_record(
+        actor=actor,
+        action="result.sign",
+        obj=version,
+        department=visit.lead_task.department,
+        after={"member": member.inspector.cert_no, "on_paper": on_paper},
+    )
     if complete:
-        event_record(actor=actor, action="result.signed_all", obj=version, department=visit.lead_task.department,
-                     before={"status": VersionStatus.SIGNING}, after={"status": VersionStatus.REVIEW,
-                                                                     "signatures": members})
+        event_record(
+            actor=actor,
+            action="result.signed_all",
+            obj=version,
+            department=visit.lead_task.department,
+            before={"status": VersionStatus.SIGNING},
+            after={"status": VersionStatus.REVIEW, "signatures": members},
+        )
     return sig
 
 
@@ -274,7 +379,11 @@ def result_sign(*, version: ResultVersion, actor: User) -> Signature:
     with transaction.atomic():
         # Race: the last two members signing at once must make exactly one move to review.
         visit, version = _locked_pair(version)
-        member = VisitMember.objects.select_related("inspector").filter(visit=visit, inspector__user=actor).first()
+        member = (
+            VisitMember.objects.select_related("inspector")
+            .filter(visit=visit, inspector__user=actor)
+            .first()
+        )
         if member is None:
             raise NotAllowed("只有检查组成员本人可以签字确认")
         return _sign(visit=visit, version=version, member=member, actor=actor, on_paper=False)
@@ -286,14 +395,22 @@ def result_sign_on_paper(*, version: ResultVersion, member: VisitMember, actor: 
     require_login(actor, "代录纸质签字")
     with transaction.atomic():
         visit, version = _locked_pair(version)
-        is_leader = VisitMember.objects.filter(visit=visit, inspector__user=actor, is_leader=True).exists()
+        is_leader = VisitMember.objects.filter(
+            visit=visit, inspector__user=actor, is_leader=True
+        ).exists()
         if not (is_leader or selectors.visit_is_lead_operator(user=actor, visit=visit)):
             raise NotAllowed("只有组长或牵头部门的抽查操作员可以代录纸质签字")
-        member = VisitMember.objects.select_related("inspector").filter(pk=member.pk, visit=visit).first()
+        member = (
+            VisitMember.objects.select_related("inspector")
+            .filter(pk=member.pk, visit=visit)
+            .first()
+        )
         if member is None:
             raise ValidationFailed("该人员不是本次检查的检查组成员", field="member")
         if member.inspector.user_id is not None:
-            raise ValidationFailed(f"{member.inspector.name}有登录账号，须本人签字确认", field="member")
+            raise ValidationFailed(
+                f"{member.inspector.name}有登录账号，须本人签字确认", field="member"
+            )
         return _sign(visit=visit, version=version, member=member, actor=actor, on_paper=True)
 
 
@@ -303,7 +420,9 @@ def result_withdraw(*, version: ResultVersion, actor: User, reason: str = "") ->
     require_login(actor, "撤回检查结果")
     with transaction.atomic():
         visit, version = _locked_pair(version)
-        if not VisitMember.objects.filter(visit=visit, inspector__user=actor, is_leader=True).exists():
+        if not VisitMember.objects.filter(
+            visit=visit, inspector__user=actor, is_leader=True
+        ).exists():
             raise NotAllowed("只有组长可以撤回正在签字确认的检查结果")
         if version.status != VersionStatus.SIGNING:
             raise Conflict(f"检查结果{version.get_status_display()}，只有签字确认中的结果可以撤回")
@@ -312,13 +431,23 @@ def result_withdraw(*, version: ResultVersion, actor: User, reason: str = "") ->
         draft = _new_draft(version, actor)
         visit.status = VisitStatus.IN_PROGRESS
         visit.save(update_fields=["status", "updated_at"])
-        event_record(actor=actor, action="result.withdraw", obj=version, department=visit.lead_task.department,
-                     before={"status": VersionStatus.SIGNING},
-                     after={"status": VersionStatus.RETURNED, "reason": reason.strip(), "new_draft": draft.number})
+        event_record(
+            actor=actor,
+            action="result.withdraw",
+            obj=version,
+            department=visit.lead_task.department,
+            before={"status": VersionStatus.SIGNING},
+            after={
+                "status": VersionStatus.RETURNED,
+                "reason": reason.strip(),
+                "new_draft": draft.number,
+            },
+        )
     return draft
 
 
 # --- review ------------------------------------------------------------------------------------
+
 
 def result_approve(*, version: ResultVersion, actor: User, note: str = "") -> ResultVersion:
     """审核通过: the result is formed (形成). The publication deadline (20 working days,
@@ -344,9 +473,18 @@ def result_approve(*, version: ResultVersion, actor: User, note: str = "") -> Re
         result.save(update_fields=["current", "formed_at", "updated_at"])
         visit.status = VisitStatus.FORMED
         visit.save(update_fields=["status", "updated_at"])
-        event_record(actor=actor, action="result.approve", obj=version, department=visit.lead_task.department,
-                     before={"status": VersionStatus.REVIEW},
-                     after={"status": VersionStatus.FORMED, "formed_at": result.formed_at, "note": version.review_note})
+        event_record(
+            actor=actor,
+            action="result.approve",
+            obj=version,
+            department=visit.lead_task.department,
+            before={"status": VersionStatus.REVIEW},
+            after={
+                "status": VersionStatus.FORMED,
+                "formed_at": result.formed_at,
+                "note": version.review_note,
+            },
+        )
     return version
 
 
@@ -366,21 +504,39 @@ def result_return(*, version: ResultVersion, actor: User, note: str) -> ResultVe
             # 更正须经任务执行单位主要负责人签字确认 (002 第二十八条): a correction goes through
             # disclosure.correction_sign, never through the team's review.
             raise Conflict("这是更正版本，须由主要负责人在“结果公示”中签字确认或撤销，不能在此退回")
-        version.status, version.reviewed_by, version.reviewed_at = VersionStatus.RETURNED, actor, timezone.now()
+        version.status, version.reviewed_by, version.reviewed_at = (
+            VersionStatus.RETURNED,
+            actor,
+            timezone.now(),
+        )
         version.review_note = note
         version.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
         draft = _new_draft(version, actor)
         visit.status = VisitStatus.IN_PROGRESS
         visit.save(update_fields=["status", "updated_at"])
-        event_record(actor=actor, action="result.return", obj=version, department=visit.lead_task.department,
-                     before={"status": VersionStatus.REVIEW},
-                     after={"status": VersionStatus.RETURNED, "note": note, "new_draft": draft.number})
+        event_record(
+            actor=actor,
+            action="result.return",
+            obj=version,
+            department=visit.lead_task.department,
+            before={"status": VersionStatus.REVIEW},
+            after={"status": VersionStatus.RETURNED, "note": note, "new_draft": draft.number},
+        )
     return draft
 
 
 def draft_input_from(version: ResultVersion) -> DraftInput:
     """The version's content as input (forms and the API start from it)."""
-    return DraftInput(**{f.name: getattr(version, f.name) for f in fields(DraftInput) if f.name != "followups"},
-                      followups=tuple(FollowUpInput(kind=f.kind, detail=f.detail, rectify_deadline=f.rectify_deadline,
-                                                    recipient=f.recipient, case_no=f.case_no)
-                                      for f in version.followups.order_by("id")))
+    return DraftInput(
+        **{f.name: getattr(version, f.name) for f in fields(DraftInput) if f.name != "followups"},
+        followups=tuple(
+            FollowUpInput(
+                kind=f.kind,
+                detail=f.detail,
+                rectify_deadline=f.rectify_deadline,
+                recipient=f.recipient,
+                case_no=f.case_no,
+            )
+            for f in version.followups.order_by("id")
+        ),
+    )

@@ -36,7 +36,9 @@ def visit_start(*, visit: Visit, actor: User, today: dt.date | None = None) -> V
         if visit.status != VisitStatus.PENDING:
             raise Conflict(f"该检查{visit.get_status_display()}，不能重复开始")
         if today < visit.window_start:
-            raise Conflict(f"检查期间为{visit.window_start:%Y-%m-%d}至{visit.window_end:%Y-%m-%d}，尚未到开始日期")
+            raise Conflict(
+                f"检查期间为{visit.window_start:%Y-%m-%d}至{visit.window_end:%Y-%m-%d}，尚未到开始日期"
+            )
         rows, empty = [], []
         for entry in selectors.visit_items_in_force(visit=visit, on=today):
             version = entry.version
@@ -44,23 +46,46 @@ def visit_start(*, visit: Visit, actor: User, today: dt.date | None = None) -> V
                 empty.append(entry.item.code)
                 continue
             # An item without a checklist is checked against its 检查内容 as one point.
-            points = [p for p in (version.checklist or []) if str(p).strip()] or [version.content or version.name]
-            rows.extend(Finding(visit=visit, item=entry.item, item_version=version, point=i,
-                                point_text=str(text).strip()[:POINT_TEXT_MAX])
-                        for i, text in enumerate(points, start=1))
+            points = [p for p in (version.checklist or []) if str(p).strip()] or [
+                version.content or version.name
+            ]
+            rows.extend(
+                Finding(
+                    visit=visit,
+                    item=entry.item,
+                    item_version=version,
+                    point=i,
+                    point_text=str(text).strip()[:POINT_TEXT_MAX],
+                )
+                for i, text in enumerate(points, start=1)
+            )
         if empty:
             raise Conflict(f"以下抽查事项没有任何版本，无法确定检查表单：{'、'.join(empty)}")
         Finding.objects.bulk_create(rows)
         result, _ = Result.objects.get_or_create(visit=visit)
         if not result.versions.exists():
-            ResultVersion.objects.create(result=result, number=1, kind=VersionKind.ORIGINAL,
-                                         status=VersionStatus.DRAFT, created_by=actor)
+            ResultVersion.objects.create(
+                result=result,
+                number=1,
+                kind=VersionKind.ORIGINAL,
+                status=VersionStatus.DRAFT,
+                created_by=actor,
+            )
         visit.status, visit.started_at = VisitStatus.IN_PROGRESS, timezone.now()
         visit.save(update_fields=["status", "started_at", "updated_at"])
-        event_record(actor=actor, action="visit.start", obj=visit, department=visit.lead_task.department,
-                     before={"status": VisitStatus.PENDING},
-                     after={"status": VisitStatus.IN_PROGRESS, "on": today, "points": len(rows),
-                            "item_versions": sorted({r.item_version_id for r in rows})})
+        event_record(
+            actor=actor,
+            action="visit.start",
+            obj=visit,
+            department=visit.lead_task.department,
+            before={"status": VisitStatus.PENDING},
+            after={
+                "status": VisitStatus.IN_PROGRESS,
+                "on": today,
+                "points": len(rows),
+                "item_versions": sorted({r.item_version_id for r in rows}),
+            },
+        )
     return visit
 
 
@@ -92,11 +117,16 @@ def findings_record(*, visit: Visit, entries: Sequence[FindingInput], actor: Use
         # then refuses the late edit.
         visit = locked_visit(visit)
         require_editable(visit, locked_working_version(visit))
-        current = {(f.item_id, f.point): f for f in Finding.objects.filter(visit=visit).select_related("item")}
+        current = {
+            (f.item_id, f.point): f
+            for f in Finding.objects.filter(visit=visit).select_related("item")
+        }
         unknown = [f"{e.item_id}:{e.point}" for e in entries if (e.item_id, e.point) not in current]
         if unknown:
-            raise ValidationFailed("以下检查要点不属于本次检查的检查表单：" + "、".join(unknown),
-                                   errors={k: ["不属于本次检查的检查表单"] for k in unknown})
+            raise ValidationFailed(
+                "以下检查要点不属于本次检查的检查表单：" + "、".join(unknown),
+                errors={k: ["不属于本次检查的检查表单"] for k in unknown},
+            )
         before, after, changed = {}, {}, []
         for e in entries:
             f = current[(e.item_id, e.point)]
@@ -104,12 +134,21 @@ def findings_record(*, visit: Visit, entries: Sequence[FindingInput], actor: Use
             if (f.outcome, f.note) == (e.outcome, note):
                 continue
             key = f"{f.item.code}:{f.point}"
-            before[key], after[key] = {"outcome": f.outcome, "note": f.note}, {"outcome": e.outcome, "note": note}
+            before[key], after[key] = (
+                {"outcome": f.outcome, "note": f.note},
+                {"outcome": e.outcome, "note": note},
+            )
             f.outcome, f.note, f.updated_by = e.outcome, note, actor
             changed.append(f)
         for f in changed:
             f.save(update_fields=["outcome", "note", "updated_by", "updated_at"])
         if changed:
-            event_record(actor=actor, action="finding.record", obj=visit, department=visit.lead_task.department,
-                         before=before, after=after)
+            event_record(
+                actor=actor,
+                action="finding.record",
+                obj=visit,
+                department=visit.lead_task.department,
+                before=before,
+                after=after,
+            )
     return changed

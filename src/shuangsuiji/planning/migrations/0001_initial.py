@@ -6,128 +6,355 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('catalog', '0001_initial'),
-        ('registry', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("catalog", "0001_initial"),
+        ("registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Plan',
+            name="Plan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('status', models.CharField(choices=[('draft', '起草'), ('filed', '已备案'), ('published', '已公开')], default='draft', max_length=16, verbose_name='状态')),
-                ('filed_to', models.CharField(blank=True, max_length=200, verbose_name='备案机关')),
-                ('filed_at', models.DateTimeField(blank=True, null=True, verbose_name='备案时间')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='公开时间')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='plans', to='accounts.department', verbose_name='部门')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("title", models.CharField(max_length=200, verbose_name="标题")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "起草"), ("filed", "已备案"), ("published", "已公开")],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("filed_to", models.CharField(blank=True, max_length=200, verbose_name="备案机关")),
+                ("filed_at", models.DateTimeField(blank=True, null=True, verbose_name="备案时间")),
+                (
+                    "published_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="公开时间"),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="plans",
+                        to="accounts.department",
+                        verbose_name="部门",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '年度抽查计划',
-                'verbose_name_plural': '年度抽查计划',
-                'ordering': ['-year', 'department__code'],
+                "verbose_name": "年度抽查计划",
+                "verbose_name_plural": "年度抽查计划",
+                "ordering": ["-year", "department__code"],
             },
         ),
         migrations.CreateModel(
-            name='PlanRow',
+            name="PlanRow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveIntegerField(verbose_name='序号')),
-                ('field', models.CharField(blank=True, max_length=200, verbose_name='抽查领域')),
-                ('target_desc', models.CharField(max_length=300, verbose_name='检查对象')),
-                ('items_text', models.TextField(blank=True, verbose_name='抽查事项（原文）')),
-                ('schedule_text', models.CharField(blank=True, max_length=200, verbose_name='抽查时间')),
-                ('months', models.JSONField(default=list, help_text='由“抽查时间”解析出的月份 1–12', verbose_name='抽查月份')),
-                ('rounds', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='年度轮次')),
-                ('ratio', models.DecimalField(blank=True, decimal_places=3, max_digits=6, null=True, verbose_name='抽查比例(%)')),
-                ('estimated_count', models.PositiveIntegerField(blank=True, null=True, verbose_name='预估抽查数')),
-                ('lead_unit', models.CharField(blank=True, max_length=200, verbose_name='牵头单位')),
-                ('partner_units', models.CharField(blank=True, max_length=300, verbose_name='配合单位')),
-                ('level', models.CharField(blank=True, max_length=200, verbose_name='层级')),
-                ('items', models.ManyToManyField(blank=True, related_name='plan_rows', to='catalog.item', verbose_name='抽查事项')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rows', to='planning.plan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveIntegerField(verbose_name="序号")),
+                ("field", models.CharField(blank=True, max_length=200, verbose_name="抽查领域")),
+                ("target_desc", models.CharField(max_length=300, verbose_name="检查对象")),
+                ("items_text", models.TextField(blank=True, verbose_name="抽查事项（原文）")),
+                (
+                    "schedule_text",
+                    models.CharField(blank=True, max_length=200, verbose_name="抽查时间"),
+                ),
+                (
+                    "months",
+                    models.JSONField(
+                        default=list,
+                        help_text="由“抽查时间”解析出的月份 1–12",
+                        verbose_name="抽查月份",
+                    ),
+                ),
+                (
+                    "rounds",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="年度轮次"
+                    ),
+                ),
+                (
+                    "ratio",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=3,
+                        max_digits=6,
+                        null=True,
+                        verbose_name="抽查比例(%)",
+                    ),
+                ),
+                (
+                    "estimated_count",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="预估抽查数"),
+                ),
+                (
+                    "lead_unit",
+                    models.CharField(blank=True, max_length=200, verbose_name="牵头单位"),
+                ),
+                (
+                    "partner_units",
+                    models.CharField(blank=True, max_length=300, verbose_name="配合单位"),
+                ),
+                ("level", models.CharField(blank=True, max_length=200, verbose_name="层级")),
+                (
+                    "items",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="plan_rows",
+                        to="catalog.item",
+                        verbose_name="抽查事项",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rows",
+                        to="planning.plan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '计划事项',
-                'verbose_name_plural': '计划事项',
-                'ordering': ['plan', 'seq'],
+                "verbose_name": "计划事项",
+                "verbose_name_plural": "计划事项",
+                "ordering": ["plan", "seq"],
             },
         ),
         migrations.CreateModel(
-            name='Task',
+            name="Task",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('code', models.CharField(max_length=64, unique=True, verbose_name='任务编号')),
-                ('title', models.CharField(max_length=200, verbose_name='任务名称')),
-                ('kind', models.CharField(choices=[('planned', '计划内抽查'), ('ad_hoc', '临时性抽查')], default='planned', max_length=16, verbose_name='任务类型')),
-                ('window_start', models.DateField(verbose_name='执行开始')),
-                ('window_end', models.DateField(verbose_name='执行结束')),
-                ('team_size', models.PositiveSmallIntegerField(default=2, verbose_name='每组人数')),
-                ('inspector_capacity', models.PositiveIntegerField(default=10, verbose_name='每人最多检查对象数')),
-                ('exclude_recent_days', models.PositiveIntegerField(blank=True, null=True, verbose_name='排除近N天已检查')),
-                ('include_neighbour_inspectors', models.BooleanField(default=False, verbose_name='与相邻区域人员合并匹配')),
-                ('status', models.CharField(choices=[('draft', '起草'), ('committed', '已封存名单'), ('drawn', '已摇号'), ('confirmed', '已确认锁定'), ('dispatched', '已派发'), ('cancelled', '已撤销')], default='draft', max_length=16, verbose_name='状态')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tasks', to='accounts.department', verbose_name='牵头部门')),
-                ('items', models.ManyToManyField(related_name='tasks', to='catalog.item', verbose_name='抽查事项')),
-                ('neighbour_departments', models.ManyToManyField(blank=True, related_name='+', to='accounts.department', verbose_name='相邻区域部门')),
-                ('partners', models.ManyToManyField(blank=True, related_name='partner_tasks', to='accounts.department', verbose_name='配合部门')),
-                ('plan_row', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tasks', to='planning.planrow', verbose_name='计划事项')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("code", models.CharField(max_length=64, unique=True, verbose_name="任务编号")),
+                ("title", models.CharField(max_length=200, verbose_name="任务名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("planned", "计划内抽查"), ("ad_hoc", "临时性抽查")],
+                        default="planned",
+                        max_length=16,
+                        verbose_name="任务类型",
+                    ),
+                ),
+                ("window_start", models.DateField(verbose_name="执行开始")),
+                ("window_end", models.DateField(verbose_name="执行结束")),
+                ("team_size", models.PositiveSmallIntegerField(default=2, verbose_name="每组人数")),
+                (
+                    "inspector_capacity",
+                    models.PositiveIntegerField(default=10, verbose_name="每人最多检查对象数"),
+                ),
+                (
+                    "exclude_recent_days",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="排除近N天已检查"
+                    ),
+                ),
+                (
+                    "include_neighbour_inspectors",
+                    models.BooleanField(default=False, verbose_name="与相邻区域人员合并匹配"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "起草"),
+                            ("committed", "已封存名单"),
+                            ("drawn", "已摇号"),
+                            ("confirmed", "已确认锁定"),
+                            ("dispatched", "已派发"),
+                            ("cancelled", "已撤销"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tasks",
+                        to="accounts.department",
+                        verbose_name="牵头部门",
+                    ),
+                ),
+                (
+                    "items",
+                    models.ManyToManyField(
+                        related_name="tasks", to="catalog.item", verbose_name="抽查事项"
+                    ),
+                ),
+                (
+                    "neighbour_departments",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="accounts.department",
+                        verbose_name="相邻区域部门",
+                    ),
+                ),
+                (
+                    "partners",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="partner_tasks",
+                        to="accounts.department",
+                        verbose_name="配合部门",
+                    ),
+                ),
+                (
+                    "plan_row",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tasks",
+                        to="planning.planrow",
+                        verbose_name="计划事项",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '抽查任务',
-                'verbose_name_plural': '抽查任务',
-                'ordering': ['-window_start', 'code'],
+                "verbose_name": "抽查任务",
+                "verbose_name_plural": "抽查任务",
+                "ordering": ["-window_start", "code"],
             },
         ),
         migrations.CreateModel(
-            name='TargetClass',
+            name="TargetClass",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, verbose_name='类别代码')),
-                ('name', models.CharField(max_length=100, verbose_name='类别名称')),
-                ('mode', models.CharField(choices=[('undirected', '不定向'), ('directed', '定向')], default='undirected', max_length=16, verbose_name='抽取方式')),
-                ('filters', models.JSONField(blank=True, default=dict, verbose_name='定向条件')),
-                ('ratio', models.DecimalField(blank=True, decimal_places=3, max_digits=6, null=True, verbose_name='抽查比例(%)')),
-                ('count', models.PositiveIntegerField(blank=True, null=True, verbose_name='抽查数量')),
-                ('risk_ratios', models.JSONField(blank=True, default=dict, verbose_name='分风险等级比例(%)')),
-                ('sublibrary', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.tag', verbose_name='子库')),
-                ('task', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='classes', to='planning.task')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=32, verbose_name="类别代码")),
+                ("name", models.CharField(max_length=100, verbose_name="类别名称")),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[("undirected", "不定向"), ("directed", "定向")],
+                        default="undirected",
+                        max_length=16,
+                        verbose_name="抽取方式",
+                    ),
+                ),
+                ("filters", models.JSONField(blank=True, default=dict, verbose_name="定向条件")),
+                (
+                    "ratio",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=3,
+                        max_digits=6,
+                        null=True,
+                        verbose_name="抽查比例(%)",
+                    ),
+                ),
+                (
+                    "count",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="抽查数量"),
+                ),
+                (
+                    "risk_ratios",
+                    models.JSONField(blank=True, default=dict, verbose_name="分风险等级比例(%)"),
+                ),
+                (
+                    "sublibrary",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.tag",
+                        verbose_name="子库",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="classes",
+                        to="planning.task",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '检查对象类别',
-                'verbose_name_plural': '检查对象类别',
+                "verbose_name": "检查对象类别",
+                "verbose_name_plural": "检查对象类别",
             },
         ),
         migrations.AddConstraint(
-            model_name='plan',
-            constraint=models.UniqueConstraint(fields=('department', 'year'), name='plan_unique_year', violation_error_message='该部门本年度已有抽查计划'),
+            model_name="plan",
+            constraint=models.UniqueConstraint(
+                fields=("department", "year"),
+                name="plan_unique_year",
+                violation_error_message="该部门本年度已有抽查计划",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='planrow',
-            constraint=models.UniqueConstraint(fields=('plan', 'seq'), name='planrow_unique_seq', violation_error_message='序号重复'),
+            model_name="planrow",
+            constraint=models.UniqueConstraint(
+                fields=("plan", "seq"),
+                name="planrow_unique_seq",
+                violation_error_message="序号重复",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='task',
-            constraint=models.CheckConstraint(condition=models.Q(('window_end__gte', models.F('window_start'))), name='task_window_order', violation_error_message='执行结束日期不能早于开始日期'),
+            model_name="task",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("window_end__gte", models.F("window_start"))),
+                name="task_window_order",
+                violation_error_message="执行结束日期不能早于开始日期",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='task',
-            constraint=models.CheckConstraint(condition=models.Q(('team_size__gte', 2)), name='task_team_at_least_two', violation_error_message='每个检查对象不少于2名执法检查人员'),
+            model_name="task",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("team_size__gte", 2)),
+                name="task_team_at_least_two",
+                violation_error_message="每个检查对象不少于2名执法检查人员",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='targetclass',
-            constraint=models.UniqueConstraint(fields=('task', 'code'), name='targetclass_unique_code', violation_error_message='类别代码重复'),
+            model_name="targetclass",
+            constraint=models.UniqueConstraint(
+                fields=("task", "code"),
+                name="targetclass_unique_code",
+                violation_error_message="类别代码重复",
+            ),
         ),
     ]

@@ -4,30 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('planning', '0001_initial'),
+        ("planning", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='planrow',
-            name='person_in_charge',
-            field=models.CharField(blank=True, max_length=100, verbose_name='负责人'),
+            model_name="planrow",
+            name="person_in_charge",
+            field=models.CharField(blank=True, max_length=100, verbose_name="负责人"),
         ),
         migrations.AddField(
-            model_name='task',
-            name='description',
-            field=models.TextField(blank=True, verbose_name='任务说明'),
+            model_name="task",
+            name="description",
+            field=models.TextField(blank=True, verbose_name="任务说明"),
         ),
         migrations.AddField(
-            model_name='task',
-            name='include_experts',
-            field=models.BooleanField(default=False, verbose_name='专家库人员参与匹配'),
+            model_name="task",
+            name="include_experts",
+            field=models.BooleanField(default=False, verbose_name="专家库人员参与匹配"),
         ),
         migrations.AddField(
-            model_name='task',
-            name='inspector_category',
-            field=models.CharField(blank=True, help_text='只匹配执法类别包含此文字的人员；留空不限', max_length=100, verbose_name='执法类别'),
+            model_name="task",
+            name="inspector_category",
+            field=models.CharField(
+                blank=True,
+                help_text="只匹配执法类别包含此文字的人员；留空不限",
+                max_length=100,
+                verbose_name="执法类别",
+            ),
         ),
     ]

@@ -18,17 +18,32 @@ from shuangsuiji.planning.selectors import subtree_ids
 from shuangsuiji.planning.services._common import Actor, _raise, _require_planner, _text
 
 ROW_TEXT_FIELDS = {
-    "field": ("抽查领域", 200), "target_desc": ("检查对象", 300), "items_text": ("抽查事项", 4000),
-    "schedule_text": ("抽查时间", 200), "lead_unit": ("牵头单位", 200), "partner_units": ("配合单位", 300),
-    "level": ("层级", 200), "person_in_charge": ("负责人", 100),
+    "field": ("抽查领域", 200),
+    "target_desc": ("检查对象", 300),
+    "items_text": ("抽查事项", 4000),
+    "schedule_text": ("抽查时间", 200),
+    "lead_unit": ("牵头单位", 200),
+    "partner_units": ("配合单位", 300),
+    "level": ("层级", 200),
+    "person_in_charge": ("负责人", 100),
 }
-ROW_LABELS = {"seq": "序号", "ratio": "抽查比例", "estimated_count": "预估抽查数", "items": "抽查事项",
-              **{k: v[0] for k, v in ROW_TEXT_FIELDS.items()}}
+ROW_LABELS = {
+    "seq": "序号",
+    "ratio": "抽查比例",
+    "estimated_count": "预估抽查数",
+    "items": "抽查事项",
+    **{k: v[0] for k, v in ROW_TEXT_FIELDS.items()},
+}
 
 
 def _plan_state(plan: Plan) -> dict[str, Any]:
-    return {"department": plan.department.code, "year": plan.year, "title": plan.title, "status": plan.status,
-            "filed_to": plan.filed_to}
+    return {
+        "department": plan.department.code,
+        "year": plan.year,
+        "title": plan.title,
+        "status": plan.status,
+        "filed_to": plan.filed_to,
+    }
 
 
 def plan_create(*, department: Department, year: int, title: str = "", actor: Actor) -> Plan:
@@ -50,7 +65,13 @@ def plan_create(*, department: Department, year: int, title: str = "", actor: Ac
                 plan = Plan.objects.create(department=department, year=year, title=title)
         except IntegrityError as exc:
             raise Conflict(f"“{department.name}”已有{year}年度抽查计划", field="year") from exc
-        event_record(actor=actor, action="plan.create", obj=plan, department=department, after=_plan_state(plan))
+        event_record(
+            actor=actor,
+            action="plan.create",
+            obj=plan,
+            department=department,
+            after=_plan_state(plan),
+        )
     return plan
 
 
@@ -65,7 +86,9 @@ def _lock_plan(plan: Plan, *, draft_only: bool, what: str) -> Plan:
     except Plan.DoesNotExist as exc:
         raise NotFound("抽查计划不存在") from exc
     if draft_only and locked.status != PlanStatus.DRAFT:
-        raise Conflict(f"计划“{locked.title}”已{locked.get_status_display()}，不能再{what}；如需调整请另行说明")
+        raise Conflict(
+            f"计划“{locked.title}”已{locked.get_status_display()}，不能再{what}；如需调整请另行说明"
+        )
     return locked
 
 
@@ -73,7 +96,9 @@ def _items_allowed(plan: Plan) -> Iterable[Item]:
     return Item.objects.filter(department_id__in=subtree_ids(department=plan.department))
 
 
-def _row_clean(*, plan: Plan, data: Mapping[str, Any], items: Sequence[Item] | None) -> tuple[dict, list[Item]]:
+def _row_clean(
+    *, plan: Plan, data: Mapping[str, Any], items: Sequence[Item] | None
+) -> tuple[dict, list[Item]]:
     """Checks one row; errors are keyed by field (the view and the import name the column)."""
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
@@ -108,9 +133,13 @@ def _row_clean(*, plan: Plan, data: Mapping[str, Any], items: Sequence[Item] | N
     allowed = set(_items_allowed(plan).values_list("pk", flat=True))
     foreign = [i.code for i in chosen if i.pk not in allowed]
     if foreign:
-        errors["items"] = [f"抽查事项 {'、'.join(foreign)} 不属于“{plan.department.name}”及其下级部门的清单"]
+        errors["items"] = [
+            f"抽查事项 {'、'.join(foreign)} 不属于“{plan.department.name}”及其下级部门的清单"
+        ]
     if not values.get("target_desc") and chosen and not errors.get("items"):
-        values["target_desc"] = "、".join(dict.fromkeys(i.current.target_type for i in chosen if i.current_id))[:300]
+        values["target_desc"] = "、".join(
+            dict.fromkeys(i.current.target_type for i in chosen if i.current_id)
+        )[:300]
     if not values.get("target_desc"):
         errors["target_desc"] = ["检查对象不能为空（或选择抽查事项，以事项的检查对象为准）"]
     if not values["items_text"] and chosen:
@@ -122,13 +151,18 @@ def _row_clean(*, plan: Plan, data: Mapping[str, Any], items: Sequence[Item] | N
 
 
 def _row_state(row: PlanRow, items: Sequence[Item]) -> dict[str, Any]:
-    state = {name: getattr(row, name) for name in ("seq", *ROW_TEXT_FIELDS, "months", "rounds", "estimated_count")}
+    state = {
+        name: getattr(row, name)
+        for name in ("seq", *ROW_TEXT_FIELDS, "months", "rounds", "estimated_count")
+    }
     state["ratio"] = f"{row.ratio.normalize():f}" if row.ratio is not None else None
     state["items"] = [i.code for i in items]
     return state
 
 
-def plan_row_add(*, plan: Plan, data: Mapping[str, Any], items: Sequence[Item] = (), actor: Actor) -> PlanRow:
+def plan_row_add(
+    *, plan: Plan, data: Mapping[str, Any], items: Sequence[Item] = (), actor: Actor
+) -> PlanRow:
     _require_planner(actor=actor, department=plan.department, what="修改其年度抽查计划")
     with transaction.atomic():
         plan = _lock_plan(plan, draft_only=True, what="增加计划事项")
@@ -137,12 +171,19 @@ def plan_row_add(*, plan: Plan, data: Mapping[str, Any], items: Sequence[Item] =
             raise Conflict(f"序号 {values['seq']} 已在计划中", field="seq")
         row = PlanRow.objects.create(plan=plan, **values)
         row.items.set(chosen)
-        event_record(actor=actor, action="plan.row_add", obj=plan, department=plan.department,
-                     after=_row_state(row, chosen))
+        event_record(
+            actor=actor,
+            action="plan.row_add",
+            obj=plan,
+            department=plan.department,
+            after=_row_state(row, chosen),
+        )
     return row
 
 
-def plan_row_update(*, row: PlanRow, data: Mapping[str, Any], items: Sequence[Item] = (), actor: Actor) -> PlanRow:
+def plan_row_update(
+    *, row: PlanRow, data: Mapping[str, Any], items: Sequence[Item] = (), actor: Actor
+) -> PlanRow:
     plan = row.plan
     _require_planner(actor=actor, department=plan.department, what="修改其年度抽查计划")
     with transaction.atomic():
@@ -158,8 +199,14 @@ def plan_row_update(*, row: PlanRow, data: Mapping[str, Any], items: Sequence[It
             setattr(row, name, value)
         row.save()
         row.items.set(chosen)
-        event_record(actor=actor, action="plan.row_update", obj=plan, department=plan.department,
-                     before=before, after=_row_state(row, chosen))
+        event_record(
+            actor=actor,
+            action="plan.row_update",
+            obj=plan,
+            department=plan.department,
+            before=before,
+            after=_row_state(row, chosen),
+        )
     return row
 
 
@@ -175,7 +222,13 @@ def plan_row_remove(*, row: PlanRow, actor: Actor) -> None:
             raise Conflict(f"第{row.seq}行已据以设置抽查任务，不能删除")
         before = _row_state(row, list(row.items.all()))
         row.delete()
-        event_record(actor=actor, action="plan.row_remove", obj=plan, department=plan.department, before=before)
+        event_record(
+            actor=actor,
+            action="plan.row_remove",
+            obj=plan,
+            department=plan.department,
+            before=before,
+        )
 
 
 def plan_file(*, plan: Plan, filed_to: str, actor: Actor) -> Plan:
@@ -183,7 +236,9 @@ def plan_file(*, plan: Plan, filed_to: str, actor: Actor) -> Plan:
     _require_planner(actor=actor, department=plan.department, what="报送其年度抽查计划备案")
     filed_to = _text(filed_to)
     if not filed_to:
-        raise ValidationFailed("请填写备案机关（如：上级主管部门、同级市场监管部门）", field="filed_to")
+        raise ValidationFailed(
+            "请填写备案机关（如：上级主管部门、同级市场监管部门）", field="filed_to"
+        )
     if len(filed_to) > 200:
         raise ValidationFailed(f"备案机关最多200个字（现有{len(filed_to)}个）", field="filed_to")
     with transaction.atomic():
@@ -193,8 +248,14 @@ def plan_file(*, plan: Plan, filed_to: str, actor: Actor) -> Plan:
         before = _plan_state(plan)
         plan.status, plan.filed_to, plan.filed_at = PlanStatus.FILED, filed_to, timezone.now()
         plan.save(update_fields=["status", "filed_to", "filed_at", "updated_at"])
-        event_record(actor=actor, action="plan.file", obj=plan, department=plan.department, before=before,
-                     after=_plan_state(plan))
+        event_record(
+            actor=actor,
+            action="plan.file",
+            obj=plan,
+            department=plan.department,
+            before=before,
+            after=_plan_state(plan),
+        )
     return plan
 
 
@@ -204,10 +265,18 @@ def plan_publish(*, plan: Plan, actor: Actor) -> Plan:
     with transaction.atomic():
         plan = _lock_plan(plan, draft_only=False, what="公开")
         if plan.status != PlanStatus.FILED:
-            raise Conflict("计划须先备案再公开" if plan.status == PlanStatus.DRAFT else "计划已公开")
+            raise Conflict(
+                "计划须先备案再公开" if plan.status == PlanStatus.DRAFT else "计划已公开"
+            )
         before = _plan_state(plan)
         plan.status, plan.published_at = PlanStatus.PUBLISHED, timezone.now()
         plan.save(update_fields=["status", "published_at", "updated_at"])
-        event_record(actor=actor, action="plan.publish", obj=plan, department=plan.department, before=before,
-                     after=_plan_state(plan))
+        event_record(
+            actor=actor,
+            action="plan.publish",
+            obj=plan,
+            department=plan.department,
+            before=before,
+            after=_plan_state(plan),
+        )
     return plan

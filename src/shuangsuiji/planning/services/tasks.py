@@ -32,7 +32,13 @@ from shuangsuiji.registry.models import Tag
 TASK_CODE_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 CLASS_CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 RISK_KEYS = ("A", "B", "C", "D", "U")  # U: 未分类
-FILTER_KEYS = {"entity_type": "主体类型", "scale": "规模", "region": "所属区域", "industry": "行业", "tags": "标签"}
+FILTER_KEYS = {
+    "entity_type": "主体类型",
+    "scale": "规模",
+    "region": "所属区域",
+    "industry": "行业",
+    "tags": "标签",
+}
 
 
 @dataclass
@@ -95,7 +101,9 @@ def _class_clean(*, spec: ClassInput, library_ids: set[int], index: int) -> dict
     if spec.mode == ClassMode.DIRECTED and not filters:
         errs.append(f"{where}：定向抽取须至少设置一个条件（主体类型、规模、区域、行业或标签）")
     if spec.mode == ClassMode.UNDIRECTED and filters:
-        errs.append(f"{where}：不定向抽取不设条件（直接从名录库或子库全部对象中抽取 [002 第十七条]）")
+        errs.append(
+            f"{where}：不定向抽取不设条件（直接从名录库或子库全部对象中抽取 [002 第十七条]）"
+        )
     ratio = _positive_ratio(spec.ratio, label=f"{where}抽查比例", errors=errs)
     count = spec.count
     if count is not None and (not isinstance(count, int) or count < 1):
@@ -117,19 +125,33 @@ def _class_clean(*, spec: ClassInput, library_ids: set[int], index: int) -> dict
         errs.append(f"{where}：请设置抽查比例或抽查数量")
     if errs:
         raise ValidationFailed(errs[0], errors={f"classes.{index}": errs})
-    return {"code": code, "name": name, "mode": spec.mode, "sublibrary": spec.sublibrary, "filters": filters,
-            "ratio": ratio, "count": count, "risk_ratios": risk}
+    return {
+        "code": code,
+        "name": name,
+        "mode": spec.mode,
+        "sublibrary": spec.sublibrary,
+        "filters": filters,
+        "ratio": ratio,
+        "count": count,
+        "risk_ratios": risk,
+    }
 
 
-def _filters_clean(raw: Mapping[str, Any], *, where: str, library_ids: set[int], errs: list[str]) -> dict:
+def _filters_clean(
+    raw: Mapping[str, Any], *, where: str, library_ids: set[int], errs: list[str]
+) -> dict:
     out: dict[str, list] = {}
     choices = {"entity_type": set(EntityType.values), "scale": set(Scale.values) - {""}}
     for key, value in raw.items():
         if key not in FILTER_KEYS:
-            errs.append(f"{where}：不支持的定向条件“{key}”（可用：{'、'.join(FILTER_KEYS.values())}）")
+            errs.append(
+                f"{where}：不支持的定向条件“{key}”（可用：{'、'.join(FILTER_KEYS.values())}）"
+            )
             continue
         values = value if isinstance(value, (list, tuple)) else [value]
-        values = [v for v in (_text(v) if key != "tags" else v for v in values) if v not in ("", None)]
+        values = [
+            v for v in (_text(v) if key != "tags" else v for v in values) if v not in ("", None)
+        ]
         if not values:
             continue
         label = FILTER_KEYS[key]
@@ -143,9 +165,15 @@ def _filters_clean(raw: Mapping[str, Any], *, where: str, library_ids: set[int],
             except (TypeError, ValueError):
                 errs.append(f"{where}：标签应以编号给出")
                 continue
-            found = set(Tag.objects.filter(pk__in=ids, department_id__in=library_ids).values_list("pk", flat=True))
+            found = set(
+                Tag.objects.filter(pk__in=ids, department_id__in=library_ids).values_list(
+                    "pk", flat=True
+                )
+            )
             if missing := [str(i) for i in ids if i not in found]:
-                errs.append(f"{where}：标签 {'、'.join(missing)} 不存在或不属于牵头部门可用的名录库")
+                errs.append(
+                    f"{where}：标签 {'、'.join(missing)} 不存在或不属于牵头部门可用的名录库"
+                )
             values = ids
         else:
             values = sorted(set(values))
@@ -162,8 +190,9 @@ def _next_code(department: Department, year: int) -> str:
     return f"{prefix}{n:03d}"
 
 
-def _task_clean(*, department: Department, spec: TaskInput, plan_row: PlanRow | None,
-                task: Task | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _task_clean(
+    *, department: Department, spec: TaskInput, plan_row: PlanRow | None, task: Task | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     import datetime as dt
 
     from shuangsuiji.common.tabular import cell_date
@@ -199,8 +228,12 @@ def _task_clean(*, department: Department, spec: TaskInput, plan_row: PlanRow | 
     if plan_row is not None and start and start.year != plan_row.plan.year:
         errors["window_start"] = [f"计划内任务应在计划年度（{plan_row.plan.year}年）内执行"]
     values["window_start"], values["window_end"] = start, end
-    if plan_row is not None and department.id not in subtree_ids(department=plan_row.plan.department):
-        errors["plan_row"] = [f"计划事项属于“{plan_row.plan.department.name}”的计划，牵头部门应为该部门或其下级部门"]
+    if plan_row is not None and department.id not in subtree_ids(
+        department=plan_row.plan.department
+    ):
+        errors["plan_row"] = [
+            f"计划事项属于“{plan_row.plan.department.name}”的计划，牵头部门应为该部门或其下级部门"
+        ]
     code = _text(spec.code)
     if code:
         if not TASK_CODE_RE.match(code):
@@ -216,15 +249,24 @@ def _task_clean(*, department: Department, spec: TaskInput, plan_row: PlanRow | 
     days = spec.exclude_recent_days
     if days is not None and (not isinstance(days, int) or not 1 <= days <= 3650):
         errors["exclude_recent_days"] = ["排除近N天已检查：N应为1–3650的整数，不排除请留空"]
-    values.update(team_size=spec.team_size, inspector_capacity=spec.inspector_capacity, exclude_recent_days=days,
-                  include_experts=bool(spec.include_experts), inspector_category=_text(spec.inspector_category)[:100],
-                  include_neighbour_inspectors=bool(spec.include_neighbour_inspectors))
+    values.update(
+        team_size=spec.team_size,
+        inspector_capacity=spec.inspector_capacity,
+        exclude_recent_days=days,
+        include_experts=bool(spec.include_experts),
+        inspector_category=_text(spec.inspector_category)[:100],
+        include_neighbour_inspectors=bool(spec.include_neighbour_inspectors),
+    )
     partners = list(dict.fromkeys(spec.partners))
     if department in partners:
         errors["partners"] = ["牵头部门不能同时是配合部门"]
-    neighbours = list(dict.fromkeys(spec.neighbour_departments)) if spec.include_neighbour_inspectors else []
+    neighbours = (
+        list(dict.fromkeys(spec.neighbour_departments)) if spec.include_neighbour_inspectors else []
+    )
     if spec.include_neighbour_inspectors and not neighbours:
-        errors["neighbour_departments"] = ["与相邻区域人员合并匹配时须选择相邻区域部门 [002 第二十条]"]
+        errors["neighbour_departments"] = [
+            "与相邻区域人员合并匹配时须选择相邻区域部门 [002 第二十条]"
+        ]
     if department in neighbours:
         errors["neighbour_departments"] = ["相邻区域部门不能是牵头部门本身"]
     values["partners"], values["neighbours"] = partners, neighbours
@@ -234,7 +276,9 @@ def _task_clean(*, department: Department, spec: TaskInput, plan_row: PlanRow | 
     allowed = set().union(*(family_ids(department=d) for d in [department, *partners]))
     for item in items:
         if item.department_id not in allowed:
-            errors.setdefault("items", []).append(f"抽查事项 {item.code} 不属于牵头或配合部门的清单")
+            errors.setdefault("items", []).append(
+                f"抽查事项 {item.code} 不属于牵头或配合部门的清单"
+            )
         elif item.is_repealed:
             errors.setdefault("items", []).append(f"抽查事项 {item.code} 已废止")
         elif item.current_id and item.current.random_exempt:
@@ -255,25 +299,54 @@ def _task_clean(*, department: Department, spec: TaskInput, plan_row: PlanRow | 
             errors[f"classes.{index}"] = [f"第{index}类检查对象：类别代码 {cleaned['code']} 重复"]
         seen.add(cleaned["code"])
         classes.append(cleaned)
-    _raise(errors, summary=f"任务设置有{sum(len(v) for v in errors.values())}处错误：{next(iter(errors.values()), [''])[0]}"
-           if len(errors) > 1 else "")
+    _raise(
+        errors,
+        summary=f"任务设置有{sum(len(v) for v in errors.values())}处错误：{next(iter(errors.values()), [''])[0]}"
+        if len(errors) > 1
+        else "",
+    )
     return values, classes
 
 
 def _task_state(task: Task) -> dict[str, Any]:
-    state = {name: getattr(task, name) for name in (
-        "code", "title", "kind", "description", "window_start", "window_end", "team_size", "inspector_capacity",
-        "exclude_recent_days", "include_experts", "inspector_category", "include_neighbour_inspectors", "status")}
+    state = {
+        name: getattr(task, name)
+        for name in (
+            "code",
+            "title",
+            "kind",
+            "description",
+            "window_start",
+            "window_end",
+            "team_size",
+            "inspector_capacity",
+            "exclude_recent_days",
+            "include_experts",
+            "inspector_category",
+            "include_neighbour_inspectors",
+            "status",
+        )
+    }
     state["department"] = task.department.code
     state["plan_row"] = task.plan_row_id
     state["items"] = sorted(task.items.values_list("code", flat=True))
     state["partners"] = sorted(task.partners.values_list("code", flat=True))
-    state["neighbour_departments"] = sorted(task.neighbour_departments.values_list("code", flat=True))
+    state["neighbour_departments"] = sorted(
+        task.neighbour_departments.values_list("code", flat=True)
+    )
     state["classes"] = [
-        {"code": c.code, "name": c.name, "mode": c.mode, "sublibrary": c.sublibrary.name if c.sublibrary else None,
-         "filters": c.filters, "ratio": f"{c.ratio.normalize():f}" if c.ratio is not None else None,
-         "count": c.count, "risk_ratios": c.risk_ratios}
-        for c in task.classes.select_related("sublibrary").order_by("code")]
+        {
+            "code": c.code,
+            "name": c.name,
+            "mode": c.mode,
+            "sublibrary": c.sublibrary.name if c.sublibrary else None,
+            "filters": c.filters,
+            "ratio": f"{c.ratio.normalize():f}" if c.ratio is not None else None,
+            "count": c.count,
+            "risk_ratios": c.risk_ratios,
+        }
+        for c in task.classes.select_related("sublibrary").order_by("code")
+    ]
     return state
 
 
@@ -285,11 +358,24 @@ def _write_relations(task: Task, values: dict[str, Any], classes: list[dict[str,
     TargetClass.objects.bulk_create([TargetClass(task=task, **c) for c in classes])
 
 
-_SCALAR = ("title", "kind", "description", "window_start", "window_end", "team_size", "inspector_capacity",
-           "exclude_recent_days", "include_experts", "inspector_category", "include_neighbour_inspectors")
+_SCALAR = (
+    "title",
+    "kind",
+    "description",
+    "window_start",
+    "window_end",
+    "team_size",
+    "inspector_capacity",
+    "exclude_recent_days",
+    "include_experts",
+    "inspector_category",
+    "include_neighbour_inspectors",
+)
 
 
-def task_create(*, department: Department, spec: TaskInput, actor: Actor, plan_row: PlanRow | None = None) -> Task:
+def task_create(
+    *, department: Department, spec: TaskInput, actor: Actor, plan_row: PlanRow | None = None
+) -> Task:
     """A draft task, from a plan row or ad hoc (临时性抽查 [002 第十四条])."""
     _require_planner(actor=actor, department=department, what="设置其抽查任务")
     if spec.kind == TaskKind.AD_HOC:
@@ -300,12 +386,23 @@ def task_create(*, department: Department, spec: TaskInput, actor: Actor, plan_r
         try:
             # The unique code settles two operators taking the same next number at once.
             with transaction.atomic():
-                task = Task.objects.create(code=code, department=department, plan_row=plan_row,
-                                           created_by=_user_or_none(actor), **{k: values[k] for k in _SCALAR})
+                task = Task.objects.create(
+                    code=code,
+                    department=department,
+                    plan_row=plan_row,
+                    created_by=_user_or_none(actor),
+                    **{k: values[k] for k in _SCALAR},
+                )
         except IntegrityError as exc:
             raise Conflict(f"任务编号 {code} 已被使用，请重试或另填编号", field="code") from exc
         _write_relations(task, values, classes)
-        event_record(actor=actor, action="task.create", obj=task, department=department, after=_task_state(task))
+        event_record(
+            actor=actor,
+            action="task.create",
+            obj=task,
+            department=department,
+            after=_task_state(task),
+        )
     return task
 
 
@@ -330,7 +427,9 @@ def task_update(*, task: Task, spec: TaskInput, actor: Actor) -> Task:
         if task.status != TaskStatus.DRAFT:
             raise Conflict(f"任务 {task.code} 已{task.get_status_display()}，不能再修改")
         plan_row = task.plan_row if spec.kind == TaskKind.PLANNED else None
-        values, classes = _task_clean(department=task.department, spec=spec, plan_row=plan_row, task=task)
+        values, classes = _task_clean(
+            department=task.department, spec=spec, plan_row=plan_row, task=task
+        )
         before = _task_state(task)
         for name in _SCALAR:
             setattr(task, name, values[name])
@@ -339,8 +438,14 @@ def task_update(*, task: Task, spec: TaskInput, actor: Actor) -> Task:
             task.code = values["code"]
         task.save()
         _write_relations(task, values, classes)
-        event_record(actor=actor, action="task.update", obj=task, department=task.department, before=before,
-                     after=_task_state(task))
+        event_record(
+            actor=actor,
+            action="task.update",
+            obj=task,
+            department=task.department,
+            before=before,
+            after=_task_state(task),
+        )
     return task
 
 
@@ -356,8 +461,14 @@ def task_cancel(*, task: Task, reason: str, actor: Actor) -> Task:
             raise Conflict(f"任务 {task.code} 已{task.get_status_display()}，不能撤销")
         task.status = TaskStatus.CANCELLED
         task.save(update_fields=["status", "updated_at"])
-        event_record(actor=actor, action="task.cancel", obj=task, department=task.department,
-                     before={"status": TaskStatus.DRAFT}, after={"status": task.status, "reason": reason})
+        event_record(
+            actor=actor,
+            action="task.cancel",
+            obj=task,
+            department=task.department,
+            before={"status": TaskStatus.DRAFT},
+            after={"status": task.status, "reason": reason},
+        )
     return task
 
 
@@ -371,8 +482,17 @@ def task_input_from_row(*, row: PlanRow) -> TaskInput:
     month = row.months[0] if row.months else 1
     last = row.months[-1] if row.months else 12
     return TaskInput(
-        title=f"{year}年{row.target_desc}抽查"[:200], items=list(row.items.all()), kind=TaskKind.PLANNED,
-        window_start=dt.date(year, month, 1), window_end=dt.date(year, last, calendar.monthrange(year, last)[1]),
-        classes=[ClassInput(code="all", name=row.target_desc[:100] or "全部检查对象", ratio=row.ratio,
-                            count=None if row.ratio is not None else row.estimated_count)],
+        title=f"{year}年{row.target_desc}抽查"[:200],
+        items=list(row.items.all()),
+        kind=TaskKind.PLANNED,
+        window_start=dt.date(year, month, 1),
+        window_end=dt.date(year, last, calendar.monthrange(year, last)[1]),
+        classes=[
+            ClassInput(
+                code="all",
+                name=row.target_desc[:100] or "全部检查对象",
+                ratio=row.ratio,
+                count=None if row.ratio is not None else row.estimated_count,
+            )
+        ],
     )

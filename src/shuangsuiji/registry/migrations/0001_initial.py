@@ -6,126 +6,367 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Inspector',
+            name="Inspector",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('cert_no', models.CharField(max_length=64, unique=True, verbose_name='执法证号')),
-                ('name', models.CharField(db_index=True, max_length=50, verbose_name='姓名')),
-                ('gender', models.CharField(blank=True, choices=[('M', '男'), ('F', '女'), ('', '未填')], default='', max_length=1, verbose_name='性别')),
-                ('unit', models.CharField(blank=True, max_length=100, verbose_name='单位')),
-                ('area', models.CharField(blank=True, max_length=100, verbose_name='执法区域')),
-                ('issuer', models.CharField(blank=True, max_length=100, verbose_name='发证机关')),
-                ('category', models.CharField(blank=True, max_length=100, verbose_name='执法类别')),
-                ('mobile', models.CharField(blank=True, max_length=11, verbose_name='手机号码')),
-                ('id_number', models.CharField(blank=True, max_length=18, verbose_name='身份证号')),
-                ('kind', models.CharField(choices=[('officer', '执法人员'), ('assistant', '辅助人员'), ('expert', '专家')], default='officer', max_length=16, verbose_name='人员类别')),
-                ('cert_valid_until', models.DateField(blank=True, null=True, verbose_name='证件有效期至')),
-                ('expertise', models.CharField(blank=True, max_length=255, verbose_name='业务专长')),
-                ('post', models.CharField(blank=True, max_length=100, verbose_name='职务/岗位')),
-                ('status', models.CharField(choices=[('on_duty', '在岗'), ('away', '暂不可用'), ('transferred', '调离'), ('retired', '退休')], default='on_duty', max_length=16, verbose_name='状态')),
-                ('remark', models.CharField(blank=True, max_length=255, verbose_name='备注')),
-                ('row_digest', models.CharField(blank=True, max_length=32)),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='inspectors', to='accounts.department', verbose_name='所属部门')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='inspector', to=settings.AUTH_USER_MODEL, verbose_name='登录账号')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("cert_no", models.CharField(max_length=64, unique=True, verbose_name="执法证号")),
+                ("name", models.CharField(db_index=True, max_length=50, verbose_name="姓名")),
+                (
+                    "gender",
+                    models.CharField(
+                        blank=True,
+                        choices=[("M", "男"), ("F", "女"), ("", "未填")],
+                        default="",
+                        max_length=1,
+                        verbose_name="性别",
+                    ),
+                ),
+                ("unit", models.CharField(blank=True, max_length=100, verbose_name="单位")),
+                ("area", models.CharField(blank=True, max_length=100, verbose_name="执法区域")),
+                ("issuer", models.CharField(blank=True, max_length=100, verbose_name="发证机关")),
+                ("category", models.CharField(blank=True, max_length=100, verbose_name="执法类别")),
+                ("mobile", models.CharField(blank=True, max_length=11, verbose_name="手机号码")),
+                ("id_number", models.CharField(blank=True, max_length=18, verbose_name="身份证号")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("officer", "执法人员"),
+                            ("assistant", "辅助人员"),
+                            ("expert", "专家"),
+                        ],
+                        default="officer",
+                        max_length=16,
+                        verbose_name="人员类别",
+                    ),
+                ),
+                (
+                    "cert_valid_until",
+                    models.DateField(blank=True, null=True, verbose_name="证件有效期至"),
+                ),
+                (
+                    "expertise",
+                    models.CharField(blank=True, max_length=255, verbose_name="业务专长"),
+                ),
+                ("post", models.CharField(blank=True, max_length=100, verbose_name="职务/岗位")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("on_duty", "在岗"),
+                            ("away", "暂不可用"),
+                            ("transferred", "调离"),
+                            ("retired", "退休"),
+                        ],
+                        default="on_duty",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("remark", models.CharField(blank=True, max_length=255, verbose_name="备注")),
+                ("row_digest", models.CharField(blank=True, max_length=32)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="inspectors",
+                        to="accounts.department",
+                        verbose_name="所属部门",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="inspector",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登录账号",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '执法检查人员',
-                'verbose_name_plural': '执法检查人员名录库',
-                'ordering': ['cert_no'],
+                "verbose_name": "执法检查人员",
+                "verbose_name_plural": "执法检查人员名录库",
+                "ordering": ["cert_no"],
             },
         ),
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('name', models.CharField(max_length=64, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('sub', '子库'), ('key', '重点检查库'), ('campaign', '专项整治库')], default='sub', max_length=16, verbose_name='类别')),
-                ('description', models.CharField(blank=True, max_length=255, verbose_name='说明')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tags', to='accounts.department')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("name", models.CharField(max_length=64, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("sub", "子库"),
+                            ("key", "重点检查库"),
+                            ("campaign", "专项整治库"),
+                        ],
+                        default="sub",
+                        max_length=16,
+                        verbose_name="类别",
+                    ),
+                ),
+                ("description", models.CharField(blank=True, max_length=255, verbose_name="说明")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tags",
+                        to="accounts.department",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '子库标签',
-                'verbose_name_plural': '子库标签',
-                'ordering': ['kind', 'name'],
+                "verbose_name": "子库标签",
+                "verbose_name_plural": "子库标签",
+                "ordering": ["kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Entity',
+            name="Entity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('key', models.CharField(max_length=64, verbose_name='名录编号')),
-                ('uscc', models.CharField(blank=True, db_index=True, max_length=18, verbose_name='统一社会信用代码')),
-                ('name', models.CharField(db_index=True, max_length=200, verbose_name='名称')),
-                ('subject_kind', models.CharField(choices=[('entity', '市场主体'), ('project', '项目'), ('behaviour', '行为')], default='entity', max_length=16, verbose_name='对象类别')),
-                ('entity_type', models.CharField(choices=[('legal_person', '法人'), ('other_org', '其他组织'), ('individual', '个体工商户'), ('project', '项目'), ('other', '其他')], default='legal_person', max_length=16, verbose_name='主体类型')),
-                ('legal_representative', models.CharField(blank=True, max_length=50, verbose_name='法定代表人')),
-                ('contact_person', models.CharField(blank=True, max_length=50, verbose_name='联系人')),
-                ('contact_phone', models.CharField(blank=True, max_length=20, verbose_name='联系电话')),
-                ('address', models.CharField(blank=True, max_length=255, verbose_name='地址')),
-                ('region', models.CharField(blank=True, db_index=True, max_length=50, verbose_name='所属区域')),
-                ('street', models.CharField(blank=True, max_length=50, verbose_name='街镇')),
-                ('industry', models.CharField(blank=True, db_index=True, max_length=100, verbose_name='行业')),
-                ('scale', models.CharField(blank=True, choices=[('large', '大型'), ('medium', '中型'), ('small', '小型'), ('micro', '微型'), ('', '未填')], default='', max_length=8, verbose_name='规模')),
-                ('responsible_units', models.CharField(blank=True, max_length=255, verbose_name='监管责任单位')),
-                ('risk_class', models.CharField(blank=True, choices=[('A', 'A 低风险'), ('B', 'B 一般风险'), ('C', 'C 较高风险'), ('D', 'D 高风险'), ('', '未分类')], default='', max_length=1, verbose_name='信用风险分类')),
-                ('risk_date', models.DateField(blank=True, null=True, verbose_name='风险分类日期')),
-                ('risk_source', models.CharField(blank=True, max_length=100, verbose_name='风险分类来源')),
-                ('status', models.CharField(choices=[('active', '存续'), ('operating', '在业'), ('suspended', '停业'), ('moved_out', '迁出'), ('revoked', '吊销'), ('deregistered', '注销')], default='active', max_length=16, verbose_name='登记状态')),
-                ('remark', models.CharField(blank=True, max_length=255, verbose_name='备注')),
-                ('row_digest', models.CharField(blank=True, max_length=32)),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entities', to='accounts.department', verbose_name='管理部门')),
-                ('tags', models.ManyToManyField(blank=True, related_name='entities', to='registry.tag', verbose_name='标签')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("key", models.CharField(max_length=64, verbose_name="名录编号")),
+                (
+                    "uscc",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=18, verbose_name="统一社会信用代码"
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=200, verbose_name="名称")),
+                (
+                    "subject_kind",
+                    models.CharField(
+                        choices=[
+                            ("entity", "市场主体"),
+                            ("project", "项目"),
+                            ("behaviour", "行为"),
+                        ],
+                        default="entity",
+                        max_length=16,
+                        verbose_name="对象类别",
+                    ),
+                ),
+                (
+                    "entity_type",
+                    models.CharField(
+                        choices=[
+                            ("legal_person", "法人"),
+                            ("other_org", "其他组织"),
+                            ("individual", "个体工商户"),
+                            ("project", "项目"),
+                            ("other", "其他"),
+                        ],
+                        default="legal_person",
+                        max_length=16,
+                        verbose_name="主体类型",
+                    ),
+                ),
+                (
+                    "legal_representative",
+                    models.CharField(blank=True, max_length=50, verbose_name="法定代表人"),
+                ),
+                (
+                    "contact_person",
+                    models.CharField(blank=True, max_length=50, verbose_name="联系人"),
+                ),
+                (
+                    "contact_phone",
+                    models.CharField(blank=True, max_length=20, verbose_name="联系电话"),
+                ),
+                ("address", models.CharField(blank=True, max_length=255, verbose_name="地址")),
+                (
+                    "region",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=50, verbose_name="所属区域"
+                    ),
+                ),
+                ("street", models.CharField(blank=True, max_length=50, verbose_name="街镇")),
+                (
+                    "industry",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=100, verbose_name="行业"
+                    ),
+                ),
+                (
+                    "scale",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("large", "大型"),
+                            ("medium", "中型"),
+                            ("small", "小型"),
+                            ("micro", "微型"),
+                            ("", "未填"),
+                        ],
+                        default="",
+                        max_length=8,
+                        verbose_name="规模",
+                    ),
+                ),
+                (
+                    "responsible_units",
+                    models.CharField(blank=True, max_length=255, verbose_name="监管责任单位"),
+                ),
+                (
+                    "risk_class",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("A", "A 低风险"),
+                            ("B", "B 一般风险"),
+                            ("C", "C 较高风险"),
+                            ("D", "D 高风险"),
+                            ("", "未分类"),
+                        ],
+                        default="",
+                        max_length=1,
+                        verbose_name="信用风险分类",
+                    ),
+                ),
+                ("risk_date", models.DateField(blank=True, null=True, verbose_name="风险分类日期")),
+                (
+                    "risk_source",
+                    models.CharField(blank=True, max_length=100, verbose_name="风险分类来源"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "存续"),
+                            ("operating", "在业"),
+                            ("suspended", "停业"),
+                            ("moved_out", "迁出"),
+                            ("revoked", "吊销"),
+                            ("deregistered", "注销"),
+                        ],
+                        default="active",
+                        max_length=16,
+                        verbose_name="登记状态",
+                    ),
+                ),
+                ("remark", models.CharField(blank=True, max_length=255, verbose_name="备注")),
+                ("row_digest", models.CharField(blank=True, max_length=32)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entities",
+                        to="accounts.department",
+                        verbose_name="管理部门",
+                    ),
+                ),
+                (
+                    "tags",
+                    models.ManyToManyField(
+                        blank=True, related_name="entities", to="registry.tag", verbose_name="标签"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '检查对象',
-                'verbose_name_plural': '检查对象名录库',
-                'ordering': ['name'],
+                "verbose_name": "检查对象",
+                "verbose_name_plural": "检查对象名录库",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Conflict',
+            name="Conflict",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('reason', models.CharField(max_length=255, verbose_name='回避事由')),
-                ('declared_on', models.DateField(verbose_name='申报日期')),
-                ('is_active', models.BooleanField(default=True, verbose_name='有效')),
-                ('entity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='conflicts', to='registry.entity')),
-                ('inspector', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='conflicts', to='registry.inspector')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("reason", models.CharField(max_length=255, verbose_name="回避事由")),
+                ("declared_on", models.DateField(verbose_name="申报日期")),
+                ("is_active", models.BooleanField(default=True, verbose_name="有效")),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="conflicts",
+                        to="registry.entity",
+                    ),
+                ),
+                (
+                    "inspector",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="conflicts",
+                        to="registry.inspector",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '利害关系申报',
-                'verbose_name_plural': '利害关系申报',
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_active', True)), fields=('inspector', 'entity'), name='conflict_unique_active', violation_error_message='该人员与该对象已有有效的回避申报')],
+                "verbose_name": "利害关系申报",
+                "verbose_name_plural": "利害关系申报",
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_active", True)),
+                        fields=("inspector", "entity"),
+                        name="conflict_unique_active",
+                        violation_error_message="该人员与该对象已有有效的回避申报",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='tag',
-            constraint=models.UniqueConstraint(fields=('department', 'name'), name='tag_unique_name', violation_error_message='本部门已有同名标签'),
+            model_name="tag",
+            constraint=models.UniqueConstraint(
+                fields=("department", "name"),
+                name="tag_unique_name",
+                violation_error_message="本部门已有同名标签",
+            ),
         ),
         migrations.AddIndex(
-            model_name='entity',
-            index=models.Index(fields=['department', 'status', 'risk_class'], name='entity_pool_idx'),
+            model_name="entity",
+            index=models.Index(
+                fields=["department", "status", "risk_class"], name="entity_pool_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='entity',
-            constraint=models.UniqueConstraint(fields=('department', 'key'), name='entity_unique_key', violation_error_message='本部门名录库中已有此编号（统一社会信用代码）的对象'),
+            model_name="entity",
+            constraint=models.UniqueConstraint(
+                fields=("department", "key"),
+                name="entity_unique_key",
+                violation_error_message="本部门名录库中已有此编号（统一社会信用代码）的对象",
+            ),
         ),
     ]

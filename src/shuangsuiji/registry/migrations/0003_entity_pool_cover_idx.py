@@ -6,19 +6,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('registry', '0002_conflict_declared_by_conflict_withdraw_reason_and_more'),
+        ("accounts", "0001_initial"),
+        ("registry", "0002_conflict_declared_by_conflict_withdraw_reason_and_more"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='entity',
-            name='entity_pool_idx',
+            model_name="entity",
+            name="entity_pool_idx",
         ),
         migrations.AddIndex(
-            model_name='entity',
-            index=models.Index(fields=['department', 'status', 'risk_class', 'uscc'], name='entity_pool_cover_idx'),
+            model_name="entity",
+            index=models.Index(
+                fields=["department", "status", "risk_class", "uscc"], name="entity_pool_cover_idx"
+            ),
         ),
     ]
