@@ -5,7 +5,7 @@ import pytest
 from shuangsuiji.planning import services
 from shuangsuiji.planning.models import Plan, PlanRow, Task
 from tests import factories
-from tests.planning.test_import import ROWS, _xlsx
+from tests.planning.test_importing import ROWS, _xlsx
 
 pytestmark = pytest.mark.django_db
 

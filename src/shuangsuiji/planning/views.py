@@ -31,7 +31,7 @@ from shuangsuiji.planning.forms import (
     default_year,
     task_input,
 )
-from shuangsuiji.planning.imports import plan_import_xlsx
+from shuangsuiji.planning.importing import plan_import_xlsx
 from shuangsuiji.planning.models import Plan, PlanRow, Task
 from shuangsuiji.planning.pool import task_pool_preview
 from shuangsuiji.registry.models import Tag

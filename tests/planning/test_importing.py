@@ -1,7 +1,7 @@
 import xlsxwriter
 
 from shuangsuiji.audit.models import Event
-from shuangsuiji.planning.imports import plan_import_xlsx
+from shuangsuiji.planning.importing import plan_import_xlsx
 from shuangsuiji.planning.models import PlanRow
 from tests.planning.conftest import make_item
 
