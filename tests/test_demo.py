@@ -20,7 +20,8 @@ def test_the_demo_loads_and_a_second_load_changes_nothing(settings, tmp_path):
     assert Entity.objects.count() == 200
     assert "sj_operator" in first and "Demo-ssj-2024" in first
     events = Event.objects.count()
-    second = demo_load(entities=200).text()
+    second = demo_load(entities=200, site="http://ssj.example.gov.cn:8080").text()
+    assert "http://ssj.example.gov.cn:8080/public/results/" in second  # the address it serves on
     assert "新增 26 条" not in second and "更新 1" not in second and "新增 0 项" in second
     # Re-imports that change nothing write no audit events for records.
     assert Event.objects.filter(action__in=["entity.update", "inspector.update"]).count() == 0

@@ -475,7 +475,9 @@ def _items(depts: dict[str, Department]) -> int:
     return created
 
 
-def demo_load(*, entities: int = 3000, seed: int = 2024) -> DemoSummary:
+def demo_load(
+    *, entities: int = 3000, seed: int = 2024, site: str = "http://127.0.0.1:8000"
+) -> DemoSummary:
     rng = random.Random(seed)
     summary = DemoSummary()
     depts = _departments()
@@ -582,8 +584,8 @@ def demo_load(*, entities: int = 3000, seed: int = 2024) -> DemoSummary:
         ],
         "  sc_admin     松江区市场监督管理局 · 部门管理员（联合抽查的配合部门）",
         "",
-        "打开 http://127.0.0.1:8000/ 登录；公众页面（无需登录）：http://127.0.0.1:8000/public/draw/",
-        "检查结果公示（无需登录）：http://127.0.0.1:8000/public/results/ （更正 /public/corrections/，"
+        f"打开 {site}/ 登录；公众页面（无需登录）：{site}/public/draw/",
+        f"检查结果公示（无需登录）：{site}/public/results/ （更正 /public/corrections/，"
         "异议处理结果 /public/objections/）",
     ]
     return summary

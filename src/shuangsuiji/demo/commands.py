@@ -9,7 +9,8 @@ def _demo(args: argparse.Namespace) -> int:
     from shuangsuiji.demo import demo_load
 
     migrate_command(argparse.Namespace(verbosity=0))
-    summary = demo_load(entities=args.entities)
+    # The addresses printed are the ones the server is about to listen on.
+    summary = demo_load(entities=args.entities, site=f"http://{args.bind or '127.0.0.1:8000'}")
     print(summary.text())
     if args.no_serve:
         return 0
