@@ -8,7 +8,7 @@ Each measurement runs in its own child process with a fresh SQLite database (WAL
 settings of ``ssj``), so the wall time and the peak RSS (``resource.getrusage``
 ``ru_maxrss`` of that child) belong to that case alone:
 
-* ``import csv``      — ``common.importing.import_file("entities", …)``, what ``ssj import``
+* ``import csv``      — ``imports.framework.import_file("entities", …)``, what ``ssj import``
   calls: detect the encoding, find the header row, validate every cell (统一社会信用代码
   check digit, dates, choices, tags), upsert, tags, audit event.
 * ``re-import csv``   — the same file again into the filled database: every row unchanged.
@@ -186,7 +186,7 @@ def make_xlsx(rows: int) -> Path:
         return path
     OUT.mkdir(parents=True, exist_ok=True)
     sys.path.insert(0, str(HERE.parent / "src"))
-    from shuangsuiji.common.tabular import XlsxWriter
+    from shuangsuiji.imports.tabular import XlsxWriter
 
     rng = random.Random(SEED + 1)
     codes = _codes(rng, rows)
@@ -222,7 +222,7 @@ def _department():
 
 def _child(case: str, path: Path, db: Path) -> dict:
     _child_setup(db)
-    from shuangsuiji.common.importing import CLI_ACTOR, import_file
+    from shuangsuiji.imports.framework import CLI_ACTOR, import_file
 
     department = _department()
     out: dict = {"case": case}
@@ -249,11 +249,11 @@ def _bare(path: Path, department) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from shuangsuiji.common.import_engine import bulk_session, row_digest
+    from shuangsuiji.imports.engine import bulk_session, row_digest
     from shuangsuiji.registry.importing import ENTITY_SPECS, EntityImporter
 
     sys.path.insert(0, str(HERE.parent / "src"))
-    from shuangsuiji.common.tabular import open_table
+    from shuangsuiji.imports.tabular import open_table
 
     bound = open_table(path).bind(EntityImporter().columns)
     real = [s for s in ENTITY_SPECS if not s.virtual]

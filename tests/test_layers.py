@@ -15,8 +15,9 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "shuangsuiji"
 LAYERS = [
     "common",
     "audit",
-    "workdays",
     "accounts",
+    "imports",
+    "workdays",
     "catalog",
     "registry",
     "planning",
@@ -29,11 +30,6 @@ RANK = {app: i for i, app in enumerate(LAYERS)}
 SIBLINGS = {frozenset({"catalog", "registry"})}
 
 KNOWN = {
-    # common reaches up: the import engine and jobs are an app of their own to be (issue 10 item 2)
-    ("common/import_engine.py", "accounts"),
-    ("common/import_views.py", "accounts"),
-    ("common/importing.py", "accounts"),
-    ("common/importing.py", "audit"),
     # the draw asks inspection's services for the visits of a dispatch and to keep their teams
     # in step with substitutions (inspection owns those rows, and sits above the draw because a
     # visit points at its selection): the next step turns this into a hook inspection registers

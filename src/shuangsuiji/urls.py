@@ -19,7 +19,7 @@ urlpatterns = [
     path("oversight/", include("shuangsuiji.disclosure.oversight_urls")),
     path("public/draw/", include("shuangsuiji.draw.public_urls")),
     path("public/", include("shuangsuiji.disclosure.public_urls")),
-    path("import/", include("shuangsuiji.common.urls")),
+    path("import/", include("shuangsuiji.imports.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

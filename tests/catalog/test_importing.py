@@ -10,9 +10,9 @@ from shuangsuiji.catalog.choices import ChangeKind
 from shuangsuiji.catalog.models import Item, ItemVersion
 from shuangsuiji.catalog.services import item_revise
 from shuangsuiji.cli import main as ssj
-from shuangsuiji.common import tabular
 from shuangsuiji.common.errors import NotAllowed
-from shuangsuiji.common.importing import CLI_ACTOR, export_file, import_file
+from shuangsuiji.imports import tabular
+from shuangsuiji.imports.framework import CLI_ACTOR, export_file, import_file
 from tests.catalog.helpers import content, make_item
 
 pytestmark = pytest.mark.django_db

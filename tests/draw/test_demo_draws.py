@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def demo(var_dir, monkeypatch):  # noqa: F811
     from shuangsuiji import demo as loader
-    from shuangsuiji.common import importing
+    from shuangsuiji.imports import framework as importing
 
     # Two shims for the loader as it stands (both reported; harmless once it is fixed):
     # the library importers accept only the command-line actor ("命令行"), not "演示数据";

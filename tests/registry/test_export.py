@@ -8,7 +8,7 @@ import pytest
 from shuangsuiji.cli import main as ssj
 from shuangsuiji.common.errors import NotAllowed
 from shuangsuiji.common.ids import make_id_number, make_uscc
-from shuangsuiji.common.importing import CLI_ACTOR, export_file, import_file
+from shuangsuiji.imports.framework import CLI_ACTOR, export_file, import_file
 from shuangsuiji.registry.models import Tag
 from tests import factories
 from tests.common.files import read_sheet

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from shuangsuiji.common.errors import ValidationFailed
-from shuangsuiji.common.importing import import_file
+from shuangsuiji.imports.framework import import_file
 from shuangsuiji.registry.importing import ENTITY_SPECS, INSPECTOR_SPECS
 from shuangsuiji.registry.models import Entity, Inspector
 from shuangsuiji.registry.services import entity_create, inspector_create

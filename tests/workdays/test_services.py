@@ -380,7 +380,7 @@ def test_admin_refuses_a_weekday_make_up_day(client):
 
 
 def test_cli_import_year_reads_an_xlsx_with_date_cells(tmp_path, capsys):
-    from shuangsuiji.common.tabular import open_writer
+    from shuangsuiji.imports.tabular import open_writer
 
     path = tmp_path / "2027.xlsx"
     with open_writer(path, "xlsx", ["日期", "类型", "名称"]) as writer:

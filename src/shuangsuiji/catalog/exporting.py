@@ -12,7 +12,7 @@ from shuangsuiji.accounts.selectors import readable_department_ids
 from shuangsuiji.catalog.importing import COLUMNS, item_row
 from shuangsuiji.catalog.selectors import items_for_export
 from shuangsuiji.common.errors import NotAllowed
-from shuangsuiji.common.importing import actor_is_cli, register_exporter
+from shuangsuiji.imports.framework import actor_is_cli, register_exporter
 
 
 class ItemExporter:

@@ -40,9 +40,9 @@ from shuangsuiji.catalog.services import (
     next_number,
     version_write,
 )
-from shuangsuiji.common import tabular
 from shuangsuiji.common.errors import ValidationFailed
-from shuangsuiji.common.importing import (
+from shuangsuiji.imports import tabular
+from shuangsuiji.imports.framework import (
     ChangeSpool,
     ErrorList,
     ImportResult,

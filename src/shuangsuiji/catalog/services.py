@@ -27,7 +27,7 @@ from shuangsuiji.audit.services import event_record
 from shuangsuiji.catalog.choices import ChangeKind, InspectionMethod, ItemCategory
 from shuangsuiji.catalog.models import Item, ItemVersion
 from shuangsuiji.common.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from shuangsuiji.common.importing import actor_is_cli
+from shuangsuiji.imports.framework import actor_is_cli
 
 # The content fields of a version, in the order the documents list them
 # (事项名称、检查依据、检查对象、检查内容、检查方式、抽查比例、抽查频次、检查主体、责任单位 [003 附件2 一]).

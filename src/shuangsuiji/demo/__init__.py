@@ -430,7 +430,7 @@ def _write_csv(path: Path, headers: list[str], rows: list[list[str]]) -> Path:
 
 
 def _import(kind: str, path: Path, dept: Department) -> str:
-    from shuangsuiji.common.importing import import_file
+    from shuangsuiji.imports.framework import import_file
 
     result = import_file(
         kind=kind, path=path, department=dept, actor=ACTOR, dry_run=False, skip_invalid=False

@@ -79,8 +79,8 @@ def _pending(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    from shuangsuiji.common.importing import CLI_ACTOR
     from shuangsuiji.disclosure.services import results_publish
+    from shuangsuiji.imports.framework import CLI_ACTOR
     from shuangsuiji.inspection.models import ResultVersion
 
     versions = list(

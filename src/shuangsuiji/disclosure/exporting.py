@@ -7,7 +7,7 @@ rows are exported too, marked 已被更正 (一经公示，不得擅自更改；
 
 Both writers stream: the CSV is a generator of byte chunks (a million rows never sit in
 memory), the xlsx uses XlsxWriter's ``constant_memory`` mode. Text that a spreadsheet would
-run as a formula is neutralised (``common.tabular.neutralise``), as in the other exporters.
+run as a formula is neutralised (``imports.tabular.neutralise``), as in the other exporters.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from shuangsuiji.common.masking import mask_personal_numbers
-from shuangsuiji.common.tabular import neutralise
 from shuangsuiji.disclosure.models import PublishedResult
+from shuangsuiji.imports.tabular import neutralise
 from shuangsuiji.inspection.choices import Conclusion
 
 HEADERS = [

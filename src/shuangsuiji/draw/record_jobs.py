@@ -1,7 +1,7 @@
 """The 抽查工作记录表 PDF of a large draw, rendered once per draw state and cached.
 
 A 50,000-target record is ~1,500 pages and takes reportlab over a minute: far too long
-for a request. So, as ``common/import_jobs.py`` does for imports, the web process renders
+for a request. So, as ``imports/jobs.py`` does for imports, the web process renders
 it in a worker thread (no extra service to deploy on an intranet) and the page polls
 (htmx) until the file is there. Draws under ``INLINE_LIMIT`` selections still render
 inside the request.

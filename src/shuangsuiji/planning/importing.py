@@ -24,7 +24,7 @@ from django.db import transaction
 from shuangsuiji.audit.services import event_record
 from shuangsuiji.catalog.models import Item
 from shuangsuiji.common.errors import ValidationFailed
-from shuangsuiji.common.tabular import Column, TableError, cell_text, open_table
+from shuangsuiji.imports.tabular import Column, TableError, cell_text, open_table
 from shuangsuiji.planning.models import Plan, PlanRow
 from shuangsuiji.planning.selectors import subtree_ids
 from shuangsuiji.planning.services._common import Actor, _require_planner

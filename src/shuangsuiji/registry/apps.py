@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class RegistryConfig(AppConfig):
     name = "shuangsuiji.registry"
     verbose_name = "名录库"
+
+    def ready(self) -> None:
+        # Registers the "entities" and "inspectors" importers and exporters with the imports
+        # app (the CLI, the web import page and the job runner all find them there).
+        from shuangsuiji.registry import exporting, importing  # noqa: F401

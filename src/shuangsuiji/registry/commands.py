@@ -62,7 +62,7 @@ def _import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from shuangsuiji.common.errors import NotFound
-    from shuangsuiji.common.importing import CLI_ACTOR, KIND_LABELS, import_file
+    from shuangsuiji.imports.framework import CLI_ACTOR, KIND_LABELS, import_file
 
     department = _department(args.department)
     if not Path(args.file).is_file():
@@ -110,7 +110,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from shuangsuiji.common.importing import CLI_ACTOR, KIND_LABELS, export_file
+    from shuangsuiji.imports.framework import CLI_ACTOR, KIND_LABELS, export_file
 
     department = _department(args.department)
     count = export_file(

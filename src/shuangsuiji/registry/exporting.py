@@ -17,8 +17,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from shuangsuiji.common.errors import NotAllowed
-from shuangsuiji.common.import_engine import chunked
-from shuangsuiji.common.importing import actor_is_cli, actor_may_write, register_exporter
+from shuangsuiji.imports.engine import chunked
+from shuangsuiji.imports.framework import actor_is_cli, actor_may_write, register_exporter
 from shuangsuiji.registry.importing import ENTITY_SPECS, INSPECTOR_SPECS, SEQ, TAG_FIELDS
 from shuangsuiji.registry.models import Entity, Inspector
 

@@ -2,7 +2,7 @@
 
 [003 附件3 第六条]: 检查对象名录库 is built by batch import and single entry; the inspector
 roster follows the columns of 003 附件5 (序号 姓名 性别 单位 执法区域 发证机关 执法证号
-执法类别 手机号码 备注). Both run on ``common.import_engine.UpsertImporter`` (one
+执法类别 手机号码 备注). Both run on ``imports.engine.UpsertImporter`` (one
 transaction, all-or-nothing unless skip_invalid, no per-row queries):
 
 * entities upsert on (department, 名录编号); the 名录编号 is the 统一社会信用代码 when the file
@@ -25,9 +25,9 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from shuangsuiji.common import tabular
-from shuangsuiji.common.import_engine import FieldSpec, UpsertImporter, chunked
-from shuangsuiji.common.importing import register_importer
+from shuangsuiji.imports import tabular
+from shuangsuiji.imports.engine import FieldSpec, UpsertImporter, chunked
+from shuangsuiji.imports.framework import register_importer
 from shuangsuiji.registry import rules
 from shuangsuiji.registry.choices import (
     EntityStatus,

@@ -20,8 +20,9 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from shuangsuiji.common import ids, tabular
+from shuangsuiji.common import ids
 from shuangsuiji.common.errors import ValidationFailed
+from shuangsuiji.imports import tabular
 from shuangsuiji.registry.choices import (
     EntityStatus,
     EntityType,

@@ -7,7 +7,7 @@ from shuangsuiji.accounts.choices import Role
 from shuangsuiji.accounts.models import Department
 from shuangsuiji.accounts.selectors import user_has_role
 from shuangsuiji.common.errors import NotAllowed
-from shuangsuiji.common.importing import actor_is_cli
+from shuangsuiji.imports.framework import actor_is_cli
 from shuangsuiji.inspection.models import Result, ResultVersion
 
 # 公示: the lead department's operators or reviewers (审核负责人 approves results for

@@ -2,9 +2,9 @@
 
 import io
 
-from shuangsuiji.common.tabular import neutralise
 from shuangsuiji.draw.models import Draw
 from shuangsuiji.draw.record.data import TITLE, record_data
+from shuangsuiji.imports.tabular import neutralise
 
 # --- xlsx ------------------------------------------------------------------------------------
 

@@ -195,7 +195,7 @@ def _task_clean(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     import datetime as dt
 
-    from shuangsuiji.common.tabular import cell_date
+    from shuangsuiji.imports.tabular import cell_date
 
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}

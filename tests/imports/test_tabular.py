@@ -1,11 +1,11 @@
-"""Reading and writing the tables departments exchange (common/tabular.py)."""
+"""Reading and writing the tables departments exchange (imports/tabular.py)."""
 
 import datetime as dt
 
 import pytest
 
-from shuangsuiji.common import tabular
-from shuangsuiji.common.tabular import Column, TableError, open_table, open_writer
+from shuangsuiji.imports import tabular
+from shuangsuiji.imports.tabular import Column, TableError, open_table, open_writer
 from tests.common.files import (
     ROSTER_HEADERS,
     ROSTER_ROWS,

@@ -2,7 +2,7 @@
 
 Views only translate: the form into ``import_job_create``/``import_job_confirm`` calls,
 the job into pages. The preview and the commit are background jobs
-(``common.import_jobs``); the job page polls its progress with htmx and reloads itself
+(``imports.jobs``); the job page polls its progress with htmx and reloads itself
 when the job ends, so the user can leave and come back through "我的导入".
 """
 
@@ -18,10 +18,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shuangsuiji.accounts.selectors import departments_writable
-from shuangsuiji.common import tabular
-from shuangsuiji.common.choices import ImportKind
 from shuangsuiji.common.errors import NotFound, ServiceError
-from shuangsuiji.common.import_jobs import (
+from shuangsuiji.imports import tabular
+from shuangsuiji.imports.choices import ImportKind
+from shuangsuiji.imports.framework import ImportResult, get_importer
+from shuangsuiji.imports.jobs import (
     import_job_confirm,
     import_job_create,
     import_job_for_user,
@@ -29,7 +30,6 @@ from shuangsuiji.common.import_jobs import (
     import_jobs_recent,
     upload_limit_text,
 )
-from shuangsuiji.common.importing import ImportResult, get_importer
 
 
 class ImportForm(forms.Form):

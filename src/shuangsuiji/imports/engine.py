@@ -51,8 +51,9 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from shuangsuiji.common import tabular
-from shuangsuiji.common.importing import (
+from shuangsuiji.accounts.models import Department
+from shuangsuiji.imports import tabular
+from shuangsuiji.imports.framework import (
     ChangeSpool,
     ErrorList,
     ImportResult,
@@ -240,8 +241,6 @@ class UpsertImporter:
             # Nothing is written: no transaction, no lock (the preview never blocks writers).
             return _Run(worker, bound, department, actor, dry_run, skip_invalid, progress).execute()
         with bulk_session(), transaction.atomic():
-            from shuangsuiji.accounts.models import Department
-
             # Serialises imports into one department: without the lock two concurrent
             # imports could both see a key as new and one would fail on the unique index.
             Department.objects.select_for_update().filter(pk=department.pk).first()

@@ -36,17 +36,17 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
-from shuangsuiji.common import tabular
-from shuangsuiji.common.choices import ImportJobStatus, ImportKind
 from shuangsuiji.common.errors import Conflict, NotFound, ServiceError, ValidationFailed
-from shuangsuiji.common.importing import (
+from shuangsuiji.imports import tabular
+from shuangsuiji.imports.choices import ImportJobStatus, ImportKind
+from shuangsuiji.imports.framework import (
     KIND_LABELS,
     ImportResult,
     check_write_scope,
     get_importer,
     import_file,
 )
-from shuangsuiji.common.models import ImportJob
+from shuangsuiji.imports.models import ImportJob
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,10 @@ An importer is any object with ``kind``, ``label`` (Chinese name of the library)
     def run(self, *, table: tabular.Table, department, actor, dry_run: bool,
             skip_invalid: bool, progress: ProgressFn | None = None) -> ImportResult
 
-registered at import time of its module with ``register_importer("items", ItemImporter())``.
-``get_importer(kind)`` imports the module listed in ``IMPORTER_MODULES`` on first use, so
-no app needs to do anything in ``ready()``.
+registered by its app in ``AppConfig.ready()`` (``catalog/apps.py`` is the model): the
+app imports its ``importing`` module, which calls ``register_importer("items",
+ItemImporter())``. The imports app knows no library; ``get_importer(kind)`` only looks the
+kind up.
 
 ``run`` must keep these rules (the registry importers are the reference):
 
@@ -70,7 +71,6 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
-import importlib
 import json
 import os
 import tempfile
@@ -80,8 +80,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from shuangsuiji.common import tabular
+from shuangsuiji.accounts.selectors import writable_department_ids
+from shuangsuiji.audit.models import RecordChange
+from shuangsuiji.audit.services import event_record
 from shuangsuiji.common.errors import NotAllowed, ServiceError
+from shuangsuiji.imports import tabular
 
 CLI_ACTOR = "命令行"
 KINDS = ("entities", "inspectors", "items")
@@ -89,16 +92,6 @@ KIND_LABELS = {
     "entities": "检查对象名录库",
     "inspectors": "执法检查人员名录库",
     "items": "抽查事项清单",
-}
-IMPORTER_MODULES = {
-    "entities": "shuangsuiji.registry.importing",
-    "inspectors": "shuangsuiji.registry.importing",
-    "items": "shuangsuiji.catalog.importing",
-}
-EXPORTER_MODULES = {
-    "entities": "shuangsuiji.registry.exporting",
-    "inspectors": "shuangsuiji.registry.exporting",
-    "items": "shuangsuiji.catalog.exporting",
 }
 # Errors kept in memory and in the result; beyond this they are only counted.
 MAX_ERRORS_KEPT = 50_000
@@ -286,28 +279,21 @@ def register_exporter(kind: str, exporter: Exporter) -> Exporter:
     return exporter
 
 
-def _lookup(kind: str, registry: dict, modules: dict[str, str], what: str):
-    if kind not in KINDS:
-        raise ImporterUnavailable(f"未知的名录类型「{kind}」：可选 {'、'.join(KINDS)}")
+def _lookup(kind: str, registry: dict, what: str):
     if kind not in registry:
-        try:
-            importlib.import_module(modules[kind])
-        except ModuleNotFoundError as exc:
-            if exc.name != modules[kind]:
-                raise
-    if kind not in registry:
-        raise ImporterUnavailable(
-            f"{KIND_LABELS[kind]}的{what}功能尚未提供（{modules[kind]} 未注册 {kind}）"
-        )
+        if kind not in KINDS:
+            raise ImporterUnavailable(f"未知的名录类型「{kind}」：可选 {'、'.join(KINDS)}")
+        # Only when the app that owns the kind is not installed (its ready() registers it).
+        raise ImporterUnavailable(f"{KIND_LABELS[kind]}的{what}功能尚未提供（未注册 {kind}）")
     return registry[kind]
 
 
 def get_importer(kind: str) -> Importer:
-    return _lookup(kind, _IMPORTERS, IMPORTER_MODULES, "导入")
+    return _lookup(kind, _IMPORTERS, "导入")
 
 
 def get_exporter(kind: str) -> Exporter:
-    return _lookup(kind, _EXPORTERS, EXPORTER_MODULES, "导出")
+    return _lookup(kind, _EXPORTERS, "导出")
 
 
 # ---------------------------------------------------------------------------------------
@@ -326,8 +312,6 @@ def actor_may_write(*, actor: Any, department: Any) -> bool:
         return True
     if not getattr(actor, "is_authenticated", False):
         return False
-    from shuangsuiji.accounts.selectors import writable_department_ids
-
     return department.pk in writable_department_ids(user=actor)
 
 
@@ -374,8 +358,6 @@ class ChangeSpool:
         return self._sha.hexdigest()
 
     def flush(self, event: Any, *, chunk: int = 5000) -> None:
-        from shuangsuiji.audit.models import RecordChange
-
         self._file.seek(0)
         batch: list[RecordChange] = []
         for line in self._file:
@@ -401,8 +383,6 @@ def record_import_event(
     *, result: ImportResult, department: Any, actor: Any, spools: Sequence[ChangeSpool] = ()
 ):
     """The one hash-chained event of a committed import; call inside the transaction."""
-    from shuangsuiji.audit.services import event_record
-
     if not result.file_sha256:
         result.file_sha256 = _current_sha256.get()
     after = {

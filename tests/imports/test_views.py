@@ -9,10 +9,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from shuangsuiji.common import import_jobs
-from shuangsuiji.common.choices import ImportJobStatus
 from shuangsuiji.common.ids import make_uscc
-from shuangsuiji.common.models import ImportJob
+from shuangsuiji.imports import jobs as import_jobs
+from shuangsuiji.imports.choices import ImportJobStatus
+from shuangsuiji.imports.models import ImportJob
 from shuangsuiji.registry.models import Entity, Inspector
 from tests import factories
 from tests.common.files import (
