@@ -1,7 +1,9 @@
+import pytest
 import xlsxwriter
 
 from shuangsuiji.audit.models import Event
-from shuangsuiji.planning.importing import plan_import_xlsx
+from shuangsuiji.common.errors import NotAllowed, NotFound
+from shuangsuiji.imports.framework import import_file
 from shuangsuiji.planning.models import PlanRow
 from tests.planning.conftest import make_item
 
@@ -54,6 +56,22 @@ ROWS = [
 ]
 
 
+def plan_import(*, plan, path, actor="命令行", dry_run=False, replace=False, skip_invalid=False):
+    return import_file(
+        "plans",
+        path=path,
+        department=plan.department,
+        actor=actor,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        options={"plan": plan.pk, "replace": replace},
+    )
+
+
+def _messages(result):
+    return [f"第{e.row}行「{e.column}」：{e.message}" for e in result.errors]
+
+
 def _xlsx(path, rows, header=HEADER):
     book = xlsxwriter.Workbook(str(path))
     sheet = book.add_worksheet("计划")
@@ -73,8 +91,8 @@ def _xlsx(path, rows, header=HEADER):
 def test_a_table_like_the_songjiang_plan_imports_and_links_items(plan, dept, tmp_path):
     gas = make_item(dept, "SJ-RQ-02", field="燃气经营监督执法检查（云监码）")
     cellar = make_item(dept, "SJ-ZG-01", name="地下空间安全使用情况检查", target_type="普通地下室")
-    result = plan_import_xlsx(plan=plan, path=_xlsx(tmp_path / "plan.xlsx", ROWS), actor=None)
-    assert result.ok, result.errors
+    result = plan_import(plan=plan, path=_xlsx(tmp_path / "plan.xlsx", ROWS))
+    assert not result.has_errors and result.committed, result.errors
     assert result.created == 3
     rows = {r.seq: r for r in PlanRow.objects.filter(plan=plan)}
     assert rows[1].ratio == 3 and rows[1].months == [10]
@@ -82,7 +100,7 @@ def test_a_table_like_the_songjiang_plan_imports_and_links_items(plan, dept, tmp
     assert rows[3].months == [1, 4, 6, 9, 12] and str(rows[3].ratio) == "0.200"
     assert list(rows[2].items.all()) == [gas]
     assert list(rows[3].items.all()) == [cellar]
-    assert any("第4行" in w and "未能关联" in w for w in result.warnings)
+    assert any("第4行" in w and "未能关联" in w for w in result.notes)
     assert Event.objects.filter(action="plan.import", object_id=str(plan.pk)).count() == 1
 
 
@@ -90,27 +108,26 @@ def test_errors_name_row_and_column_and_nothing_is_written(plan, tmp_path):
     bad = [list(ROWS[0]), list(ROWS[1]), list(ROWS[2])]
     bad[0][5] = "三成"
     bad[2][0] = 2
-    result = plan_import_xlsx(plan=plan, path=_xlsx(tmp_path / "bad.xlsx", bad), actor=None)
-    assert not result.ok and result.created == 0
-    messages = [str(e) for e in result.errors]
+    result = plan_import(plan=plan, path=_xlsx(tmp_path / "bad.xlsx", bad))
+    assert result.has_errors and result.created == 0 and not result.committed
+    messages = _messages(result)
     assert any(m.startswith("第4行「抽查比例」") and "三成" in m for m in messages)
     assert any(m.startswith("第6行「序号」") and "第5行重复" in m for m in messages)
     assert not PlanRow.objects.exists()
 
 
 def test_a_dry_run_writes_nothing(plan, tmp_path):
-    result = plan_import_xlsx(
-        plan=plan, path=_xlsx(tmp_path / "plan.xlsx", ROWS), actor=None, dry_run=True
-    )
-    assert result.ok and len(result.rows) == 3 and result.created == 0
+    result = plan_import(plan=plan, path=_xlsx(tmp_path / "plan.xlsx", ROWS), dry_run=True)
+    assert not result.has_errors and len(result.parsed["rows"]) == 3 and result.created == 3
+    assert not result.committed
     assert not PlanRow.objects.exists()
 
 
 def test_a_missing_required_column_is_a_file_error(plan, tmp_path):
     header = [h for h in HEADER if h != "抽查事项"]
     rows = [r[:3] + r[4:] for r in ROWS]
-    result = plan_import_xlsx(plan=plan, path=_xlsx(tmp_path / "p.xlsx", rows, header), actor=None)
-    assert "抽查事项" in result.file_error
+    result = plan_import(plan=plan, path=_xlsx(tmp_path / "p.xlsx", rows, header))
+    assert "抽查事项" in result.file_error.message
     assert not PlanRow.objects.exists()
 
 
@@ -125,8 +142,8 @@ def test_the_minhang_layout_with_its_own_column_names_imports_from_csv(plan, dep
         "2,2021年3-4月临时使用公共绿地抽查,5月底前,吉泽青\n",
         encoding="utf-8-sig",
     )
-    result = plan_import_xlsx(plan=plan, path=path, actor=None)
-    assert result.ok, result.errors
+    result = plan_import(plan=plan, path=path)
+    assert result.committed, result.errors
     row = PlanRow.objects.get(plan=plan, seq=1)
     assert row.person_in_charge == "吉泽青" and row.months == [5]
     assert row.target_desc == "临时使用公共绿地的单位"
@@ -135,8 +152,34 @@ def test_the_minhang_layout_with_its_own_column_names_imports_from_csv(plan, dep
 
 def test_existing_seq_is_an_error_unless_replacing(plan, tmp_path):
     path = _xlsx(tmp_path / "plan.xlsx", ROWS)
-    assert plan_import_xlsx(plan=plan, path=path, actor=None).created == 3
-    again = plan_import_xlsx(plan=plan, path=path, actor=None)
+    assert plan_import(plan=plan, path=path).created == 3
+    again = plan_import(plan=plan, path=path)
     assert again.created == 0 and "已在计划中" in again.errors[0].message
-    assert plan_import_xlsx(plan=plan, path=path, actor=None, replace=True).created == 3
+    assert plan_import(plan=plan, path=path, replace=True).created == 3
     assert PlanRow.objects.filter(plan=plan).count() == 3
+
+
+def test_skipping_the_rows_with_errors_imports_the_others(plan, tmp_path):
+    bad = [list(ROWS[0]), list(ROWS[1]), list(ROWS[2])]
+    bad[0][5] = "三成"
+    result = plan_import(plan=plan, path=_xlsx(tmp_path / "bad.xlsx", bad), skip_invalid=True)
+    assert result.committed and result.created == 2 and result.skipped == 1
+    assert sorted(PlanRow.objects.filter(plan=plan).values_list("seq", flat=True)) == [2, 3]
+    event = Event.objects.get(action="plan.import")
+    assert event.after["skipped_rows"] == 1 and len(event.after["sha256"]) == 64
+
+
+def test_only_a_planner_of_the_plans_department_may_import(plan, trio, tmp_path):
+    path = _xlsx(tmp_path / "plan.xlsx", ROWS)
+    with pytest.raises(NotAllowed):
+        plan_import(plan=plan, path=path, actor=trio["outsider"])
+    # a plan id of another department is no plan of this one
+    with pytest.raises(NotFound):
+        import_file(
+            "plans",
+            path=path,
+            department=trio["other"],
+            actor="命令行",
+            options={"plan": plan.pk},
+        )
+    assert not PlanRow.objects.exists()

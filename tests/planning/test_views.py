@@ -2,6 +2,8 @@ import datetime as dt
 
 import pytest
 
+from shuangsuiji.audit.models import Event
+from shuangsuiji.imports.models import ImportJob
 from shuangsuiji.planning import services
 from shuangsuiji.planning.models import Plan, PlanRow, Task
 from tests import factories
@@ -44,18 +46,46 @@ def test_a_bad_row_shows_the_field_error_and_saves_nothing(client, trio, plan):
     assert not PlanRow.objects.exists()
 
 
-def test_the_import_page_previews_errors_then_imports(client, trio, plan, tmp_path):
+def test_the_import_page_previews_errors_then_imports(client, trio, plan, tmp_path, settings):
+    settings.IMPORT_JOBS_INLINE = True  # the job runs in the request, as in tests/imports
     client.force_login(trio["colleague"])
     bad = [list(ROWS[0])]
     bad[0][5] = "三成"
     with open(_xlsx(tmp_path / "bad.xlsx", bad), "rb") as fh:
-        r = client.post(f"/planning/plans/{plan.pk}/import/", {"file": fh, "commit": "1"})
-    assert "第4行" in r.content.decode() and "抽查比例" in r.content.decode()
+        r = client.post(f"/planning/plans/{plan.pk}/import/", {"file": fh}, follow=True)
+    page = r.content.decode()
+    assert "第 4 行" in page and "抽查比例" in page and "三成" in page
+    assert f"/planning/plans/{plan.pk}/import/" in page  # 重新上传 goes back to the plan's form
     assert not PlanRow.objects.exists()
     with open(_xlsx(tmp_path / "ok.xlsx", ROWS), "rb") as fh:
-        r = client.post(f"/planning/plans/{plan.pk}/import/", {"file": fh, "commit": "1"})
-    assert r.status_code == 302
+        r = client.post(
+            f"/planning/plans/{plan.pk}/import/", {"file": fh, "replace": "on"}, follow=True
+        )
+    page = r.content.decode()
+    assert "解析结果" in page and "10月" in page and "替换现有计划事项" in page
+    assert not PlanRow.objects.exists()  # the preview writes nothing
+    preview = ImportJob.objects.filter(kind="plans").latest("pk")
+    assert preview.options == {"plan": plan.pk, "replace": True}
+    # 确认导入: no second upload, bound to the previewed file's SHA-256
+    r = client.post(f"/import/jobs/{preview.pk}/confirm/", follow=True)
+    assert "导入完成" in r.content.decode()
     assert PlanRow.objects.filter(plan=plan).count() == 3
+    assert Event.objects.get(action="plan.import").after["sha256"] == preview.file_sha256
+
+
+def test_a_plan_table_cannot_be_confirmed_by_someone_else(
+    client, trio, plan, tmp_path, settings
+):
+    settings.IMPORT_JOBS_INLINE = True
+    client.force_login(trio["colleague"])
+    with open(_xlsx(tmp_path / "ok.xlsx", ROWS), "rb") as fh:
+        client.post(f"/planning/plans/{plan.pk}/import/", {"file": fh})
+    preview = ImportJob.objects.get(kind="plans")
+    client.force_login(trio["owner"])  # 部门管理员, not the uploader
+    assert client.post(f"/import/jobs/{preview.pk}/confirm/").status_code == 404
+    client.force_login(trio["outsider"])
+    assert client.get(f"/planning/plans/{plan.pk}/import/").status_code == 404
+    assert not PlanRow.objects.exists()
 
 
 def test_owner_reads_outsider_sees_nothing(client, trio, plan):

@@ -149,6 +149,7 @@ class ItemImporter:
         dry_run: bool,
         skip_invalid: bool,
         progress: ProgressFn | None = None,
+        options: dict[str, Any] | None = None,
     ) -> ImportResult:
         check_write_scope(actor=actor, department=department)
         bound = table.bind(self.columns)

@@ -3,11 +3,17 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ImportKind(models.TextChoices):
-    """The three libraries of 一单两库 that can be imported and exported."""
+    """What a file can be imported into: the three libraries of 一单两库 (also exported) and
+    a year's plan table (imported from its plan's page, into that plan)."""
 
     ENTITIES = "entities", _("检查对象名录库")
     INSPECTORS = "inspectors", _("执法检查人员名录库")
     ITEMS = "items", _("抽查事项清单")
+    PLANS = "plans", _("年度抽查计划表")
+
+
+# The libraries chosen on the import page; a plan table is imported from its plan.
+LIBRARY_KINDS = [ImportKind.ENTITIES, ImportKind.INSPECTORS, ImportKind.ITEMS]
 
 
 class ImportJobStatus(models.TextChoices):

@@ -230,6 +230,7 @@ class UpsertImporter:
         dry_run: bool,
         skip_invalid: bool,
         progress: ProgressFn | None = None,
+        options: dict[str, Any] | None = None,
     ) -> ImportResult:
         check_write_scope(actor=actor, department=department)
         bound = table.bind(self.columns)

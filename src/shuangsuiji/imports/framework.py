@@ -17,8 +17,11 @@ An importer is any object with ``kind``, ``label`` (Chinese name of the library)
 ``columns`` (a list of ``tabular.Column``: field, Chinese header, required, aliases) and::
 
     def run(self, *, table: tabular.Table, department, actor, dry_run: bool,
-            skip_invalid: bool, progress: ProgressFn | None = None) -> ImportResult
+            skip_invalid: bool, progress: ProgressFn | None = None,
+            options: dict | None = None) -> ImportResult
 
+(``options`` are the kind's own choices, stored on the job: the plan and "replace" for a
+plan table; the libraries take none)
 registered by its app in ``AppConfig.ready()`` (``catalog/apps.py`` is the model): the
 app imports its ``importing`` module, which calls ``register_importer("items",
 ItemImporter())``. The imports app knows no library; ``get_importer(kind)`` only looks the
@@ -87,11 +90,12 @@ from shuangsuiji.common.errors import NotAllowed, ServiceError
 from shuangsuiji.imports import tabular
 
 CLI_ACTOR = "命令行"
-KINDS = ("entities", "inspectors", "items")
+KINDS = ("entities", "inspectors", "items", "plans")
 KIND_LABELS = {
     "entities": "检查对象名录库",
     "inspectors": "执法检查人员名录库",
     "items": "抽查事项清单",
+    "plans": "年度抽查计划表",
 }
 # Errors kept in memory and in the result; beyond this they are only counted.
 MAX_ERRORS_KEPT = 50_000
@@ -166,6 +170,9 @@ class ImportResult:
     unknown_headers: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. "新建标签 3 个：…"
     preview: dict[str, Any] = field(default_factory=dict)  # {"headers": [...], "rows": [[n, ...]]}
+    # How the importer read the rows, when that is worth showing (the plan table's months,
+    # ratios and linked items): {"headers": [...], "rows": [[...], ...]}, as ``preview``.
+    parsed: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     event_seq: int | None = None
 
@@ -249,7 +256,11 @@ class Importer(Protocol):
         dry_run: bool,
         skip_invalid: bool,
         progress: ProgressFn | None = None,
+        options: dict[str, Any] | None = None,
     ) -> ImportResult: ...
+
+    # Optional: ``check_scope(*, actor, department, options)`` replaces the default
+    # ``check_write_scope`` (a plan table is imported by the 抽查操作员, not the 部门管理员).
 
 
 class Exporter(Protocol):
@@ -320,6 +331,17 @@ def check_write_scope(*, actor: Any, department: Any) -> None:
     run by whoever operates the server) may import into its libraries."""
     if not actor_may_write(actor=actor, department=department):
         raise NotAllowed(f"您不是「{department.name}」的部门管理员，不能向其名录库导入数据")
+
+
+def check_import_scope(
+    *, importer: Any, actor: Any, department: Any, options: dict[str, Any] | None = None
+) -> None:
+    """The importer's own scope rule when it has one, the libraries' rule otherwise."""
+    check = getattr(importer, "check_scope", None)
+    if check is None:
+        check_write_scope(actor=actor, department=department)
+    else:
+        check(actor=actor, department=department, options=options or {})
 
 
 # ---------------------------------------------------------------------------------------
@@ -450,6 +472,7 @@ def import_file(
     progress: ProgressFn | None = None,
     sha256: str | None = None,
     preview: bool = False,
+    options: dict[str, Any] | None = None,
 ) -> ImportResult:
     """Opens ``path`` and runs the ``kind`` importer. File-level problems (format,
     encoding, header) come back as a ``RowError`` with row 0, never as an exception;
@@ -458,7 +481,7 @@ def import_file(
     ``preview`` adds the header and first rows of the file to the result (web preview)."""
     started = time.monotonic()
     importer = get_importer(kind)
-    check_write_scope(actor=actor, department=department)
+    check_import_scope(importer=importer, actor=actor, department=department, options=options)
     name = filename or Path(path).name
     digest = sha256 or file_sha256(path)
     try:
@@ -473,6 +496,7 @@ def import_file(
                 dry_run=dry_run,
                 skip_invalid=skip_invalid,
                 progress=progress,
+                options=options or {},
             )
         finally:
             _current_sha256.reset(token)

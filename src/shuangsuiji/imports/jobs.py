@@ -42,7 +42,7 @@ from shuangsuiji.imports.choices import ImportJobStatus, ImportKind
 from shuangsuiji.imports.framework import (
     KIND_LABELS,
     ImportResult,
-    check_write_scope,
+    check_import_scope,
     get_importer,
     import_file,
 )
@@ -79,13 +79,20 @@ def upload_limit_text() -> str:
 
 
 def import_job_create(
-    *, user, department, kind: str, upload, skip_invalid: bool = False
+    *,
+    user,
+    department,
+    kind: str,
+    upload,
+    skip_invalid: bool = False,
+    options: dict[str, Any] | None = None,
 ) -> ImportJob:
-    """Stores the upload and starts its preview (a dry run)."""
+    """Stores the upload and starts its preview (a dry run). ``options`` are the kind's own
+    (see ``ImportJob.options``); the confirm runs with the same ones."""
     if kind not in ImportKind.values:
         raise ValidationFailed("请选择要导入的名录", field="kind")
-    check_write_scope(actor=user, department=department)
-    get_importer(kind)  # says clearly when a library has no importer yet
+    importer = get_importer(kind)  # says clearly when a library has no importer yet
+    check_import_scope(importer=importer, actor=user, department=department, options=options)
     name = os.path.basename(upload.name or "")
     ext = Path(name).suffix.lower()
     if ext not in tabular.ALLOWED_EXTENSIONS:
@@ -112,6 +119,7 @@ def import_job_create(
         created_by=user,
         dry_run=True,
         skip_invalid=skip_invalid,
+        options=options or {},
         file_name=name[:255],
         file_path=str(target),
         file_size=upload.size,
@@ -126,7 +134,12 @@ def import_job_confirm(*, user, preview: ImportJob, skip_invalid: bool | None = 
     """确认导入: a second job that commits the previewed file."""
     if preview.created_by_id != user.pk:
         raise NotFound("没有这个导入任务")
-    check_write_scope(actor=user, department=preview.department)
+    check_import_scope(
+        importer=get_importer(preview.kind),
+        actor=user,
+        department=preview.department,
+        options=preview.options,
+    )
     if not preview.dry_run or preview.status != ImportJobStatus.SUCCEEDED:
         raise Conflict("只能确认已完成预检的导入")
     if preview.commits.exclude(status=ImportJobStatus.FAILED).exists():
@@ -155,6 +168,7 @@ def import_job_confirm(*, user, preview: ImportJob, skip_invalid: bool | None = 
         dry_run=False,
         skip_invalid=skip,
         parent=preview,
+        options=preview.options,
         file_name=preview.file_name,
         file_path=preview.file_path,
         file_size=preview.file_size,
@@ -235,6 +249,7 @@ def import_job_run(job_id: int) -> None:
             progress=progress,
             sha256=job.file_sha256,
             preview=job.dry_run,
+            options=job.options,
         )
     except ServiceError as exc:
         _finish(job, ImportJobStatus.FAILED, message=exc.message)

@@ -45,6 +45,8 @@ class ImportJob(models.Model):
         related_name="commits",
         verbose_name=_("所确认的预检"),
     )
+    # The kind's own choices (a plan table: {"plan": id, "replace": bool}); libraries: {}.
+    options = models.JSONField(_("导入选项"), default=dict, blank=True)
     file_name = models.CharField(_("文件名"), max_length=255)
     file_path = models.CharField(max_length=500, blank=True)
     file_size = models.BigIntegerField(_("文件大小"), default=0)

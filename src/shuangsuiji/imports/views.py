@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from shuangsuiji.accounts.selectors import departments_writable
 from shuangsuiji.common.errors import NotFound, ServiceError
 from shuangsuiji.imports import tabular
-from shuangsuiji.imports.choices import ImportKind
+from shuangsuiji.imports.choices import LIBRARY_KINDS, ImportKind
 from shuangsuiji.imports.framework import ImportResult, get_importer
 from shuangsuiji.imports.jobs import (
     import_job_confirm,
@@ -33,7 +33,7 @@ from shuangsuiji.imports.jobs import (
 
 
 class ImportForm(forms.Form):
-    kind = forms.ChoiceField(label="名录", choices=ImportKind.choices)
+    kind = forms.ChoiceField(label="名录", choices=[(k.value, k.label) for k in LIBRARY_KINDS])
     department = forms.ModelChoiceField(label="部门", queryset=None, empty_label=None)
     file = forms.FileField(
         label="文件",
@@ -82,7 +82,7 @@ def start(request: HttpRequest) -> HttpResponse:
             "jobs": import_jobs_recent(user=request.user),
             "can_import": can_import,
             "limit": upload_limit_text(),
-            "kinds": ImportKind.choices,
+            "kinds": [(k.value, k.label) for k in LIBRARY_KINDS],
         },
         status=status,
     )
@@ -103,6 +103,13 @@ def _job_or_404(request: HttpRequest, pk: int):
 
 
 def _context(job) -> dict:
+    # An importer with a home of its own (a plan table: its plan) says where "back" and
+    # "upload again" go; the libraries come back to the import page.
+    importer = get_importer(job.kind)
+    home = getattr(importer, "home", None)
+    start_url, home_link = reverse("imports:start"), None
+    if home is not None:
+        start_url, home_link = home(options=job.options)
     result = ImportResult.from_dict(job.result) if job.result else None
     preview = (result.preview if result else None) or {}
     error_rows = {e.row for e in result.errors} if result else set()
@@ -114,6 +121,8 @@ def _context(job) -> dict:
         "error_rows": error_rows,
         "commit": job.commits.order_by("-id").first() if job.dry_run else None,
         "errors_shown": result.errors[:500] if result else [],
+        "start_url": start_url,
+        "home_link": home_link,
     }
 
 

@@ -130,7 +130,7 @@ class PlanRowForm(ServiceErrorsMixin, forms.Form):
         return data
 
 
-class PlanImportForm(forms.Form):
+class PlanImportForm(ServiceErrorsMixin, forms.Form):
     file = forms.FileField(
         label="计划表文件",
         help_text="xlsx、xls、ods 或 csv，列名如：序号 抽查领域 检查对象 抽查事项 "

@@ -1,7 +1,5 @@
 """Pages of 年度抽查计划 and 抽查任务. They translate requests into selector/service calls."""
 
-import tempfile
-from pathlib import Path
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -15,6 +13,8 @@ from django.views.decorators.http import require_POST
 from shuangsuiji.accounts.models import Department
 from shuangsuiji.catalog.models import Item
 from shuangsuiji.common.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from shuangsuiji.imports.choices import ImportKind
+from shuangsuiji.imports.jobs import import_job_create
 from shuangsuiji.planning import selectors, services
 from shuangsuiji.planning.choices import PlanStatus, TaskKind, TaskStatus
 from shuangsuiji.planning.forms import (
@@ -31,7 +31,6 @@ from shuangsuiji.planning.forms import (
     default_year,
     task_input,
 )
-from shuangsuiji.planning.importing import plan_import_xlsx
 from shuangsuiji.planning.models import Plan, PlanRow, Task
 from shuangsuiji.planning.pool import task_pool_preview
 from shuangsuiji.registry.models import Tag
@@ -184,35 +183,29 @@ def plan_row_delete(request: HttpRequest, pk: int, row_pk: int) -> HttpResponse:
 
 @login_required
 def plan_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """The upload form of a plan table; the preview and the confirm are the imports app's
+    job pages (one flow for every import: preview → 确认导入, no second upload)."""
     plan = _writable_plan(request, pk)
     form = PlanImportForm(request.POST or None, request.FILES or None)
-    result = None
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        dry_run = "commit" not in request.POST
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / ("upload" + Path(upload.name).suffix.lower())
-            with path.open("wb") as fh:
-                for chunk in upload.chunks():
-                    fh.write(chunk)
-            try:
-                result = plan_import_xlsx(
-                    plan=plan,
-                    path=path,
-                    filename=upload.name,
-                    actor=request.user,
-                    dry_run=dry_run,
-                    replace=form.cleaned_data["replace"],
-                )
-            except (ValidationFailed, Conflict) as exc:
-                form.add_error(None, exc.message)
-        if result is not None and result.created:
-            messages.success(request, f"已从“{upload.name}”导入{result.created}行")
-            for warning in result.warnings:
-                messages.warning(request, warning)
-            return redirect("planning:plan_detail", pk=plan.pk)
+        try:
+            job = import_job_create(
+                user=request.user,
+                department=plan.department,
+                kind=ImportKind.PLANS,
+                upload=form.cleaned_data["file"],
+                skip_invalid=False,
+                options={"plan": plan.pk, "replace": form.cleaned_data["replace"]},
+            )
+        except ValidationFailed as exc:
+            form.add_service_errors(exc)
+        else:
+            return redirect("imports:job", pk=job.pk)
     return render(
-        request, "planning/plan_import.html", {"form": form, "plan": plan, "result": result}
+        request,
+        "planning/plan_import.html",
+        {"form": form, "plan": plan},
+        status=400 if request.method == "POST" else 200,
     )
 
 
