@@ -162,7 +162,7 @@ def _make_task(dept, operator, year: int, ratio: int):
 
 def _pool_fallback(task, ratio: int):
     """The same pool as ``task_pool`` for this data set, if planning.pool lacks it."""
-    from shuangsuiji.planning.pool import InspectorCandidate, Stratum, TaskPool
+    from shuangsuiji.draw.pool import InspectorCandidate, Stratum, TaskPool
     from shuangsuiji.registry.models import Conflict, Entity, Inspector
 
     buckets: dict[str, list] = {}
@@ -248,7 +248,7 @@ def _one_run(dept, operator, witness, year: int, ratio: int) -> dict[str, float]
     t: dict[str, float] = {}
     start = time.perf_counter()
     try:
-        from shuangsuiji.planning.pool import task_pool
+        from shuangsuiji.draw.pool import task_pool
 
         pool = task_pool(task=task)
         t["pool_source"] = 1.0

@@ -6,7 +6,9 @@ import zoneinfo
 import pytest
 import time_machine
 
+from shuangsuiji.planning import services as planning_services
 from tests import factories
+from tests.factories.planning import make_item, task_spec
 
 # The suite's "now": every test runs at this moment unless it says otherwise, so none depends
 # on the day it happens to run (the objection deadlines of December 2026 broke CI on a
@@ -37,6 +39,15 @@ def _fixed_clock():
         yield
 
 
+@pytest.fixture(autouse=True)
+def var_dir(settings, tmp_path):
+    """Every test writes its files (draw manifests, record PDFs, uploads, import jobs) under
+    a fresh directory of its own: no test sees another's files."""
+    settings.VAR_DIR = tmp_path / "var"
+    settings.VAR_DIR.mkdir()
+    return settings.VAR_DIR
+
+
 @pytest.fixture
 def dept(db):
     return factories.department("SJJW", name="松江区建设和管理委员会")
@@ -55,6 +66,31 @@ def trio(db, dept):
         "colleague": factories.user(department=dept, role=Role.OPERATOR, username="colleague"),
         "outsider": factories.user(department=other, role=Role.DEPT_ADMIN, username="outsider"),
     }
+
+
+@pytest.fixture
+def item(dept):
+    return make_item(dept, "RQ-01")
+
+
+@pytest.fixture
+def plan(dept):
+    return planning_services.plan_create(department=dept, year=2024, actor=None)
+
+
+@pytest.fixture
+def make_task(dept, item):
+    def _make(**overrides):
+        department = overrides.pop("department", dept)
+        plan_row = overrides.pop("plan_row", None)
+        return planning_services.task_create(
+            department=department,
+            spec=task_spec([item], **overrides),
+            actor=None,
+            plan_row=plan_row,
+        )
+
+    return _make
 
 
 def _chromium_path() -> str | None:

@@ -36,8 +36,6 @@ KNOWN = {
     ("draw/services/dispatch.py", "inspection"),
     ("draw/services/substitution.py", "inspection"),
     ("draw/views.py", "inspection"),
-    # the pool belongs to the draw (issue 10 item 4)
-    ("planning/pool.py", "draw"),
 }
 
 

@@ -16,6 +16,7 @@ install_error_handlers(api)
 
 from shuangsuiji.catalog.api import router as catalog_router  # noqa: E402
 from shuangsuiji.disclosure.api import router as disclosure_router  # noqa: E402
+from shuangsuiji.draw.api import pool_router  # noqa: E402
 from shuangsuiji.draw.api import router as draw_router  # noqa: E402
 from shuangsuiji.inspection.api import router as inspection_router  # noqa: E402
 from shuangsuiji.planning.api import router as planning_router  # noqa: E402
@@ -24,6 +25,7 @@ from shuangsuiji.registry.api import router as registry_router  # noqa: E402
 api.add_router("/registry/", registry_router)
 api.add_router("/catalog/", catalog_router)
 api.add_router("/planning/", planning_router)
+api.add_router("/planning/", pool_router)  # the pool preview of a task (draw/pool.py)
 api.add_router("/draw/", draw_router)
 api.add_router("/inspection/", inspection_router)
 api.add_router("/disclosure/", disclosure_router)

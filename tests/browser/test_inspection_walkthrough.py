@@ -27,8 +27,7 @@ from shuangsuiji.disclosure.models import PublishedResult
 from shuangsuiji.inspection.choices import Conclusion, FollowUpKind, VersionStatus, VisitStatus
 from shuangsuiji.inspection.models import Evidence, Finding
 from tests import factories
-from tests.draw.ceremony import var_dir  # noqa: F401
-from tests.inspection.factories import dispatched_scene
+from tests.factories.inspection import dispatched_scene
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

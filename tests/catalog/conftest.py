@@ -1,6 +1,6 @@
 import pytest
 
-from tests.catalog.helpers import make_item
+from tests.factories.catalog import make_item
 
 
 @pytest.fixture

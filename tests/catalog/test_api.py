@@ -7,7 +7,7 @@ from shuangsuiji.api import api
 from shuangsuiji.catalog.models import Item
 from shuangsuiji.catalog.services import item_repeal
 from tests import factories
-from tests.catalog.helpers import content, make_item
+from tests.factories.catalog import content, make_item
 
 pytestmark = pytest.mark.django_db
 

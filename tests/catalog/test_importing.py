@@ -13,7 +13,7 @@ from shuangsuiji.cli import main as ssj
 from shuangsuiji.common.errors import NotAllowed
 from shuangsuiji.imports import tabular
 from shuangsuiji.imports.framework import CLI_ACTOR, export_file, import_file
-from tests.catalog.helpers import content, make_item
+from tests.factories.catalog import content, make_item
 
 pytestmark = pytest.mark.django_db
 

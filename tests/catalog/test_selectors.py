@@ -12,7 +12,7 @@ from shuangsuiji.catalog.selectors import (
 from shuangsuiji.catalog.services import item_copy, item_repeal, item_revise
 from shuangsuiji.common.errors import ValidationFailed
 from tests import factories
-from tests.catalog.helpers import content, make_item
+from tests.factories.catalog import content, make_item
 
 pytestmark = pytest.mark.django_db
 

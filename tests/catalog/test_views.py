@@ -6,7 +6,7 @@ from django.urls import reverse
 from shuangsuiji.catalog.models import Item
 from shuangsuiji.catalog.services import item_repeal, item_revise
 from tests import factories
-from tests.catalog.helpers import content, make_item
+from tests.factories.catalog import content, make_item
 
 pytestmark = pytest.mark.django_db
 

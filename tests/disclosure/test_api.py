@@ -12,8 +12,7 @@ from shuangsuiji.disclosure.choices import ObjectionStatus
 from shuangsuiji.disclosure.models import PublishedResult
 from shuangsuiji.inspection.choices import Conclusion, VersionStatus
 from tests import factories
-from tests.disclosure.factories import formed_scene, objection
-from tests.draw.ceremony import var_dir  # noqa: F401
+from tests.factories.disclosure import formed_scene, objection
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/disclosure"

@@ -7,8 +7,7 @@ import pytest
 from shuangsuiji.audit.models import Event
 from shuangsuiji.cli import main
 from shuangsuiji.disclosure.models import PublishedResult
-from tests.disclosure.factories import formed_scene
-from tests.draw.ceremony import var_dir  # noqa: F401
+from tests.factories.disclosure import formed_scene
 
 pytestmark = pytest.mark.django_db
 

@@ -26,8 +26,7 @@ from shuangsuiji.inspection.choices import (
 )
 from shuangsuiji.inspection.models import ResultVersion
 from tests import factories
-from tests.disclosure.factories import formed_scene
-from tests.draw.ceremony import var_dir  # noqa: F401
+from tests.factories.disclosure import formed_scene
 
 pytestmark = pytest.mark.django_db
 

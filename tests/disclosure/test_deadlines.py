@@ -31,8 +31,7 @@ from shuangsuiji.workdays.services import (
     workdays_between_provisional,
 )
 from tests import factories
-from tests.disclosure import deadline_factories as f
-from tests.draw.ceremony import var_dir  # noqa: F401
+from tests.factories import deadlines as f
 
 pytestmark = pytest.mark.django_db
 D = dt.date

@@ -14,8 +14,7 @@ from shuangsuiji.disclosure import public_views
 from shuangsuiji.disclosure.exporting import HEADERS, published_results_csv, published_results_xlsx
 from shuangsuiji.disclosure.models import PublishedResult
 from tests import factories
-from tests.disclosure.portal_factories import many_published, published_scene
-from tests.draw.ceremony import var_dir  # noqa: F401
+from tests.factories.portal import many_published, published_scene
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,7 @@ from shuangsuiji.disclosure.services import correction_create, correction_sign, 
 from shuangsuiji.inspection.choices import Conclusion, VersionStatus
 from shuangsuiji.inspection.models import FollowUp, ResultVersion
 from tests import factories
-from tests.disclosure.factories import formed_scene, objection
-from tests.draw.ceremony import var_dir  # noqa: F401
+from tests.factories.disclosure import formed_scene, objection
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/disclosure"

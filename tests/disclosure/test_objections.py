@@ -25,8 +25,7 @@ from shuangsuiji.disclosure.services import (
 from shuangsuiji.inspection.choices import Conclusion, VersionKind, VersionStatus
 from shuangsuiji.inspection.models import ResultVersion
 from tests import factories
-from tests.disclosure.factories import TZ, formed_scene, objection
-from tests.draw.ceremony import var_dir  # noqa: F401
+from tests.factories.disclosure import TZ, formed_scene, objection
 
 pytestmark = pytest.mark.django_db
 

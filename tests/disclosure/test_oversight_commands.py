@@ -7,8 +7,7 @@ import pytest
 
 from shuangsuiji.cli import main
 from tests import factories
-from tests.disclosure import deadline_factories as f
-from tests.draw.ceremony import var_dir  # noqa: F401
+from tests.factories import deadlines as f
 
 pytestmark = pytest.mark.django_db
 D = dt.date

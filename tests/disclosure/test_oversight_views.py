@@ -12,8 +12,7 @@ from shuangsuiji.accounts.choices import Role
 from shuangsuiji.disclosure import oversight_views
 from shuangsuiji.workdays.services import calendar_year_enter
 from tests import factories
-from tests.disclosure import deadline_factories as f
-from tests.draw.ceremony import var_dir  # noqa: F401
+from tests.factories import deadlines as f
 
 pytestmark = pytest.mark.django_db
 D = dt.date

@@ -19,8 +19,7 @@ from django.urls import reverse
 
 from shuangsuiji.accounts.models import User
 from shuangsuiji.registry.models import Entity, Inspector
-from tests.disclosure.portal_factories import PENDING_CONTACT, published_plan, published_scene
-from tests.draw.ceremony import var_dir  # noqa: F401
+from tests.factories.portal import PENDING_CONTACT, published_plan, published_scene
 
 pytestmark = pytest.mark.django_db
 

@@ -10,14 +10,13 @@ from shuangsuiji.disclosure import portal_selectors as sel
 from shuangsuiji.inspection.choices import Conclusion
 from shuangsuiji.planning.choices import PlanStatus
 from tests import factories
-from tests.disclosure.portal_factories import (
+from tests.factories.portal import (
     OBJECTION_APPLICANT,
     OBJECTION_CONTACT,
     many_published,
     published_plan,
     published_scene,
 )
-from tests.draw.ceremony import var_dir  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.disclosure.portal_factories import published_scene
-from tests.draw.ceremony import var_dir  # noqa: F401
+from tests.factories.portal import published_scene
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

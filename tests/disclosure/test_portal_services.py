@@ -20,8 +20,7 @@ from shuangsuiji.disclosure.portal_services import (
     objection_deadlines,
     objection_file,
 )
-from tests.disclosure.portal_factories import published_scene
-from tests.draw.ceremony import var_dir  # noqa: F401
+from tests.factories.portal import published_scene
 
 pytestmark = pytest.mark.django_db
 

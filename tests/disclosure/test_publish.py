@@ -14,9 +14,9 @@ from shuangsuiji.disclosure.services import result_publish, result_withhold, res
 from shuangsuiji.inspection.choices import Conclusion, FollowUpKind, NonCooperation, VersionStatus
 from shuangsuiji.inspection.models import VisitTask
 from tests import factories
-from tests.disclosure.factories import formed_result, formed_scene
-from tests.draw.ceremony import Crew, var_dir  # noqa: F401
-from tests.inspection.factories import dispatched_scene
+from tests.factories.ceremony import Crew
+from tests.factories.disclosure import formed_result, formed_scene
+from tests.factories.inspection import dispatched_scene
 
 pytestmark = pytest.mark.django_db
 

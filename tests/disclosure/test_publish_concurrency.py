@@ -12,8 +12,7 @@ from shuangsuiji.disclosure.models import PublishedResult
 from shuangsuiji.disclosure.services import correction_create, correction_sign, result_publish
 from shuangsuiji.inspection.choices import VersionStatus
 from shuangsuiji.inspection.models import ResultVersion
-from tests.disclosure.factories import formed_scene
-from tests.draw.ceremony import var_dir  # noqa: F401
+from tests.factories.disclosure import formed_scene
 
 
 def _at_once(calls):

@@ -15,8 +15,7 @@ from shuangsuiji.disclosure.services import correction_create, result_publish
 from shuangsuiji.inspection.choices import Conclusion, VersionKind, VersionStatus
 from shuangsuiji.inspection.models import ResultVersion
 from tests import factories
-from tests.disclosure.factories import formed_scene, objection
-from tests.draw.ceremony import var_dir  # noqa: F401
+from tests.factories.disclosure import formed_scene, objection
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from shuangsuiji.draw.models import Draw, Selection
 from shuangsuiji.inspection.models import Visit
 from shuangsuiji.planning.models import TargetClass
 from tests import factories
-from tests.draw.ceremony import SEED, Crew, var_dir  # noqa: F401
+from tests.factories.ceremony import SEED, Crew
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/draw"

@@ -11,7 +11,7 @@ from shuangsuiji.inspection.models import Visit
 from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.planning.models import TargetClass
 from tests import factories
-from tests.draw.ceremony import SEED, Crew, var_dir  # noqa: F401
+from tests.factories.ceremony import SEED, Crew
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -11,7 +11,7 @@ from shuangsuiji.common.errors import Conflict
 from shuangsuiji.draw import services
 from shuangsuiji.draw.choices import DrawState
 from shuangsuiji.draw.models import Draw, YearlyDrawCount
-from tests.draw.ceremony import SEED, Crew, pool_for, tid, var_dir  # noqa: F401
+from tests.factories.ceremony import SEED, Crew, pool_for, tid
 
 
 def _drawn_task(crew, ents, insp, *, start=dt.date(2024, 3, 1), operator=None):

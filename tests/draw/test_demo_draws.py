@@ -19,7 +19,6 @@ from shuangsuiji.inspection.models import Visit
 from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.planning.models import Task
 from shuangsuiji.registry.models import Conflict
-from tests.draw.ceremony import var_dir  # noqa: F401
 from tests.draw.conftest import naive_result
 
 pytestmark = pytest.mark.django_db

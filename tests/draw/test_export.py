@@ -8,7 +8,7 @@ import pytest
 from shuangsuiji.draw import protocol, services
 from shuangsuiji.draw.commands import add_draw_subcommands
 from shuangsuiji.draw.exporting import draw_export
-from tests.draw.ceremony import SEED, Crew, pool_for, var_dir  # noqa: F401
+from tests.factories.ceremony import SEED, Crew, pool_for
 
 pytestmark = pytest.mark.django_db
 SEED_WITH_TRAILING = SEED + "  \n"  # the seed is kept exactly, trailing blanks included

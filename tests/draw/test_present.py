@@ -8,7 +8,7 @@ from shuangsuiji.draw import services
 from shuangsuiji.draw.choices import DrawState
 from shuangsuiji.draw.models import Draw
 from shuangsuiji.planning.models import TargetClass
-from tests.draw.ceremony import SEED, Crew, var_dir  # noqa: F401
+from tests.factories.ceremony import SEED, Crew
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 from shuangsuiji.draw import selectors, services
 from shuangsuiji.draw.exporting import draw_export
 from shuangsuiji.draw.models import Assignment
-from tests.draw.ceremony import SEED, Crew, pool_for, var_dir  # noqa: F401
+from tests.factories.ceremony import SEED, Crew, pool_for
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from shuangsuiji.draw.record import record_pdf, record_xlsx
 from shuangsuiji.planning.models import Task
 from shuangsuiji.registry.models import Entity
 from tests import factories
-from tests.draw.ceremony import SEED, Crew, pool_for, tid, var_dir  # noqa: F401
+from tests.factories.ceremony import SEED, Crew, pool_for, tid
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 
 from shuangsuiji.draw import record, record_jobs, services
 from shuangsuiji.draw.record import FontMissing, record_pdf
-from tests.draw.ceremony import SEED, Crew, pool_for, var_dir  # noqa: F401
+from tests.factories.ceremony import SEED, Crew, pool_for
 
 pytestmark = pytest.mark.django_db
 

@@ -17,9 +17,9 @@ from shuangsuiji.draw.choices import (
     SubstitutionStatus,
 )
 from shuangsuiji.draw.models import Assignment, Draw, Selection
+from shuangsuiji.draw.pool import InspectorCandidate
 from shuangsuiji.planning.choices import TaskStatus
-from shuangsuiji.planning.pool import InspectorCandidate
-from tests.draw.ceremony import SEED, Crew, declare_conflict, pool_for, tid, var_dir  # noqa: F401
+from tests.factories.ceremony import SEED, Crew, declare_conflict, pool_for, tid
 
 pytestmark = pytest.mark.django_db
 VECTORS = Path("/work/shared/design/draw-vectors")

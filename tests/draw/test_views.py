@@ -9,7 +9,7 @@ from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.planning.models import TargetClass
 from shuangsuiji.registry.choices import EntityStatus
 from tests import factories
-from tests.draw.ceremony import SEED, Crew, var_dir  # noqa: F401
+from tests.factories.ceremony import SEED, Crew
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def crew():
 
 
 def ready_task(crew, *, count=3, entities=6, inspectors=4, capacity=10, code=None, **kw):
-    """A task whose real pool (planning.pool.task_pool) has ``entities`` drawable targets,
+    """A task whose real pool (draw.pool.task_pool) has ``entities`` drawable targets,
     one deregistered (excluded with its reason) and ``inspectors`` people."""
     task = crew.task(capacity=capacity, code=code, **kw)
     TargetClass.objects.create(task=task, code="all", name="全部对象", count=count)

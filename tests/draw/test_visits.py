@@ -14,7 +14,7 @@ from shuangsuiji.inspection.choices import VisitStatus
 from shuangsuiji.inspection.models import Visit, VisitMember
 from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.registry.models import Entity
-from tests.draw.ceremony import SEED, Crew, pool_for, tid, var_dir  # noqa: F401
+from tests.factories.ceremony import SEED, Crew, pool_for, tid
 
 pytestmark = pytest.mark.django_db
 

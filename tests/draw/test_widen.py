@@ -13,11 +13,11 @@ from shuangsuiji.common.errors import ValidationFailed
 from shuangsuiji.draw import protocol, services
 from shuangsuiji.draw.choices import DrawKind, DrawState, SelectionRemedy
 from shuangsuiji.draw.models import Draw
+from shuangsuiji.draw.pool import InspectorCandidate, inspector_pool
 from shuangsuiji.planning.models import TargetClass
-from shuangsuiji.planning.pool import InspectorCandidate, inspector_pool
 from shuangsuiji.registry.choices import InspectorKind
 from tests import factories
-from tests.draw.ceremony import SEED, Crew, var_dir  # noqa: F401
+from tests.factories.ceremony import SEED, Crew
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 
 from shuangsuiji.imports import tabular
 from shuangsuiji.imports.tabular import Column, TableError, open_table, open_writer
-from tests.common.files import (
+from tests.factories.files import (
     ROSTER_HEADERS,
     ROSTER_ROWS,
     ROSTER_TITLE,

@@ -15,7 +15,7 @@ from shuangsuiji.imports.choices import ImportJobStatus
 from shuangsuiji.imports.models import ImportJob
 from shuangsuiji.registry.models import Entity, Inspector
 from tests import factories
-from tests.common.files import (
+from tests.factories.files import (
     ROSTER_HEADERS,
     ROSTER_ROWS,
     ROSTER_TITLE,

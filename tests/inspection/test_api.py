@@ -10,8 +10,7 @@ from shuangsuiji.api import api
 from shuangsuiji.inspection.choices import VersionStatus
 from shuangsuiji.inspection.models import Evidence, Finding
 from tests import factories
-from tests.draw.ceremony import var_dir  # noqa: F401
-from tests.inspection.factories import (
+from tests.factories.inspection import (
     JPEG,
     PDF,
     TODAY,

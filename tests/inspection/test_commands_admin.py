@@ -6,8 +6,7 @@ from shuangsuiji.cli import main
 from shuangsuiji.inspection import services
 from shuangsuiji.inspection.models import Finding, ResultVersion, Visit
 from tests import factories
-from tests.draw.ceremony import var_dir  # noqa: F401
-from tests.inspection.factories import JPEG, dispatched_scene, formed, started, upload
+from tests.factories.inspection import JPEG, dispatched_scene, formed, started, upload
 
 pytestmark = pytest.mark.django_db
 

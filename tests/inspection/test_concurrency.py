@@ -10,8 +10,7 @@ from shuangsuiji.audit.models import Event
 from shuangsuiji.inspection import services
 from shuangsuiji.inspection.choices import VersionStatus, VisitStatus
 from shuangsuiji.inspection.models import ResultVersion, Signature
-from tests.draw.ceremony import var_dir  # noqa: F401
-from tests.inspection.factories import dispatched_scene, submitted
+from tests.factories.inspection import dispatched_scene, submitted
 
 
 def _sign_concurrently(version, users):

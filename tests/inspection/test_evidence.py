@@ -10,8 +10,7 @@ from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
 from shuangsuiji.inspection import services
 from shuangsuiji.inspection.models import Evidence
 from tests import factories
-from tests.draw.ceremony import var_dir  # noqa: F401
-from tests.inspection.factories import (
+from tests.factories.inspection import (
     JPEG,
     MP4,
     PDF,

@@ -1,8 +1,7 @@
 import pytest
 
 from shuangsuiji.inspection.choices import VisitStatus
-from tests.draw.ceremony import var_dir  # noqa: F401
-from tests.inspection.factories import dispatched_scene
+from tests.factories.inspection import dispatched_scene
 
 pytestmark = pytest.mark.django_db
 

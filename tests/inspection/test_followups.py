@@ -13,8 +13,7 @@ from shuangsuiji.inspection.models import FollowUp
 from shuangsuiji.inspection.selectors import result_followup_facts
 from shuangsuiji.inspection.services import DraftInput, FollowUpInput
 from tests import factories
-from tests.draw.ceremony import var_dir  # noqa: F401
-from tests.inspection.factories import TODAY, dispatched_scene, formed, in_review
+from tests.factories.inspection import TODAY, dispatched_scene, formed, in_review
 
 pytestmark = pytest.mark.django_db
 LATER = dt.date(2024, 4, 20)

@@ -11,8 +11,7 @@ from shuangsuiji.inspection import selectors
 from shuangsuiji.inspection.choices import VersionStatus, VisitStatus
 from shuangsuiji.inspection.models import FollowUp, Result, ResultVersion, Visit
 from tests import factories
-from tests.draw.ceremony import var_dir  # noqa: F401
-from tests.inspection.factories import dispatched_scene, started
+from tests.factories.inspection import dispatched_scene, started
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,7 @@ from shuangsuiji.inspection.choices import Conclusion, FindingOutcome, VersionSt
 from shuangsuiji.inspection.models import Finding, FollowUp, Result, ResultVersion, Signature
 from shuangsuiji.inspection.services import DraftInput, FollowUpInput
 from tests import factories
-from tests.draw.ceremony import var_dir  # noqa: F401
-from tests.inspection.factories import (
+from tests.factories.inspection import (
     JPEG,
     TODAY,
     all_findings,

@@ -12,8 +12,7 @@ from shuangsuiji.inspection import services
 from shuangsuiji.inspection.choices import FindingOutcome, VersionKind, VersionStatus, VisitStatus
 from shuangsuiji.inspection.models import Finding, Result
 from tests import factories
-from tests.draw.ceremony import var_dir  # noqa: F401
-from tests.inspection.factories import CHECKLIST, TODAY, dispatched_scene, started
+from tests.factories.inspection import CHECKLIST, TODAY, dispatched_scene, started
 
 pytestmark = pytest.mark.django_db
 

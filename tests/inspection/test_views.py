@@ -7,8 +7,7 @@ from shuangsuiji.accounts.choices import Role
 from shuangsuiji.inspection.choices import VersionStatus, VisitStatus
 from shuangsuiji.inspection.models import Evidence, Finding, ResultVersion, Signature
 from tests import factories
-from tests.draw.ceremony import var_dir  # noqa: F401
-from tests.inspection.factories import (
+from tests.factories.inspection import (
     JPEG,
     PDF,
     TODAY,

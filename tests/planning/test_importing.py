@@ -5,7 +5,7 @@ from shuangsuiji.audit.models import Event
 from shuangsuiji.common.errors import NotAllowed, NotFound
 from shuangsuiji.imports.framework import import_file
 from shuangsuiji.planning.models import PlanRow
-from tests.planning.conftest import make_item
+from tests.factories.planning import make_item
 
 HEADER = [
     "序号",

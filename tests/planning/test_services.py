@@ -10,7 +10,7 @@ from shuangsuiji.planning.choices import ClassMode, PlanStatus, TaskKind, TaskSt
 from shuangsuiji.planning.models import Plan, PlanRow, Task
 from shuangsuiji.planning.services import ClassInput
 from tests import factories
-from tests.planning.conftest import make_item, task_spec
+from tests.factories.planning import make_item, task_spec
 
 ROW = {
     "seq": 1,

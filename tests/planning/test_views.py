@@ -73,9 +73,7 @@ def test_the_import_page_previews_errors_then_imports(client, trio, plan, tmp_pa
     assert Event.objects.get(action="plan.import").after["sha256"] == preview.file_sha256
 
 
-def test_a_plan_table_cannot_be_confirmed_by_someone_else(
-    client, trio, plan, tmp_path, settings
-):
+def test_a_plan_table_cannot_be_confirmed_by_someone_else(client, trio, plan, tmp_path, settings):
     settings.IMPORT_JOBS_INLINE = True
     client.force_login(trio["colleague"])
     with open(_xlsx(tmp_path / "ok.xlsx", ROWS), "rb") as fh:
@@ -136,8 +134,16 @@ def test_the_task_pages_create_and_preview(client, trio, item):
     assert r.status_code == 302, r.content.decode()
     assert task.classes.get().risk_ratios == {"D": "100"}
     page = client.get(f"/planning/tasks/{task.pk}/").content.decode()
+    assert f'hx-get="/draw/tasks/{task.pk}/pool-preview/"' in page  # the draw's preview, loaded
+    fragment = client.get(f"/draw/tasks/{task.pk}/pool-preview/", HTTP_HX_REQUEST="true")
+    page = fragment.content.decode()
+    assert "<html" not in page and "候选名单预览" in page
     assert "gas.D" in page and "乙燃气公司" in page and "登记状态为“注销”" in page
     assert "少于每组2名" in page
+    assert "<html" in client.get(f"/draw/tasks/{task.pk}/pool-preview/").content.decode()
+    client.force_login(trio["outsider"])
+    assert client.get(f"/draw/tasks/{task.pk}/pool-preview/").status_code == 404
+    client.force_login(trio["colleague"])
     r = client.post(
         f"/planning/tasks/{task.pk}/edit/", _task_post(item, title="改过的名称", team_size="1")
     )

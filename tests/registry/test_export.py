@@ -11,7 +11,7 @@ from shuangsuiji.common.ids import make_id_number, make_uscc
 from shuangsuiji.imports.framework import CLI_ACTOR, export_file, import_file
 from shuangsuiji.registry.models import Tag
 from tests import factories
-from tests.common.files import read_sheet
+from tests.factories.files import read_sheet
 
 rng = random.Random(11)
 

@@ -17,7 +17,7 @@ from shuangsuiji.imports.framework import CLI_ACTOR, get_importer, import_file
 from shuangsuiji.registry.models import Entity, Inspector, Tag
 from shuangsuiji.registry.rules import uscc_valid
 from tests import factories
-from tests.common.files import (
+from tests.factories.files import (
     ROSTER_HEADERS,
     ROSTER_ROWS,
     ROSTER_TITLE,

@@ -26,10 +26,10 @@ from shuangsuiji.accounts.models import Department, User
 from shuangsuiji.catalog.models import Item
 from shuangsuiji.draw import services
 from shuangsuiji.draw.models import Draw
+from shuangsuiji.draw.pool import target_id_for
 from shuangsuiji.planning import services as planning
 from shuangsuiji.planning.choices import TaskKind
 from shuangsuiji.planning.models import Plan, PlanRow, Task
-from shuangsuiji.planning.pool import target_id_for
 from shuangsuiji.registry.choices import DRAWABLE_STATUSES
 from shuangsuiji.registry.models import Entity, Inspector, Tag
 

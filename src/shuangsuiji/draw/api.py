@@ -12,9 +12,13 @@ from shuangsuiji.common.api import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from shuangsuiji.common.errors import NotFound, ValidationFailed
 from shuangsuiji.draw import selectors, services
 from shuangsuiji.draw.models import Assignment, Draw, Selection, Substitution
+from shuangsuiji.draw.pool import task_pool_preview
 from shuangsuiji.planning import selectors as planning_selectors
 
 router = Router(tags=["摇号"])
+# The task's candidate pools are the draw's rules (draw/pool.py), read before any draw; the
+# route stays where clients know it, under /api/v1/planning/ (mounted there in api.py).
+pool_router = Router(tags=["抽查计划与任务"])
 
 LIST_ERRORS = {401: ErrorOut, 422: ErrorOut}
 
@@ -430,3 +434,47 @@ def remedy(request, draw_id: int, payload: WidenIn):
             )
         ),
     )
+
+
+# --- the task's pool, before any draw ----------------------------------------------------
+
+
+class StratumOut(Schema):
+    name: str
+    label: str
+    class_code: str
+    pool_size: int
+    n: int
+    ratio: str | None
+    count: int | None
+
+
+class ExcludedOut(Schema):
+    target_id: str
+    name: str
+    reason: str
+
+
+class PoolPreviewOut(Schema):
+    strata: list[StratumOut]
+    excluded_by_reason: dict[str, int] = Field(
+        description="status 登记状态 / cap 年度上限 / recent 近期已检查"
+    )
+    excluded_total: int
+    excluded_sample: list[ExcludedOut]
+    inspectors: int
+    conflicts: int
+    team_size: int
+    capacity_total: int
+    to_draw: int
+    warnings: list[str]
+
+
+@pool_router.get(
+    "/tasks/{task_id}/pool-preview",
+    response={200: PoolPreviewOut, **READ_ERRORS},
+    summary="候选名单预览（各层候选数、抽取数、排除原因）",
+)
+def pool_preview(request, task_id: int):
+    task = planning_selectors.task_get(user=request.user, pk=task_id)
+    return task_pool_preview(task=task)

@@ -48,7 +48,7 @@ class Draw(models.Model):
     manifest_size = models.BigIntegerField(_("名单文件字节数"), default=0)
     excluded = models.JSONField(_("排除名单"), default=list)
     # Where the inspector pool came from (departments with why, experts, category), as
-    # planning.pool.inspector_scope describes it; public beside C. A remedy draw "with a
+    # draw.pool.inspector_scope describes it; public beside C. A remedy draw "with a
     # wider pool" says here which departments it added [002 第二十条]. Empty when the
     # caller supplied the pool itself.
     inspector_scope = models.JSONField(_("执法检查人员范围"), default=dict, blank=True)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.draw_list, name="list"),
     path("visits/", views.visit_list, name="visits"),
     path("tasks/<int:pk>/", views.task_ceremony, name="task"),
+    path("tasks/<int:pk>/pool-preview/", views.pool_preview, name="pool_preview"),
     path("tasks/<int:pk>/commit/", views.task_commit, name="commit"),
     path("tasks/<int:pk>/match/", views.task_match, name="match"),
     path("<int:pk>/", views.draw_detail, name="draw_detail"),

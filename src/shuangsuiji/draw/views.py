@@ -26,11 +26,11 @@ from shuangsuiji.draw import record_jobs, selectors, services
 from shuangsuiji.draw.choices import DrawState, SubstitutionStatus
 from shuangsuiji.draw.forms import DirectForm, MatchOnlyForm, SeedForm, WidenForm
 from shuangsuiji.draw.models import Draw
+from shuangsuiji.draw.pool import task_pool_preview
 from shuangsuiji.inspection.selectors import visits_list
 from shuangsuiji.planning import selectors as planning_selectors
 from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.planning.models import Task
-from shuangsuiji.planning.pool import task_pool_preview
 
 PAGE_SIZE = 50
 PRESENT_LIMIT = 300  # the projector shows the first targets; the page and result.txt hold all
@@ -158,6 +158,17 @@ def draw_list(request: HttpRequest) -> HttpResponse:
 def task_ceremony(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
     return _ceremony(request, task=task, draw=selectors.draw_current(task=task))
+
+
+@login_required
+def pool_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """候选名单预览 of a draft task: a fragment for the task page (htmx), a page otherwise."""
+    task = _task(request, pk)
+    preview = task_pool_preview(task=task) if task.status == TaskStatus.DRAFT else None
+    template = (
+        "draw/_pool_preview.html" if request.headers.get("HX-Request") else "draw/pool_preview.html"
+    )
+    return render(request, template, {"task": task, "preview": preview})
 
 
 @login_required

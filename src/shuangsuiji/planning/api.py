@@ -1,10 +1,11 @@
 """JSON API of plans and tasks (/api/v1/planning/). Handlers only translate: rules and
-scoping live in services.py, selectors.py and pool.py, whose errors become the envelope."""
+scoping live in services.py and selectors.py, whose errors become the envelope. The pool
+preview of a task (/api/v1/planning/tasks/{id}/pool-preview) is the draw's: draw/api.py."""
 
 import datetime as dt
 from decimal import Decimal
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from shuangsuiji.accounts.models import Department
 from shuangsuiji.catalog.models import Item
@@ -12,7 +13,6 @@ from shuangsuiji.common.api import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from shuangsuiji.common.errors import NotFound
 from shuangsuiji.planning import selectors, services
 from shuangsuiji.planning.models import Plan, PlanRow, Task
-from shuangsuiji.planning.pool import task_pool_preview
 from shuangsuiji.registry.models import Tag
 
 router = Router(tags=["抽查计划与任务"])
@@ -144,7 +144,7 @@ def create_plan(request, payload: PlanCreateIn):
         title=payload.title,
         actor=request.user,
     )
-    return 201, selectors.plan_get(user=request.user, pk=plan.pk)
+    return Status(201, selectors.plan_get(user=request.user, pk=plan.pk))
 
 
 @router.post(
@@ -167,7 +167,7 @@ def add_plan_row(request, plan_id: int, payload: PlanRowIn):
         items=[found[c] for c in codes],
         actor=request.user,
     )
-    return 201, selectors.plan_get(user=request.user, pk=plan.pk)
+    return Status(201, selectors.plan_get(user=request.user, pk=plan.pk))
 
 
 @router.post(
@@ -300,37 +300,6 @@ class TaskIn(Schema):
     classes: list[TargetClassIn]
 
 
-class StratumOut(Schema):
-    name: str
-    label: str
-    class_code: str
-    pool_size: int
-    n: int
-    ratio: str | None
-    count: int | None
-
-
-class ExcludedOut(Schema):
-    target_id: str
-    name: str
-    reason: str
-
-
-class PoolPreviewOut(Schema):
-    strata: list[StratumOut]
-    excluded_by_reason: dict[str, int] = Field(
-        description="status 登记状态 / cap 年度上限 / recent 近期已检查"
-    )
-    excluded_total: int
-    excluded_sample: list[ExcludedOut]
-    inspectors: int
-    conflicts: int
-    team_size: int
-    capacity_total: int
-    to_draw: int
-    warnings: list[str]
-
-
 @router.get("/tasks", response={200: list[TaskOut], **LIST_ERRORS}, summary="抽查任务列表")
 def list_tasks(request, filters: Query[TaskFilters]):
     return list(
@@ -423,14 +392,4 @@ def create_task(request, payload: TaskIn):
     task = services.task_create(
         department=department, spec=spec, plan_row=plan_row, actor=request.user
     )
-    return 201, selectors.task_get(user=request.user, pk=task.pk)
-
-
-@router.get(
-    "/tasks/{task_id}/pool-preview",
-    response={200: PoolPreviewOut, **READ_ERRORS},
-    summary="候选名单预览（各层候选数、抽取数、排除原因）",
-)
-def pool_preview(request, task_id: int):
-    task = selectors.task_get(user=request.user, pk=task_id)
-    return task_pool_preview(task=task)
+    return Status(201, selectors.task_get(user=request.user, pk=task.pk))

@@ -32,7 +32,6 @@ from shuangsuiji.planning.forms import (
     task_input,
 )
 from shuangsuiji.planning.models import Plan, PlanRow, Task
-from shuangsuiji.planning.pool import task_pool_preview
 from shuangsuiji.registry.models import Tag
 
 PAGE_SIZE = 20
@@ -435,7 +434,6 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "items": task.items.select_related("current").order_by("code"),
             "partners": task.partners.order_by("code"),
             "neighbours": task.neighbour_departments.order_by("code"),
-            "preview": task_pool_preview(task=task) if task.status == TaskStatus.DRAFT else None,
             "can_write": selectors.task_can_write(user=request.user, task=task),
             "cancel_form": TaskCancelForm(),
         },

@@ -108,7 +108,7 @@ class Entity(TimeStampedModel):
             ),
         ]
         indexes = [
-            # Covers the pool query of planning.pool (id is SQLite's rowid): a million rows
+            # Covers the pool query of draw.pool (id is SQLite's rowid): a million rows
             # are read from the index alone, without visiting the table.
             models.Index(
                 fields=["department", "status", "risk_class", "uscc"], name="entity_pool_cover_idx"

@@ -15,6 +15,8 @@ from shuangsuiji.common.errors import Conflict, ValidationFailed
 from shuangsuiji.draw import selectors
 from shuangsuiji.draw.choices import DrawKind, DrawState
 from shuangsuiji.draw.models import Draw
+from shuangsuiji.draw import pool as pool_rules
+from shuangsuiji.draw.pool import InspectorCandidate, TaskPool, target_id_for
 from shuangsuiji.draw.services._common import (
     _STATE_WORDS,
     _cleanup_on_error,
@@ -27,7 +29,6 @@ from shuangsuiji.draw.services._common import (
 )
 from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.planning.models import Task
-from shuangsuiji.planning.pool import InspectorCandidate, TaskPool, target_id_for
 from shuangsuiji.registry.models import Entity
 
 
@@ -36,14 +37,13 @@ def draw_commit(*, task: Task, actor: User, pool: TaskPool | None = None) -> Dra
     excluded list with reasons. From here the pool cannot change; a different pool needs
     this draw voided and a new commit (number + 1, ``replaces`` the void one).
 
-    ``pool`` defaults to ``planning.pool.task_pool(task=task)``; the draw then records
+    ``pool`` defaults to ``draw.pool.task_pool(task=task)``; the draw then records
     the inspector scope it came from (``Draw.inspector_scope``)."""
-    from shuangsuiji.planning import pool as pool_module
 
     _require_role(actor, task, [Role.OPERATOR], "封存摇号名单")
     own_pool = pool is None
     if pool is None:
-        pool = pool_module.task_pool(task=task)
+        pool = pool_rules.task_pool(task=task)
     rel_path = None
     try:
         with transaction.atomic():
@@ -108,7 +108,7 @@ def draw_commit(*, task: Task, actor: User, pool: TaskPool | None = None) -> Dra
                     }
                     for e in pool.excluded
                 ],
-                inspector_scope=pool_module.inspector_scope(task=task) if own_pool else {},
+                inspector_scope=pool_rules.inspector_scope(task=task) if own_pool else {},
                 committed_at=timezone.now(),
                 committed_by=actor,
                 replaces=previous
@@ -159,13 +159,12 @@ def match_commit(
     - ``source`` empty: the task's own ceremony for ``entities`` drawn elsewhere (the
       task must be in draft; the yearly cap is counted at confirmation as for a full draw).
 
-    ``inspectors`` defaults to the task's own pool (``planning.pool.inspector_pool``),
+    ``inspectors`` defaults to the task's own pool (``draw.pool.inspector_pool``),
     widened for this draw only by ``extra_departments`` (their inspectors and those of
     their sub-departments: a neighbouring area or any chosen department) and/or
     ``include_experts`` — the remedy "a new draw with a wider pool" [draw-protocol §4,
     002 第二十条]. The scope is stored on the draw (``inspector_scope``), in the audit
     event, and shown on the public page; a caller-supplied ``inspectors`` list records none."""
-    from shuangsuiji.planning import pool as pool_module
 
     _require_role(actor, task, [Role.OPERATOR], "封存匹配名单")
     extra = list(dict.fromkeys(extra_departments))
@@ -179,10 +178,10 @@ def match_commit(
         )
     scope: dict = {}
     if inspectors is None:
-        inspectors = pool_module.inspector_pool(
+        inspectors = pool_rules.inspector_pool(
             task=task, extra_departments=extra, include_experts=include_experts
         )
-        scope = pool_module.inspector_scope(
+        scope = pool_rules.inspector_scope(
             task=task, extra_departments=extra, include_experts=include_experts
         )
     rel_path = None

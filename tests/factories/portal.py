@@ -3,7 +3,7 @@ service is another module's): a dispatched scene whose visits have a published r
 (Result + ResultVersion PUBLISHED + PublishedResult with realistic public fields), one
 result corrected (the old row superseded, kept), an answered objection and a pending one.
 
-Test modules using it must ``from tests.draw.ceremony import var_dir  # noqa: F401``.
+Test modules using it must ``from tests.factories.ceremony import var_dir  # noqa: F401``.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from shuangsuiji.planning.choices import PlanStatus
 from shuangsuiji.planning.models import Plan, PlanRow
 from shuangsuiji.registry.models import Inspector
 from tests import factories
-from tests.draw.ceremony import Crew
-from tests.inspection.factories import Scene, dispatched_scene
+from tests.factories.ceremony import Crew
+from tests.factories.inspection import Scene, dispatched_scene
 
 _n = itertools.count(1)
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))

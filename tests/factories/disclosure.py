@@ -2,7 +2,7 @@
 services that form them are another issue's work): Result + ResultVersion (FORMED) +
 every member's Signature + FollowUps, ``result.current``/``formed_at`` set, visit FORMED.
 
-Test modules using these need ``from tests.draw.ceremony import var_dir  # noqa: F401``."""
+Test modules using these need ``from tests.factories.ceremony import var_dir  # noqa: F401``."""
 
 import datetime as dt
 import itertools
@@ -19,7 +19,7 @@ from shuangsuiji.inspection.choices import (
     VisitStatus,
 )
 from shuangsuiji.inspection.models import FollowUp, Result, ResultVersion, Signature, Visit
-from tests.inspection.factories import Scene, dispatched_scene
+from tests.factories.inspection import Scene, dispatched_scene
 
 _n = itertools.count(1)
 TZ = dt.timezone(dt.timedelta(hours=8))

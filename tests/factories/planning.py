@@ -1,10 +1,9 @@
+"""Items and task specs for the planning and draw tests."""
+
 import datetime as dt
 from decimal import Decimal
 
-import pytest
-
 from shuangsuiji.catalog.services import item_create
-from shuangsuiji.planning import services
 from shuangsuiji.planning.services import ClassInput, TaskInput
 
 
@@ -41,28 +40,3 @@ def task_spec(items, **overrides) -> TaskInput:
     )
     values.update(overrides)
     return TaskInput(**values)
-
-
-@pytest.fixture
-def item(dept):
-    return make_item(dept, "RQ-01")
-
-
-@pytest.fixture
-def plan(dept):
-    return services.plan_create(department=dept, year=2024, actor=None)
-
-
-@pytest.fixture
-def make_task(dept, item):
-    def _make(**overrides):
-        department = overrides.pop("department", dept)
-        plan_row = overrides.pop("plan_row", None)
-        return services.task_create(
-            department=department,
-            spec=task_spec([item], **overrides),
-            actor=None,
-            plan_row=plan_row,
-        )
-
-    return _make

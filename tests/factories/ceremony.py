@@ -1,26 +1,17 @@
 """Factories for the draw ceremony tests: a department with its operator, witness and
-reviewer, tasks, and ``TaskPool`` objects built directly (independent of planning.pool)."""
+reviewer, tasks, and ``TaskPool`` objects built directly (independent of draw.pool)."""
 
 import datetime as dt
 import itertools
 
-import pytest
-
 from shuangsuiji.accounts.choices import Role
+from shuangsuiji.draw.pool import Excluded, InspectorCandidate, Stratum, TaskPool, target_id_for
 from shuangsuiji.planning.models import Task
-from shuangsuiji.planning.pool import Excluded, InspectorCandidate, Stratum, TaskPool, target_id_for
 from shuangsuiji.registry.models import Conflict
 from tests import factories
 
 _n = itertools.count(1)
 SEED = "2024年第116期 双色球 03 07 12 19 25 31 + 09; 骰子 3 1 4 1 5 9 2 6 5 3 5 8 9 7 9 3 2 3 8 4"
-
-
-@pytest.fixture(autouse=True)
-def var_dir(settings, tmp_path):
-    settings.VAR_DIR = tmp_path / "var"
-    settings.VAR_DIR.mkdir()
-    return settings.VAR_DIR
 
 
 class Crew:

@@ -16,7 +16,7 @@ from shuangsuiji.draw.models import Draw
 from shuangsuiji.inspection.models import Visit
 from shuangsuiji.planning.models import Task
 from tests import factories
-from tests.draw.ceremony import SEED, Crew, pool_for
+from tests.factories.ceremony import SEED, Crew, pool_for
 
 CHECKLIST = ["安全生产责任制落实情况", "特种作业人员持证上岗情况", "施工现场临时用电"]
 

@@ -1,7 +1,8 @@
 """The candidate pools of a task: which targets and inspectors go into the draw manifest.
 
-This module is the interface between planning (what a task asks for) and the draw
-ceremony (which freezes the pools into a manifest). It reads only; it writes nothing.
+This module turns what a task asks for (planning) into what the draw ceremony freezes into
+a manifest; it belongs to the draw (its rules are the draw's: caps, exclusions, conflicts).
+It reads only; it writes nothing.
 
 Rules it applies:
 - count per stratum = ceil(ratio × pool size), at least 1 when the pool is not empty
@@ -32,6 +33,19 @@ from django.db import connections
 from django.db.models import CharField, F, Q, Value
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.utils import timezone
+
+from shuangsuiji.draw.choices import DrawState
+from shuangsuiji.draw.models import Selection, YearlyDrawCount
+from shuangsuiji.planning.choices import ClassMode
+from shuangsuiji.planning.parsing import draw_count
+from shuangsuiji.planning.selectors import family_ids, subtree_ids
+from shuangsuiji.registry.choices import (
+    DRAWABLE_STATUSES,
+    EntityStatus,
+    InspectorKind,
+    InspectorStatus,
+)
+from shuangsuiji.registry.models import Conflict, Entity, Inspector
 
 
 @dataclass(frozen=True)
@@ -146,8 +160,6 @@ class PoolPreview:
 
 
 def _class_queryset(cls, library_ids: set[int]):
-    from shuangsuiji.planning.choices import ClassMode
-    from shuangsuiji.registry.models import Entity
 
     qs = Entity.objects.filter(department_id__in=library_ids)
     through = Entity.tags.through
@@ -223,8 +235,6 @@ def _recent_targets(task) -> dict[str, str]:
 
     An approximation until inspection visits are recorded: a confirmed draw stands for an
     inspection carried out in its task's window."""
-    from shuangsuiji.draw.choices import DrawState
-    from shuangsuiji.draw.models import Selection
 
     days = task.exclude_recent_days
     if not days:
@@ -243,7 +253,6 @@ def _recent_targets(task) -> dict[str, str]:
 
 
 def _inspector_department_ids(task, extra_departments=()) -> set[int]:
-    from shuangsuiji.planning.selectors import family_ids, subtree_ids
 
     ids = family_ids(department=task.department)
     # 部门联合抽查: the partners' staff join the teams (检查人员分别从…抽调 [004 三(一)]).
@@ -262,8 +271,6 @@ def _inspector_department_ids(task, extra_departments=()) -> set[int]:
 def _inspectors(
     task, today: dt.date, *, extra_departments=(), include_experts: bool = False
 ) -> list[InspectorCandidate]:
-    from shuangsuiji.registry.choices import InspectorKind, InspectorStatus
-    from shuangsuiji.registry.models import Inspector
 
     # 执法检查人员应当具备执法资格 [002 第二十一条]: 执法人员 on duty whose certificate is
     # valid when the work starts (or today, if the window has begun). 辅助人员 never count
@@ -289,7 +296,6 @@ def _inspectors(
 
 
 def _names(pks: list[int]) -> dict[int, str]:
-    from shuangsuiji.registry.models import Entity
 
     names: dict[int, str] = {}
     for start in range(0, len(pks), _NAME_BATCH):
@@ -307,11 +313,6 @@ class _Build:
 
 
 def _build(*, task, today: dt.date | None = None) -> _Build:
-    from shuangsuiji.draw.models import YearlyDrawCount
-    from shuangsuiji.planning.parsing import draw_count
-    from shuangsuiji.planning.selectors import family_ids
-    from shuangsuiji.registry.choices import DRAWABLE_STATUSES, EntityStatus
-    from shuangsuiji.registry.models import Conflict, Entity
 
     today = today or timezone.localdate()
     department = task.department

@@ -2,7 +2,7 @@
 services that normally write them are tested elsewhere): a formed, published or withheld
 result, a penalty decision, an objection at each stage.
 
-Test modules using ``scene`` must ``from tests.draw.ceremony import var_dir  # noqa: F401``."""
+Test modules using ``scene`` must ``from tests.factories.ceremony import var_dir  # noqa: F401``."""
 
 import datetime as dt
 import itertools
@@ -16,8 +16,8 @@ from shuangsuiji.inspection.choices import Conclusion, FollowUpKind, VersionStat
 from shuangsuiji.inspection.models import FollowUp, Result, ResultVersion, Visit
 from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.planning.models import Task
-from tests.draw.ceremony import Crew
-from tests.inspection.factories import Scene, dispatched_scene
+from tests.factories.ceremony import Crew
+from tests.factories.inspection import Scene, dispatched_scene
 
 _n = itertools.count(1)
 

@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from shuangsuiji.draw.choices import DrawState
 from shuangsuiji.draw.models import Draw, Selection, YearlyDrawCount
+from shuangsuiji.draw.pool import task_pool, task_pool_preview
 from shuangsuiji.planning.choices import ClassMode
 from shuangsuiji.planning.models import Task
 from shuangsuiji.planning.parsing import draw_count
-from shuangsuiji.planning.pool import task_pool, task_pool_preview
 from shuangsuiji.planning.services import ClassInput
 from shuangsuiji.registry.models import Conflict, Entity, Tag
 from tests import factories
@@ -143,7 +143,7 @@ def test_an_entity_in_two_classes_is_listed_once(dept, make_task):
 
 def test_the_library_of_a_section_includes_its_commission(dept, item):
     from shuangsuiji.planning import services
-    from tests.planning.conftest import task_spec
+    from tests.factories.planning import task_spec
 
     section = factories.department("SJJW-RQS", parent=dept)
     sibling = factories.department("SJJW-ZAJ", parent=dept)
