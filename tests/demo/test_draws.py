@@ -4,11 +4,9 @@ exported files with the protocol and with the standalone docs/verify_draw.py."""
 
 import hashlib
 import json
-from types import SimpleNamespace
 
 import pytest
 
-from shuangsuiji.accounts.choices import Role
 from shuangsuiji.demo.draws import JOINT, MATCH, RISK, VOID_REASON, demo_draw_list, demo_draws
 from shuangsuiji.draw import protocol
 from shuangsuiji.draw.choices import DrawKind, DrawState, SubstitutionStatus
@@ -24,21 +22,8 @@ from tests.draw.conftest import naive_result
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo(var_dir, monkeypatch):  # noqa: F811
-    from shuangsuiji import demo as loader
-    from shuangsuiji.imports import framework as importing
-
-    # Two shims for the loader as it stands (both reported; harmless once it is fixed):
-    # the library importers accept only the command-line actor ("命令行"), not "演示数据";
-    # the closing summary joins lazy role labels, which str.join refuses.
-    if not importing.actor_is_cli(loader.ACTOR):
-        monkeypatch.setattr(loader, "ACTOR", importing.CLI_ACTOR)
-    monkeypatch.setattr(loader, "Role", lambda value: SimpleNamespace(label=str(Role(value).label)))
-    summary = loader.demo_load(entities=300)  # the loader runs demo_draws as its last step
-    again = demo_draws(actor=loader.ACTOR)
-    assert all("已存在" in line for line in again)  # idempotent: a second run changes nothing
-    return [line for line in summary.lines if "次摇号已确认锁定并派发" in line]
+def _dispatched(demo) -> list[str]:
+    return [line for line in demo["first_lines"] if "次摇号已确认锁定并派发" in line]
 
 
 def _manifest_lines(draw: Draw, kind: str) -> list[list[str]]:
@@ -61,7 +46,7 @@ def _teams(draw: Draw) -> dict[str, tuple[str, ...]]:
 
 
 def test_three_completed_demo_draws_and_one_void_draw(demo):
-    assert len(demo) == 3 and all("已确认锁定并派发" in line for line in demo)
+    assert len(_dispatched(demo)) == 3
     tasks = {t.code: t for t in Task.objects.filter(code__in=[JOINT, RISK, MATCH])}
     assert all(t.status == TaskStatus.DISPATCHED for t in tasks.values())
     draws = demo_draw_list()

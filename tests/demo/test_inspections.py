@@ -4,14 +4,10 @@ principal, an answered objection on the portal and one under review, visits left
 我的检查; and loading it a second time changes nothing."""
 
 import pytest
-from django.db import transaction
-from django.test import override_settings
 
-from shuangsuiji.audit.models import Event
 from shuangsuiji.audit.services import chain_verify
-from shuangsuiji.demo import demo_load
 from shuangsuiji.disclosure.choices import ObjectionStatus
-from shuangsuiji.disclosure.models import Objection, PortalSubmission, PublishedResult
+from shuangsuiji.disclosure.models import Objection, PublishedResult
 from shuangsuiji.inspection import selectors
 from shuangsuiji.inspection.choices import (
     Conclusion,
@@ -25,42 +21,10 @@ from shuangsuiji.inspection.models import (
     Evidence,
     Finding,
     FollowUp,
-    ResultVersion,
-    Signature,
     Visit,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def _counts() -> dict[str, int]:
-    return {
-        "published": PublishedResult.objects.count(),
-        "versions": ResultVersion.objects.count(),
-        "objections": Objection.objects.count(),
-        "submissions": PortalSubmission.objects.count(),
-        "signatures": Signature.objects.count(),
-        "evidence": Evidence.objects.count(),
-        "followups": FollowUp.objects.count(),
-        # Re-importing the demo's CSV files records each import (an import is an event even
-        # when nothing changes); every other event would be a change.
-        "events": Event.objects.exclude(action__startswith="import.").count(),
-        "started": Visit.objects.exclude(status=VisitStatus.PENDING).count(),
-    }
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo loaded twice, once for this module (the load is what takes time), inside a
-    transaction rolled back afterwards; the tests' own transactions nest in it."""
-    var = tmp_path_factory.mktemp("demo")
-    with django_db_blocker.unblock(), override_settings(VAR_DIR=var, MEDIA_ROOT=var / "media"):
-        with transaction.atomic():
-            demo_load(entities=200)
-            first = _counts()
-            second_text = demo_load(entities=200).text()
-            yield {"first": first, "second": _counts(), "text": second_text, "media": var / "media"}
-            transaction.set_rollback(True)
 
 
 def _current(conclusion: str) -> PublishedResult:
@@ -114,7 +78,7 @@ def test_the_follow_ups_are_recorded(demo):
     )
     transfer = FollowUp.objects.get(kind=FollowUpKind.TRANSFER)
     assert transfer.recipient.endswith("市场监督管理局") and transfer.status == FollowUpStatus.DONE
-    assert FollowUp.objects.get(kind=FollowUpKind.POLICE).recipient.endswith("公安局")
+    assert "公安局" in FollowUp.objects.get(kind=FollowUpKind.POLICE).recipient  # 市局或其分局
     assert "移送公安机关" in _current(Conclusion.FALSE_DISCLOSURE).followup_text
 
 

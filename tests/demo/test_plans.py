@@ -1,6 +1,5 @@
 import pytest
 
-from shuangsuiji import demo
 from shuangsuiji.demo.plans import demo_plans
 from shuangsuiji.planning.models import Plan
 from shuangsuiji.planning.selectors import plan_warnings
@@ -8,11 +7,9 @@ from shuangsuiji.planning.selectors import plan_warnings
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_plans_are_the_documents_tables_filed_and_published_once():
-    depts = demo._departments()
-    demo._items(depts)
-    lines = demo_plans(actor="演示数据")
-    assert len(lines) == 2 and all("已备案" in line for line in lines)
+def test_the_demo_plans_are_the_documents_tables_filed_and_published_once(demo):
+    lines = [line for line in demo["first_lines"] if "已备案" in line]
+    assert len(lines) == 2 and all("并公开" in line for line in lines)
     songjiang = Plan.objects.get(department__code="SJJW", year=2024)
     minhang = Plan.objects.get(department__code="MHLH", year=2021)
     assert songjiang.status == minhang.status == "published"

@@ -1,0 +1,61 @@
+"""The demo (``ssj demo``) is loaded once for all the tests of this package — twice in fact,
+the second time to show it changes nothing — inside a transaction rolled back after the
+package; each test's own transaction nests in it. Loading is what takes time: the tests
+here only read what it made (or write inside their own rolled-back transaction)."""
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+
+from shuangsuiji.audit.models import Event
+from shuangsuiji.demo import demo_load
+from shuangsuiji.disclosure.models import Objection, PortalSubmission, PublishedResult
+from shuangsuiji.inspection.choices import VisitStatus
+from shuangsuiji.inspection.models import Evidence, FollowUp, ResultVersion, Signature, Visit
+
+ENTITIES = 300
+SECOND_SITE = "http://ssj.example.gov.cn:8080"
+
+
+def counts() -> dict[str, int]:
+    return {
+        "published": PublishedResult.objects.count(),
+        "versions": ResultVersion.objects.count(),
+        "objections": Objection.objects.count(),
+        "submissions": PortalSubmission.objects.count(),
+        "signatures": Signature.objects.count(),
+        "evidence": Evidence.objects.count(),
+        "followups": FollowUp.objects.count(),
+        # Re-importing the demo's CSV files records each import (an import is an event even
+        # when nothing changes); every other event would be a change.
+        "events": Event.objects.exclude(action__startswith="import.").count(),
+        "started": Visit.objects.exclude(status=VisitStatus.PENDING).count(),
+    }
+
+
+@pytest.fixture(scope="package")
+def demo_loaded(django_db_setup, django_db_blocker, tmp_path_factory):
+    var = tmp_path_factory.mktemp("demo")
+    with django_db_blocker.unblock(), override_settings(VAR_DIR=var, MEDIA_ROOT=var / "media"):
+        with transaction.atomic():
+            first = demo_load(entities=ENTITIES)
+            first_counts = counts()
+            second = demo_load(entities=ENTITIES, site=SECOND_SITE)
+            yield {
+                "first": first_counts,
+                "second": counts(),
+                "first_text": first.text(),
+                "first_lines": list(first.lines),
+                "text": second.text(),
+                "var": var,
+                "media": var / "media",
+            }
+            transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo(demo_loaded, settings):
+    """The loaded demo, with this test's settings pointing at its files (manifests, evidence)."""
+    settings.VAR_DIR = demo_loaded["var"]
+    settings.MEDIA_ROOT = demo_loaded["media"]
+    return demo_loaded
