@@ -45,7 +45,14 @@ def var_dir(settings, tmp_path):
     a fresh directory of its own: no test sees another's files."""
     settings.VAR_DIR = tmp_path / "var"
     settings.VAR_DIR.mkdir()
+    settings.MEDIA_ROOT = settings.VAR_DIR / "media"  # evidence files
+    settings.UPLOAD_DIR = settings.VAR_DIR / "uploads"  # import jobs' files
     return settings.VAR_DIR
+
+
+@pytest.fixture
+def media_root(var_dir, settings):
+    return settings.MEDIA_ROOT
 
 
 @pytest.fixture
