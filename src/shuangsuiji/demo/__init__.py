@@ -13,17 +13,28 @@ Loading twice changes nothing.
 """
 
 import csv
+import datetime as dt
 import random
 import tempfile
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
+from faker import Faker
 
 from shuangsuiji.accounts.choices import DepartmentKind, Role
 from shuangsuiji.accounts.models import Department, Membership, User
+from shuangsuiji.accounts.services import department_add, membership_grant, user_create
+from shuangsuiji.audit.services import event_record
+from shuangsuiji.catalog.models import Item
+from shuangsuiji.catalog.services import item_create
 from shuangsuiji.common.ids import make_id_number, make_uscc
 from shuangsuiji.demo.accounts import ACTOR, DEMO_PASSWORD
+from shuangsuiji.demo.draws import demo_draws
+from shuangsuiji.demo.inspections import demo_inspections
+from shuangsuiji.demo.plans import demo_plans
+from shuangsuiji.imports.framework import import_file
 
 DEPARTMENTS: list[tuple[str, str, str | None, str, str]] = [
     # code, name, parent, kind, region
@@ -324,7 +335,6 @@ class DemoSummary:
 
 
 def _departments() -> dict[str, Department]:
-    from shuangsuiji.accounts.services import department_add
 
     out: dict[str, Department] = {}
     for code, name, parent, kind, region in DEPARTMENTS:
@@ -335,7 +345,6 @@ def _departments() -> dict[str, Department]:
     zp = out["ZPZJ"]
     if zp.publish_deadline_workdays != 10:
         # 漳平：10个工作日内公示抽查结果 [003 附件3 第十一条].
-        from shuangsuiji.audit.services import event_record
 
         with transaction.atomic():
             zp.publish_deadline_workdays = 10
@@ -352,7 +361,6 @@ def _departments() -> dict[str, Department]:
 
 
 def _users(depts: dict[str, Department], rng: random.Random) -> None:
-    from shuangsuiji.accounts.services import membership_grant, user_create
 
     if not User.objects.filter(username="admin").exists():
         user_create(
@@ -379,7 +387,6 @@ def _users(depts: dict[str, Department], rng: random.Random) -> None:
 
 
 def _entity_rows(dept_code: str, count: int, rng: random.Random) -> list[list[str]]:
-    from faker import Faker
 
     fake = Faker("zh_CN")
     fake.seed_instance(rng.randint(0, 10**9))
@@ -430,7 +437,6 @@ def _write_csv(path: Path, headers: list[str], rows: list[list[str]]) -> Path:
 
 
 def _import(kind: str, path: Path, dept: Department) -> str:
-    from shuangsuiji.imports.framework import import_file
 
     result = import_file(
         kind=kind, path=path, department=dept, actor=ACTOR, dry_run=False, skip_invalid=False
@@ -441,11 +447,6 @@ def _import(kind: str, path: Path, dept: Department) -> str:
 
 
 def _items(depts: dict[str, Department]) -> int:
-    import datetime as dt
-    from decimal import Decimal
-
-    from shuangsuiji.catalog.models import Item
-    from shuangsuiji.catalog.services import item_create
 
     created = 0
     for spec in SONGJIANG_ITEMS + MINHANG_ITEMS + ZHANGPING_ITEMS:
@@ -483,7 +484,6 @@ def demo_load(
     depts = _departments()
     _users(depts, rng)
     summary.lines.append(f"抽查事项：新增 {_items(depts)} 项")
-    from shuangsuiji.demo.plans import demo_plans
 
     summary.lines += demo_plans(actor=ACTOR)
     with tempfile.TemporaryDirectory() as tmp:
@@ -567,10 +567,8 @@ def demo_load(
                     depts[code],
                 )
             )
-    from shuangsuiji.demo.draws import demo_draws
 
     summary.lines += demo_draws(actor=ACTOR)
-    from shuangsuiji.demo.inspections import demo_inspections
 
     summary.lines += demo_inspections(actor=ACTOR)
     summary.lines += [

@@ -21,9 +21,13 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from shuangsuiji.accounts.choices import DepartmentKind
-from shuangsuiji.accounts.models import Department, User
+from shuangsuiji.accounts.choices import DepartmentKind, Role
+from shuangsuiji.accounts.models import Department, Membership, User
+from shuangsuiji.accounts.services import department_add, membership_grant, user_create
 from shuangsuiji.catalog.models import Item
+from shuangsuiji.catalog.services import item_create
+from shuangsuiji.common.ids import make_id_number
+from shuangsuiji.demo.accounts import DEMO_PASSWORD
 from shuangsuiji.draw import services
 from shuangsuiji.draw.models import Draw
 from shuangsuiji.draw.pool import target_id_for
@@ -32,6 +36,7 @@ from shuangsuiji.planning.choices import TaskKind
 from shuangsuiji.planning.models import Plan, PlanRow, Task
 from shuangsuiji.registry.choices import DRAWABLE_STATUSES
 from shuangsuiji.registry.models import Entity, Inspector, Tag
+from shuangsuiji.registry.services import conflict_declare, inspector_create
 
 JOINT = "SJJW-2024-RQ02"
 RISK = "SJJW-2024-RQ01"
@@ -129,13 +134,6 @@ def _summary(task: Task, draw: Draw) -> str:
 def _partner(actor: str) -> Department:
     """松江区市场监督管理局 (部门联合抽查的配合部门) with its 部门管理员, its item and four
     inspectors, entered by that admin (谁管理、谁维护)."""
-    from shuangsuiji.accounts.choices import Role
-    from shuangsuiji.accounts.models import Membership
-    from shuangsuiji.accounts.services import department_add, membership_grant, user_create
-    from shuangsuiji.catalog.services import item_create
-    from shuangsuiji.common.ids import make_id_number
-    from shuangsuiji.demo.accounts import DEMO_PASSWORD
-    from shuangsuiji.registry.services import inspector_create
 
     code, name, region = PARTNER
     dept = Department.objects.filter(code=code).first() or department_add(
@@ -292,7 +290,6 @@ def _risk(actor: str) -> str:
 
 def _match(actor: str) -> str:
     """(c) 漳平: match-only for targets drawn elsewhere, with declared conflicts."""
-    from shuangsuiji.registry.services import conflict_declare
 
     admin, witness = _user("zp_admin"), _user("zp_witness")
     zhangping = Department.objects.get(code="ZPZJ")

@@ -17,6 +17,7 @@ from shuangsuiji.accounts.models import Department
 from shuangsuiji.catalog.models import Item
 from shuangsuiji.planning import services
 from shuangsuiji.planning.models import Plan
+from shuangsuiji.planning.selectors import subtree_ids
 
 # 序号, 抽查领域, 检查对象, 抽查事项, 抽查时间, 抽查比例, 预估抽查数, 牵头单位, 层级, 事项编码 [000 附件].
 SONGJIANG_2024 = [
@@ -123,7 +124,6 @@ MINHANG_2021 = [
 
 
 def _item(code: str, root: Department) -> Item:
-    from shuangsuiji.planning.selectors import subtree_ids
 
     item = (
         Item.objects.filter(code=code, department_id__in=subtree_ids(department=root))

@@ -24,10 +24,10 @@ from shuangsuiji.accounts.selectors import user_has_role
 from shuangsuiji.common.errors import Conflict, ServiceError, ValidationFailed
 from shuangsuiji.draw import record_jobs, selectors, services
 from shuangsuiji.draw.choices import DrawState, SubstitutionStatus
+from shuangsuiji.draw.hooks import visit_hooks
 from shuangsuiji.draw.forms import DirectForm, MatchOnlyForm, SeedForm, WidenForm
 from shuangsuiji.draw.models import Draw
 from shuangsuiji.draw.pool import task_pool_preview
-from shuangsuiji.inspection.selectors import visits_list
 from shuangsuiji.planning import selectors as planning_selectors
 from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.planning.models import Task
@@ -138,7 +138,7 @@ def _ceremony(
             "substitutions": progress.substitutions,
             "pending_status": SubstitutionStatus.PENDING,
             "scope": draw.inspector_scope,
-            "visits": (visits_list(task=task)[:200] if draw.dispatched_at else []),
+            "visits": (visit_hooks().visits_list(task=task)[:200] if draw.dispatched_at else []),
         }
     )
     return render(request, "draw/task.html", ctx, status=status)
@@ -470,7 +470,7 @@ def draw_present_state(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def visit_list(request: HttpRequest) -> HttpResponse:
     merged = request.GET.get("merged") == "1"
-    visits = visits_list(user=request.user, merged_only=merged)
+    visits = visit_hooks().visits_list(user=request.user, merged_only=merged)
     page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "draw/visits.html", {"page": page, "merged": merged})
 

@@ -20,7 +20,7 @@ from shuangsuiji.draw.services._common import (
     _require_role,
 )
 from shuangsuiji.draw.services.ceremony import _counters_lock
-from shuangsuiji.inspection.services.dispatch import visits_dispatch
+from shuangsuiji.draw.hooks import visits_dispatch
 from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.planning.models import Task
 
@@ -37,7 +37,8 @@ def draw_dispatch(*, draw: Draw, actor: User) -> DispatchReport:
     gets its visit. 进一次门、查多项事 [002 第十九条]: a target already in a pending visit of
     another dispatched task whose window overlaps joins that visit (task, items, team);
     otherwise a new visit led by this task's 组长. The visits are inspection's rows: it
-    writes them (``inspection.services.visits_dispatch``) inside this transaction."""
+    writes them (``inspection.services.visits_dispatch``, reached through ``draw/hooks.py``)
+    inside this transaction."""
     task = draw.task
     _require_role(actor, task, [Role.OPERATOR], "派发任务")
     with transaction.atomic():

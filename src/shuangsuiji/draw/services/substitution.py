@@ -24,7 +24,7 @@ from shuangsuiji.draw.services._common import (
     _manifest_bytes_checked,
     _require_role,
 )
-from shuangsuiji.inspection.services.dispatch import visits_resync, visits_started_refuse
+from shuangsuiji.draw.hooks import team_change_check, team_resync
 from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.registry.models import Conflict as ConflictDeclaration
 from shuangsuiji.registry.models import Inspector
@@ -52,7 +52,7 @@ def substitution_request(*, assignment: Assignment, reason: str, actor: User) ->
             out_assignment=assignment, status=SubstitutionStatus.PENDING
         ).exists():
             raise Conflict("该人员已有待审批的更换申请")
-        visits_started_refuse(selection=selection)
+        team_change_check(selection=selection)
         sub = Substitution.objects.create(
             draw=draw,
             selection=selection,
@@ -192,7 +192,7 @@ def substitution_decide(
                 "line",
             ]
         )
-        visits_resync(selection=selection)
+        team_resync(selection=selection)
         event_record(
             actor=actor,
             action="substitution.approve",
