@@ -29,6 +29,7 @@ RANK = {app: i for i, app in enumerate(LAYERS)}
 # catalog and registry are siblings: neither imports the other.
 SIBLINGS = {frozenset({"catalog", "registry"})}
 
+
 def _imports(path: Path) -> set[str]:
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

@@ -5,12 +5,24 @@ and of their sub-departments (a 委 sees its 科室 and 中心). A system admin 
 but sees no business data he does not need, so he gets no department scope by default.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django.db.models import QuerySet
 
-from shuangsuiji.accounts.choices import LIBRARY_READERS, LIBRARY_WRITERS, Role
+from shuangsuiji.accounts.choices import LIBRARY_READERS, LIBRARY_WRITERS
 from shuangsuiji.accounts.models import Department, Membership, User
+
+T = TypeVar("T")
+
+
+def cached_on_user(user: User, attr: str, compute: Callable[[], T]) -> T:
+    """``compute()``, kept on the user instance under ``attr`` (one computation a request)."""
+    cached: T | None = getattr(user, attr, None)
+    if cached is None:
+        cached = compute()
+        setattr(user, attr, cached)
+    return cached
 
 
 def _descendant_ids(root_ids: Iterable[int]) -> set[int]:
@@ -26,11 +38,11 @@ def _descendant_ids(root_ids: Iterable[int]) -> set[int]:
 
 
 def user_roles(*, user: User) -> frozenset[str]:
-    cached = getattr(user, "_ssj_roles", None)
-    if cached is None:
-        cached = frozenset(Membership.objects.filter(user=user).values_list("role", flat=True))
-        user._ssj_roles = cached
-    return cached
+    return cached_on_user(
+        user,
+        "_ssj_roles",
+        lambda: frozenset(Membership.objects.filter(user=user).values_list("role", flat=True)),
+    )
 
 
 def department_ids_for(*, user: User, roles: Iterable[str]) -> set[int]:
@@ -59,7 +71,7 @@ def departments_writable(*, user: User) -> QuerySet[Department]:
     return Department.objects.filter(id__in=writable_department_ids(user=user)).order_by("code")
 
 
-def user_has_role(*, user: User, role: Role, department: Department | None = None) -> bool:
+def user_has_role(*, user: User, role: str, department: Department | None = None) -> bool:
     if not user.is_authenticated:
         return False
     qs = Membership.objects.filter(user=user, role=role)

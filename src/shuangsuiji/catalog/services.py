@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, overload
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -273,6 +273,12 @@ def content_of(version: ItemVersion) -> ItemContent:
     return ItemContent(**{name: getattr(version, name) for name in CONTENT_FIELDS})
 
 
+@overload
+def snapshot(version: ItemVersion) -> dict[str, Any]: ...
+@overload
+def snapshot(version: None) -> None: ...
+@overload
+def snapshot(version: ItemVersion | None) -> dict[str, Any] | None: ...
 def snapshot(version: ItemVersion | None) -> dict[str, Any] | None:
     """What the audit trail records for a version: its content and its change metadata."""
     if version is None:
@@ -572,6 +578,9 @@ def item_repeal(
         locked = _lock_item(item)
         check_revisable(item=locked, expected_number=expected_number, effective=effective)
         before = locked.current
+        # Every item has a current version: its first one is written with it (item_create,
+        # item_copy, the import), in the same transaction.
+        assert before is not None
         locked.is_repealed = True
         version = version_write(
             item=locked,

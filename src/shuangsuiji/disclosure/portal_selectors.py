@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Field, ForeignObjectRel, Q, QuerySet
 from django.utils import timezone
 
 from shuangsuiji.accounts.models import Department
@@ -265,21 +265,28 @@ class ResultDetail:
         return self.row.superseded_by_id is None
 
 
+def _column(field: Field | ForeignObjectRel | None) -> str:
+    """The column of a field stored in the table (the only kind these statements name)."""
+    if not isinstance(field, Field) or field.column is None:
+        raise TypeError(f"{field!r} is not stored in a column")
+    return field.column
+
+
 @functools.cache
 def _detail_sql() -> str:
     # Written once from the model's own table and columns: the ORM would compile the same
     # statement again on every request, about a quarter of the page's CPU.
     meta, quote = PublishedResult._meta, connection.ops.quote_name
     table = quote(meta.db_table)
-    columns = ", ".join(quote(f.column) for f in meta.concrete_fields)
+    columns = ", ".join(quote(_column(f)) for f in meta.concrete_fields)
     result_id, version = (
-        quote(meta.get_field("result").column),
-        quote(meta.get_field("version_number").column),
+        quote(_column(meta.get_field("result"))),
+        quote(_column(meta.get_field("version_number"))),
     )
     return (
         f"SELECT {columns} FROM {table} WHERE {result_id} = "
-        f"(SELECT {result_id} FROM {table} WHERE {quote(meta.pk.column)} = %s) "
-        f"ORDER BY {version}, {quote(meta.pk.column)}"
+        f"(SELECT {result_id} FROM {table} WHERE {quote(_column(meta.pk))} = %s) "
+        f"ORDER BY {version}, {quote(_column(meta.pk))}"
     )
 
 
@@ -296,7 +303,13 @@ def published_result_detail(*, pk: int) -> ResultDetail | None:
     current = row
     while current.superseded_by_id is not None and current.superseded_by_id in by_id:
         current = by_id[current.superseded_by_id]
-    versions = [Version(row=r, replaced_by=by_id.get(r.superseded_by_id)) for r in rows]
+    versions = [
+        Version(
+            row=r,
+            replaced_by=None if r.superseded_by_id is None else by_id.get(r.superseded_by_id),
+        )
+        for r in rows
+    ]
     return ResultDetail(
         row=row,
         current=current,
@@ -372,11 +385,11 @@ _OUTCOME_FIELDS = (
 @functools.cache
 def _outcomes_sql() -> str:
     meta, quote = Objection._meta, connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in ("id", *_OUTCOME_FIELDS))
+    columns = ", ".join(quote(_column(meta.get_field(name))) for name in ("id", *_OUTCOME_FIELDS))
     return (
         f"SELECT {columns} FROM {quote(meta.db_table)} "
-        f"WHERE {quote(meta.get_field('result').column)} = %s AND {quote(meta.get_field('status').column)} = %s "
-        f"ORDER BY {quote(meta.get_field('answered_at').column)}, {quote(meta.pk.column)}"
+        f"WHERE {quote(_column(meta.get_field('result')))} = %s AND {quote(_column(meta.get_field('status')))} = %s "
+        f"ORDER BY {quote(_column(meta.get_field('answered_at')))}, {quote(_column(meta.pk))}"
     )
 
 

@@ -308,7 +308,7 @@ def _names(pks: list[int]) -> dict[int, str]:
 @dataclass
 class _Build:
     pool: TaskPool
-    class_of: dict[str, tuple[str, object, object]]  # stratum name → (class code, ratio, count)
+    class_of: dict[str, tuple[str, object, int | None]]  # stratum name → (class code, ratio, count)
     excluded_by_reason: Counter
 
 
@@ -356,7 +356,7 @@ def _build(*, task, today: dt.date | None = None) -> _Build:
         }
     )
     buckets: dict[str, list[tuple[str, int]]] = {}
-    class_of: dict[str, tuple[str, object, object]] = {}
+    class_of: dict[str, tuple[str, object, int | None]] = {}
     labels: dict[str, str] = {}
     warnings: list[str] = []
     repeated = 0

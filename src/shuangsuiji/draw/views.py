@@ -24,8 +24,8 @@ from shuangsuiji.accounts.selectors import user_has_role
 from shuangsuiji.common.errors import Conflict, ServiceError, ValidationFailed
 from shuangsuiji.draw import record_jobs, selectors, services
 from shuangsuiji.draw.choices import DrawState, SubstitutionStatus
-from shuangsuiji.draw.hooks import visit_hooks
 from shuangsuiji.draw.forms import DirectForm, MatchOnlyForm, SeedForm, WidenForm
+from shuangsuiji.draw.hooks import visit_hooks
 from shuangsuiji.draw.models import Draw
 from shuangsuiji.draw.pool import task_pool_preview
 from shuangsuiji.planning import selectors as planning_selectors

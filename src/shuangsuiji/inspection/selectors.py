@@ -9,12 +9,14 @@ the lead and partner departments of its tasks (joint tasks are visible to all of
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from shuangsuiji.accounts.choices import Role
 from shuangsuiji.accounts.models import Department, User
 from shuangsuiji.accounts.selectors import (
+    cached_on_user,
     department_ids_for,
     readable_department_ids,
     user_has_role,
@@ -62,7 +64,10 @@ def _with_tasks_and_team(qs: QuerySet[Visit]) -> QuerySet[Visit]:
     )
 
 
-def _in_departments(qs: QuerySet[Visit], ids: set[int]) -> QuerySet[Visit]:
+_V = TypeVar("_V", bound=Visit)
+
+
+def _in_departments(qs: QuerySet[_V], ids: set[int]) -> QuerySet[_V]:
     return qs.filter(
         Q(visit_tasks__task__department_id__in=ids) | Q(visit_tasks__task__partners__id__in=ids)
     )
@@ -103,11 +108,9 @@ def visit_leader(*, visit: Visit) -> VisitMember | None:
 
 
 def staff_department_ids(*, user: User) -> set[int]:
-    cached = getattr(user, "_ssj_visit_staff", None)
-    if cached is None:
-        cached = department_ids_for(user=user, roles=STAFF_ROLES)
-        user._ssj_visit_staff = cached
-    return cached
+    return cached_on_user(
+        user, "_ssj_visit_staff", lambda: department_ids_for(user=user, roles=STAFF_ROLES)
+    )
 
 
 def visit_department_ids(*, visit: Visit) -> set[int]:

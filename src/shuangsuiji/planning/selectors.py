@@ -148,18 +148,25 @@ def plan_warnings(*, plan: Plan) -> list[str]:
             planned_items[item.pk] = item
     for item in items:
         if item.pk not in planned:
+            assert item.current is not None  # current__isnull=False above
             warnings.append(
                 f"抽查事项 {item.code}「{item.current.name}」本年度没有列入计划：已列入清单的事项"
                 f"每年应至少抽查一次 [000 三(二)]"
             )
     for item_pk, item_rows in planned.items():
         version, code = planned_items[item_pk].current, planned_items[item_pk].code
+        # Every item has a current version: its first one is written with it (catalog).
+        assert version is not None
         seqs = "、".join(str(r.seq) for r in item_rows)
         if version.default_ratio is None:
-            low = [r for r in item_rows if r.ratio is not None and r.ratio < MIN_RATIO_PERCENT]
-            for row in low:
+            low = [
+                (r, r.ratio)
+                for r in item_rows
+                if r.ratio is not None and r.ratio < MIN_RATIO_PERCENT
+            ]
+            for row, ratio in low:
                 warnings.append(
-                    f"第{row.seq}行「抽查比例」{row.ratio.normalize():f}% 低于5%，而事项 {code} 未规定抽查比例"
+                    f"第{row.seq}行「抽查比例」{ratio.normalize():f}% 低于5%，而事项 {code} 未规定抽查比例"
                     f"（原则上不低于5% [003 附件3 第九条]）"
                 )
             if all(r.ratio is None for r in item_rows) and all(
@@ -185,7 +192,7 @@ def plan_warnings(*, plan: Plan) -> list[str]:
 
 
 def _row_target_types(row: PlanRow) -> set[str]:
-    types = {_norm(i.current.target_type) for i in row.items.all() if i.current_id}
+    types = {_norm(i.current.target_type) for i in row.items.all() if i.current is not None}
     if row.target_desc:
         types.add(_norm(row.target_desc))
     return {t for t in types if t}
@@ -221,9 +228,9 @@ def _task_merge_warnings(plan: Plan) -> list[str]:
         for b in tasks[i + 1 :]:
             if a.window_start > b.window_end or b.window_start > a.window_end:
                 continue
-            common = {_norm(x.current.target_type) for x in a.items.all() if x.current_id} & {
-                _norm(x.current.target_type) for x in b.items.all() if x.current_id
-            }
+            common = {
+                _norm(x.current.target_type) for x in a.items.all() if x.current is not None
+            } & {_norm(x.current.target_type) for x in b.items.all() if x.current is not None}
             if common:
                 out.append(
                     f"任务 {a.code} 与 {b.code} 检查对象相同（{sorted(common)[0]}）且执行期重叠，"

@@ -15,11 +15,15 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Model, Q, QuerySet
+from django.db.models import Count, Field, Model, Q, QuerySet
 from django.utils import timezone
 
 from shuangsuiji.accounts.models import User
-from shuangsuiji.accounts.selectors import readable_department_ids, writable_department_ids
+from shuangsuiji.accounts.selectors import (
+    cached_on_user,
+    readable_department_ids,
+    writable_department_ids,
+)
 from shuangsuiji.audit.models import Event, RecordChange
 from shuangsuiji.common.errors import NotAllowed, NotFound
 from shuangsuiji.common.ids import normalize_code, uscc_error
@@ -79,19 +83,11 @@ PERSONAL_FIELDS = frozenset({"contact_phone", "mobile", "id_number"})
 
 
 def _readable(user: User) -> set[int]:
-    cached = getattr(user, "_ssj_readable", None)
-    if cached is None:
-        cached = readable_department_ids(user=user)
-        user._ssj_readable = cached
-    return cached
+    return cached_on_user(user, "_ssj_readable", lambda: readable_department_ids(user=user))
 
 
 def _writable(user: User) -> set[int]:
-    cached = getattr(user, "_ssj_writable", None)
-    if cached is None:
-        cached = writable_department_ids(user=user)
-        user._ssj_writable = cached
-    return cached
+    return cached_on_user(user, "_ssj_writable", lambda: writable_department_ids(user=user))
 
 
 def user_keeps_any_library(*, user: User) -> bool:
@@ -433,9 +429,11 @@ def _label_for(model: type[Model], name: str) -> str:
     if name == "tags":
         return "标签"
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        field = model._meta.get_field(name)
     except Exception:  # a field an import recorded that the model no longer has
         return name
+    # A reverse relation has no verbose_name: shown by its name.
+    return str(field.verbose_name) if isinstance(field, Field) else name
 
 
 def _shown(name: str, value: Any) -> Any:

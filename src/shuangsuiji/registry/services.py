@@ -8,10 +8,10 @@ numbers (联系电话, 手机号码, 身份证号) go into the audit trail maske
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from shuangsuiji.accounts.models import Department, User
@@ -31,8 +31,14 @@ _STALE = "该记录在您打开编辑页面后已被他人修改，请刷新页�
 # --- helpers -----------------------------------------------------------------------------------
 
 
+def _field(model: type[Model], name: str) -> Field:
+    # Only ever a field of the model's own table (what a form or an import fills in), never
+    # a reverse relation: get_field's ForeignObjectRel case does not arise here.
+    return cast(Field, model._meta.get_field(name))
+
+
 def _label(model: type[Model], name: str) -> str:
-    return str(model._meta.get_field(name).verbose_name)
+    return str(_field(model, name).verbose_name)
 
 
 def _require_writable(*, actor: User, department_id: int, what: str) -> None:
@@ -42,7 +48,7 @@ def _require_writable(*, actor: User, department_id: int, what: str) -> None:
 
 def _clean_text(model: type[Model], name: str, value: Any, errors: dict[str, list[str]]) -> str:
     text = "" if value is None else " ".join(str(value).split())
-    limit = model._meta.get_field(name).max_length
+    limit = _field(model, name).max_length
     if limit and len(text) > limit:
         errors.setdefault(name, []).append(
             f"{_label(model, name)}最长{limit}个字，实际{len(text)}个字"
@@ -69,7 +75,7 @@ def _defaults(model: type[Model], names: Iterable[str]) -> dict[str, Any]:
     """The model's defaults for fields a create call leaves out (e.g. 登记状态 = 存续)."""
     out = {}
     for name in names:
-        f = model._meta.get_field(name)
+        f = _field(model, name)
         if f.has_default():
             out[name] = f.get_default()
     return out
@@ -442,7 +448,7 @@ def inspector_account_link(*, actor: User, inspector: Inspector, user: User | No
         # locked and the other holder is looked up inside the transaction; the one-to-one
         # constraint is the last word.
         locked = Inspector.objects.select_for_update().get(pk=inspector.pk)
-        before = locked.user.username if locked.user_id else None
+        before = locked.user.username if locked.user is not None else None
         if (user.pk if user else None) == locked.user_id:
             return locked
         if user is not None:

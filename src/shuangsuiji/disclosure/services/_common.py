@@ -39,10 +39,6 @@ def require_role(
         raise NotAllowed(f"只有任务执行单位（{department.name}）的{names}可以{what}")
 
 
-def user_or_none(actor: Any):
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
 def locked_version(version: ResultVersion | int) -> ResultVersion:
     pk = version.pk if isinstance(version, ResultVersion) else version
     return (

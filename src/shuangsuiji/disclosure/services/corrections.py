@@ -9,10 +9,10 @@ marked superseded. Nothing published is ever edited in place.
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Field, Max
 from django.utils import timezone
 
 from shuangsuiji.audit.services import event_record
@@ -58,6 +58,11 @@ _TEXT_LIMITS = {"recipient": 200, "case_no": 100}
 # --- input -------------------------------------------------------------------------------
 
 
+def _followup_label(name: str) -> str:
+    # Only FollowUp's own columns are named (the loops below), never a reverse relation.
+    return str(cast(Field, FollowUp._meta.get_field(name)).verbose_name)
+
+
 def _as_date(value: Any, *, label: str, errors: list[str], where: str) -> dt.date | None:
     if value in (None, ""):
         return None
@@ -91,9 +96,7 @@ def followups_clean(*, followups: Sequence[Mapping[str, Any]]) -> list[dict[str,
         for name in ("detail", "recheck_note", "recipient", "case_no"):
             text = str(raw.get(name) or "").strip()
             if name in _TEXT_LIMITS and len(text) > _TEXT_LIMITS[name]:
-                errors.append(
-                    f"{where}的{FollowUp._meta.get_field(name).verbose_name}过长（最多{_TEXT_LIMITS[name]}字）"
-                )
+                errors.append(f"{where}的{_followup_label(name)}过长（最多{_TEXT_LIMITS[name]}字）")
             row[name] = text
         for name in (
             "rectify_deadline",
@@ -103,7 +106,7 @@ def followups_clean(*, followups: Sequence[Mapping[str, Any]]) -> list[dict[str,
         ):
             row[name] = _as_date(
                 raw.get(name),
-                label=str(FollowUp._meta.get_field(name).verbose_name),
+                label=_followup_label(name),
                 errors=errors,
                 where=where,
             )

@@ -91,6 +91,9 @@ def _tasks_of(result: Result) -> list:
 
 def public_fields(*, version: ResultVersion) -> dict[str, Any]:
     """The public fields of ``version`` (entity, departments, tasks, items, conclusion…)."""
+    # published_write refuses a version without one first (_check_publishable_content).
+    if version.inspected_on is None:
+        raise ValidationFailed("检查日期未填写", field="inspected_on")
     result = version.result
     visit = result.visit
     entity = visit.entity
@@ -120,7 +123,7 @@ def public_fields(*, version: ResultVersion) -> dict[str, Any]:
         "task_titles": "；".join(t.title for t in tasks),
         "item_codes": [i.code for i in items],
         "item_names": NAME_SEPARATOR.join(
-            i.current.name if i.current_id else i.code for i in items
+            i.current.name if i.current is not None else i.code for i in items
         ),
         "inspected_on": version.inspected_on,
         "conclusion": version.conclusion,

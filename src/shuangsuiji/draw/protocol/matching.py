@@ -11,7 +11,7 @@ inspector, without building ``E``.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from .reading import Pool
 from .scoring import score_base
@@ -39,7 +39,7 @@ class Staffing:
     def skipped(self, target: bytes, members: Iterable[int] = ()) -> list[int]:
         """Sorted positions in ``available`` of the inspectors left out of ``E``."""
         available, positions = self.available, []
-        excluded = self.conflicts.get(target, ())
+        excluded: Collection[int] = self.conflicts.get(target, ())
         if members:
             excluded = {*excluded, *members}
         for x in excluded:

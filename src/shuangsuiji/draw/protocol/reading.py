@@ -76,7 +76,8 @@ class Collect(Visitor):
         self.strata: list[bytes] = []
 
     def reset(self) -> None:
-        self.__init__()
+        self.ids = []
+        self.strata = []
 
     def __call__(self, ids: list[bytes], strata: list[bytes]) -> None:
         self.ids += ids

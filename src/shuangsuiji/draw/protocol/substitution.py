@@ -101,7 +101,8 @@ class _Replay:
         for number, (target, out, inn) in enumerate(history, start=1):
             member = self.candidate(target, out)
             expected = None if member is None else self.staffing.ids[member].decode()
-            if expected != inn:
+            # inn is always an id, so a missing candidate (expected None) never matches it.
+            if member is None or expected != inn:
                 raise SubstitutionError(
                     f"第 {number} 条更换记录与协议不符：{target} 换下 {out} 后应换上 {expected or '（无人可换）'}，记录为 {inn}"
                 )

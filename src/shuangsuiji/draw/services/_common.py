@@ -24,7 +24,8 @@ from shuangsuiji.registry.models import Conflict as ConflictDeclaration
 
 chunked = selectors.chunked
 
-_STATE_WORDS = {
+# Keyed by the stored status (a plain str; TaskStatus members compare and hash equal).
+_STATE_WORDS: dict[str, str] = {
     TaskStatus.DRAFT: "尚未封存名单",
     TaskStatus.COMMITTED: "已封存名单，等待录入种子",
     TaskStatus.DRAWN: "已摇号，等待确认",

@@ -47,7 +47,8 @@ def draw_seed(
     if not names:
         raise ValidationFailed("请填写见证人（纪检监督人员）姓名", field="witnesses")
     witness_text = "、".join(names)
-    if len(witness_text) > Draw._meta.get_field("witnesses").max_length:
+    limit = Draw._meta.get_field("witnesses").max_length
+    if limit is not None and len(witness_text) > limit:
         raise ValidationFailed("见证人姓名过长", field="witnesses")
     with transaction.atomic():
         # Two people entering a seed for the same draw at once must not both draw: the
@@ -219,7 +220,7 @@ def draw_confirm(*, draw: Draw, actor: User) -> Draw:
             )
         sel = list(draw.selections.values_list("id", "target_id", "unstaffed"))
         linked = 0
-        if draw.is_remedy:
+        if draw.source_id is not None:  # a remedy draw (Draw.is_remedy)
             staffed = {tid: pk for pk, tid, unst in sel if not unst}
             for src in Selection.objects.select_for_update().filter(
                 draw_id=draw.source_id, target_id__in=list(staffed), remedy=SelectionRemedy.NONE

@@ -12,10 +12,10 @@ from shuangsuiji.accounts.choices import Role
 from shuangsuiji.accounts.models import Department, User
 from shuangsuiji.audit.services import event_record
 from shuangsuiji.common.errors import Conflict, ValidationFailed
+from shuangsuiji.draw import pool as pool_rules
 from shuangsuiji.draw import selectors
 from shuangsuiji.draw.choices import DrawKind, DrawState
 from shuangsuiji.draw.models import Draw
-from shuangsuiji.draw import pool as pool_rules
 from shuangsuiji.draw.pool import InspectorCandidate, TaskPool, target_id_for
 from shuangsuiji.draw.services._common import (
     _STATE_WORDS,

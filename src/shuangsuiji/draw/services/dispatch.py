@@ -12,6 +12,7 @@ from shuangsuiji.audit.services import event_record
 from shuangsuiji.common.errors import Conflict, ValidationFailed
 from shuangsuiji.draw import selectors
 from shuangsuiji.draw.choices import DrawState
+from shuangsuiji.draw.hooks import visits_dispatch
 from shuangsuiji.draw.models import Assignment, Draw, Selection
 from shuangsuiji.draw.services._common import (
     _STATE_WORDS,
@@ -20,7 +21,6 @@ from shuangsuiji.draw.services._common import (
     _require_role,
 )
 from shuangsuiji.draw.services.ceremony import _counters_lock
-from shuangsuiji.draw.hooks import visits_dispatch
 from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.planning.models import Task
 

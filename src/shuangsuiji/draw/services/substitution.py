@@ -17,6 +17,7 @@ from shuangsuiji.draw.choices import (
     SelectionRemedy,
     SubstitutionStatus,
 )
+from shuangsuiji.draw.hooks import team_change_check, team_resync
 from shuangsuiji.draw.models import Assignment, Draw, Selection, Substitution
 from shuangsuiji.draw.services._common import (
     _locked_draw,
@@ -24,7 +25,6 @@ from shuangsuiji.draw.services._common import (
     _manifest_bytes_checked,
     _require_role,
 )
-from shuangsuiji.draw.hooks import team_change_check, team_resync
 from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.registry.models import Conflict as ConflictDeclaration
 from shuangsuiji.registry.models import Inspector

@@ -253,6 +253,7 @@ def result_draft_save(
         visit = locked_visit(visit)
         version = locked_working_version(visit)
         require_editable(visit, version)
+        assert version is not None  # require_editable refuses a visit without one
         before = _snapshot(version)
         version.inspected_on, version.conclusion = data.inspected_on, data.conclusion
         version.non_cooperation = data.non_cooperation
@@ -400,13 +401,14 @@ def result_sign_on_paper(*, version: ResultVersion, member: VisitMember, actor: 
         ).exists()
         if not (is_leader or selectors.visit_is_lead_operator(user=actor, visit=visit)):
             raise NotAllowed("只有组长或牵头部门的抽查操作员可以代录纸质签字")
-        member = (
+        found = (
             VisitMember.objects.select_related("inspector")
             .filter(pk=member.pk, visit=visit)
             .first()
         )
-        if member is None:
+        if found is None:
             raise ValidationFailed("该人员不是本次检查的检查组成员", field="member")
+        member = found
         if member.inspector.user_id is not None:
             raise ValidationFailed(
                 f"{member.inspector.name}有登录账号，须本人签字确认", field="member"

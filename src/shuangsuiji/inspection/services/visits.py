@@ -39,7 +39,8 @@ def visit_start(*, visit: Visit, actor: User, today: dt.date | None = None) -> V
             raise Conflict(
                 f"检查期间为{visit.window_start:%Y-%m-%d}至{visit.window_end:%Y-%m-%d}，尚未到开始日期"
             )
-        rows, empty = [], []
+        rows: list[Finding] = []
+        empty: list[str] = []
         for entry in selectors.visit_items_in_force(visit=visit, on=today):
             version = entry.version
             if version is None:

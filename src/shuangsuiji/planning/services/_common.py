@@ -11,18 +11,16 @@ from shuangsuiji.planning.selectors import planning_writable_ids
 Actor = User | str | None
 
 
-def _is_system(actor: Actor) -> bool:
-    return actor is None or isinstance(actor, str)
-
-
 def _user_or_none(actor: Actor) -> User | None:
-    return None if _is_system(actor) else actor
+    """The acting user; None when the server itself acts (no actor, or a text actor)."""
+    return None if actor is None or isinstance(actor, str) else actor
 
 
 def _require_planner(*, actor: Actor, department: Department, what: str) -> None:
-    if _is_system(actor):
+    user = _user_or_none(actor)
+    if user is None:  # the server itself
         return
-    if department.id not in planning_writable_ids(user=actor):
+    if department.id not in planning_writable_ids(user=user):
         raise NotAllowed(f"您不是“{department.name}”的抽查操作员，不能{what}")
 
 

@@ -1,10 +1,11 @@
 """年度抽查计划: a plan goes 起草 → 备案 → 公开 [002 第十二条: 抽查计划应报…备案，并向社会公开];
 its rows change only while it is a draft."""
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from shuangsuiji.accounts.models import Department
@@ -92,7 +93,7 @@ def _lock_plan(plan: Plan, *, draft_only: bool, what: str) -> Plan:
     return locked
 
 
-def _items_allowed(plan: Plan) -> Iterable[Item]:
+def _items_allowed(plan: Plan) -> QuerySet[Item]:
     return Item.objects.filter(department_id__in=subtree_ids(department=plan.department))
 
 
@@ -138,12 +139,12 @@ def _row_clean(
         ]
     if not values.get("target_desc") and chosen and not errors.get("items"):
         values["target_desc"] = "、".join(
-            dict.fromkeys(i.current.target_type for i in chosen if i.current_id)
+            dict.fromkeys(i.current.target_type for i in chosen if i.current is not None)
         )[:300]
     if not values.get("target_desc"):
         errors["target_desc"] = ["检查对象不能为空（或选择抽查事项，以事项的检查对象为准）"]
     if not values["items_text"] and chosen:
-        values["items_text"] = "、".join(i.current.name for i in chosen if i.current_id)
+        values["items_text"] = "、".join(i.current.name for i in chosen if i.current is not None)
     schedule = parse_schedule(values["schedule_text"])
     values["months"], values["rounds"] = schedule.months, schedule.rounds
     _raise(errors)
@@ -188,9 +189,10 @@ def plan_row_update(
     _require_planner(actor=actor, department=plan.department, what="修改其年度抽查计划")
     with transaction.atomic():
         plan = _lock_plan(plan, draft_only=True, what="修改计划事项")
-        row = PlanRow.objects.filter(pk=row.pk, plan=plan).first()
-        if row is None:
+        found = PlanRow.objects.filter(pk=row.pk, plan=plan).first()
+        if found is None:
             raise NotFound("计划事项不存在")
+        row = found
         before = _row_state(row, list(row.items.all()))
         values, chosen = _row_clean(plan=plan, data=data, items=items)
         if plan.rows.filter(seq=values["seq"]).exclude(pk=row.pk).exists():
@@ -215,9 +217,10 @@ def plan_row_remove(*, row: PlanRow, actor: Actor) -> None:
     _require_planner(actor=actor, department=plan.department, what="修改其年度抽查计划")
     with transaction.atomic():
         plan = _lock_plan(plan, draft_only=True, what="删除计划事项")
-        row = PlanRow.objects.filter(pk=row.pk, plan=plan).first()
-        if row is None:
+        found = PlanRow.objects.filter(pk=row.pk, plan=plan).first()
+        if found is None:
             raise NotFound("计划事项不存在")
+        row = found
         if row.tasks.exists():
             raise Conflict(f"第{row.seq}行已据以设置抽查任务，不能删除")
         before = _row_state(row, list(row.items.all()))

@@ -238,8 +238,12 @@ def _task_clean(
     if code:
         if not TASK_CODE_RE.match(code):
             errors["code"] = ["任务编号只能用字母、数字、点、下划线和连字符，最多64位"]
-        elif Task.objects.filter(code=code).exclude(pk=getattr(task, "pk", None)).exists():
-            errors["code"] = [f"任务编号 {code} 已被使用"]
+        else:
+            taken = Task.objects.filter(code=code)
+            if task is not None:
+                taken = taken.exclude(pk=task.pk)
+            if taken.exists():
+                errors["code"] = [f"任务编号 {code} 已被使用"]
     values["code"] = code
     # 每个检查对象不少于2名执法检查人员 (指引第二十条).
     if not isinstance(spec.team_size, int) or not 2 <= spec.team_size <= 10:
@@ -281,7 +285,7 @@ def _task_clean(
             )
         elif item.is_repealed:
             errors.setdefault("items", []).append(f"抽查事项 {item.code} 已废止")
-        elif item.current_id and item.current.random_exempt:
+        elif item.current is not None and item.current.random_exempt:
             errors.setdefault("items", []).append(f"抽查事项 {item.code} 已登记为不适用随机抽查")
     values["items"] = items
     classes: list[dict[str, Any]] = []
