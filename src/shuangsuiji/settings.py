@@ -205,3 +205,13 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": envstr("SSJ_LOG_LEVEL", "WARNING")},
 }
+
+# What an imported file may hold before any reader touches it (imports/tabular.py ReadLimits;
+# issue 11): a file over a limit is refused with the limit named. Spreadsheets are read in a
+# child process capped at IMPORT_READER_MEMORY_MB, so no file can take a web worker down.
+IMPORT_MAX_ROWS = envint("SSJ_IMPORT_MAX_ROWS", 1_000_000)
+IMPORT_MAX_COLUMNS = envint("SSJ_IMPORT_MAX_COLUMNS", 200)
+IMPORT_MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+IMPORT_MAX_UNCOMPRESSED_MB = envint("SSJ_IMPORT_MAX_UNCOMPRESSED_MB", 2048)
+IMPORT_MAX_COMPRESSION_RATIO = 100
+IMPORT_READER_MEMORY_MB = envint("SSJ_IMPORT_READER_MEMORY_MB", 3072)

@@ -37,15 +37,58 @@ import codecs
 import csv
 import datetime as dt
 import io
+import json
+import logging
 import os
+import pickle
 import re
+import subprocess
+import sys
+import tempfile
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 HEADER_SCAN_ROWS = 10
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What a file may hold before any reader touches it (settings ``IMPORT_*``). A file
+    over a limit is refused with the limit named; a spreadsheet is then read in a child
+    process capped at ``reader_memory_mb``, so a file that lies about itself costs at most
+    that child."""
+
+    max_rows: int = 1_000_000  # data rows; the header may sit in the first 10 rows
+    max_columns: int = 200
+    max_cell_chars: int = 32_767  # Excel's own limit for one cell
+    max_uncompressed_mb: int = 2048  # all parts of an xlsx/ods, unpacked
+    max_compression_ratio: int = 100  # for parts over 10 MB unpacked (zip bombs)
+    reader_memory_mb: int = 3072
+
+
+def read_limits() -> ReadLimits:
+    try:
+        from django.conf import settings
+
+        configured = settings.configured
+    except ImportError:  # pragma: no cover - tabular used without Django
+        configured = False
+    if not configured:
+        return ReadLimits()
+    defaults = ReadLimits()
+    return ReadLimits(
+        **{
+            name: int(getattr(settings, f"IMPORT_{name.upper()}", getattr(defaults, name)))
+            for name in ReadLimits.__dataclass_fields__
+        }
+    )
+
+
 SPREADSHEET_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
 ALLOWED_EXTENSIONS = SPREADSHEET_EXTENSIONS + CSV_EXTENSIONS
@@ -306,44 +349,81 @@ class Table:
             yield from self._sheet_rows()
 
     def _csv_rows(self) -> Iterator[tuple[int, list[Any]]]:
+        limits = read_limits()
         with open(self.path, encoding=self.encoding, newline="") as fh:
             reader = csv.reader(fh, delimiter=self._delimiter)
             try:
-                yield from enumerate(reader, start=1)
+                for number, row in enumerate(reader, start=1):
+                    if len(row) > limits.max_columns:
+                        raise TableError(
+                            f"第{number}行有 {len(row)} 列，超过上限 {limits.max_columns} 列"
+                        )
+                    if row and max(map(len, row)) > limits.max_cell_chars:
+                        col = max(range(len(row)), key=lambda i: len(row[i]))
+                        raise TableError(
+                            f"第{number}行第{col + 1}列的内容有 {len(row[col])} 个字符，"
+                            f"超过单元格上限 {limits.max_cell_chars} 个字符"
+                        )
+                    yield number, row
             except csv.Error as exc:
+                if "field larger than field limit" in str(exc):
+                    raise TableError(
+                        f"CSV 文件第{reader.line_num}行有单元格超过单元格上限 "
+                        f"{limits.max_cell_chars} 个字符"
+                    ) from None
                 raise TableError(f"CSV 文件第{reader.line_num}行格式错误：{exc}") from None
 
     def _sheet_rows(self) -> Iterator[tuple[int, list[Any]]]:
-        import python_calamine
-
-        try:
-            if self.path.suffix.lower() in _SUFFIXES[self.format]:
-                workbook = python_calamine.load_workbook(str(self.path))
-            else:
-                # calamine picks its reader by the file name; the content said otherwise
-                # (e.g. an xlsx saved as .xls), so hand it the bytes to sniff.
-                with open(self.path, "rb") as fh:
-                    workbook = python_calamine.CalamineWorkbook.from_filelike(fh)
-            if not workbook.sheet_names:
-                raise TableError("表格文件中没有工作表")
-            sheet = workbook.get_sheet_by_index(0)
-            first_row, first_col = sheet.start or (0, 0)
-            rows = sheet.iter_rows()
-        except TableError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - CalamineError and its kin: a damaged file
-            raise TableError(
-                f"无法读取{self.format}文件：文件可能已损坏、加密，或不是真正的 Excel/ODS 文件（{exc}）"
-            ) from None
-        except BaseException as exc:
-            # A malformed file can make calamine's Rust code panic (pyo3 PanicException,
-            # a BaseException): still the user's file, not our crash.
-            if type(exc).__name__ != "PanicException":
-                raise
-            raise TableError(f"无法读取{self.format}文件：文件结构已损坏") from None
-        pad = [""] * first_col
-        for offset, row in enumerate(rows):
-            yield first_row + offset + 1, (pad + row if first_col else row)
+        """The rows as read by calamine in a child process (``imports/sheet_reader.py``) with
+        a memory cap: no file, however built, can take the web worker down with it."""
+        limits = read_limits()
+        args = {
+            "path": str(self.path),
+            "format": self.format,
+            "by_name": self.path.suffix.lower() in _SUFFIXES[self.format],
+            "memory_mb": limits.reader_memory_mb,
+            "max_rows": limits.max_rows + HEADER_SCAN_ROWS,
+            "max_columns": limits.max_columns,
+            "max_cell_chars": limits.max_cell_chars,
+        }
+        with tempfile.TemporaryFile() as errors:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "shuangsuiji.imports.sheet_reader", json.dumps(args)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                close_fds=True,
+            )
+            assert proc.stdout is not None
+            try:
+                while True:
+                    try:
+                        kind, payload = pickle.load(proc.stdout)
+                    except EOFError:
+                        break
+                    if kind == "rows":
+                        yield from payload
+                    elif kind == "error":
+                        raise TableError(payload)
+                    else:
+                        return
+                code = proc.wait()
+                errors.seek(0)
+                log.warning(
+                    "spreadsheet reader for %s ended with %s: %s",
+                    self.name,
+                    code,
+                    errors.read(2000).decode("utf-8", "replace"),
+                )
+                raise TableError(
+                    f"无法读取{self.format}文件：读取时超出内存上限 {limits.reader_memory_mb} MB "
+                    "或文件结构异常，文件可能已损坏或被构造得过大"
+                )
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                proc.wait()
+                proc.stdout.close()
 
     def bind(self, columns: Sequence[Column]) -> BoundTable:
         """Finds the header row among the first rows and maps it to ``columns``.
@@ -475,7 +555,9 @@ def open_table(path: str | os.PathLike, *, filename: str | None = None) -> Table
         raise TableError("文件是空的")
     kind = _sniff_kind(path)
     if kind == "zip":
-        return Table(path, name, _zip_format(path), sheet_name=None)
+        fmt = _zip_format(path)
+        _zip_check(path, fmt, read_limits())
+        return Table(path, name, fmt, sheet_name=None)
     if kind == "xls":
         return Table(path, name, "xls")
     if ext in SPREADSHEET_EXTENSIONS:
@@ -483,14 +565,18 @@ def open_table(path: str | os.PathLike, *, filename: str | None = None) -> Table
             f"文件扩展名是「{ext}」，但内容不是 Excel/ODS 表格：文件可能已损坏，或是改了扩展名的文本文件"
         )
     encoding, lines = _detect_encoding(path)
+    limits = read_limits()
+    if lines > limits.max_rows + HEADER_SCAN_ROWS:
+        raise TableError(
+            f"文件有 {lines} 行，超过上限 {limits.max_rows + HEADER_SCAN_ROWS} 行"
+            f"（每个文件最多 {limits.max_rows} 行数据）：请拆分后分批导入"
+        )
     delimiter = _sniff_delimiter(path, encoding, ext)
     return Table(path, name, "csv", encoding=encoding, line_count=lines, _delimiter=delimiter)
 
 
 def _zip_format(path: Path) -> str:
     """xlsx or ods, from the zip's own table of contents."""
-    import zipfile
-
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
@@ -501,6 +587,90 @@ def _zip_format(path: Path) -> str:
     except (zipfile.BadZipFile, OSError, KeyError):
         raise TableError("文件已损坏：无法作为 xlsx/ods 打开") from None
     raise TableError("文件是压缩包，但不是 xlsx 或 ods 表格")
+
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*\bref=\"([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?\"")
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+_MB = 1024 * 1024
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + (ch - 64)
+    return number
+
+
+def _zip_check(path: Path, fmt: str, limits: ReadLimits) -> None:
+    """Refuses an xlsx/ods by what its zip directory and its first sheet declare, before any
+    reader runs: the unpacked size, each large part's compression ratio (a zip bomb packs
+    gigabytes of one repeated byte) and, for xlsx, the declared range of the first sheet
+    (two cells at opposite corners declare 1,048,576 × 16,384 cells)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            if len(infos) > 10_000:
+                raise TableError(f"文件包含 {len(infos)} 个部件，不是正常的表格文件")
+            total = sum(i.file_size for i in infos)
+            if total > limits.max_uncompressed_mb * _MB:
+                raise TableError(
+                    f"文件解压后共 {total / _MB:.0f} MB，超过上限 {limits.max_uncompressed_mb} MB"
+                    "：请拆分后分批导入"
+                )
+            for info in infos:
+                ratio = info.file_size / max(info.compress_size, 1)
+                if info.file_size > 10 * _MB and ratio > limits.max_compression_ratio:
+                    raise TableError(
+                        f"文件中的「{info.filename}」解压后 {info.file_size / _MB:.0f} MB，压缩比 "
+                        f"{ratio:.0f} 倍，超过上限 {limits.max_compression_ratio} 倍：不是正常的表格文件"
+                    )
+            if fmt == "xlsx":
+                _xlsx_dimension_check(archive, limits)
+    except (zipfile.BadZipFile, OSError, KeyError, EOFError):
+        raise TableError("文件已损坏：无法作为 xlsx/ods 打开") from None
+
+
+def _first_sheet_part(archive: zipfile.ZipFile) -> str | None:
+    """The part of the workbook's first sheet (the one imported), from workbook.xml and its
+    relationships; ``None`` when they cannot be followed (the reader then decides)."""
+    names = set(archive.namelist())
+    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+        return None
+    for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+        if archive.getinfo(part).file_size > 10 * _MB:
+            raise TableError("文件的工作簿目录异常庞大，不是正常的表格文件")
+    sheet = _SHEET_TAG.search(archive.read("xl/workbook.xml"))
+    if sheet is None:
+        return None
+    rid = next((v for k, v in _ATTR.findall(sheet.group(0)) if k.endswith(b":id")), None)
+    for tag in _REL_TAG.findall(archive.read("xl/_rels/workbook.xml.rels")):
+        attrs = dict(_ATTR.findall(tag))
+        if attrs.get(b"Id") == rid and b"Target" in attrs:
+            target = attrs[b"Target"].decode("utf-8", "replace")
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
+
+
+def _xlsx_dimension_check(archive: zipfile.ZipFile, limits: ReadLimits) -> None:
+    part = _first_sheet_part(archive)
+    if part is None or part not in set(archive.namelist()):
+        return
+    with archive.open(part) as fh:
+        head = fh.read(64 * 1024)  # <dimension> comes before <sheetData>
+    found = _DIMENSION.search(head)
+    if found is None:
+        return
+    last_col, last_row = found.group(3) or found.group(1), found.group(4) or found.group(2)
+    rows, columns = int(last_row), _column_number(last_col)
+    if rows > limits.max_rows + HEADER_SCAN_ROWS or columns > limits.max_columns:
+        ref = found.group(0).split(b'ref="')[1].rstrip(b'"').decode()
+        raise TableError(
+            f"工作表声明的范围为 {ref}（{rows} 行 × {columns} 列），超过上限："
+            f"每个文件最多 {limits.max_rows} 行数据、{limits.max_columns} 列。"
+            "如表格末尾有多余的格式或空白内容，请删除后另存再导入"
+        )
 
 
 def _sniff_delimiter(path: Path, encoding: str, ext: str) -> str:
