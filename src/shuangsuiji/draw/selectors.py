@@ -17,6 +17,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from shuangsuiji.accounts.choices import Role
 from shuangsuiji.accounts.models import Department, User
 from shuangsuiji.accounts.selectors import readable_department_ids
+from shuangsuiji.common.errors import NotFound
 from shuangsuiji.draw import protocol
 from shuangsuiji.draw.choices import (
     AssignmentSource,
@@ -25,7 +26,9 @@ from shuangsuiji.draw.choices import (
     SubstitutionStatus,
 )
 from shuangsuiji.draw.models import Assignment, Draw, Selection, Substitution
+from shuangsuiji.planning import selectors as planning_selectors
 from shuangsuiji.planning.models import Task
+from shuangsuiji.planning.selectors import family_ids
 from shuangsuiji.registry.choices import InspectorStatus
 from shuangsuiji.registry.models import Entity, Inspector
 
@@ -57,8 +60,6 @@ def draws_list(*, user: User | None = None, task: Task | None = None) -> QuerySe
 def draw_for_user(*, user: User, pk: int) -> Draw:
     """Draw ``pk`` if ``user`` may read its task (lead or partner department, as
     ``planning.selectors.task_get``); otherwise ``NotFound`` — no hint that it exists."""
-    from shuangsuiji.common.errors import NotFound
-    from shuangsuiji.planning import selectors as planning_selectors
 
     draw = Draw.objects.select_related("task", "task__department", "source").filter(pk=pk).first()
     if draw is None:
@@ -72,7 +73,6 @@ def draw_for_user(*, user: User, pk: int) -> Draw:
 
 def assignment_for_user(*, user: User, pk: int) -> Assignment:
     """A team member (for 更换), if ``user`` may read its draw; otherwise ``NotFound``."""
-    from shuangsuiji.common.errors import NotFound
 
     assignment = (
         Assignment.objects.select_related("selection__draw", "inspector").filter(pk=pk).first()
@@ -85,7 +85,6 @@ def assignment_for_user(*, user: User, pk: int) -> Assignment:
 
 def substitution_for_user(*, user: User, pk: int) -> Substitution:
     """A substitution request (for 审批), if ``user`` may read its draw; otherwise ``NotFound``."""
-    from shuangsuiji.common.errors import NotFound
 
     sub = Substitution.objects.select_related("draw").filter(pk=pk).first()
     if sub is None:
@@ -96,7 +95,6 @@ def substitution_for_user(*, user: User, pk: int) -> Substitution:
 
 def selection_for_user(*, user: User, pk: int) -> Selection:
     """A selected target (for 直接委派), if ``user`` may read its draw; otherwise ``NotFound``."""
-    from shuangsuiji.common.errors import NotFound
 
     selection = Selection.objects.select_related("draw", "entity").filter(pk=pk).first()
     if selection is None:
@@ -278,7 +276,6 @@ def _ids_find(text: str, ids: Iterable[str]) -> dict[str, int]:
 def match_targets_lookup(*, task: Task, codes: list[str]) -> tuple[dict[str, Entity], list[str]]:
     """Finds the targets a match-only ceremony names, by 统一社会信用代码 or 名录编号, in the
     libraries the task draws from; returns (found by code, codes not found)."""
-    from shuangsuiji.planning import selectors as planning_selectors
 
     libraries = planning_selectors.family_ids(department=task.department)
     found: dict[str, Entity] = {}
@@ -302,7 +299,6 @@ def widening_departments(*, task: Task) -> QuerySet[Department]:
     """Departments whose inspectors may widen a match-only or remedy draw of ``task``:
     every active department outside the lead department's own family (whose inspectors
     are in the pool already) — neighbouring areas first in the form (see the view)."""
-    from shuangsuiji.planning.selectors import family_ids
 
     return (
         Department.objects.filter(is_active=True)
@@ -314,7 +310,6 @@ def widening_departments(*, task: Task) -> QuerySet[Department]:
 def direct_candidates(*, task: Task) -> QuerySet[Inspector]:
     """People who may be directly assigned (直接委派) to a target of ``task``: on duty, in
     the libraries of the lead department's family."""
-    from shuangsuiji.planning.selectors import family_ids
 
     return Inspector.objects.filter(
         department_id__in=family_ids(department=task.department), status=InspectorStatus.ON_DUTY
@@ -325,7 +320,6 @@ def direct_inspectors_lookup(
     *, task: Task, codes: Iterable[str]
 ) -> tuple[list[Inspector], list[str]]:
     """Inspectors named by 执法证号 for a 直接委派 (order kept), and the numbers not found."""
-    from shuangsuiji.planning.selectors import family_ids
 
     codes = list(dict.fromkeys(c.strip() for c in codes if c and c.strip()))
     found = {

@@ -18,6 +18,7 @@ from typing import Any
 from django.db.models import Count, Field, Model, Q, QuerySet
 from django.utils import timezone
 
+from shuangsuiji.accounts.choices import Role
 from shuangsuiji.accounts.models import User
 from shuangsuiji.accounts.selectors import (
     cached_on_user,
@@ -513,7 +514,6 @@ def record_history(*, obj: Model, limit: int = 200) -> list[HistoryEntry]:
 def inspector_accounts_eligible(*, inspector: Inspector) -> QuerySet[User]:
     """Login accounts that may be linked to ``inspector``: active, holding the 执法检查人员
     role in its department, and not linked to another inspector."""
-    from shuangsuiji.accounts.choices import Role
 
     return (
         User.objects.filter(

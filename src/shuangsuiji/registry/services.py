@@ -14,7 +14,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Field, Model
 from django.utils import timezone
 
-from shuangsuiji.accounts.models import Department, User
+from shuangsuiji.accounts.choices import Role
+from shuangsuiji.accounts.models import Department, Membership, User
 from shuangsuiji.audit.services import event_record
 from shuangsuiji.common.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from shuangsuiji.common.masking import mask_id_number, mask_mobile
@@ -439,8 +440,6 @@ def inspector_account_link(*, actor: User, inspector: Inspector, user: User | No
     """Links the login account ``user`` to ``inspector`` (``None`` unlinks). Linked, the
     person sees the visits of his team under 我的检查 and signs results as himself (002
     第二十五条). The department admin does it (谁管理、谁维护 [002 第十一条])."""
-    from shuangsuiji.accounts.choices import Role
-    from shuangsuiji.accounts.models import Membership
 
     _require_writable(actor=actor, department_id=inspector.department_id, what="执法检查人员名录库")
     with transaction.atomic():

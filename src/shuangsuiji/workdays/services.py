@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from shuangsuiji.audit.services import event_record
 from shuangsuiji.common.errors import ServiceError, ValidationFailed
+from shuangsuiji.imports.tabular import Column, TableError, cell_date, cell_text, open_table
 from shuangsuiji.workdays.models import CalendarDay, CalendarDayKind, CalendarYear
 
 BUILTIN_FIRST_YEAR = min(cc_constants.holidays).year
@@ -617,7 +618,6 @@ def calendar_file_parse(
 ) -> tuple[list[tuple[dt.date, str]], list[tuple[dt.date, str]]]:
     """Reads a table with the columns 日期, 类型 (放假/上班) and 名称 (xlsx, xls, ods or CSV).
     Every bad row is reported with its row and column; nothing is returned half-read."""
-    from shuangsuiji.imports.tabular import Column, TableError, cell_date, cell_text, open_table
 
     columns = [
         Column("date", "日期", required=True),
