@@ -61,12 +61,16 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # NUL, control and text-direction characters are refused before any view sees them.
+    "shuangsuiji.common.middleware.InputHygieneMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Service errors (NotFound, NotAllowed, Conflict …) become pages here, once.
     "shuangsuiji.common.middleware.ServiceErrorMiddleware",
+    # Numbers beyond 64 bits → 404; a locked, read-only or absent database → 503 (not 500).
+    "shuangsuiji.common.middleware.UnavailableMiddleware",
     # Lockout after repeated failed logins (django-axes); must come last.
     "axes.middleware.AxesMiddleware",
 ]

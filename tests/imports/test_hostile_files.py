@@ -139,3 +139,16 @@ def test_an_import_of_a_hostile_file_is_a_file_error_and_writes_nothing(tmp_path
         assert result.file_error is not None and not result.committed
         assert "上限" in result.file_error.message
     assert not Entity.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad", ["某某\x00公司", "某某公司\u202e司公", "a\x07b"])
+def test_a_cell_with_a_forbidden_character_refuses_the_file_naming_row_and_column(
+    tmp_path, dept, bad
+):
+    rows = [["统一社会信用代码", "名称", "类型"], ["91310117MA1G000008", bad, "企业"]]
+    for path in (write_csv(tmp_path / "bad.csv", rows), write_xlsx(tmp_path / "bad.xlsx", rows)):
+        result = import_file("entities", path=path, department=dept, actor="命令行")
+        assert result.file_error is not None and not result.committed
+        assert result.file_error.message.startswith("第2行第2列含有不允许的字符 U+")
+    assert not Entity.objects.exists()

@@ -14,14 +14,22 @@ view does not show next to a field ends here:
 The JSON API never gets here: django-ninja's handlers answer first, in the error envelope.
 """
 
-from collections.abc import Callable
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.db import OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from shuangsuiji.common.errors import NotAllowed, NotFound, ServiceError
+from shuangsuiji.common.text import text_problem
+
+log = logging.getLogger(__name__)
 
 # Where a refused page points back to, by URL namespace (names only: common imports no app).
 SECTION_LINKS: dict[str, list[tuple[str, str]]] = {
@@ -88,3 +96,121 @@ class ServiceErrorMiddleware:
             return refused(request, exception)
         messages.error(request, exception.message)
         return redirect(back_url(request))
+
+
+# ---------------------------------------------------------------------------------------
+# Input hygiene and a database that cannot answer (issue 11 items 3 and 6)
+# ---------------------------------------------------------------------------------------
+
+
+def _strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
+    """(where, text) for every string in a decoded JSON body, keys included."""
+    if isinstance(value, str):
+        yield where, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{where}.{key}" if where else str(key)
+            yield name, str(key)
+            yield from _strings(item, name)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, f"{where}.{i}" if where else str(i))
+
+
+def _request_strings(request: HttpRequest) -> Iterator[tuple[str, str]]:
+    for key, values in request.GET.lists():
+        yield key, key
+        for value in values:
+            yield key, value
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if request.content_type == "application/json":
+            try:
+                body = json.loads(request.body or b"null")
+            except ValueError:
+                return  # not JSON at all: the API answers that itself
+            yield from _strings(body, "")
+        elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            for key, values in request.POST.lists():
+                yield key, key
+                for value in values:
+                    yield key, value
+            for _key, uploads in request.FILES.lists():
+                for upload in uploads:
+                    yield "文件名", getattr(upload, "name", "") or ""
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _plain_refusal(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    template = "public/refused.html" if request.path.startswith("/public/") else "refused.html"
+    return render(
+        request, template, {"message": message, "status": status, "links": []}, status=status
+    )
+
+
+class InputHygieneMiddleware:
+    """Refuses a request that carries a character no field may hold (``common/text.py``),
+    naming the field, before any view or database sees it: 404 for a path, 422 JSON for
+    the API, a 400 page otherwise. Nothing is stored."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if text_problem(request.path):
+            if _is_api(request):
+                return JsonResponse({"detail": "资源不存在", "errors": {}}, status=404)
+            return _plain_refusal(request, "页面不存在：地址中含有不允许的字符", 404)
+        for field, value in _request_strings(request):
+            problem = text_problem(value)
+            if problem:
+                message = f"「{field}」{problem}"
+                if _is_api(request):
+                    return JsonResponse(
+                        {"detail": message, "errors": {field: [message]}}, status=422
+                    )
+                return _plain_refusal(request, message, 400)
+        return self.get_response(request)
+
+
+_LONG_NUMBER = re.compile(r"\d{19,}")
+_UNAVAILABLE = ("database is locked", "readonly database", "read-only", "could not connect")
+
+
+def database_unavailable(exception: BaseException) -> bool:
+    """A database that is busy (SQLite's write lock held too long), read-only or down: the
+    request may succeed later, so it is a 503 with Retry-After, not a 500."""
+    text = str(exception).lower()
+    return isinstance(exception, OperationalError) and any(s in text for s in _UNAVAILABLE)
+
+
+class UnavailableMiddleware:
+    """What no view should turn into a 500: a number beyond 64 bits in the address or the
+    query (SQLite cannot even bind it: OverflowError) is a page that does not exist; a
+    database that cannot answer now is a 503 in Chinese with Retry-After."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OverflowError):
+            if _is_api(request):
+                status = 404 if _LONG_NUMBER.search(request.path) else 422
+                detail = "资源不存在" if status == 404 else "数值超出范围"
+                return JsonResponse({"detail": detail, "errors": {}}, status=status)
+            return _plain_refusal(request, "页面不存在：编号超出范围", 404)
+        if database_unavailable(exception):
+            log.warning("database unavailable for %s: %s", request.path, exception)
+            response = (
+                JsonResponse({"detail": "系统繁忙，请稍后重试", "errors": {}}, status=503)
+                if _is_api(request)
+                else _plain_refusal(request, "系统繁忙，请稍后重试（数据库暂时无法写入）", 503)
+            )
+            response["Retry-After"] = "5"
+            return response
+        return None

@@ -52,6 +52,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from shuangsuiji.common.text import FORBIDDEN, text_problem
+
 HEADER_SCAN_ROWS = 10
 log = logging.getLogger(__name__)
 
@@ -342,11 +344,20 @@ class Table:
         return _ENCODING_LABELS.get(self.encoding or "", self.encoding or "")
 
     def raw_rows(self) -> Iterator[tuple[int, list[Any]]]:
-        """Every row as (row number as shown in Excel, cells), empty rows included."""
-        if self.format == "csv":
-            yield from self._csv_rows()
-        else:
-            yield from self._sheet_rows()
+        """Every row as (row number as shown in Excel, cells), empty rows included. A cell
+        with a character no field may hold (NUL, control, text-direction: common/text.py)
+        refuses the file, naming row and column: nothing is imported."""
+        rows = self._csv_rows() if self.format == "csv" else self._sheet_rows()
+        for number, cells in rows:
+            # One search per row (cells joined by an allowed character), not one per cell.
+            if FORBIDDEN.search("\n".join(c for c in cells if type(c) is str)):
+                col, problem = next(
+                    (i, text_problem(c))
+                    for i, c in enumerate(cells)
+                    if type(c) is str and text_problem(c)
+                )
+                raise TableError(f"第{number}行第{col + 1}列{problem}")
+            yield number, cells
 
     def _csv_rows(self) -> Iterator[tuple[int, list[Any]]]:
         limits = read_limits()
