@@ -183,3 +183,33 @@ def test_the_task_list_is_scoped_and_partners_see_joint_tasks(client, trio, item
     client.force_login(trio["outsider"])
     assert "联合抽查" in client.get("/planning/tasks/").content.decode()
     assert client.get(f"/planning/tasks/{task.pk}/edit/").status_code == 403
+
+
+def test_a_filed_plan_refuses_an_import_when_the_page_opens_not_at_the_confirm(
+    client, trio, plan, tmp_path, settings
+):
+    settings.IMPORT_JOBS_INLINE = True
+    services.plan_row_add(plan=plan, data={"seq": "1", "target_desc": "燃气经营企业"}, actor=None)
+    services.plan_file(plan=plan, filed_to="上级主管部门", actor=None)
+    client.force_login(trio["colleague"])
+    page = client.get(f"/planning/plans/{plan.pk}/import/")
+    assert page.status_code == 409
+    text = page.content.decode()
+    assert (
+        "已备案，不能再导入计划事项" in text and "已已" not in text and "重新报备案机关备案" in text
+    )
+    with open(_xlsx(tmp_path / "ok.xlsx", ROWS), "rb") as fh:
+        r = client.post(f"/planning/plans/{plan.pk}/import/", {"file": fh})
+    assert r.status_code == 302 and not ImportJob.objects.exists()  # refused, message and back
+
+
+def test_a_file_whose_every_row_is_wrong_offers_no_skipping(client, trio, plan, tmp_path, settings):
+    settings.IMPORT_JOBS_INLINE = True
+    client.force_login(trio["colleague"])
+    bad = [list(row) for row in ROWS]
+    for row in bad:
+        row[5] = "三成"
+    with open(_xlsx(tmp_path / "bad.xlsx", bad), "rb") as fh:
+        page = client.post(f"/planning/plans/{plan.pk}/import/", {"file": fh}, follow=True)
+    text = page.content.decode()
+    assert "每一行都有错误，没有可以导入的行" in text and "跳过错误行并确认导入" not in text

@@ -427,8 +427,8 @@ class Table:
                     errors.read(2000).decode("utf-8", "replace"),
                 )
                 raise TableError(
-                    f"无法读取{self.format}文件：读取时超出内存上限 {limits.reader_memory_mb} MB "
-                    "或文件结构异常，文件可能已损坏或被构造得过大"
+                    f"无法读取{self.format}文件：文件结构异常或内容过大，可能已损坏。请用 Excel 打开后"
+                    f"另存为新文件再导入（读取时超出内存上限 {limits.reader_memory_mb} MB 或读取程序异常退出）"
                 )
             finally:
                 if proc.poll() is None:

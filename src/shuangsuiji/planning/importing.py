@@ -25,10 +25,11 @@ from django.urls import reverse
 
 from shuangsuiji.audit.services import event_record
 from shuangsuiji.catalog.models import Item
-from shuangsuiji.common.errors import NotFound, ValidationFailed
+from shuangsuiji.common.errors import Conflict, NotFound, ValidationFailed
 from shuangsuiji.imports import tabular
 from shuangsuiji.imports.framework import ErrorList, ImportResult, ProgressFn, register_importer
 from shuangsuiji.imports.tabular import Column, cell_text
+from shuangsuiji.planning.choices import PlanStatus
 from shuangsuiji.planning.models import Plan, PlanRow
 from shuangsuiji.planning.selectors import subtree_ids
 from shuangsuiji.planning.services._common import Actor, _require_planner
@@ -75,6 +76,18 @@ def _match_items(*, record: dict[str, Any], items: list[Item]) -> list[Item]:
     return found
 
 
+def plan_import_check(*, plan: Plan, actor: Actor) -> None:
+    """Who may import into ``plan`` and whether it can still take rows: checked when the
+    upload page opens and when the file arrives, not only at the confirm — a preview of rows
+    that can never be imported would only send the user round in a circle."""
+    _require_planner(actor=actor, department=plan.department, what="导入其年度抽查计划")
+    if plan.status != PlanStatus.DRAFT:
+        raise Conflict(
+            f"计划“{plan.title}”{plan.get_status_display()}，不能再导入计划事项；"
+            "如需调整，请按程序修订计划并重新报备案机关备案"
+        )
+
+
 class PlanImporter:
     """年度抽查计划表 → the rows of one draft plan (see the module docstring)."""
 
@@ -84,8 +97,7 @@ class PlanImporter:
 
     def check_scope(self, *, actor: Actor, department, options: dict[str, Any]) -> None:
         # The plan is the 抽查操作员's work (002 第十二条), not the 部门管理员's libraries.
-        plan = self._plan(department=department, options=options)
-        _require_planner(actor=actor, department=plan.department, what="导入其年度抽查计划")
+        plan_import_check(plan=self._plan(department=department, options=options), actor=actor)
 
     def home(self, *, options: dict[str, Any]) -> tuple[str, tuple[str, str] | None]:
         """(the upload page, (the plan's page, its title)) for the job page's links."""
@@ -153,12 +165,16 @@ class PlanImporter:
                 [
                     number,
                     values["seq"],
+                    values.get("field", ""),
                     values["target_desc"],
                     "、".join(i.code for i in chosen) or "—",
                     values["schedule_text"],
                     _schedule_text(values),
                     "" if values["ratio"] is None else f"{values['ratio'].normalize():f}%",
                     "" if values["estimated_count"] is None else values["estimated_count"],
+                    values.get("lead_unit", ""),
+                    values.get("partner_units", ""),
+                    values.get("level", ""),
                 ]
                 for number, values, chosen in prepared
             ],

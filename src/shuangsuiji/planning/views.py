@@ -31,6 +31,7 @@ from shuangsuiji.planning.forms import (
     default_year,
     task_input,
 )
+from shuangsuiji.planning.importing import plan_import_check
 from shuangsuiji.planning.models import Plan, PlanRow, Task
 from shuangsuiji.registry.models import Tag
 
@@ -185,6 +186,7 @@ def plan_import(request: HttpRequest, pk: int) -> HttpResponse:
     """The upload form of a plan table; the preview and the confirm are the imports app's
     job pages (one flow for every import: preview → 确认导入, no second upload)."""
     plan = _writable_plan(request, pk)
+    plan_import_check(plan=plan, actor=request.user)
     form = PlanImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:

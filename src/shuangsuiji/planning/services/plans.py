@@ -87,8 +87,10 @@ def _lock_plan(plan: Plan, *, draft_only: bool, what: str) -> Plan:
     except Plan.DoesNotExist as exc:
         raise NotFound("抽查计划不存在") from exc
     if draft_only and locked.status != PlanStatus.DRAFT:
+        # 002 第十二条: a filed plan is changed by an adjustment filed again, not by edits.
         raise Conflict(
-            f"计划“{locked.title}”已{locked.get_status_display()}，不能再{what}；如需调整请另行说明"
+            f"计划“{locked.title}”{locked.get_status_display()}，不能再{what}；"
+            "如需调整，请按程序修订计划并重新报备案机关备案"
         )
     return locked
 
