@@ -53,6 +53,7 @@ def server_env(
             "SSJ_CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{port}",
             "SSJ_SITE_URL": f"http://127.0.0.1:{port}",
             "SSJ_SECURE_COOKIES": "true",
+            "SSJ_SSL_REDIRECT": "false",  # wrk speaks plain HTTP on loopback
             "SSJ_VAR_DIR": str(var),
         }
     )

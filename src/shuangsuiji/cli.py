@@ -45,7 +45,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    _setup_django()
+    from shuangsuiji.common.env import ConfigError
+
+    try:
+        _setup_django()
+    except ConfigError as exc:
+        # A setting that makes the platform unsafe or unusable: said by name, no traceback.
+        print(f"配置错误：{exc}", file=sys.stderr)
+        return 2
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)

@@ -18,9 +18,10 @@ BASE_DIR = Path(envstr("SSJ_HOME", str(Path.cwd()))).resolve()
 VAR_DIR = Path(envstr("SSJ_VAR_DIR", str(BASE_DIR / "var"))).resolve()
 
 DEBUG = envbool("SSJ_DEBUG", False)
+PRODUCTION = envbool("SSJ_PRODUCTION", False)
 _secret = envstr("SSJ_SECRET_KEY", "")
 if not _secret:
-    if envbool("SSJ_PRODUCTION", False):
+    if PRODUCTION:
         raise ConfigError("生产环境必须设置 SSJ_SECRET_KEY")
     # A fixed key is safe only for a local run or a test: production refuses to start without one.
     _secret = "insecure-local-development-key-change-me-0123456789abcdef"
@@ -32,6 +33,20 @@ CSRF_TRUSTED_ORIGINS = envlist("SSJ_CSRF_TRUSTED_ORIGINS", [])
 # of the public objection form; a header from anyone else is ignored.
 TRUSTED_PROXIES = envlist("SSJ_TRUSTED_PROXIES", [])
 SITE_URL = envstr("SSJ_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+if PRODUCTION:
+    # Production refuses what would make it unsafe, by name, before serving anything (issue 11).
+    if DEBUG:
+        raise ConfigError(
+            "生产模式（SSJ_PRODUCTION=true）不能同时开启 SSJ_DEBUG：调试页面会泄露配置与数据"
+        )
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or "insecure" in SECRET_KEY:
+        raise ConfigError(
+            "SSJ_SECRET_KEY 太弱：应为至少 50 个随机字符"
+            '（生成：python3 -c "import secrets;print(secrets.token_urlsafe(50))"）'
+        )
+    if "*" in ALLOWED_HOSTS:
+        raise ConfigError("生产模式下 SSJ_ALLOWED_HOSTS 不能为 *：请写明本系统的域名")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -67,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Service errors (NotFound, NotAllowed, Conflict …) become pages here, once.
     "shuangsuiji.common.middleware.ServiceErrorMiddleware",
     # Numbers beyond 64 bits → 404; a locked, read-only or absent database → 503 (not 500).
@@ -95,16 +111,18 @@ TEMPLATES = [
 ]
 
 _default_sqlite = VAR_DIR / "ssj.sqlite3"
-DATABASE_URL = envstr("DATABASE_URL", f"sqlite:///{_default_sqlite}")
+# Lower case: Django takes every upper-case name (even _X) as a setting and its debug page
+# lists them; this one holds the database password.
+_database_url = envstr("DATABASE_URL", f"sqlite:///{_default_sqlite}")
 # In production each worker thread keeps its PostgreSQL connection between requests: a new
 # connection forks a server process, ~10 ms of CPU per request — more than the public result
 # page itself (benchmarks/results.py, docs/benchmarks.md). The health check drops a kept
 # connection the server has closed (restart, failover) instead of failing the request.
-_conn_max_age = (
-    60 if envbool("SSJ_PRODUCTION", False) and DATABASE_URL.startswith("postgres") else 0
-)
+_conn_max_age = 60 if PRODUCTION and _database_url.startswith("postgres") else 0
 _db = dj_database_url.parse(
-    DATABASE_URL, conn_max_age=envint("SSJ_DB_CONN_MAX_AGE", _conn_max_age), conn_health_checks=True
+    _database_url,
+    conn_max_age=envint("SSJ_DB_CONN_MAX_AGE", _conn_max_age),
+    conn_health_checks=True,
 )
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers go on while one import writes; the busy timeout makes a second
@@ -127,7 +145,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": envstr("SSJ_TEST_SQLITE", "") or str(VAR_DIR / f"test-{os.getpid()}.sqlite3")
     }
 elif _db["ENGINE"] not in {"django.db.backends.postgresql"}:
-    raise ConfigError(f"DATABASE_URL 仅支持 sqlite:// 或 postgres://，实际为 {DATABASE_URL!r}")
+    raise ConfigError(
+        f"DATABASE_URL 仅支持 sqlite:// 或 postgres://，实际为 {_database_url.split(':', 1)[0]}://…"
+    )
 DATABASES = {"default": _db}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -157,7 +177,13 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # 登录失败锁定：同一账号连续失败 5 次锁定 15 分钟 (django-axes)。
 AXES_FAILURE_LIMIT = envint("SSJ_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("SSJ_LOGIN_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Locked per account *and* address: a stranger failing as "admin" locks only his own
+# address out of "admin", never the real admin (ssj manage axes_reset_username NAME unlocks
+# early). Spraying one password over many names is the address throttle's
+# (LOGIN_ADDRESS_FAILURE_LIMIT, accounts/views.py). Addresses: common/http.py.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "shuangsuiji.common.http.client_address"
+LOGIN_ADDRESS_FAILURE_LIMIT = envint("SSJ_LOGIN_ADDRESS_FAILURE_LIMIT", 30)
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -196,9 +222,37 @@ EVIDENCE_MAX_MB = {
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = envint("SSJ_SESSION_SECONDS", 8 * 3600)
-SESSION_COOKIE_SECURE = envbool("SSJ_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = envbool("SSJ_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+# HTTPS in production (docs/deployment.md): HSTS for a year, and HTTP redirected to HTTPS —
+# SSJ_SSL_REDIRECT=false when nginx already redirects; SSJ_PROXY_SSL_HEADER=true when nginx
+# terminates TLS and sets X-Forwarded-Proto (otherwise every request looks like HTTP).
+SECURE_HSTS_SECONDS = envint("SSJ_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SSJ_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = envbool("SSJ_HSTS_PRELOAD", PRODUCTION)
+SECURE_SSL_REDIRECT = envbool("SSJ_SSL_REDIRECT", PRODUCTION)
+if envbool("SSJ_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content security policy (django-csp): scripts only from this site, none inline; inline
+# style attributes are still used by the templates. Sent in every mode, so the browser tests
+# see what production sees.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

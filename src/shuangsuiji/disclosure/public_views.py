@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from functools import wraps
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.core import signing
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +21,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from shuangsuiji.common.errors import Conflict, ServiceError
+from shuangsuiji.common.http import client_address
 from shuangsuiji.disclosure import portal_selectors as sel
 from shuangsuiji.disclosure.exporting import published_results_csv, published_results_xlsx
 from shuangsuiji.disclosure.models import Objection
@@ -293,25 +293,6 @@ def _result_page(
 @cached(60, private=True)
 def result(request: HttpRequest, pk: int) -> HttpResponse:
     return _result_page(request, pk)
-
-
-def client_address(request: HttpRequest) -> str:
-    """The address the request came from, for the rate limit of the objection form.
-
-    Behind a reverse proxy every request comes from the proxy: only when REMOTE_ADDR is one
-    of ``SSJ_TRUSTED_PROXIES`` is X-Forwarded-For read, from the right (the proxy appends
-    the address it saw), skipping the trusted proxies; what a client writes into the header
-    itself stays to the left and is never taken.
-    """
-    remote = request.META.get("REMOTE_ADDR", "")
-    trusted = settings.TRUSTED_PROXIES
-    if remote not in trusted:
-        return remote
-    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-    for hop in reversed(hops):
-        if hop not in trusted:
-            return hop
-    return remote
 
 
 @require_POST
