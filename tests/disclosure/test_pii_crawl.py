@@ -18,6 +18,8 @@ import pytest
 from django.urls import reverse
 
 from shuangsuiji.accounts.models import User
+from shuangsuiji.disclosure.models import PublishedResult
+from shuangsuiji.draw.models import Draw
 from shuangsuiji.registry.models import Entity, Inspector
 from tests.factories.portal import PENDING_CONTACT, published_plan, published_scene
 
@@ -86,7 +88,24 @@ def test_no_personal_number_appears_anywhere_on_the_public_site(client):
     Entity.objects.filter(department=scene.crew.dept).update(
         contact_phone="13611112222", legal_representative="法人甲"
     )
-    known = {PENDING_CONTACT, pub.answered.contact, "13611112222"}
+    # Numbers typed into free text in the spellings people use (issue 11 item 2), stored
+    # directly as text from before the input rules would be: every one must be masked.
+    variants = [
+        "+8613912345678",
+        "139 1234 5678",
+        "137-1234-5678",
+        "１３６１２３４５６７８",
+        "350881 19850101 1234",
+        "350881850101123",
+    ]
+    text = "；".join(f"联系{v}" for v in variants)
+    PublishedResult.objects.filter(pk=pub.correction.pk).update(
+        summary=f"现场检查。{text}", followup_text=f"责令整改：{text}", correction_reason=text
+    )
+    Draw.objects.filter(pk=scene.draw.pk).update(
+        seed_sources=f"纪检监督员掷骰；{text}", witnesses=f"王监督、{variants[0]}"
+    )
+    known = {PENDING_CONTACT, pub.answered.contact, "13611112222", *variants}
     known |= {n for pair in User.objects.values_list("mobile", "id_number") for n in pair if n}
     known |= {n for pair in Inspector.objects.values_list("mobile", "id_number") for n in pair if n}
     assert len(known) > 10 and "13812345678" in known

@@ -170,6 +170,10 @@ def test_unstaffed_targets_are_flagged(crew):
         ({"seed_text": "   "}, "seed_text"),
         ({"sources": ""}, "sources"),
         ({"witnesses": ["  "]}, "witnesses"),
+        # published verbatim (the verification needs them as typed): no personal numbers
+        ({"sources": "掷骰，记录人电话 139 1234 5678"}, "sources"),
+        ({"witnesses": ["王监督 13912345678"]}, "witnesses"),
+        ({"witnesses": ["王监督", "350881198501011234"]}, "witnesses"),
     ],
 )
 def test_bad_seed_input_changes_nothing(crew, kwargs, field):

@@ -5,6 +5,9 @@ import os
 import sys
 
 
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
+
+
 def serve_command(args: argparse.Namespace) -> int:
     from django.conf import settings
 
@@ -24,6 +27,10 @@ def serve_command(args: argparse.Namespace) -> int:
         str(args.threads),
         "--access-logfile",
         "-",
+        # Path without query string and no referer: searches by name, credit code or phone
+        # number (and pages reached from them) never reach the log (issue 11).
+        "--access-logformat",
+        ACCESS_LOG_FORMAT,
         "--timeout",
         "120",
     ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shuangsuiji.common.errors import Conflict
+from shuangsuiji.common.masking import mask_personal_numbers
 from shuangsuiji.draw import selectors
 from shuangsuiji.draw.choices import AssignmentSource, DrawState, SelectionRemedy
 from shuangsuiji.draw.models import Assignment, Draw
@@ -82,8 +83,9 @@ def draw_record(*, draw: Draw) -> dict:
         "manifest_sha256": draw.manifest_sha256,
         "manifest_lines": draw.manifest_lines,
         "key": draw.key_hex or None,
-        "seed_sources": draw.seed_sources,
-        "witnesses": [w for w in draw.witnesses.split("、") if w],
+        # Public files: a number typed before input refused it is masked here too.
+        "seed_sources": mask_personal_numbers(draw.seed_sources),
+        "witnesses": [mask_personal_numbers(w) for w in draw.witnesses.split("、") if w],
         "committed_at": _when(draw.committed_at),
         "committed_by": str(draw.committed_by) if draw.committed_by_id else None,
         "drawn_at": _when(draw.drawn_at),

@@ -5,16 +5,11 @@ import functools
 from django import template
 from django.urls import get_script_prefix, reverse
 
-from shuangsuiji.common.masking import mask_personal_numbers
+from shuangsuiji.common.templatetags.masking import mask_numbers
 
 register = template.Library()
-
-
-@register.filter
-def mask_numbers(text: str | None) -> str:
-    """Free text written by staff (检查情况, 后续处理, 反馈内容) shown on the portal: a mobile or
-    身份证号 typed into it is masked — those numbers never appear on public pages."""
-    return mask_personal_numbers(str(text or ""))
+# The one masking filter (common/templatetags/masking.py), also under {% load portal %}.
+register.filter("mask_numbers", mask_numbers)
 
 
 @functools.lru_cache(maxsize=16_384)

@@ -10,6 +10,7 @@ from xml.sax.saxutils import escape
 from django.conf import settings
 
 from shuangsuiji.common.errors import ServiceError
+from shuangsuiji.common.masking import mask_personal_numbers
 from shuangsuiji.draw.models import Draw
 from shuangsuiji.draw.record.data import TITLE, record_data
 
@@ -251,8 +252,8 @@ def record_pdf(*, draw: Draw) -> bytes:
                 ("名单摘要 C（SHA-256）", Paragraph(data.draw.manifest_sha256, mono)),
                 ("密钥 K", Paragraph(data.draw.key_hex or "（尚未录入种子）", mono)),
                 ("种子文本（原样）", p(data.draw.seed_text or "（尚未录入）")),
-                ("种子来源", p(data.draw.seed_sources or "")),
-                ("见证人（纪检监督人员）", p(data.draw.witnesses or "")),
+                ("种子来源", p(mask_personal_numbers(data.draw.seed_sources or ""))),
+                ("见证人（纪检监督人员）", p(mask_personal_numbers(data.draw.witnesses or ""))),
                 (
                     "名单规模",
                     p(

@@ -2,6 +2,7 @@
 
 import io
 
+from shuangsuiji.common.masking import mask_personal_numbers
 from shuangsuiji.draw.models import Draw
 from shuangsuiji.draw.record.data import TITLE, record_data
 from shuangsuiji.imports.tabular import neutralise
@@ -63,8 +64,8 @@ def record_xlsx(*, draw: Draw) -> bytes:
                 ("名单摘要 C（SHA-256）", data.draw.manifest_sha256),
                 ("密钥 K", data.draw.key_hex),
                 ("种子文本（原样）", data.draw.seed_text),
-                ("种子来源", data.draw.seed_sources),
-                ("见证人（纪检监督人员）", data.draw.witnesses),
+                ("种子来源", mask_personal_numbers(data.draw.seed_sources or "")),
+                ("见证人（纪检监督人员）", mask_personal_numbers(data.draw.witnesses or "")),
                 (
                     "名单规模",
                     f"{data.draw.manifest_lines}行，候选执法检查人员{data.inspectors}名，"

@@ -13,6 +13,7 @@ from shuangsuiji.accounts.models import User
 from shuangsuiji.audit.services import event_record
 from shuangsuiji.common.bulk import rows_insert
 from shuangsuiji.common.errors import Conflict, ValidationFailed
+from shuangsuiji.common.masking import refuse_personal_numbers
 from shuangsuiji.draw import protocol, selectors
 from shuangsuiji.draw.choices import AssignmentSource, DrawState, SelectionRemedy
 from shuangsuiji.draw.models import Assignment, Draw, Selection, YearlyDrawCount
@@ -42,11 +43,13 @@ def draw_seed(
         raise ValidationFailed(
             "请说明种子来源（如：纪检监督员现场掷骰20次；福彩3D第088期开奖号码）", field="sources"
         )
+    refuse_personal_numbers(text=sources, field="sources", label="种子来源")
     names = [" ".join(str(w).split()) for w in witnesses or []]
     names = [n for n in names if n]
     if not names:
         raise ValidationFailed("请填写见证人（纪检监督人员）姓名", field="witnesses")
     witness_text = "、".join(names)
+    refuse_personal_numbers(text=witness_text, field="witnesses", label="见证人")
     limit = Draw._meta.get_field("witnesses").max_length
     if limit is not None and len(witness_text) > limit:
         raise ValidationFailed("见证人姓名过长", field="witnesses")
