@@ -4,7 +4,6 @@ import argparse
 import os
 import sys
 
-
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
 
 
