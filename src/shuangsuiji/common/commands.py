@@ -3,6 +3,7 @@
 import argparse
 import os
 import sys
+from pathlib import Path
 
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
 
@@ -54,6 +55,36 @@ def _manage(args: argparse.Namespace) -> int:
     return 0
 
 
+def backup_command(args: argparse.Namespace) -> int:
+    from shuangsuiji.common.backup import BackupError, backup_create
+
+    try:
+        summary = backup_create(out=args.out)
+    except BackupError as exc:
+        print(f"备份失败：{exc}", file=sys.stderr)
+        return 1
+    print(
+        f"已备份到 {summary.path}：{summary.database} 数据库和 {summary.files - 1} 个文件，"
+        f"共 {summary.bytes / 1024 / 1024:.1f} MB；每个文件的 SHA-256 记在 manifest.json"
+    )
+    return 0
+
+
+def restore_command(args: argparse.Namespace) -> int:
+    from shuangsuiji.common.backup import BackupError, backup_restore
+
+    try:
+        summary = backup_restore(archive=args.file)
+    except BackupError as exc:
+        print(f"恢复失败（未写入任何数据）：{exc}", file=sys.stderr)
+        return 1
+    print(
+        f"已从 {summary.path} 恢复 {summary.database} 数据库和 {summary.files - 1} 个文件"
+        f"（均与清单的 SHA-256 一致）。请运行 ssj audit verify 核对审计日志。"
+    )
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="启动网页服务（gunicorn）")
     p.add_argument("bind", nargs="?", metavar="HOST:PORT", help="监听地址，默认 127.0.0.1:8000")
@@ -64,6 +95,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("migrate", help="创建或升级数据库表")
     p.add_argument("--verbosity", type=int, default=1)
     p.set_defaults(handler=migrate_command)
+
+    p = sub.add_parser("backup", help="备份数据库、摇号文件和证据文件到一个文件")
+    p.add_argument("--out", required=True, type=Path, metavar="FILE", help="备份文件（.tar）")
+    p.set_defaults(handler=backup_command)
+
+    p = sub.add_parser("restore", help="把备份恢复到新建的空数据库")
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.set_defaults(handler=restore_command)
 
     p = sub.add_parser("manage", help="Django 管理命令（如 createsuperuser、collectstatic）")
     p.add_argument("rest", nargs=argparse.REMAINDER)
