@@ -55,6 +55,47 @@ def media_root(var_dir, settings):
     return settings.MEDIA_ROOT
 
 
+def database_url() -> str:
+    """The URL of the database this test runs on (for a process started by the test)."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def ssj_env(var_dir) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SSJ_", "DATABASE_URL"))}
+    env.update(
+        {
+            "DATABASE_URL": database_url(),
+            "SSJ_VAR_DIR": str(var_dir),
+            "SSJ_FAST_PASSWORD_HASHER": "1",
+        }
+    )
+    return env
+
+
+@pytest.fixture
+def task_worker(transactional_db, var_dir):
+    """`ssj worker` in a process of its own on the test's database and files, as in
+    production (the test must commit what it queues: transactional_db)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shuangsuiji.cli", "worker", "--interval", "0.2"],
+        env=ssj_env(var_dir),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    yield proc
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
 @pytest.fixture
 def dept(db):
     return factories.department("SJJW", name="松江区建设和管理委员会")

@@ -53,7 +53,9 @@ def _upload(page, live_server, path):
     page.get_by_role("button", name="上传并预检").click()
 
 
-def test_login_import_preview_with_row_error_then_search(page, live_server, tmp_path, settings):
+def test_login_import_preview_with_row_error_then_search(
+    page, live_server, tmp_path, settings, task_worker
+):
     settings.VAR_DIR = tmp_path / "var"
     dept = factories.department("SJJW", name="松江区建设和管理委员会")
     factories.user(department=dept, role="dept_admin", username="sj_admin")

@@ -279,9 +279,17 @@ def test_the_blank_template_has_the_import_headers(client, trio, tmp_path):
     ]
 
 
+def _wait_finished(job, seconds=60):
+    deadline = time.monotonic() + seconds
+    while not job.is_finished and time.monotonic() < deadline:
+        time.sleep(0.1)
+        job.refresh_from_db()
+    return job
+
+
 @pytest.mark.django_db(transaction=True)
-def test_the_background_thread_runs_the_job(client, settings, tmp_path):
-    """The real path: a worker thread with its own database connection."""
+def test_the_task_queue_runs_the_job_in_ssj_worker(client, settings, tmp_path, task_worker):
+    """The real path: the web request queues the job, `ssj worker` (another process) runs it."""
     from shuangsuiji.accounts.choices import Role
 
     settings.IMPORT_JOBS_INLINE = False
@@ -291,13 +299,59 @@ def test_the_background_thread_runs_the_job(client, settings, tmp_path):
     resp = post_file(
         client, dept, entities_file(tmp_path, [[1, make_uscc(rng), "甲有限公司", "A"]])
     )
-    job = ImportJob.objects.get()
-    deadline = time.monotonic() + 30
-    while not job.is_finished and time.monotonic() < deadline:
-        time.sleep(0.1)
-        job.refresh_from_db()
+    job = _wait_finished(ImportJob.objects.get())
     assert job.status == ImportJobStatus.SUCCEEDED, job.message
     assert job.result["created"] == 1 and resp.status_code == 302
+    assert job.runner_pid == task_worker.pid  # run by the worker, not the web process
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_queued_before_a_restart_runs_when_a_worker_comes(
+    client, settings, tmp_path, var_dir
+):
+    import subprocess
+    import sys
+
+    from shuangsuiji.accounts.choices import Role
+    from tests.conftest import ssj_env
+
+    settings.IMPORT_JOBS_INLINE = False
+    dept = factories.department("RS", name="重启部门")
+    owner = factories.user(department=dept, role=Role.DEPT_ADMIN, username="rs-owner")
+    client.force_login(owner)
+    post_file(client, dept, entities_file(tmp_path, [[1, make_uscc(rng), "乙有限公司", "A"]]))
+    job = ImportJob.objects.get()
+    page = client.get(f"/import/jobs/{job.pk}/").content.decode()
+    assert job.status == ImportJobStatus.PENDING and "等待后台任务进程处理" in page
+    # No worker ran: the web side may restart at will, the job waits in the queue table.
+    done = subprocess.run(
+        [sys.executable, "-m", "shuangsuiji.cli", "worker", "--batch"],
+        env=ssj_env(var_dir),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    job.refresh_from_db()
+    assert job.status == ImportJobStatus.SUCCEEDED, job.message
+
+
+def test_a_failed_job_can_be_retried_once_from_its_stored_file(client, trio, tmp_path):
+    client.force_login(trio["owner"])
+    post_file(client, trio["dept"], entities_file(tmp_path, [[1, make_uscc(rng), "丙公司", "A"]]))
+    job = ImportJob.objects.get()
+    # as import_jobs_recover leaves a job whose worker was killed
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJobStatus.FAILED, message="中断")
+    page = client.get(f"/import/jobs/{job.pk}/").content.decode()
+    assert "重试" in page
+    resp = client.post(f"/import/jobs/{job.pk}/retry/")
+    assert resp.status_code == 302
+    job.refresh_from_db()
+    assert job.status == ImportJobStatus.SUCCEEDED and job.result["total"] == 1
+    again = client.post(f"/import/jobs/{job.pk}/retry/", follow=True)
+    assert "只有失败的导入任务可以重试" in again.content.decode()
+    client.force_login(trio["outsider"])
+    assert client.post(f"/import/jobs/{job.pk}/retry/").status_code == 404
 
 
 # --- housekeeping on the application's clock ---------------------------------------------------

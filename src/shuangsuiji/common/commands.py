@@ -48,6 +48,19 @@ def migrate_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def worker_command(args: argparse.Namespace) -> int:
+    """The background worker: runs what is queued (imports …) until stopped; ``--batch`` runs
+    what is there now and exits (cron, tests)."""
+    from django.core.management import call_command
+
+    options = ["--no-startup-delay", "--interval", str(args.interval)]
+    if args.batch:
+        options.append("--batch")
+    print("后台任务进程已启动：处理导入等排队任务（Ctrl+C 停止）", flush=True)
+    call_command("db_worker", *options)
+    return 0
+
+
 def _manage(args: argparse.Namespace) -> int:
     from django.core.management import execute_from_command_line
 
@@ -95,6 +108,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("migrate", help="创建或升级数据库表")
     p.add_argument("--verbosity", type=int, default=1)
     p.set_defaults(handler=migrate_command)
+
+    p = sub.add_parser("worker", help="后台任务进程：运行排队的导入等任务（与 serve 同时运行）")
+    p.add_argument("--batch", action="store_true", help="处理完当前排队的任务后退出")
+    p.add_argument("--interval", type=float, default=1.0, help="查询新任务的间隔（秒）")
+    p.set_defaults(handler=worker_command)
 
     p = sub.add_parser("backup", help="备份数据库、摇号文件和证据文件到一个文件")
     p.add_argument("--out", required=True, type=Path, metavar="FILE", help="备份文件（.tar）")

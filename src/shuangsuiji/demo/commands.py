@@ -1,6 +1,8 @@
 """``ssj demo``: migrate, load the demo data, print the demo accounts, serve."""
 
 import argparse
+import subprocess
+import sys
 
 from shuangsuiji.common.commands import migrate_command, serve_command
 
@@ -14,6 +16,9 @@ def _demo(args: argparse.Namespace) -> int:
     print(summary.text())
     if args.no_serve:
         return 0
+    # The background worker (imports run there) beside the web server; it is in the same
+    # process group, so Ctrl+C stops both.
+    subprocess.Popen([sys.executable, "-m", "shuangsuiji.cli", "worker"])
     return serve_command(argparse.Namespace(bind=args.bind, workers=2, threads=4))
 
 

@@ -2,18 +2,21 @@
 
 A large file takes a while, so the web page never imports inside the request: the upload
 is stored under ``UPLOAD_DIR/imports/`` with its sha256, an ``ImportJob`` is created and
-run by a worker thread of the web process (no extra service to deploy on an intranet).
-The page polls the job (htmx) and the user may leave and come back ("我的导入").
+put on the task queue, a table of the project's own database (django-tasks with its
+database backend: no broker to deploy on an intranet), where ``ssj worker`` runs it. The
+page polls the job (htmx) and the user may leave and come back ("我的导入").
 
 Progress is written to a small JSON file next to the upload, not to the database: while
 the import's transaction is open, an UPDATE of the job row from the same connection would
 be invisible to the poller, and from another connection it would wait for the SQLite
 write lock the import holds. The file's modification time doubles as the heartbeat.
 
-Restarts: a worker thread dies with its process, and so does its open transaction — the
-database rolls it back, nothing is half-written. A job still marked ``running`` whose
-runner process is gone (or whose heartbeat is older than ``STALE_AFTER`` seconds) is
-marked failed with that explanation the next time anyone looks (``import_jobs_recover``).
+Restarts: a restart of the web server loses nothing (the job waits in the queue). A worker
+killed mid-import takes its open transaction with it — the database rolls it back, nothing
+is half-written; a job still marked ``running`` whose runner process is gone (or whose
+heartbeat is older than ``STALE_AFTER`` seconds) is marked failed with that explanation the
+next time anyone looks (``import_jobs_recover``), and the user can run it again (重试,
+``import_job_retry``) from the stored file.
 
 ``settings.IMPORT_JOBS_INLINE = True`` (tests) runs the job in the request thread through
 the same ``import_job_run``.
@@ -26,15 +29,15 @@ import hashlib
 import json
 import logging
 import os
-import threading
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from shuangsuiji.common.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from shuangsuiji.imports import tabular
@@ -184,20 +187,42 @@ def import_job_start(job: ImportJob) -> None:
         import_job_run(job.pk)
         job.refresh_from_db()
         return
-    # Started only after the job row is committed, or the thread might not see it.
-    transaction.on_commit(
-        lambda: threading.Thread(
-            target=_thread_main, args=(job.pk,), daemon=True, name=f"import-job-{job.pk}"
-        ).start()
+    # Onto the task queue (a table of this database, django-tasks-db): its row commits with
+    # the job's, and ``ssj worker`` picks it up — a restart of the web server loses nothing.
+    import_job_task.enqueue(job.pk)
+
+
+@task()
+def import_job_task(job_id: int) -> None:
+    """The queued form of ``import_job_run`` (run by ``ssj worker``)."""
+    import_job_run(job_id)
+
+
+def import_job_retry(*, user, job: ImportJob) -> ImportJob:
+    """重试: a job that failed (a worker killed mid-way, an internal error) runs again from its
+    stored file; a finished one is never run twice."""
+    if job.created_by_id != user.pk:
+        raise NotFound("没有这个导入任务")
+    check_import_scope(
+        importer=get_importer(job.kind), actor=user, department=job.department, options=job.options
     )
-
-
-def _thread_main(job_id: int) -> None:
-    close_old_connections()
-    try:
-        import_job_run(job_id)
-    finally:
-        connection.close()
+    if not Path(job.file_path).exists():
+        raise Conflict("上传的文件已被清理，请重新上传")
+    with transaction.atomic():
+        # Race: two clicks on 重试 would queue the job twice; the status flip happens once.
+        updated = ImportJob.objects.filter(pk=job.pk, status=ImportJobStatus.FAILED).update(
+            status=ImportJobStatus.PENDING,
+            message="",
+            started_at=None,
+            finished_at=None,
+            runner_pid=None,
+            progress_done=0,
+        )
+        if not updated:
+            raise Conflict("只有失败的导入任务可以重试")
+        job.refresh_from_db()
+        import_job_start(job)
+    return job
 
 
 # ---------------------------------------------------------------------------------------
@@ -328,7 +353,7 @@ def _pid_alive(pid: int | None) -> bool:
 
 def import_jobs_recover(*, jobs=None) -> int:
     """Marks jobs that died with their process as failed; returns how many."""
-    qs = ImportJob.objects.filter(status__in=[ImportJobStatus.RUNNING, ImportJobStatus.PENDING])
+    qs = ImportJob.objects.filter(status=ImportJobStatus.RUNNING)
     if jobs is not None:
         qs = qs.filter(pk__in=[j.pk for j in jobs])
     count = 0
@@ -340,14 +365,13 @@ def import_jobs_recover(*, jobs=None) -> int:
             beat = (job.started_at or job.created_at).timestamp()
         alive = job.runner_pid == os.getpid() or _pid_alive(job.runner_pid)
         stale = now - beat > STALE_AFTER
-        dead = (job.status == ImportJobStatus.RUNNING and (not alive or stale)) or (
-            job.status == ImportJobStatus.PENDING and now - job.created_at.timestamp() > STALE_AFTER
-        )
+        # A pending job waits in the queue for ``ssj worker`` however long that takes.
+        dead = job.status == ImportJobStatus.RUNNING and (not alive or stale)
         if dead:
             updated = ImportJob.objects.filter(pk=job.pk, status=job.status).update(
                 status=ImportJobStatus.FAILED,
                 finished_at=timezone.now(),
-                message="导入进程已中断（服务重启或进程退出）：事务随进程结束而回滚，数据库保持导入前的状态。请重新上传。",
+                message="导入进程已中断（后台任务进程重启或退出）：事务随进程结束而回滚，数据库保持导入前的状态。可点击“重试”重新运行。",
             )
             count += updated
             _remove(_progress_path(job))

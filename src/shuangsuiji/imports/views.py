@@ -27,6 +27,7 @@ from shuangsuiji.imports.jobs import (
     import_job_create,
     import_job_for_user,
     import_job_progress,
+    import_job_retry,
     import_jobs_recent,
     upload_limit_text,
 )
@@ -152,6 +153,15 @@ def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         user=request.user, preview=preview, skip_invalid=skip or preview.skip_invalid
     )
     return redirect("imports:job", pk=commit.pk)
+
+
+@login_required
+@require_POST
+def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_or_404(request, pk)
+    request.back_url = reverse("imports:job", args=[job.pk])
+    import_job_retry(user=request.user, job=job)
+    return redirect("imports:job", pk=job.pk)
 
 
 @login_required
