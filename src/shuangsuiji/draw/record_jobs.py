@@ -1,9 +1,9 @@
 """The 抽查工作记录表 PDF of a large draw, rendered once per draw state and cached.
 
 A 50,000-target record is ~1,500 pages and takes reportlab over a minute: far too long
-for a request. So, as ``imports/jobs.py`` does for imports, the web process renders
-it in a worker thread (no extra service to deploy on an intranet) and the page polls
-(htmx) until the file is there. Draws under ``INLINE_LIMIT`` selections still render
+for a request. So, as ``imports/jobs.py`` does for imports, the render goes onto the task
+queue (django-tasks, a table of this database) and ``ssj worker`` does it, while the page
+polls (htmx) until the file is there. Draws under ``INLINE_LIMIT`` selections still render
 inside the request.
 
 The file is kept under ``VAR_DIR/draws/<task>/<n>/record/<key>.pdf``, where ``key``
@@ -14,10 +14,12 @@ served, and is removed once the new one is written. The record dates itself by i
 change, not by the clock (``record.data._last_change``), so the cached file is byte for byte
 what an inline render of the same state gives.
 
-Restarts: a worker thread dies with its process. Its ``.running`` marker names the
-process; a marker of a dead process, or older than ``STALE_AFTER``, is ignored and the
-render starts again on the next request. A render that fails leaves an ``.error`` file
-with the message, shown to the user, and retried on request.
+Restarts: a restart of the web server loses nothing (the render waits in the queue; a
+``.queued`` marker, created exclusively, keeps two requests from queueing it twice). A
+worker killed mid-render leaves its ``.running`` marker naming its process; a marker of a
+dead process, or older than ``STALE_AFTER``, is ignored and the render is queued again on
+the next request. A render that fails leaves an ``.error`` file with the message, shown to
+the user, and retried on request.
 
 ``settings.RECORD_JOBS_INLINE = True`` (tests) renders in the request thread through the
 same ``_render``.
@@ -28,14 +30,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import close_old_connections, connection
 from django.db.models import Count, Max
+from django_tasks import task
 
 from shuangsuiji.common.errors import ServiceError
 from shuangsuiji.draw import selectors
@@ -47,9 +48,6 @@ log = logging.getLogger(__name__)
 INLINE_LIMIT = 2000  # selections; a smaller record renders in the request (a few seconds)
 STALE_AFTER = 3600  # seconds: a render still "running" after this is taken for dead
 RECORD_VERSION = "1"  # bump when the record's layout changes: every cached file is redone
-
-_lock = threading.Lock()
-_threads: dict[str, threading.Thread] = {}  # key → the thread rendering it (this process)
 
 
 @dataclass(frozen=True)
@@ -146,18 +144,20 @@ def record_pdf_get(*, draw: Draw, retry: bool = False) -> RecordPdf:
 
 
 def _running(marker: Path, key: str) -> bool:
-    with _lock:
-        thread = _threads.get(key)
-        if thread is not None and thread.is_alive():
+    """Queued and not yet started, or being rendered by a live worker."""
+    queued = marker.with_suffix(".queued")
+    try:
+        if time.time() - float(queued.read_text() or 0) < STALE_AFTER:
             return True
+    except (FileNotFoundError, ValueError):
+        pass
     try:
         # "pid started" written by the renderer: its own clock, not the file's mtime.
         pid_text, _, started = marker.read_text().partition(" ")
         pid, age = int(pid_text or 0), time.time() - float(started or 0)
     except (FileNotFoundError, ValueError):
         return False
-    # Another process's render (several web workers): trust it while that process lives.
-    return pid != os.getpid() and _pid_alive(pid) and age < STALE_AFTER
+    return _pid_alive(pid) and age < STALE_AFTER
 
 
 def _pid_alive(pid: int) -> bool:
@@ -176,26 +176,27 @@ def _start(draw_id: int, key: str) -> None:
     if getattr(settings, "RECORD_JOBS_INLINE", False):
         _render(draw_id, key)
         return
-    with _lock:
-        thread = _threads.get(key)
-        if thread is not None and thread.is_alive():
-            return
-        thread = threading.Thread(
-            target=_thread_main, args=(draw_id, key), daemon=True, name=f"draw-record-{draw_id}"
-        )
-        _threads[key] = thread
-    thread.start()
-
-
-def _thread_main(draw_id: int, key: str) -> None:
-    close_old_connections()
+    draw = Draw.objects.select_related("task").get(pk=draw_id)
+    folder = _dir(draw)
+    folder.mkdir(parents=True, exist_ok=True)
+    queued = folder / f"{key}.queued"
+    if not _running(folder / f"{key}.running", key):
+        queued.unlink(missing_ok=True)  # a marker older than STALE_AFTER: its render was lost
     try:
-        _render(draw_id, key)
-    finally:
-        connection.close()
-        with _lock:
-            if _threads.get(key) is threading.current_thread():
-                del _threads[key]
+        # Race: two requests for the same state would queue two renders; the exclusive
+        # create lets one of them queue it.
+        fd = os.open(queued, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w") as fh:
+        fh.write(str(time.time()))
+    record_pdf_task.enqueue(draw_id, key)
+
+
+@task()
+def record_pdf_task(draw_id: int, key: str) -> None:
+    """The queued form of ``_render`` (run by ``ssj worker``)."""
+    _render(draw_id, key)
 
 
 def _render(draw_id: int, key: str) -> None:
@@ -209,6 +210,7 @@ def _render(draw_id: int, key: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     marker, error = folder / f"{key}.running", folder / f"{key}.error"
     marker.write_text(f"{os.getpid()} {time.time()}")
+    (folder / f"{key}.queued").unlink(missing_ok=True)
     try:
         body = record_pdf(draw=draw)
         if record_key(draw=draw) != key:
@@ -229,11 +231,3 @@ def _render(draw_id: int, key: str) -> None:
         )
     finally:
         marker.unlink(missing_ok=True)
-
-
-def record_thread_join(*, timeout: float | None = None) -> None:
-    """Waits for the renders running in this process (tests, shutdown)."""
-    with _lock:
-        threads = list(_threads.values())
-    for thread in threads:
-        thread.join(timeout)
