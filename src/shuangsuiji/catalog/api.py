@@ -18,7 +18,7 @@ router = Router(tags=["抽查事项清单"])
 
 LIST_ERRORS = {401: ErrorOut, 422: ErrorOut}
 # An item of another department is reported as not found (no 403 that would reveal it exists).
-GET_ERRORS = {401: ErrorOut, 404: ErrorOut}
+GET_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class ItemVersionOut(Schema):

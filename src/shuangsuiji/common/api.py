@@ -24,7 +24,8 @@ class ErrorOut(Schema):
 
 # Declared on every authenticated operation so the OpenAPI document lists them.
 AUTH_ERRORS = {401: ErrorOut, 403: ErrorOut}
-READ_ERRORS = {**AUTH_ERRORS, 404: ErrorOut}
+# 422: a path or query value that is not what the operation takes (an id that is no number).
+READ_ERRORS = {**AUTH_ERRORS, 404: ErrorOut, 422: ErrorOut}
 WRITE_ERRORS = {**READ_ERRORS, 400: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 

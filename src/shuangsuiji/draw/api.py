@@ -98,7 +98,7 @@ class DrawOut(Schema):
         return settings.SITE_URL + reverse("public_draw:draw", args=[obj.task.code, obj.number])
 
 
-class MemberOut(Schema):
+class TeamMemberOut(Schema):
     assignment_id: int
     cert_no: str = Field(description="执法证号")
     name: str
@@ -118,7 +118,7 @@ class SelectionOut(Schema):
     score: str
     unstaffed: bool = Field(description="摇号未配齐执法检查人员")
     remedy: str = Field(description="'' 无 / match 补充匹配摇号 / direct 直接委派（非随机）")
-    team: list[MemberOut] = Field(description="检查组，组长在前")
+    team: list[TeamMemberOut] = Field(description="检查组，组长在前")
 
 
 class ExcludedOut(Schema):
@@ -207,7 +207,7 @@ class SeedIn(Schema):
     witnesses: list[str] = Field(description="见证人（纪检监督人员）姓名")
 
 
-class ReasonIn(Schema):
+class DrawReasonIn(Schema):
     reason: str
 
 
@@ -326,7 +326,7 @@ def confirm(request, draw_id: int):
     response={200: DrawDetailOut, **WRITE_ERRORS},
     summary="作废（仅在确认之前，必须填写理由；作废的摇号仍然公开）",
 )
-def void(request, draw_id: int, payload: ReasonIn):
+def void(request, draw_id: int, payload: DrawReasonIn):
     return _detail(
         services.draw_void(draw=_draw(request, draw_id), reason=payload.reason, actor=request.user)
     )
@@ -351,7 +351,7 @@ def dispatch(request, draw_id: int):
     response={201: SubstitutionOut, **WRITE_ERRORS},
     summary="申请更换执法检查人员（须说明理由，待审批）",
 )
-def request_substitution(request, assignment_id: int, payload: ReasonIn):
+def request_substitution(request, assignment_id: int, payload: DrawReasonIn):
     assignment = (
         Assignment.objects.select_related("selection__draw").filter(pk=assignment_id).first()
     )
@@ -447,12 +447,6 @@ class StratumOut(Schema):
     n: int
     ratio: str | None
     count: int | None
-
-
-class ExcludedOut(Schema):
-    target_id: str
-    name: str
-    reason: str
 
 
 class PoolPreviewOut(Schema):

@@ -32,7 +32,7 @@ class TaskRefOut(Schema):
     lead: bool = Field(description="牵头任务（其组长带队）")
 
 
-class MemberOut(Schema):
+class VisitMemberOut(Schema):
     id: int
     name: str
     cert_no: str = Field(description="执法证号")
@@ -52,7 +52,7 @@ class VisitOut(Schema):
     )
     started_at: dt.datetime | None
     tasks: list[TaskRefOut] = Field(description="合并的任务（进一次门、查多项事）")
-    team: list[MemberOut] = Field(description="检查组，组长在前")
+    team: list[VisitMemberOut] = Field(description="检查组，组长在前")
 
     @staticmethod
     def resolve_entity_name(obj: Visit) -> str:
@@ -85,7 +85,7 @@ def _member(m: VisitMember) -> dict:
     }
 
 
-class EntityOut(Schema):
+class VisitEntityOut(Schema):
     name: str
     uscc: str = Field(description="统一社会信用代码")
     address: str
@@ -113,7 +113,7 @@ class SignatureOut(Schema):
     signed_at: dt.datetime
 
 
-class FollowUpOut(Schema):
+class VisitFollowUpOut(Schema):
     id: int
     kind: str = Field(
         description="rectify 责令改正 / case 立案查处 / transfer 移交有关部门 / police 移送公安机关"
@@ -128,7 +128,7 @@ class FollowUpOut(Schema):
     penalty_decided_on: dt.date | None
 
 
-class VersionOut(Schema):
+class ResultVersionOut(Schema):
     id: int
     number: int
     kind: str
@@ -145,7 +145,7 @@ class VersionOut(Schema):
     reviewed_at: dt.datetime | None
     review_note: str
     signatures: list[SignatureOut]
-    followups: list[FollowUpOut]
+    followups: list[VisitFollowUpOut]
 
     @staticmethod
     def resolve_signatures(obj: ResultVersion) -> list[dict]:
@@ -195,9 +195,9 @@ class PenaltyOut(Schema):
 
 
 class VisitDetailOut(VisitOut):
-    entity: EntityOut
+    entity: VisitEntityOut
     findings: list[FindingOut]
-    versions: list[VersionOut] = Field(description="检查结果各版本，新版本在前")
+    versions: list[ResultVersionOut] = Field(description="检查结果各版本，新版本在前")
     evidence: list[EvidenceOut]
     history: list[HistoryOut] = Field(description="既往检查结果（000 三(五)）")
     penalties: list[PenaltyOut] = Field(description="既往行政处罚")
@@ -280,7 +280,7 @@ class FindingsIn(Schema):
     entries: list[FindingIn]
 
 
-class FollowUpIn(Schema):
+class VisitFollowUpIn(Schema):
     kind: str
     detail: str = ""
     rectify_deadline: dt.date | None = None
@@ -294,7 +294,7 @@ class DraftIn(Schema):
     non_cooperation: str = ""
     summary: str = ""
     problems: str = ""
-    followups: list[FollowUpIn] | None = Field(
+    followups: list[VisitFollowUpIn] | None = Field(
         None, description="省略则保留草稿现有的后续处理；[] 清空"
     )
 
@@ -303,7 +303,7 @@ class NoteIn(Schema):
     note: str = ""
 
 
-class ReasonIn(Schema):
+class ReturnReasonIn(Schema):
     reason: str = ""
 
 
@@ -354,7 +354,7 @@ def _followup(request, followup_id: int) -> FollowUp:
     return f
 
 
-def _fu_input(p: FollowUpIn) -> services.FollowUpInput:
+def _fu_input(p: VisitFollowUpIn) -> services.FollowUpInput:
     return services.FollowUpInput(
         kind=p.kind,
         detail=p.detail,
@@ -449,7 +449,7 @@ def record_findings(request, visit_id: int, payload: FindingsIn):
 
 @router.put(
     "/visits/{visit_id}/draft",
-    response={200: VersionOut, **WRITE_ERRORS},
+    response={200: ResultVersionOut, **WRITE_ERRORS},
     summary="保存检查结果草稿",
 )
 def save_draft(request, visit_id: int, payload: DraftIn):
@@ -505,7 +505,7 @@ def delete_evidence(request, evidence_id: int):
 
 @router.post(
     "/versions/{version_id}/submit",
-    response={200: VersionOut, **WRITE_ERRORS},
+    response={200: ResultVersionOut, **WRITE_ERRORS},
     summary="提交签字确认（检查全部规则：要点、结论一致性、证据、后续处理）",
 )
 def submit(request, version_id: int):
@@ -514,7 +514,7 @@ def submit(request, version_id: int):
 
 @router.post(
     "/versions/{version_id}/sign",
-    response={200: VersionOut, **WRITE_ERRORS},
+    response={200: ResultVersionOut, **WRITE_ERRORS},
     summary="签字确认（本人；全体签字后转待审核）",
 )
 def sign(request, version_id: int):
@@ -526,7 +526,7 @@ def sign(request, version_id: int):
 
 @router.post(
     "/versions/{version_id}/sign-on-paper",
-    response={200: VersionOut, **WRITE_ERRORS},
+    response={200: ResultVersionOut, **WRITE_ERRORS},
     summary="代录纸质签字（组长或牵头部门操作员，为无账号成员）",
 )
 def sign_on_paper(request, version_id: int, payload: PaperSignIn):
@@ -543,10 +543,10 @@ def sign_on_paper(request, version_id: int, payload: PaperSignIn):
 
 @router.post(
     "/versions/{version_id}/withdraw",
-    response={200: VersionOut, **WRITE_ERRORS},
+    response={200: ResultVersionOut, **WRITE_ERRORS},
     summary="组长撤回（签字确认中）；返回新的草稿",
 )
-def withdraw(request, version_id: int, payload: ReasonIn):
+def withdraw(request, version_id: int, payload: ReturnReasonIn):
     return services.result_withdraw(
         version=_version(request, version_id), actor=request.user, reason=payload.reason
     )
@@ -554,7 +554,7 @@ def withdraw(request, version_id: int, payload: ReasonIn):
 
 @router.post(
     "/versions/{version_id}/approve",
-    response={200: VersionOut, **WRITE_ERRORS},
+    response={200: ResultVersionOut, **WRITE_ERRORS},
     summary="审核通过，形成检查结果（审核负责人）",
 )
 def approve(request, version_id: int, payload: NoteIn):
@@ -565,7 +565,7 @@ def approve(request, version_id: int, payload: NoteIn):
 
 @router.post(
     "/versions/{version_id}/return",
-    response={200: VersionOut, **WRITE_ERRORS},
+    response={200: ResultVersionOut, **WRITE_ERRORS},
     summary="退回修改（须填写审核意见）；返回新的草稿",
 )
 def return_version(request, version_id: int, payload: NoteIn):
@@ -579,10 +579,10 @@ def return_version(request, version_id: int, payload: NoteIn):
 
 @router.post(
     "/versions/{version_id}/followups",
-    response={201: FollowUpOut, **WRITE_ERRORS},
+    response={201: VisitFollowUpOut, **WRITE_ERRORS},
     summary="追加后续处理（已形成的结果）",
 )
-def add_followup(request, version_id: int, payload: FollowUpIn):
+def add_followup(request, version_id: int, payload: VisitFollowUpIn):
     f = services.followup_add(
         version=_version(request, version_id), data=_fu_input(payload), actor=request.user
     )
@@ -591,7 +591,7 @@ def add_followup(request, version_id: int, payload: FollowUpIn):
 
 @router.post(
     "/followups/{followup_id}/recheck",
-    response={200: FollowUpOut, **WRITE_ERRORS},
+    response={200: VisitFollowUpOut, **WRITE_ERRORS},
     summary="登记复查情况（责令改正）",
 )
 def recheck(request, followup_id: int, payload: RecheckIn):
@@ -606,7 +606,7 @@ def recheck(request, followup_id: int, payload: RecheckIn):
 
 @router.post(
     "/followups/{followup_id}/penalty",
-    response={200: FollowUpOut, **WRITE_ERRORS},
+    response={200: VisitFollowUpOut, **WRITE_ERRORS},
     summary="登记行政处罚决定（立案查处）",
 )
 def penalty(request, followup_id: int, payload: PenaltyIn):
@@ -624,7 +624,7 @@ class PenaltyPublishedIn(Schema):
 
 @router.post(
     "/followups/{followup_id}/penalty-published",
-    response={200: FollowUpOut, **WRITE_ERRORS},
+    response={200: VisitFollowUpOut, **WRITE_ERRORS},
     summary="登记行政处罚信息公开日期（立案查处）",
 )
 def penalty_published(request, followup_id: int, payload: PenaltyPublishedIn):
@@ -637,7 +637,7 @@ def penalty_published(request, followup_id: int, payload: PenaltyPublishedIn):
 
 @router.post(
     "/followups/{followup_id}/close",
-    response={200: FollowUpOut, **WRITE_ERRORS},
+    response={200: VisitFollowUpOut, **WRITE_ERRORS},
     summary="办结（立案查处、移交、移送）",
 )
 def close(request, followup_id: int, payload: NoteIn):
