@@ -214,8 +214,8 @@ for _d in (VAR_DIR, STATIC_ROOT):
 UPLOAD_DIR = VAR_DIR / "uploads"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
-# Background work (imports; next: large PDFs and reports) goes through django-tasks with its
-# database backend: a job survives a restart of the web server and runs in `ssj worker`.
+# Background work (imports, large record PDFs) goes through django-tasks with its database
+# backend: a job survives a restart of the web server and runs in `ssj worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 IMPORT_MAX_UPLOAD_BYTES = envint("SSJ_IMPORT_MAX_UPLOAD_MB", 512) * 1024 * 1024
 # 证据材料 (检查中形成的文字和音像记录 [002 第三十条]): size limit per kind, in MB.
