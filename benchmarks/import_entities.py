@@ -204,7 +204,8 @@ def make_xlsx(rows: int) -> Path:
 
 
 def _child_setup(db: Path) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+    # --postgres: a fresh database on the benchmark's PostgreSQL server, else a SQLite file.
+    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{db}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shuangsuiji.settings")
     import django
 
@@ -299,10 +300,26 @@ def _cpu_reference() -> float:
     return time.perf_counter() - started
 
 
+PG_SERVER: str | None = None  # set by --postgres: the URL of the server's first database
+
+
+def _pg_database() -> str:
+    import uuid
+
+    import psycopg
+
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_SERVER, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return PG_SERVER.rsplit("/", 1)[0] + "/" + name
+
+
 def _run_child(case: str, path: Path) -> dict:
     with tempfile.TemporaryDirectory(prefix="ssj-bench-") as tmp:
         db = Path(tmp) / "bench.sqlite3"
         env = dict(os.environ, SSJ_VAR_DIR=tmp, PYTHONPATH=str(HERE.parent / "src"))
+        if PG_SERVER:
+            env["BENCH_DATABASE_URL"] = _pg_database()
         proc = subprocess.run(
             [sys.executable, __file__, "--child", case, str(path), str(db)],
             capture_output=True,
@@ -323,6 +340,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=1, help="每项重复次数，取中位数")
     parser.add_argument("--skip-reimport", action="store_true")
     parser.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="在 PostgreSQL 上测量（启动 scripts/pg-test-server.sh 的临时服务器，每项一个新库）",
+    )
     parser.add_argument("--child", nargs=3, metavar=("CASE", "FILE", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -330,6 +352,16 @@ def main() -> int:
         print(json.dumps(_child(case, Path(path), Path(db)), ensure_ascii=False))
         return 0
 
+    global PG_SERVER
+    if args.postgres:
+        pg_dir = tempfile.mkdtemp(prefix="ssj-bench-pg-")
+        script = HERE.parent / "scripts" / "pg-test-server.sh"
+        PG_SERVER = subprocess.run(
+            ["bash", str(script), "start", pg_dir], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        import atexit
+
+        atexit.register(lambda: subprocess.run(["bash", str(script), "stop", pg_dir], check=False))
     sys.stderr.write(f"生成 {args.rows} 行 CSV 和 {args.xlsx_rows} 行 xlsx（已有则复用）…\n")
     csv_path = make_csv(args.rows)
     xlsx_path = make_xlsx(args.xlsx_rows) if args.xlsx_rows else None
@@ -370,6 +402,7 @@ def main() -> int:
         "cpus": os.cpu_count(),
         "machine": platform.machine(),
         "sqlite": __import__("sqlite3").sqlite_version,
+        "database": "postgresql" if PG_SERVER else "sqlite",
         "runs": args.runs,
         "cpu_reference_s": [round(r, 2) for r in reference],
     }
@@ -381,7 +414,7 @@ def main() -> int:
         print(json.dumps({"meta": meta, "results": table}, ensure_ascii=False, indent=2))
         return 0
     print(
-        f"日期 {meta['date']} · CPU {meta['cpus']} 核 · Python {meta['python']} · SQLite {meta['sqlite']} · "
+        f"日期 {meta['date']} · CPU {meta['cpus']} 核 · Python {meta['python']} · {meta['database']} · "
         f"每项 {args.runs} 次取中位数 · CPU 参考循环 {'/'.join(str(r) for r in meta['cpu_reference_s'])} s"
     )
     print(f"{'场景':<28}{'行数':>10}{'耗时(s)':>10}{'行/秒':>10}{'峰值RSS(MB)':>13}{'相对裸写':>9}")
@@ -392,8 +425,12 @@ def main() -> int:
             f"{row['peak_rss_mb']:>13}{ratio:>9}   各次 {row['runs']}"
         )
     main_row = next(r for r in table if r["case"] == "import csv")
+    limit = 45 if PG_SERVER else 60  # issue 11: PostgreSQL ≤ 45 s; issue 2: SQLite ≤ 60 s
     goals = [
-        ("≤ 60 s（按 100 万行折算）", main_row["seconds"] * 1_000_000 / main_row["rows"] <= 60),
+        (
+            f"≤ {limit} s（按 100 万行折算）",
+            main_row["seconds"] * 1_000_000 / main_row["rows"] <= limit,
+        ),
         ("峰值 RSS ≤ 1.5 GB", main_row["peak_rss_mb"] <= 1536),
         ("≤ 3× 裸 executemany", main_row["vs_bare"] <= 3),
     ]

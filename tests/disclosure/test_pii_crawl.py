@@ -84,7 +84,7 @@ def _crawl(client) -> dict[str, list[str]]:
 def test_no_personal_number_appears_anywhere_on_the_public_site(client):
     pub = published_scene()
     scene = pub.scene
-    published_plan(department=scene.crew.dept, items=scene.items)
+    plan = published_plan(department=scene.crew.dept, items=scene.items)
     Entity.objects.filter(department=scene.crew.dept).update(
         contact_phone="13611112222", legal_representative="法人甲"
     )
@@ -102,6 +102,7 @@ def test_no_personal_number_appears_anywhere_on_the_public_site(client):
     PublishedResult.objects.filter(pk=pub.correction.pk).update(
         summary=f"现场检查。{text}", followup_text=f"责令整改：{text}", correction_reason=text
     )
+    plan.rows.update(target_desc=f"燃气经营企业（联系人{variants[1]}）", lead_unit=text)
     Draw.objects.filter(pk=scene.draw.pk).update(
         seed_sources=f"纪检监督员掷骰；{text}", witnesses=f"王监督、{variants[0]}"
     )

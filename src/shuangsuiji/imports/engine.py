@@ -346,6 +346,9 @@ class _Run:
             f"INSERT INTO {qn(self.table_name)} ({', '.join(qn(c) for c in cols)}) "
             f"VALUES ({', '.join(['%s'] * len(cols))})"
         )
+        # PostgreSQL: COPY streams the rows in one command, several times faster than
+        # INSERTs (issue 11: 1,000,000 rows in ≤ 45 s); same rows, same transaction.
+        self.copy_sql = f"COPY {qn(self.table_name)} ({', '.join(qn(c) for c in cols)}) FROM STDIN"
         sets = ", ".join(f"{qn(meta.get_field(n).column)} = %s" for n in real_names)
         self.update_sql = (
             f"UPDATE {qn(self.table_name)} SET {sets}, {qn('row_digest')} = %s, "
@@ -377,7 +380,12 @@ class _Run:
     def _insert(self, rows: list) -> None:
         rows.sort(key=self.key_of)
         with connection.cursor() as cursor:
-            cursor.executemany(self.insert_sql, rows)
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(self.copy_sql) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                cursor.executemany(self.insert_sql, rows)
 
     def _execute(self) -> ImportResult:
         imp, bound, errors, result = self.imp, self.bound, self.errors, self.result
