@@ -309,7 +309,8 @@ def _pg_database() -> str:
     import psycopg
 
     name = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_SERVER, autocommit=True) as conn:
+    # The server's own "postgres" database: the one in the URL does not exist yet.
+    with psycopg.connect(PG_SERVER.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return PG_SERVER.rsplit("/", 1)[0] + "/" + name
 
