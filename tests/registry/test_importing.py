@@ -361,6 +361,27 @@ def test_writes_already_made_are_rolled_back_when_a_late_row_is_bad(tmp_path, de
     assert Entity.objects.count() == 0
 
 
+def test_a_chunk_whose_write_fails_rolls_the_whole_import_back(tmp_path, dept, monkeypatch):
+    """A failing write of a later chunk (COPY on PostgreSQL, INSERT on SQLite) reaches the
+    import as a database error and nothing of the earlier chunks stays written."""
+    from django.db import DatabaseError, connection
+
+    monkeypatch.setattr(import_engine, "INSERT_CHUNK", 10)
+    original = import_engine._Run.__init__
+
+    def broken(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.copy_sql = self.copy_sql.replace("registry_entity", "no_such_table")
+        self.insert_sql = self.insert_sql.replace("registry_entity", "no_such_table")
+
+    monkeypatch.setattr(import_engine._Run, "__init__", broken)
+    rows = [entity_row(i) for i in range(1, 40)]
+    with pytest.raises(DatabaseError):
+        run("entities", entities_csv(tmp_path, rows), dept)
+    assert connection.vendor in ("sqlite", "postgresql")
+    assert Entity.objects.count() == 0
+
+
 def test_skip_invalid_imports_the_good_rows_and_writes_an_error_report(tmp_path, dept):
     rows = [
         entity_row(1),

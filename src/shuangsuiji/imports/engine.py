@@ -381,7 +381,8 @@ class _Run:
         rows.sort(key=self.key_of)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                with cursor.cursor.copy(self.copy_sql) as copy:
+                # The driver's own COPY, under Django's wrapper so its errors are Django's.
+                with connection.wrap_database_errors, cursor.cursor.copy(self.copy_sql) as copy:
                     for row in rows:
                         copy.write_row(row)
             else:
