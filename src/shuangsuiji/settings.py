@@ -187,7 +187,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=envint("SSJ_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "shuangsuiji.common.http.client_address"
 LOGIN_ADDRESS_FAILURE_LIMIT = envint("SSJ_LOGIN_ADDRESS_FAILURE_LIMIT", 30)
-AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_LOCKOUT_CALLABLE = "shuangsuiji.accounts.views.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_ENABLED = envbool("SSJ_AXES_ENABLED", True)

@@ -32,8 +32,8 @@ def test_repeated_failures_lock_the_account_even_with_the_right_password(client,
     resp = client.post(
         reverse("accounts:login"), {"username": u.username, "password": factories.PASSWORD}
     )
-    assert resp.status_code == 429
-    assert "锁定" in resp.content.decode()
+    assert resp.status_code == 429 and resp["Retry-After"] == "900"
+    assert "已被锁定 15 分钟" in resp.content.decode() and "PT15M" not in resp.content.decode()
     assert "_auth_user_id" not in client.session
 
 

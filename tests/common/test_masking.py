@@ -103,8 +103,16 @@ def test_the_access_log_of_ssj_serve_keeps_no_query_string(tmp_path):
                 time.sleep(0.1)
         else:
             pytest.fail("ssj serve did not answer")
+        # a forged log line in the path (an encoded newline) and a NUL
+        forged = f"http://127.0.0.1:{port}/public/x%0A127.0.0.1%20FAKE%20LINE%00/"
+        try:
+            urllib.request.urlopen(forged, timeout=5).read()
+        except OSError:
+            pass  # the page answers 404; the log line is what counts
     finally:
         server.terminate()
         server.wait(timeout=10)
     text = log.read_text()
     assert "GET /public/results/ HTTP/1.1" in text and "13912345678" not in text
+    assert "\\x0a127.0.0.1 FAKE LINE\\x00" in text
+    assert not any(line.startswith("127.0.0.1 FAKE") for line in text.splitlines())

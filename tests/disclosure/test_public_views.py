@@ -311,3 +311,8 @@ def test_an_answer_that_names_the_applicant_or_quotes_the_contact_is_blotted(cli
         body = _text(client.get(url))
         assert "复核后予以更正" in body, url
         assert OBJECTION_APPLICANT not in body and OBJECTION_CONTACT not in body, url
+
+
+@pytest.mark.parametrize("path", ["/public/", "/public/results/", "/public/items/"])
+def test_public_pages_answer_head_for_monitors_and_link_checkers(client, path, db):
+    assert client.head(path).status_code == 200

@@ -24,6 +24,15 @@ def address_failures(*, address: str) -> int:
     return total or 0
 
 
+def lockout_response(request, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' lockout page (AXES_LOCKOUT_CALLABLE), saying the lock in minutes (axes
+    itself hands the template an ISO duration such as "PT15M")."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    response = render(request, "accounts/locked.html", {"lockout_minutes": minutes}, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response
+
+
 class LoginView(auth_views.LoginView):
     """Django's login, plus a throttle per address: one password tried over many account
     names is stopped after ``LOGIN_ADDRESS_FAILURE_LIMIT`` failures (django-axes locks each

@@ -31,6 +31,8 @@ def serve_command(args: argparse.Namespace) -> int:
         # number (and pages reached from them) never reach the log (issue 11).
         "--access-logformat",
         ACCESS_LOG_FORMAT,
+        "--logger-class",
+        "shuangsuiji.common.gunicorn_logging.SafeAccessLogger",
         "--timeout",
         "120",
     ]

@@ -7,6 +7,16 @@ import sys
 from shuangsuiji.common.commands import migrate_command, serve_command
 
 
+def _die_with_parent() -> None:
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass  # not Linux: Ctrl+C still stops both
+
+
 def _demo(args: argparse.Namespace) -> int:
     from shuangsuiji.demo import demo_load
 
@@ -16,9 +26,12 @@ def _demo(args: argparse.Namespace) -> int:
     print(summary.text())
     if args.no_serve:
         return 0
-    # The background worker (imports run there) beside the web server; it is in the same
-    # process group, so Ctrl+C stops both.
-    subprocess.Popen([sys.executable, "-m", "shuangsuiji.cli", "worker"])
+    # The background worker (imports run there) beside the web server. Ctrl+C reaches both
+    # (same process group); and the worker is told to stop when this process — gunicorn's
+    # master after the exec below — ends in any other way (Linux: PR_SET_PDEATHSIG).
+    subprocess.Popen(
+        [sys.executable, "-m", "shuangsuiji.cli", "worker"], preexec_fn=_die_with_parent
+    )
     return serve_command(argparse.Namespace(bind=args.bind, workers=2, threads=4))
 
 

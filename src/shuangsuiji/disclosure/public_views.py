@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from shuangsuiji.common.errors import Conflict, ServiceError
 from shuangsuiji.common.http import client_address
@@ -72,13 +72,13 @@ def cached(max_age: int, *, private: bool = False):
 # --- pages -------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @cached(300)
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "public/portal/home.html", {"latest": sel.latest_results(size=5)})
 
 
-@require_GET
+@require_safe
 @cached(3600)
 def objection_guide(request: HttpRequest) -> HttpResponse:
     return render(
@@ -99,7 +99,7 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-@require_GET
+@require_safe
 @cached(600)
 def items(request: HttpRequest) -> HttpResponse:
     department_id = _int(request.GET.get("department"))
@@ -114,13 +114,13 @@ def items(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @cached(600)
 def plans(request: HttpRequest) -> HttpResponse:
     return render(request, "public/portal/plans.html", {"plans": sel.plans_public()})
 
 
-@require_GET
+@require_safe
 @cached(600)
 def plan(request: HttpRequest, pk: int) -> HttpResponse:
     found = sel.plan_public(pk=pk)
@@ -159,7 +159,7 @@ def _filter_query(f: sel.ResultFilters) -> str:
     return urlencode([(k, v) for k, v in pairs if v not in ("", None)])
 
 
-@require_GET
+@require_safe
 @cached(120)
 def results(request: HttpRequest) -> HttpResponse:
     f = _filters(request)
@@ -213,7 +213,7 @@ def _filename(f: sel.ResultFilters, ext: str) -> str:
     return f"published-results-{stamp}.{ext}"
 
 
-@require_GET
+@require_safe
 @cached(300)
 def results_export_csv(request: HttpRequest) -> HttpResponse:
     f, qs, more = _export_qs(request, CSV_MAX_ROWS)
@@ -226,7 +226,7 @@ def results_export_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @cached(300)
 def results_export_xlsx(request: HttpRequest) -> HttpResponse:
     f, qs, more = _export_qs(request, XLSX_MAX_ROWS)
@@ -289,7 +289,7 @@ def _result_page(
     )
 
 
-@require_GET
+@require_safe
 @cached(60, private=True)
 def result(request: HttpRequest, pk: int) -> HttpResponse:
     return _result_page(request, pk)
@@ -323,7 +323,7 @@ def objection_submit(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"{reverse('portal:objection_received')}?t={token}")
 
 
-@require_GET
+@require_safe
 @cached(0, private=True)
 def objection_received(request: HttpRequest) -> HttpResponse:
     """The receipt (回执) after filing: 受理编号 and the due dates. The link is signed, so
@@ -360,7 +360,7 @@ def objection_received(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @cached(300)
 def entity(request: HttpRequest, code: str) -> HttpResponse:
     rows = sel.entity_results(credit_code=code)
@@ -373,14 +373,14 @@ def entity(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @cached(300)
 def corrections(request: HttpRequest) -> HttpResponse:
     page = sel.corrections_page(after=request.GET.get("after"), before=request.GET.get("before"))
     return render(request, "public/portal/corrections.html", {"page": page})
 
 
-@require_GET
+@require_safe
 @cached(300)
 def objections(request: HttpRequest) -> HttpResponse:
     number = max(_int(request.GET.get("page")) or 1, 1)
