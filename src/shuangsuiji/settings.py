@@ -79,11 +79,12 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # NUL, control and text-direction characters are refused before any view sees them.
-    "shuangsuiji.common.middleware.InputHygieneMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # NUL, control and text-direction characters are refused before any view sees them
+    # (after authentication, so the refusal page shows the user's own menu).
+    "shuangsuiji.common.middleware.InputHygieneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Service errors (NotFound, NotAllowed, Conflict …) become pages here, once.

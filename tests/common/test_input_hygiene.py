@@ -36,6 +36,7 @@ def test_a_form_field_with_a_forbidden_character_is_refused_by_name(client, trio
     assert resp.status_code == 400
     page = resp.content.decode()
     assert "「name」含有不允许的字符" in page and "请删除后重新提交" in page
+    assert "退出" in page or "logout" in page  # the page keeps the signed-in user's menu
     assert not Entity.objects.exists()
 
 
