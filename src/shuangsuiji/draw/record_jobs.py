@@ -39,6 +39,7 @@ from django.db.models import Count, Max
 from django_tasks import task
 
 from shuangsuiji.common.errors import ServiceError
+from shuangsuiji.common.processes import pid_alive
 from shuangsuiji.draw import selectors
 from shuangsuiji.draw.choices import AssignmentSource, DrawState, SubstitutionStatus
 from shuangsuiji.draw.models import Assignment, Draw, Substitution
@@ -157,19 +158,7 @@ def _running(marker: Path, key: str) -> bool:
         pid, age = int(pid_text or 0), time.time() - float(started or 0)
     except (FileNotFoundError, ValueError):
         return False
-    return _pid_alive(pid) and age < STALE_AFTER
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid_alive(pid) and age < STALE_AFTER
 
 
 def _start(draw_id: int, key: str) -> None:

@@ -40,6 +40,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from shuangsuiji.common.errors import Conflict, NotFound, ServiceError, ValidationFailed
+from shuangsuiji.common.processes import pid_alive
 from shuangsuiji.imports import tabular
 from shuangsuiji.imports.choices import ImportJobStatus, ImportKind
 from shuangsuiji.imports.framework import (
@@ -339,18 +340,6 @@ def import_job_progress(job: ImportJob) -> dict[str, Any]:
     }
 
 
-def _pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def import_jobs_recover(*, jobs=None) -> int:
     """Marks jobs that died with their process as failed; returns how many."""
     qs = ImportJob.objects.filter(status=ImportJobStatus.RUNNING)
@@ -363,7 +352,7 @@ def import_jobs_recover(*, jobs=None) -> int:
             beat = float(json.loads(_progress_path(job).read_text())["beat"])
         except (FileNotFoundError, ValueError, KeyError, TypeError):
             beat = (job.started_at or job.created_at).timestamp()
-        alive = job.runner_pid == os.getpid() or _pid_alive(job.runner_pid)
+        alive = job.runner_pid == os.getpid() or pid_alive(job.runner_pid)
         stale = now - beat > STALE_AFTER
         # A pending job waits in the queue for ``ssj worker`` however long that takes.
         dead = job.status == ImportJobStatus.RUNNING and (not alive or stale)
