@@ -162,7 +162,9 @@ def test_the_page_profile_serves_every_sampled_result_page(generated):
     profile = results.page_profile(ids=ids)
     assert profile["requests"] == 10 and profile["non_200"] == 0
     assert profile["queries_per_request"] >= 1 and profile["sql_ms_per_request"] > 0
-    assert 0 < profile["template_ms_per_request"] < profile["wall_ms_per_request"]
+    # Template time and wall time come from two separate passes, so they are not compared:
+    # on a busy machine (both databases' suites run at once) one pass can be far slower.
+    assert profile["template_ms_per_request"] > 0 and profile["wall_ms_per_request"] > 0
 
 
 @pytest.mark.django_db(transaction=True)
