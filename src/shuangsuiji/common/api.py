@@ -5,16 +5,14 @@ status the service error carries (400/401/403/404/409/422).
 """
 
 import logging
-import re
 
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from shuangsuiji.common.errors import ServiceError
-from shuangsuiji.common.middleware import database_unavailable
+from shuangsuiji.common.middleware import exception_refusal
 
 log = logging.getLogger(__name__)
-_LONG_NUMBER = re.compile(r"\d{19,}")
 
 
 class ErrorOut(Schema):
@@ -77,20 +75,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(Exception)
     def _unexpected(request, exc: Exception):
         # Whatever a handler did not foresee still answers in the envelope, never as HTML.
-        if isinstance(exc, OverflowError):
-            # A number beyond 64 bits: SQLite cannot bind it. In the path: no such record.
-            in_path = bool(_LONG_NUMBER.search(request.path))
-            return api.create_response(
-                request,
-                {"detail": "资源不存在" if in_path else "数值超出范围", "errors": {}},
-                status=404 if in_path else 422,
-            )
-        if database_unavailable(exc):
-            log.warning("database unavailable for %s: %s", request.path, exc)
-            response = api.create_response(
-                request, {"detail": "系统繁忙，请稍后重试", "errors": {}}, status=503
-            )
-            response["Retry-After"] = "5"
+        refusal = exception_refusal(request, exc)
+        if refusal is not None:
+            status, detail = refusal
+            response = api.create_response(request, {"detail": detail, "errors": {}}, status=status)
+            if status == 503:
+                response["Retry-After"] = "5"
             return response
         log.exception("API error on %s %s", request.method, request.path)
         return api.create_response(

@@ -186,10 +186,24 @@ def database_unavailable(exception: BaseException) -> bool:
     return isinstance(exception, OperationalError) and any(s in text for s in _UNAVAILABLE)
 
 
+def exception_refusal(request: HttpRequest, exception: BaseException) -> tuple[int, str] | None:
+    """(status, Chinese detail) for what no request should answer with a 500, else ``None``:
+    a number beyond 64 bits (SQLite cannot even bind it: OverflowError) is a record that does
+    not exist when it is in the path, a value out of range in the query; a database that
+    cannot answer now is a 503 (send Retry-After). One rule for the pages (below) and the
+    API (common/api.py)."""
+    if isinstance(exception, OverflowError):
+        if _LONG_NUMBER.search(request.path):
+            return 404, "资源不存在（编号超出范围）"
+        return 422, "数值超出范围"
+    if database_unavailable(exception):
+        log.warning("database unavailable for %s: %s", request.path, exception)
+        return 503, "系统繁忙，请稍后重试"
+    return None
+
+
 class UnavailableMiddleware:
-    """What no view should turn into a 500: a number beyond 64 bits in the address or the
-    query (SQLite cannot even bind it: OverflowError) is a page that does not exist; a
-    database that cannot answer now is a 503 in Chinese with Retry-After."""
+    """The pages' side of ``exception_refusal`` (the API answers it in its own handlers)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -198,19 +212,12 @@ class UnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, OverflowError):
-            if _is_api(request):
-                status = 404 if _LONG_NUMBER.search(request.path) else 422
-                detail = "资源不存在" if status == 404 else "数值超出范围"
-                return JsonResponse({"detail": detail, "errors": {}}, status=status)
-            return _plain_refusal(request, "页面不存在：编号超出范围", 404)
-        if database_unavailable(exception):
-            log.warning("database unavailable for %s: %s", request.path, exception)
-            response = (
-                JsonResponse({"detail": "系统繁忙，请稍后重试", "errors": {}}, status=503)
-                if _is_api(request)
-                else _plain_refusal(request, "系统繁忙，请稍后重试（数据库暂时无法写入）", 503)
-            )
+        refusal = exception_refusal(request, exception)
+        if refusal is None:
+            return None
+        status, detail = refusal
+        # A page address out of range is a page that does not exist, whatever the part.
+        response = _plain_refusal(request, detail, 404 if status == 422 else status)
+        if status == 503:
             response["Retry-After"] = "5"
-            return response
-        return None
+        return response
