@@ -66,11 +66,13 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
-def ssj_env(var_dir) -> dict[str, str]:
+def ssj_env(var_dir, url: str | None = None) -> dict[str, str]:
+    """The environment of an `ssj` process started by a test: the test's database (or
+    ``url``) and files, none of the run's own SSJ_ settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SSJ_", "DATABASE_URL"))}
     env.update(
         {
-            "DATABASE_URL": database_url(),
+            "DATABASE_URL": url or database_url(),
             "SSJ_VAR_DIR": str(var_dir),
             "SSJ_FAST_PASSWORD_HASHER": "1",
         }

@@ -6,7 +6,6 @@ database the suite runs on (SQLite or PostgreSQL)."""
 
 import hashlib
 import io
-import os
 import subprocess
 import sys
 import tarfile
@@ -15,6 +14,8 @@ import uuid
 import pytest
 from django.conf import settings
 from django.db import connection
+
+from tests.conftest import ssj_env
 
 
 def _database_url(tmp_path, name: str) -> str:
@@ -30,10 +31,11 @@ def _database_url(tmp_path, name: str) -> str:
 
 
 def _ssj(url, var, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SSJ_", "DATABASE_URL"))}
-    env.update({"DATABASE_URL": url, "SSJ_VAR_DIR": str(var), "SSJ_FAST_PASSWORD_HASHER": "1"})
     return subprocess.run(
-        [sys.executable, "-m", "shuangsuiji.cli", *args], env=env, capture_output=True, text=True
+        [sys.executable, "-m", "shuangsuiji.cli", *args],
+        env=ssj_env(var, url),
+        capture_output=True,
+        text=True,
     )
 
 
