@@ -280,3 +280,8 @@ IMPORT_MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 IMPORT_MAX_UNCOMPRESSED_MB = envint("SSJ_IMPORT_MAX_UNCOMPRESSED_MB", 2048)
 IMPORT_MAX_COMPRESSION_RATIO = 100
 IMPORT_READER_MEMORY_MB = envint("SSJ_IMPORT_READER_MEMORY_MB", 3072)
+# SQLite only (imports/staging.py): a large import is validated first and then written in
+# transactions of at most this long, with a pause between them in which a waiting login or
+# save takes the write lock (issue 11: logins ≤ 3 s during a million-row import).
+IMPORT_SQLITE_COMMIT_SECONDS = envint("SSJ_IMPORT_SQLITE_COMMIT_MS", 200) / 1000
+IMPORT_SQLITE_PAUSE_MS = envint("SSJ_IMPORT_SQLITE_PAUSE_MS", 100)

@@ -41,7 +41,7 @@ from django_tasks import task
 
 from shuangsuiji.common.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from shuangsuiji.common.processes import pid_alive
-from shuangsuiji.imports import tabular
+from shuangsuiji.imports import staging, tabular
 from shuangsuiji.imports.choices import ImportJobStatus, ImportKind
 from shuangsuiji.imports.framework import (
     KIND_LABELS,
@@ -364,6 +364,8 @@ def import_jobs_recover(*, jobs=None) -> int:
             )
             count += updated
             _remove(_progress_path(job))
+            # A large SQLite import cut off half way is undone here (imports/staging.py).
+            staging.applying(job.department_id)
     return count
 
 

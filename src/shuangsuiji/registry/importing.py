@@ -259,6 +259,7 @@ class EntityImporter(UpsertImporter):
 
     def preload_extra(self, department) -> None:
         self._department = department
+        self._created_tags: list[int] = []
         self._today = timezone.localdate()
         self._today_iso = self._today.isoformat()
         self._tags = {
@@ -343,7 +344,14 @@ class EntityImporter(UpsertImporter):
         if known is None:
             tag = Tag.objects.create(department=self._department, name=name, kind=kind)
             known = self._tags[name] = (tag.pk, kind)
+            self._created_tags.append(tag.pk)
         return known[0]
+
+    def undo_virtual(self, department) -> None:
+        # A staged SQLite import was undone (imports/staging.py): the tag names it added
+        # go too, unless a record entered meanwhile uses them.
+        if self._created_tags:
+            Tag.objects.filter(pk__in=self._created_tags, entities__isnull=True).delete()
 
     def write_virtual(self, department, *, created, updated) -> None:
         through = Entity.tags.through

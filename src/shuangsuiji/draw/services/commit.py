@@ -27,9 +27,19 @@ from shuangsuiji.draw.services._common import (
     _next_number,
     _require_role,
 )
+from shuangsuiji.imports import staging
 from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.planning.models import Task
+from shuangsuiji.planning.selectors import family_ids
 from shuangsuiji.registry.models import Entity
+
+
+def _refuse_while_importing(task: Task) -> None:
+    """A library half written by a large SQLite import (imports/staging.py) must not be
+    frozen into a manifest: the draw waits until the import has finished."""
+    for department_id in family_ids(department=task.department):
+        if staging.applying(department_id):
+            raise Conflict("检查对象名录库正在导入，导入完成后再封存名单（请稍后重试）")
 
 
 def draw_commit(*, task: Task, actor: User, pool: TaskPool | None = None) -> Draw:
@@ -42,8 +52,11 @@ def draw_commit(*, task: Task, actor: User, pool: TaskPool | None = None) -> Dra
 
     _require_role(actor, task, [Role.OPERATOR], "封存摇号名单")
     own_pool = pool is None
+    _refuse_while_importing(task)
     if pool is None:
         pool = pool_rules.task_pool(task=task)
+    # Again after reading: an import that began meanwhile may have shown half a library.
+    _refuse_while_importing(task)
     rel_path = None
     try:
         with transaction.atomic():
