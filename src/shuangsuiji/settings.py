@@ -109,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shuangsuiji.accounts.context_processors.roles",
+                "shuangsuiji.common.todo.context",
             ],
         },
     },

@@ -1,21 +1,36 @@
 """The staff home page (工作台): a project-level view, since it gathers what every app offers."""
 
+from itertools import groupby
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from shuangsuiji.accounts.selectors import departments_readable
+from shuangsuiji.common.todo import request_cards
 from shuangsuiji.workdays.services import calendar_reminder
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """待办 per role (common/todo.py; issue 12 第 1 项): each card what waits, how many, and
+    the list that shows them."""
+    cards = request_cards(request)
+    by_role = [
+        (role, list(group))
+        for role, group in groupby(sorted(cards, key=lambda c: c.role), key=lambda c: c.role)
+    ]
     # 系统管理员 keep the holiday calendar: from 1 November they are told when next year's
     # notice is missing (deadlines reaching it are provisional until it is entered).
     reminder = calendar_reminder(today=timezone.localdate()) if request.user.is_superuser else ""
     return render(
         request,
         "home.html",
-        {"departments": departments_readable(user=request.user), "calendar_reminder": reminder},
+        {
+            "cards": cards,
+            "by_role": by_role,
+            "departments": departments_readable(user=request.user),
+            "calendar_reminder": reminder,
+        },
     )

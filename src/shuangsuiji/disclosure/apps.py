@@ -6,6 +6,10 @@ class DisclosureConfig(AppConfig):
     verbose_name = "结果公开"
 
     def ready(self) -> None:
+        from shuangsuiji.common.todo import register_todo
+        from shuangsuiji.disclosure.todo import disclosure_todo
+
+        register_todo(disclosure_todo)  # 待办 on the home page and the menu (common/todo.py)
         from shuangsuiji.disclosure.deadlines import open_deadlines
         from shuangsuiji.workdays.services import deadline_reader_register
 

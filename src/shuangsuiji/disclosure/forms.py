@@ -6,6 +6,7 @@ from django import forms
 
 from shuangsuiji.common.forms import ServiceErrorsMixin
 from shuangsuiji.disclosure.choices import ObjectionDecision, ObjectionStatus
+from shuangsuiji.disclosure.selectors import TO_ANSWER
 from shuangsuiji.inspection.choices import Conclusion, FollowUpKind, NonCooperation
 from shuangsuiji.inspection.models import ResultVersion
 
@@ -43,7 +44,9 @@ class PendingFilterForm(forms.Form):
 
 class ObjectionFilterForm(forms.Form):
     status = forms.ChoiceField(
-        label="状态", required=False, choices=[("", "全部"), *ObjectionStatus.choices]
+        label="状态",
+        required=False,
+        choices=[("", "全部"), *ObjectionStatus.choices, (TO_ANSWER, "已复核、待反馈")],
     )
     q = forms.CharField(
         label="检索",

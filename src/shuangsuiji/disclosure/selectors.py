@@ -263,11 +263,18 @@ def corrections_pending(*, user: User) -> QuerySet[ResultVersion]:
 # --- objections --------------------------------------------------------------------------
 
 
+# A filter value of the objection list besides the statuses: reviewed, feedback not yet given
+# (the to-do card "已复核、待反馈", disclosure/todo.py).
+TO_ANSWER = "to_answer"
+
+
 def objections_list(*, user: User, status: str = "", q: str = "") -> QuerySet[Objection]:
     qs = Objection.objects.filter(
         result__visit_id__in=_visible_visit_ids(user=user)
     ).select_related("published", "result__visit__lead_task__department")
-    if status:
+    if status == TO_ANSWER:
+        qs = qs.filter(status__in=[ObjectionStatus.UPHELD, ObjectionStatus.REJECTED])
+    elif status:
         qs = qs.filter(status=status)
     if q := (q or "").strip():
         qs = qs.filter(

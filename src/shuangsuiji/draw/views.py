@@ -150,8 +150,23 @@ def _ceremony(
 @login_required
 def draw_list(request: HttpRequest) -> HttpResponse:
     draws = selectors.draws_list(user=request.user).order_by("-committed_at", "-pk")
+    # ?state=committed: the witness's to-do card (common/todo.py) links here.
+    state = request.GET.get("state", "")
+    if state in DrawState.values:
+        draws = draws.filter(state=state)
+    else:
+        state = ""
     page = Paginator(draws, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "draw/list.html", {"page": page})
+    return render(
+        request,
+        "draw/list.html",
+        {
+            "page": page,
+            "state": state,
+            "states": DrawState.choices,
+            "extra_query": f"&state={state}" if state else "",
+        },
+    )
 
 
 @login_required

@@ -6,6 +6,10 @@ class InspectionConfig(AppConfig):
     verbose_name = "检查"
 
     def ready(self) -> None:
+        from shuangsuiji.common.todo import register_todo
+        from shuangsuiji.inspection.todo import inspection_todo
+
+        register_todo(inspection_todo)  # 待办 on the home page and the menu (common/todo.py)
         # The draw asks for the visits of a dispatch and keeps their teams in step with
         # substitutions through these hooks (draw/hooks.py): inspection owns the visit rows
         # and sits above the draw, which must not import it.

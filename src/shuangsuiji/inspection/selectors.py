@@ -202,13 +202,28 @@ def visits_mine_grouped(*, user: User) -> list[StatusGroup]:
 
 
 def visits_for_staff(
-    *, user: User, status: str = "", department: str = "", q: str = ""
+    *,
+    user: User,
+    status: str = "",
+    department: str = "",
+    q: str = "",
+    penalty_unpublished: bool = False,
 ) -> QuerySet[Visit]:
-    """The staff list: visits of tasks the user's departments lead or partner, as visits_list."""
+    """The staff list: visits of tasks the user's departments lead or partner, as visits_list.
+    ``penalty_unpublished``: only visits with a penalty decided and not yet published (the
+    office's to-do, inspection/todo.py)."""
     qs = Visit.objects.select_related("entity", "lead_task", "lead_task__department").annotate(
         task_count=Count("visit_tasks", distinct=True)
     )
     qs = _in_departments(qs, staff_department_ids(user=user))
+    if penalty_unpublished:
+        qs = qs.filter(
+            pk__in=FollowUp.objects.filter(
+                kind=FollowUpKind.CASE,
+                penalty_decided_on__isnull=False,
+                penalty_published_on__isnull=True,
+            ).values("version__result__visit_id")
+        )
     return _visits_filtered(qs, status=status, department=department, q=q)
 
 

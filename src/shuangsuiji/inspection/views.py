@@ -272,14 +272,19 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     ).order_by("code")
     form = VisitFilterForm(request.GET or None, departments=departments)
     filters = form.cleaned_data if form.is_valid() else {}
+    # ?penalty=unpublished: the office's to-do card (inspection/todo.py) links here.
+    penalty = request.GET.get("penalty") == "unpublished"
     visits = selectors.visits_for_staff(
         user=request.user,
         status=filters.get("status", ""),
         department=filters.get("department", ""),
         q=filters.get("q", ""),
+        penalty_unpublished=penalty,
     )
     page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("page"))
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    if penalty:
+        query = f"{query}&penalty=unpublished" if query else "penalty=unpublished"
     return render(
         request,
         "inspection/list.html",
@@ -287,6 +292,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "is_staff": bool(departments),
+            "penalty_unpublished": penalty,
             "extra_query": f"&{query}" if query else "",
         },
     )

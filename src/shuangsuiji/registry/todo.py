@@ -1,0 +1,55 @@
+"""待办 of the libraries (common/todo.py): the half-yearly revision of the entity library."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.urls import reverse
+from django.utils import timezone
+
+from shuangsuiji.accounts.choices import Role
+from shuangsuiji.accounts.models import Membership, User
+from shuangsuiji.audit.models import Event
+from shuangsuiji.common.todo import TodoCard
+
+# 003 第六条：市场主体名录库实行定期更新制度。每年6月、12月……定期对市场主体名录库进行修订。
+REVIEW_MONTHS = (6, 12)
+# The audit actions that change the entity library (registry/services.py, the importer).
+REVISIONS = ["import.entities", "entity.create", "entity.update", "entity.tags_set"]
+
+
+def registry_todo(user: User, today: dt.date) -> list[TodoCard]:
+    if today.month not in REVIEW_MONTHS:
+        return []
+    admin_of = dict(
+        Membership.objects.filter(user=user, role=Role.DEPT_ADMIN).values_list(
+            "department_id", "department__name"
+        )
+    )
+    if not admin_of:
+        return []
+    # Revised this month = the library was imported or edited (its audit events) since the 1st.
+    month_start = timezone.make_aware(dt.datetime.combine(today.replace(day=1), dt.time.min))
+    revised = set(
+        Event.objects.filter(
+            department_id__in=list(admin_of),
+            created_at__gte=month_start,
+            action__in=REVISIONS,
+        ).values_list("department_id", flat=True)
+    )
+    missing = [name for dept_id, name in admin_of.items() if dept_id not in revised]
+    if not missing:
+        return []
+    return [
+        TodoCard(
+            key="registry.review",
+            role="部门管理员",
+            title=f"{today.month}月：检查对象名录库定期修订",
+            count=len(missing),
+            url=reverse("registry:entity_list"),
+            menu="entities",
+            hint="、".join(missing)
+            + "本月尚未更新名录库；003 第六条：每年6月、12月根据市场主体的变动定期修订",
+            reminder=True,
+        )
+    ]
