@@ -16,6 +16,7 @@ LAYERS = [
     "common",
     "audit",
     "accounts",
+    "notices",
     "imports",
     "workdays",
     "catalog",

@@ -34,6 +34,45 @@ CSRF_TRUSTED_ORIGINS = envlist("SSJ_CSRF_TRUSTED_ORIGINS", [])
 TRUSTED_PROXIES = envlist("SSJ_TRUSTED_PROXIES", [])
 SITE_URL = envstr("SSJ_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Mail for 站内消息 (notices/services.py): off unless a mail server is configured, either as
+# SSJ_EMAIL_URL (smtp://user:password@host:587?tls=1, smtps://… for SSL, console:// to print)
+# or Django's usual EMAIL_HOST/EMAIL_PORT/EMAIL_HOST_USER/EMAIL_HOST_PASSWORD/EMAIL_USE_TLS.
+DEFAULT_FROM_EMAIL = envstr("SSJ_EMAIL_FROM", "双随机、一公开监管平台 <noreply@localhost>")
+_email_url = envstr("SSJ_EMAIL_URL", "")
+NOTICE_EMAIL = False
+if _email_url:
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    _mail = urlsplit(_email_url)
+    if _mail.scheme == "console":
+        EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    elif _mail.scheme == "file":  # file:///var/mail/ssj — one file per message (testing)
+        EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+        EMAIL_FILE_PATH = unquote(_mail.path)
+    elif _mail.scheme in ("smtp", "smtps"):
+        EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        EMAIL_HOST = _mail.hostname or "localhost"
+        EMAIL_PORT = _mail.port or (465 if _mail.scheme == "smtps" else 25)
+        EMAIL_HOST_USER = unquote(_mail.username or "")
+        EMAIL_HOST_PASSWORD = unquote(_mail.password or "")
+        EMAIL_USE_SSL = _mail.scheme == "smtps"
+        EMAIL_USE_TLS = parse_qs(_mail.query).get("tls", ["0"])[0] in ("1", "true", "yes")
+        EMAIL_TIMEOUT = 20
+    else:
+        raise ConfigError(
+            f"SSJ_EMAIL_URL 的协议无法识别：{_mail.scheme}（应为 smtp、smtps、console 或 file）"
+        )
+    NOTICE_EMAIL = True
+elif os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
+    EMAIL_PORT = envint("EMAIL_PORT", 25)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+    EMAIL_TIMEOUT = 20
+    NOTICE_EMAIL = True
+
 if PRODUCTION:
     # Production refuses what would make it unsafe, by name, before serving anything (issue 11).
     if DEBUG:
@@ -63,6 +102,7 @@ INSTALLED_APPS = [
     "shuangsuiji.common",
     "shuangsuiji.audit",
     "shuangsuiji.accounts",
+    "shuangsuiji.notices",
     "shuangsuiji.imports",
     "shuangsuiji.workdays",
     "shuangsuiji.catalog",
@@ -110,6 +150,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "shuangsuiji.accounts.context_processors.roles",
                 "shuangsuiji.common.todo.context",
+                "shuangsuiji.notices.context.unread",
             ],
         },
     },

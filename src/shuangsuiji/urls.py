@@ -20,6 +20,7 @@ urlpatterns = [
     path("public/draw/", include("shuangsuiji.draw.public_urls")),
     path("public/", include("shuangsuiji.disclosure.public_urls")),
     path("import/", include("shuangsuiji.imports.urls")),
+    path("notices/", include("shuangsuiji.notices.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

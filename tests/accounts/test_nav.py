@@ -19,11 +19,18 @@ LINKS = {
 }
 
 
+# Office staff's 检查 opens the department's list (issue 12 第 6 项), an inspector's his own.
+STAFF_INSPECTION = "inspection:list"
+
+
 def _menu(client, user) -> set[str]:
     client.force_login(user)
     page = client.get(reverse("home")).content.decode()
     nav = page[page.index("<nav") : page.index("</nav>")]
-    return {name for name, url in LINKS.items() if f'href="{reverse(url)}"' in nav}
+    found = {name for name, url in LINKS.items() if f'href="{reverse(url)}"' in nav}
+    if f'href="{reverse(STAFF_INSPECTION)}"' in nav:
+        found.add("inspection")
+    return found
 
 
 def test_an_inspector_sees_his_inspections_and_the_item_list_only(client, dept):

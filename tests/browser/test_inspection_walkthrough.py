@@ -180,10 +180,13 @@ def test_one_visit_from_assignment_to_the_public_result_page(page, live_server):
     expect(page.locator("#visit-status")).to_have_text("待审核")
     _logout(page)
 
-    # 7. The 审核负责人 finds it among the results waiting for review and approves.
+    # 7. The 审核负责人 finds it on his home page, among the results waiting for review
+    # (待办, issue 12), and approves.
     _login(page, live_server, scene.crew.reviewer)
-    page.get_by_role("navigation").get_by_role("link", name="检查", exact=True).click()
-    page.get_by_role("link", name="待审核的检查结果").click()
+    page.goto(f"{live_server.url}/")
+    card = page.locator("[id='todo-inspection.review']")
+    expect(card).to_contain_text("1待审核的检查结果")
+    card.get_by_role("link").click()
     page.get_by_role("link", name=entity.name).click()
     page.get_by_role("button", name="审核通过，形成检查结果").click()
     expect(page.locator(".messages")).to_contain_text("审核通过")

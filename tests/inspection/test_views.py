@@ -310,9 +310,12 @@ def test_after_forming_the_page_offers_follow_up_and_refuses_edits(client, scene
     assert f.penalty_decided_on == TODAY and f.case_no == "松建立〔2024〕1号"
 
 
-def test_the_nav_links_to_my_visits(client, scene):
+def test_the_nav_opens_the_list_each_role_works_from(client, scene):
+    # Issue 12 第 6 项: office staff open the department's list, inspectors their own visits.
     html = _get(client, scene.crew.operator, "/inspection/mine/").content.decode()
-    assert 'href="/inspection/mine/"' in html
+    assert '<a href="/inspection/">检查' in html
+    html = _get(client, scene.inspector_users[0], "/inspection/").content.decode()
+    assert '<a href="/inspection/mine/">检查' in html
 
 
 def test_a_formed_visit_offers_supplementary_evidence_marked_as_added_later(

@@ -78,3 +78,14 @@ def user_has_role(*, user: User, role: str, department: Department | None = None
     if department is not None:
         qs = qs.filter(department_id__in=[department.id, *[d.id for d in department.ancestors()]])
     return qs.exists()
+
+
+def role_holders(*, department: Department, roles: Iterable[str]) -> QuerySet[User]:
+    """Active users holding one of ``roles`` in ``department`` or a department above it (the
+    same rule as ``user_has_role``): who is told when work arrives there (notices)."""
+    ids = [department.id, *[d.id for d in department.ancestors()]]
+    return User.objects.filter(
+        is_active=True,
+        memberships__department_id__in=ids,
+        memberships__role__in=list(roles),
+    ).distinct()

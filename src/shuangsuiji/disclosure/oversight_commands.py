@@ -2,6 +2,8 @@
 
 * ``ssj deadlines overdue [--department CODE] [--today YYYY-MM-DD] [--json]`` — the overdue
   list of every department (or of one with its sub-departments);
+* ``ssj deadlines remind [--today YYYY-MM-DD]`` — 站内消息 (and mail) for what falls due within
+  3 working days, once per item and due day (run daily: cron, docs/deployment.md);
 * ``ssj deadlines due --start DATE --kind publish|result|penalty|objection_review|objection_answer
   [--department CODE]`` — the due day of one rule for an event on DATE.
 """
@@ -91,6 +93,17 @@ def _due(args: argparse.Namespace) -> int:
     return 0
 
 
+def _remind(args: argparse.Namespace) -> int:
+    from django.utils import timezone
+
+    from shuangsuiji.disclosure import deadlines
+
+    today = date_arg(args.today) if args.today else timezone.localdate()
+    written = deadlines.due_soon_notify(today=today)
+    print(f"已发送{written}条即将到期提醒（基准日 {today:%Y年%-m月%-d日}）")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     group = sub.add_parser("deadlines", help="期限与逾期督办").add_subparsers(
         dest="sub", metavar="子命令", required=True
@@ -102,6 +115,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--today", metavar="YYYY-MM-DD", help="统计基准日，默认今天")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.set_defaults(handler=_overdue)
+    p = group.add_parser(
+        "remind",
+        help="发送即将到期提醒（站内消息，配置了邮件时同时发邮件；每天运行一次）",
+        description="对3个工作日内到期的事项，给所在部门的抽查操作员、审核负责人和部门管理员发送提醒；"
+        "同一事项同一截止日只提醒一次，重复运行不会重复发送。",
+    )
+    p.add_argument("--today", metavar="YYYY-MM-DD", help="基准日，默认今天")
+    p.set_defaults(handler=_remind)
     p = group.add_parser(
         "due", help="计算某项规则的截止日", description="按工作日计算某项规则的截止日。"
     )

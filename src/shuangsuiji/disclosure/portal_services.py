@@ -17,14 +17,19 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from shuangsuiji.accounts.selectors import role_holders
 from shuangsuiji.audit.services import event_record
 from shuangsuiji.common.errors import Conflict, ServiceError, ValidationFailed
 from shuangsuiji.common.ids import normalize_code
 from shuangsuiji.common.masking import mask_mobile, mask_personal_numbers
 from shuangsuiji.disclosure.choices import ObjectionStatus
 from shuangsuiji.disclosure.models import Objection, PortalSubmission, PublishedResult
+from shuangsuiji.disclosure.services._common import PRINCIPALS
+from shuangsuiji.notices.models import NoticeKind
+from shuangsuiji.notices.services import notice_send
 from shuangsuiji.workdays.services import deadline_provisional, provisional_note
 
 FORM_OBJECTION = "objection"
@@ -242,6 +247,14 @@ def _objection_create(
             "received_on": received_on,
             "status": objection.status,
         },
+    )
+    # 002 第二十八条: the 审核负责人 reviews it within 20 working days — he is told now.
+    notice_send(
+        users=role_holders(department=row.department, roles=PRINCIPALS),
+        kind=NoticeKind.OBJECTION,
+        title=f"收到异议：{row.entity_name}（受理编号 {objection.number}）",
+        body=f"{received_on:%Y年%-m月%-d日}受理，请在20个工作日内复核。",
+        url=reverse("disclosure:objection", args=[objection.pk]),
     )
     return objection
 

@@ -31,13 +31,14 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, TextChoices
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from shuangsuiji.accounts.choices import Role
 from shuangsuiji.accounts.models import Department, Membership, User
-from shuangsuiji.accounts.selectors import department_ids_for
+from shuangsuiji.accounts.selectors import department_ids_for, role_holders
 from shuangsuiji.common.errors import NotFound, ValidationFailed
 from shuangsuiji.disclosure.deadlines.workday_table import WorkdayTable
 from shuangsuiji.disclosure.models import Objection
@@ -45,6 +46,8 @@ from shuangsuiji.draw.choices import DrawState
 from shuangsuiji.draw.models import Draw
 from shuangsuiji.inspection.choices import FollowUpKind, VersionStatus
 from shuangsuiji.inspection.models import FollowUp, Result, ResultVersion, Visit
+from shuangsuiji.notices.models import NoticeKind
+from shuangsuiji.notices.services import notice_send
 from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.planning.models import Task
 from shuangsuiji.workdays.services import Deadline, deadline_provisional, provisional_note
@@ -633,3 +636,58 @@ def deadline_compute(
     """The due day of one rule for an event on ``start``; provisional (and saying so) when
     it reaches a year without calendar data."""
     return deadline_provisional(start=start, n=rule_workdays(kind=kind, department=department))
+
+
+# ---------------------------------------------------------------------------------------
+# Reminders (issue 12 第 2 项)
+# ---------------------------------------------------------------------------------------
+
+
+_SOON_TITLES = {
+    DeadlineKind.TASK_NOT_RUN: "执行期将结束、任务尚未派发",
+    DeadlineKind.RESULT: "检查结果录入期限将到",
+    DeadlineKind.PUBLISH: "检查结果公示期限将到",
+    DeadlineKind.PENALTY: "行政处罚信息公示期限将到",
+    DeadlineKind.OBJECTION_REVIEW: "异议复核期限将到",
+    DeadlineKind.OBJECTION_ANSWER: "异议复核结果反馈期限将到",
+}
+
+
+def due_soon_notify(*, today: dt.date, departments: Scope = ALL_DEPARTMENTS) -> int:
+    """站内消息 to the operators, reviewers and admins of each department for every open
+    item due within ``DUE_SOON_WORKDAYS`` working days (``ssj deadlines remind``, run daily).
+    Each item is announced once per due day, however often this runs; returns how many
+    messages were written."""
+    rows = deadline_lists(departments=departments, today=today).soon
+    holders: dict[int, list[User]] = {}
+    written = 0
+    with transaction.atomic():
+        for row in rows:
+            dept = row.department
+            if dept.id not in holders:
+                holders[dept.id] = list(role_holders(department=dept, roles=OVERSIGHT_ROLES))
+            key = ":".join(
+                str(part)
+                for part in (
+                    "due",
+                    row.rule,
+                    row.task.pk,
+                    row.visit_id,
+                    row.result_id,
+                    row.followup_id,
+                    row.objection_id,
+                    row.due,
+                )
+            )
+            left = "今天到期" if not row.workdays_left else f"还剩{row.workdays_left}个工作日"
+            written += len(
+                notice_send(
+                    users=holders[dept.id],
+                    kind=NoticeKind.DEADLINE,
+                    title=f"{_SOON_TITLES[row.rule]}：{row.subject}",
+                    body=f"截止日{row.due:%Y年%-m月%-d日}（{left}）。{RULE_TEXT[row.rule]}。",
+                    url=row.link,
+                    dedupe_key=key[:200],
+                )
+            )
+    return written

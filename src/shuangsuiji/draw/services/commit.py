@@ -6,6 +6,7 @@ from itertools import chain, islice, repeat
 from operator import eq, itemgetter
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from shuangsuiji.accounts.choices import Role
@@ -28,6 +29,8 @@ from shuangsuiji.draw.services._common import (
     _require_role,
 )
 from shuangsuiji.imports import staging
+from shuangsuiji.notices.models import NoticeKind
+from shuangsuiji.notices.services import notice_send
 from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.planning.models import Task
 from shuangsuiji.planning.selectors import family_ids
@@ -146,11 +149,23 @@ def draw_commit(*, task: Task, actor: User, pool: TaskPool | None = None) -> Dra
                     "replaces": draw.replaces_id,
                 },
             )
+            _tell_witnesses(task=task, draw=draw)
     except BaseException:
         _cleanup_on_error(rel_path)
         raise
     task.status = TaskStatus.COMMITTED
     return draw
+
+
+def _tell_witnesses(*, task: Task, draw: Draw) -> None:
+    # 纪检监督 of the draw (002 第十七条): the witnesses learn that a list waits for them.
+    notice_send(
+        users=selectors.ceremony_witnesses(task=task),
+        kind=NoticeKind.DRAW_SEALED,
+        title=f"摇号待见证：{task.code} {task.title}",
+        body=f"第{draw.number}次摇号的名单已封存，请到场见证并录入随机种子。",
+        url=reverse("draw:task", args=[task.pk]),
+    )
 
 
 def match_commit(
@@ -296,6 +311,7 @@ def match_commit(
                     "inspector_scope": scope or None,
                 },
             )
+            _tell_witnesses(task=task, draw=draw)
     except BaseException:
         _cleanup_on_error(rel_path)
         raise

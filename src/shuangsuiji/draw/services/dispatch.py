@@ -1,9 +1,12 @@
 """派发: the confirmed list goes to the executing units [002 第十八条]; inspection creates or
 joins the visits (进一次门、查多项事 [002 第十九条])."""
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from shuangsuiji.accounts.choices import Role
@@ -21,6 +24,8 @@ from shuangsuiji.draw.services._common import (
     _require_role,
 )
 from shuangsuiji.draw.services.ceremony import _counters_lock
+from shuangsuiji.notices.models import NoticeKind
+from shuangsuiji.notices.services import notice_send
 from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.planning.models import Task
 
@@ -95,6 +100,31 @@ def draw_dispatch(*, draw: Draw, actor: User) -> DispatchReport:
                 "joined_targets": visits.joined_targets[:200],
             },
         )
+        _tell_inspectors(draw=draw, task=task)
     return DispatchReport(
         draw=draw, visits_created=visits.created, visits_joined=len(visits.joined_targets)
     )
+
+
+def _tell_inspectors(*, draw: Draw, task: Task) -> None:
+    """Each inspector with an account learns how many targets he was sent to."""
+    own = (
+        Selection.objects.filter(draw=draw)
+        .annotate(team_of=Coalesce("matched_by_id", "id"))
+        .values("team_of")
+    )
+    per_user = Counter(
+        Assignment.objects.filter(active=True, selection_id__in=own)
+        .exclude(inspector__user__isnull=True)
+        .values_list("inspector__user_id", flat=True)
+    )
+    users = {u.pk: u for u in User.objects.filter(pk__in=list(per_user), is_active=True)}
+    for user_id, targets in sorted(per_user.items()):
+        notice_send(
+            users=[users[user_id]] if user_id in users else [],
+            kind=NoticeKind.DISPATCHED,
+            title=f"新的检查任务：{task.code} {task.title}",
+            body=f"您被随机选派检查{targets}户，执行期{task.window_start:%Y年%-m月%-d日}至"
+            f"{task.window_end:%Y年%-m月%-d日}。请在“我的检查”中查看。",
+            url=reverse("inspection:mine"),
+        )

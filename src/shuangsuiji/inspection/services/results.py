@@ -10,9 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from shuangsuiji.accounts.choices import Role
 from shuangsuiji.accounts.models import User
+from shuangsuiji.accounts.selectors import role_holders
 from shuangsuiji.audit.services import event_record
 from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
 from shuangsuiji.inspection import selectors
@@ -45,6 +48,8 @@ from shuangsuiji.inspection.services._common import (
     require_recorder,
     require_reviewer,
 )
+from shuangsuiji.notices.models import NoticeKind
+from shuangsuiji.notices.services import notice_send
 
 RECIPIENT_MAX, CASE_NO_MAX = 200, 100
 CONTENT_FIELDS = ("inspected_on", "conclusion", "non_cooperation", "summary", "problems")
@@ -370,6 +375,14 @@ def _sign(
             department=visit.lead_task.department,
             before={"status": VersionStatus.SIGNING},
             after={"status": VersionStatus.REVIEW, "signatures": members},
+        )
+        lead = visit.lead_task
+        notice_send(
+            users=role_holders(department=lead.department, roles=[Role.REVIEWER]),
+            kind=NoticeKind.SIGNED,
+            title=f"检查结果待审核：{visit.entity.name}",
+            body=f"任务{lead.code}，检查组全体成员已签字确认。",
+            url=reverse("inspection:visit", args=[visit.pk]),
         )
     return sig
 
