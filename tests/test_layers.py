@@ -25,6 +25,7 @@ LAYERS = [
     "draw",
     "inspection",
     "disclosure",
+    "stats",
 ]
 RANK = {app: i for i, app in enumerate(LAYERS)}
 # catalog and registry are siblings: neither imports the other.

@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "shuangsuiji.inspection.commands",
     "shuangsuiji.disclosure.commands",
     "shuangsuiji.disclosure.oversight_commands",
+    "shuangsuiji.stats.commands",
 ]
 
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("public/", include("shuangsuiji.disclosure.public_urls")),
     path("import/", include("shuangsuiji.imports.urls")),
     path("notices/", include("shuangsuiji.notices.urls")),
+    path("stats/", include("shuangsuiji.stats.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

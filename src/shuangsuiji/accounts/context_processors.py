@@ -22,6 +22,7 @@ NAV_ROLES: dict[str, frozenset[str]] = {
     "disclosure": frozenset({Role.OPERATOR, Role.REVIEWER, Role.DEPT_ADMIN, Role.AUDITOR}),
     "oversight": frozenset({Role.OPERATOR, Role.REVIEWER, Role.DEPT_ADMIN, Role.AUDITOR}),
     "imports": frozenset({Role.DEPT_ADMIN, Role.OPERATOR}),
+    "stats": _OFFICE,
 }
 
 

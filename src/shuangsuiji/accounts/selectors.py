@@ -89,3 +89,8 @@ def role_holders(*, department: Department, roles: Iterable[str]) -> QuerySet[Us
         memberships__department_id__in=ids,
         memberships__role__in=list(roles),
     ).distinct()
+
+
+def department_subtree_ids_of(*, department: Department) -> set[int]:
+    """The department and all its sub-departments."""
+    return _descendant_ids([department.id])

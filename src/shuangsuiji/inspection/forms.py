@@ -34,7 +34,11 @@ class VisitFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="状态", required=False, choices=[("", "全部"), *VisitStatus.choices]
     )
-    department = forms.ChoiceField(label="部门", required=False)
+    department = forms.ChoiceField(label="部门（含下级）", required=False)
+    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    conclusion = forms.ChoiceField(
+        label="检查结论", required=False, choices=[("", "全部"), *Conclusion.choices]
+    )
 
     def __init__(self, *args, departments=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -18,6 +18,7 @@ from shuangsuiji.accounts.models import Department, User
 from shuangsuiji.accounts.selectors import (
     cached_on_user,
     department_ids_for,
+    department_subtree_ids_of,
     readable_department_ids,
     user_has_role,
 )
@@ -208,6 +209,8 @@ def visits_for_staff(
     department: str = "",
     q: str = "",
     penalty_unpublished: bool = False,
+    year: int | None = None,
+    conclusion: str = "",
 ) -> QuerySet[Visit]:
     """The staff list: visits of tasks the user's departments lead or partner, as visits_list.
     ``penalty_unpublished``: only visits with a penalty decided and not yet published (the
@@ -224,7 +227,9 @@ def visits_for_staff(
                 penalty_published_on__isnull=True,
             ).values("version__result__visit_id")
         )
-    return _visits_filtered(qs, status=status, department=department, q=q)
+    return _visits_filtered(
+        qs, status=status, department=department, q=q, year=year, conclusion=conclusion
+    )
 
 
 def visits_search(*, status: str = "", department: str = "", q: str = "") -> QuerySet[Visit]:
@@ -236,13 +241,25 @@ def visits_search(*, status: str = "", department: str = "", q: str = "") -> Que
 
 
 def _visits_filtered(
-    qs: QuerySet[Visit], *, status: str, department: str, q: str
+    qs: QuerySet[Visit],
+    *,
+    status: str,
+    department: str,
+    q: str,
+    year: int | None = None,
+    conclusion: str = "",
 ) -> QuerySet[Visit]:
     if status:
         qs = qs.filter(status=status)
     if department:
+        # A department with its sub-units (a 委 and its 科室), as 统计分析 counts them.
         dept = Department.objects.filter(code=department).first()
-        qs = _in_departments(qs, {dept.id}) if dept else qs.none()
+        qs = _in_departments(qs, department_subtree_ids_of(department=dept)) if dept else qs.none()
+    if year is not None:
+        # The year of the lead task's execution period (the plan year; stats/figures.py).
+        qs = qs.filter(lead_task__window_start__year=year)
+    if conclusion:
+        qs = qs.filter(result__formed_at__isnull=False, result__current__conclusion=conclusion)
     if q := (q or "").strip():
         qs = qs.filter(Q(entity__name__icontains=q) | Q(target_id__icontains=q))
     return _with_tasks_and_team(qs.distinct()).order_by("window_start", "target_id", "id")

@@ -280,6 +280,8 @@ def visit_list(request: HttpRequest) -> HttpResponse:
         department=filters.get("department", ""),
         q=filters.get("q", ""),
         penalty_unpublished=penalty,
+        year=filters.get("year"),
+        conclusion=filters.get("conclusion", ""),
     )
     page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("page"))
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)

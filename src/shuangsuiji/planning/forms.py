@@ -155,6 +155,9 @@ class TaskFilterForm(forms.Form):
         label="状态", required=False, choices=[("", "全部"), *TaskStatus.choices]
     )
     year = _int("年度", required=False)
+    department = forms.CharField(
+        label="部门代码（含下级）", required=False, max_length=32, widget=forms.HiddenInput
+    )
 
 
 class TaskForm(ServiceErrorsMixin, forms.Form):

@@ -238,7 +238,11 @@ def task_list(request: HttpRequest) -> HttpResponse:
     form = TaskFilterForm(request.GET or None)
     f = form.cleaned_data if form.is_valid() else {}
     tasks = selectors.task_search(
-        user=request.user, q=f.get("q") or "", status=f.get("status") or "", year=f.get("year")
+        user=request.user,
+        q=f.get("q") or "",
+        status=f.get("status") or "",
+        year=f.get("year"),
+        department=f.get("department") or "",
     )
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})

@@ -1,0 +1,222 @@
+"""The figures of 统计分析 (issue 12 第 3 项): one department (with its sub-units) and one
+year, optionally one item and one risk class. The page, its xlsx export and `ssj stats
+--json` all come from ``figures_compute``; each figure says which rows it counts.
+
+What is counted, and in which year (written down here because every figure must be
+reproducible from the rows — tests/stats/test_figures.py counts them independently):
+
+- **year**: a task belongs to the year its execution period starts in (its plan year);
+  draws, visits, results, follow-ups, objections and corrections belong to the year of the
+  task they were made for (a visit: its lead task). A task running from December into
+  January therefore counts in December's year, every part of it.
+- **department**: the lead department of the task is the department or one of its
+  sub-units (a 委 sees its 科室 and 中心); entities: the library of those departments.
+- **tasks**: not cancelled. **void draws** and draws not yet confirmed select nobody.
+- **entities drawn**: distinct entities selected by a confirmed draw of the year's tasks.
+- **inspected**: distinct entities whose visit has a formed result (审核通过).
+- **results**: one per visit with a formed result, counted by the conclusion of its current
+  version — a correction replaces the conclusion, it does not add a result.
+- **problem found**: conclusions other than 未发现问题, 无法联系 and 其他情形.
+- **on time**: a result formed within ``RESULT_WORKDAYS`` working days after the task's
+  execution period; published within the department's ``publish_deadline_workdays`` after it
+  was formed (公示率 = published on time / results due, 001 一). A result is *due* when its
+  deadline has passed on ``today`` or it has been published; a result withheld by law
+  (依法不予公开) is not due.
+- **joint**: visits whose tasks have partner departments (部门联合抽查).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from shuangsuiji.catalog.models import Item
+from shuangsuiji.disclosure.deadlines import RESULT_WORKDAYS
+from shuangsuiji.disclosure.deadlines.workday_table import WorkdayTable
+from shuangsuiji.disclosure.models import Objection
+from shuangsuiji.draw.choices import DrawState
+from shuangsuiji.draw.models import Selection
+from shuangsuiji.inspection.choices import (
+    Conclusion,
+    FollowUpStatus,
+    VersionKind,
+    VersionStatus,
+)
+from shuangsuiji.inspection.models import FollowUp, Result, ResultVersion, Visit
+from shuangsuiji.planning.choices import TaskStatus
+from shuangsuiji.planning.models import Task
+from shuangsuiji.registry.models import Entity
+
+# Conclusions that do not say a problem was found (the rest do).
+NO_PROBLEM = frozenset({Conclusion.NO_PROBLEM, Conclusion.UNREACHABLE, Conclusion.OTHER})
+
+
+@dataclass
+class Filters:
+    year: int
+    department_ids: frozenset[int]
+    item_id: int | None = None
+    risk_class: str | None = None  # "A".."D", "" = 未分类, None = all
+    today: dt.date = field(default_factory=timezone.localdate)
+
+
+@dataclass
+class Figures:
+    year: int
+    entities: int = 0
+    tasks: int = 0
+    items_with_task: int = 0
+    drawn: int = 0
+    visits: int = 0
+    inspected: int = 0
+    results: int = 0
+    by_conclusion: dict[str, int] = field(default_factory=dict)
+    problems: int = 0
+    followups_opened: int = 0
+    followups_closed: int = 0
+    results_due: int = 0  # formed or past the formation deadline
+    results_on_time: int = 0
+    publish_due: int = 0
+    published: int = 0
+    published_on_time: int = 0
+    joint_visits: int = 0
+    objections: int = 0
+    corrections: int = 0
+
+    @property
+    def coverage(self) -> float | None:
+        return _ratio(self.inspected, self.entities)
+
+    @property
+    def problem_rate(self) -> float | None:
+        return _ratio(self.problems, self.results)
+
+    @property
+    def publish_rate(self) -> float | None:
+        """公示率: published within the deadline / results due for publication."""
+        return _ratio(self.published_on_time, self.publish_due)
+
+    @property
+    def result_on_time_rate(self) -> float | None:
+        return _ratio(self.results_on_time, self.results_due)
+
+    @property
+    def joint_share(self) -> float | None:
+        return _ratio(self.joint_visits, self.visits)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["by_conclusion"] = {c.value: self.by_conclusion.get(c.value, 0) for c in Conclusion}
+        for name in ("coverage", "problem_rate", "publish_rate", "result_on_time_rate"):
+            data[name] = getattr(self, name)
+        data["joint_share"] = self.joint_share
+        return data
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    """A share in percent with one decimal, ``None`` when there is nothing to divide by
+    (shown as “—”, never as 0 %)."""
+    return round(100 * part / whole, 1) if whole else None
+
+
+def tasks_in_scope(f: Filters) -> QuerySet[Task]:
+    qs = Task.objects.filter(department_id__in=f.department_ids, window_start__year=f.year).exclude(
+        status=TaskStatus.CANCELLED
+    )
+    if f.item_id is not None:
+        qs = qs.filter(items__id=f.item_id)
+    return qs.distinct()
+
+
+def entities_in_scope(f: Filters) -> QuerySet[Entity]:
+    qs = Entity.objects.filter(department_id__in=f.department_ids)
+    if f.risk_class is not None:
+        qs = qs.filter(risk_class=f.risk_class)
+    return qs
+
+
+def visits_in_scope(f: Filters) -> QuerySet[Visit]:
+    qs = Visit.objects.filter(lead_task__in=tasks_in_scope(f))
+    if f.risk_class is not None:
+        qs = qs.filter(entity__risk_class=f.risk_class)
+    return qs
+
+
+def results_in_scope(f: Filters) -> QuerySet[Result]:
+    return Result.objects.filter(visit__in=visits_in_scope(f), formed_at__isnull=False)
+
+
+def figures_compute(f: Filters) -> Figures:
+    fig = Figures(year=f.year)
+    tasks = tasks_in_scope(f)
+    fig.entities = entities_in_scope(f).count()
+    fig.tasks = tasks.count()
+    items = Item.objects.filter(tasks__in=tasks)
+    if f.item_id is not None:
+        items = items.filter(pk=f.item_id)
+    fig.items_with_task = items.distinct().count()
+    selections = Selection.objects.filter(draw__task__in=tasks, draw__state=DrawState.CONFIRMED)
+    if f.risk_class is not None:
+        selections = selections.filter(entity__risk_class=f.risk_class)
+    fig.drawn = selections.values("entity_id").distinct().count()
+    visits = visits_in_scope(f)
+    fig.visits = visits.count()
+    fig.joint_visits = (
+        visits.filter(Q(tasks__partners__isnull=False)).values("pk").distinct().count()
+    )
+    results = results_in_scope(f)
+    fig.inspected = results.values("visit__entity_id").distinct().count()
+    conclusions = Counter(results.values_list("current__conclusion", flat=True))
+    fig.by_conclusion = {c.value: conclusions.get(c.value, 0) for c in Conclusion}
+    fig.results = sum(conclusions.values())
+    fig.problems = sum(n for c, n in conclusions.items() if c not in NO_PROBLEM)
+    followups = FollowUp.objects.filter(version__result__in=results)
+    fig.followups_opened = followups.count()
+    fig.followups_closed = followups.filter(status=FollowUpStatus.DONE).count()
+    fig.objections = Objection.objects.filter(result__in=results).count()
+    fig.corrections = ResultVersion.objects.filter(
+        result__in=results,
+        kind=VersionKind.CORRECTION,
+        status__in=[VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED],
+    ).count()
+    _timeliness(fig, f, visits)
+    return fig
+
+
+def _local_day(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date()
+
+
+def _timeliness(fig: Figures, f: Filters, visits: QuerySet[Visit]) -> None:
+    """Results entered and published on time, counted with the working-day calendar
+    (a year without calendar data is counted Monday–Friday, as the deadlines are)."""
+    cal = WorkdayTable()
+    rows = visits.values_list(
+        "lead_task__window_end",
+        "lead_task__department__publish_deadline_workdays",
+        "result__formed_at",
+        "result__first_published_at",
+        "result__current__status",
+    )
+    for window_end, period, formed_at, published_at, status in rows:
+        result_due = cal.add(window_end, RESULT_WORKDAYS).date
+        formed = _local_day(formed_at) if formed_at else None
+        if formed is not None or result_due < f.today:
+            fig.results_due += 1
+            if formed is not None and formed <= result_due:
+                fig.results_on_time += 1
+        if formed is None or status == VersionStatus.WITHHELD:
+            continue  # 依法不予公开: nothing to publish, not late
+        publish_due = cal.add(formed, period).date
+        published = _local_day(published_at) if published_at else None
+        if published is not None or publish_due < f.today:
+            fig.publish_due += 1
+            if published is not None:
+                fig.published += 1
+                if published <= publish_due:
+                    fig.published_on_time += 1

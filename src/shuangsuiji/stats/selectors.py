@@ -1,0 +1,90 @@
+"""Who sees which departments' figures, and the rows behind them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from shuangsuiji.accounts.models import Department, Membership, User
+from shuangsuiji.accounts.selectors import readable_department_ids
+from shuangsuiji.common.errors import NotAllowed, NotFound, ValidationFailed
+from shuangsuiji.disclosure.deadlines import department_subtree_ids
+from shuangsuiji.registry.choices import RiskClass
+from shuangsuiji.stats.figures import Figures, Filters, figures_compute
+
+FIRST_YEAR = 2000
+
+
+def is_leading_office(*, user: User) -> bool:
+    """牵头督办 (联席会议办公室): sees every department side by side."""
+    return (
+        user.is_authenticated
+        and Membership.objects.filter(user=user, department__is_leading_office=True).exists()
+    )
+
+
+def stats_departments(*, user: User) -> list[Department]:
+    """The departments whose figures ``user`` may read."""
+    qs = Department.objects.order_by("code")
+    if is_leading_office(user=user):
+        return list(qs)
+    return list(qs.filter(id__in=readable_department_ids(user=user)))
+
+
+def year_check(year: int | str | None, *, today: dt.date) -> int:
+    try:
+        value = int(str(year).strip())
+    except (TypeError, ValueError):
+        raise ValidationFailed(f"年度无效：{year}（应如 {today.year}）", field="year") from None
+    if not FIRST_YEAR <= value <= today.year + 1:
+        raise ValidationFailed(
+            f"年度超出范围：{value}（应在 {FIRST_YEAR}—{today.year + 1} 之间）", field="year"
+        )
+    return value
+
+
+def risk_check(risk: str | None) -> str | None:
+    if risk in (None, "all"):
+        return None
+    risk = risk.strip().upper()
+    if risk in ("NONE", "-", "未分类"):
+        return ""
+    if risk not in RiskClass.values or not risk:
+        raise ValidationFailed(
+            f"信用风险分类无效：{risk}（应为 A、B、C、D 或 未分类）", field="risk"
+        )
+    return risk
+
+
+def scope_for(*, user: User | None, code: str) -> tuple[Department, frozenset[int]]:
+    """(department, its subtree ids), refusing a department outside the user's reach
+    (``user=None``: the shell, every department)."""
+    dept = Department.objects.filter(code=(code or "").strip()).first()
+    if dept is None:
+        raise NotFound(f"部门代码不存在：{code}")
+    if user is not None and dept not in stats_departments(user=user):
+        raise NotAllowed("无权查看该部门的统计")
+    return dept, frozenset(department_subtree_ids(code=dept.code))
+
+
+def figures_for(
+    *,
+    department: Department,
+    year: int,
+    today: dt.date,
+    item_id: int | None = None,
+    risk_class: str | None = None,
+) -> Figures:
+    return figures_compute(
+        Filters(
+            year=year,
+            department_ids=frozenset(department_subtree_ids(code=department.code)),
+            item_id=item_id,
+            risk_class=risk_class,
+            today=today,
+        )
+    )
+
+
+def top_departments() -> list[Department]:
+    """The departments without a parent (each with its sub-units), for the side-by-side view."""
+    return list(Department.objects.filter(parent__isnull=True).order_by("code"))

@@ -1,0 +1,130 @@
+"""The figures as labelled rows: one list for the page, the xlsx export and the reports."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from shuangsuiji.accounts.models import Department
+from shuangsuiji.inspection.choices import Conclusion, VisitStatus
+from shuangsuiji.stats.figures import Figures
+
+
+@dataclass
+class Row:
+    label: str
+    value: int | float | None
+    unit: str = ""  # "%" for shares
+    url: str = ""  # the list it counts, where the list can show exactly those rows
+    note: str = ""
+
+    @property
+    def text(self) -> str:
+        if self.value is None:
+            return "—"
+        if self.unit == "%":
+            return f"{self.value:g}%"
+        return f"{self.value:,}"
+
+
+def _link(name: str, **params) -> str:
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    return reverse(name) + (f"?{query}" if query else "")
+
+
+def figure_rows(fig: Figures, *, department: Department, risk: str | None = None) -> list[Row]:
+    code, year = department.code, fig.year
+    visits = {"department": code, "year": year}
+    return [
+        Row(
+            "名录库中的检查对象",
+            fig.entities,
+            url=_link("registry:entity_list", department=department.pk),
+        ),
+        Row(
+            "抽查任务",
+            fig.tasks,
+            url=_link("planning:task_list", department=code, year=year),
+            note="不含已撤销的任务",
+        ),
+        Row("有抽查任务的抽查事项", fig.items_with_task),
+        Row("被抽中的检查对象", fig.drawn, note="已确认锁定的摇号；作废的摇号不计"),
+        Row("检查（户次）", fig.visits, url=_link("inspection:list", **visits)),
+        Row(
+            "已检查的检查对象",
+            fig.inspected,
+            url=_link("inspection:list", status=VisitStatus.FORMED, **visits),
+            note="检查结果已审核形成",
+        ),
+        Row("抽查覆盖率", fig.coverage, "%", note="已检查 / 名录库中的检查对象"),
+        Row(
+            "检查结果",
+            fig.results,
+            url=_link("inspection:list", status=VisitStatus.FORMED, **visits),
+        ),
+        Row("发现问题率", fig.problem_rate, "%", note="结论为发现问题的检查结果 / 检查结果"),
+        Row("后续处置：开启", fig.followups_opened),
+        Row("后续处置：办结", fig.followups_closed),
+        Row(
+            "检查结果按期录入率",
+            fig.result_on_time_rate,
+            "%",
+            note=f"{fig.results_on_time} / {fig.results_due}",
+        ),
+        Row("已公示的检查结果", fig.published),
+        Row(
+            "公示率（按期公示）",
+            fig.publish_rate,
+            "%",
+            note=f"期限内公示 {fig.published_on_time} / 应公示 {fig.publish_due}（001 一）",
+        ),
+        Row("联合抽查占比", fig.joint_share, "%", note=f"{fig.joint_visits} / {fig.visits} 户次"),
+        Row("异议", fig.objections),
+        Row("更正", fig.corrections),
+    ]
+
+
+def conclusion_rows(fig: Figures, *, department: Department) -> list[Row]:
+    return [
+        Row(
+            str(c.label),
+            fig.by_conclusion.get(c.value, 0),
+            url=_link(
+                "inspection:list", department=department.code, year=fig.year, conclusion=c.value
+            ),
+        )
+        for c in Conclusion
+    ]
+
+
+def workbook(sheets: list[tuple[str, list[str], list[list]]]) -> bytes:
+    """xlsx with one sheet per table: (name, headers, rows). Text stays text."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(
+        buf,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    head = book.add_format({"bold": True, "bg_color": "#eef1f4", "border": 1})
+    for name, headers, rows in sheets:
+        sheet = book.add_worksheet(name[:31])
+        for col, title in enumerate(headers):
+            sheet.write(0, col, title, head)
+            sheet.set_column(col, col, 18 if col else 28)
+        for r, row in enumerate(rows, start=1):
+            for col, value in enumerate(row):
+                if value is None:
+                    sheet.write_string(r, col, "—")
+                else:
+                    sheet.write(r, col, value)
+    book.close()
+    return buf.getvalue()
