@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from shuangsuiji import views as project_views
+from shuangsuiji.accounts import audit_views
 from shuangsuiji.api import api
 
 admin.site.site_header = "双随机、一公开 监管平台 · 系统管理"
@@ -22,6 +23,8 @@ urlpatterns = [
     path("import/", include("shuangsuiji.imports.urls")),
     path("notices/", include("shuangsuiji.notices.urls")),
     path("stats/", include("shuangsuiji.stats.urls")),
+    path("audit/", audit_views.audit_log, name="audit_log"),
+    path("audit/verify/", audit_views.audit_verify, name="audit_verify"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

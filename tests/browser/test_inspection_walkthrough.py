@@ -200,8 +200,11 @@ def test_one_visit_from_assignment_to_the_public_result_page(page, live_server):
     page.get_by_role("navigation").get_by_role("link", name="结果公示").click()
     row = page.locator("tbody tr", has_text=entity.name)
     expect(row).to_contain_text(RECTIFIED)
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
     row.get_by_role("button", name="公示", exact=True).click()
     expect(page.locator(".messages")).to_contain_text(f"已公示：{entity.name}")
+    assert entity.name in asked[0] and "不得擅自更改" in asked[0]
     published = PublishedResult.objects.get(result__visit=visit)
     assert visit.result.versions.get(number=1).status == VersionStatus.PUBLISHED
     _logout(page)

@@ -63,9 +63,19 @@ def test_one_full_ceremony_in_the_browser(page, live_server):
     # 3. The operator confirms and dispatches.
     _login(page, live_server, crew.operator)
     page.goto(ceremony)
+    # Irreversible steps ask first, naming the consequence and the count (issue 12 第 8 项);
+    # the first answer is "no" and nothing happens.
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    page.locator("#confirm-button").click()
+    expect(page.locator("#steps li.current")).to_have_text("确认锁定")
+    page.on("dialog", lambda d: (asked.append(d.message), d.accept()))
     page.locator("#confirm-button").click()
     expect(page.locator("#steps li.current")).to_have_text("派发")
     page.locator("#dispatch-button").click()
+    assert "不能再作废" in asked[0] and "3个检查对象" in asked[0]
+    assert asked[1] == asked[0]
+    assert "派发不能撤回" in asked[2] and "3个检查对象" in asked[2]
     expect(page.locator(".messages")).to_contain_text("新建检查 3 个")
     expect(page.locator("#visits tbody tr")).to_have_count(3)
     draw.refresh_from_db()

@@ -23,6 +23,8 @@ class Role(models.TextChoices):
 # Who may write each library: 谁管理、谁维护 [002 第十一条] — the department admin keeps
 # 一单两库; operators read them to plan and draw.
 LIBRARY_WRITERS = frozenset({Role.DEPT_ADMIN})
+# The 审计员 reads everything in his departments and writes nothing (issue 12 第 6 项): he is
+# a reader everywhere, and no write rule names him.
 LIBRARY_READERS = frozenset(
-    {Role.DEPT_ADMIN, Role.OPERATOR, Role.REVIEWER, Role.WITNESS, Role.INSPECTOR}
+    {Role.DEPT_ADMIN, Role.OPERATOR, Role.REVIEWER, Role.WITNESS, Role.INSPECTOR, Role.AUDITOR}
 )

@@ -23,6 +23,7 @@ NAV_ROLES: dict[str, frozenset[str]] = {
     "oversight": frozenset({Role.OPERATOR, Role.REVIEWER, Role.DEPT_ADMIN, Role.AUDITOR}),
     "imports": frozenset({Role.DEPT_ADMIN, Role.OPERATOR}),
     "stats": _OFFICE,
+    "audit": frozenset({Role.AUDITOR}),
 }
 
 

@@ -40,7 +40,7 @@ from shuangsuiji.inspection.models import (
 from shuangsuiji.planning.models import Task
 
 # Staff who read every visit of their departments' tasks; inspectors read only their own.
-STAFF_ROLES = frozenset({Role.DEPT_ADMIN, Role.OPERATOR, Role.REVIEWER})
+STAFF_ROLES = frozenset({Role.DEPT_ADMIN, Role.OPERATOR, Role.REVIEWER, Role.AUDITOR})
 # A result that has been formed (approved) — and possibly published or corrected since.
 FORMED_STATUSES = (
     VersionStatus.FORMED,

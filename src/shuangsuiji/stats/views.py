@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from shuangsuiji.catalog.models import Item
 from shuangsuiji.common.errors import ServiceError
+from shuangsuiji.common.xlsx import workbook
 from shuangsuiji.registry.choices import RiskClass
 from shuangsuiji.stats import selectors
-from shuangsuiji.stats.tables import conclusion_rows, figure_rows, workbook
+from shuangsuiji.stats.tables import conclusion_rows, figure_rows
 
 YEARS_SHOWN = 6
 

@@ -12,3 +12,22 @@ document.addEventListener("click", function (event) {
     document.documentElement.requestFullscreen();
   }
 });
+// data-confirm on a form: irreversible actions (公示, 确认锁定, 派发, 作废) ask first, saying
+// what follows and for how many. data-confirm-count names the checkboxes whose checked
+// count replaces {n}; none checked → the form is not sent.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var text = form.getAttribute && form.getAttribute("data-confirm");
+  if (!text) return;
+  var counted = form.getAttribute("data-confirm-count");
+  if (counted) {
+    var n = document.querySelectorAll(counted + ":checked").length;
+    if (!n) {
+      window.alert("请先勾选要处理的记录。");
+      event.preventDefault();
+      return;
+    }
+    text = text.replace("{n}", String(n));
+  }
+  if (!window.confirm(text)) event.preventDefault();
+}, true);
