@@ -4,6 +4,7 @@ from django.urls import include, path
 from shuangsuiji import views as project_views
 from shuangsuiji.accounts import audit_views
 from shuangsuiji.api import api
+from shuangsuiji.stats import public_views as stats_public_views
 
 admin.site.site_header = "双随机、一公开 监管平台 · 系统管理"
 admin.site.site_title = "系统管理"
@@ -19,6 +20,7 @@ urlpatterns = [
     path("disclosure/", include("shuangsuiji.disclosure.urls")),
     path("oversight/", include("shuangsuiji.disclosure.oversight_urls")),
     path("public/draw/", include("shuangsuiji.draw.public_urls")),
+    path("public/stats/", stats_public_views.public_stats, name="public_stats"),
     path("public/", include("shuangsuiji.disclosure.public_urls")),
     path("import/", include("shuangsuiji.imports.urls")),
     path("notices/", include("shuangsuiji.notices.urls")),

@@ -71,7 +71,8 @@ def test_joint_task_has_a_partner_whose_inspectors_are_in_the_pool(demo):
     assert {"31170SC0001", "31170SC0004"} <= inspectors and len(inspectors) == 16
     sub = Substitution.objects.get(draw=draw)
     assert sub.status == SubstitutionStatus.APPROVED and sub.line.startswith("substitute ")
-    assert draw.witnesses == "孙立纪、韩梅"
+    # 孙立纪 entered the seed with his own login; 韩梅 was typed by him (代录).
+    assert draw.witnesses == "孙立纪、韩梅（代录）"
 
 
 def test_risk_task_draws_per_credit_risk_class_and_keeps_its_void_draw(demo):

@@ -64,7 +64,8 @@ def test_a_full_ceremony_commit_seed_confirm_dispatch(client, crew):
     assert (
         body["state"] == "drawn"
         and body["seed_text"] == SEED
-        and body["witnesses"] == ["王监督", "李见证"]
+        # the witness who entered it with his own login, then the names he typed (代录)
+        and body["witnesses"] == [str(crew.witness), "王监督（代录）", "李见证（代录）"]
     )
     assert [s["rank"] for s in body["selections"]] == [1, 2, 3]
     assert all(len(s["team"]) == 2 and s["team"][0]["leader"] for s in body["selections"])
@@ -100,7 +101,7 @@ def test_refusals_come_back_in_chinese_with_their_status(client, crew):
     assert r.status_code == 409 and "不能再次封存名单" in r.json()["detail"]
     r = _post(client, f"{BASE}/draws/{draw_id}/confirm", {}, crew.operator)
     assert r.status_code == 409 and "只有已摇号、未确认的摇号可以确认锁定" in r.json()["detail"]
-    r = _post(client, f"{BASE}/draws/{draw_id}/seed", _seed_body(witnesses=[]), crew.witness)
+    r = _post(client, f"{BASE}/draws/{draw_id}/seed", _seed_body(witnesses=[]), crew.operator)
     assert r.status_code == 422 and r.json()["errors"]["witnesses"]
     r = _post(client, f"{BASE}/draws/{draw_id}/seed", _seed_body(), crew.reviewer)
     assert r.status_code == 403 and "纪检监督员" in r.json()["detail"]

@@ -73,7 +73,8 @@ def test_exported_files_reverify_with_the_protocol(tmp_path):
     record = json.loads((tmp_path / "out" / "record.json").read_text(encoding="utf-8"))
     assert record["manifest_sha256"] == draw.manifest_sha256 and record["key"] == computed.key.hex()
     assert (
-        record["witnesses"] == ["王监督", "李见证"] and record["excluded"][0]["reason"] == "已注销"
+        record["witnesses"] == [str(draw.seeded_by), "王监督（代录）", "李见证（代录）"]
+        and record["excluded"][0]["reason"] == "已注销"
     )
     assert record["substitutions"][0]["reason"] == "身体原因"
 

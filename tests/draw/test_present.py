@@ -50,7 +50,7 @@ def test_a_seed_entered_on_the_projector_draws_and_the_results_appear_there(clie
     assert response.status_code == 302 and response["Location"] == f"/draw/{draw.pk}/present/"
     draw.refresh_from_db()
     assert draw.state == DrawState.DRAWN and draw.seed_text == "骰子 3 1 4\n1 5 9  2 6"  # verbatim
-    assert draw.witnesses == "张见证" and draw.seeded_by == crew.witness
+    assert draw.witnesses == f"{crew.witness}、张见证（代录）" and draw.seeded_by == crew.witness
     html = client.get(f"/draw/{draw.pk}/present/").content.decode()
     assert (
         'id="present-seed"' in html

@@ -265,7 +265,7 @@ def test_xlsx_holds_the_same_record_and_neutralises_formulas(tmp_path):
     assert main["任务名称"] == TITLE
     assert main["名单摘要 C（SHA-256）"] == draw.manifest_sha256 and main["密钥 K"] == draw.key_hex
     assert main["种子文本（原样）"] == SEED
-    assert main["见证人（纪检监督人员）"] == "孙立纪、王见证"
+    assert main["见证人（纪检监督人员）"] == f"{crew.witness}、孙立纪（代录）、王见证（代录）"
     assert main["公开页面"].endswith(f"/public/draw/{task.code}/{draw.number}/")
     rows = sheets["抽中对象及检查组"]
     assert rows[0][:5] == ["序号", "检查对象名称", "统一社会信用代码", "层", "组长"]

@@ -151,7 +151,8 @@ def test_persisted_selections_match_the_protocol_byte_for_byte(crew, var_dir):  
     assert draw.result_text == expected
     assert _persisted_result_text(draw) == expected
     assert draw.state == DrawState.DRAWN and draw.seed_text == SEED
-    assert draw.witnesses == "王监督、李见证" and draw.seed_sources == "纪检监督员现场掷骰20次"
+    assert draw.witnesses == f"{crew.witness}、王监督（代录）、李见证（代录）"
+    assert draw.seed_sources == "纪检监督员现场掷骰20次"
     task.refresh_from_db()
     assert task.status == TaskStatus.DRAWN
 
@@ -179,9 +180,11 @@ def test_unstaffed_targets_are_flagged(crew):
 def test_bad_seed_input_changes_nothing(crew, kwargs, field):
     task, draw, ents, insp = _committed(crew)
     args = {"seed_text": SEED, "sources": "掷骰", "witnesses": ["王监督"], **kwargs}
+    # Entered by the operator: no witness is present by entering it himself.
     with pytest.raises(ValidationFailed) as err:
-        services.draw_seed(draw=draw, actor=crew.witness, **args)
+        services.draw_seed(draw=draw, actor=crew.operator, **args)
     assert err.value.field == field
+    assert not draw.witness_presences.exists()
     draw.refresh_from_db()
     assert (
         draw.state == DrawState.COMMITTED and not draw.selections.exists() and draw.seed_text == ""

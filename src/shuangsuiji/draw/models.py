@@ -327,3 +327,23 @@ class YearlyDrawCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target_id} {self.year}: {self.count}"
+
+
+class WitnessPresence(models.Model):
+    """A 纪检监督员 confirmed with his own login that he is present at this draw (issue 12 第 6
+    项). The draw's witness list is these accounts, then names typed by someone else, marked
+    （代录）."""
+
+    draw = models.ForeignKey(Draw, on_delete=models.CASCADE, related_name="witness_presences")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(_("确认时间"))
+
+    class Meta:
+        verbose_name = _("见证确认")
+        verbose_name_plural = _("见证确认")
+        constraints = [
+            models.UniqueConstraint(fields=["draw", "user"], name="witness_once_per_draw")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} 见证 {self.draw}"

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/", views.draw_detail, name="draw_detail"),
     path("<int:pk>/seed/", views.draw_seed, name="seed"),
     path("<int:pk>/confirm/", views.draw_confirm, name="confirm"),
+    path("<int:pk>/witness/", views.witness_confirm, name="witness_confirm"),
     path("<int:pk>/void/", views.draw_void, name="void"),
     path("<int:pk>/dispatch/", views.draw_dispatch, name="dispatch"),
     path("<int:pk>/remedy/", views.draw_remedy, name="remedy"),

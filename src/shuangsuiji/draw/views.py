@@ -120,6 +120,13 @@ def _ceremony(
         if task.status == TaskStatus.DRAFT:
             ctx["preview"] = task_pool_preview(task=task)
         return render(request, "draw/task.html", ctx, status=status)
+    presences = list(draw.witness_presences.select_related("user").order_by("confirmed_at", "id"))
+    ctx["presences"] = presences
+    ctx["can_witness"] = (
+        draw.state == DrawState.COMMITTED
+        and request.user in selectors.ceremony_witnesses(task=task)
+        and all(p.user_id != request.user.pk for p in presences)
+    )
     page = Paginator(
         selectors.draw_selections(draw=draw).prefetch_related("assignments"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
@@ -296,6 +303,17 @@ def draw_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         lambda d: services.draw_confirm(draw=d, actor=request.user),
         "摇号结果已确认锁定",
+    )
+
+
+@login_required
+@require_POST
+def witness_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    return _draw_action(
+        request,
+        pk,
+        lambda d: services.witness_confirm(draw=d, actor=request.user),
+        "已确认您本人到场见证",
     )
 
 

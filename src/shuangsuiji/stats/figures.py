@@ -63,6 +63,8 @@ class Filters:
     item_id: int | None = None
     risk_class: str | None = None  # "A".."D", "" = 未分类, None = all
     today: dt.date = field(default_factory=timezone.localdate)
+    # The portal's 年度统计: only results the public can see (current version published).
+    published_only: bool = False
 
 
 @dataclass
@@ -148,7 +150,10 @@ def visits_in_scope(f: Filters) -> QuerySet[Visit]:
 
 
 def results_in_scope(f: Filters) -> QuerySet[Result]:
-    return Result.objects.filter(visit__in=visits_in_scope(f), formed_at__isnull=False)
+    qs = Result.objects.filter(visit__in=visits_in_scope(f), formed_at__isnull=False)
+    if f.published_only:
+        qs = qs.filter(current__status=VersionStatus.PUBLISHED)
+    return qs
 
 
 def figures_compute(f: Filters) -> Figures:

@@ -73,6 +73,7 @@ def figures_for(
     today: dt.date,
     item_id: int | None = None,
     risk_class: str | None = None,
+    published_only: bool = False,
 ) -> Figures:
     return figures_compute(
         Filters(
@@ -81,8 +82,16 @@ def figures_for(
             item_id=item_id,
             risk_class=risk_class,
             today=today,
+            published_only=published_only,
         )
     )
+
+
+def years_with_tasks() -> list[int]:
+    """The years the portal offers: those with at least one task, newest first."""
+    from shuangsuiji.planning.models import Task
+
+    return sorted({d.year for d in Task.objects.dates("window_start", "year")}, reverse=True)
 
 
 def top_departments() -> list[Department]:

@@ -16,7 +16,13 @@ keeps working.
 """
 
 from shuangsuiji.draw.services._common import chunked
-from shuangsuiji.draw.services.ceremony import draw_confirm, draw_seed, draw_void
+from shuangsuiji.draw.services.ceremony import (
+    draw_confirm,
+    draw_seed,
+    draw_void,
+    witness_confirm,
+    witness_list,
+)
 from shuangsuiji.draw.services.commit import draw_commit, match_commit
 from shuangsuiji.draw.services.dispatch import DispatchReport, draw_dispatch
 from shuangsuiji.draw.services.substitution import (
@@ -37,4 +43,6 @@ __all__ = [
     "match_commit",
     "substitution_decide",
     "substitution_request",
+    "witness_confirm",
+    "witness_list",
 ]

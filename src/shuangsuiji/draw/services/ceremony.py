@@ -12,11 +12,17 @@ from shuangsuiji.accounts.choices import Role
 from shuangsuiji.accounts.models import User
 from shuangsuiji.audit.services import event_record
 from shuangsuiji.common.bulk import rows_insert
-from shuangsuiji.common.errors import Conflict, ValidationFailed
+from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
 from shuangsuiji.common.masking import refuse_personal_numbers
 from shuangsuiji.draw import protocol, selectors
 from shuangsuiji.draw.choices import AssignmentSource, DrawState, SelectionRemedy
-from shuangsuiji.draw.models import Assignment, Draw, Selection, YearlyDrawCount
+from shuangsuiji.draw.models import (
+    Assignment,
+    Draw,
+    Selection,
+    WitnessPresence,
+    YearlyDrawCount,
+)
 from shuangsuiji.draw.services._common import (
     _locked_draw,
     _locked_task,
@@ -44,8 +50,12 @@ def draw_seed(
             "请说明种子来源（如：纪检监督员现场掷骰20次；福彩3D第088期开奖号码）", field="sources"
         )
     refuse_personal_numbers(text=sources, field="sources", label="种子来源")
-    names = [" ".join(str(w).split()) for w in witnesses or []]
-    names = [n for n in names if n]
+    typed = [" ".join(str(w).split()) for w in witnesses or []]
+    typed = [n for n in typed if n]
+    # The witness entering the seed with his own login is present by that very act
+    # (recorded with the draw, inside the transaction below).
+    self_present = actor in selectors.ceremony_witnesses(task=task)
+    names = witness_list(draw=draw, typed=typed, present=[actor] if self_present else [])
     if not names:
         raise ValidationFailed("请填写见证人（纪检监督人员）姓名", field="witnesses")
     witness_text = "、".join(names)
@@ -62,6 +72,8 @@ def draw_seed(
             raise Conflict(
                 f"{draw}{draw.get_state_display()}，只能在封存名单之后、摇号之前录入种子"
             )
+        if self_present:
+            _presence_record(draw=draw, user=actor)
         # Read and checked once (the file matches the published C); the same result as
         # draw_compute on the bytes, which the public verifier runs.
         manifest = protocol.manifest_prepare(_manifest_bytes_checked(draw))
@@ -155,6 +167,60 @@ def draw_seed(
 
 
 # --- confirm (yearly cap) ----------------------------------------------------------------------
+
+
+PROXY_MARK = "（代录）"
+
+
+def witness_list(*, draw: Draw, typed: Sequence[str], present: Sequence[User] = ()) -> list[str]:
+    """The draw's witnesses: those who confirmed with their own login (in that order), then
+    the names typed by someone else, marked （代录） — a name typed for a witness who
+    confirmed himself is not repeated."""
+    confirmed = [
+        str(p.user)
+        for p in WitnessPresence.objects.filter(draw=draw)
+        .select_related("user")
+        .order_by("confirmed_at", "id")
+    ]
+    confirmed += [str(u) for u in present if str(u) not in confirmed]
+    proxied = [
+        n if n.endswith(PROXY_MARK) else f"{n}{PROXY_MARK}"
+        for n in dict.fromkeys(typed)
+        if n not in confirmed and n.removesuffix(PROXY_MARK) not in confirmed
+    ]
+    return [*confirmed, *proxied]
+
+
+def _presence_record(*, draw: Draw, user: User) -> WitnessPresence:
+    presence, _created = WitnessPresence.objects.get_or_create(
+        draw=draw, user=user, defaults={"confirmed_at": timezone.now()}
+    )
+    return presence
+
+
+def witness_confirm(*, draw: Draw, actor: User) -> WitnessPresence:
+    """本人确认到场见证: a 纪检监督员 of the task's department (or above) confirms with his own
+    login, between the commit and the seed (002 第十七条 纪检监督全程参与)."""
+    task = draw.task
+    if actor not in selectors.ceremony_witnesses(task=task):
+        raise NotAllowed("只有本任务部门（或上级部门）的纪检监督员可以确认到场见证")
+    with transaction.atomic():
+        draw = _locked_draw(draw)
+        if draw.state != DrawState.COMMITTED:
+            raise Conflict(
+                f"{draw}{draw.get_state_display()}，只能在封存名单之后、摇号之前确认到场"
+            )
+        if WitnessPresence.objects.filter(draw=draw, user=actor).exists():
+            raise Conflict("您已确认到场见证")
+        presence = _presence_record(draw=draw, user=actor)
+        event_record(
+            actor=actor,
+            action="draw.witness_confirm",
+            obj=draw,
+            department=task.department,
+            after={"witness": str(actor)},
+        )
+    return presence
 
 
 def _counters_lock(*, draw: Draw, year: int) -> list[int]:
