@@ -287,7 +287,9 @@ def test_xlsx_holds_the_same_record_and_neutralises_formulas(tmp_path):
 
 
 def test_pdf_without_a_cjk_truetype_font_fails_clearly(monkeypatch):
-    monkeypatch.setattr(record.pdf, "_font_path_cache", [])
+    from shuangsuiji.common import pdf as common_pdf
+
+    monkeypatch.setattr(common_pdf, "_font_path_cache", [])
     monkeypatch.setenv("SSJ_PDF_FONT", "/nonexistent/font.ttf")
     crew = Crew()
     task = crew.task()

@@ -250,3 +250,18 @@ def test_the_leading_office_sees_every_department_side_by_side(client, world):
     assert 'id="stats-departments"' in html
     assert world["dept"].name in html and world["other"].name in html
     assert world["section"].name not in html.split('id="stats-departments"')[1].split("</table>")[0]
+
+
+def test_a_month_counts_what_happened_in_it(world):
+    dept = world["dept"]
+    march = figures_for(department=dept, year=2024, month=3, today=TODAY)
+    # The three results were formed on 2024-03-20 (the 委's two and its 科室's one).
+    assert (march.results, march.inspected, march.month) == (3, 3, 3)
+    assert figures_for(department=dept, year=2024, month=4, today=TODAY).results == 0
+    # The task running from December into January counts in both months.
+    assert figures_for(department=dept, year=2024, month=12, today=TODAY).tasks == 1
+    assert figures_for(department=dept, year=2025, month=1, today=TODAY).tasks == 1
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert ssj(["stats", "--year", "2024", "--month", "13", "--department", dept.code]) == 2
+    assert "月份无效" in out.getvalue()

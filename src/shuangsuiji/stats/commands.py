@@ -1,4 +1,4 @@
-"""``ssj stats --year Y [--department CODE] [--item CODE] [--risk A|B|C|D|none] [--json]``:
+"""``ssj stats --year Y [--month M] [--department CODE] [--item CODE] [--risk A|B|C|D|none] [--json]``:
 the figures of the 统计分析 page from the shell (the same function computes both)."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ def _stats(args: argparse.Namespace) -> int:
     try:
         year = selectors.year_check(args.year, today=today)
         risk = selectors.risk_check(args.risk)
+        month = selectors.month_check(args.month)
         departments = (
             [selectors.scope_for(user=None, code=args.department)[0]]
             if args.department
@@ -40,7 +41,7 @@ def _stats(args: argparse.Namespace) -> int:
     out = []
     for dept in departments:
         fig = selectors.figures_for(
-            department=dept, year=year, today=today, item_id=item_id, risk_class=risk
+            department=dept, year=year, today=today, item_id=item_id, risk_class=risk, month=month
         )
         out.append({"department": dept.code, "name": dept.name, **fig.as_dict()})
     if args.json:
@@ -62,9 +63,64 @@ def _pct(value) -> str:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("stats", help="统计分析：某年度各部门（或一个部门，含下级单位）的统计数字")
     p.add_argument("--year", required=True, help="年度，如 2024")
+    p.add_argument(
+        "--month",
+        help="月份 1—12：只统计该月（月报口径：当月执行的任务、当月确认的摇号、当月形成的检查结果）",
+    )
     p.add_argument("--department", metavar="CODE", help="部门代码（含下级单位）；不填为各顶级部门")
     p.add_argument("--item", metavar="CODE", help="只统计含该抽查事项的任务")
     p.add_argument("--risk", metavar="A|B|C|D|none", help="只统计该信用风险分类的检查对象")
     p.add_argument("--today", metavar="YYYY-MM-DD", help="计算期限的基准日，默认今天")
     p.add_argument("--json", action="store_true", help="以 JSON 输出（与统计分析页面的数字相同）")
     p.set_defaults(handler=_stats)
+    register_report(sub)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from shuangsuiji.common.errors import ServiceError
+    from shuangsuiji.stats import selectors
+    from shuangsuiji.stats.reports import (
+        report_latest,
+        report_pdf,
+        report_period_check,
+        report_transient,
+        report_xlsx,
+    )
+
+    today = timezone.localdate()
+    try:
+        department, _ids = selectors.scope_for(user=None, code=args.department)
+        year, month = report_period_check(
+            kind=args.kind, year=args.year, month=args.month, today=today
+        )
+        report = report_latest(department=department, kind=args.kind, year=year, month=month)
+        if report is None:
+            report = report_transient(
+                department=department, kind=args.kind, year=year, month=month, today=today
+            )
+            print("该期报告尚未保存文字部分：导出当前统计数字，文字部分留空")
+        data = report_xlsx(report) if args.format == "xlsx" else report_pdf(report)
+    except ServiceError as exc:
+        print(exc.message)
+        return 2
+    Path(args.out).write_bytes(data)
+    print(f"已导出：{args.out}（{len(data)} 字节）")
+    return 0
+
+
+def register_report(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report",
+        help="导出月度（004 四）或年度（000 四(三)）报告：最新保存的版本，未保存时导出当前统计数字",
+    )
+    p.add_argument("kind", choices=["monthly", "annual"], help="monthly 月度 · annual 年度")
+    p.add_argument("--department", required=True, metavar="CODE", help="部门代码（含下级单位）")
+    p.add_argument("--year", required=True)
+    p.add_argument("--month", help="月份 1—12（月度报告必填）")
+    p.add_argument("--format", choices=["xlsx", "pdf"], default="xlsx")
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.set_defaults(handler=_report)

@@ -23,6 +23,9 @@ reproducible from the rows — tests/stats/test_figures.py counts them independe
   deadline has passed on ``today`` or it has been published; a result withheld by law
   (依法不予公开) is not due.
 - **joint**: visits whose tasks have partner departments (部门联合抽查).
+- **a month** (the monthly report, 004 四: 每月10日前报上月随机抽查情况): tasks whose execution
+  period overlaps the month, selections of draws confirmed in it, visits whose result was
+  formed in it (whatever their task's year), and what follows from those.
 """
 
 from __future__ import annotations
@@ -65,11 +68,26 @@ class Filters:
     today: dt.date = field(default_factory=timezone.localdate)
     # The portal's 年度统计: only results the public can see (current version published).
     published_only: bool = False
+    # A month of ``year`` (the monthly report, 004 四): what happened in that month — tasks
+    # running in it, draws confirmed in it, results formed in it — instead of the plan year.
+    month: int | None = None
+
+    @property
+    def month_range(self) -> tuple[dt.datetime, dt.datetime]:
+        assert self.month is not None
+        first = dt.date(self.year, self.month, 1)
+        after = dt.date(self.year + (self.month == 12), self.month % 12 + 1, 1)
+        tz = timezone.get_current_timezone()
+        return (
+            dt.datetime.combine(first, dt.time.min, tzinfo=tz),
+            dt.datetime.combine(after, dt.time.min, tzinfo=tz),
+        )
 
 
 @dataclass
 class Figures:
     year: int
+    month: int | None = None
     entities: int = 0
     tasks: int = 0
     items_with_task: int = 0
@@ -127,9 +145,14 @@ def _ratio(part: int, whole: int) -> float | None:
 
 
 def tasks_in_scope(f: Filters) -> QuerySet[Task]:
-    qs = Task.objects.filter(department_id__in=f.department_ids, window_start__year=f.year).exclude(
+    qs = Task.objects.filter(department_id__in=f.department_ids).exclude(
         status=TaskStatus.CANCELLED
     )
+    if f.month is None:
+        qs = qs.filter(window_start__year=f.year)
+    else:
+        start, after = f.month_range
+        qs = qs.filter(window_start__lt=after.date(), window_end__gte=start.date())
     if f.item_id is not None:
         qs = qs.filter(items__id=f.item_id)
     return qs.distinct()
@@ -143,7 +166,18 @@ def entities_in_scope(f: Filters) -> QuerySet[Entity]:
 
 
 def visits_in_scope(f: Filters) -> QuerySet[Visit]:
-    qs = Visit.objects.filter(lead_task__in=tasks_in_scope(f))
+    if f.month is None:
+        qs = Visit.objects.filter(lead_task__in=tasks_in_scope(f))
+    else:
+        # The month's visits: those whose result was formed in it, whatever the task's year.
+        start, after = f.month_range
+        qs = Visit.objects.filter(
+            lead_task__department_id__in=f.department_ids,
+            result__formed_at__gte=start,
+            result__formed_at__lt=after,
+        )
+        if f.item_id is not None:
+            qs = qs.filter(tasks__items__id=f.item_id).distinct()
     if f.risk_class is not None:
         qs = qs.filter(entity__risk_class=f.risk_class)
     return qs
@@ -157,7 +191,7 @@ def results_in_scope(f: Filters) -> QuerySet[Result]:
 
 
 def figures_compute(f: Filters) -> Figures:
-    fig = Figures(year=f.year)
+    fig = Figures(year=f.year, month=f.month)
     tasks = tasks_in_scope(f)
     fig.entities = entities_in_scope(f).count()
     fig.tasks = tasks.count()
@@ -166,6 +200,16 @@ def figures_compute(f: Filters) -> Figures:
         items = items.filter(pk=f.item_id)
     fig.items_with_task = items.distinct().count()
     selections = Selection.objects.filter(draw__task__in=tasks, draw__state=DrawState.CONFIRMED)
+    if f.month is not None:
+        start, after = f.month_range
+        selections = Selection.objects.filter(
+            draw__task__department_id__in=f.department_ids,
+            draw__state=DrawState.CONFIRMED,
+            draw__confirmed_at__gte=start,
+            draw__confirmed_at__lt=after,
+        )
+        if f.item_id is not None:
+            selections = selections.filter(draw__task__items__id=f.item_id)
     if f.risk_class is not None:
         selections = selections.filter(entity__risk_class=f.risk_class)
     fig.drawn = selections.values("entity_id").distinct().count()

@@ -42,6 +42,18 @@ def year_check(year: int | str | None, *, today: dt.date) -> int:
     return value
 
 
+def month_check(month: int | str | None) -> int | None:
+    if month in (None, ""):
+        return None
+    try:
+        value = int(str(month).strip())
+    except ValueError:
+        raise ValidationFailed(f"月份无效：{month}（应为 1—12）", field="month") from None
+    if not 1 <= value <= 12:
+        raise ValidationFailed(f"月份无效：{month}（应为 1—12）", field="month")
+    return value
+
+
 def risk_check(risk: str | None) -> str | None:
     if risk in (None, "all"):
         return None
@@ -74,6 +86,7 @@ def figures_for(
     item_id: int | None = None,
     risk_class: str | None = None,
     published_only: bool = False,
+    month: int | None = None,
 ) -> Figures:
     return figures_compute(
         Filters(
@@ -83,6 +96,7 @@ def figures_for(
             risk_class=risk_class,
             today=today,
             published_only=published_only,
+            month=month,
         )
     )
 

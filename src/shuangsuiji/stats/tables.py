@@ -30,13 +30,16 @@ class Row:
 
 
 def _link(name: str, **params) -> str:
+    if params.pop("_off", False):
+        return ""
     query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
     return reverse(name) + (f"?{query}" if query else "")
 
 
 def figure_rows(fig: Figures, *, department: Department, risk: str | None = None) -> list[Row]:
     code, year = department.code, fig.year
-    visits = {"department": code, "year": year}
+    # A month's figures have no list that shows exactly them: no links then.
+    visits = {"department": code, "year": year, "_off": fig.month is not None}
     return [
         Row(
             "名录库中的检查对象",
@@ -46,7 +49,7 @@ def figure_rows(fig: Figures, *, department: Department, risk: str | None = None
         Row(
             "抽查任务",
             fig.tasks,
-            url=_link("planning:task_list", department=code, year=year),
+            url=_link("planning:task_list", department=code, year=year, _off=fig.month is not None),
             note="不含已撤销的任务",
         ),
         Row("有抽查任务的抽查事项", fig.items_with_task),
@@ -92,7 +95,11 @@ def conclusion_rows(fig: Figures, *, department: Department) -> list[Row]:
             str(c.label),
             fig.by_conclusion.get(c.value, 0),
             url=_link(
-                "inspection:list", department=department.code, year=fig.year, conclusion=c.value
+                "inspection:list",
+                department=department.code,
+                year=fig.year,
+                conclusion=c.value,
+                _off=fig.month is not None,
             ),
         )
         for c in Conclusion

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -27,6 +29,7 @@ def stats_page(request: HttpRequest) -> HttpResponse:
         "years": list(range(today.year, today.year - YEARS_SHOWN, -1)),
         "risks": [(v or "none", label) for v, label in RiskClass.choices],
         "leading": leading,
+        "months": list(range(1, 13)),
         "errors": [],
     }
     if not departments:
@@ -39,12 +42,13 @@ def stats_page(request: HttpRequest) -> HttpResponse:
             user=request.user, code=g.get("department") or departments[0].code
         )
         risk = selectors.risk_check(g.get("risk") or None)
+        month = selectors.month_check(g.get("month") or None)
         item_id = _item(g.get("item"))
     except ServiceError as exc:
         ctx["errors"].append(exc.message)
         return render(request, "stats/page.html", ctx, status=400)
     fig = selectors.figures_for(
-        department=dept, year=year, today=today, item_id=item_id, risk_class=risk
+        department=dept, year=year, today=today, item_id=item_id, risk_class=risk, month=month
     )
     rows = figure_rows(fig, department=dept, risk=risk)
     conclusions = conclusion_rows(fig, department=dept)
@@ -57,6 +61,7 @@ def stats_page(request: HttpRequest) -> HttpResponse:
     ctx.update(
         {
             "year": year,
+            "month": month,
             "dept": dept,
             "risk": g.get("risk") or "",
             "item_id": item_id,
@@ -135,3 +140,128 @@ def _item(value: str | None) -> int | None:
     if not Item.objects.filter(pk=pk).exists():
         raise ValidationFailed(f"抽查事项不存在：{value}", field="item")
     return pk
+
+
+# --- reports (issue 12 第 4 项) -----------------------------------------------------------
+
+
+@login_required
+def report_list(request: HttpRequest) -> HttpResponse:
+    """The department's reports: each period with its due date and saved versions, and the
+    form to write the next one."""
+    from shuangsuiji.stats.models import REPORT_SECTIONS, Report, ReportKind
+    from shuangsuiji.stats.reports import report_due, report_save
+
+    today = timezone.localdate()
+    departments = selectors.stats_departments(user=request.user)
+    g = request.POST if request.method == "POST" else request.GET
+    errors: list[str] = []
+    dept = None
+    kind = g.get("kind") or ReportKind.MONTHLY
+    last_month = today.replace(day=1) - dt.timedelta(days=1)
+    year = g.get("year") or (last_month.year if kind == ReportKind.MONTHLY else today.year)
+    month = g.get("month") or (last_month.month if kind == ReportKind.MONTHLY else "")
+    if departments:
+        try:
+            dept, _ids = selectors.scope_for(
+                user=request.user, code=g.get("department") or departments[0].code
+            )
+        except ServiceError as exc:
+            errors.append(exc.message)
+    if request.method == "POST" and dept is not None:
+        sections = {key: request.POST.get(key, "") for key, _l in REPORT_SECTIONS.get(kind, [])}
+        try:
+            report = report_save(
+                department=dept,
+                kind=kind,
+                year=year,
+                month=month,
+                sections=sections,
+                actor=request.user,
+                today=today,
+            )
+        except ServiceError as exc:
+            errors.append(exc.message)
+        else:
+            from django.contrib import messages
+            from django.shortcuts import redirect
+
+            messages.success(request, f"已保存：{report}")
+            return redirect("stats:report", pk=report.pk)
+    reports = (
+        Report.objects.filter(department=dept).select_related("created_by")[:200]
+        if dept is not None
+        else []
+    )
+    due = None
+    if dept is not None and kind in ReportKind.values:
+        try:
+            y, m = int(year), (int(month) if month else None)
+            due = (
+                report_due(department=dept, kind=kind, year=y, month=m)
+                if (m or kind == ReportKind.ANNUAL)
+                else None
+            )
+        except (ValueError, AssertionError):
+            due = None
+    return render(
+        request,
+        "stats/reports.html",
+        {
+            "departments": departments,
+            "dept": dept,
+            "kind": kind,
+            "kinds": ReportKind.choices,
+            "year": year,
+            "month": month,
+            "months": list(range(1, 13)),
+            "sections": [
+                (k, label, request.POST.get(k, "")) for k, label in REPORT_SECTIONS.get(kind, [])
+            ],
+            "reports": reports,
+            "due": due,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from urllib.parse import quote
+
+    from shuangsuiji.common.errors import NotFound
+    from shuangsuiji.stats.models import REPORT_SECTIONS, Report
+    from shuangsuiji.stats.reports import report_due, report_pdf, report_tables, report_xlsx
+
+    report = Report.objects.select_related("department", "created_by").filter(pk=pk).first()
+    if report is None or report.department not in selectors.stats_departments(user=request.user):
+        raise NotFound("没有该报告或您无权查看")
+    fmt = request.GET.get("format")
+    if fmt in ("xlsx", "pdf"):
+        data = report_xlsx(report) if fmt == "xlsx" else report_pdf(report)
+        kind = (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            if fmt == "xlsx"
+            else "application/pdf"
+        )
+        response = HttpResponse(data, content_type=kind)
+        name = f"{report.department.name}{report.period}{report.get_kind_display()}-第{report.version}版.{fmt}"
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+        return response
+    rows, conclusions = report_tables(report)
+    return render(
+        request,
+        "stats/report.html",
+        {
+            "report": report,
+            "texts": [
+                (label, report.sections.get(key, "")) for key, label in REPORT_SECTIONS[report.kind]
+            ],
+            "rows": rows,
+            "conclusions": conclusions,
+            "due": report_due(
+                department=report.department, kind=report.kind, year=report.year, month=report.month
+            ),
+        },
+    )

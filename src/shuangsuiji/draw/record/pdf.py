@@ -2,91 +2,20 @@
 extracts), a QR code to the draw's public page, and no clock in the file."""
 
 import io
-import os
-import shutil
-import subprocess
 from xml.sax.saxutils import escape
 
-from django.conf import settings
-
-from shuangsuiji.common.errors import ServiceError
 from shuangsuiji.common.masking import mask_personal_numbers
+from shuangsuiji.common.pdf import (  # noqa: F401  (re-exported by draw.record)
+    FONT_CANDIDATES,
+    FONT_NAME,
+    FontMissing,
+    font_register,
+    pdf_font_path,
+)
 from shuangsuiji.draw.models import Draw
 from shuangsuiji.draw.record.data import TITLE, record_data
 
-FONT_NAME = "SSJ-CJK"
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-    "/usr/share/fonts/truetype/arphic/ukai.ttc",
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-)
 SELECTION_CHUNK = 200  # rows per table of selected targets (see record_pdf)
-
-
-class FontMissing(ServiceError):
-    """No TrueType CJK font to embed: the PDF would not show Chinese."""
-
-    status = 503
-
-
-_font_path_cache: list[str] = []
-
-
-def _fc_list_fonts() -> list[str]:
-    if not shutil.which("fc-list"):
-        return []
-    try:
-        out = subprocess.run(
-            ["fc-list", ":lang=zh:fontformat=TrueType", "file"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return []
-    return sorted({line.strip().rstrip(":") for line in out.splitlines() if line.strip()})
-
-
-def _font_register() -> str:
-    """Registers (once) an embeddable TrueType CJK font under ``FONT_NAME``."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFError, TTFont
-
-    if _font_path_cache:
-        return FONT_NAME
-    configured = os.environ.get("SSJ_PDF_FONT") or getattr(settings, "PDF_FONT", "")
-    candidates = [configured] if configured else [*FONT_CANDIDATES, *_fc_list_fonts()]
-    tried = []
-    for path in candidates:
-        if not path or not os.path.exists(path):
-            tried.append(path)
-            continue
-        try:
-            font = TTFont(FONT_NAME, path, subfontIndex=0)
-        except TTFError as exc:  # e.g. OpenType/CFF outlines, which reportlab cannot embed
-            tried.append(f"{path}（{exc}）")
-            continue
-        if font.face.charToGlyph.get(ord("抽")) is None:
-            tried.append(f"{path}（不含中文字形）")
-            continue
-        pdfmetrics.registerFont(font)
-        _font_path_cache.append(path)
-        return FONT_NAME
-    where = f"SSJ_PDF_FONT={configured}" if configured else "、".join(p for p in tried if p) or "无"
-    raise FontMissing(
-        "生成PDF记录表需要可嵌入的中文 TrueType 字体，但没有找到（已尝试："
-        f"{where}）。请安装 fonts-wqy-microhei（Debian/Ubuntu：apt-get install fonts-wqy-microhei），"
-        "或以环境变量 SSJ_PDF_FONT 指定 .ttf/.ttc 字体文件"
-    )
-
-
-def pdf_font_path() -> str:
-    """The font file the PDF embeds (registers it on first use)."""
-    _font_register()
-    return _font_path_cache[0]
 
 
 def _wrap(text: str, font: str, size: float, width: float) -> str:
@@ -140,7 +69,7 @@ def record_pdf(*, draw: Draw) -> bytes:
         TableStyle,
     )
 
-    font = _font_register()
+    font = font_register()
     data = record_data(draw=draw)
     task = data.draw.task
 
