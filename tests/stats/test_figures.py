@@ -265,3 +265,13 @@ def test_a_month_counts_what_happened_in_it(world):
     with redirect_stdout(out):
         assert ssj(["stats", "--year", "2024", "--month", "13", "--department", dept.code]) == 2
     assert "月份无效" in out.getvalue()
+
+
+def test_the_side_by_side_pass_gives_each_departments_own_figures(world):
+    from shuangsuiji.stats.selectors import figures_by_top
+
+    side = dict(figures_by_top(year=2024, today=TODAY))
+    for dept, fig in side.items():
+        assert fig.as_dict() == figures_for(department=dept, year=2024, today=TODAY).as_dict()
+    assert world["section"] not in side  # counted within its 委
+    assert side[world["dept"]].results == 3

@@ -38,12 +38,24 @@ def _stats(args: argparse.Namespace) -> int:
     if not departments:
         print("还没有任何部门")
         return 2
-    out = []
-    for dept in departments:
-        fig = selectors.figures_for(
-            department=dept, year=year, today=today, item_id=item_id, risk_class=risk, month=month
-        )
-        out.append({"department": dept.code, "name": dept.name, **fig.as_dict()})
+    if args.department or item_id is not None or risk is not None:
+        pairs = [
+            (
+                dept,
+                selectors.figures_for(
+                    department=dept,
+                    year=year,
+                    today=today,
+                    item_id=item_id,
+                    risk_class=risk,
+                    month=month,
+                ),
+            )
+            for dept in departments
+        ]
+    else:  # the whole province: every top department in one grouped pass
+        pairs = selectors.figures_by_top(year=year, today=today, month=month)
+    out = [{"department": d.code, "name": d.name, **fig.as_dict()} for d, fig in pairs]
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=1, default=str))
         return 0

@@ -31,14 +31,12 @@ reproducible from the rows — tests/stats/test_figures.py counts them independe
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, CharField, Count, QuerySet, Value, When
 from django.utils import timezone
 
-from shuangsuiji.catalog.models import Item
 from shuangsuiji.disclosure.deadlines import RESULT_WORKDAYS
 from shuangsuiji.disclosure.deadlines.workday_table import WorkdayTable
 from shuangsuiji.disclosure.models import Objection
@@ -191,14 +189,63 @@ def results_in_scope(f: Filters) -> QuerySet[Result]:
 
 
 def figures_compute(f: Filters) -> Figures:
-    fig = Figures(year=f.year, month=f.month)
+    return figures_grouped(f, groups={pk: "" for pk in f.department_ids})[""]
+
+
+def _group(path: str, groups: dict[int, str]) -> Case:
+    """SQL that names the group of a row by its department (``path``): one query counts
+    every department of the side-by-side view at once."""
+    by_key: dict[str, list[int]] = {}
+    for pk, key in groups.items():
+        by_key.setdefault(key, []).append(pk)
+    return Case(
+        *(When(**{f"{path}__in": ids}, then=Value(key)) for key, ids in by_key.items()),
+        default=Value(None),
+        output_field=CharField(),
+    )
+
+
+def _counts(qs: QuerySet, path: str, groups: dict[int, str], what: str = "id") -> dict[str, int]:
+    """Rows per group. Rows that belong to one department each (``what="id"``) are counted
+    per department and added up — a plain GROUP BY on an indexed column; distinct values
+    that may recur across departments (an entity drawn by two 科室 of one 委) are counted
+    per group in SQL."""
+    if what == "id":
+        totals: dict[str, int] = {}
+        for dept_id, n in (
+            qs.order_by().values(path).annotate(n=Count("id", distinct=True)).values_list(path, "n")
+        ):
+            key = groups.get(dept_id)
+            if key is not None:
+                totals[key] = totals.get(key, 0) + n
+        return totals
+    rows = (
+        qs.order_by()  # a model's default ordering would join the GROUP BY
+        .annotate(_g=_group(path, groups))
+        .values("_g")
+        .annotate(n=Count(what, distinct=True))
+        .values_list("_g", "n")
+    )
+    return {key: n for key, n in rows if key is not None}
+
+
+def figures_grouped(f: Filters, *, groups: dict[int, str]) -> dict[str, Figures]:
+    """The figures of several groups of departments (department id → group key) in one
+    pass: each figure is one query grouped by department. ``f.department_ids`` must be the
+    ids of ``groups``."""
+    figs = {key: Figures(year=f.year, month=f.month) for key in set(groups.values())}
+
+    def put(name: str, counts: dict[str, int]) -> None:
+        for key, n in counts.items():
+            setattr(figs[key], name, n)
+
     tasks = tasks_in_scope(f)
-    fig.entities = entities_in_scope(f).count()
-    fig.tasks = tasks.count()
-    items = Item.objects.filter(tasks__in=tasks)
+    put("entities", _counts(entities_in_scope(f), "department_id", groups))
+    put("tasks", _counts(tasks, "department_id", groups))
+    links = Task.items.through.objects.filter(task__in=tasks)
     if f.item_id is not None:
-        items = items.filter(pk=f.item_id)
-    fig.items_with_task = items.distinct().count()
+        links = links.filter(item_id=f.item_id)
+    put("items_with_task", _counts(links, "task__department_id", groups, "item_id"))
     selections = Selection.objects.filter(draw__task__in=tasks, draw__state=DrawState.CONFIRMED)
     if f.month is not None:
         start, after = f.month_range
@@ -212,47 +259,73 @@ def figures_compute(f: Filters) -> Figures:
             selections = selections.filter(draw__task__items__id=f.item_id)
     if f.risk_class is not None:
         selections = selections.filter(entity__risk_class=f.risk_class)
-    fig.drawn = selections.values("entity_id").distinct().count()
+    put("drawn", _counts(selections, "draw__task__department_id", groups, "entity_id"))
     visits = visits_in_scope(f)
-    fig.visits = visits.count()
-    fig.joint_visits = (
-        visits.filter(Q(tasks__partners__isnull=False)).values("pk").distinct().count()
+    put("visits", _counts(visits, "lead_task__department_id", groups))
+    put(
+        "joint_visits",
+        _counts(visits.filter(tasks__partners__isnull=False), "lead_task__department_id", groups),
     )
     results = results_in_scope(f)
-    fig.inspected = results.values("visit__entity_id").distinct().count()
-    conclusions = Counter(results.values_list("current__conclusion", flat=True))
-    fig.by_conclusion = {c.value: conclusions.get(c.value, 0) for c in Conclusion}
-    fig.results = sum(conclusions.values())
-    fig.problems = sum(n for c, n in conclusions.items() if c not in NO_PROBLEM)
+    result_path = "visit__lead_task__department_id"
+    put("inspected", _counts(results, result_path, groups, "visit__entity_id"))
+    rows = (
+        results.order_by()
+        .annotate(_g=_group(result_path, groups))
+        .values("_g", "current__conclusion")
+        .annotate(n=Count("id"))
+        .values_list("_g", "current__conclusion", "n")
+    )
+    for key, conclusion, n in rows:
+        if key is None:
+            continue
+        fig = figs[key]
+        fig.by_conclusion[conclusion] = fig.by_conclusion.get(conclusion, 0) + n
+    for fig in figs.values():
+        fig.by_conclusion = {c.value: fig.by_conclusion.get(c.value, 0) for c in Conclusion}
+        fig.results = sum(fig.by_conclusion.values())
+        fig.problems = sum(n for c, n in fig.by_conclusion.items() if c not in NO_PROBLEM)
     followups = FollowUp.objects.filter(version__result__in=results)
-    fig.followups_opened = followups.count()
-    fig.followups_closed = followups.filter(status=FollowUpStatus.DONE).count()
-    fig.objections = Objection.objects.filter(result__in=results).count()
-    fig.corrections = ResultVersion.objects.filter(
+    fu_path = "version__result__visit__lead_task__department_id"
+    put("followups_opened", _counts(followups, fu_path, groups))
+    put(
+        "followups_closed",
+        _counts(followups.filter(status=FollowUpStatus.DONE), fu_path, groups),
+    )
+    put(
+        "objections",
+        _counts(Objection.objects.filter(result__in=results), "result__" + result_path, groups),
+    )
+    corrections = ResultVersion.objects.filter(
         result__in=results,
         kind=VersionKind.CORRECTION,
         status__in=[VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED],
-    ).count()
-    _timeliness(fig, f, visits)
-    return fig
+    )
+    put("corrections", _counts(corrections, "result__" + result_path, groups))
+    _timeliness(figs, groups, f, visits)
+    return figs
 
 
 def _local_day(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
 
 
-def _timeliness(fig: Figures, f: Filters, visits: QuerySet[Visit]) -> None:
+def _timeliness(
+    figs: dict[str, Figures], groups: dict[int, str], f: Filters, visits: QuerySet[Visit]
+) -> None:
     """Results entered and published on time, counted with the working-day calendar
     (a year without calendar data is counted Monday–Friday, as the deadlines are)."""
     cal = WorkdayTable()
     rows = visits.values_list(
+        "lead_task__department_id",
         "lead_task__window_end",
         "lead_task__department__publish_deadline_workdays",
         "result__formed_at",
         "result__first_published_at",
         "result__current__status",
     )
-    for window_end, period, formed_at, published_at, status in rows:
+    for dept_id, window_end, period, formed_at, published_at, status in rows:
+        fig = figs[groups[dept_id]]
         result_due = cal.add(window_end, RESULT_WORKDAYS).date
         formed = _local_day(formed_at) if formed_at else None
         if formed is not None or result_due < f.today:

@@ -31,10 +31,7 @@ def public_stats(request: HttpRequest) -> HttpResponse:
         year = years[0]
     rows = []
     if year is not None:
-        for dept in selectors.top_departments():
-            fig = selectors.figures_for(
-                department=dept, year=year, today=today, published_only=True
-            )
+        for dept, fig in selectors.figures_by_top(year=year, today=today, published_only=True):
             if fig.tasks or fig.results:
                 counts = [fig.by_conclusion.get(c.value, 0) for c in Conclusion]
                 rows.append((dept, fig, counts))

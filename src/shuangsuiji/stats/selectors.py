@@ -9,7 +9,7 @@ from shuangsuiji.accounts.selectors import readable_department_ids
 from shuangsuiji.common.errors import NotAllowed, NotFound, ValidationFailed
 from shuangsuiji.disclosure.deadlines import department_subtree_ids
 from shuangsuiji.registry.choices import RiskClass
-from shuangsuiji.stats.figures import Figures, Filters, figures_compute
+from shuangsuiji.stats.figures import Figures, Filters, figures_compute, figures_grouped
 
 FIRST_YEAR = 2000
 
@@ -111,3 +111,37 @@ def years_with_tasks() -> list[int]:
 def top_departments() -> list[Department]:
     """The departments without a parent (each with its sub-units), for the side-by-side view."""
     return list(Department.objects.filter(parent__isnull=True).order_by("code"))
+
+
+def figures_by_top(
+    *,
+    year: int,
+    today: dt.date,
+    month: int | None = None,
+    published_only: bool = False,
+) -> list[tuple[Department, Figures]]:
+    """Every top department with its sub-units, side by side, counted in one grouped pass
+    (``figures_grouped``: one query per figure, not one per department)."""
+    parent_of = dict(Department.objects.values_list("id", "parent_id"))
+
+    def root(pk: int) -> int:
+        seen = set()
+        while parent_of.get(pk) is not None and pk not in seen:
+            seen.add(pk)
+            pk = parent_of[pk]
+        return pk
+
+    tops = top_departments()
+    code_of = {t.pk: t.code for t in tops}
+    groups = {pk: code_of[root(pk)] for pk in parent_of if root(pk) in code_of}
+    figs = figures_grouped(
+        Filters(
+            year=year,
+            department_ids=frozenset(groups),
+            today=today,
+            month=month,
+            published_only=published_only,
+        ),
+        groups=groups,
+    )
+    return [(t, figs.get(t.code) or Figures(year=year, month=month)) for t in tops]

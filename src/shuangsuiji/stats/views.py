@@ -39,7 +39,7 @@ def stats_page(request: HttpRequest) -> HttpResponse:
     try:
         year = selectors.year_check(g.get("year") or today.year, today=today)
         dept, _ids = selectors.scope_for(
-            user=request.user, code=g.get("department") or departments[0].code
+            user=request.user, code=g.get("department") or _default_code(request.user, departments)
         )
         risk = selectors.risk_check(g.get("risk") or None)
         month = selectors.month_check(g.get("month") or None)
@@ -53,10 +53,8 @@ def stats_page(request: HttpRequest) -> HttpResponse:
     rows = figure_rows(fig, department=dept, risk=risk)
     conclusions = conclusion_rows(fig, department=dept)
     side = []
-    if leading:
-        for top in selectors.top_departments():
-            f = selectors.figures_for(department=top, year=year, today=today)
-            side.append((top, f))
+    if leading and (dept.is_leading_office or g.get("compare") == "1"):
+        side = selectors.figures_by_top(year=year, today=today, month=month)
     items = Item.objects.filter(department__in=departments).order_by("code")[:500]
     ctx.update(
         {
@@ -126,6 +124,16 @@ def stats_page(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
         return response
     return render(request, "stats/page.html", ctx)
+
+
+def _default_code(user, departments) -> str:
+    """The user's own department first (the leading office lands on its side-by-side view)."""
+    from shuangsuiji.accounts.models import Membership
+
+    own = Membership.objects.filter(user=user).order_by("department__code").first()
+    if own is not None and any(d.pk == own.department_id for d in departments):
+        return own.department.code
+    return departments[0].code
 
 
 def _item(value: str | None) -> int | None:
