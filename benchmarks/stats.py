@@ -57,6 +57,8 @@ def _spread(entities_total: int) -> dict:
         )
     depts = list(Department.objects.filter(code__startswith="BENCH").order_by("id"))[:DEPARTMENTS]
     have = Entity.objects.count()
+    if connection.vendor == "sqlite":
+        return _spread_sqlite(depts, have, entities_total)
     with connection.cursor() as cur:
         if have < entities_total:
             cur.execute(
@@ -94,6 +96,48 @@ def _spread(entities_total: int) -> dict:
     }
 
 
+def _spread_sqlite(depts, have: int, entities_total: int) -> dict:
+    from django.db import connection, transaction
+
+    from shuangsuiji.planning.models import Task
+    from shuangsuiji.registry.choices import EntityStatus, EntityType, Scale, SubjectKind
+    from shuangsuiji.registry.models import Entity
+
+    started = time.perf_counter()
+    ids = [d.pk for d in depts]
+    cases = " ".join(f"WHEN {i} THEN {pk}" for i, pk in enumerate(ids))
+    with transaction.atomic(), connection.cursor() as cur:
+        if have < entities_total:
+            cur.execute(
+                "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < %s) "
+                "INSERT INTO registry_entity (department_id, key, uscc, name, subject_kind, "
+                "entity_type, legal_representative, contact_person, contact_phone, address, "
+                "region, street, industry, scale, responsible_units, risk_class, risk_source, "
+                "status, remark, row_digest, created_at, updated_at) "
+                "SELECT %s, 'X' || n, '', '补充检查对象' || n, %s, %s, '', '', '', '', '松江区', '', "
+                "'房屋建筑业', %s, '', substr('ABCD', 1 + n %% 4, 1), '', %s, '', '', "
+                "datetime('now'), datetime('now') FROM g",
+                [
+                    entities_total - have,
+                    ids[0],
+                    SubjectKind.ENTITY,
+                    EntityType.LEGAL_PERSON,
+                    Scale.UNKNOWN,
+                    EntityStatus.ACTIVE,
+                ],
+            )
+        cur.execute(f"UPDATE planning_task SET department_id = CASE id % {len(ids)} {cases} END")
+        cur.execute(f"UPDATE registry_entity SET department_id = CASE id % {len(ids)} {cases} END")
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    return {
+        "departments": len(ids),
+        "tasks": Task.objects.count(),
+        "entities": Entity.objects.count(),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
 def _timed(fn, runs: int) -> dict:
     fn()  # warm-up
     times = []
@@ -114,9 +158,13 @@ def main() -> int:
     parser.add_argument("--results", type=int, default=300_000)
     parser.add_argument("--entities", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--sqlite", action="store_true", help="在 SQLite 上运行（默认 PostgreSQL）")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="ssj-bench-stats-"))
-    url, pgdir = _database(args, tmp)
+    if args.sqlite:
+        url, pgdir = f"sqlite:///{tmp / 'stats.sqlite3'}", None
+    else:
+        url, pgdir = _database(args, tmp)
     report: dict = {"machine": machine(), "date": time.strftime("%Y-%m-%d"), "args": vars(args)}
     try:
         _setup_django(url, tmp / "var")
@@ -128,8 +176,9 @@ def main() -> int:
 
         if PublishedResult.objects.count() < args.results:
             t = time.perf_counter()
-            gen = results_data.results_generate(results=args.results, bulk=True)
-            results_data.database_analyze()
+            gen = results_data.results_generate(results=args.results, bulk=not args.sqlite)
+            if not args.sqlite:
+                results_data.database_analyze()
             report["generate"] = {**gen.__dict__, "seconds": round(time.perf_counter() - t, 1)}
             print(
                 f"生成 {gen.results:,} 条公示结果，用时 {report['generate']['seconds']} s",
@@ -183,7 +232,7 @@ def main() -> int:
         report["cli_province"] = _timed(cli, max(3, args.runs // 2))
         print(json.dumps(report, ensure_ascii=False, indent=1))
         (HERE / "out").mkdir(exist_ok=True)
-        (HERE / "out" / "stats-latest.json").write_text(
+        (HERE / "out" / f"stats-{'sqlite' if args.sqlite else 'postgres'}-latest.json").write_text(
             json.dumps(report, ensure_ascii=False, indent=1)
         )
     finally:

@@ -10,23 +10,11 @@ from shuangsuiji.draw import services as draw_services
 from shuangsuiji.inspection.choices import VisitStatus
 from shuangsuiji.inspection.models import VisitMember
 from tests import factories
+from tests.factories.browser import login, logout
 from tests.factories.ceremony import pool_for
 from tests.factories.inspection import dispatched_scene, in_review
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, live_server, user):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(user.username)
-    page.get_by_label("密码").fill(factories.PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
-
-
-def _logout(page):
-    page.get_by_role("button", name="退出").click()
-    expect(page.get_by_role("button", name="登录")).to_be_visible()
 
 
 def test_each_role_sees_its_work_and_the_card_opens_it(page, live_server, var_dir):
@@ -42,7 +30,7 @@ def test_each_role_sees_its_work_and_the_card_opens_it(page, live_server, var_di
     )
     auditor = factories.user(department=crew.dept, role=Role.AUDITOR, full_name="审计员甲")
 
-    _login(page, live_server, crew.witness)
+    login(page, live_server, crew.witness)
     card = page.locator("[id='todo-draw.witness']")
     expect(card).to_contain_text("1已封存名单")
     card.get_by_role("link").click()
@@ -51,26 +39,26 @@ def test_each_role_sees_its_work_and_the_card_opens_it(page, live_server, var_di
     page.get_by_role("link", name="T-SEALED").click()
     page.get_by_role("button", name="本人确认到场见证").click()
     expect(page.locator(".messages")).to_contain_text("已确认您本人到场见证")
-    _logout(page)
+    logout(page)
 
     waiting = VisitMember.objects.filter(visit__status=VisitStatus.PENDING).first().inspector.user
     mine = VisitMember.objects.filter(
         inspector__user=waiting, visit__status=VisitStatus.PENDING
     ).count()
-    _login(page, live_server, waiting)
+    login(page, live_server, waiting)
     expect(page.locator("[id='todo-inspection.start']")).to_contain_text(
         f"{mine}已派发、待开始的检查"
     )
-    _logout(page)
+    logout(page)
 
-    _login(page, live_server, crew.reviewer)
+    login(page, live_server, crew.reviewer)
     card = page.locator("[id='todo-inspection.review']")
     expect(card).to_contain_text("1待审核的检查结果")
     card.get_by_role("link").click()
     expect(page.locator("tbody")).to_contain_text(visit.entity.name)
-    _logout(page)
+    logout(page)
 
-    _login(page, live_server, auditor)
+    login(page, live_server, auditor)
     expect(page.get_by_text("目前没有等待您处理的事项")).to_be_visible()
     page.get_by_role("navigation").get_by_role("link", name="审计日志").click()
     page.get_by_role("button", name="校验哈希链").click()

@@ -27,6 +27,7 @@ from shuangsuiji.disclosure.models import PublishedResult
 from shuangsuiji.inspection.choices import Conclusion, FollowUpKind, VersionStatus, VisitStatus
 from shuangsuiji.inspection.models import Evidence, Finding
 from tests import factories
+from tests.factories.browser import login, logout
 from tests.factories.inspection import dispatched_scene
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -60,19 +61,6 @@ def _png() -> bytes:
         + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
         + chunk(b"IEND", b"")
     )
-
-
-def _login(page, live_server, user):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(user.username)
-    page.get_by_label("密码").fill(factories.PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
-
-
-def _logout(page):
-    page.get_by_role("button", name="退出").click()
-    expect(page.get_by_role("button", name="登录")).to_be_visible()
 
 
 def _open_from_my_visits(page, entity_name):
@@ -114,7 +102,7 @@ def test_one_visit_from_assignment_to_the_public_result_page(page, live_server):
     png = _png()
 
     # 1. The 组长 finds the visit under 我的检查, reads the entity's history, and starts.
-    _login(page, live_server, leader)
+    login(page, live_server, leader)
     _open_from_my_visits(page, entity.name)
     expect(page.locator("#history")).to_contain_text("既往监督检查和行政处罚情况")
     page.get_by_role("button", name="开始检查").click()
@@ -170,19 +158,19 @@ def test_one_visit_from_assignment_to_the_public_result_page(page, live_server):
     page.locator("#sign-form").get_by_role("button", name="签字确认").click()
     expect(page.locator(".messages")).to_contain_text("已签字确认")
     expect(page.locator("#signing")).to_contain_text(f"{leader_insp.name}（{leader_insp.cert_no}）")
-    _logout(page)
+    logout(page)
 
     # 6. The other member of the team signs: every member has now confirmed.
-    _login(page, live_server, member)
+    login(page, live_server, member)
     _open_from_my_visits(page, entity.name)
     expect(page.locator("#conclusion")).to_have_text(RECTIFIED)
     page.locator("#sign-form").get_by_role("button", name="签字确认").click()
     expect(page.locator("#visit-status")).to_have_text("待审核")
-    _logout(page)
+    logout(page)
 
     # 7. The 审核负责人 finds it on his home page, among the results waiting for review
     # (待办, issue 12), and approves.
-    _login(page, live_server, scene.crew.reviewer)
+    login(page, live_server, scene.crew.reviewer)
     page.goto(f"{live_server.url}/")
     card = page.locator("[id='todo-inspection.review']")
     expect(card).to_contain_text("1待审核的检查结果")
@@ -193,10 +181,10 @@ def test_one_visit_from_assignment_to_the_public_result_page(page, live_server):
     expect(page.locator("#visit-status")).to_have_text("已形成结果")
     visit.refresh_from_db()
     assert visit.status == VisitStatus.FORMED
-    _logout(page)
+    logout(page)
 
     # 8. The 操作员 publishes it from 结果公示 → 待公示.
-    _login(page, live_server, scene.crew.operator)
+    login(page, live_server, scene.crew.operator)
     page.get_by_role("navigation").get_by_role("link", name="结果公示").click()
     row = page.locator("tbody tr", has_text=entity.name)
     expect(row).to_contain_text(RECTIFIED)
@@ -207,7 +195,7 @@ def test_one_visit_from_assignment_to_the_public_result_page(page, live_server):
     assert entity.name in asked[0] and "不得擅自更改" in asked[0]
     published = PublishedResult.objects.get(result__visit=visit)
     assert visit.result.versions.get(number=1).status == VersionStatus.PUBLISHED
-    _logout(page)
+    logout(page)
 
     # 9. Anyone, without logging in: the portal finds it by 统一社会信用代码.
     page.goto(f"{live_server.url}/public/")

@@ -10,23 +10,10 @@ from shuangsuiji.draw.models import Draw
 from shuangsuiji.inspection.models import Visit
 from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.planning.models import TargetClass
-from tests import factories
+from tests.factories.browser import login, logout
 from tests.factories.ceremony import SEED, Crew
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, live_server, user):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(user.username)
-    page.get_by_label("密码").fill(factories.PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
-
-
-def _logout(page):
-    page.get_by_role("button", name="退出").click()
-    expect(page.get_by_role("button", name="登录")).to_be_visible()
 
 
 def test_one_full_ceremony_in_the_browser(page, live_server):
@@ -38,7 +25,7 @@ def test_one_full_ceremony_in_the_browser(page, live_server):
     ceremony = f"{live_server.url}/draw/tasks/{task.pk}/"
 
     # 1. The operator reaches the ceremony from the task page and freezes the pool.
-    _login(page, live_server, crew.operator)
+    login(page, live_server, crew.operator)
     page.goto(f"{live_server.url}/planning/tasks/{task.pk}/")
     page.get_by_role("link", name="摇号（封存名单、录入种子、确认、派发）").click()
     expect(page.locator("#steps li.current")).to_have_text("封存名单")
@@ -46,10 +33,10 @@ def test_one_full_ceremony_in_the_browser(page, live_server):
     draw = Draw.objects.get(task=task)
     expect(page.locator("#manifest-c")).to_have_text(draw.manifest_sha256)
     expect(page.locator("#steps li.current")).to_have_text("录入种子并摇号")
-    _logout(page)
+    logout(page)
 
     # 2. The witness enters the seed after the commit, verbatim, with the witnesses.
-    _login(page, live_server, crew.witness)
+    login(page, live_server, crew.witness)
     page.goto(ceremony)
     page.get_by_label("种子文本").fill(SEED)
     page.get_by_label("种子来源").fill("纪检监督员现场掷骰20次；双色球第116期")
@@ -58,10 +45,10 @@ def test_one_full_ceremony_in_the_browser(page, live_server):
     page.get_by_role("button", name="录入种子并摇号").click()
     expect(page.locator("#result-table tbody tr")).to_have_count(3)
     expect(page.locator("#seed-text")).to_have_text(SEED)
-    _logout(page)
+    logout(page)
 
     # 3. The operator confirms and dispatches.
-    _login(page, live_server, crew.operator)
+    login(page, live_server, crew.operator)
     page.goto(ceremony)
     # Irreversible steps ask first, naming the consequence and the count (issue 12 第 8 项);
     # the first answer is "no" and nothing happens.
@@ -84,7 +71,7 @@ def test_one_full_ceremony_in_the_browser(page, live_server):
     assert (
         task.status == TaskStatus.DISPATCHED and Visit.objects.filter(lead_task=task).count() == 3
     )
-    _logout(page)
+    logout(page)
 
     # 4. Anyone opens the public verification page and re-runs the draw in place.
     page.goto(f"{live_server.url}/public/draw/{task.code}/")
@@ -102,14 +89,14 @@ def test_the_projector_shows_the_seed_while_the_witness_types_it(page, live_serv
     TargetClass.objects.create(task=task, code="all", name="全部对象", count=3)
     crew.entities(6)
     crew.inspectors(4)
-    _login(page, live_server, crew.operator)
+    login(page, live_server, crew.operator)
     page.goto(f"{live_server.url}/draw/tasks/{task.pk}/")
     page.locator("#commit-button").click()
     draw = Draw.objects.get(task=task)
     expect(page.locator("#manifest-c")).to_have_text(draw.manifest_sha256)
-    _logout(page)
+    logout(page)
 
-    _login(page, live_server, crew.witness)
+    login(page, live_server, crew.witness)
     page.goto(f"{live_server.url}/draw/{draw.pk}/present/")
     expect(page.locator("#present-c")).to_have_text(draw.manifest_sha256)
     seed_box = page.get_by_label("种子文本（封存之后现场产生，原样录入）")

@@ -3,7 +3,6 @@ data (C, K, seed, witnesses) and the results are on it, personal numbers are not
 
 import datetime as dt
 import io
-import os
 import shutil
 import subprocess
 
@@ -18,6 +17,7 @@ from shuangsuiji.planning.models import Task
 from shuangsuiji.registry.models import Entity
 from tests import factories
 from tests.factories.ceremony import SEED, Crew, pool_for, tid
+from tests.factories.files import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -25,15 +25,7 @@ TITLE = "松江区瓶装液化气储存充装站点联合抽查"
 
 
 def _pdftotext(pdf: bytes, tmp_path) -> str:
-    if shutil.which("pdftotext") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI 环境缺少 pdftotext（poppler-utils）")
-        pytest.skip("未安装 poppler-utils：apt-get install poppler-utils")
-    path = tmp_path / "record.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
-    ).stdout.decode("utf-8")
+    return pdf_text(pdf, tmp_path)
 
 
 def _squash(text: str) -> str:

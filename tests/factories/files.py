@@ -253,3 +253,23 @@ def write_xls(path: Path, rows: Sequence[Sequence[Any]]) -> Path:
     )
     path.write_bytes(header + struct.pack("<128I", *fat) + stream + directory)
     return path
+
+
+def pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    """The text of a PDF as ``pdftotext`` (poppler-utils) extracts it: what a reader can
+    copy. In CI a missing pdftotext is a failure; elsewhere the test is skipped, loudly."""
+    import os
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("pdftotext") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI 环境缺少 pdftotext（poppler-utils）")
+        pytest.skip("未安装 poppler-utils：apt-get install poppler-utils")
+    path = tmp_path / "document.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
+    ).stdout.decode("utf-8")

@@ -4,9 +4,6 @@ next month (004 四) and on the department's date (000 四(三)), on the to-do c
 
 import datetime as dt
 import io
-import os
-import shutil
-import subprocess
 from contextlib import redirect_stdout
 
 import pytest
@@ -18,7 +15,7 @@ from shuangsuiji.common.todo import todo_cards
 from shuangsuiji.stats.models import Report, ReportSetting
 from shuangsuiji.stats.reports import report_due, report_pdf, report_save
 from tests.factories import disclosure as fd
-from tests.factories.files import read_sheet
+from tests.factories.files import pdf_text, read_sheet
 
 pytestmark = pytest.mark.django_db
 
@@ -26,16 +23,7 @@ TODAY = dt.date(2024, 4, 5)
 
 
 def _text_of(pdf: bytes, tmp_path) -> str:
-    if shutil.which("pdftotext") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI 环境缺少 pdftotext（poppler-utils）")
-        pytest.skip("未安装 poppler-utils")
-    path = tmp_path / "report.pdf"
-    path.write_bytes(pdf)
-    out = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
-    )
-    return "".join(out.stdout.decode("utf-8").split())
+    return "".join(pdf_text(pdf, tmp_path).split())
 
 
 def test_a_monthly_report_is_saved_in_versions_and_exported(client, var_dir, tmp_path):

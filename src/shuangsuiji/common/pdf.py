@@ -86,3 +86,28 @@ def pdf_font_path() -> str:
     """The font file the PDF embeds (registers it on first use)."""
     font_register()
     return _font_path_cache[0]
+
+
+def numbered_canvas(footer):
+    """A reportlab canvas class that draws ``footer(canvas, page, total)`` on every page
+    after the last one is known (two passes), so each page can say 第 x 页 共 y 页."""
+    from reportlab.pdfgen import canvas as pdfcanvas
+
+    class NumberedCanvas(pdfcanvas.Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+
+        def showPage(self):  # noqa: N802 (reportlab's name)
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                footer(self, self._pageNumber, total)
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas

@@ -6,12 +6,12 @@ from __future__ import annotations
 import io
 
 
-def workbook(sheets: list[tuple[str, list[str], list[list]]]) -> bytes:
-    """xlsx with one sheet per table: (name, headers, rows). Text stays text."""
+def book_open(buf: io.BytesIO):
+    """An xlsxwriter workbook in memory in which text stays text: a cell beginning with "="
+    never becomes a formula, a URL or a number."""
     import xlsxwriter
 
-    buf = io.BytesIO()
-    book = xlsxwriter.Workbook(
+    return xlsxwriter.Workbook(
         buf,
         {
             "in_memory": True,
@@ -20,6 +20,12 @@ def workbook(sheets: list[tuple[str, list[str], list[list]]]) -> bytes:
             "strings_to_numbers": False,
         },
     )
+
+
+def workbook(sheets: list[tuple[str, list[str], list[list]]]) -> bytes:
+    """xlsx with one sheet per table: (name, headers, rows). Text stays text."""
+    buf = io.BytesIO()
+    book = book_open(buf)
     head = book.add_format({"bold": True, "bg_color": "#eef1f4", "border": 1})
     for name, headers, rows in sheets:
         sheet = book.add_worksheet(name[:31])

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from shuangsuiji.common.errors import NotFound
+from shuangsuiji.common.xlsx import book_open
 from shuangsuiji.disclosure import deadlines
 from shuangsuiji.disclosure.deadlines import ALL_DEPARTMENTS, DeadlineKind, DeadlineRow
 from shuangsuiji.workdays.services import calendar_reminder
@@ -152,19 +153,9 @@ XLSX_HEADERS = [
 def overdue_workbook(*, rows: list[DeadlineRow], today: dt.date, base_url: str) -> bytes:
     """The overdue list as xlsx. Entities appear by name and credit code only (no person's
     mobile or 身份证号 is ever part of a row)."""
-    import xlsxwriter
-
     buf = io.BytesIO()
     # Text stays text: a name beginning with "=" must not become a formula.
-    book = xlsxwriter.Workbook(
-        buf,
-        {
-            "in_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
+    book = book_open(buf)
     sheet = book.add_worksheet("逾期事项")
     head = book.add_format({"bold": True, "bg_color": "#eef1f4", "border": 1})
     date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})

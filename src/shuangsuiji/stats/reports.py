@@ -16,7 +16,7 @@ from shuangsuiji.accounts.models import Department, User
 from shuangsuiji.accounts.selectors import user_has_role
 from shuangsuiji.audit.services import event_record
 from shuangsuiji.common.errors import NotAllowed, ValidationFailed
-from shuangsuiji.common.pdf import font_register
+from shuangsuiji.common.pdf import font_register, numbered_canvas
 from shuangsuiji.common.text import text_problem
 from shuangsuiji.common.xlsx import workbook
 from shuangsuiji.stats.figures import Figures
@@ -148,7 +148,6 @@ def report_pdf(report: Report) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfgen import canvas as pdfcanvas
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     font = font_register()
@@ -157,25 +156,11 @@ def report_pdf(report: Report) -> bytes:
     body = ParagraphStyle("b", fontName=font, fontSize=10.5, leading=16, wordWrap="CJK")
     small = ParagraphStyle("s", fontName=font, fontSize=9, leading=13, wordWrap="CJK")
 
-    class Numbered(pdfcanvas.Canvas):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict] = []
+    def footer(canvas, page: int, total: int) -> None:
+        canvas.setFont(font, 9)
+        canvas.drawCentredString(A4[0] / 2, 10 * mm, f"第 {page} 页 共 {total} 页")
 
-        def showPage(self):  # noqa: N802 (reportlab's name)
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self):
-            total = len(self._pages)
-            for state in self._pages:
-                self.__dict__.update(state)
-                self.setFont(font, 9)
-                self.drawCentredString(
-                    A4[0] / 2, 10 * mm, f"第 {self._pageNumber} 页 共 {total} 页"
-                )
-                super().showPage()
-            super().save()
+    numbered = numbered_canvas(footer)
 
     def para(text: str, style) -> Paragraph:
         return Paragraph(escape(text).replace("\n", "<br/>"), style)
@@ -225,7 +210,7 @@ def report_pdf(report: Report) -> bytes:
         topMargin=18 * mm,
         bottomMargin=18 * mm,
     )
-    doc.build(story, canvasmaker=Numbered)
+    doc.build(story, canvasmaker=numbered)
     return buf.getvalue()
 
 

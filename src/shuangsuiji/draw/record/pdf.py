@@ -10,6 +10,7 @@ from shuangsuiji.common.pdf import (  # noqa: F401  (re-exported by draw.record)
     FONT_NAME,
     FontMissing,
     font_register,
+    numbered_canvas,
     pdf_font_path,
 )
 from shuangsuiji.draw.models import Draw
@@ -57,7 +58,6 @@ def record_pdf(*, draw: Draw) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfgen import canvas as pdfcanvas
     from reportlab.platypus import (
         Flowable,
         KeepTogether,
@@ -372,31 +372,17 @@ def record_pdf(*, draw: Draw) -> bytes:
 
     footer_left = f"{task.code} 第{data.draw.number}次摇号 · C {data.draw.manifest_sha256[:16]}…"
 
-    class NumberedCanvas(pdfcanvas.Canvas):
-        """Two passes over the pages so each footer can say 第 x 页 / 共 y 页."""
+    def footer(canvas, page: int, total: int) -> None:
+        canvas.setFont(font, 7.5)
+        canvas.setFillColor(colors.HexColor("#555555"))
+        canvas.drawString(15 * mm, 9 * mm, footer_left)
+        canvas.drawRightString(
+            A4[0] - 15 * mm,
+            9 * mm,
+            f"{TITLE} · 记录截至 {data.as_of} · 第 {page} 页 / 共 {total} 页",
+        )
 
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict] = []
-
-        def showPage(self):
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self):
-            total = len(self._pages)
-            for state in self._pages:
-                self.__dict__.update(state)
-                self.setFont(font, 7.5)
-                self.setFillColor(colors.HexColor("#555555"))
-                self.drawString(15 * mm, 9 * mm, footer_left)
-                self.drawRightString(
-                    A4[0] - 15 * mm,
-                    9 * mm,
-                    f"{TITLE} · 记录截至 {data.as_of} · 第 {self._pageNumber} 页 / 共 {total} 页",
-                )
-                super().showPage()
-            super().save()
+    NumberedCanvas = numbered_canvas(footer)
 
     buf = io.BytesIO()
     doc = SimpleDocTemplate(

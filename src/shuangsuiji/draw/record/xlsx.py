@@ -3,6 +3,7 @@
 import io
 
 from shuangsuiji.common.masking import mask_personal_numbers
+from shuangsuiji.common.xlsx import book_open
 from shuangsuiji.draw.models import Draw
 from shuangsuiji.draw.record.data import TITLE, record_data
 from shuangsuiji.imports.tabular import neutralise
@@ -15,19 +16,9 @@ def record_xlsx(*, draw: Draw) -> bytes:
     target, one column per team member), 抽取范围 (strata and the excluded list),
     更换与作废 (substitutions, 直接委派, remedy and void draws). Every text cell that a
     spreadsheet would run as a formula (= + - @) is neutralised."""
-    import xlsxwriter
-
     data = record_data(draw=draw)
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        buf,
-        {
-            "in_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
+    book = book_open(buf)
     bold = book.add_format({"bold": True, "bg_color": "#F3EEEE", "border": 1, "valign": "top"})
     wrap = book.add_format({"text_wrap": True, "valign": "top", "border": 1})
     header = book.add_format(
