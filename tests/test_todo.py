@@ -50,7 +50,7 @@ def test_a_sealed_draw_waits_for_the_witness_until_the_seed_is_entered(client, v
         pool=pool_for(task, strata={"all": (2, ents)}, inspectors=insp),
     )
     card = cards(crew.witness)["draw.witness"]
-    assert (card.count, card.role) == (1, "纪检监督员")
+    assert (card.count, card.group) == (1, "摇号见证")
     # The link lists exactly the sealed draws.
     assert listed(client, crew.witness, card.url, r'href="/draw/\d+/"') == 1
     assert "draw.witness" not in cards(crew.operator)  # the operator is not a witness

@@ -129,16 +129,17 @@ def test_the_overdue_list_downloads_as_xlsx_without_personal_numbers(client, wor
     assert mine.crew.operator.mobile not in text and mine.crew.operator.id_number not in text
 
 
-def test_the_home_page_loads_the_overdue_counts(client, world, monkeypatch):
-    monkeypatch.setattr(oversight_views, "_today", lambda: D(2024, 11, 1))
+def test_the_home_page_shows_the_overdue_count_as_a_to_do_card(client, world, time_machine):
+    # The 工作台 card (disclosure/todo.py) replaces the former summary block.
+    time_machine.move_to(dt.datetime(2024, 11, 1, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
     client.force_login(world["mine"].crew.operator)
-    assert reverse("oversight:summary") in client.get(reverse("home")).content.decode()
-    html = client.get(reverse("oversight:summary")).content.decode()
-    assert "共有 <strong>1</strong> 项逾期" in html and "检查结果未按期录入" in html
+    html = client.get(reverse("home")).content.decode()
+    card = html.split('id="todo-oversight.overdue"')[1].split("</li>")[0]
+    assert '<strong class="todo-n">1</strong>' in card and "已逾期的事项" in card
     client.force_login(world["outsider"])
-    assert "没有逾期事项" in client.get(reverse("oversight:summary")).content.decode()
-    client.force_login(world["mine"].crew.witness)  # no oversight role: no block at all
-    assert client.get(reverse("oversight:summary")).content.decode().strip() == ""
+    assert 'id="todo-oversight.overdue"' not in client.get(reverse("home")).content.decode()
+    client.force_login(world["mine"].crew.witness)  # no oversight role: no deadline cards
+    assert "todo-oversight" not in client.get(reverse("home")).content.decode()
 
 
 def test_the_page_needs_a_login(client):

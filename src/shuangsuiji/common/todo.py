@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class TodoCard:
     key: str  # stable name, e.g. "draw.witness"; tests and the page anchor use it
-    role: str  # who it is for, in words: 纪检监督员, 执法检查人员 …
+    group: str  # the heading it is shown under: 摇号见证, 检查, 审核, 结果公示与异议 …
     title: str
     count: int
     url: str

@@ -8,5 +8,4 @@ app_name = "oversight"
 urlpatterns = [
     path("", views.oversight_index, name="index"),
     path("overdue.xlsx", views.oversight_export, name="export"),
-    path("summary/", views.oversight_summary, name="summary"),
 ]

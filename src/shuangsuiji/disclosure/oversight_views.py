@@ -106,32 +106,6 @@ def oversight_index(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def oversight_summary(request: HttpRequest) -> HttpResponse:
-    """The block on the staff home page (loaded by htmx): overdue counts per kind."""
-    own = deadlines.oversight_scope(user=request.user)
-    today = _today()
-    if own != ALL_DEPARTMENTS and not own:
-        return render(request, "disclosure/oversight_summary.html", {"has_scope": False})
-    lists = deadlines.deadline_lists(departments=own, today=today)
-    overdue, soon = lists.overdue, lists.soon
-    counts = [
-        (DeadlineKind(k).label, k, n) for k, n in deadlines.kind_counts(rows=overdue).items() if n
-    ]
-    return render(
-        request,
-        "disclosure/oversight_summary.html",
-        {
-            "calendar_reminder": calendar_reminder(today=today),
-            "has_scope": True,
-            "total": len(overdue),
-            "soon": len(soon),
-            "counts": counts,
-            "today": today,
-        },
-    )
-
-
 XLSX_HEADERS = [
     "部门",
     "期限类型",

@@ -31,7 +31,7 @@ def disclosure_todo(user: User, today: dt.date) -> list[TodoCard]:
         cards += [
             TodoCard(
                 key="disclosure.publish",
-                role="抽查操作员、审核负责人",
+                group="结果公示与异议",
                 title="已形成、待公示的检查结果",
                 count=results_to_publish(user=user).count(),
                 url=reverse("disclosure:pending"),
@@ -40,7 +40,7 @@ def disclosure_todo(user: User, today: dt.date) -> list[TodoCard]:
             ),
             TodoCard(
                 key="disclosure.objection_answer",
-                role="抽查操作员、审核负责人",
+                group="结果公示与异议",
                 title="已复核、待反馈的异议",
                 count=objections_list(user=user, status=TO_ANSWER).count(),
                 url=f"{objections}?status={TO_ANSWER}",
@@ -52,7 +52,7 @@ def disclosure_todo(user: User, today: dt.date) -> list[TodoCard]:
         cards += [
             TodoCard(
                 key="disclosure.objection_review",
-                role="审核负责人",
+                group="结果公示与异议",
                 title="已受理、待复核的异议",
                 count=objections_list(user=user, status=ObjectionStatus.RECEIVED).count(),
                 url=f"{objections}?status={ObjectionStatus.RECEIVED}",
@@ -61,7 +61,7 @@ def disclosure_todo(user: User, today: dt.date) -> list[TodoCard]:
             ),
             TodoCard(
                 key="disclosure.correction_sign",
-                role="审核负责人",
+                group="结果公示与异议",
                 title="待签署的检查结果更正",
                 count=corrections_pending(user=user).count(),
                 url=reverse("disclosure:corrections"),
@@ -81,7 +81,7 @@ def _deadlines(user: User, today: dt.date) -> list[TodoCard]:
     return [
         TodoCard(
             key="oversight.overdue",
-            role="期限督办",
+            group="期限督办",
             title="已逾期的事项",
             count=len(lists.overdue),
             url=url,
@@ -90,7 +90,7 @@ def _deadlines(user: User, today: dt.date) -> list[TodoCard]:
         ),
         TodoCard(
             key="oversight.soon",
-            role="期限督办",
+            group="期限督办",
             title=f"{deadlines.DUE_SOON_WORKDAYS}个工作日内到期的事项",
             count=len(lists.soon),
             url=f"{url}#soon",

@@ -26,7 +26,7 @@ def draw_todo(user: User, today: dt.date) -> list[TodoCard]:
     return [
         TodoCard(
             key="draw.witness",
-            role="纪检监督员",
+            group="摇号见证",
             title="已封存名单、待现场见证录入随机种子的摇号",
             count=waiting,
             url=reverse("draw:list") + "?" + urlencode({"state": DrawState.COMMITTED}),

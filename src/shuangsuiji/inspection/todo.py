@@ -24,15 +24,23 @@ def inspection_todo(user: User, today: dt.date) -> list[TodoCard]:
         cards += [
             TodoCard(
                 key="inspection.start",
-                role="执法检查人员",
+                group="检查",
                 title="已派发、待开始的检查",
                 count=visits_mine(user=user).filter(status=VisitStatus.PENDING).count(),
                 url=f"{mine}#group-{VisitStatus.PENDING}",
                 menu="inspection",
             ),
             TodoCard(
+                key="inspection.in_progress",
+                group="检查",
+                title="检查中、尚未提交签字确认的检查",
+                count=visits_mine(user=user).filter(status=VisitStatus.IN_PROGRESS).count(),
+                url=f"{mine}#group-{VisitStatus.IN_PROGRESS}",
+                menu="inspection",
+            ),
+            TodoCard(
                 key="inspection.sign",
-                role="执法检查人员",
+                group="检查",
                 title="待我签字确认的检查记录",
                 count=records_to_sign(user=user),
                 url=f"{mine}#group-{VisitStatus.SIGNING}",
@@ -44,7 +52,7 @@ def inspection_todo(user: User, today: dt.date) -> list[TodoCard]:
         cards.append(
             TodoCard(
                 key="inspection.review",
-                role="审核负责人",
+                group="审核",
                 title="待审核的检查结果",
                 count=visits_for_staff(user=user, status=VisitStatus.REVIEW).count(),
                 url=reverse("inspection:list") + f"?status={VisitStatus.REVIEW}",
@@ -55,7 +63,7 @@ def inspection_todo(user: User, today: dt.date) -> list[TodoCard]:
         cards.append(
             TodoCard(
                 key="inspection.penalty",
-                role="抽查操作员",
+                group="结果公示与异议",
                 title="已作出处罚决定、待公示的行政处罚信息",
                 count=visits_for_staff(user=user, penalty_unpublished=True).count(),
                 url=reverse("inspection:list") + "?penalty=unpublished",

@@ -44,7 +44,7 @@ def planning_todo(user: User, today: dt.date) -> list[TodoCard]:
         cards += [
             TodoCard(
                 key=f"planning.task_{status}",
-                role="抽查操作员",
+                group="抽查任务",
                 title=title,
                 count=counts.get(status, 0),
                 url=_task_list(status),
@@ -78,16 +78,21 @@ def _plan_to_file(user: User, today: dt.date) -> list[TodoCard]:
     if not missing:
         return []
     late = today.month > 3
+    drafted = Plan.objects.filter(department_id__in=[d for d, _ in admin_of], year=today.year)
+    # No plan of the year at all: the card says so and opens the form to draw one up.
+    none_yet = not drafted.exists()
     return [
         TodoCard(
             key="planning.plan_to_file",
-            role="部门管理员",
+            group="计划与名录库",
             title=(
-                f"{today.year}年度抽查计划尚未备案"
+                f"{today.year}年度抽查计划{'尚未制定' if none_yet else '尚未备案'}"
                 + ("（第一季度已过）" if late else "（应在第一季度内制定并备案）")
             ),
             count=len(missing),
-            url=reverse("planning:plan_list") + "?" + urlencode({"year": today.year}),
+            url=reverse("planning:plan_create")
+            if none_yet
+            else reverse("planning:plan_list") + "?" + urlencode({"year": today.year}),
             menu="plans",
             hint="、".join(missing) + "；000 三(一)：每年第一季度制定年度抽查计划并报备",
             urgent=late,

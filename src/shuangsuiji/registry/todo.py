@@ -43,7 +43,7 @@ def registry_todo(user: User, today: dt.date) -> list[TodoCard]:
     return [
         TodoCard(
             key="registry.review",
-            role="部门管理员",
+            group="计划与名录库",
             title=f"{today.month}月：检查对象名录库定期修订",
             count=len(missing),
             url=reverse("registry:entity_list"),

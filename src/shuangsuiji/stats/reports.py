@@ -10,6 +10,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from django.db import transaction
+from django.utils import timezone
 
 from shuangsuiji.accounts.choices import Role
 from shuangsuiji.accounts.models import Department, User
@@ -168,7 +169,8 @@ def report_pdf(report: Report) -> bytes:
     rows, conclusions = report_tables(report)
     story: list = [para(_title(report), title_style), Spacer(1, 4 * mm)]
     if report.pk:
-        line = f"第{report.version}版 · 保存于 {report.created_at:%Y年%-m月%-d日}（{report.created_by}）"
+        saved = timezone.localtime(report.created_at)
+        line = f"第{report.version}版 · 保存于 {saved:%Y年%-m月%-d日 %H:%M}（{report.created_by}）"
     else:
         line = "尚未保存文字部分：以下统计数字为导出时的数字"
     story.append(para(line, small))

@@ -37,7 +37,7 @@ def stats_todo(user: User, today: dt.date) -> list[TodoCard]:
             cards.append(
                 TodoCard(
                     key=f"stats.monthly.{dept.code}",
-                    role="部门管理员、抽查操作员",
+                    group="报告",
                     title=f"{dept.name}{last.year}年{last.month}月随机抽查情况报告"
                     + ("已逾期" if today > due else f"，{due.month}月{due.day}日前报送"),
                     count=1,
@@ -66,7 +66,7 @@ def stats_todo(user: User, today: dt.date) -> list[TodoCard]:
             cards.append(
                 TodoCard(
                     key=f"stats.annual.{dept.code}",
-                    role="部门管理员、抽查操作员",
+                    group="报告",
                     title=f"{dept.name}{today.year}年度双随机工作报告"
                     + ("已逾期" if today > annual else f"，{annual.month}月{annual.day}日前报送"),
                     count=1,

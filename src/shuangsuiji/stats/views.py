@@ -55,7 +55,11 @@ def stats_page(request: HttpRequest) -> HttpResponse:
     side = []
     if leading and (dept.is_leading_office or g.get("compare") == "1"):
         side = selectors.figures_by_top(year=year, today=today, month=month)
-    items = Item.objects.filter(department__in=departments).order_by("code")[:500]
+    items = (
+        Item.objects.filter(department__in=departments)
+        .select_related("current")
+        .order_by("code")[:500]
+    )
     ctx.update(
         {
             "year": year,
@@ -118,7 +122,7 @@ def stats_page(request: HttpRequest) -> HttpResponse:
             workbook(sheets),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-        name = f"统计分析-{dept.code}-{year}.xlsx"
+        name = f"统计分析-{dept.code}-{year}" + (f"-{month:02d}" if month else "") + ".xlsx"
         from urllib.parse import quote
 
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
@@ -157,8 +161,9 @@ def _item(value: str | None) -> int | None:
 def report_list(request: HttpRequest) -> HttpResponse:
     """The department's reports: each period with its due date and saved versions, and the
     form to write the next one."""
+    from shuangsuiji.accounts.selectors import user_has_role
     from shuangsuiji.stats.models import REPORT_SECTIONS, Report, ReportKind
-    from shuangsuiji.stats.reports import report_due, report_save
+    from shuangsuiji.stats.reports import WRITERS, report_due, report_save
 
     today = timezone.localdate()
     departments = selectors.stats_departments(user=request.user)
@@ -227,6 +232,8 @@ def report_list(request: HttpRequest) -> HttpResponse:
                 (k, label, request.POST.get(k, "")) for k, label in REPORT_SECTIONS.get(kind, [])
             ],
             "reports": reports,
+            "can_write": dept is not None
+            and any(user_has_role(user=request.user, role=r, department=dept) for r in WRITERS),
             "due": due,
             "errors": errors,
         },
