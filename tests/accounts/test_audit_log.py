@@ -81,3 +81,14 @@ def test_others_cannot_open_the_log_and_the_auditor_cannot_write(client, setting
     )
     assert response.status_code in (302, 403)
     assert not Event.objects.filter(actor=auditor).exclude(action__startswith="login").exists()
+
+
+def test_actions_are_said_in_words_with_their_code(client, setting):
+    from shuangsuiji.audit.labels import action_label
+
+    assert action_label("draw.commit") == "摇号 · 封存名单"
+    assert action_label("result.signed_all") == "检查结果 · 全体签字确认"
+    assert action_label("unknown.thing") == "unknown · thing"
+    client.force_login(setting["auditor"])
+    html = client.get(reverse("audit_log")).content.decode()
+    assert "检查对象 · 新增" in html and "entity.create" in html

@@ -187,3 +187,19 @@ def test_mail_goes_through_the_task_queue_and_the_worker(settings, var_dir, tmp_
     text = files[0].read_text()
     assert "caozuo@example.gov.cn" in text and "Subject:" in text
     assert Notice.objects.get(user=user).emailed_at is not None
+
+
+def test_a_message_is_read_once_its_work_is_done(var_dir):
+    # The reviewer's "待审核" message is settled by the approval, the witness's "待见证" by the
+    # draw, so the unread count keeps meaning "waiting for me".
+    scene = dispatched_scene(targets=1, inspectors=2)
+    visit, version = submitted(scene)
+    for user in scene.members_users(visit):
+        inspection_services.result_sign(version=version, actor=user)
+    signed = Notice.objects.get(kind=NoticeKind.SIGNED)
+    assert signed.read_at is None
+    inspection_services.result_approve(version=version, actor=scene.crew.reviewer)
+    signed.refresh_from_db()
+    assert signed.read_at is not None
+    sealed = Notice.objects.filter(kind=NoticeKind.DRAW_SEALED, user=scene.crew.witness)
+    assert sealed.exists() and not sealed.filter(read_at__isnull=True).exists()

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from shuangsuiji.accounts.choices import Role
 from shuangsuiji.accounts.models import User
 from shuangsuiji.accounts.selectors import department_ids_for
+from shuangsuiji.audit.labels import action_label
 from shuangsuiji.audit.models import Event
 from shuangsuiji.audit.services import chain_verify
 from shuangsuiji.common.errors import NotAllowed
@@ -132,7 +133,7 @@ def _export(qs: QuerySet[Event]) -> HttpResponse:
             timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M:%S"),
             e.actor_name,
             e.department.name if e.department else "",
-            e.action,
+            action_label(e.action),
             e.object_type,
             e.object_id,
             mask_personal_numbers(e.object_repr),

@@ -142,3 +142,12 @@ def notice_setting_set(*, user: User, email: bool) -> NoticeSetting:
             after={"email": email},
         )
     return setting
+
+
+def notices_settle(*, kind: str, url: str) -> int:
+    """The work a message announced is done (the draw was drawn or voided, the result was
+    reviewed, the objection was reviewed): its unread messages to everyone are marked read,
+    so the unread count keeps meaning "waiting for me". Call inside the change's transaction."""
+    return Notice.objects.filter(kind=kind, url=url, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

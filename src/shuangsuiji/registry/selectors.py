@@ -25,6 +25,7 @@ from shuangsuiji.accounts.selectors import (
     readable_department_ids,
     writable_department_ids,
 )
+from shuangsuiji.audit.labels import action_label
 from shuangsuiji.audit.models import Event, RecordChange
 from shuangsuiji.common.errors import NotAllowed, NotFound
 from shuangsuiji.common.ids import normalize_code, uscc_error
@@ -485,7 +486,7 @@ def record_history(*, obj: Model, limit: int = 200) -> list[HistoryEntry]:
             e.created_at,
             e.actor_name,
             e.action,
-            ACTION_LABELS.get(e.action, e.action),
+            ACTION_LABELS.get(e.action) or action_label(e.action),
             _changes_from(model, e.before, e.after),
         )
         for e in Event.objects.filter(object_type=label, object_id=pk).order_by("-seq")[:limit]

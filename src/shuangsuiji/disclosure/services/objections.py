@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from shuangsuiji.audit.services import event_record
@@ -27,6 +28,8 @@ from shuangsuiji.disclosure.services._common import (
 from shuangsuiji.disclosure.services.corrections import correction_create_locked
 from shuangsuiji.inspection.choices import VersionKind, VersionStatus
 from shuangsuiji.inspection.models import ResultVersion
+from shuangsuiji.notices.models import NoticeKind
+from shuangsuiji.notices.services import notices_settle
 
 _EDIT_KEYS = frozenset({"conclusion", "summary", "problems", "non_cooperation", "followups"})
 
@@ -142,6 +145,9 @@ def objection_review(
                 "note": note,
                 "correction_version": linked.number if linked else None,
             },
+        )
+        notices_settle(
+            kind=NoticeKind.OBJECTION, url=reverse("disclosure:objection", args=[objection.pk])
         )
     return objection
 

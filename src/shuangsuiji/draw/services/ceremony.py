@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from django.db import connection, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from shuangsuiji.accounts.choices import Role
@@ -29,6 +30,8 @@ from shuangsuiji.draw.services._common import (
     _manifest_bytes_checked,
     _require_role,
 )
+from shuangsuiji.notices.models import NoticeKind
+from shuangsuiji.notices.services import notices_settle
 from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.planning.models import Task
 
@@ -74,6 +77,7 @@ def draw_seed(
             )
         if self_present:
             _presence_record(draw=draw, user=actor)
+        _settle_witness_notices(task)
         # Read and checked once (the file matches the published C); the same result as
         # draw_compute on the bytes, which the public verifier runs.
         manifest = protocol.manifest_prepare(_manifest_bytes_checked(draw))
@@ -170,6 +174,11 @@ def draw_seed(
 
 
 PROXY_MARK = "（代录）"
+
+
+def _settle_witness_notices(task: Task) -> None:
+    # The sealed list no longer waits for a witness (drawn or voided): its messages are read.
+    notices_settle(kind=NoticeKind.DRAW_SEALED, url=reverse("draw:task", args=[task.pk]))
 
 
 def witness_list(*, draw: Draw, typed: Sequence[str], present: Sequence[User] = ()) -> list[str]:
@@ -351,4 +360,5 @@ def draw_void(*, draw: Draw, reason: str, actor: User) -> Draw:
             before={"state": before},
             after={"state": DrawState.VOID, "reason": reason},
         )
+        _settle_witness_notices(task)
     return draw

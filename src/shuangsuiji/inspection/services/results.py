@@ -49,7 +49,7 @@ from shuangsuiji.inspection.services._common import (
     require_reviewer,
 )
 from shuangsuiji.notices.models import NoticeKind
-from shuangsuiji.notices.services import notice_send
+from shuangsuiji.notices.services import notice_send, notices_settle
 
 RECIPIENT_MAX, CASE_NO_MAX = 200, 100
 CONTENT_FIELDS = ("inspected_on", "conclusion", "non_cooperation", "summary", "problems")
@@ -500,6 +500,7 @@ def result_approve(*, version: ResultVersion, actor: User, note: str = "") -> Re
                 "note": version.review_note,
             },
         )
+        notices_settle(kind=NoticeKind.SIGNED, url=reverse("inspection:visit", args=[visit.pk]))
     return version
 
 
@@ -537,6 +538,7 @@ def result_return(*, version: ResultVersion, actor: User, note: str) -> ResultVe
             before={"status": VersionStatus.REVIEW},
             after={"status": VersionStatus.RETURNED, "note": note, "new_draft": draft.number},
         )
+        notices_settle(kind=NoticeKind.SIGNED, url=reverse("inspection:visit", args=[visit.pk]))
     return draft
 
 
