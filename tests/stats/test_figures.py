@@ -275,3 +275,18 @@ def test_the_side_by_side_pass_gives_each_departments_own_figures(world):
         assert fig.as_dict() == figures_for(department=dept, year=2024, today=TODAY).as_dict()
     assert world["section"] not in side  # counted within its 委
     assert side[world["dept"]].results == 3
+
+
+def test_a_year_without_data_is_said_plainly(client, world):
+    dept = world["dept"]
+    empty = figures_for(department=dept, year=2019, today=TODAY)
+    assert not empty.has_data and empty.coverage == 0.0 and empty.publish_rate is None
+    client.force_login(world["formed"].scene.admin)
+    html = client.get(reverse("stats:page") + f"?year=2019&department={dept.code}").content.decode()
+    assert 'id="no-data"' in html and "没有抽查任务、摇号或检查记录" in html
+    html = client.get(reverse("stats:page") + f"?year=2024&department={dept.code}").content.decode()
+    assert 'id="no-data"' not in html
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert ssj(["stats", "--year", "2019", "--department", dept.code]) == 0
+    assert "没有抽查任务、摇号或检查记录" in out.getvalue()

@@ -60,6 +60,9 @@ def _stats(args: argparse.Namespace) -> int:
         print(json.dumps(out, ensure_ascii=False, indent=1, default=str))
         return 0
     for row in out:
+        if not row["has_data"]:
+            print(f"{row['name']}（{row['department']}）{year}年：没有抽查任务、摇号或检查记录")
+            continue
         print(
             f"{row['name']}（{row['department']}）{year}年：检查对象 {row['entities']}，"
             f"抽查任务 {row['tasks']}，被抽中 {row['drawn']}，已检查 {row['inspected']}，"

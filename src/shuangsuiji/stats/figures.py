@@ -108,6 +108,12 @@ class Figures:
     corrections: int = 0
 
     @property
+    def has_data(self) -> bool:
+        """Anything happened in the period: a task, a draw, a visit. A year without any is
+        said plainly instead of showing a row of zeros."""
+        return bool(self.tasks or self.drawn or self.visits or self.results)
+
+    @property
     def coverage(self) -> float | None:
         return _ratio(self.inspected, self.entities)
 
@@ -134,6 +140,7 @@ class Figures:
         for name in ("coverage", "problem_rate", "publish_rate", "result_on_time_rate"):
             data[name] = getattr(self, name)
         data["joint_share"] = self.joint_share
+        data["has_data"] = self.has_data
         return data
 
 
