@@ -163,3 +163,15 @@ def test_the_home_page_and_the_menu_show_the_counts(client, var_dir):
     html = client.get(reverse("home")).content.decode()
     assert 'id="todo-inspection.start"' in html
     assert f"#group-{VisitStatus.PENDING}" in html
+
+
+def test_office_staff_learn_that_next_years_calendar_is_missing_from_november():
+    from shuangsuiji.workdays.services import year_known
+
+    # The built-in calendar ends with 2026 (README): 2027 is not entered in a fresh database.
+    assert year_known(year=2026) and not year_known(year=2027)
+    crew = Crew()
+    card = cards(crew.operator, dt.date(2026, 11, 2))["workdays.calendar"]
+    assert "2027年国务院节假日安排尚未录入" in card.title and card.reminder
+    assert "workdays.calendar" not in cards(crew.operator, dt.date(2026, 6, 1))  # before November
+    assert "workdays.calendar" not in cards(crew.witness, dt.date(2026, 11, 2))  # not his deadlines
