@@ -290,3 +290,22 @@ def test_a_year_without_data_is_said_plainly(client, world):
     with redirect_stdout(out):
         assert ssj(["stats", "--year", "2019", "--department", dept.code]) == 0
     assert "没有抽查任务、摇号或检查记录" in out.getvalue()
+
+
+def test_links_appear_only_where_the_list_shows_exactly_the_count(client, world):
+    section, dept = world["section"], world["dept"]
+    admin = factories.user(department=section, role=Role.DEPT_ADMIN, full_name="科室管理员")
+    client.force_login(admin)
+    html = client.get(
+        reverse("stats:page") + f"?year=2024&department={section.code}&risk=A"
+    ).content.decode()
+    link = re.search(r"<td>名录库中的检查对象</td><td[^>]*><a href=\"([^\"]+)\">(\d+)</a>", html)
+    assert link and "risk_class=A" in link.group(1)
+    listed = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+    assert len(set(re.findall(r'href="/registry/entities/(\d+)/"', listed))) == int(link.group(2))
+    # Under a risk filter the visit lists (which have none) are not linked.
+    assert not re.search(r"<td>检查（户次）</td><td[^>]*><a ", html)
+    # A department with sub-units: its library list is its own only, so no link.
+    client.force_login(world["formed"].scene.admin)
+    html = client.get(reverse("stats:page") + f"?year=2024&department={dept.code}").content.decode()
+    assert not re.search(r"<td>名录库中的检查对象</td><td[^>]*><a ", html)

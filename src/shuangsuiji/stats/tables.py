@@ -36,20 +36,36 @@ def _link(name: str, **params) -> str:
     return reverse(name) + (f"?{query}" if query else "")
 
 
-def figure_rows(fig: Figures, *, department: Department, risk: str | None = None) -> list[Row]:
+def figure_rows(
+    fig: Figures,
+    *,
+    department: Department,
+    risk: str | None = None,
+    item_id: int | None = None,
+) -> list[Row]:
+    """The figures with the list each counts. A number links only where that list can show
+    exactly the rows counted: not for a month, nor under an item or risk filter the lists do
+    not have; the library link only for a department without sub-units (its filter is
+    the department itself)."""
     code, year = department.code, fig.year
-    # A month's figures have no list that shows exactly them: no links then.
-    visits = {"department": code, "year": year, "_off": fig.month is not None}
+    off = fig.month is not None or item_id is not None or risk is not None
+    visits = {"department": code, "year": year, "_off": off}
+    own_library = not Department.objects.filter(parent=department).exists()
     return [
         Row(
             "名录库中的检查对象",
             fig.entities,
-            url=_link("registry:entity_list", department=department.pk),
+            url=_link(
+                "registry:entity_list",
+                department=department.pk,
+                risk_class=("none" if risk == "" else risk),
+                _off=not own_library,
+            ),
         ),
         Row(
             "抽查任务",
             fig.tasks,
-            url=_link("planning:task_list", department=code, year=year, _off=fig.month is not None),
+            url=_link("planning:task_list", department=code, year=year, _off=off),
             note="不含已撤销的任务",
         ),
         Row("有抽查任务的抽查事项", fig.items_with_task),
@@ -89,7 +105,7 @@ def figure_rows(fig: Figures, *, department: Department, risk: str | None = None
     ]
 
 
-def conclusion_rows(fig: Figures, *, department: Department) -> list[Row]:
+def conclusion_rows(fig: Figures, *, department: Department, filtered: bool = False) -> list[Row]:
     return [
         Row(
             str(c.label),
@@ -99,7 +115,7 @@ def conclusion_rows(fig: Figures, *, department: Department) -> list[Row]:
                 department=department.code,
                 year=fig.year,
                 conclusion=c.value,
-                _off=fig.month is not None,
+                _off=fig.month is not None or filtered,
             ),
         )
         for c in Conclusion

@@ -50,8 +50,10 @@ def stats_page(request: HttpRequest) -> HttpResponse:
     fig = selectors.figures_for(
         department=dept, year=year, today=today, item_id=item_id, risk_class=risk, month=month
     )
-    rows = figure_rows(fig, department=dept, risk=risk)
-    conclusions = conclusion_rows(fig, department=dept)
+    rows = figure_rows(fig, department=dept, risk=risk, item_id=item_id)
+    conclusions = conclusion_rows(
+        fig, department=dept, filtered=risk is not None or item_id is not None
+    )
     side = []
     if leading and (dept.is_leading_office or g.get("compare") == "1"):
         side = selectors.figures_by_top(year=year, today=today, month=month)
