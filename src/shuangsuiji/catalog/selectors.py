@@ -10,7 +10,11 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from shuangsuiji.accounts.models import Department, User
-from shuangsuiji.accounts.selectors import readable_department_ids, writable_department_ids
+from shuangsuiji.accounts.selectors import (
+    department_subtree_ids_of,
+    readable_department_ids,
+    writable_department_ids,
+)
 from shuangsuiji.catalog.choices import InspectionMethod, ItemCategory
 from shuangsuiji.catalog.models import Item, ItemVersion
 from shuangsuiji.catalog.services import CONTENT_FIELDS, FIELD_LABELS
@@ -61,14 +65,7 @@ def item_search(
 
 
 def _subtree_ids(root: Department) -> set[int]:
-    found, frontier = {root.id}, {root.id}
-    while frontier:
-        frontier = (
-            set(Department.objects.filter(parent_id__in=frontier).values_list("id", flat=True))
-            - found
-        )
-        found |= frontier
-    return found
+    return department_subtree_ids_of(department=root)
 
 
 def item_get(*, user: User, pk: int) -> Item:

@@ -13,7 +13,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from shuangsuiji.accounts.choices import LIBRARY_READERS, Role
 from shuangsuiji.accounts.models import Department, User
-from shuangsuiji.accounts.selectors import department_ids_for
+from shuangsuiji.accounts.selectors import department_ids_for, department_subtree_ids_of
 from shuangsuiji.catalog.models import Item
 from shuangsuiji.common.errors import NotFound
 from shuangsuiji.planning.choices import TaskStatus
@@ -45,14 +45,8 @@ def planning_writable_ids(*, user: User) -> set[int]:
 
 
 def subtree_ids(*, department: Department) -> set[int]:
-    found, frontier = {department.id}, {department.id}
-    while frontier:
-        frontier = (
-            set(Department.objects.filter(parent_id__in=frontier).values_list("id", flat=True))
-            - found
-        )
-        found |= frontier
-    return found
+    """The department and its sub-departments (the one walk: accounts.selectors)."""
+    return department_subtree_ids_of(department=department)
 
 
 def family_ids(*, department: Department) -> set[int]:

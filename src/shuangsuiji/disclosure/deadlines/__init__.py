@@ -38,7 +38,11 @@ from django.utils import timezone
 
 from shuangsuiji.accounts.choices import Role
 from shuangsuiji.accounts.models import Department, Membership, User
-from shuangsuiji.accounts.selectors import department_ids_for, role_holders
+from shuangsuiji.accounts.selectors import (
+    department_ids_for,
+    department_subtree_ids_of,
+    role_holders,
+)
 from shuangsuiji.common.errors import NotFound, ValidationFailed
 from shuangsuiji.disclosure.deadlines.workday_table import WorkdayTable
 from shuangsuiji.disclosure.models import Objection
@@ -125,14 +129,7 @@ def department_subtree_ids(*, code: str) -> set[int]:
     root = Department.objects.filter(code=(code or "").strip()).first()
     if root is None:
         raise NotFound(f"部门代码不存在：{code}")
-    found, frontier = {root.id}, {root.id}
-    while frontier:
-        frontier = (
-            set(Department.objects.filter(parent_id__in=frontier).values_list("id", flat=True))
-            - found
-        )
-        found |= frontier
-    return found
+    return department_subtree_ids_of(department=root)
 
 
 def scope_narrow(*, scope: Scope, ids: set[int]) -> Scope:
