@@ -165,7 +165,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     form to write the next one."""
     from shuangsuiji.accounts.selectors import user_has_role
     from shuangsuiji.stats.models import REPORT_SECTIONS, Report, ReportKind
-    from shuangsuiji.stats.reports import WRITERS, report_due, report_save
+    from shuangsuiji.stats.reports import WRITERS, report_due, report_period_check, report_save
 
     today = timezone.localdate()
     departments = selectors.stats_departments(user=request.user)
@@ -209,16 +209,12 @@ def report_list(request: HttpRequest) -> HttpResponse:
         else []
     )
     due = None
-    if dept is not None and kind in ReportKind.values:
+    if dept is not None:
         try:
-            y, m = int(year), (int(month) if month else None)
-            due = (
-                report_due(department=dept, kind=kind, year=y, month=m)
-                if (m or kind == ReportKind.ANNUAL)
-                else None
-            )
-        except (ValueError, AssertionError):
-            due = None
+            y, m = report_period_check(kind=kind, year=year, month=month, today=today)
+            due = report_due(department=dept, kind=kind, year=y, month=m)
+        except ServiceError:
+            pass  # the period is checked again, and said, when the report is saved
     return render(
         request,
         "stats/reports.html",
