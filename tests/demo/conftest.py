@@ -1,11 +1,15 @@
 """The demo (``ssj demo``) is loaded once for all the tests of this package — twice in fact,
-the second time to show it changes nothing — inside a transaction rolled back after the
+the second time the next day, to show it changes nothing (issue 12 第 7 项) — inside a transaction rolled back after the
 package; each test's own transaction nests in it. Loading is what takes time: the tests
 here only read what it made (or write inside their own rolled-back transaction)."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from shuangsuiji.audit.models import Event
 from shuangsuiji.demo import demo_load
@@ -40,7 +44,8 @@ def demo_loaded(django_db_setup, django_db_blocker, tmp_path_factory):
         with transaction.atomic():
             first = demo_load(entities=ENTITIES)
             first_counts = counts()
-            second = demo_load(entities=ENTITIES, site=SECOND_SITE)
+            with time_machine.travel(timezone.now() + dt.timedelta(days=1), tick=True):
+                second = demo_load(entities=ENTITIES, site=SECOND_SITE)
             yield {
                 "first": first_counts,
                 "second": counts(),

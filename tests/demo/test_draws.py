@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from shuangsuiji.demo.draws import JOINT, MATCH, RISK, VOID_REASON, demo_draw_list, demo_draws
+from shuangsuiji.demo.draws import VOID_REASON, demo_codes, demo_draw_list, demo_draws
 from shuangsuiji.draw import protocol
 from shuangsuiji.draw.choices import DrawKind, DrawState, SubstitutionStatus
 from shuangsuiji.draw.exporting import draw_export
@@ -20,6 +20,11 @@ from shuangsuiji.registry.models import Conflict
 from tests.draw.conftest import naive_result
 
 pytestmark = pytest.mark.django_db
+
+
+def _codes() -> tuple[str, str, str]:
+    codes = demo_codes()
+    return codes.joint, codes.risk, codes.match
 
 
 def _dispatched(demo) -> list[str]:
@@ -46,6 +51,7 @@ def _teams(draw: Draw) -> dict[str, tuple[str, ...]]:
 
 
 def test_three_completed_demo_draws_and_one_void_draw(demo):
+    JOINT, RISK, MATCH = _codes()
     assert len(_dispatched(demo)) == 3
     tasks = {t.code: t for t in Task.objects.filter(code__in=[JOINT, RISK, MATCH])}
     assert all(t.status == TaskStatus.DISPATCHED for t in tasks.values())
@@ -63,7 +69,7 @@ def test_three_completed_demo_draws_and_one_void_draw(demo):
 
 
 def test_joint_task_has_a_partner_whose_inspectors_are_in_the_pool(demo):
-    task = Task.objects.get(code=JOINT)
+    task = Task.objects.get(code=demo_codes().joint)
     assert [p.name for p in task.partners.all()] == ["上海市松江区市场监督管理局"]
     assert {i.department.code for i in task.items.all()} == {"SJJW-RQS", "SJSC"}
     draw = task.draws.get()
@@ -76,7 +82,7 @@ def test_joint_task_has_a_partner_whose_inspectors_are_in_the_pool(demo):
 
 
 def test_risk_task_draws_per_credit_risk_class_and_keeps_its_void_draw(demo):
-    task = Task.objects.get(code=RISK)
+    task = Task.objects.get(code=demo_codes().risk)
     void, draw = task.draws.order_by("number")
     assert void.state == DrawState.VOID and void.void_reason == VOID_REASON and not void.result_text
     assert draw.replaces_id == void.pk and draw.manifest_sha256 != void.manifest_sha256
@@ -87,7 +93,7 @@ def test_risk_task_draws_per_credit_risk_class_and_keeps_its_void_draw(demo):
 
 
 def test_match_only_ceremony_uses_the_zhangping_roster_and_respects_conflicts(demo):
-    task = Task.objects.get(code=MATCH)
+    task = Task.objects.get(code=demo_codes().match)
     draw = task.draws.get()
     assert draw.kind == DrawKind.MATCH_ONLY
     assert [row[1:] for row in _manifest_lines(draw, "stratum")] == [
@@ -131,7 +137,7 @@ def test_every_demo_draw_verifies_from_its_exported_files(demo, tmp_path):
         history = [
             protocol.substitution_parse(line) for line in published[len(base) :].splitlines()
         ]
-        assert len(history) == (1 if draw.task.code == JOINT else 0)
+        assert len(history) == (1 if draw.task.code == demo_codes().joint else 0)
         teams = protocol.teams_replay(protocol.manifest_parse(manifest), computed, history)
         assert teams == _teams(draw)  # the teams in the database are the replayed ones
         assert [s.target for s in computed.selections] == list(

@@ -4,8 +4,11 @@ principal, an answered objection on the portal and one under review, visits left
 我的检查; and loading it a second time changes nothing."""
 
 import pytest
+from django.utils import timezone
 
 from shuangsuiji.audit.services import chain_verify
+from shuangsuiji.demo.draws import demo_codes
+from shuangsuiji.demo.timeline import Timeline
 from shuangsuiji.disclosure.choices import ObjectionStatus
 from shuangsuiji.disclosure.models import Objection, PublishedResult
 from shuangsuiji.inspection import selectors
@@ -27,8 +30,17 @@ from shuangsuiji.inspection.models import (
 pytestmark = pytest.mark.django_db
 
 
+def _this_year() -> list[str]:
+    codes = demo_codes()
+    return [codes.joint, codes.match]
+
+
 def _current(conclusion: str) -> PublishedResult:
-    return PublishedResult.objects.get(conclusion=conclusion, superseded_by__isnull=True)
+    return PublishedResult.objects.get(
+        conclusion=conclusion,
+        superseded_by__isnull=True,
+        result__visit__lead_task__code__in=_this_year(),
+    )
 
 
 @pytest.mark.parametrize("conclusion", Conclusion.values)
@@ -36,7 +48,8 @@ def test_each_conclusion_has_a_current_published_result(demo, conclusion):
     row = _current(conclusion)
     assert row.version.status == VersionStatus.PUBLISHED
     assert row.version.result.current_id == row.version_id
-    assert row.inspected_on.year == 2024 and row.inspectors
+    today = timezone.localdate()
+    assert row.inspected_on.year == today.year and row.inspected_on < today and row.inspectors
 
 
 def test_every_published_result_was_signed_by_the_whole_team_and_approved(demo):
@@ -65,20 +78,23 @@ def test_the_generated_evidence_files_are_real_and_stored_by_hash(demo):
 
 
 def test_the_follow_ups_are_recorded(demo):
-    rectify = FollowUp.objects.get(
+    this_year = FollowUp.objects.filter(version__result__visit__lead_task__code__in=_this_year())
+    rectify = this_year.get(
         version__published__conclusion=Conclusion.RECTIFIED, kind=FollowUpKind.RECTIFY
     )
     assert rectify.rectify_deadline and rectify.recheck_on > rectify.rectify_deadline
     assert rectify.status == FollowUpStatus.DONE
-    case = FollowUp.objects.get(kind=FollowUpKind.CASE)
-    assert (
-        case.version.conclusion == Conclusion.PENDING_FOLLOWUP
-        and case.case_no
-        and case.penalty_decided_on
-    )
-    transfer = FollowUp.objects.get(kind=FollowUpKind.TRANSFER)
+    case = this_year.get(kind=FollowUpKind.CASE)
+    assert case.version.conclusion == Conclusion.PENDING_FOLLOWUP and case.case_no
+    # The penalty decision 15 working days after the inspection — once that day has come.
+    decided = Timeline.now().add(case.version.inspected_on, 15)
+    if decided < timezone.localdate():
+        assert case.penalty_decided_on == decided
+    else:
+        assert case.penalty_decided_on is None and case.status != FollowUpStatus.DONE
+    transfer = this_year.get(kind=FollowUpKind.TRANSFER)
     assert transfer.recipient.endswith("市场监督管理局") and transfer.status == FollowUpStatus.DONE
-    assert "公安局" in FollowUp.objects.get(kind=FollowUpKind.POLICE).recipient  # 市局或其分局
+    assert "公安局" in this_year.get(kind=FollowUpKind.POLICE).recipient  # 市局或其分局
     assert "移送公安机关" in _current(Conclusion.FALSE_DISCLOSURE).followup_text
 
 
@@ -86,7 +102,10 @@ def test_a_correction_signed_by_the_principal_supersedes_the_first_copy(demo, cl
     old = PublishedResult.objects.get(superseded_by__isnull=False)
     new = old.superseded_by
     assert new.is_correction and new.correction_reason and new.summary != old.summary
-    assert new.version.principal_signed_by.username == "sj_reviewer"
+    reviewer = {"SJJW": "sj_reviewer", "ZPZJ": "zp_reviewer"}[
+        new.result.visit.lead_task.department.code
+    ]
+    assert new.version.principal_signed_by.username == reviewer
     assert old.version.status == VersionStatus.SUPERSEDED
     page = client.get(f"/public/results/{old.pk}/").content.decode()
     assert "已被更正" in page

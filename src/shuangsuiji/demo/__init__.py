@@ -1,6 +1,6 @@
 """Demo data (``ssj demo``): the departments, plans and rosters of the source documents.
 
-- 松江区建设和管理委员会 and its units [000], with the items of its 2024 plan table;
+- 松江区建设和管理委员会 and its units [000], with the items of its plan table;
 - 漳平市住房和城乡建设局 and its 股室, with the 26 inspectors of 003 附件5 (results are
   published within 10 working days there [003 附件3 第十一条]);
 - 闵行区绿化和市容管理局 [004] with its two pilot items (临时使用绿地、临时性户外广告设施设置);
@@ -10,12 +10,17 @@
 Entities and inspectors go in through the same importers as ``ssj import`` (a generated
 CSV file), items through the catalog services: the demo exercises the real code paths.
 Loading twice changes nothing.
+
+The demo lives in the present (``demo.timeline``): the directories are set up at the start
+of last year, last year's plan and October task are history, this year's tasks are under
+way around the day of loading; each step is stamped with the moment it would have happened.
 """
 
 import csv
 import datetime as dt
 import random
 import tempfile
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -32,8 +37,9 @@ from shuangsuiji.catalog.services import item_create
 from shuangsuiji.common.ids import make_id_number, make_uscc
 from shuangsuiji.demo.accounts import ACTOR, DEMO_PASSWORD
 from shuangsuiji.demo.draws import demo_draws
-from shuangsuiji.demo.inspections import demo_inspections
-from shuangsuiji.demo.plans import demo_plans
+from shuangsuiji.demo.inspections import demo_inspections_run, demo_summary
+from shuangsuiji.demo.plans import demo_plan_minhang, demo_plans
+from shuangsuiji.demo.timeline import Timeline
 from shuangsuiji.imports.framework import import_file
 
 DEPARTMENTS: list[tuple[str, str, str | None, str, str]] = [
@@ -386,7 +392,9 @@ def _users(depts: dict[str, Department], rng: random.Random) -> None:
                 membership_grant(user=user, department=depts[dept_code], role=role, actor=ACTOR)
 
 
-def _entity_rows(dept_code: str, count: int, rng: random.Random) -> list[list[str]]:
+def _entity_rows(
+    dept_code: str, count: int, rng: random.Random, assessed_year: int
+) -> list[list[str]]:
 
     fake = Faker("zh_CN")
     fake.seed_instance(rng.randint(0, 10**9))
@@ -419,7 +427,7 @@ def _entity_rows(dept_code: str, count: int, rng: random.Random) -> list[list[st
                 rng.choice(INDUSTRIES),
                 rng.choice(["大型", "中型", "小型", "微型"]),
                 risk,
-                f"2024-{rng.randint(1, 6):02d}-{rng.randint(1, 28):02d}",
+                f"{assessed_year}-{rng.randint(1, 6):02d}-{rng.randint(1, 28):02d}",
                 "信用风险分类结果（市场监管部门推送）",
                 status,
                 "、".join(row_tags),
@@ -446,7 +454,7 @@ def _import(kind: str, path: Path, dept: Department) -> str:
     return result.summary()
 
 
-def _items(depts: dict[str, Department]) -> int:
+def _items(depts: dict[str, Department], effective: dt.date) -> int:
 
     created = 0
     for spec in SONGJIANG_ITEMS + MINHANG_ITEMS + ZHANGPING_ITEMS:
@@ -470,7 +478,7 @@ def _items(depts: dict[str, Department]) -> int:
             default_frequency=spec["frequency"],
             checklist=spec["checklist"],
             change_reason="依据年度抽查计划建立事项清单",
-            effective_date=dt.date(2024, 1, 1),
+            effective_date=effective,
         )
         created += 1
     return created
@@ -481,11 +489,50 @@ def demo_load(
 ) -> DemoSummary:
     rng = random.Random(seed)
     summary = DemoSummary()
+    tl = Timeline.now()
+    # A first load sets the directories up at the start of last year, before its plan and
+    # tasks; a second one (the next day, say) finds them and changes nothing, at its own now.
+    fresh = not Department.objects.filter(code="SJJW").exists()
+    with tl.at(tl.workday_on_or_after(dt.date(tl.history, 1, 4)), 9, 0) if fresh else nullcontext():
+        summary.lines += _setup(tl, rng, seed, entities)
+        summary.lines.append(demo_plan_minhang(actor=ACTOR))
+    # In the order of the calendar, roughly: last year's plan, task and inspections, then
+    # this year's. Each visit is carried through in one go (one transaction), so where the
+    # steps of several visits or tasks interleave in time the audit log's order of entry
+    # follows the loader — each event with its own moment, the chain intact.
+    summary.lines += demo_plans(actor=ACTOR, timeline=tl, years=[tl.history])
+    summary.lines += demo_draws(actor=ACTOR, timeline=tl, part="history")
+    done = demo_inspections_run(actor=ACTOR, timeline=tl, part="history")
+    summary.lines += demo_plans(actor=ACTOR, timeline=tl, years=[tl.year])
+    summary.lines += demo_draws(actor=ACTOR, timeline=tl, part="current")
+    done += demo_inspections_run(actor=ACTOR, timeline=tl, part="current")
+    summary.lines += demo_summary(done=done, today=tl.today)
+    summary.lines += [
+        "",
+        f"演示数据以今天（{tl.today:%Y年%-m月%-d日}）为准：{tl.history}年为历史，{tl.year}年的任务正在进行。",
+        "",
+        f"演示账号（密码均为 {DEMO_PASSWORD}）：",
+        "  admin        系统管理员（/admin/）",
+        *[
+            f"  {u:<12} {n} · {Department.objects.get(code=d).name} · "
+            + "、".join(str(Role(r).label) for r in roles)
+            for u, n, d, roles in USERS
+        ],
+        "  sc_admin     松江区市场监督管理局 · 部门管理员（联合抽查的配合部门）",
+        "",
+        f"打开 {site}/ 登录；公众页面（无需登录）：{site}/public/draw/",
+        f"检查结果公示（无需登录）：{site}/public/results/ （更正 /public/corrections/，"
+        "异议处理结果 /public/objections/）",
+    ]
+    return summary
+
+
+def _setup(tl: Timeline, rng: random.Random, seed: int, entities: int) -> list[str]:
+    """Departments, accounts, items and the two directories (imported from CSV files)."""
+    lines = []
     depts = _departments()
     _users(depts, rng)
-    summary.lines.append(f"抽查事项：新增 {_items(depts)} 项")
-
-    summary.lines += demo_plans(actor=ACTOR)
+    lines.append(f"抽查事项：新增 {_items(depts, dt.date(tl.history, 1, 1))} 项")
     with tempfile.TemporaryDirectory() as tmp:
         roster = [
             [
@@ -502,7 +549,7 @@ def demo_load(
             ]
             for i, (name, sex, cert, mobile) in enumerate(ZHANGPING_ROSTER, start=1)
         ]
-        summary.lines.append(
+        lines.append(
             "漳平执法检查人员名录："
             + _import(
                 "inspectors",
@@ -544,7 +591,7 @@ def demo_load(
                 start=1,
             )
         ]
-        summary.lines.append(
+        lines.append(
             "松江执法检查人员名录："
             + _import(
                 "inspectors",
@@ -558,8 +605,8 @@ def demo_load(
             "MHLH": entities - entities // 2 - entities // 4,
         }
         for code, count in shares.items():
-            rows = _entity_rows(code, count, random.Random(f"{seed}-{code}"))
-            summary.lines.append(
+            rows = _entity_rows(code, count, random.Random(f"{seed}-{code}"), tl.history - 1)
+            lines.append(
                 f"{depts[code].name} 检查对象名录库："
                 + _import(
                     "entities",
@@ -568,22 +615,4 @@ def demo_load(
                 )
             )
 
-    summary.lines += demo_draws(actor=ACTOR)
-
-    summary.lines += demo_inspections(actor=ACTOR)
-    summary.lines += [
-        "",
-        f"演示账号（密码均为 {DEMO_PASSWORD}）：",
-        "  admin        系统管理员（/admin/）",
-        *[
-            f"  {u:<12} {n} · {Department.objects.get(code=d).name} · "
-            + "、".join(str(Role(r).label) for r in roles)
-            for u, n, d, roles in USERS
-        ],
-        "  sc_admin     松江区市场监督管理局 · 部门管理员（联合抽查的配合部门）",
-        "",
-        f"打开 {site}/ 登录；公众页面（无需登录）：{site}/public/draw/",
-        f"检查结果公示（无需登录）：{site}/public/results/ （更正 /public/corrections/，"
-        "异议处理结果 /public/objections/）",
-    ]
-    return summary
+    return lines

@@ -13,6 +13,7 @@ import datetime as dt
 from django.utils import timezone
 
 from shuangsuiji.accounts.models import User
+from shuangsuiji.demo.timeline import Timeline
 from shuangsuiji.disclosure.choices import ObjectionDecision
 from shuangsuiji.disclosure.models import Objection, PublishedResult
 from shuangsuiji.disclosure.portal_services import client_key, objection_file
@@ -68,36 +69,52 @@ def _file(*, row: PublishedResult, visit: Visit, content: str) -> Objection:
 
 
 def objection_answered(
-    *, row: PublishedResult, visit: Visit, inspected_on: dt.date, reviewer: User, actor: User
+    *,
+    row: PublishedResult,
+    visit: Visit,
+    inspected_on: dt.date,
+    reviewer: User,
+    actor: User,
+    tl: Timeline,
 ) -> Objection:
     """An objection to a 未按规定公示 result, reviewed (the result stands) and answered: the
     outcome then shows on the result's public page and under 异议处理结果."""
-    objection = _file(
-        row=row,
-        visit=visit,
-        content=(
-            "我单位已在企业信用信息公示系统公示了相关信息，检查结果认定“未按规定公示应当公示的信息”"
-            "与事实不符，特申请复核。附：公示页面截图。"
-        ),
-    )
-    objection = objection_review(
-        objection=objection,
-        decision=ObjectionDecision.REJECTED,
-        actor=reviewer,
-        note=(
-            f"经调取公示系统记录复核：检查当日（{inspected_on:%Y年%m月%d日}）该单位未公示相关信息，"
-            "申请人提供的截图所示公示时间晚于检查日期。原检查结果无误，予以维持。"
-        ),
-    )
-    return objection_answer(
-        objection=objection,
-        actor=actor,
-        answer=(
-            f"贵单位提出的异议（受理编号{objection.number}）已复核：检查当日相关信息尚未公示，"
-            "原检查结果无误，予以维持。贵单位已补充公示，请今后按规定及时公示。"
-            "如对复核结果不服，可依法申请行政复议或者提起行政诉讼。"
-        ),
-    )
+    filed_on = timezone.localdate(row.published_at)
+    with tl.at(filed_on, 15, 0):
+        objection = _file(
+            row=row,
+            visit=visit,
+            content=(
+                "我单位已在企业信用信息公示系统公示了相关信息，检查结果认定“未按规定公示应当公示的信息”"
+                "与事实不符，特申请复核。附：公示页面截图。"
+            ),
+        )
+    reviewed_on = tl.add(filed_on, 5)
+    if not tl.past(reviewed_on, 10, 0):
+        return objection
+    with tl.at(reviewed_on, 10, 0):
+        objection = objection_review(
+            objection=objection,
+            decision=ObjectionDecision.REJECTED,
+            actor=reviewer,
+            note=(
+                f"经调取公示系统记录复核：检查当日（{inspected_on:%Y年%m月%d日}）该单位未公示相关信息，"
+                "申请人提供的截图所示公示时间晚于检查日期。原检查结果无误，予以维持。"
+            ),
+        )
+    answered_on = tl.add(reviewed_on, 1)
+    if not tl.past(answered_on, 10, 0):
+        return objection
+    with tl.at(answered_on, 10, 0):
+        return objection_answer(
+            objection=objection,
+            actor=actor,
+            answer=(
+                f"贵单位提出的异议（受理编号{objection.number}）已复核：检查当日相关信息尚未公示，"
+                "原检查结果无误，予以维持。贵单位已补充公示，请今后按规定及时公示。"
+                "如对复核结果不服，可依法申请行政复议或者提起行政诉讼。"
+            ),
+        )
 
 
 def objection_under_review(*, row: PublishedResult, visit: Visit) -> Objection:

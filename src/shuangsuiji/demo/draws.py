@@ -1,25 +1,30 @@
 """Demo draws (``ssj demo``, after ``demo_plans``): three completed ceremonies and one void
-draw, each through the real services and each verifiable from its exported files.
+draw, each through the real services and each verifiable from its exported files. The
+years and windows come from the day the demo is loaded (``demo.timeline``):
 
-- ``SJJW-2024-RQ02`` 部门联合抽查: 燃气经营企业, led by 松江区建管委 (燃气所's plan row 2)
-  with 松江区市场监督管理局 as partner (its item and its inspectors join) [000 附件, 004 三(一)];
-  one inspector substituted for a recorded reason, with approval [002 第二十二条];
-- ``SJJW-2024-RQ01`` 液化气储存充装站点 per credit-risk class (strata ``gas.A`` … ``gas.D``,
-  higher risk, higher ratio [001 三(六)]). Its first draw was voided before the seed —
-  the D-class ratio was wrong — and stays public; the second was drawn;
-- ``ZPZJ-2024-JZ01`` 漳平 match-only ceremony (as vector v2): the targets were drawn
+- ``SJJW-<last year>-RQ01`` 液化气储存充装站点 per credit-risk class (strata ``gas.A`` …
+  ``gas.D``, higher risk, higher ratio [001 三(六)]), last October: the history. Its first
+  draw was voided before the seed — the D-class ratio was wrong — and stays public; the
+  second was drawn;
+- ``SJJW-<year>-RQ02`` 部门联合抽查: 燃气经营企业, led by 松江区建管委 (燃气所's plan row 2)
+  with 松江区市场监督管理局 as partner (its item and its inspectors join) [000 附件, 004
+  三(一)]; one inspector substituted for a recorded reason, with approval [002 第二十二条].
+  Its window ended a few weeks ago;
+- ``ZPZJ-<year>-JZ01`` 漳平 match-only ceremony (as vector v2): the targets were drawn
   elsewhere; the 26 inspectors of 003 附件5 are matched, three declared conflicts of
-  interest (回避) are in the manifest.
+  interest (回避) are in the manifest. Its window is running.
 
-Every ceremony runs in one transaction: a failure leaves nothing behind, and a second
-run finds the task and leaves it as it is.
+Every ceremony runs in one transaction, each step at the moment it would have been taken:
+a failure leaves nothing behind, and a second run finds the task and leaves it as it is.
 """
 
 import datetime as dt
 import random
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from shuangsuiji.accounts.choices import DepartmentKind, Role
 from shuangsuiji.accounts.models import Department, Membership, User
@@ -28,6 +33,7 @@ from shuangsuiji.catalog.models import Item
 from shuangsuiji.catalog.services import item_create
 from shuangsuiji.common.ids import make_id_number
 from shuangsuiji.demo.accounts import DEMO_PASSWORD
+from shuangsuiji.demo.timeline import Timeline, Window
 from shuangsuiji.draw import services
 from shuangsuiji.draw.models import Draw
 from shuangsuiji.draw.pool import target_id_for
@@ -35,13 +41,36 @@ from shuangsuiji.planning import services as planning
 from shuangsuiji.planning.choices import TaskKind
 from shuangsuiji.planning.models import Plan, PlanRow, Task
 from shuangsuiji.registry.choices import DRAWABLE_STATUSES
-from shuangsuiji.registry.models import Entity, Inspector, Tag
+from shuangsuiji.registry.models import Conflict, Entity, Inspector, Tag
 from shuangsuiji.registry.services import conflict_declare, inspector_create
 
-JOINT = "SJJW-2024-RQ02"
-RISK = "SJJW-2024-RQ01"
-MATCH = "ZPZJ-2024-JZ01"
-DEMO_TASK_CODES = (JOINT, RISK, MATCH)
+
+@dataclass(frozen=True)
+class DemoCodes:
+    """The demo tasks of the year ``year`` (the history task is of the year before)."""
+
+    year: int
+
+    @property
+    def joint(self) -> str:
+        return f"SJJW-{self.year}-RQ02"
+
+    @property
+    def risk(self) -> str:
+        return f"SJJW-{self.year - 1}-RQ01"
+
+    @property
+    def match(self) -> str:
+        return f"ZPZJ-{self.year}-JZ01"
+
+    @property
+    def all(self) -> tuple[str, str, str]:
+        return (self.risk, self.joint, self.match)
+
+
+def demo_codes(today: dt.date | None = None) -> DemoCodes:
+    return DemoCodes((today or timezone.localdate()).year)
+
 
 PARTNER = ("SJSC", "上海市松江区市场监督管理局", "上海市松江区")
 PARTNER_ITEM = {
@@ -64,24 +93,40 @@ PARTNER_ROSTER = [
     ("陆雯", "F", "31170SC0004", "13761020004"),
 ]
 
-SEED_JOINT = (
-    "2024年第101期 双色球 05 11 16 22 27 33 + 08; 骰子 7 2 9 4 0 6 1 8 3 5 2 7 4 9 6 0 1 3 8 5"
-)
-SOURCES_JOINT = (
-    "中国福利彩票双色球2024年第101期开奖号码（名单封存公布后开奖）；"
-    "纪检监督员孙立纪现场掷十面骰20次（全程录像存档）"
-)
-SEED_RISK = (
-    "2024年第116期 双色球 03 07 12 19 25 31 + 09; 骰子 3 1 4 1 5 9 2 6 5 3 5 8 9 7 9 3 2 3 8 4"
-)
-SOURCES_RISK = (
-    "中国福利彩票双色球2024年第116期开奖号码（名单封存公布后开奖）；"
-    "纪检监督员孙立纪现场掷十面骰20次（全程录像存档）"
-)
-SEED_MATCH = "2024年6月3日 漳平市住建局摇号会 骰子 8 0 4 6 2 9 1 7 3 5 5 0 9 2 8 6 4 1 7 3; 福彩3D 2024年第147期 6 2 9"
-SOURCES_MATCH = (
-    "局机关纪委官登对现场掷十面骰20次（拍照、摄像存档）；中国福利彩票3D 2024年第147期开奖号码"
-)
+
+def _lottery(day: dt.date) -> str:
+    """The 双色球 issue drawn on the evening before ``day`` (three draws a week: the number
+    is an estimate, good enough for a demo text)."""
+    return f"{day.year}年第{day.timetuple().tm_yday * 3 // 7 + 1:03d}期"
+
+
+def _seed_sources(day: dt.date, witness: str, dice: str, balls: str) -> tuple[str, str]:
+    issue = _lottery(day)
+    return (
+        f"{issue} 双色球 {balls}; 骰子 {dice}",
+        f"中国福利彩票双色球{issue}开奖号码（名单封存公布后开奖）；"
+        f"纪检监督员{witness}现场掷十面骰20次（全程录像存档）",
+    )
+
+
+DICE_JOINT = "7 2 9 4 0 6 1 8 3 5 2 7 4 9 6 0 1 3 8 5"
+BALLS_JOINT = "05 11 16 22 27 33 + 08"
+DICE_RISK = "3 1 4 1 5 9 2 6 5 3 5 8 9 7 9 3 2 3 8 4"
+BALLS_RISK = "03 07 12 19 25 31 + 09"
+DICE_MATCH = "8 0 4 6 2 9 1 7 3 5 5 0 9 2 8 6 4 1 7 3"
+
+
+def _seed_match(day: dt.date) -> tuple[str, str]:
+    issue = f"{day.year}年第{day.timetuple().tm_yday:03d}期"
+    return (
+        f"{day.year}年{day.month}月{day.day}日 漳平市住建局摇号会 骰子 {DICE_MATCH}; "
+        f"福彩3D {issue} 6 2 9",
+        f"局机关纪委官登对现场掷十面骰20次（拍照、摄像存档）；中国福利彩票3D {issue}开奖号码",
+    )
+
+
+# 漳平's targets drawn elsewhere (the 联合抽查 of the city): enough for the demo's scenarios.
+MATCH_TARGETS = 14
 
 VOID_REASON = (
     "封存后复核发现D类（高风险）对象误按3%设置抽查比例，与年度计划“对高风险对象提高抽查比例”"
@@ -131,7 +176,7 @@ def _summary(task: Task, draw: Draw) -> str:
     )
 
 
-def _partner(actor: str) -> Department:
+def _partner(actor: str, tl: Timeline) -> Department:
     """松江区市场监督管理局 (部门联合抽查的配合部门) with its 部门管理员, its item and four
     inspectors, entered by that admin (谁管理、谁维护)."""
 
@@ -169,7 +214,7 @@ def _partner(actor: str) -> Department:
             default_frequency=spec["frequency"],
             checklist=spec["checklist"],
             change_reason="部门联合抽查事项清单",
-            effective_date=dt.date(2024, 1, 1),
+            effective_date=dt.date(tl.year, 1, 1),
         )
     for person, gender, cert, phone in PARTNER_ROSTER:
         if not Inspector.objects.filter(cert_no=cert).exists():
@@ -190,61 +235,79 @@ def _partner(actor: str) -> Department:
     return dept
 
 
-def _joint(actor: str) -> str:
-    """(a) 部门联合抽查 led by SJJW, with a substitution."""
+def _ceremony_days(tl: Timeline, window: Window) -> tuple[dt.date, dt.date, dt.date]:
+    """When the task is set up, its list sealed and its seed entered: before the window
+    (the list is sealed and public before the seed is known, 002 第二十一条)."""
+    task_day = tl.add(window.start, -10)
+    return task_day, tl.add(task_day, 2), tl.add(task_day, 3)
+
+
+def _joint(actor: str, tl: Timeline) -> str:
+    """(a) 部门联合抽查 led by SJJW, with a substitution; its window ended weeks ago."""
     operator, witness, reviewer = _user("sj_operator"), _user("sj_witness"), _user("sj_reviewer")
     songjiang = Department.objects.get(code="SJJW")
-    partner = _partner(actor)
-    row = _plan_row("SJJW", 2024, 2)
-    spec = planning.TaskInput(
-        code=JOINT,
-        title="2024年燃气经营企业部门联合抽查（燃气经营许可及气瓶、燃气器具质量）",
-        kind=TaskKind.PLANNED,
-        items=[_item("SJ-RQ-02"), _item(PARTNER_ITEM["code"])],
-        partners=[partner],
-        window_start=dt.date(2024, 9, 1),
-        window_end=dt.date(2024, 9, 30),
-        team_size=2,
-        inspector_capacity=10,
-        description="燃气所牵头，区市场监管局配合：进一次门、查多项事",
-        classes=[
-            planning.ClassInput(
-                code="gas",
-                name="燃气经营企业",
-                sublibrary=_tag(songjiang, "燃气经营企业"),
-                ratio=row.ratio,
-            )
-        ],
-    )
-    task = planning.task_create(department=songjiang, spec=spec, actor=operator, plan_row=row)
-    draw = services.draw_commit(task=task, actor=operator)
-    draw = services.draw_seed(
-        draw=draw,
-        seed_text=SEED_JOINT,
-        sources=SOURCES_JOINT,
-        witnesses=["孙立纪", "韩梅"],
-        actor=witness,
-    )
-    draw = services.draw_confirm(draw=draw, actor=operator)
-    member = draw.selections.order_by("rank").first().assignments.get(position=1, active=True)
-    sub = services.substitution_request(
-        assignment=member, reason=SUBSTITUTION_REASON, actor=operator
-    )
-    services.substitution_decide(
-        substitution=sub, approve=True, actor=reviewer, note="理由属实，同意按规则随机更换"
-    )
-    services.draw_dispatch(draw=draw, actor=operator)
+    window = tl.window_ended()
+    task_day, seal_day, seed_day = _ceremony_days(tl, window)
+    with tl.at(task_day, 9, 0):
+        partner = _partner(actor, tl)
+        row = _plan_row("SJJW", window.start.year, 2)
+        spec = planning.TaskInput(
+            code=demo_codes(tl.today).joint,
+            title=f"{window.start.year}年燃气经营企业部门联合抽查（燃气经营许可及气瓶、燃气器具质量）",
+            kind=TaskKind.PLANNED,
+            items=[_item("SJ-RQ-02"), _item(PARTNER_ITEM["code"])],
+            partners=[partner],
+            window_start=window.start,
+            window_end=window.end,
+            team_size=2,
+            inspector_capacity=10,
+            description="燃气所牵头，区市场监管局配合：进一次门、查多项事",
+            classes=[
+                planning.ClassInput(
+                    code="gas",
+                    name="燃气经营企业",
+                    sublibrary=_tag(songjiang, "燃气经营企业"),
+                    ratio=row.ratio,
+                )
+            ],
+        )
+        task = planning.task_create(department=songjiang, spec=spec, actor=operator, plan_row=row)
+    with tl.at(seal_day, 10, 0):
+        draw = services.draw_commit(task=task, actor=operator)
+    seed_text, sources = _seed_sources(seed_day, "孙立纪", DICE_JOINT, BALLS_JOINT)
+    with tl.at(seed_day, 10, 0):
+        draw = services.draw_seed(
+            draw=draw,
+            seed_text=seed_text,
+            sources=sources,
+            witnesses=["孙立纪", "韩梅"],
+            actor=witness,
+        )
+    with tl.at(seed_day, 10, 30):
+        draw = services.draw_confirm(draw=draw, actor=operator)
+        member = draw.selections.order_by("rank").first().assignments.get(position=1, active=True)
+        sub = services.substitution_request(
+            assignment=member, reason=SUBSTITUTION_REASON, actor=operator
+        )
+    with tl.at(seed_day, 14, 0):
+        services.substitution_decide(
+            substitution=sub, approve=True, actor=reviewer, note="理由属实，同意按规则随机更换"
+        )
+    with tl.at(seed_day, 15, 0):
+        services.draw_dispatch(draw=draw, actor=operator)
     return _summary(task, draw)
 
 
-def _risk_spec(*, tag: Tag, row: PlanRow, d_ratio: str) -> planning.TaskInput:
+def _risk_spec(
+    *, tag: Tag, row: PlanRow, d_ratio: str, code: str, window: Window
+) -> planning.TaskInput:
     return planning.TaskInput(
-        code=RISK,
-        title="2024年瓶装液化气储存充装站点分级分类抽查",
+        code=code,
+        title=f"{window.start.year}年瓶装液化气储存充装站点分级分类抽查",
         kind=TaskKind.PLANNED,
         items=[_item("SJ-RQ-01")],
-        window_start=dt.date(2024, 10, 1),
-        window_end=dt.date(2024, 10, 31),
+        window_start=window.start,
+        window_end=window.end,
         team_size=2,
         inspector_capacity=10,
         description="按信用风险分类确定抽查比例：A类3%、B类5%、C类10%、D类30%",
@@ -260,54 +323,70 @@ def _risk_spec(*, tag: Tag, row: PlanRow, d_ratio: str) -> planning.TaskInput:
     )
 
 
-def _risk(actor: str) -> str:
-    """(b) per credit-risk class; the first draw voided (wrong D ratio), kept public."""
+def _risk(actor: str, tl: Timeline) -> str:
+    """(b) last October's round per credit-risk class; the first draw voided (wrong D
+    ratio), kept public."""
     operator, witness = _user("sj_operator"), _user("sj_witness")
     songjiang = Department.objects.get(code="SJJW")
-    row = _plan_row("SJJW", 2024, 1)
+    window = tl.window_history()
+    code = demo_codes(tl.today).risk
+    task_day, seal_day, seed_day = _ceremony_days(tl, window)
+    row = _plan_row("SJJW", window.start.year, 1)
     tag = _tag(songjiang, "液化气储存充装站点")
-    task = planning.task_create(
-        department=songjiang,
-        spec=_risk_spec(tag=tag, row=row, d_ratio="3"),
-        actor=operator,
-        plan_row=row,
-    )
-    wrong = services.draw_commit(task=task, actor=operator)
-    services.draw_void(draw=wrong, reason=VOID_REASON, actor=operator)
-    task = planning.task_update(
-        task=Task.objects.get(pk=task.pk),
-        spec=_risk_spec(tag=tag, row=row, d_ratio="30"),
-        actor=operator,
-    )
-    draw = services.draw_commit(task=task, actor=operator)
-    draw = services.draw_seed(
-        draw=draw, seed_text=SEED_RISK, sources=SOURCES_RISK, witnesses=["孙立纪"], actor=witness
-    )
-    draw = services.draw_confirm(draw=draw, actor=operator)
-    services.draw_dispatch(draw=draw, actor=operator)
+    with tl.at(task_day, 9, 0):
+        task = planning.task_create(
+            department=songjiang,
+            spec=_risk_spec(tag=tag, row=row, d_ratio="3", code=code, window=window),
+            actor=operator,
+            plan_row=row,
+        )
+    with tl.at(task_day, 11, 0):
+        wrong = services.draw_commit(task=task, actor=operator)
+    with tl.at(task_day, 16, 0):
+        services.draw_void(draw=wrong, reason=VOID_REASON, actor=operator)
+    with tl.at(seal_day, 9, 0):
+        task = planning.task_update(
+            task=Task.objects.get(pk=task.pk),
+            spec=_risk_spec(tag=tag, row=row, d_ratio="30", code=code, window=window),
+            actor=operator,
+        )
+    with tl.at(seal_day, 10, 0):
+        draw = services.draw_commit(task=task, actor=operator)
+    seed_text, sources = _seed_sources(seed_day, "孙立纪", DICE_RISK, BALLS_RISK)
+    with tl.at(seed_day, 10, 0):
+        draw = services.draw_seed(
+            draw=draw, seed_text=seed_text, sources=sources, witnesses=["孙立纪"], actor=witness
+        )
+    with tl.at(seed_day, 10, 30):
+        draw = services.draw_confirm(draw=draw, actor=operator)
+    with tl.at(seed_day, 15, 0):
+        services.draw_dispatch(draw=draw, actor=operator)
     return _summary(task, draw) + f"；第{wrong.number}次摇号已作废（理由公开）"
 
 
-def _match(actor: str) -> str:
-    """(c) 漳平: match-only for targets drawn elsewhere, with declared conflicts."""
+def _match(actor: str, tl: Timeline) -> str:
+    """(c) 漳平: match-only for targets drawn elsewhere, with declared conflicts; its window
+    is running."""
 
     admin, witness = _user("zp_admin"), _user("zp_witness")
     zhangping = Department.objects.get(code="ZPZJ")
     tag = _tag(zhangping, "建筑业企业")
+    window = tl.window_running()
+    task_day, seal_day, seed_day = _ceremony_days(tl, window)
     targets = list(
         Entity.objects.filter(
             department=zhangping, tags=tag, status__in=list(DRAWABLE_STATUSES)
-        ).order_by("uscc", "pk")[:8]
+        ).order_by("uscc", "pk")[:MATCH_TARGETS]
     )
     if len(targets) < 3:
         raise RuntimeError("演示摇号需要漳平“建筑业企业”子库中至少3个可抽取的对象")
     spec = planning.TaskInput(
-        code=MATCH,
-        title="2024年建筑业企业资质动态核查（已抽取对象随机匹配执法检查人员）",
+        code=demo_codes(tl.today).match,
+        title=f"{window.start.year}年建筑业企业资质动态核查（已抽取对象随机匹配执法检查人员）",
         kind=TaskKind.AD_HOC,
         items=[_item("ZP-JZ-01")],
-        window_start=dt.date(2024, 6, 1),
-        window_end=dt.date(2024, 7, 31),
+        window_start=window.start,
+        window_end=window.end,
         team_size=2,
         inspector_capacity=2,
         description=(
@@ -318,55 +397,72 @@ def _match(actor: str) -> str:
             planning.ClassInput(code="jz", name="建筑业企业", sublibrary=tag, count=len(targets))
         ],
     )
-    task = planning.task_create(department=zhangping, spec=spec, actor=admin)
-    for entity, (cert, reason) in zip(targets, CONFLICTS, strict=False):
-        inspector = Inspector.objects.get(cert_no=cert)
-        conflict_declare(
-            actor=admin,
-            inspector=inspector,
-            entity=entity,
-            reason=reason,
-            declared_on=dt.date(2024, 5, 20),
+    with tl.at(task_day, 9, 0):
+        task = planning.task_create(department=zhangping, spec=spec, actor=admin)
+        for entity, (cert, reason) in zip(targets, CONFLICTS, strict=False):
+            inspector = Inspector.objects.get(cert_no=cert)
+            if Conflict.objects.filter(inspector=inspector, entity=entity, is_active=True).exists():
+                continue  # declared for an earlier year's task, still in force
+            conflict_declare(
+                actor=admin,
+                inspector=inspector,
+                entity=entity,
+                reason=reason,
+                declared_on=min(task_day, tl.today),
+            )
+    with tl.at(seal_day, 10, 0):
+        draw = services.match_commit(task=task, actor=admin, entities=targets)
+    seed_text, sources = _seed_match(seed_day)
+    with tl.at(seed_day, 10, 0):
+        draw = services.draw_seed(
+            draw=draw,
+            seed_text=seed_text,
+            sources=sources,
+            witnesses=["官登对", "林美华"],
+            actor=witness,
         )
-    draw = services.match_commit(task=task, actor=admin, entities=targets)
-    draw = services.draw_seed(
-        draw=draw,
-        seed_text=SEED_MATCH,
-        sources=SOURCES_MATCH,
-        witnesses=["官登对", "林美华"],
-        actor=witness,
-    )
-    draw = services.draw_confirm(draw=draw, actor=admin)
-    services.draw_dispatch(draw=draw, actor=admin)
+    with tl.at(seed_day, 10, 30):
+        draw = services.draw_confirm(draw=draw, actor=admin)
+    with tl.at(seed_day, 15, 0):
+        services.draw_dispatch(draw=draw, actor=admin)
     return (
         _summary(task, draw) + f"（仅匹配执法检查人员，回避{len(CONFLICTS)}对；对象标识"
         f" {target_id_for(uscc=targets[0].uscc, pk=targets[0].pk)} 等）"
     )
 
 
-def demo_draws(*, actor) -> list[str]:
-    """Runs the demo ceremonies that are missing; returns one line per task.
+def demo_draws(*, actor, timeline: Timeline | None = None, part: str | None = None) -> list[str]:
+    """Runs the demo ceremonies that are missing, in the order they happened — last year's
+    (``part="history"``), this year's (``"current"``) or both; returns one line per task.
 
     ``actor`` is the loader's name (``"演示数据"``) for what the server itself sets up (the
     partner department, its item and roster); the ceremonies are done by the demo users
     (sj_operator, sj_witness, sj_reviewer, zp_admin, zp_witness), as the rules require."""
-    if not Plan.objects.filter(department__code="SJJW", year=2024).exists():
-        raise RuntimeError("演示摇号需要松江区建管委2024年度计划：请先运行 demo_plans")
+    tl = timeline or Timeline.now()
+    codes = demo_codes(tl.today)
+    runs = {
+        "history": [(codes.risk, _risk)],
+        "current": [(codes.joint, _joint), (codes.match, _match)],
+    }
     lines = []
-    for code, run in ((JOINT, _joint), (RISK, _risk), (MATCH, _match)):
+    for key in [part] if part else ["history", "current"]:
+        year = tl.history if key == "history" else tl.year
+        if not Plan.objects.filter(department__code="SJJW", year=year).exists():
+            raise RuntimeError(f"演示摇号需要松江区建管委{year}年度计划：请先运行 demo_plans")
+    for code, run in [r for key in ([part] if part else ["history", "current"]) for r in runs[key]]:
         existing = Task.objects.filter(code=code).first()
         if existing is not None:
             lines.append(f"{code} {existing.title}：已存在（{existing.get_status_display()}）")
             continue
         with transaction.atomic():
-            lines.append(run(actor))
+            lines.append(run(actor, tl))
     return lines
 
 
-def demo_draw_list() -> list[Draw]:
+def demo_draw_list(today: dt.date | None = None) -> list[Draw]:
     """Every draw of the demo tasks (void ones included), for export and checks."""
     return list(
-        Draw.objects.filter(task__code__in=DEMO_TASK_CODES)
+        Draw.objects.filter(task__code__in=demo_codes(today).all)
         .select_related("task")
         .order_by("task__code", "number")
     )

@@ -8,16 +8,18 @@ through 检查实施 to 一公开, each through the real services and by the peo
   copy stays, marked superseded;
 - two objections are filed on the portal: one reviewed and answered (its outcome is on the
   result's public page), one still under review;
-- one visit waits for signatures, one for the reviewer, one is in progress (started by
-  谢璇 — the demo user ``zp_inspector`` — when she is in a team), the rest are pending, so
-  我的检查 and the oversight views have something to show.
+- one visit waits for signatures, one for the reviewer, one result is formed and not yet
+  published, one visit is in progress (started by 谢璇 — the demo user ``zp_inspector`` —
+  when she is in a team), the rest are pending, so 我的检查, 待办 and 期限督办 have
+  something to show;
+- last year's task is finished: every visit published (the history of 统计分析).
 
 Every check point gets a finding; 不予配合 and 无法联系 are concluded from evidence alone
 (002 第二十九条), with a photo (a PNG drawn here) and a 现场笔录 (a PDF). Members without a
-login account sign the paper record, which the operator records (纸质签字代录). The
-dates are the inspection's own (``today=`` inside each task's window, on working days), so
-the demo comes out the same on any day; approval and publication are stamped when the
-demo is loaded (those services take no date).
+login account sign the paper record, which the operator records (纸质签字代录). Each
+step is done on its own day (``demo.timeline``): inspected, signed, approved the next
+working day, published two days later; a follow-up or an objection whose day has not come
+yet stays open.
 
 Each visit is done in one transaction and only while it is still pending: loading twice
 changes nothing.
@@ -31,11 +33,13 @@ from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
 from shuangsuiji.accounts.models import User
 from shuangsuiji.audit.services import event_record
 from shuangsuiji.demo import disclosure as disclosure_demo
-from shuangsuiji.demo.draws import DEMO_TASK_CODES
+from shuangsuiji.demo.draws import demo_codes
+from shuangsuiji.demo.timeline import Timeline, Window
 from shuangsuiji.disclosure.choices import ObjectionStatus
 from shuangsuiji.disclosure.models import Objection, PublishedResult
 from shuangsuiji.inspection import services
@@ -49,7 +53,7 @@ from shuangsuiji.inspection.choices import (
 )
 from shuangsuiji.inspection.models import Finding, FollowUp, ResultVersion, Visit, VisitMember
 from shuangsuiji.registry.models import Inspector
-from shuangsuiji.workdays.services import workdays_add
+from shuangsuiji.workdays.services import deadline_provisional
 
 # Who records and who reviews, per lead department: the 抽查操作员 (also 纸质签字代录 and
 # 公示) and the 审核负责人 (also 主要负责人 for corrections and objection reviews).
@@ -61,7 +65,7 @@ CASE_NO = {"SJJW": "松建管罚〔2024〕第017号", "ZPZJ": "漳建罚〔2024�
 # 谢璇 of 003 附件5 is the demo user zp_inspector: her login opens her own assignments.
 INSPECTOR_ACCOUNT = ("zp_inspector", "13080716005")
 
-PUBLISHED, REVIEW, SIGNING = "published", "review", "signing"
+PUBLISHED, FORMED, REVIEW, SIGNING = "published", "formed", "review", "signing"
 
 
 @dataclass(frozen=True)
@@ -71,18 +75,38 @@ class Scenario:
     conclusion: str = ""
 
 
-# In the order visits are handed out (round robin over the three demo tasks).
-SCENARIOS = [
+# This year's tasks (``demo.timeline``). The joint task, ended weeks ago, takes the
+# scenarios in this order — those that need time after publication (复查, 处罚决定, an
+# objection past its review deadline) first — and keeps at least one visit pending (its
+# result due within days); the running 漳平 task takes its own scenarios, then what is left,
+# and keeps two visits to start and one in progress. How many each task gets depends on
+# the number of entities drawn (``ssj demo --entities``).
+JOINT_ORDER = [
     Scenario("rectified", conclusion=Conclusion.RECTIFIED),
+    Scenario("case", conclusion=Conclusion.PENDING_FOLLOWUP),
+    Scenario("objection_pending", conclusion=Conclusion.FALSE_DISCLOSURE),
     Scenario("corrected", conclusion=Conclusion.NO_PROBLEM),
+    Scenario("other", conclusion=Conclusion.OTHER),
+    Scenario("formed", stage=FORMED, conclusion=Conclusion.NO_PROBLEM),
+    Scenario("review", stage=REVIEW, conclusion=Conclusion.NO_PROBLEM),
+    Scenario("signing", stage=SIGNING, conclusion=Conclusion.NO_PROBLEM),
+]
+MATCH_FIRST = [
     Scenario("objection_answered", conclusion=Conclusion.NOT_DISCLOSED),
     Scenario("unreachable", conclusion=Conclusion.UNREACHABLE),
-    Scenario("objection_pending", conclusion=Conclusion.FALSE_DISCLOSURE),
     Scenario("uncooperative", conclusion=Conclusion.UNCOOPERATIVE),
+]
+SCENARIOS = [*JOINT_ORDER, *MATCH_FIRST]
+MATCH_TO_START = 2
+# Last October's task: every visit done and published, most without a problem.
+HISTORY = [
+    Scenario("plain", conclusion=Conclusion.NO_PROBLEM),
+    Scenario("plain", conclusion=Conclusion.NO_PROBLEM),
+    Scenario("rectified", conclusion=Conclusion.RECTIFIED),
+    Scenario("plain", conclusion=Conclusion.NO_PROBLEM),
+    Scenario("unreachable", conclusion=Conclusion.UNREACHABLE),
+    Scenario("plain", conclusion=Conclusion.NO_PROBLEM),
     Scenario("other", conclusion=Conclusion.OTHER),
-    Scenario("case", conclusion=Conclusion.PENDING_FOLLOWUP),
-    Scenario("signing", stage=SIGNING, conclusion=Conclusion.NO_PROBLEM),
-    Scenario("review", stage=REVIEW, conclusion=Conclusion.NO_PROBLEM),
 ]
 
 
@@ -185,13 +209,6 @@ def _link_inspector_account(actor: str) -> None:
         )
 
 
-def _day(visit: Visit, n: int) -> dt.date:
-    """The n-th working day of the visit's window (kept inside it)."""
-    return min(
-        workdays_add(start=visit.window_start - dt.timedelta(days=1), n=1 + n % 8), visit.window_end
-    )
-
-
 def _members(visit: Visit) -> list[VisitMember]:
     return list(
         VisitMember.objects.filter(visit=visit)
@@ -268,14 +285,14 @@ def _content(s: Scenario, visit: Visit, day: dt.date, members: list[VisitMember]
                 followups=(
                     services.FollowUpInput(
                         kind=FollowUpKind.RECTIFY,
-                        rectify_deadline=workdays_add(start=day, n=10),
+                        rectify_deadline=deadline_provisional(start=day, n=10).date,
                         detail="下达责令改正通知书，限期整改并书面报送整改情况",
                     ),
                 ),
             ),
             evidence,
         )
-    if s.key in ("corrected", "signing", "review"):
+    if s.key in ("corrected", "signing", "review", "formed", "plain"):
         # The corrected one is published with a slip the correction puts right.
         said = _slip(n)[0] if s.key == "corrected" else f"{n}项均符合要求"
         return Content(
@@ -409,172 +426,262 @@ def _sign(version: ResultVersion, members: list[VisitMember], operator: User) ->
             services.result_sign_on_paper(version=version, member=m, actor=operator)
 
 
-def _carry(visit: Visit, s: Scenario, day: dt.date) -> None:
+def _carry(visit: Visit, s: Scenario, day: dt.date, tl: Timeline) -> None:
+    """One visit through its scenario, each step on its day: inspected and signed on
+    ``day``, approved the next working day, published two working days later."""
     operator, reviewer = (_user(u) for u in STAFF[visit.lead_task.department.code])
     members = _members(visit)
-    services.visit_start(visit=visit, actor=operator, today=day)
-    content = _content(s, visit, day, members)
-    services.findings_record(visit=visit, entries=content.findings, actor=operator)
-    for name, data, description in content.evidence:
-        services.evidence_upload(
-            visit=visit,
-            upload=ContentFile(data, name=name),
-            kind="",
-            actor=operator,
-            description=description,
+    with tl.at(day, 9, 30):
+        services.visit_start(visit=visit, actor=operator, today=day)
+        content = _content(s, visit, day, members)
+        services.findings_record(visit=visit, entries=content.findings, actor=operator)
+        for name, data, description in content.evidence:
+            services.evidence_upload(
+                visit=visit,
+                upload=ContentFile(data, name=name),
+                kind="",
+                actor=operator,
+                description=description,
+            )
+    with tl.at(day, 16, 30):
+        version = services.result_draft_save(
+            visit=visit, data=content.draft, actor=operator, today=day
         )
-    version = services.result_draft_save(visit=visit, data=content.draft, actor=operator, today=day)
-    version = services.result_submit(version=version, actor=operator, today=day)
-    if s.stage == SIGNING:
-        # Still waiting for one member: the one with a login (who signs in 我的检查), else the last.
-        waiting = next((m for m in members if m.inspector.user_id), members[-1])
-        _sign(version, [m for m in members if m != waiting], operator)
-        return
-    _sign(version, members, operator)
+        version = services.result_submit(version=version, actor=operator, today=day)
+        if s.stage == SIGNING:
+            # Still waiting for one member: the one with a login (who signs in 我的检查), else the last.
+            waiting = next((m for m in members if m.inspector.user_id), members[-1])
+            _sign(version, [m for m in members if m != waiting], operator)
+            return
+        _sign(version, members, operator)
     if s.stage == REVIEW:
         return
-    version = services.result_approve(
-        version=ResultVersion.objects.get(pk=version.pk),
-        actor=reviewer,
-        note="检查程序合法，事实清楚，同意形成检查结果",
-    )
-    row = disclosure_demo.publish(version=version, actor=operator)
-    _after(visit, s, row, day, operator, reviewer)
+    with tl.at(tl.add(day, 1), 10, 0):
+        version = services.result_approve(
+            version=ResultVersion.objects.get(pk=version.pk),
+            actor=reviewer,
+            note="检查程序合法，事实清楚，同意形成检查结果",
+        )
+    if s.stage == FORMED:
+        return
+    published_on = tl.add(day, 3)
+    with tl.at(published_on, 10, 0):
+        row = disclosure_demo.publish(version=version, actor=operator)
+    _after(visit, s, row, day, operator, reviewer, tl)
 
 
 def _after(
-    visit: Visit, s: Scenario, row: PublishedResult, day: dt.date, operator: User, reviewer: User
+    visit: Visit,
+    s: Scenario,
+    row: PublishedResult,
+    day: dt.date,
+    operator: User,
+    reviewer: User,
+    tl: Timeline,
 ) -> None:
-    """What follows publication: 复查, 处罚决定, 办结, the correction, the objections."""
+    """What follows publication: 复查, 处罚决定, 办结, the correction, the objections — each
+    only once its day has come (until then it is still open, as it would be)."""
     followups = FollowUp.objects.filter(version=row.version).order_by("id")
+    published_on = timezone.localdate(row.published_at)
     if s.key == "rectified":
-        recheck_on = workdays_add(start=followups[0].rectify_deadline, n=1)
-        services.followup_recheck(
-            followup=followups[0],
-            recheck_on=recheck_on,
-            status=FollowUpStatus.DONE,
-            recheck_note="复查：已按要求整改到位，相关记录已补齐",
-            actor=operator,
-            today=recheck_on,
-        )
+        recheck_on = tl.add(followups[0].rectify_deadline, 1)
+        if tl.past(recheck_on, 15, 0):
+            with tl.at(recheck_on, 15, 0):
+                services.followup_recheck(
+                    followup=followups[0],
+                    recheck_on=recheck_on,
+                    status=FollowUpStatus.DONE,
+                    recheck_note="复查：已按要求整改到位，相关记录已补齐",
+                    actor=operator,
+                    today=recheck_on,
+                )
     elif s.key == "case":
-        decided = workdays_add(start=day, n=15)
-        services.followup_penalty(
-            followup=followups[0],
-            case_no="",
-            penalty_decided_on=decided,
-            actor=operator,
-            today=decided,
-        )
+        decided = tl.add(day, 15)
         # 行政处罚信息 7个工作日内公开 (000 三(六)): published on the 3rd working day.
-        published = workdays_add(start=decided, n=3)
-        services.followup_penalty_published(
-            followup=followups[0], published_on=published, actor=operator, today=published
-        )
+        published = tl.add(decided, 3)
+        if tl.past(decided, 15, 0):
+            with tl.at(decided, 15, 0):
+                services.followup_penalty(
+                    followup=followups[0],
+                    case_no="",
+                    penalty_decided_on=decided,
+                    actor=operator,
+                    today=decided,
+                )
+        if tl.past(published, 10, 0):
+            with tl.at(published, 10, 0):
+                services.followup_penalty_published(
+                    followup=followups[0], published_on=published, actor=operator, today=published
+                )
     elif s.key == "other":
-        closed = workdays_add(start=day, n=5)
-        services.followup_close(
-            followup=followups[0], note="市场监管部门已接收移交材料", actor=operator, today=closed
-        )
+        closed = tl.add(day, 5)
+        if tl.past(closed, 11, 0):
+            with tl.at(closed, 11, 0):
+                services.followup_close(
+                    followup=followups[0],
+                    note="市场监管部门已接收移交材料",
+                    actor=operator,
+                    today=closed,
+                )
     elif s.key == "corrected":
         wrong, right = _slip(Finding.objects.filter(visit=visit).count())
-        disclosure_demo.correct(
-            row=row, wrong=wrong, right=right, actor=operator, principal=reviewer
-        )
+        with tl.at(tl.add(published_on, 2), 14, 0):
+            disclosure_demo.correct(
+                row=row, wrong=wrong, right=right, actor=operator, principal=reviewer
+            )
     elif s.key == "objection_answered":
         disclosure_demo.objection_answered(
-            row=row, visit=visit, inspected_on=day, reviewer=reviewer, actor=operator
+            row=row, visit=visit, inspected_on=day, reviewer=reviewer, actor=operator, tl=tl
         )
     elif s.key == "objection_pending":
-        disclosure_demo.objection_under_review(row=row, visit=visit)
+        with tl.at(published_on, 15, 0):
+            disclosure_demo.objection_under_review(row=row, visit=visit)
 
 
-def _start_only(visit: Visit, day: dt.date) -> None:
+def _start_only(visit: Visit, day: dt.date, tl: Timeline) -> None:
     """检查中: started by the team member with a login (or the operator), one point recorded."""
     actor = _account_holder(visit) or _user(STAFF[visit.lead_task.department.code][0])
-    services.visit_start(visit=visit, actor=actor, today=day)
-    point = Finding.objects.filter(visit=visit).order_by("item_id", "point").first()
-    services.findings_record(
-        visit=visit,
-        actor=actor,
-        entries=[
-            services.FindingInput(
-                item_id=point.item_id,
-                point=point.point,
-                outcome=FindingOutcome.COMPLIANT,
-                note="现场核查，符合要求",
-            )
-        ],
-    )
-
-
-def demo_plan() -> tuple[list[tuple[Visit, Scenario]], Visit | None]:
-    """Which visit gets which scenario, and the visit left in progress — decided from the
-    visits alone (never their state), so a second load makes the same plan. Visits of the
-    three tasks are taken in turn; zp_inspector's visits come first among 漳平's, her last
-    one is the one left in progress."""
-    by_task = {
-        code: list(
-            Visit.objects.filter(lead_task__code=code)
-            .select_related("entity", "lead_task__department")
-            .order_by("target_id", "pk")
+    with tl.at(day, 9, 30):
+        services.visit_start(visit=visit, actor=actor, today=day)
+        point = Finding.objects.filter(visit=visit).order_by("item_id", "point").first()
+        services.findings_record(
+            visit=visit,
+            actor=actor,
+            entries=[
+                services.FindingInput(
+                    item_id=point.item_id,
+                    point=point.point,
+                    outcome=FindingOutcome.COMPLIANT,
+                    note="现场核查，符合要求",
+                )
+            ],
         )
-        for code in DEMO_TASK_CODES
-    }
-    cert = INSPECTOR_ACCOUNT[1]
+
+
+def _visits(code: str) -> list[Visit]:
+    """The visits of a demo task still to be carried through: none once any of them has
+    been started — a later load (the next day, when more of the plan's days have come)
+    leaves the task as the first one made it."""
+    visits = list(
+        Visit.objects.filter(lead_task__code=code)
+        .select_related("entity", "lead_task__department")
+        .order_by("target_id", "pk")
+    )
+    if any(v.status != VisitStatus.PENDING for v in visits):
+        return []
+    return visits
+
+
+# Working days after the inspection by which a scenario's steps up to publication, the
+# correction and the objection's answer are done: a visit is given a scenario only if that
+# day has passed, so nothing is done "in the future".
+SCENARIO_WORKDAYS = 10
+
+
+@dataclass
+class DemoPlan:
+    steps: list[tuple[Visit, Scenario, dt.date]]
+    in_progress: tuple[Visit, dt.date] | None
+
+
+def demo_plan(tl: Timeline, part: str | None = None) -> DemoPlan:
+    """Which visit gets which scenario on which day, and the visit left in progress, for
+    the demo tasks not carried through yet (``_visits``). zp_inspector's visits come first
+    among 漳平's; her last one is the one left in progress (started on the last working
+    day)."""
+    codes = demo_codes(tl.today)
+    steps: list[tuple[Visit, Scenario, dt.date]] = []
+    history = _visits(codes.risk) if part in (None, "history") else []
+    if history:
+        task = history[0].lead_task
+        window = Window(task.window_start, task.window_end)
+        for n, visit in enumerate(history):
+            steps.append((visit, HISTORY[n % len(HISTORY)], tl.nth_workday(window, 1 + n % 15)))
     in_progress = None
-    for code, visits in by_task.items():
+    left = list(JOINT_ORDER)
+    if part == "history":
+        return DemoPlan(steps, None)
+    joint = _visits(codes.joint)
+    if joint:
+        task = joint[0].lead_task
+        span = Window(task.window_start, task.window_end)
+        for n, visit in enumerate(joint[: len(joint) - 1]):
+            day = tl.nth_workday(span, 1 + n % 8)
+            if left and tl.past(tl.add(day, SCENARIO_WORKDAYS)):
+                steps.append((visit, left.pop(0), day))
+    match = _visits(codes.match)
+    if match:
+        task = match[0].lead_task
+        span = Window(task.window_start, task.window_end)
+        cert = INSPECTOR_ACCOUNT[1]
         hers = [
             v
-            for v in visits
+            for v in match
             if VisitMember.objects.filter(visit=v, inspector__cert_no=cert).exists()
         ]
-        if hers:
-            in_progress = hers[-1]
-            by_task[code] = hers[:-1] + [v for v in visits if v not in hers]
-    queues = [[v for v in visits if v != in_progress] for visits in by_task.values()]
-    order = [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)]
-    if len(order) < len(SCENARIOS):
-        raise RuntimeError(
-            f"演示检查需要至少{len(SCENARIOS)}个已派发的检查，只有{len(order)}个：请增加演示检查对象数量"
-        )
-    return list(zip(order, SCENARIOS, strict=False)), in_progress
+        # Hers first; her last one (or, when she is in no team, the last visit) in progress.
+        last = hers[-1] if hers else match[-1]
+        day = max(tl.add(tl.today, -1), task.window_start)
+        if tl.past(day):
+            in_progress = (last, day)
+        match = [v for v in hers + match if v != last]
+        match = list(dict.fromkeys(match))
+        queue = [*MATCH_FIRST, *left]
+        for n, visit in enumerate(match[: max(len(match) - MATCH_TO_START, 0)]):
+            day = tl.nth_workday(span, 1 + n % 8)
+            if queue and tl.past(tl.add(day, SCENARIO_WORKDAYS)):
+                steps.append((visit, queue.pop(0), day))
+    return DemoPlan(steps, in_progress)
 
 
-def demo_inspections(*, actor: str) -> list[str]:
-    """Carries the pending demo visits of the plan through; returns the summary lines."""
+def demo_inspections_run(*, actor: str, timeline: Timeline, part: str | None = None) -> int:
+    """Carries the pending demo visits of the plan through — last year's task
+    (``part="history"``), this year's (``"current"``) or all; returns how many."""
+    tl = timeline
     _link_inspector_account(actor)
-    plan, in_progress = demo_plan()
+    plan = demo_plan(tl, part)
     done = 0
-    for n, (visit, scenario) in enumerate(plan):
+    for visit, scenario, day in plan.steps:
         with transaction.atomic():
             if Visit.objects.select_for_update().get(pk=visit.pk).status != VisitStatus.PENDING:
                 continue
-            _carry(visit, scenario, _day(visit, n))
+            _carry(visit, scenario, day, tl)
             done += 1
-    if in_progress is not None:
+    if plan.in_progress is not None:
+        visit, day = plan.in_progress
         with transaction.atomic():
-            if (
-                Visit.objects.select_for_update().get(pk=in_progress.pk).status
-                == VisitStatus.PENDING
-            ):
-                _start_only(in_progress, _day(in_progress, 0))
+            if Visit.objects.select_for_update().get(pk=visit.pk).status == VisitStatus.PENDING:
+                _start_only(visit, day, tl)
                 done += 1
-    return demo_summary(done=done)
+    return done
 
 
-def demo_summary(*, done: int) -> list[str]:
-    visits = Visit.objects.filter(lead_task__code__in=DEMO_TASK_CODES)
-    rows = PublishedResult.objects.filter(result__visit__in=visits)
-    objections = Objection.objects.filter(result__visit__in=visits)
+def demo_inspections(*, actor: str, timeline: Timeline | None = None) -> list[str]:
+    """All the demo visits carried through; the summary lines."""
+    tl = timeline or Timeline.now()
+    return demo_summary(done=demo_inspections_run(actor=actor, timeline=tl), today=tl.today)
+
+
+def demo_summary(*, done: int, today: dt.date | None = None) -> list[str]:
+    codes = demo_codes(today)
     states = dict(VisitStatus.choices)
-    counts = "、".join(
-        f"{states[s]}{visits.filter(status=s).count()}个" for s in VisitStatus.values
-    )
-    return [
-        f"演示检查：本次办理{done}个检查；{counts}",
-        f"公示检查结果{rows.filter(superseded_by__isnull=True).count()}份（002 第二十六条八种结论），"
-        f"更正{rows.filter(is_correction=True).count()}份（原版本标注“已被更正”仍可查看），"
-        f"异议{objections.count()}件（已反馈{objections.filter(status=ObjectionStatus.ANSWERED).count()}件、"
-        f"复核中{objections.filter(status=ObjectionStatus.RECEIVED).count()}件）",
-    ]
+    lines = []
+    for label, task_codes in (
+        (f"{codes.year}年", [codes.joint, codes.match]),
+        (f"{codes.year - 1}年（历史）", [codes.risk]),
+    ):
+        visits = Visit.objects.filter(lead_task__code__in=task_codes)
+        rows = PublishedResult.objects.filter(result__visit__in=visits)
+        objections = Objection.objects.filter(result__visit__in=visits)
+        counts = "、".join(
+            f"{states[s]}{n}个"
+            for s in VisitStatus.values
+            if (n := visits.filter(status=s).count())
+        )
+        lines.append(
+            f"演示检查 {label}：{counts or '无'}；公示检查结果{rows.filter(superseded_by__isnull=True).count()}份，"
+            f"更正{rows.filter(is_correction=True).count()}份，"
+            f"异议{objections.count()}件（已反馈{objections.filter(status=ObjectionStatus.ANSWERED).count()}件、"
+            f"复核中{objections.filter(status=ObjectionStatus.RECEIVED).count()}件）"
+        )
+    return [f"演示检查：本次办理{done}个检查", *lines]

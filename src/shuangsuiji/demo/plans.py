@@ -1,7 +1,10 @@
 """Demo plans: the two real plan tables of the source documents, filed and published.
 
-- 松江区建管委 2024 年度“双随机、一公开”抽查事项计划 [000 附件] — 7 rows (序号 1–5, 11, 12
-  as the document numbers them);
+- 松江区建管委 年度“双随机、一公开”抽查事项计划 [000 附件, its 2024 table] — 7 rows (序号
+  1–5, 11, 12 as the document numbers them), for last year and this year (``demo.timeline``):
+  last year's filed and published in its first quarter; this year's drawn up in January and
+  filed in March — still a draft when the demo is loaded before then (000 三(一): 每年一季度
+  制定并备案, a 待办 of the department admin);
 - 闵行区绿化和市容管理局 2021 年度随机抽查时间、人员安排 [004 四] — 10 rows, one per two
   months and item, with the 负责人 the document names.
 
@@ -9,18 +12,21 @@ They go through the real services (create → rows → 备案 → 公开). Loadi
 nothing: an existing plan for the department and year is left as it is.
 """
 
+import contextlib
+import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
 
 from shuangsuiji.accounts.models import Department
 from shuangsuiji.catalog.models import Item
+from shuangsuiji.demo.timeline import Timeline
 from shuangsuiji.planning import services
 from shuangsuiji.planning.models import Plan
 from shuangsuiji.planning.selectors import subtree_ids
 
 # 序号, 抽查领域, 检查对象, 抽查事项, 抽查时间, 抽查比例, 预估抽查数, 牵头单位, 层级, 事项编码 [000 附件].
-SONGJIANG_2024 = [
+SONGJIANG_PLAN = [
     (
         1,
         "瓶装燃气综合监管（云监码）",
@@ -136,22 +142,45 @@ def _item(code: str, root: Department) -> Item:
 
 
 def _load(
-    *, code: str, year: int, title: str, rows: list[tuple[dict, list[Item]]], filed_to: str, actor
+    *,
+    code: str,
+    year: int,
+    title: str,
+    rows: list[tuple[dict, list[Item]]],
+    filed_to: str,
+    actor,
+    tl: Timeline | None = None,
 ) -> str:
+    """Creates the plan (in January of its year) and files and publishes it (in March) —
+    each on its day when a timeline is given, the filing only once that day has come."""
     department = Department.objects.get(code=code)
     existing = Plan.objects.filter(department=department, year=year).first()
     if existing is not None:
         return f"{title}：已存在（{existing.get_status_display()}，{existing.rows.count()}行）"
+    # Drawn up in the second week of January (after the directories are set up, in the
+    # first), filed in March: 000 三(一) 每年一季度.
+    drawn_up, filed_on = dt.date(year, 1, 8), dt.date(year, 3, 10)
+    if tl is not None:
+        drawn_up, filed_on = tl.workday_on_or_after(drawn_up), tl.workday_on_or_after(filed_on)
     with transaction.atomic():
-        plan = services.plan_create(department=department, year=year, title=title, actor=actor)
-        for data, items in rows:
-            services.plan_row_add(plan=plan, data=data, items=items, actor=actor)
-        services.plan_file(plan=plan, filed_to=filed_to, actor=actor)
-        services.plan_publish(plan=plan, actor=actor)
+        with tl.at(drawn_up, 10, 0) if tl else contextlib.nullcontext():
+            plan = services.plan_create(department=department, year=year, title=title, actor=actor)
+            for data, items in rows:
+                services.plan_row_add(plan=plan, data=data, items=items, actor=actor)
+        if tl is not None and not tl.past(filed_on, 10, 0):
+            return f"{title}：新增{len(rows)}行，待备案（每年一季度制定并备案）"
+        with tl.at(filed_on, 10, 0) if tl else contextlib.nullcontext():
+            services.plan_file(plan=plan, filed_to=filed_to, actor=actor)
+            services.plan_publish(plan=plan, actor=actor)
     return f"{title}：新增{len(rows)}行，已备案（{filed_to}）并公开"
 
 
-def demo_plans(*, actor) -> list[str]:
+def demo_plans(
+    *, actor, timeline: Timeline | None = None, years: list[int] | None = None
+) -> list[str]:
+    """松江's plans of ``years`` (default: last year's and this year's)."""
+    tl = timeline or Timeline.now()
+    years = years if years is not None else [tl.history, tl.year]
     songjiang = Department.objects.get(code="SJJW")
     sj_rows = [
         (
@@ -168,8 +197,27 @@ def demo_plans(*, actor) -> list[str]:
             },
             [_item(item_code, songjiang)],
         )
-        for seq, fld, target, text, when, ratio, est, lead, level, item_code in SONGJIANG_2024
+        for seq, fld, target, text, when, ratio, est, lead, level, item_code in SONGJIANG_PLAN
     ]
+    return [
+        *(
+            _load(
+                code="SJJW",
+                year=year,
+                title=f"松江区建管委 {year} 年度“双随机、一公开”抽查事项计划",
+                rows=sj_rows,
+                filed_to="松江区“双随机、一公开”监管工作联席会议办公室",
+                actor=actor,
+                tl=tl,
+            )
+            for year in years
+        ),
+    ]
+
+
+def demo_plan_minhang(*, actor) -> str:
+    """闵行's 2021 table [004 四], entered as it stands (a document of its year), when the
+    directories are set up."""
     minhang = Department.objects.get(code="MHLH")
     green, ads = _item("MH-XK-01", minhang), _item("MH-XK-02", minhang)
     mh_rows = []
@@ -190,21 +238,11 @@ def demo_plans(*, actor) -> list[str]:
                 [item],
             )
         )
-    return [
-        _load(
-            code="SJJW",
-            year=2024,
-            title="松江区建管委 2024 年度“双随机、一公开”抽查事项计划",
-            rows=sj_rows,
-            filed_to="松江区“双随机、一公开”监管工作联席会议办公室",
-            actor=actor,
-        ),
-        _load(
-            code="MHLH",
-            year=2021,
-            title="闵行区绿化和市容管理局 2021 年度“双随机”抽查计划",
-            rows=mh_rows,
-            filed_to="闵行区审改办（区审批制度改革领导小组办公室）",
-            actor=actor,
-        ),
-    ]
+    return _load(
+        code="MHLH",
+        year=2021,
+        title="闵行区绿化和市容管理局 2021 年度“双随机”抽查计划",
+        rows=mh_rows,
+        filed_to="闵行区审改办（区审批制度改革领导小组办公室）",
+        actor=actor,
+    )
