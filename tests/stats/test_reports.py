@@ -186,3 +186,36 @@ def test_the_pdf_without_a_font_is_a_clear_503(client, var_dir, monkeypatch):
     assert response.status_code == 503 and "中文 TrueType 字体" in body
     with pytest.raises(common_pdf.FontMissing):
         report_pdf(report)
+
+
+def test_report_deadlines_appear_in_oversight(client, var_dir):
+    """期限督办 lists the reports owed (004 四, 000 四(三)) beside the task deadlines: due,
+    then overdue by working days, gone once saved; only for the departments one watches."""
+    formed = fd.formed_scene(targets=1)
+    dept, admin = formed.dept, formed.scene.admin
+    client.force_login(admin)
+    url = reverse("oversight:index")
+
+    page = client.get(url, {"date": "2024-04-05"}).content.decode()
+    assert f"{dept.name}2024年3月随机抽查情况报告" in page and "待报送" in page
+    assert "2024年度双随机工作报告" not in page  # far from November
+    # 11 April: one working day past the 10th (a Wednesday) — 4月11日 is Thursday.
+    page = client.get(url, {"date": "2024-04-11"}).content.decode()
+    assert "逾期1个工作日" in page
+    page = client.get(url, {"date": "2024-11-18"}).content.decode()
+    assert "2024年度双随机工作报告" in page and "逾期1个工作日" in page  # 15 Nov was a Friday
+    # Filtering on a task deadline kind leaves the reports out.
+    assert (
+        "报告报送" not in client.get(url, {"date": "2024-04-11", "kind": "result"}).content.decode()
+    )
+
+    report_save(
+        department=dept, kind="monthly", year=2024, month=3, sections={}, actor=admin, today=TODAY
+    )
+    assert (
+        "2024年3月随机抽查情况报告" not in client.get(url, {"date": "2024-04-11"}).content.decode()
+    )
+    # Someone who watches no department sees none.
+    outsider = fd.formed_scene(targets=1).scene.admin
+    client.force_login(outsider)
+    assert dept.name + "2024年" not in client.get(url, {"date": "2024-04-11"}).content.decode()

@@ -94,6 +94,11 @@ def oversight_index(request: HttpRequest) -> HttpResponse:
             "overdue": overdue,
             "page": Paginator(overdue, PAGE_SIZE).get_page(request.GET.get("page")),
             "soon": soon,
+            # Deadlines that are not about a task (the reports, stats app), shown as they are:
+            # the kind and department filters are the task deadlines'.
+            "others": []
+            if filters.kind
+            else deadlines.other_deadlines(departments=scope, today=filters.today),
             "counts": [
                 (DeadlineKind(k).label, k, n)
                 for k, n in deadlines.kind_counts(rows=overdue).items()

@@ -13,3 +13,8 @@ class StatsConfig(AppConfig):
         from shuangsuiji.stats.todo import stats_todo
 
         register_todo(stats_todo)  # 待办 on the home page and the menu (common/todo.py)
+
+        from shuangsuiji.disclosure.deadlines import other_deadlines_register
+        from shuangsuiji.stats.deadlines import report_deadlines
+
+        other_deadlines_register(report_deadlines)  # the reports' deadlines in 期限督办

@@ -138,6 +138,39 @@ def scope_narrow(*, scope: Scope, ids: set[int]) -> Scope:
 
 
 # ---------------------------------------------------------------------------------------
+# Deadlines owned by the apps above (reports, issue 12): registered, shown on the page
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OtherDeadline:
+    """A deadline that is not about a task (a report to send): named, dated and linked."""
+
+    department: Department
+    title: str
+    due: dt.date
+    workdays_overdue: int | None  # None: not overdue yet
+    url: str
+    rule: str
+
+
+OtherDeadlines = Callable[..., list[OtherDeadline]]
+_OTHER: list[OtherDeadlines] = []
+
+
+def other_deadlines_register(provider: OtherDeadlines) -> None:
+    """An app above this one adds its deadlines to 期限督办 (called with ``departments=``
+    and ``today=``; the stats app registers the reports in its ``ready()``)."""
+    if provider not in _OTHER:
+        _OTHER.append(provider)
+
+
+def other_deadlines(*, departments: Scope, today: dt.date) -> list[OtherDeadline]:
+    rows = [row for provider in _OTHER for row in provider(departments=departments, today=today)]
+    return sorted(rows, key=lambda r: (r.due, r.department.code, r.title))
+
+
+# ---------------------------------------------------------------------------------------
 # Rows
 # ---------------------------------------------------------------------------------------
 
