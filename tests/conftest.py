@@ -50,6 +50,15 @@ def var_dir(settings, tmp_path):
     return settings.VAR_DIR
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (menu counts, kept statistics): ids and audit
+    sequence numbers repeat from one rolled-back test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def media_root(var_dir, settings):
     return settings.MEDIA_ROOT

@@ -35,9 +35,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.db.models import Case, CharField, Count, QuerySet, Value, When
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from shuangsuiji.common.dbfunctions import LocalDate
 from shuangsuiji.disclosure.deadlines import RESULT_WORKDAYS
 from shuangsuiji.disclosure.deadlines.workday_table import WorkdayTable
 from shuangsuiji.disclosure.models import Objection
@@ -335,8 +335,8 @@ def _timeliness(
             "lead_task__department_id",
             "lead_task__window_end",
             "lead_task__department__publish_deadline_workdays",
-            TruncDate("result__formed_at", tzinfo=tz),
-            TruncDate("result__first_published_at", tzinfo=tz),
+            LocalDate("result__formed_at", tzinfo=tz),
+            LocalDate("result__first_published_at", tzinfo=tz),
             "result__current__status",
         )
         .annotate(n=Count("id"))

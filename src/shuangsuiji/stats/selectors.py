@@ -9,7 +9,8 @@ from shuangsuiji.accounts.selectors import readable_department_ids
 from shuangsuiji.common.errors import NotAllowed, NotFound, ValidationFailed
 from shuangsuiji.disclosure.deadlines import department_subtree_ids
 from shuangsuiji.registry.choices import RiskClass
-from shuangsuiji.stats.figures import Figures, Filters, figures_compute, figures_grouped
+from shuangsuiji.stats.cache import figures_grouped_kept, figures_kept
+from shuangsuiji.stats.figures import Figures, Filters
 
 FIRST_YEAR = 2000
 
@@ -90,7 +91,7 @@ def figures_for(
     published_only: bool = False,
     month: int | None = None,
 ) -> Figures:
-    return figures_compute(
+    return figures_kept(
         Filters(
             year=year,
             department_ids=frozenset(department_subtree_ids(code=department.code)),
@@ -136,7 +137,7 @@ def figures_by_top(
     tops = top_departments()
     code_of = {t.pk: t.code for t in tops}
     groups = {pk: code_of[root(pk)] for pk in parent_of if root(pk) in code_of}
-    figs = figures_grouped(
+    figs = figures_grouped_kept(
         Filters(
             year=year,
             department_ids=frozenset(groups),
