@@ -101,3 +101,25 @@ def test_loaded_again_the_next_year_it_builds_that_year_on_top(demo, time_machin
     stamps = list(Event.objects.order_by("pk").values_list("created_at", flat=True))
     assert stamps[-1] <= timezone.now()
     assert chain_verify().ok
+
+
+def test_reports_already_sent_and_the_one_now_due(demo):
+    """Last year's annual report and this year's monthly reports up to the month before
+    last are saved (each before its deadline); last month's is the one waiting."""
+    from shuangsuiji.stats.deadlines import reports_owed
+    from shuangsuiji.stats.models import Report
+
+    today = timezone.localdate()
+    for code in ("SJJW", "ZPZJ"):
+        reports = Report.objects.filter(department__code=code)
+        assert reports.filter(kind="annual", year=today.year - 1).exists()
+        months = set(
+            reports.filter(kind="monthly", year=today.year).values_list("month", flat=True)
+        )
+        assert months == set(range(1, today.month - 1))
+        for r in reports:
+            assert _local(r.created_at) < today
+        from shuangsuiji.accounts.models import Department
+
+        owed = reports_owed(departments=[Department.objects.get(code=code)], today=today)
+        assert [(r.kind, r.month) for r in owed] == [("monthly", today.month - 1)]

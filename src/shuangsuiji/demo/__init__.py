@@ -39,6 +39,7 @@ from shuangsuiji.demo.accounts import ACTOR, DEMO_PASSWORD
 from shuangsuiji.demo.draws import demo_draws
 from shuangsuiji.demo.inspections import demo_inspections_run, demo_summary
 from shuangsuiji.demo.plans import demo_plan_minhang, demo_plans
+from shuangsuiji.demo.reports import demo_reports
 from shuangsuiji.demo.timeline import Timeline
 from shuangsuiji.imports.framework import import_file
 
@@ -377,6 +378,8 @@ def _users(depts: dict[str, Department], rng: random.Random) -> None:
             actor=ACTOR,
         )
     for username, name, dept_code, roles in USERS:
+        if username == "zp_inspector":
+            continue  # made once the draw has put a 漳平 inspector in a team (demo.inspections)
         user = User.objects.filter(username=username).first() or user_create(
             username=username,
             full_name=name,
@@ -503,10 +506,12 @@ def demo_load(
     summary.lines += demo_plans(actor=ACTOR, timeline=tl, years=[tl.history])
     summary.lines += demo_draws(actor=ACTOR, timeline=tl, part="history")
     done = demo_inspections_run(actor=ACTOR, timeline=tl, part="history")
+    summary.lines += demo_reports(timeline=tl, part="history")
     summary.lines += demo_plans(actor=ACTOR, timeline=tl, years=[tl.year])
     summary.lines += demo_draws(actor=ACTOR, timeline=tl, part="current")
     done += demo_inspections_run(actor=ACTOR, timeline=tl, part="current")
     summary.lines += demo_summary(done=done, today=tl.today)
+    summary.lines += demo_reports(timeline=tl, part="current")
     summary.lines += [
         "",
         f"演示数据以今天（{tl.today:%Y年%-m月%-d日}）为准：{tl.history}年为历史，{tl.year}年的任务正在进行。",
@@ -514,9 +519,11 @@ def demo_load(
         f"演示账号（密码均为 {DEMO_PASSWORD}）：",
         "  admin        系统管理员（/admin/）",
         *[
-            f"  {u:<12} {n} · {Department.objects.get(code=d).name} · "
+            f"  {u:<12} {User.objects.get(username=u).full_name} · "
+            f"{Department.objects.get(code=d).name} · "
             + "、".join(str(Role(r).label) for r in roles)
-            for u, n, d, roles in USERS
+            for u, _, d, roles in USERS
+            if User.objects.filter(username=u).exists()
         ],
         "  sc_admin     松江区市场监督管理局 · 部门管理员（联合抽查的配合部门）",
         "",

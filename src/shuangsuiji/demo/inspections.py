@@ -27,6 +27,7 @@ changes nothing.
 
 import datetime as dt
 import io
+import random
 import struct
 import zlib
 from dataclasses import dataclass
@@ -35,9 +36,13 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from shuangsuiji.accounts.choices import Role
 from shuangsuiji.accounts.models import User
+from shuangsuiji.accounts.services import membership_grant, user_create
 from shuangsuiji.audit.services import event_record
+from shuangsuiji.common.ids import make_id_number
 from shuangsuiji.demo import disclosure as disclosure_demo
+from shuangsuiji.demo.accounts import DEMO_PASSWORD
 from shuangsuiji.demo.draws import demo_codes
 from shuangsuiji.demo.timeline import Timeline, Window
 from shuangsuiji.disclosure.choices import ObjectionStatus
@@ -62,7 +67,8 @@ STAFF = {"SJJW": ("sj_operator", "sj_reviewer"), "ZPZJ": ("zp_admin", "zp_review
 TRANSFER_TO = {"SJJW": "上海市松江区市场监督管理局", "ZPZJ": "漳平市市场监督管理局"}
 POLICE = {"SJJW": "上海市公安局松江分局", "ZPZJ": "漳平市公安局"}
 CASE_NO = {"SJJW": "松建管罚〔2024〕第017号", "ZPZJ": "漳建罚〔2024〕第017号"}
-# 谢璇 of 003 附件5 is the demo user zp_inspector: her login opens her own assignments.
+# The demo user zp_inspector: 谢璇 of 003 附件5 when the draw puts her in a team (her login
+# opens her own assignments), else another 漳平 inspector who is in one.
 INSPECTOR_ACCOUNT = ("zp_inspector", "13080716005")
 
 PUBLISHED, FORMED, REVIEW, SIGNING = "published", "formed", "review", "signing"
@@ -77,8 +83,8 @@ class Scenario:
 
 # This year's tasks (``demo.timeline``). The joint task, ended weeks ago, takes the
 # scenarios in this order — those that need time after publication (复查, 处罚决定, an
-# objection past its review deadline) first — and keeps at least one visit pending (its
-# result due within days); the running 漳平 task takes its own scenarios, then what is left,
+# objection past its review deadline) first — then plain results, and keeps a few visits
+# pending (their results due within days); the running 漳平 task takes its own scenarios, then what is left,
 # and keeps two visits to start and one in progress. How many each task gets depends on
 # the number of entities drawn (``ssj demo --entities``).
 JOINT_ORDER = [
@@ -98,6 +104,9 @@ MATCH_FIRST = [
 ]
 SCENARIOS = [*JOINT_ORDER, *MATCH_FIRST]
 MATCH_TO_START = 2
+# The joint task's visits left pending (their results due within days); the rest done.
+JOINT_PENDING = 3
+PLAIN = Scenario("plain", conclusion=Conclusion.NO_PROBLEM)
 # Last October's task: every visit done and published, most without a problem.
 HISTORY = [
     Scenario("plain", conclusion=Conclusion.NO_PROBLEM),
@@ -184,18 +193,42 @@ def _user(username: str) -> User:
     return user
 
 
-def _link_inspector_account(actor: str) -> None:
-    """Links zp_inspector to 谢璇's record in the roster (执法检查人员 with a login account)."""
+def _account_inspector() -> Inspector | None:
+    """The roster entry of the demo user zp_inspector (执法检查人员 with a login)."""
+    return Inspector.objects.filter(user__username=INSPECTOR_ACCOUNT[0]).first()
+
+
+def _link_inspector_account(actor: str, tl: Timeline) -> None:
+    """Creates the demo user zp_inspector for a 漳平 inspector who is in a team of this
+    year's 漳平 task — 谢璇 of 003 附件5 when the draw put her in one, else the leader of
+    the last team — and links the roster entry to it, so 我的检查 has visits to show (the
+    draw is random: who is in a team depends on the entities drawn)."""
     username, cert = INSPECTOR_ACCOUNT
-    user = _user(username)
-    inspector = Inspector.objects.filter(cert_no=cert).first()
-    if (
-        inspector is None
-        or inspector.user_id is not None
-        or Inspector.objects.filter(user=user).exists()
-    ):
+    if User.objects.filter(username=username).exists():
         return
+    members = VisitMember.objects.filter(
+        visit__lead_task__code=demo_codes(tl.today).match
+    ).select_related("inspector")
+    if not members.exists():
+        return
+    mine = members.filter(inspector__cert_no=cert).first() or (
+        members.filter(is_leader=True).order_by("-visit__target_id").first()
+    )
+    if mine is None:
+        return
+    inspector = mine.inspector
     with transaction.atomic():
+        user = user_create(
+            username=username,
+            full_name=inspector.name,
+            password=DEMO_PASSWORD,
+            id_number=make_id_number(random.Random(f"{username}-{inspector.cert_no}")),
+            mobile=inspector.mobile,
+            actor=actor,
+        )
+        membership_grant(
+            user=user, department=inspector.department, role=Role.INSPECTOR, actor=actor
+        )
         inspector = Inspector.objects.select_for_update().get(pk=inspector.pk)
         inspector.user = user
         inspector.save(update_fields=["user"])
@@ -605,10 +638,11 @@ def demo_plan(tl: Timeline, part: str | None = None) -> DemoPlan:
     if joint:
         task = joint[0].lead_task
         span = Window(task.window_start, task.window_end)
-        for n, visit in enumerate(joint[: len(joint) - 1]):
+        pending = min(JOINT_PENDING, max(len(joint) - 1, 0))
+        for n, visit in enumerate(joint[: len(joint) - pending]):
             day = tl.nth_workday(span, 1 + n % 8)
-            if left and tl.past(tl.add(day, SCENARIO_WORKDAYS)):
-                steps.append((visit, left.pop(0), day))
+            if tl.past(tl.add(day, SCENARIO_WORKDAYS)):
+                steps.append((visit, left.pop(0) if left else PLAIN, day))
     match = _visits(codes.match)
     if match:
         task = match[0].lead_task
@@ -638,7 +672,8 @@ def demo_inspections_run(*, actor: str, timeline: Timeline, part: str | None = N
     """Carries the pending demo visits of the plan through — last year's task
     (``part="history"``), this year's (``"current"``) or all; returns how many."""
     tl = timeline
-    _link_inspector_account(actor)
+    if part != "history":
+        _link_inspector_account(actor, tl)
     plan = demo_plan(tl, part)
     done = 0
     for visit, scenario, day in plan.steps:

@@ -19,8 +19,10 @@ from shuangsuiji.stats.models import Report, ReportKind
 from shuangsuiji.stats.reports import report_due
 
 ANNUAL_NOTICE_DAYS = 30  # the annual report is shown this many days before it is due
-MONTHLY_HINT = "004 四：每月10日前将上月随机抽查情况报领导小组办公室"
-ANNUAL_HINT = "000 四(三)：每年11月中旬将年度双随机工作情况报委执法监督科"
+# Said for any department (the documents are one district's: 闵行 reports monthly to its
+# 领导小组办公室, 松江's units to the 委 in mid-November).
+MONTHLY_HINT = "每月10日前报送上月随机抽查情况（依据 004 四）"
+ANNUAL_HINT = "年度工作情况按本部门设定的日期报送，默认11月15日（依据 000 四(三)“11月中旬”）"
 
 
 @dataclass(frozen=True)
