@@ -309,3 +309,21 @@ def test_links_appear_only_where_the_list_shows_exactly_the_count(client, world)
     client.force_login(world["formed"].scene.admin)
     html = client.get(reverse("stats:page") + f"?year=2024&department={dept.code}").content.decode()
     assert not re.search(r"<td>名录库中的检查对象</td><td[^>]*><a ", html)
+
+
+def test_published_and_joint_figures_link_to_the_lists_they_count(client, world):
+    from shuangsuiji.disclosure.services import result_publish
+
+    dept, formed = world["dept"], world["formed"]
+    result_publish(version=formed.version, actor=formed.operator)
+    # One of the 委's tasks becomes a 部门联合抽查 with the other department as partner.
+    formed.scene.task.partners.add(world["other"])
+    client.force_login(formed.scene.admin)
+    html = client.get(reverse("stats:page") + f"?year=2024&department={dept.code}").content.decode()
+    fig = figures_for(department=dept, year=2024, today=dt.date.today())
+    assert fig.published == 1 and fig.joint_visits == len(formed.scene.visits) >= 1
+    for label, count in (("已公示的检查结果", fig.published), ("联合抽查占比", fig.joint_visits)):
+        link = re.search(rf"<td>{label}</td><td[^>]*><a href=\"([^\"]+)\">", html)
+        assert link, label
+        listed = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+        assert len(set(re.findall(r'href="/inspection/visits/(\d+)/"', listed))) == count, label

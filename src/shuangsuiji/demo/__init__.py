@@ -26,7 +26,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
-from faker import Faker
 
 from shuangsuiji.accounts.choices import DepartmentKind, Role
 from shuangsuiji.accounts.models import Department, Membership, User
@@ -398,6 +397,8 @@ def _users(depts: dict[str, Department], rng: random.Random) -> None:
 def _entity_rows(
     dept_code: str, count: int, rng: random.Random, assessed_year: int
 ) -> list[list[str]]:
+
+    from faker import Faker  # here: every `ssj` command imports the demo package
 
     fake = Faker("zh_CN")
     fake.seed_instance(rng.randint(0, 10**9))

@@ -25,7 +25,6 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import time_machine
 from django.utils import timezone
 
 from shuangsuiji.disclosure.deadlines.workday_table import WorkdayTable
@@ -120,6 +119,8 @@ class Timeline:
     def at(self, day: dt.date, hour: int = 9, minute: int = 30) -> Iterator[None]:
         """Runs the block with the clock at that moment (ticking from there); a moment not
         yet come runs it now — the clock is never moved forward."""
+        import time_machine  # here: every `ssj` command imports the demo package
+
         moment = self.moment(day, hour, minute)
         if moment >= timezone.now():
             yield

@@ -39,6 +39,16 @@ class VisitFilterForm(forms.Form):
     conclusion = forms.ChoiceField(
         label="检查结论", required=False, choices=[("", "全部"), *Conclusion.choices]
     )
+    published = forms.ChoiceField(
+        label="公示",
+        required=False,
+        choices=[("", "全部"), ("yes", "已公示"), ("no", "已形成未公示")],
+    )
+    joint = forms.ChoiceField(
+        label="联合抽查",
+        required=False,
+        choices=[("", "全部"), ("yes", "部门联合抽查"), ("no", "本部门抽查")],
+    )
 
     def __init__(self, *args, departments=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -211,6 +211,8 @@ def visits_for_staff(
     penalty_unpublished: bool = False,
     year: int | None = None,
     conclusion: str = "",
+    published: str = "",
+    joint: str = "",
 ) -> QuerySet[Visit]:
     """The staff list: visits of tasks the user's departments lead or partner, as visits_list.
     ``penalty_unpublished``: only visits with a penalty decided and not yet published (the
@@ -228,7 +230,14 @@ def visits_for_staff(
             ).values("version__result__visit_id")
         )
     return _visits_filtered(
-        qs, status=status, department=department, q=q, year=year, conclusion=conclusion
+        qs,
+        status=status,
+        department=department,
+        q=q,
+        year=year,
+        conclusion=conclusion,
+        published=published,
+        joint=joint,
     )
 
 
@@ -248,6 +257,8 @@ def _visits_filtered(
     q: str,
     year: int | None = None,
     conclusion: str = "",
+    published: str = "",
+    joint: str = "",
 ) -> QuerySet[Visit]:
     if status:
         qs = qs.filter(status=status)
@@ -260,6 +271,16 @@ def _visits_filtered(
         qs = qs.filter(lead_task__window_start__year=year)
     if conclusion:
         qs = qs.filter(result__formed_at__isnull=False, result__current__conclusion=conclusion)
+    if published in ("yes", "no"):
+        # As 统计分析 counts 已公示: formed, not withheld by law (依法不予公开), published.
+        qs = qs.filter(result__formed_at__isnull=False).exclude(
+            result__current__status=VersionStatus.WITHHELD
+        )
+        qs = qs.filter(result__first_published_at__isnull=(published == "no"))
+    if joint == "yes":
+        qs = qs.filter(tasks__partners__isnull=False)
+    elif joint == "no":
+        qs = qs.exclude(tasks__partners__isnull=False)
     if q := (q or "").strip():
         qs = qs.filter(Q(entity__name__icontains=q) | Q(target_id__icontains=q))
     return _with_tasks_and_team(qs.distinct()).order_by("window_start", "target_id", "id")

@@ -282,6 +282,8 @@ def visit_list(request: HttpRequest) -> HttpResponse:
         penalty_unpublished=penalty,
         year=filters.get("year"),
         conclusion=filters.get("conclusion", ""),
+        published=filters.get("published", ""),
+        joint=filters.get("joint", ""),
     )
     page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("page"))
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)

@@ -47,6 +47,19 @@ def _head() -> tuple[int, str]:
     return (int(row[0]), str(row[1])) if row else (0, "")
 
 
+GENERATION_KEY = "stats:figures:generation"
+
+
+def figures_forget() -> None:
+    """Forgets every figure kept in this process's cache (the next request counts afresh):
+    the benchmark's cold measurement. (The cache is Django's default, per process: a
+    server restart forgets too.)"""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, 1, None)
+
+
 def _key(f: Filters, groups: dict[int, str]) -> str:
     # The departments' own deadline settings count too (the 公示率), read with the key.
     periods = sorted(
@@ -56,6 +69,7 @@ def _key(f: Filters, groups: dict[int, str]) -> str:
     )
     what = repr(
         (
+            cache.get(GENERATION_KEY, 0),
             periods,
             f.year,
             f.month,

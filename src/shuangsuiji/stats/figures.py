@@ -299,23 +299,31 @@ def figures_grouped(f: Filters, *, groups: dict[int, str]) -> dict[str, Figures]
         fig.by_conclusion = {c.value: fig.by_conclusion.get(c.value, 0) for c in Conclusion}
         fig.results = sum(fig.by_conclusion.values())
         fig.problems = sum(n for c, n in fig.by_conclusion.items() if c not in NO_PROBLEM)
+    # Follow-ups, objections and corrections reach their department through foreign keys
+    # only (each row one result, one visit, one task) and their results through a
+    # subquery: no join repeats a row, so a plain COUNT (no DISTINCT sort).
     followups = FollowUp.objects.filter(version__result__in=results)
     fu_path = "version__result__visit__lead_task__department_id"
-    put("followups_opened", _counts(followups, fu_path, groups))
+    put("followups_opened", _counts(followups, fu_path, groups, joins=False))
     put(
         "followups_closed",
-        _counts(followups.filter(status=FollowUpStatus.DONE), fu_path, groups),
+        _counts(followups.filter(status=FollowUpStatus.DONE), fu_path, groups, joins=False),
     )
     put(
         "objections",
-        _counts(Objection.objects.filter(result__in=results), "result__" + result_path, groups),
+        _counts(
+            Objection.objects.filter(result__in=results),
+            "result__" + result_path,
+            groups,
+            joins=False,
+        ),
     )
     corrections = ResultVersion.objects.filter(
         result__in=results,
         kind=VersionKind.CORRECTION,
         status__in=[VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED],
     )
-    put("corrections", _counts(corrections, "result__" + result_path, groups))
+    put("corrections", _counts(corrections, "result__" + result_path, groups, joins=False))
     _timeliness(figs, groups, f, visits)
     return figs
 

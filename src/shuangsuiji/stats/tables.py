@@ -92,14 +92,24 @@ def figure_rows(
             "%",
             note=f"{fig.results_on_time} / {fig.results_due}",
         ),
-        Row("已公示的检查结果", fig.published),
+        Row(
+            "已公示的检查结果",
+            fig.published,
+            url=_link("inspection:list", published="yes", **visits),
+        ),
         Row(
             "公示率（按期公示）",
             fig.publish_rate,
             "%",
             note=f"期限内公示 {fig.published_on_time} / 应公示 {fig.publish_due}（001 一）",
         ),
-        Row("联合抽查占比", fig.joint_share, "%", note=f"{fig.joint_visits} / {fig.visits} 户次"),
+        Row(
+            "联合抽查占比",
+            fig.joint_share,
+            "%",
+            url=_link("inspection:list", joint="yes", **visits),
+            note=f"{fig.joint_visits} / {fig.visits} 户次",
+        ),
         Row("异议", fig.objections),
         Row("更正", fig.corrections),
     ]
