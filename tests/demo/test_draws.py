@@ -150,7 +150,7 @@ def test_demo_draws_twice_changes_nothing(demo):
 
     before = list(Draw.objects.order_by("pk").values_list("pk", "state", "manifest_sha256"))
     again = demo_draws(actor=ACTOR)
-    assert all("已存在" in line for line in again) and len(again) == 3
+    assert all("已存在" in line for line in again) and len(again) == 4
     assert list(Draw.objects.order_by("pk").values_list("pk", "state", "manifest_sha256")) == before
 
 

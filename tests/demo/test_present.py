@@ -123,3 +123,22 @@ def test_reports_already_sent_and_the_one_now_due(demo):
 
         owed = reports_owed(departments=[Department.objects.get(code=code)], today=today)
         assert [(r.kind, r.month) for r in owed] == [("monthly", today.month - 1)]
+
+
+def test_the_witness_has_a_sealed_list_waiting_for_its_seed(demo):
+    """The next round's list is sealed and public, the seed still to come: the 纪检监督员
+    finds it on his home page."""
+    from shuangsuiji.accounts.models import User
+    from shuangsuiji.common.todo import todo_cards
+
+    task = Task.objects.get(code=demo_codes().upcoming)
+    draw = task.draws.get()
+    assert draw.state == DrawState.COMMITTED and _local(draw.committed_at) < timezone.localdate()
+    assert task.window_start > timezone.localdate()
+    cards = {
+        c.key: c
+        for c in todo_cards(
+            user=User.objects.get(username="sj_witness"), today=timezone.localdate()
+        )
+    }
+    assert cards["draw.witness"].count == 1

@@ -64,7 +64,12 @@ class DemoCodes:
         return f"ZPZJ-{self.year}-JZ01"
 
     @property
+    def upcoming(self) -> str:
+        return f"SJJW-{self.year}-DX01"
+
+    @property
     def all(self) -> tuple[str, str, str]:
+        """The three tasks drawn, inspected and published (not the upcoming one)."""
         return (self.risk, self.joint, self.match)
 
 
@@ -431,6 +436,52 @@ def _match(actor: str, tl: Timeline) -> str:
     )
 
 
+def _upcoming(actor: str, tl: Timeline) -> str:
+    """(d) the next round of 普通地下室 (plan row 3, 综管中心): its list sealed and public
+    yesterday, the seed and the witness still to come — 孙立纪's to-do."""
+    operator = _user("sj_operator")
+    songjiang = Department.objects.get(code="SJJW")
+    window = tl.window_upcoming()
+    tag = _tag(songjiang, "普通地下室")
+    row = PlanRow.objects.filter(
+        plan__department=songjiang, plan__year=window.start.year, seq=3
+    ).first()
+    drawable = Entity.objects.filter(
+        department=songjiang, tags=tag, status__in=list(DRAWABLE_STATUSES)
+    ).count()
+    if not drawable:
+        return f"{demo_codes(tl.today).upcoming}：子库“普通地下室”中没有可抽取的对象，未建立"
+    spec = planning.TaskInput(
+        code=demo_codes(tl.today).upcoming,
+        title=f"{window.start.year}年普通地下室安全使用抽查（{window.start.month}月）",
+        kind=TaskKind.PLANNED if row else TaskKind.AD_HOC,
+        items=[_item("SJ-ZG-01")],
+        window_start=window.start,
+        window_end=window.end,
+        team_size=2,
+        inspector_capacity=10,
+        description="综管中心牵头；按年度计划第3项（1月、4月、6月、9月、12月）",
+        classes=[
+            planning.ClassInput(
+                code="dx",
+                name="普通地下室",
+                sublibrary=tag,
+                # 预估抽查数 (the plan row's estimate, 10), at most what the library holds.
+                count=min(row.estimated_count if row and row.estimated_count else 10, drawable),
+            )
+        ],
+    )
+    sealed = tl.add(tl.today, -1)
+    with tl.at(tl.add(sealed, -1), 10, 0):
+        task = planning.task_create(department=songjiang, spec=spec, actor=operator, plan_row=row)
+    with tl.at(sealed, 16, 0):
+        draw = services.draw_commit(task=task, actor=operator)
+    return (
+        f"{task.code} {task.title}：第{draw.number}次摇号名单已封存公布，待纪检监督员录入种子"
+        f"（C {draw.manifest_sha256[:16]}…）"
+    )
+
+
 def demo_draws(*, actor, timeline: Timeline | None = None, part: str | None = None) -> list[str]:
     """Runs the demo ceremonies that are missing, in the order they happened — last year's
     (``part="history"``), this year's (``"current"``) or both; returns one line per task.
@@ -442,7 +493,7 @@ def demo_draws(*, actor, timeline: Timeline | None = None, part: str | None = No
     codes = demo_codes(tl.today)
     runs = {
         "history": [(codes.risk, _risk)],
-        "current": [(codes.joint, _joint), (codes.match, _match)],
+        "current": [(codes.joint, _joint), (codes.match, _match), (codes.upcoming, _upcoming)],
     }
     lines = []
     for key in [part] if part else ["history", "current"]:

@@ -104,6 +104,14 @@ class Timeline:
         """Started four weeks ago, ends in three: visits done, in progress and to start."""
         return self._current(self.today - dt.timedelta(days=28), self.today + dt.timedelta(days=21))
 
+    def window_upcoming(self) -> Window:
+        """Starts in about two weeks and runs three: its list is sealed, the seed not yet
+        drawn (the 纪检监督员's to-do)."""
+        return self._current(
+            self.workday_on_or_after(self.today + dt.timedelta(days=14)),
+            self.today + dt.timedelta(days=35),
+        )
+
     # --- moments ----------------------------------------------------------------------
 
     def moment(self, day: dt.date, hour: int = 9, minute: int = 30) -> dt.datetime:
