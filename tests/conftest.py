@@ -52,8 +52,8 @@ def var_dir(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Each test starts with an empty cache (menu counts, kept statistics): ids and audit
-    sequence numbers repeat from one rolled-back test to the next."""
+    """Each test starts with an empty cache (the menu's counts): ids and audit sequence
+    numbers repeat from one rolled-back test to the next."""
     from django.core.cache import cache
 
     cache.clear()

@@ -5,13 +5,13 @@ a new day, an event without a department or a chain that does not continue count
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 
 from shuangsuiji.accounts.models import Department
 from shuangsuiji.accounts.services import user_create
 from shuangsuiji.disclosure.services import result_publish
 from shuangsuiji.stats import cache as kept_cache
 from shuangsuiji.stats.figures import Filters, figures_grouped
+from shuangsuiji.stats.models import KeptFigures
 from shuangsuiji.stats.selectors import figures_by_top
 from tests.factories import disclosure as fd
 from tests.factories.inspection import dispatched_scene, formed
@@ -92,12 +92,24 @@ def test_a_chain_that_does_not_continue_counts_everything(var_dir, counted):
     f = Filters(year=2024, department_ids=frozenset(groups), today=TODAY)
     kept_cache.figures_grouped_kept(f, groups=groups)
     # As after a restored backup: the kept head is no event of this chain any more.
-    key = kept_cache._key(f, groups)
-    entry = cache.get(key)
-    entry.hash = "f" * 64
-    cache.set(key, entry)
+    KeptFigures.objects.filter(key=kept_cache._key(f, groups)).update(chain_hash="f" * 64)
     figs = kept_cache.figures_grouped_kept(f, groups=groups)
     assert counted[-1] == {"A", "B"} and len(counted) == 2
     assert {k: v.as_dict() for k, v in figs.items()} == {
         k: v.as_dict() for k, v in figures_grouped(f, groups=groups).items()
     }
+
+
+def test_warming_counts_the_days_views_before_anyone_opens_them(var_dir, counted, client):
+    from shuangsuiji.stats.selectors import figures_warm
+
+    a = fd.formed_scene(targets=1)
+    # Kept for an old day: removed by the warm-up.
+    KeptFigures.objects.create(key="old", day=TODAY - dt.timedelta(days=10), seq=1, chain_hash="x")
+    n = figures_warm(today=TODAY)
+    assert n == 2 * (2 + Department.objects.count()) and not KeptFigures.objects.filter(key="old")
+    before = len(counted)
+    assert _kept() == _fresh() and len(counted) == before  # read, not counted
+    # The figures are kept in the database: another process (a web worker, ssj) reads them.
+    assert KeptFigures.objects.filter(day=TODAY).count() == n
+    assert a.dept.code in _kept()

@@ -247,6 +247,27 @@ def _ceremony_days(tl: Timeline, window: Window) -> tuple[dt.date, dt.date, dt.d
     return task_day, tl.add(task_day, 2), tl.add(task_day, 3)
 
 
+def _seed_and_confirm(
+    draw: Draw,
+    *,
+    tl: Timeline,
+    day: dt.date,
+    seed: tuple[str, str],
+    witnesses: list[str],
+    witness: User,
+    operator: User,
+) -> Draw:
+    """The seed entered by the 纪检监督员 at 10:00 (the lottery drawn the evening before),
+    the result confirmed and locked at 10:30."""
+    seed_text, sources = seed
+    with tl.at(day, 10, 0):
+        draw = services.draw_seed(
+            draw=draw, seed_text=seed_text, sources=sources, witnesses=witnesses, actor=witness
+        )
+    with tl.at(day, 10, 30):
+        return services.draw_confirm(draw=draw, actor=operator)
+
+
 def _joint(actor: str, tl: Timeline) -> str:
     """(a) 部门联合抽查 led by SJJW, with a substitution; its window ended weeks ago."""
     operator, witness, reviewer = _user("sj_operator"), _user("sj_witness"), _user("sj_reviewer")
@@ -279,17 +300,16 @@ def _joint(actor: str, tl: Timeline) -> str:
         task = planning.task_create(department=songjiang, spec=spec, actor=operator, plan_row=row)
     with tl.at(seal_day, 10, 0):
         draw = services.draw_commit(task=task, actor=operator)
-    seed_text, sources = _seed_sources(seed_day, "孙立纪", DICE_JOINT, BALLS_JOINT)
-    with tl.at(seed_day, 10, 0):
-        draw = services.draw_seed(
-            draw=draw,
-            seed_text=seed_text,
-            sources=sources,
-            witnesses=["孙立纪", "韩梅"],
-            actor=witness,
-        )
-    with tl.at(seed_day, 10, 30):
-        draw = services.draw_confirm(draw=draw, actor=operator)
+    draw = _seed_and_confirm(
+        draw,
+        tl=tl,
+        day=seed_day,
+        seed=_seed_sources(seed_day, "孙立纪", DICE_JOINT, BALLS_JOINT),
+        witnesses=["孙立纪", "韩梅"],
+        witness=witness,
+        operator=operator,
+    )
+    with tl.at(seed_day, 10, 40):
         member = draw.selections.order_by("rank").first().assignments.get(position=1, active=True)
         sub = services.substitution_request(
             assignment=member, reason=SUBSTITUTION_REASON, actor=operator
@@ -357,13 +377,15 @@ def _risk(actor: str, tl: Timeline) -> str:
         )
     with tl.at(seal_day, 10, 0):
         draw = services.draw_commit(task=task, actor=operator)
-    seed_text, sources = _seed_sources(seed_day, "孙立纪", DICE_RISK, BALLS_RISK)
-    with tl.at(seed_day, 10, 0):
-        draw = services.draw_seed(
-            draw=draw, seed_text=seed_text, sources=sources, witnesses=["孙立纪"], actor=witness
-        )
-    with tl.at(seed_day, 10, 30):
-        draw = services.draw_confirm(draw=draw, actor=operator)
+    draw = _seed_and_confirm(
+        draw,
+        tl=tl,
+        day=seed_day,
+        seed=_seed_sources(seed_day, "孙立纪", DICE_RISK, BALLS_RISK),
+        witnesses=["孙立纪"],
+        witness=witness,
+        operator=operator,
+    )
     with tl.at(seed_day, 15, 0):
         services.draw_dispatch(draw=draw, actor=operator)
     return _summary(task, draw) + f"；第{wrong.number}次摇号已作废（理由公开）"
@@ -417,17 +439,15 @@ def _match(actor: str, tl: Timeline) -> str:
             )
     with tl.at(seal_day, 10, 0):
         draw = services.match_commit(task=task, actor=admin, entities=targets)
-    seed_text, sources = _seed_match(seed_day)
-    with tl.at(seed_day, 10, 0):
-        draw = services.draw_seed(
-            draw=draw,
-            seed_text=seed_text,
-            sources=sources,
-            witnesses=["官登对", "林美华"],
-            actor=witness,
-        )
-    with tl.at(seed_day, 10, 30):
-        draw = services.draw_confirm(draw=draw, actor=admin)
+    draw = _seed_and_confirm(
+        draw,
+        tl=tl,
+        day=seed_day,
+        seed=_seed_match(seed_day),
+        witnesses=["官登对", "林美华"],
+        witness=witness,
+        operator=admin,
+    )
     with tl.at(seed_day, 15, 0):
         services.draw_dispatch(draw=draw, actor=admin)
     return (

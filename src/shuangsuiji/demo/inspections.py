@@ -518,44 +518,57 @@ def _after(
     published_on = timezone.localdate(row.published_at)
     if s.key == "rectified":
         recheck_on = tl.add(followups[0].rectify_deadline, 1)
-        if tl.past(recheck_on, 15, 0):
-            with tl.at(recheck_on, 15, 0):
-                services.followup_recheck(
-                    followup=followups[0],
-                    recheck_on=recheck_on,
-                    status=FollowUpStatus.DONE,
-                    recheck_note="复查：已按要求整改到位，相关记录已补齐",
-                    actor=operator,
-                    today=recheck_on,
-                )
+        tl.once_come(
+            recheck_on,
+            15,
+            0,
+            lambda: services.followup_recheck(
+                followup=followups[0],
+                recheck_on=recheck_on,
+                status=FollowUpStatus.DONE,
+                recheck_note="复查：已按要求整改到位，相关记录已补齐",
+                actor=operator,
+                today=recheck_on,
+            ),
+        )
     elif s.key == "case":
         decided = tl.add(day, 15)
         # 行政处罚信息 7个工作日内公开 (000 三(六)): published on the 3rd working day.
         published = tl.add(decided, 3)
-        if tl.past(decided, 15, 0):
-            with tl.at(decided, 15, 0):
-                services.followup_penalty(
-                    followup=followups[0],
-                    case_no="",
-                    penalty_decided_on=decided,
-                    actor=operator,
-                    today=decided,
-                )
-        if tl.past(published, 10, 0):
-            with tl.at(published, 10, 0):
-                services.followup_penalty_published(
+        penalty = tl.once_come(
+            decided,
+            15,
+            0,
+            lambda: services.followup_penalty(
+                followup=followups[0],
+                case_no="",
+                penalty_decided_on=decided,
+                actor=operator,
+                today=decided,
+            ),
+        )
+        if penalty:
+            tl.once_come(
+                published,
+                10,
+                0,
+                lambda: services.followup_penalty_published(
                     followup=followups[0], published_on=published, actor=operator, today=published
-                )
+                ),
+            )
     elif s.key == "other":
         closed = tl.add(day, 5)
-        if tl.past(closed, 11, 0):
-            with tl.at(closed, 11, 0):
-                services.followup_close(
-                    followup=followups[0],
-                    note="市场监管部门已接收移交材料",
-                    actor=operator,
-                    today=closed,
-                )
+        tl.once_come(
+            closed,
+            11,
+            0,
+            lambda: services.followup_close(
+                followup=followups[0],
+                note="市场监管部门已接收移交材料",
+                actor=operator,
+                today=closed,
+            ),
+        )
     elif s.key == "corrected":
         wrong, right = _slip(Finding.objects.filter(visit=visit).count())
         with tl.at(tl.add(published_on, 2), 14, 0):

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -122,6 +122,15 @@ class Timeline:
     def past(self, day: dt.date, hour: int = 9, minute: int = 30) -> bool:
         """Whether that moment has come (it is before the clock's now)."""
         return self.moment(day, hour, minute) < timezone.now()
+
+    def once_come(self, day: dt.date, hour: int, minute: int, step: Callable[[], object]) -> bool:
+        """Runs ``step`` at that moment if it has come; else leaves it to be done (a
+        follow-up or an answer whose day is still ahead stays open)."""
+        if not self.past(day, hour, minute):
+            return False
+        with self.at(day, hour, minute):
+            step()
+        return True
 
     @contextlib.contextmanager
     def at(self, day: dt.date, hour: int = 9, minute: int = 30) -> Iterator[None]:

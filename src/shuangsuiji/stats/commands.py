@@ -71,11 +71,35 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warm(args: argparse.Namespace) -> int:
+    import time
+
+    from django.utils import timezone
+
+    from shuangsuiji.stats.selectors import figures_warm
+    from shuangsuiji.workdays.commands import date_arg
+
+    today = date_arg(args.today) if args.today else timezone.localdate()
+    started = time.perf_counter()
+    n = figures_warm(today=today)
+    print(
+        f"已预先计算{today:%Y年%m月%d日}的统计数字{n}组，用时 {time.perf_counter() - started:.1f} 秒"
+    )
+    return 0
+
+
 def _pct(value) -> str:
     return "—" if value is None else f"{value:g}%"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    w = sub.add_parser(
+        "stats-warm",
+        help="预先计算当天常用的统计数字（各部门今年和去年、各部门对比、门户年度统计；每天凌晨运行一次）",
+    )
+    w.add_argument("--today", metavar="YYYY-MM-DD", help="计算期限的基准日，默认今天")
+    w.set_defaults(handler=_warm)
+
     p = sub.add_parser("stats", help="统计分析：某年度各部门（或一个部门，含下级单位）的统计数字")
     p.add_argument("--year", required=True, help="年度，如 2024")
     p.add_argument(

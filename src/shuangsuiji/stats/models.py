@@ -77,3 +77,23 @@ class ReportSetting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department}：年度报告{self.annual_due_month}月{self.annual_due_day}日前"
+
+
+class KeptFigures(models.Model):
+    """统计数字 kept between requests and processes (stats/cache.py): the figures of one set of
+    filters and grouping, with the audit chain head they were counted at. A cache, not a
+    record: any row may be deleted at any time (it is counted again)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    day = models.DateField(_("基准日"), db_index=True)
+    seq = models.BigIntegerField()
+    chain_hash = models.CharField(max_length=64)
+    figures = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("统计数字缓存")
+        verbose_name_plural = _("统计数字缓存")
+
+    def __str__(self) -> str:
+        return f"{self.day} #{self.seq} {self.key[:12]}"

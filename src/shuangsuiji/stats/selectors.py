@@ -9,7 +9,7 @@ from shuangsuiji.accounts.selectors import readable_department_ids
 from shuangsuiji.common.errors import NotAllowed, NotFound, ValidationFailed
 from shuangsuiji.disclosure.deadlines import department_subtree_ids
 from shuangsuiji.registry.choices import RiskClass
-from shuangsuiji.stats.cache import figures_grouped_kept, figures_kept
+from shuangsuiji.stats.cache import figures_grouped_kept, figures_kept, figures_prune
 from shuangsuiji.stats.figures import Figures, Filters
 
 FIRST_YEAR = 2000
@@ -148,3 +148,19 @@ def figures_by_top(
         groups=groups,
     )
     return [(t, figs.get(t.code) or Figures(year=year, month=month)) for t in tops]
+
+
+def figures_warm(*, today: dt.date) -> int:
+    """Counts the day's common views ahead of the first reader (``ssj stats-warm``, daily
+    after midnight): this year's and last year's figures of every department (with its
+    sub-units), the side-by-side view and the portal's 年度统计. Returns how many sets."""
+    figures_prune(today=today)
+    n = 0
+    for year in (today.year, today.year - 1):
+        figures_by_top(year=year, today=today)
+        figures_by_top(year=year, today=today, published_only=True)
+        n += 2
+        for dept in Department.objects.order_by("code"):
+            figures_for(department=dept, year=year, today=today)
+            n += 1
+    return n
