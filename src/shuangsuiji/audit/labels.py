@@ -64,6 +64,7 @@ VERBS = {
     "plans": "计划表",
     "publish": "公示",
     "recheck": "复查",
+    "record": "录入",
     "reject": "不予批准",
     "repeal": "废止",
     "request": "申请",

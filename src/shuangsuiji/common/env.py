@@ -12,7 +12,8 @@ class ConfigError(RuntimeError):
 
 
 def envstr(name: str, default: str) -> str:
-    return os.environ.get(name, default)
+    """The variable's value; unset or empty (``DATABASE_URL=`` in a script) is the default."""
+    return os.environ.get(name) or default
 
 
 def envbool(name: str, default: bool) -> bool:
