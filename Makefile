@@ -14,7 +14,9 @@ $(BIN)/ssj: pyproject.toml
 
 install: $(BIN)/ssj
 
+# The PDFs embed a TrueType CJK font: Debian's fonts-wqy-microhei, installed here when root.
 demo: install
+	@bash scripts/ensure-system-deps.sh --pdf
 	$(BIN)/ssj demo
 
 test: install

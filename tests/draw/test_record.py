@@ -326,3 +326,28 @@ def test_staff_download_the_record_and_outsiders_do_not(client):
     outsider = factories.user(department=factories.department("OUT1"), role="operator")
     client.force_login(outsider)
     assert client.get(reverse("draw:record", args=[draw.pk, "pdf"])).status_code == 404
+
+
+def test_the_record_pdf_without_a_font_is_a_chinese_503_with_the_paths_only_in_the_log(
+    client, monkeypatch, caplog
+):
+    """Issue 13 第 1 项: never 403, never a server path on the page; the administrator finds
+    what was tried in the log."""
+    from shuangsuiji.common import pdf as common_pdf
+
+    monkeypatch.setattr(common_pdf, "_font_path_cache", [])
+    monkeypatch.setenv("SSJ_PDF_FONT", "/nonexistent/fonts/font.ttf")
+    crew = Crew()
+    task = crew.task()
+    draw = services.draw_commit(
+        task=task,
+        actor=crew.operator,
+        pool=pool_for(task, strata={"all": (1, crew.entities(2))}, inspectors=_people(crew, 2)),
+    )
+    client.force_login(crew.operator)
+    with caplog.at_level("ERROR", logger="shuangsuiji.common.pdf"):
+        response = client.get(f"/draw/{draw.pk}/record.pdf")
+    body = response.content.decode()
+    assert response.status_code == 503 and "暂时无法办理" in body and "中文 TrueType 字体" in body
+    assert "/nonexistent" not in body and "fonts-wqy-microhei" in body
+    assert "/nonexistent/fonts/font.ttf" in caplog.text

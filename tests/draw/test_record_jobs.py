@@ -114,11 +114,11 @@ def test_a_failed_render_is_reported_and_retried_on_request(client, var_dir, lar
 
     monkeypatch.setattr(record, "record_pdf", no_font)
     failed = client.get(f"/draw/{draw.pk}/record.pdf")
-    assert failed.status_code == 500 and "没有可嵌入的中文 TrueType 字体" in failed.content.decode()
+    assert failed.status_code == 503 and "没有可嵌入的中文 TrueType 字体" in failed.content.decode()
     assert "retry=1" in failed.content.decode()
     monkeypatch.undo()
     monkeypatch.setattr(record_jobs, "INLINE_LIMIT", 0)
-    assert client.get(f"/draw/{draw.pk}/record.pdf").status_code == 500  # reported until a retry
+    assert client.get(f"/draw/{draw.pk}/record.pdf").status_code == 503  # reported until a retry
     retried = client.get(f"/draw/{draw.pk}/record.pdf?retry=1")
     assert retried.status_code == 200 and _body(retried).startswith(b"%PDF")
 

@@ -6,6 +6,7 @@ the OpenType/CFF Noto CJK fonts, and its built-in CID font embeds no glyphs at a
 
 Used by the 抽查工作记录表 (draw/record/pdf.py) and the reports (stats/reports.py)."""
 
+import logging
 import os
 import shutil
 import subprocess
@@ -13,6 +14,8 @@ import subprocess
 from django.conf import settings
 
 from shuangsuiji.common.errors import ServiceError
+
+logger = logging.getLogger(__name__)
 
 FONT_NAME = "SSJ-CJK"
 FONT_CANDIDATES = (
@@ -75,10 +78,11 @@ def font_register() -> str:
         _font_path_cache.append(path)
         return FONT_NAME
     where = f"SSJ_PDF_FONT={configured}" if configured else "、".join(p for p in tried if p) or "无"
+    # The paths tried go to the log for the administrator, never to the page (issue 13 第 1 项).
+    logger.error("生成PDF失败：没有可嵌入的中文 TrueType 字体（已尝试：%s）", where)
     raise FontMissing(
-        "生成PDF需要可嵌入的中文 TrueType 字体，但没有找到（已尝试："
-        f"{where}）。请安装 fonts-wqy-microhei（Debian/Ubuntu：apt-get install fonts-wqy-microhei），"
-        "或以环境变量 SSJ_PDF_FONT 指定 .ttf/.ttc 字体文件"
+        "暂时无法生成PDF：服务器上没有可嵌入的中文 TrueType 字体。请联系系统管理员安装字体"
+        "（Debian/Ubuntu 软件包 fonts-wqy-microhei，或以 SSJ_PDF_FONT 指定字体文件），详情见服务器日志。"
     )
 
 

@@ -534,7 +534,9 @@ def draw_record(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         request,
         "draw/record_pending.html",
         {"draw": draw, "task": draw.task, "pdf": pdf},
-        status=500 if pdf.error else 202,
+        # A render that failed (no font, an internal error): the service cannot give the
+        # file now — 503 with the reason in Chinese, the detail in the log (issue 13 第 1 项).
+        status=503 if pdf.error else 202,
     )
 
 
