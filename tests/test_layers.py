@@ -25,6 +25,7 @@ LAYERS = [
     "draw",
     "inspection",
     "disclosure",
+    "documents",
     "stats",
 ]
 RANK = {app: i for i, app in enumerate(LAYERS)}

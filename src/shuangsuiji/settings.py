@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "shuangsuiji.draw",
     "shuangsuiji.inspection",
     "shuangsuiji.disclosure",
+    "shuangsuiji.documents",
     "shuangsuiji.stats",
 ]
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("import/", include("shuangsuiji.imports.urls")),
     path("notices/", include("shuangsuiji.notices.urls")),
     path("stats/", include("shuangsuiji.stats.urls")),
+    path("documents/", include("shuangsuiji.documents.urls")),
     path("audit/", audit_views.audit_log, name="audit_log"),
     path("audit/verify/", audit_views.audit_verify, name="audit_verify"),
     path("api/v1/", api.urls),

@@ -24,6 +24,7 @@ NAV_ROLES: dict[str, frozenset[str]] = {
     "imports": frozenset({Role.DEPT_ADMIN, Role.OPERATOR}),
     "stats": _OFFICE,
     "audit": frozenset({Role.AUDITOR}),
+    "documents": frozenset({Role.DEPT_ADMIN}),
 }
 
 

@@ -504,6 +504,10 @@ def demo_load(
     # this year's. Each visit is carried through in one go (one transaction), so where the
     # steps of several visits or tasks interleave in time the audit log's order of entry
     # follows the loader — each event with its own moment, the chain intact.
+    with (
+        tl.at(tl.workday_on_or_after(dt.date(tl.history, 1, 4)), 11, 0) if fresh else nullcontext()
+    ):
+        summary.lines += _letterheads()
     summary.lines += demo_plans(actor=ACTOR, timeline=tl, years=[tl.history])
     summary.lines += demo_draws(actor=ACTOR, timeline=tl, part="history")
     done = demo_inspections_run(actor=ACTOR, timeline=tl, part="history")
@@ -533,6 +537,50 @@ def demo_load(
         "异议处理结果 /public/objections/）",
     ]
     return summary
+
+
+# 文书抬头 (issue 13): the departments' own names, short names (机关代字) and office telephones.
+LETTERHEADS = {
+    "SJJW": (
+        "sj_admin",
+        "上海市松江区建设和管理委员会",
+        "松建管",
+        "上海市松江区",
+        "201600",
+        "021-57682316",
+    ),
+    "ZPZJ": (
+        "zp_admin",
+        "漳平市住房和城乡建设局",
+        "漳建",
+        "福建省漳平市",
+        "364400",
+        "0597-7582316",
+    ),
+}
+
+
+def _letterheads() -> list[str]:
+    from shuangsuiji.documents.models import Letterhead
+    from shuangsuiji.documents.services import letterhead_set
+
+    made = []
+    for code, (username, full, short, address, postcode, phone) in LETTERHEADS.items():
+        dept = Department.objects.get(code=code)
+        if Letterhead.objects.filter(department=dept).exists():
+            continue
+        with transaction.atomic():
+            letterhead_set(
+                department=dept,
+                actor=User.objects.get(username=username),
+                full_name=full,
+                short_name=short,
+                address=address,
+                postcode=postcode,
+                telephone=phone,
+            )
+        made.append(short)
+    return [f"文书抬头：{'、'.join(made)}"] if made else []
 
 
 def _setup(tl: Timeline, rng: random.Random, seed: int, entities: int) -> list[str]:

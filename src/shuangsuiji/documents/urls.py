@@ -1,0 +1,9 @@
+from django.urls import path
+
+from shuangsuiji.documents import views
+
+app_name = "documents"
+
+urlpatterns = [
+    path("settings/", views.settings_page, name="settings"),
+]

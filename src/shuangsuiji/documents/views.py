@@ -1,0 +1,65 @@
+"""文书设置: the department admin sets the letterhead and the number forms (issue 13 第 3 项)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from shuangsuiji.common.errors import NotAllowed, ValidationFailed
+from shuangsuiji.documents import selectors, services
+from shuangsuiji.documents.choices import DocumentKind
+from shuangsuiji.documents.models import Letterhead
+
+FIELDS = ("full_name", "short_name", "address", "postcode", "telephone")
+
+
+@login_required
+def settings_page(request: HttpRequest) -> HttpResponse:
+    departments = selectors.admin_departments(user=request.user)
+    if not departments:
+        raise NotAllowed("只有部门管理员可以设置文书抬头和文号格式")
+    code = request.POST.get("department") or request.GET.get("department") or departments[0].code
+    dept = next((d for d in departments if d.code == code), None)
+    if dept is None:
+        raise NotAllowed("只能设置本部门的文书抬头和文号格式")
+    head = Letterhead.objects.filter(department=dept).first()
+    values = {f: getattr(head, f) if head else "" for f in FIELDS}
+    if head is None:
+        values["full_name"] = dept.name
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        values = {f: request.POST.get(f, "") for f in FIELDS}
+        patterns = {k: request.POST.get(f"pattern_{k}", "") for k in DocumentKind.values}
+        try:
+            services.letterhead_set(
+                department=dept,
+                actor=request.user,
+                patterns={k: v for k, v in patterns.items() if v.strip()},
+                **values,
+            )
+        except ValidationFailed as exc:
+            errors = exc.errors or {"__all__": [exc.message]}
+            messages.error(request, exc.message)
+            status = 422
+        else:
+            messages.success(request, f"已保存“{dept.name}”的文书抬头和文号格式")
+            return redirect(f"{request.path}?department={dept.code}")
+    issuer = services.issuer_for(department=dept)
+    return render(
+        request,
+        "documents/settings.html",
+        {
+            "departments": departments,
+            "dept": dept,
+            "issuer": issuer,
+            "values": values,
+            "errors": errors,
+            "series": selectors.series_for(department=dept, year=timezone.localdate().year),
+            "pattern_help": services.PATTERN_HELP,
+        },
+        status=status,
+    )

@@ -1,0 +1,61 @@
+"""文书设置 page: the department admin sets the letterhead and number forms; bad input is
+named and changes nothing; others are refused."""
+
+import pytest
+from django.urls import reverse
+
+from shuangsuiji.accounts.choices import Role
+from shuangsuiji.documents.models import Letterhead, NumberPattern
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_department_admin_sets_the_letterhead_and_sees_the_next_numbers(client):
+    dept = factories.department(name="漳平市住房和城乡建设局")
+    admin = factories.user(department=dept, role=Role.DEPT_ADMIN)
+    client.force_login(admin)
+    url = reverse("documents:settings")
+    page = client.get(url).content.decode()
+    assert (
+        "文书设置" in page and "漳平市住房和城乡建设局检通〔" in page
+    )  # default form, next number
+    assert 'href="/documents/settings/"' in client.get("/").content.decode()  # in the menu
+
+    form = {
+        "department": dept.code,
+        "full_name": "漳平市住房和城乡建设局",
+        "short_name": "漳建",
+        "address": "福建省漳平市和平北路",
+        "postcode": "364400",
+        "telephone": "0597-7582316",
+        "pattern_inspection_notice": "{代字}〔{年}〕{号:4}号",
+    }
+    bad = client.post(url, {**form, "pattern_inspection_notice": "{0.__dict__}{号}"})
+    assert bad.status_code == 422 and "不是可用的占位符" in bad.content.decode()
+    assert not Letterhead.objects.filter(department=dept).exists()
+    mobile = client.post(url, {**form, "telephone": "138 1234 5678"})
+    assert mobile.status_code == 422 and "不要填写个人手机号" in mobile.content.decode()
+
+    done = client.post(url, form)
+    assert done.status_code == 302
+    assert Letterhead.objects.get(department=dept).short_name == "漳建"
+    assert NumberPattern.objects.get(department=dept, kind="inspection_notice").pattern == (
+        "{代字}〔{年}〕{号:4}号"
+    )
+    assert (
+        "漳建〔" in client.get(url).content.decode()
+        and "0001号" in client.get(url).content.decode()
+    )
+
+
+def test_an_operator_cannot_set_the_letterhead(client):
+    dept = factories.department()
+    client.force_login(factories.user(department=dept, role=Role.OPERATOR))
+    response = client.get(reverse("documents:settings"))
+    assert response.status_code == 403 and "部门管理员" in response.content.decode()
+    response = client.post(
+        reverse("documents:settings"),
+        {"department": dept.code, "full_name": "x", "short_name": "x"},
+    )
+    assert response.status_code in (302, 403) and not Letterhead.objects.exists()
