@@ -51,3 +51,10 @@ def series_for(*, department: Department, year: int) -> list[SeriesView]:
             )
         )
     return rows
+
+
+def next_number(*, department: Department, kind: str, year: int) -> str:
+    """The number the next document of ``kind`` would get (shown before issuing)."""
+    return next(
+        s.next_number for s in series_for(department=department, year=year) if s.kind == kind
+    )

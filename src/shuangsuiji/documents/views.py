@@ -63,3 +63,46 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+# --- 检查通知书 --------------------------------------------------------------------------
+
+
+def _pdf(body: bytes, filename: str) -> HttpResponse:
+    from urllib.parse import quote
+
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@login_required
+def visit_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the visit's 检查通知书 as PDF once it has its number; before that, a page that
+    says so (with the button that numbers it, for the lead department's office). POST:
+    number it (once) and open it."""
+    from shuangsuiji.documents import notice
+    from shuangsuiji.inspection.selectors import visit_get
+
+    visit = visit_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        issued = notice.notice_issue(visit=visit, actor=request.user, today=timezone.localdate())
+        messages.success(request, f"检查通知书已签发：{issued.number}")
+        return redirect("documents:visit_notice", pk=visit.pk)
+    issued = notice.notice_issued(visit=visit)
+    if issued is not None:
+        return _pdf(notice.notice_pdf(visit=visit), f"检查通知书-{issued.number}.pdf")
+    return render(
+        request,
+        "documents/issue.html",
+        {
+            "visit": visit,
+            "title": "检查通知书",
+            "can_issue": notice.notice_can_issue(user=request.user, visit=visit),
+            "next_number": selectors.next_number(
+                department=visit.lead_task.department,
+                kind=notice.KIND,
+                year=timezone.localdate().year,
+            ),
+        },
+    )

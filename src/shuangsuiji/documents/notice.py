@@ -1,0 +1,133 @@
+"""检查通知书 (issue 13 第 2 项): sent to the entity before the visit — who inspects (the
+team with their 执法证号: 亮证, 000 三(五)), what (the items and their basis), when (the
+window), what to prepare, and whom to call (the office, never a person's mobile)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from shuangsuiji.accounts.choices import Role
+from shuangsuiji.accounts.models import User
+from shuangsuiji.accounts.selectors import user_has_role
+from shuangsuiji.common.errors import NotAllowed, NotFound
+from shuangsuiji.documents.choices import DocumentKind
+from shuangsuiji.documents.layout import Document, Grid, Heading, Para, cn_date, document_pdf
+from shuangsuiji.documents.models import IssuedDocument, Letterhead
+from shuangsuiji.documents.services import document_number, issuer_for
+from shuangsuiji.inspection.models import Visit, VisitMember
+from shuangsuiji.inspection.selectors import visit_items_in_force
+
+KIND = DocumentKind.INSPECTION_NOTICE
+# Who gives a notice its number (and so sends it): the lead department's office.
+ISSUERS = (Role.OPERATOR, Role.DEPT_ADMIN, Role.REVIEWER)
+
+
+def notice_can_issue(*, user: User, visit: Visit) -> bool:
+    dept = visit.lead_task.department
+    return user.is_authenticated and any(
+        user_has_role(user=user, role=r, department=dept) for r in ISSUERS
+    )
+
+
+def notice_issue(*, visit: Visit, actor: User, today: dt.date) -> IssuedDocument:
+    """Numbers the visit's 检查通知书 (once: a reprint keeps number and date)."""
+    if not notice_can_issue(user=actor, visit=visit):
+        raise NotAllowed("只有牵头部门的抽查操作员、审核负责人或部门管理员可以签发检查通知书")
+    return document_number(
+        kind=KIND, obj=visit, department=visit.lead_task.department, actor=actor, today=today
+    )
+
+
+def notice_issued(*, visit: Visit) -> IssuedDocument | None:
+    return IssuedDocument.objects.filter(
+        kind=KIND, object_type=visit._meta.label_lower, object_id=str(visit.pk)
+    ).first()
+
+
+def notice_document(*, visit: Visit) -> Document:
+    issued = notice_issued(visit=visit)
+    if issued is None:
+        raise NotFound("这份检查通知书尚未签发编号")
+    issuer = issuer_for(department=visit.lead_task.department)
+    head = Letterhead.objects.filter(department=issuer).first()
+    organ = head.full_name if head else issuer.name
+    entity = visit.entity
+    items = visit_items_in_force(visit=visit, on=visit.window_start)
+    members = list(
+        VisitMember.objects.filter(visit=visit)
+        .select_related("inspector")
+        .order_by("-is_leader", "id")
+    )
+    task = visit.lead_task
+    points = [
+        p for it in items if it.version for p in (it.version.checklist or []) if str(p).strip()
+    ]
+    body: list = [
+        Para(
+            f"根据“双随机、一公开”监管工作要求和本机关抽查任务“{task.title}”（任务编号 {task.code}），"
+            f"你单位被随机抽取为检查对象。本机关定于{cn_date(visit.window_start)}至"
+            f"{cn_date(visit.window_end)}期间对你单位开展现场检查，现将有关事项通知如下。"
+        ),
+        Heading("一、抽查事项及依据"),
+        Grid(
+            ["序号", "抽查事项", "检查内容", "检查依据"],
+            [
+                [
+                    str(n),
+                    (it.version.name if it.version else "") or it.item.code,
+                    (it.version.content if it.version else "") or "—",
+                    (it.version.basis if it.version else "") or "—",
+                ]
+                for n, it in enumerate(items, start=1)
+            ],
+            [12, 40, 52, 56],
+        ),
+        Heading("二、检查人员"),
+        Para("检查时检查人员将主动出示行政执法证件（亮证检查），请核对姓名和执法证号。"),
+        Grid(
+            ["姓名", "执法证号", "职责"],
+            [
+                [m.inspector.name, m.inspector.cert_no, "组长" if m.is_leader else "组员"]
+                for m in members
+            ],
+            [50, 70, 40],
+        ),
+        Heading("三、请准备的材料"),
+        Para(
+            "营业执照（登记证书）及与抽查事项有关的许可证件；"
+            + (
+                "与下列检查要点有关的制度、台账、记录和证明材料：" + "；".join(points) + "。"
+                if points
+                else "与抽查事项有关的制度、台账、记录和证明材料。"
+            )
+        ),
+        Heading("四、有关事项"),
+        Para(
+            "请你单位指定熟悉情况的人员在场，如实提供有关情况和材料，配合检查。认为检查人员与你单位有利害关系、"
+            "可能影响公正检查的，可以在检查前向本机关提出回避申请。"
+            "检查结果将在形成之日起按规定时限通过国家企业信用信息公示系统等渠道向社会公示。"
+        ),
+    ]
+    contact = []
+    if head and head.address:
+        contact.append(
+            f"联系地址：{head.address}" + (f"（邮编 {head.postcode}）" if head.postcode else "")
+        )
+    if head and head.telephone:
+        contact.append(f"联系电话：{head.telephone}")
+    return Document(
+        organ=organ,
+        title="检查通知书",
+        number=issued.number,
+        issued_on=issued.issued_on,
+        addressee=f"{entity.name}（统一社会信用代码：{entity.uscc}）"
+        if entity.uscc
+        else entity.name,
+        body=body,
+        contact="\n".join(contact),
+        closing_note="（印章）",
+    )
+
+
+def notice_pdf(*, visit: Visit) -> bytes:
+    return document_pdf(notice_document(visit=visit))

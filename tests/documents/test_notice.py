@@ -1,0 +1,97 @@
+"""检查通知书 (issue 13 第 2 项), read back from the PDF: the department, the number, the
+entity, the items and their basis, the window, the team with 执法证号, the office telephone;
+numbered once by the office, printed again with the same number; others refused."""
+
+import datetime as dt
+import re
+import shutil
+
+import pytest
+
+from shuangsuiji.accounts.choices import Role
+from shuangsuiji.documents.models import IssuedDocument
+from shuangsuiji.documents.services import letterhead_set
+from shuangsuiji.registry.models import Inspector
+from tests import factories
+from tests.factories.files import pdf_text
+from tests.factories.inspection import dispatched_scene
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(not shutil.which("pdftotext"), reason="需要 poppler-utils 的 pdftotext"),
+]
+
+
+def _flat(pdf: bytes, tmp_path) -> str:
+    return re.sub(r"\s+", "", pdf_text(pdf, tmp_path))
+
+
+def test_the_office_issues_the_notice_and_it_reads_back(client, var_dir, tmp_path):
+    scene = dispatched_scene(targets=1)
+    dept = scene.crew.dept
+    admin = factories.user(department=dept, role=Role.DEPT_ADMIN)
+    letterhead_set(
+        department=dept,
+        actor=admin,
+        full_name="上海市松江区建设和管理委员会",
+        short_name="松建管",
+        address="上海市松江区乐都路 xx 号",
+        postcode="201600",
+        telephone="021-57682316",
+    )
+    visit = scene.visits[0]
+    url = f"/documents/visits/{visit.pk}/notice.pdf"
+    Inspector.objects.filter(visit_memberships__visit=visit).update(mobile="13912345678")
+
+    # A team member can read the visit but not number the notice.
+    member = scene.members_users(visit)[0]
+    client.force_login(member)
+    page = client.get(url).content.decode()
+    assert "尚未签发" in page and "签发并打印" not in page
+    assert client.post(url).status_code == 403
+    assert not IssuedDocument.objects.exists()
+
+    client.force_login(scene.crew.operator)
+    page = client.get(url).content.decode()
+    assert "签发并打印" in page and "松建管检通〔" in page
+    response = client.post(url)
+    assert response.status_code == 302
+    pdf = client.get(url)
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    issued = IssuedDocument.objects.get()
+    text = _flat(pdf.content, tmp_path)
+    year = dt.date.today().year  # the suite's clock
+    for expected in [
+        "上海市松江区建设和管理委员会",
+        "检查通知书",
+        f"松建管检通〔{year}〕第1号",
+        visit.entity.name,
+        visit.lead_task.code,
+        f"{visit.window_start.year}年{visit.window_start.month}月{visit.window_start.day}日",
+        "021-57682316",
+        *[i.current.name for i in scene.items],
+        *[m.inspector.cert_no for m in visit.members.all()],
+        *[m.inspector.name for m in visit.members.all()],
+    ]:
+        assert re.sub(r"\s+", "", expected) in text, expected
+    pages = re.findall(r"第(\d+)页共(\d+)页", text)  # the footer on every page
+    assert pages and [int(p) for p, _ in pages] == list(range(1, int(pages[-1][1]) + 1))
+    for m in visit.members.all():  # 亮证: names and 执法证号, never a mobile
+        assert m.inspector.mobile and m.inspector.mobile not in text
+    # Printed again (another day, another person): the same number and date.
+    client.force_login(member)
+    again = _flat(client.get(url).content, tmp_path)
+    assert issued.number.replace(" ", "") in again
+    assert IssuedDocument.objects.count() == 1
+    assert (
+        'href="/documents/visits/' in client.get(f"/inspection/visits/{visit.pk}/").content.decode()
+    )
+
+
+def test_someone_who_cannot_see_the_visit_gets_nothing(client, var_dir):
+    scene = dispatched_scene(targets=1)
+    stranger = factories.user(department=factories.department(), role=Role.OPERATOR)
+    client.force_login(stranger)
+    url = f"/documents/visits/{scene.visits[0].pk}/notice.pdf"
+    assert client.get(url).status_code == 404 and client.post(url).status_code in (302, 404)
+    assert not IssuedDocument.objects.exists()
