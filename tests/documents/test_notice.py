@@ -95,3 +95,53 @@ def test_someone_who_cannot_see_the_visit_gets_nothing(client, var_dir):
     url = f"/documents/visits/{scene.visits[0].pk}/notice.pdf"
     assert client.get(url).status_code == 404 and client.post(url).status_code in (302, 404)
     assert not IssuedDocument.objects.exists()
+
+
+def test_the_result_letter_and_the_rectification_order_read_back(client, var_dir, tmp_path):
+    from shuangsuiji.disclosure.portal_services import objection_deadlines
+    from tests.factories import disclosure as fd
+
+    formed = fd.formed_scene(targets=1)  # 责令改正 by 2024-04-15
+    visit = formed.scene.visits[0]
+    client.force_login(formed.operator)
+    base = f"/documents/visits/{visit.pk}"
+    page = client.get(f"/inspection/visits/{visit.pk}/").content.decode()
+    assert "result-letter.pdf" in page and "rectify-order.pdf" in page
+
+    assert client.post(f"{base}/result-letter.pdf").status_code == 302
+    letter = client.get(f"{base}/result-letter.pdf")
+    assert letter.status_code == 200
+    text = _flat(letter.content, tmp_path)
+    issued = IssuedDocument.objects.get(kind="result_letter")
+    due = objection_deadlines(received_on=issued.issued_on)
+    for expected in [
+        "抽查检查结果告知书",
+        issued.number,
+        visit.entity.name,
+        "发现问题已责令改正",
+        "配电箱未设置漏电保护器",
+        "整改期限至2024年4月15日",
+        "20个工作日内进行复核",
+        f"{due.review_by.year}年{due.review_by.month}月{due.review_by.day}日",
+        f"{due.answer_by.year}年{due.answer_by.month}月{due.answer_by.day}日",
+    ]:
+        assert expected in text, expected
+    # The follow-up's free text names a person's mobile: masked, as on every staff page.
+    assert "13912345678" not in text and "139****5678" in text
+
+    assert client.post(f"{base}/rectify-order.pdf").status_code == 302
+    order = _flat(client.get(f"{base}/rectify-order.pdf").content, tmp_path)
+    number = IssuedDocument.objects.get(kind="rectify_order").number
+    for expected in [
+        "责令改正通知书",
+        number,
+        "2024年4月15日前改正",
+        "配电箱未设置漏电保护器",
+        "复查",
+    ]:
+        assert expected in order, expected
+    # A visit without a formed result has no letter yet: said, not a 500.
+    other = dispatched_scene(targets=1)
+    client.force_login(other.crew.operator)
+    response = client.get(f"/documents/visits/{other.visits[0].pk}/result-letter.pdf")
+    assert response.status_code == 404 and "尚未形成" in response.content.decode()

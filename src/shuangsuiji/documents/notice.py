@@ -4,53 +4,17 @@ window), what to prepare, and whom to call (the office, never a person's mobile)
 
 from __future__ import annotations
 
-import datetime as dt
+from django.db.models import Model
 
-from shuangsuiji.accounts.choices import Role
-from shuangsuiji.accounts.models import User
-from shuangsuiji.accounts.selectors import user_has_role
-from shuangsuiji.common.errors import NotAllowed, NotFound
 from shuangsuiji.documents.choices import DocumentKind
-from shuangsuiji.documents.layout import Document, Grid, Heading, Para, cn_date, document_pdf
-from shuangsuiji.documents.models import IssuedDocument, Letterhead
-from shuangsuiji.documents.services import document_number, issuer_for
+from shuangsuiji.documents.layout import Document, Grid, Heading, Para, cn_date
+from shuangsuiji.documents.models import IssuedDocument
+from shuangsuiji.documents.visit_docs import Organ, VisitDoc, register
 from shuangsuiji.inspection.models import Visit, VisitMember
 from shuangsuiji.inspection.selectors import visit_items_in_force
 
-KIND = DocumentKind.INSPECTION_NOTICE
-# Who gives a notice its number (and so sends it): the lead department's office.
-ISSUERS = (Role.OPERATOR, Role.DEPT_ADMIN, Role.REVIEWER)
 
-
-def notice_can_issue(*, user: User, visit: Visit) -> bool:
-    dept = visit.lead_task.department
-    return user.is_authenticated and any(
-        user_has_role(user=user, role=r, department=dept) for r in ISSUERS
-    )
-
-
-def notice_issue(*, visit: Visit, actor: User, today: dt.date) -> IssuedDocument:
-    """Numbers the visit's 检查通知书 (once: a reprint keeps number and date)."""
-    if not notice_can_issue(user=actor, visit=visit):
-        raise NotAllowed("只有牵头部门的抽查操作员、审核负责人或部门管理员可以签发检查通知书")
-    return document_number(
-        kind=KIND, obj=visit, department=visit.lead_task.department, actor=actor, today=today
-    )
-
-
-def notice_issued(*, visit: Visit) -> IssuedDocument | None:
-    return IssuedDocument.objects.filter(
-        kind=KIND, object_type=visit._meta.label_lower, object_id=str(visit.pk)
-    ).first()
-
-
-def notice_document(*, visit: Visit) -> Document:
-    issued = notice_issued(visit=visit)
-    if issued is None:
-        raise NotFound("这份检查通知书尚未签发编号")
-    issuer = issuer_for(department=visit.lead_task.department)
-    head = Letterhead.objects.filter(department=issuer).first()
-    organ = head.full_name if head else issuer.name
+def _build(visit: Visit, _obj: Model, issued: IssuedDocument, organ: Organ) -> Document:
     entity = visit.entity
     items = visit_items_in_force(visit=visit, on=visit.window_start)
     members = list(
@@ -108,15 +72,8 @@ def notice_document(*, visit: Visit) -> Document:
             "检查结果将在形成之日起按规定时限通过国家企业信用信息公示系统等渠道向社会公示。"
         ),
     ]
-    contact = []
-    if head and head.address:
-        contact.append(
-            f"联系地址：{head.address}" + (f"（邮编 {head.postcode}）" if head.postcode else "")
-        )
-    if head and head.telephone:
-        contact.append(f"联系电话：{head.telephone}")
     return Document(
-        organ=organ,
+        organ=organ.name,
         title="检查通知书",
         number=issued.number,
         issued_on=issued.issued_on,
@@ -124,10 +81,17 @@ def notice_document(*, visit: Visit) -> Document:
         if entity.uscc
         else entity.name,
         body=body,
-        contact="\n".join(contact),
+        contact=organ.contact,
         closing_note="（印章）",
     )
 
 
-def notice_pdf(*, visit: Visit) -> bytes:
-    return document_pdf(notice_document(visit=visit))
+NOTICE = register(
+    VisitDoc(
+        slug="notice",
+        kind=DocumentKind.INSPECTION_NOTICE,
+        title="检查通知书",
+        target=lambda visit: visit,
+        build=_build,
+    )
+)

@@ -6,5 +6,5 @@ app_name = "documents"
 
 urlpatterns = [
     path("settings/", views.settings_page, name="settings"),
-    path("visits/<int:pk>/notice.pdf", views.visit_notice, name="visit_notice"),
+    path("visits/<int:pk>/<slug:slug>.pdf", views.visit_document, name="visit_document"),
 ]

@@ -65,7 +65,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-# --- 检查通知书 --------------------------------------------------------------------------
+# --- the documents of a visit -----------------------------------------------------------
 
 
 def _pdf(body: bytes, filename: str) -> HttpResponse:
@@ -77,31 +77,37 @@ def _pdf(body: bytes, filename: str) -> HttpResponse:
 
 
 @login_required
-def visit_notice(request: HttpRequest, pk: int) -> HttpResponse:
-    """GET: the visit's 检查通知书 as PDF once it has its number; before that, a page that
-    says so (with the button that numbers it, for the lead department's office). POST:
-    number it (once) and open it."""
-    from shuangsuiji.documents import notice
+def visit_document(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    """GET: the visit's document (检查通知书, 结果告知书, 责令改正通知书) as PDF once it has its
+    number; before that, a page that says so (with the button that numbers it, for the lead
+    department's office). POST: number it (once) and open it."""
+    from shuangsuiji.documents import notice, rectify_order, result_letter, visit_docs  # noqa: F401 (register)
+    from shuangsuiji.documents.layout import document_pdf
     from shuangsuiji.inspection.selectors import visit_get
 
     visit = visit_get(user=request.user, pk=pk)
+    doc = visit_docs.doc_for(slug)
+    obj = doc.target(visit)  # NotFound says why there is none yet
     if request.method == "POST":
-        issued = notice.notice_issue(visit=visit, actor=request.user, today=timezone.localdate())
-        messages.success(request, f"检查通知书已签发：{issued.number}")
-        return redirect("documents:visit_notice", pk=visit.pk)
-    issued = notice.notice_issued(visit=visit)
-    if issued is not None:
-        return _pdf(notice.notice_pdf(visit=visit), f"检查通知书-{issued.number}.pdf")
+        numbered = visit_docs.issue(
+            doc=doc, visit=visit, actor=request.user, today=timezone.localdate()
+        )
+        messages.success(request, f"{doc.title}已签发：{numbered.number}")
+        return redirect("documents:visit_document", pk=visit.pk, slug=slug)
+    numbered = visit_docs.issued(doc=doc, obj=obj)
+    if numbered is not None:
+        pdf = document_pdf(visit_docs.document(doc=doc, visit=visit))
+        return _pdf(pdf, f"{doc.title}-{numbered.number}.pdf")
     return render(
         request,
         "documents/issue.html",
         {
             "visit": visit,
-            "title": "检查通知书",
-            "can_issue": notice.notice_can_issue(user=request.user, visit=visit),
+            "title": doc.title,
+            "can_issue": visit_docs.can_issue(user=request.user, visit=visit),
             "next_number": selectors.next_number(
                 department=visit.lead_task.department,
-                kind=notice.KIND,
+                kind=doc.kind,
                 year=timezone.localdate().year,
             ),
         },

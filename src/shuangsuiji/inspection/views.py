@@ -158,6 +158,10 @@ def _page(request: HttpRequest, visit: Visit, *, status: int = 200, **forms) -> 
         "limits": _limits(),
         "versions": selectors.result_versions(visit=visit),
         "result": selectors.result_for(visit=visit),
+        # The 责令改正通知书 link (documents app) only where a rectification was ordered.
+        "has_rectify": bool(
+            version and version.followups.filter(kind=FollowUpKind.RECTIFY).exists()
+        ),
         "submit_errors": forms.pop("submit_errors", None),
     }
     if ctx["editable"]:
