@@ -145,3 +145,47 @@ def test_the_result_letter_and_the_rectification_order_read_back(client, var_dir
     client.force_login(other.crew.operator)
     response = client.get(f"/documents/visits/{other.visits[0].pk}/result-letter.pdf")
     assert response.status_code == 404 and "尚未形成" in response.content.decode()
+
+
+def test_the_site_record_lists_points_evidence_and_signatures(
+    client, var_dir, media_root, tmp_path
+):
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from shuangsuiji.inspection import services as inspection
+    from tests.factories.inspection import formed
+
+    scene = dispatched_scene(targets=1)
+    visit = scene.visits[0]
+    url = f"/documents/visits/{visit.pk}/site-record.pdf"
+    client.force_login(scene.crew.operator)
+    response = client.get(url)
+    assert response.status_code == 404 and "检查尚未开始" in response.content.decode()
+
+    formed(scene, visit)  # started, every point recorded, signed by the team, approved
+    photo = b"\x89PNG\r\n\x1a\n" + b"demo" * 100
+    inspection.evidence_upload(  # 补充材料 after the signatures (a described photo)
+        visit=visit,
+        upload=ContentFile(photo, name="现场照片.png"),
+        kind="",
+        actor=scene.crew.operator,
+        description="经营场所门口",
+    )
+    assert client.post(url).status_code == 302
+    text = _flat(client.get(url).content, tmp_path)
+    number = IssuedDocument.objects.get(kind="site_record").number
+    for expected in [
+        "现场检查记录",
+        number,
+        visit.entity.name,
+        "现场核查",
+        "符合",
+        "现场照片.png",
+        hashlib.sha256(photo).hexdigest()[:8],
+        "被检查对象负责人",
+        *[m.inspector.cert_no for m in visit.members.all()],
+    ]:
+        assert expected in text, expected
+    assert hashlib.sha256(photo).hexdigest() not in text  # the short form only

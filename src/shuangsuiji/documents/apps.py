@@ -8,3 +8,12 @@ class DocumentsConfig(AppConfig):
 
     name = "shuangsuiji.documents"
     verbose_name = "文书"
+
+    def ready(self) -> None:
+        # Each document module registers itself with documents.visit_docs.REGISTRY.
+        from shuangsuiji.documents import (  # noqa: F401
+            notice,
+            rectify_order,
+            result_letter,
+            site_record,
+        )

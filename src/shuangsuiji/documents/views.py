@@ -81,7 +81,7 @@ def visit_document(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     """GET: the visit's document (检查通知书, 结果告知书, 责令改正通知书) as PDF once it has its
     number; before that, a page that says so (with the button that numbers it, for the lead
     department's office). POST: number it (once) and open it."""
-    from shuangsuiji.documents import notice, rectify_order, result_letter, visit_docs  # noqa: F401 (register)
+    from shuangsuiji.documents import visit_docs
     from shuangsuiji.documents.layout import document_pdf
     from shuangsuiji.inspection.selectors import visit_get
 
