@@ -33,3 +33,22 @@ def test_the_operator_prints_a_notice_from_the_visit_page(page, live_server, var
     assert pdf.ok and pdf.body().startswith(b"%PDF")
     doc = IssuedDocument.objects.get()
     assert doc.number.endswith("第1号") and doc.object_id == str(visit.pk)
+
+
+def test_printing_a_visit_page_gives_the_content_without_menus(page, live_server, var_dir):
+    """A browser's 打印 of a visit (issue 13 第 7 项): no menu, buttons or forms; the cards and
+    a line saying when and by whom it was printed."""
+    scene = dispatched_scene(targets=1)
+    visit = scene.visits[0]
+    login(page, live_server, scene.crew.operator)
+    page.goto(f"{live_server.url}/inspection/visits/{visit.pk}/")
+    expect(page.locator("header.top")).to_be_visible()
+    page.emulate_media(media="print")
+    expect(page.locator("header.top")).to_be_hidden()
+    expect(page.locator("#documents")).to_be_hidden()
+    expect(page.locator("#entity")).to_be_visible()
+    expect(page.locator(".print-only")).to_contain_text("打印时间")
+    for button in page.locator("main button").all():
+        expect(button).to_be_hidden()
+    pdf = page.pdf(format="A4")  # what the printer gets
+    assert pdf.startswith(b"%PDF")

@@ -210,3 +210,98 @@ def test_cli_refuses_an_unknown_department(pub, tmp_path, capsys):
         == 1
     )
     assert "NOPE" in capsys.readouterr().err
+
+
+def test_cli_exports_the_gsxt_layout_for_a_period(pub, tmp_path, capsys):
+    """``--layout gsxt``: the columns 国家企业信用信息公示系统 shows for 抽查检查结果信息, current
+    results only (the corrected copy is not exported), for the days published."""
+    current = PublishedResult.objects.filter(superseded_by__isnull=True)
+    out = tmp_path / "gsxt.csv"
+    assert ssj(["results", "export", "--format", "csv", "--out", str(out), "--layout", "gsxt"]) == 0
+    rows = _csv_rows(out.read_bytes())
+    assert rows[0] == [
+        "统一社会信用代码",
+        "企业名称",
+        "检查实施机关",
+        "类型",
+        "检查日期",
+        "检查结果",
+    ]
+    assert len(rows) == 1 + current.count() < 1 + PublishedResult.objects.count()
+    by_code = {r[0]: r for r in rows[1:]}
+    for row in current:
+        code, name, dept, kind, day, result = by_code[row.credit_code]
+        assert (name, dept, kind, day) == (
+            row.entity_name,
+            row.department_names,
+            "双随机抽查",
+            row.inspected_on.isoformat(),
+        )
+        assert result == row.get_conclusion_display()
+    assert f"已导出 {current.count()} 条" in capsys.readouterr().out
+    # A period of publication days: before the first, nothing; xlsx the same columns.
+    first = min(r.published_at for r in current).date()
+    day_before = (first - dt.timedelta(days=1)).isoformat()
+    assert (
+        ssj(
+            [
+                "results",
+                "export",
+                "--format",
+                "csv",
+                "--out",
+                str(out),
+                "--layout",
+                "gsxt",
+                "--until",
+                day_before,
+            ]
+        )
+        == 0
+    )
+    assert len(_csv_rows(out.read_bytes())) == 1
+    xlsx = tmp_path / "gsxt.xlsx"
+    assert (
+        ssj(
+            [
+                "results",
+                "export",
+                "--format",
+                "xlsx",
+                "--out",
+                str(xlsx),
+                "--layout",
+                "gsxt",
+                "--since",
+                first.isoformat(),
+            ]
+        )
+        == 0
+    )
+    sheet = CalamineWorkbook.from_path(str(xlsx)).get_sheet_by_index(0).to_python()
+    assert sheet[0][:6] == [
+        "统一社会信用代码",
+        "企业名称",
+        "检查实施机关",
+        "类型",
+        "检查日期",
+        "检查结果",
+    ]
+    assert len(sheet) == 1 + current.count()
+    assert (
+        ssj(
+            [
+                "results",
+                "export",
+                "--format",
+                "csv",
+                "--out",
+                str(out),
+                "--since",
+                "2024-05-02",
+                "--until",
+                "2024-05-01",
+            ]
+        )
+        == 2
+    )

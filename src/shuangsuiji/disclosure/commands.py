@@ -5,9 +5,11 @@ published, with their deadline in working days (or why it cannot be computed);
 ``ssj results publish VERSION_ID…`` publishes them in one transaction as the server's
 operator ("命令行"), each with its own audit event.
 
-``ssj results export --format csv|xlsx --out FILE [--department CODE] [--year Y]`` writes
-every published row (superseded ones marked 已被更正) for a 信用公示 system; public columns
-only, the same file as the portal's download.
+``ssj results export --format csv|xlsx --out FILE [--department CODE] [--year Y] [--since
+DATE] [--until DATE] [--layout full|gsxt]`` writes every published row (superseded ones
+marked 已被更正) for a 信用公示 system; public columns only, the same file as the portal's
+download — or, ``--layout gsxt``, the columns of 国家企业信用信息公示系统's 抽查检查结果信息
+(current results only).
 """
 
 import argparse
@@ -28,13 +30,23 @@ def _export(args: argparse.Namespace) -> int:
     qs = published_results_filter(
         filters=ResultFilters(department_id=department_id, year=args.year)
     )
+    # The period: the days the results were published (either end may be left open).
+    if args.since:
+        qs = qs.filter(published_at__date__gte=args.since)
+    if args.until:
+        qs = qs.filter(published_at__date__lte=args.until)
+    if args.since and args.until and args.since > args.until:
+        print(f"起始日期 {args.since} 晚于截止日期 {args.until}")
+        return 2
     if args.format == "csv":
         with open(args.out, "wb") as fh:
-            for chunk in published_results_csv(qs=qs):
+            for chunk in published_results_csv(qs=qs, layout=args.layout):
                 fh.write(chunk)
-        rows = qs.count()
+        rows = (
+            qs.filter(superseded_by__isnull=True).count() if args.layout == "gsxt" else qs.count()
+        )
     else:
-        rows = published_results_xlsx(qs=qs, path_or_buffer=args.out)
+        rows = published_results_xlsx(qs=qs, path_or_buffer=args.out, layout=args.layout)
     print(f"已导出 {rows} 条公示结果到 {args.out}")
     return 0
 
@@ -121,6 +133,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="FILE", required=True, help="输出文件")
     p.add_argument("--department", metavar="CODE", help="只导出该部门（部门代码）")
     p.add_argument("--year", type=int, metavar="Y", help="只导出该年度")
+    p.add_argument("--since", type=_date, metavar="DATE", help="公示日期不早于（YYYY-MM-DD）")
+    p.add_argument("--until", type=_date, metavar="DATE", help="公示日期不晚于（YYYY-MM-DD）")
+    p.add_argument(
+        "--layout",
+        choices=["full", "gsxt"],
+        default="full",
+        help="full：全部公开字段（默认）；gsxt：国家企业信用信息公示系统“抽查检查结果信息”的列，仅现行结果",
+    )
     p.set_defaults(handler=_export)
 
     p = results.add_parser("pending", help="列出待公示的检查结果及公示期限")

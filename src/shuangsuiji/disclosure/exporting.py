@@ -105,6 +105,38 @@ def published_result_rows(*, qs: QuerySet[PublishedResult]) -> Iterator[list[Any
         ]
 
 
+# 国家企业信用信息公示系统 shows a company's 抽查检查结果信息 with these columns; the
+# ``gsxt`` layout writes exactly them, current results only (a superseded copy is not a
+# result of the company any more). 检查结果 is the conclusion's wording (002 第二十六条).
+GSXT_HEADERS = ["统一社会信用代码", "企业名称", "检查实施机关", "类型", "检查日期", "检查结果"]
+GSXT_WIDTHS = [22, 36, 32, 12, 12, 30]
+GSXT_TYPE = "双随机抽查"
+LAYOUTS = ("full", "gsxt")
+
+
+def gsxt_rows(*, qs: QuerySet[PublishedResult]) -> Iterator[list[Any]]:
+    values = (
+        qs.filter(superseded_by__isnull=True)
+        .order_by("-published_at", "-id")
+        .values_list("credit_code", "entity_name", "department_names", "inspected_on", "conclusion")
+    )
+    for code, name, depts, inspected_on, conclusion in values.iterator(chunk_size=CHUNK_ROWS):
+        yield [
+            code,
+            name,
+            depts,
+            GSXT_TYPE,
+            inspected_on,
+            str(_CONCLUSIONS.get(conclusion, conclusion)),
+        ]
+
+
+def _layout(layout: str):
+    if layout == "gsxt":
+        return GSXT_HEADERS, GSXT_WIDTHS, gsxt_rows
+    return HEADERS, WIDTHS, published_result_rows
+
+
 def _csv_cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -115,17 +147,20 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def published_results_csv(*, qs: QuerySet[PublishedResult]) -> Iterator[bytes]:
+def published_results_csv(
+    *, qs: QuerySet[PublishedResult], layout: str = "full"
+) -> Iterator[bytes]:
     """The CSV as a stream of UTF-8 byte chunks, the first one starting with the BOM (so
     Excel on Windows reads it as UTF-8); CRLF line ends."""
+    headers, _widths, rows = _layout(layout)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADERS)
+    writer.writerow(headers)
     yield "\ufeff".encode() + buffer.getvalue().encode("utf-8")
     buffer.seek(0)
     buffer.truncate()
     n = 0
-    for row in published_result_rows(qs=qs):
+    for row in rows(qs=qs):
         writer.writerow([_csv_cell(v) for v in row])
         n += 1
         if n % 500 == 0:
@@ -141,6 +176,7 @@ def published_results_xlsx(
     qs: QuerySet[PublishedResult],
     path_or_buffer: str | os.PathLike | IO[bytes],
     title: str | None = None,
+    layout: str = "full",
 ) -> int:
     """Writes the xlsx to a path or a binary file object; returns the number of rows.
     ``constant_memory``: rows go to a temporary file as they are written."""
@@ -170,13 +206,14 @@ def published_results_xlsx(
                 0, 0, neutralise(title), book.add_format({"bold": True, "font_size": 14})
             )
             r = 1
-        for col, (header, width) in enumerate(zip(HEADERS, WIDTHS, strict=True)):
+        headers, widths, rows = _layout(layout)
+        for col, (header, width) in enumerate(zip(headers, widths, strict=True)):
             sheet.set_column(col, col, width)
             sheet.write_string(r, col, header, head)
         sheet.freeze_panes(r + 1, 0)
         r += 1
         n = 0
-        for row in published_result_rows(qs=qs):
+        for row in rows(qs=qs):
             _xlsx_row(sheet, r, row, date_format)
             r += 1
             n += 1
