@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "shuangsuiji.disclosure.commands",
     "shuangsuiji.disclosure.oversight_commands",
     "shuangsuiji.stats.commands",
+    "shuangsuiji.documents.commands",
 ]
 
 

@@ -34,12 +34,15 @@ def test_the_department_admin_sets_the_letterhead_and_sees_the_next_numbers(clie
     bad = client.post(url, {**form, "pattern_inspection_notice": "{0.__dict__}{号}"})
     assert bad.status_code == 422 and "不是可用的占位符" in bad.content.decode()
     assert not Letterhead.objects.filter(department=dept).exists()
+    years = client.post(url, {**form, "retention_years": "0"})
+    assert years.status_code == 422 and "档案保管期限" in years.content.decode()
     mobile = client.post(url, {**form, "telephone": "138 1234 5678"})
     assert mobile.status_code == 422 and "不要填写个人手机号" in mobile.content.decode()
 
-    done = client.post(url, form)
+    done = client.post(url, {**form, "retention_years": "15"})
     assert done.status_code == 302
     assert Letterhead.objects.get(department=dept).short_name == "漳建"
+    assert Letterhead.objects.get(department=dept).retention_years == 15
     assert NumberPattern.objects.get(department=dept, kind="inspection_notice").pattern == (
         "{代字}〔{年}〕{号:4}号"
     )

@@ -21,6 +21,8 @@ class Letterhead(models.Model):
     address = models.CharField(_("地址"), max_length=200, blank=True)
     postcode = models.CharField(_("邮政编码"), max_length=6, blank=True)
     telephone = models.CharField(_("联系电话"), max_length=40, blank=True)
+    # 002 第三十条: 归档保存方式按照档案管理有关规定执行 — the department says how long.
+    retention_years = models.PositiveSmallIntegerField(_("档案保管期限（年）"), default=30)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:

@@ -115,6 +115,7 @@ def letterhead_set(
     address: str = "",
     postcode: str = "",
     telephone: str = "",
+    retention_years: int | str | None = None,
     patterns: dict[str, str] | None = None,
 ) -> Letterhead:
     """Sets the department's letterhead and, optionally, its number forms (by kind). The
@@ -132,6 +133,16 @@ def letterhead_set(
         "postcode": _clean(postcode, field="postcode", label="邮政编码", limit=6),
         "telephone": _clean(telephone, field="telephone", label="联系电话", limit=40),
     }
+    if retention_years not in (None, ""):
+        try:
+            years = int(str(retention_years).strip())
+        except ValueError:
+            raise ValidationFailed(
+                "档案保管期限应为年数（1—100）", field="retention_years"
+            ) from None
+        if not 1 <= years <= 100:
+            raise ValidationFailed("档案保管期限应为年数（1—100）", field="retention_years")
+        data["retention_years"] = years  # type: ignore[assignment]
     if data["postcode"] and not re.fullmatch(r"\d{6}", data["postcode"]):
         raise ValidationFailed("邮政编码应为6位数字", field="postcode")
     if data["telephone"]:

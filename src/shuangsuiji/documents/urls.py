@@ -7,4 +7,5 @@ app_name = "documents"
 urlpatterns = [
     path("settings/", views.settings_page, name="settings"),
     path("visits/<int:pk>/<slug:slug>.pdf", views.visit_document, name="visit_document"),
+    path("tasks/<int:pk>/archive.zip", views.task_archive, name="task_archive"),
 ]

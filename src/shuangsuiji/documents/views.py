@@ -8,12 +8,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from shuangsuiji.accounts.choices import Role
 from shuangsuiji.common.errors import NotAllowed, ValidationFailed
 from shuangsuiji.documents import selectors, services
 from shuangsuiji.documents.choices import DocumentKind
 from shuangsuiji.documents.models import Letterhead
 
-FIELDS = ("full_name", "short_name", "address", "postcode", "telephone")
+FIELDS = ("full_name", "short_name", "address", "postcode", "telephone", "retention_years")
 
 
 @login_required
@@ -111,4 +112,38 @@ def visit_document(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
                 year=timezone.localdate().year,
             ),
         },
+    )
+
+
+# --- the task case file -----------------------------------------------------------------
+
+ARCHIVE_ROLES = (Role.OPERATOR, Role.REVIEWER, Role.DEPT_ADMIN, Role.AUDITOR)
+
+
+@login_required
+def task_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    """The task's case file as a zip (documents/archive.py), for the lead department's
+    office and its auditors: built into a temporary file and streamed from there (memory
+    stays flat whatever the evidence weighs)."""
+    import tempfile
+
+    from django.http import FileResponse
+
+    from shuangsuiji.accounts.selectors import user_has_role
+    from shuangsuiji.documents.archive import archive_task
+    from shuangsuiji.planning.selectors import task_get
+
+    task = task_get(user=request.user, pk=pk)
+    if not any(
+        user_has_role(user=request.user, role=r, department=task.department) for r in ARCHIVE_ROLES
+    ):
+        raise NotAllowed("只有牵头部门的抽查操作员、审核负责人、部门管理员或审计员可以下载电子档案")
+    tmp = tempfile.TemporaryFile()  # removed when the response closes it
+    archive_task(task=task, out=tmp)
+    tmp.seek(0)
+    return FileResponse(
+        tmp,
+        as_attachment=True,
+        filename=f"抽查档案-{task.code}.zip",
+        content_type="application/zip",
     )
