@@ -41,7 +41,50 @@ def _verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def _batch(args: argparse.Namespace) -> int:
+    import time
+
+    from django.utils import timezone
+
+    from shuangsuiji.common.errors import ServiceError
+    from shuangsuiji.documents import batch
+    from shuangsuiji.planning.models import Task
+
+    task = Task.objects.filter(code=args.code.strip()).first()
+    if task is None:
+        print(f"任务编号不存在：{args.code}")
+        return 2
+    started = time.perf_counter()
+    try:
+        if args.issue:
+            issued = batch.batch_issue(
+                task=task, slug=args.kind, actor="命令行", today=timezone.localdate()
+            )
+            print(f"已签发（或原已签发）{len(issued)}份")
+        with open(args.out, "wb") as fh:
+            batch.batch_pdf(task=task, slug=args.kind, out=fh)
+    except ServiceError as exc:
+        print(exc.message)
+        return 2
+    print(f"已写出 {args.out}，用时 {time.perf_counter() - started:.1f} 秒")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
+    docs = sub.add_parser("documents", help="文书：批量打印").add_subparsers(
+        dest="sub", metavar="子命令", required=True
+    )
+    p = docs.add_parser(
+        "batch", help="一个任务的全部检查通知书（或结果告知书）合成一个 PDF，按抽取顺序"
+    )
+    p.add_argument("code", metavar="CODE", help="任务编号")
+    p.add_argument("--kind", choices=["notice", "result-letter"], default="notice")
+    p.add_argument(
+        "--issue", action="store_true", help="先为尚未签发的文书编号（按抽取顺序，连续编号）"
+    )
+    p.add_argument("--out", required=True, metavar="FILE.pdf")
+    p.set_defaults(handler=_batch)
+
     archive = sub.add_parser(
         "archive", help="抽查档案：导出任务的电子档案、校验档案"
     ).add_subparsers(dest="sub", metavar="子命令", required=True)

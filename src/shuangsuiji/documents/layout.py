@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass, field
 from html import escape
 
-from shuangsuiji.common.pdf import font_register, numbered_canvas
+from shuangsuiji.common.pdf import font_register
 
 
 @dataclass(frozen=True)
@@ -47,15 +47,13 @@ def cn_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def document_pdf(doc: Document) -> bytes:
+def _story(doc: Document) -> list:
     from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.platypus import (
         KeepTogether,
         Paragraph,
-        SimpleDocTemplate,
         Spacer,
         Table,
         TableStyle,
@@ -75,10 +73,6 @@ def document_pdf(doc: Document) -> bytes:
 
     def para(text: str, style) -> Paragraph:
         return Paragraph(escape(text).replace("\n", "<br/>"), style)
-
-    def footer(canvas, page: int, total: int) -> None:
-        canvas.setFont(font, 9)
-        canvas.drawCentredString(A4[0] / 2, 10 * mm, f"第 {page} 页 共 {total} 页")
 
     story: list = [
         para(doc.organ, organ),
@@ -121,15 +115,89 @@ def document_pdf(doc: Document) -> bytes:
         para(cn_date(doc.issued_on), right),
     ]
     story.append(KeepTogether(closing))
-    buf = io.BytesIO()
+    return story
+
+
+class _DocMark:
+    """A flowable of no size that marks where the next document of a batch starts: the
+    page numbers count within each document (第 x 页 共 y 页 of that notice)."""
+
+    def __new__(cls, index: int):
+        from reportlab.platypus import Flowable
+
+        class Mark(Flowable):
+            def wrap(self, *_args):
+                return (0, 0)
+
+            def draw(self):
+                self.canv._ssj_doc = index
+
+        return Mark()
+
+
+def _canvas_per_document(font: str):
+    """A canvas that numbers pages per document (``_DocMark``) after the last page."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen import canvas as pdfcanvas
+
+    class PerDocument(pdfcanvas.Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+            self._ssj_doc = 0
+
+        def showPage(self):  # noqa: N802 (reportlab's name)
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            totals: dict[int, int] = {}
+            for state in self._pages:
+                totals[state["_ssj_doc"]] = totals.get(state["_ssj_doc"], 0) + 1
+            seen: dict[int, int] = {}
+            for state in self._pages:
+                doc = state["_ssj_doc"]
+                seen[doc] = seen.get(doc, 0) + 1
+                self.__dict__.update(state)
+                self.setFont(font, 9)
+                self.drawCentredString(A4[0] / 2, 10 * mm, f"第 {seen[doc]} 页 共 {totals[doc]} 页")
+                super().showPage()
+            super().save()
+
+    return PerDocument
+
+
+def documents_pdf(docs: list[Document], *, out=None, title: str = "") -> bytes | None:
+    """One or many documents in one PDF, each starting on a new page and numbering its own
+    pages. ``out``: a binary file to write to (for a large batch) instead of returning bytes."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import PageBreak, SimpleDocTemplate
+
+    font = font_register()
+    story: list = []
+    for i, doc in enumerate(docs):
+        if i:
+            story.append(PageBreak())
+        story.append(_DocMark(i))
+        story += _story(doc)
+    first = docs[0] if docs else None
+    target = out if out is not None else io.BytesIO()
     SimpleDocTemplate(
-        buf,
+        target,
         pagesize=A4,
-        title=f"{doc.title} {doc.number}",
-        author=doc.organ,
+        title=title or (f"{first.title} {first.number}" if first else ""),
+        author=first.organ if first else "",
         leftMargin=25 * mm,
         rightMargin=25 * mm,
         topMargin=18 * mm,
         bottomMargin=20 * mm,
-    ).build(story, canvasmaker=numbered_canvas(footer))
-    return buf.getvalue()
+    ).build(story, canvasmaker=_canvas_per_document(font))
+    return None if out is not None else target.getvalue()
+
+
+def document_pdf(doc: Document) -> bytes:
+    body = documents_pdf([doc])
+    assert body is not None
+    return body

@@ -202,7 +202,7 @@ def document_number(
     kind: str,
     obj: Model,
     department: Department,
-    actor: User | None,
+    actor: User | str | None,
     today: dt.date,
 ) -> IssuedDocument:
     """The number of ``obj``'s document of ``kind``: the one given before, else the next of
@@ -246,7 +246,7 @@ def document_number(
                 issued_on=today,
                 object_type=object_type,
                 object_id=object_id,
-                created_by=actor if actor is not None and actor.pk else None,
+                created_by=actor if isinstance(actor, User) else None,
             )
             event_record(
                 actor=actor,

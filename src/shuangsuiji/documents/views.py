@@ -147,3 +147,57 @@ def task_archive(request: HttpRequest, pk: int) -> HttpResponse:
         filename=f"抽查档案-{task.code}.zip",
         content_type="application/zip",
     )
+
+
+# --- batch printing ----------------------------------------------------------------------
+
+# A batch larger than this is made with ``ssj documents batch`` (a PDF of thousands of pages
+# is not built inside a web request).
+BATCH_INLINE_LIMIT = 500
+
+
+@login_required
+def task_batch(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    """All 检查通知书 (or 结果告知书) of a task in one PDF, in selection order. GET: the PDF
+    when every one is numbered, else a page with the count and the button; POST: number
+    the rest (consecutive numbers, one transaction) and open it."""
+    from shuangsuiji.documents import batch
+    from shuangsuiji.planning.selectors import task_get
+
+    task = task_get(user=request.user, pk=pk)
+    if slug not in batch.BATCHES:
+        raise NotAllowed("不能批量打印这种文书")
+    title = batch.BATCHES[slug]
+    total = batch.batch_visits(task=task, slug=slug).count()
+    if total > BATCH_INLINE_LIMIT:
+        return render(
+            request,
+            "documents/batch.html",
+            {"task": task, "title": title, "total": total, "too_many": True, "slug": slug},
+        )
+    if request.method == "POST":
+        issued = batch.batch_issue(
+            task=task, slug=slug, actor=request.user, today=timezone.localdate()
+        )
+        messages.success(request, f"已签发{title}{len(issued)}份")
+        return redirect("documents:task_batch", pk=task.pk, slug=slug)
+    pending = batch.batch_pending(task=task, slug=slug)
+    if total and not pending:
+        body = batch.batch_pdf(task=task, slug=slug)
+        assert body is not None
+        return _pdf(body, f"{task.code}-{title}（{total}份）.pdf")
+    from shuangsuiji.documents import visit_docs
+
+    first = batch.batch_visits(task=task, slug=slug).first()
+    return render(
+        request,
+        "documents/batch.html",
+        {
+            "task": task,
+            "title": title,
+            "total": total,
+            "pending": pending,
+            "slug": slug,
+            "can_issue": bool(first) and visit_docs.can_issue(user=request.user, visit=first),
+        },
+    )

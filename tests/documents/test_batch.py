@@ -1,0 +1,79 @@
+"""Batch printing (issue 13 第 4 项): all 检查通知书 of a task in one PDF, in the order the draw
+selected the targets, with consecutive numbers given in that order and page numbers that
+restart with each notice; the shell does the same for a large task."""
+
+import io
+import re
+import shutil
+from contextlib import redirect_stdout
+
+import pytest
+
+from shuangsuiji.cli import main as ssj
+from shuangsuiji.documents import views as document_views
+from shuangsuiji.documents.models import IssuedDocument
+from shuangsuiji.draw.models import Selection
+from tests.factories.files import pdf_text
+from tests.factories.inspection import dispatched_scene
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(not shutil.which("pdftotext"), reason="需要 poppler-utils 的 pdftotext"),
+]
+
+
+def _flat(pdf: bytes, tmp_path) -> str:
+    return re.sub(r"\s+", "", pdf_text(pdf, tmp_path))
+
+
+def test_all_notices_of_a_task_in_selection_order(client, var_dir, tmp_path):
+    scene = dispatched_scene(targets=3)
+    url = f"/documents/tasks/{scene.task.pk}/notice.pdf"
+    client.force_login(scene.crew.operator)
+    page = client.get(url).content.decode()
+    assert "共有检查通知书 3 份" in page and "3 份尚未签发" in page
+    assert client.post(url).status_code == 302
+    pdf = client.get(url)
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    text = _flat(pdf.content, tmp_path)
+    ranked = [s.target_id for s in Selection.objects.filter(draw__task=scene.task).order_by("rank")]
+    numbers = {d.object_id: d for d in IssuedDocument.objects.all()}
+    names, seqs = [], []
+    for target in ranked:
+        visit = next(v for v in scene.visits if v.target_id == target)
+        names.append(text.index(visit.entity.name))
+        seqs.append(numbers[str(visit.pk)].seq)
+    assert names == sorted(names)  # printed in selection order
+    assert seqs == [1, 2, 3]  # numbered in selection order
+    # Each notice numbers its own pages: every notice starts again at 第1页.
+    firsts = re.findall(r"第1页共(\d+)页", text)
+    assert len(firsts) == 3
+    # Printed again: the same numbers, nothing new issued.
+    client.get(url)
+    assert IssuedDocument.objects.count() == 3
+
+
+def test_a_large_batch_is_made_in_the_shell(client, var_dir, tmp_path, monkeypatch):
+    scene = dispatched_scene(targets=2)
+    monkeypatch.setattr(document_views, "BATCH_INLINE_LIMIT", 1)
+    client.force_login(scene.crew.operator)
+    page = client.get(f"/documents/tasks/{scene.task.pk}/notice.pdf").content.decode()
+    assert (
+        "ssj documents batch" in page
+        and client.post(f"/documents/tasks/{scene.task.pk}/notice.pdf").status_code == 200
+    )
+    assert not IssuedDocument.objects.exists()
+    out = tmp_path / "batch.pdf"
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        code = ssj(["documents", "batch", scene.task.code, "--issue", "--out", str(out)])
+    assert code == 0 and "已签发" in buf.getvalue()
+    assert IssuedDocument.objects.count() == 2
+    text = _flat(out.read_bytes(), tmp_path)
+    assert all(d.number in text for d in IssuedDocument.objects.all())
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        code = ssj(
+            ["documents", "batch", scene.task.code, "--kind", "result-letter", "--out", str(out)]
+        )
+    assert code == 2 and "还没有已签发" in buf.getvalue()  # no published result yet: said
