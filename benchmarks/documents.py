@@ -37,7 +37,7 @@ def _dispatched(dept, operator, witness, *, year: int, targets: int, entities: i
     from shuangsuiji.draw import services
     from shuangsuiji.draw.pool import task_pool
 
-    ratio = max(1, round(100 * targets / entities))
+    ratio = max(1, -(-100 * targets // entities))  # rounded up: at least ``targets``
     task = draw_bench._make_task(dept, operator, year, ratio)
     draw = services.draw_commit(task=task, actor=operator, pool=task_pool(task=task))
     draw = services.draw_seed(
@@ -85,19 +85,20 @@ def _evidence(task, per_visit: int, operator) -> int:
 
 
 def _run(argv: list[str], env: dict) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one ``ssj`` process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall seconds and peak RSS (MiB) of one ``ssj`` process (GNU time's %M when present,
+    else the children's maximum so far)."""
+    cmd = [sys.executable, "-m", "shuangsuiji.cli", *argv]
+    gnu_time = Path("/usr/bin/time")
+    if gnu_time.exists():
+        cmd = [str(gnu_time), "-f", "%M", *cmd]
     start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "shuangsuiji.cli", *argv],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
+    done = subprocess.run(cmd, env=env, cwd=ROOT, check=True, capture_output=True, text=True)
     wall = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(peak, before) / 1024
+    if gnu_time.exists():
+        peak_kib = int(done.stderr.strip().splitlines()[-1])
+    else:
+        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, peak_kib / 1024
 
 
 def main() -> int:
@@ -111,7 +112,7 @@ def main() -> int:
     draw_bench._setup_django(tmp)
     from django.conf import settings
 
-    entities = args.notices * 4
+    entities = args.notices * 4  # 25 %: the big task draws ``notices``
     t = time.perf_counter()
     dept, operator, witness = draw_bench._seed_data(
         entities=entities, inspectors=max(200, args.notices // 25), conflicts=0

@@ -16,6 +16,7 @@ install_error_handlers(api)
 
 from shuangsuiji.catalog.api import router as catalog_router  # noqa: E402
 from shuangsuiji.disclosure.api import router as disclosure_router  # noqa: E402
+from shuangsuiji.documents.api import router as documents_router  # noqa: E402
 from shuangsuiji.draw.api import pool_router  # noqa: E402
 from shuangsuiji.draw.api import router as draw_router  # noqa: E402
 from shuangsuiji.inspection.api import router as inspection_router  # noqa: E402
@@ -29,3 +30,4 @@ api.add_router("/planning/", pool_router)  # the pool preview of a task (draw/po
 api.add_router("/draw/", draw_router)
 api.add_router("/inspection/", inspection_router)
 api.add_router("/disclosure/", disclosure_router)
+api.add_router("/documents/", documents_router)

@@ -189,3 +189,21 @@ def test_the_site_record_lists_points_evidence_and_signatures(
     ]:
         assert expected in text, expected
     assert hashlib.sha256(photo).hexdigest() not in text  # the short form only
+
+
+def test_the_api_issues_and_serves_the_same_documents(client, var_dir, tmp_path):
+    scene = dispatched_scene(targets=1)
+    visit = scene.visits[0]
+    client.force_login(scene.members_users(visit)[0])  # a team member may read, not issue
+    assert client.post(f"/api/v1/documents/visits/{visit.pk}/notice/issue").status_code == 403
+    missing = client.get(f"/api/v1/documents/visits/{visit.pk}/notice/pdf")
+    assert missing.status_code == 404 and "尚未签发" in missing.json()["detail"]
+    client.force_login(scene.crew.operator)
+    issued = client.post(f"/api/v1/documents/visits/{visit.pk}/notice/issue")
+    assert issued.status_code == 200 and issued.json()["number"].endswith("第1号")
+    again = client.post(f"/api/v1/documents/visits/{visit.pk}/notice/issue").json()
+    assert again["number"] == issued.json()["number"]  # once
+    pdf = client.get(issued.json()["pdf_url"])
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert issued.json()["number"].replace(" ", "") in _flat(pdf.content, tmp_path)
+    assert client.get(f"/api/v1/documents/visits/{visit.pk}/nonsense/pdf").status_code == 404
