@@ -9,13 +9,12 @@ from django.db.models import Model
 from shuangsuiji.documents.choices import DocumentKind
 from shuangsuiji.documents.layout import Document, Grid, Heading, Para, cn_date
 from shuangsuiji.documents.models import IssuedDocument
-from shuangsuiji.documents.visit_docs import Organ, VisitDoc, register
+from shuangsuiji.documents.visit_docs import Organ, VisitDoc, letter, register
 from shuangsuiji.inspection.models import Visit, VisitMember
 from shuangsuiji.inspection.selectors import visit_items_in_force
 
 
 def _build(visit: Visit, _obj: Model, issued: IssuedDocument, organ: Organ) -> Document:
-    entity = visit.entity
     items = visit_items_in_force(visit=visit, on=visit.window_start)
     members = list(
         VisitMember.objects.filter(visit=visit)
@@ -72,18 +71,7 @@ def _build(visit: Visit, _obj: Model, issued: IssuedDocument, organ: Organ) -> D
             "检查结果将在形成之日起按规定时限通过国家企业信用信息公示系统等渠道向社会公示。"
         ),
     ]
-    return Document(
-        organ=organ.name,
-        title="检查通知书",
-        number=issued.number,
-        issued_on=issued.issued_on,
-        addressee=f"{entity.name}（统一社会信用代码：{entity.uscc}）"
-        if entity.uscc
-        else entity.name,
-        body=body,
-        contact=organ.contact,
-        closing_note="（印章）",
-    )
+    return letter(visit, issued, organ, title="检查通知书", body=body)
 
 
 NOTICE = register(

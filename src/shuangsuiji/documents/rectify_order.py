@@ -12,7 +12,7 @@ from shuangsuiji.documents.choices import DocumentKind
 from shuangsuiji.documents.layout import Document, Heading, Para, cn_date
 from shuangsuiji.documents.models import IssuedDocument
 from shuangsuiji.documents.result_letter import current_version
-from shuangsuiji.documents.visit_docs import Organ, VisitDoc, register
+from shuangsuiji.documents.visit_docs import Organ, VisitDoc, letter, register
 from shuangsuiji.inspection.choices import FollowUpKind
 from shuangsuiji.inspection.models import FollowUp, Visit
 
@@ -49,19 +49,7 @@ def _build(visit: Visit, obj: Model, issued: IssuedDocument, organ: Organ) -> Do
     if f.recheck_on:
         note = mask_personal_numbers(f.recheck_note) or "已复查"
         body.append(Para(f"复查：{cn_date(f.recheck_on)}，{note}。"))
-    entity = visit.entity
-    return Document(
-        organ=organ.name,
-        title="责令改正通知书",
-        number=issued.number,
-        issued_on=issued.issued_on,
-        addressee=f"{entity.name}（统一社会信用代码：{entity.uscc}）"
-        if entity.uscc
-        else entity.name,
-        body=body,
-        contact=organ.contact,
-        closing_note="（印章）",
-    )
+    return letter(visit, issued, organ, title="责令改正通知书", body=body)
 
 
 RECTIFY_ORDER = register(

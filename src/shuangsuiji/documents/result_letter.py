@@ -14,7 +14,7 @@ from shuangsuiji.disclosure.portal_services import objection_deadlines
 from shuangsuiji.documents.choices import DocumentKind
 from shuangsuiji.documents.layout import Document, Grid, Heading, Para, cn_date
 from shuangsuiji.documents.models import IssuedDocument
-from shuangsuiji.documents.visit_docs import Organ, VisitDoc, register
+from shuangsuiji.documents.visit_docs import Organ, VisitDoc, letter, register
 from shuangsuiji.inspection.choices import VersionKind, VersionStatus
 from shuangsuiji.inspection.models import FollowUp, ResultVersion, Visit
 
@@ -85,19 +85,7 @@ def _build(visit: Visit, obj: Model, issued: IssuedDocument, organ: Organ) -> Do
             + (f"（{deadlines.note}）" if deadlines.note else "")
         ),
     ]
-    entity = visit.entity
-    return Document(
-        organ=organ.name,
-        title="抽查检查结果告知书",
-        number=issued.number,
-        issued_on=issued.issued_on,
-        addressee=f"{entity.name}（统一社会信用代码：{entity.uscc}）"
-        if entity.uscc
-        else entity.name,
-        body=body,
-        contact=organ.contact,
-        closing_note="（印章）",
-    )
+    return letter(visit, issued, organ, title="抽查检查结果告知书", body=body)
 
 
 RESULT_LETTER = register(

@@ -54,6 +54,26 @@ class Organ:
         return "\n".join(lines)
 
 
+def letter(
+    visit: Visit, issued: IssuedDocument, organ: Organ, *, title: str, body: list
+) -> Document:
+    """A document sent to the entity: addressed to it (name and credit code), closed with the
+    organ's seal line and its contact."""
+    entity = visit.entity
+    return Document(
+        organ=organ.name,
+        title=title,
+        number=issued.number,
+        issued_on=issued.issued_on,
+        addressee=f"{entity.name}（统一社会信用代码：{entity.uscc}）"
+        if entity.uscc
+        else entity.name,
+        body=body,
+        contact=organ.contact,
+        closing_note="（印章）",
+    )
+
+
 REGISTRY: dict[str, VisitDoc] = {}
 
 
