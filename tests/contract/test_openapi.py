@@ -99,7 +99,18 @@ def test_real_records_are_answered_in_their_declared_shape(db):
         "visit_id": pub.rows[0].version.result.visit_id,
         "evidence_id": evidence.pk,
         "objection_id": pub.answered.pk,
+        "slug": "notice",  # a visit's document (documents/api.py), issued below
     }
+    from shuangsuiji.documents.visit_docs import doc_for, issue
+    from shuangsuiji.inspection.models import Visit
+
+    issued_visit = Visit.objects.get(pk=ids["visit_id"])
+    issue(
+        doc=doc_for("notice"),
+        visit=issued_visit,
+        actor=scene.crew.operator,
+        today=issued_visit.window_start,
+    )
     queries = {"code": pub.correction.credit_code}
     checked, failures = [], []
     for path, methods in schema.raw_schema["paths"].items():
