@@ -81,6 +81,7 @@ def test_the_case_file_holds_everything_and_verifies(case_file):
             base + "notice.pdf",
             base + f"evidence/{hashlib.sha256(PHOTO).hexdigest()[:8]}-现场照片.png",
             "audit/events.jsonl",
+            "documents-not-issued.json",
         ]:
             assert expected in names, expected
         assert (
@@ -94,6 +95,12 @@ def test_the_case_file_holds_everything_and_verifies(case_file):
         }
         assert {"draw.commit", "draw.confirm", "evidence.upload", "document.number"} <= actions
         assert json.loads(zf.read("task.json"))["retention_years"] == 30
+        # Not issued (the other visit's notice, this visit's record and letter): listed.
+        missing = json.loads(zf.read("documents-not-issued.json"))
+        assert {"target": visit.target_id, "document": "现场检查记录"} in missing
+        assert not any(
+            m["target"] == visit.target_id and m["document"] == "检查通知书" for m in missing
+        )
     code, text = _run("archive", "verify", str(out))
     assert code == 0 and "档案完整" in text and "1 次摇号重新计算一致" in text
 

@@ -207,3 +207,34 @@ def test_the_api_issues_and_serves_the_same_documents(client, var_dir, tmp_path)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert issued.json()["number"].replace(" ", "") in _flat(pdf.content, tmp_path)
     assert client.get(f"/api/v1/documents/visits/{visit.pk}/nonsense/pdf").status_code == 404
+
+
+def test_late_notices_are_said_and_records_carry_the_inspection_day(
+    client, var_dir, tmp_path, time_machine
+):
+    """A notice issued after its window opened says so before it is issued; the on-site
+    record is dated the day it records; the order's refusal names the order."""
+    import datetime as dt
+
+    from tests.factories.inspection import formed
+
+    scene = dispatched_scene(targets=1)
+    visit = scene.visits[0]
+    client.force_login(scene.crew.operator)
+    time_machine.move_to(
+        dt.datetime.combine(visit.window_start + dt.timedelta(days=5), dt.time(10))
+    )
+    page = client.get(f"/documents/visits/{visit.pk}/notice.pdf").content.decode()
+    assert "检查通知书应在检查前送达" in page
+    response = client.get(f"/documents/visits/{visit.pk}/rectify-order.pdf")
+    assert response.status_code == 404 and "还不能出具责令改正通知书" in response.content.decode()
+    _visit, version = formed(scene, visit)
+    time_machine.move_to(
+        dt.datetime.combine(visit.window_start + dt.timedelta(days=40), dt.time(10))
+    )
+    assert client.post(f"/documents/visits/{visit.pk}/site-record.pdf").status_code == 302
+    text = _flat(client.get(f"/documents/visits/{visit.pk}/site-record.pdf").content, tmp_path)
+    day = version.inspected_on
+    assert f"{day.year}年{day.month}月{day.day}日" in text  # the closing date: the inspection's
+    numbered = visit.window_start + dt.timedelta(days=40)
+    assert f"{numbered.year}年{numbered.month}月{numbered.day}日" not in text  # not the numbering day

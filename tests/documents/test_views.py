@@ -62,3 +62,20 @@ def test_an_operator_cannot_set_the_letterhead(client):
         {"department": dept.code, "full_name": "x", "short_name": "x"},
     )
     assert response.status_code in (302, 403) and not Letterhead.objects.exists()
+
+
+def test_a_refused_number_form_keeps_what_was_typed(client):
+    dept = factories.department()
+    client.force_login(factories.user(department=dept, role=Role.DEPT_ADMIN))
+    typed = "{代字}第{号}号"  # no year: refused
+    response = client.post(
+        reverse("documents:settings"),
+        {
+            "department": dept.code,
+            "full_name": "某局",
+            "short_name": "某",
+            "pattern_site_record": typed,
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 422 and "年度占位符" in page and f'value="{typed}"' in page

@@ -13,6 +13,8 @@ Layout of the zip::
     visits/<target>/<document>.pdf the numbered documents (检查通知书, 现场检查记录, …)
     visits/<target>/evidence/<sha8>-<name>   the evidence files as uploaded
     audit/events.jsonl             the audit events of the task and of everything in it
+    documents-not-issued.json      the documents that could be issued but were not (packing
+                                   never numbers one)
     index.json                     every file above: path, size, SHA-256; and a summary
 
 Written member by member (evidence copied in 1 MiB chunks while hashed): memory stays flat
@@ -238,6 +240,7 @@ class ArchiveSummary:
     visits: int
     evidence: int
     events: int
+    not_issued: int = 0
 
 
 def archive_task(*, task: Task, out: str | Path | IO[bytes]) -> ArchiveSummary:
@@ -253,6 +256,7 @@ def archive_task(*, task: Task, out: str | Path | IO[bytes]) -> ArchiveSummary:
         .order_by("target_id", "pk")
     )
     counts = {"evidence": 0, "events": 0}
+    not_issued: list[dict] = []
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
         w = _Writer(zf)
         w.add_json(
@@ -287,6 +291,9 @@ def archive_task(*, task: Task, out: str | Path | IO[bytes]) -> ArchiveSummary:
                         f"{base}/{doc.slug}.pdf",
                         document_pdf(visit_docs.document(doc=doc, visit=v)),
                     )
+                else:
+                    # Packing never issues a number: what was not issued is listed instead.
+                    not_issued.append({"target": v.target_id, "document": doc.title})
             for e in Evidence.objects.filter(visit=v).order_by("uploaded_at", "id"):
                 path = Path(settings.MEDIA_ROOT) / e.file.name
                 w.add_file(f"{base}/evidence/{e.sha256[:8]}-{_safe(e.original_name)}", path)
@@ -299,6 +306,7 @@ def archive_task(*, task: Task, out: str | Path | IO[bytes]) -> ArchiveSummary:
                 size += len(line)
                 counts["events"] += 1
         w.files.append({"path": "audit/events.jsonl", "size": size, "sha256": digest.hexdigest()})
+        w.add_json("documents-not-issued.json", not_issued)
         summary = ArchiveSummary(
             task=task.code,
             files=len(w.files),
@@ -307,6 +315,7 @@ def archive_task(*, task: Task, out: str | Path | IO[bytes]) -> ArchiveSummary:
             visits=len(visits),
             evidence=counts["evidence"],
             events=counts["events"],
+            not_issued=len(not_issued),
         )
         zf.writestr(
             _member(INDEX),

@@ -20,6 +20,8 @@ def _task(args: argparse.Namespace) -> int:
         f"已写出 {task.code} 的抽查档案 {args.out}：{s.files} 个文件（{s.bytes:,} 字节），"
         f"摇号 {s.draws} 次，检查 {s.visits} 户，证据 {s.evidence} 份，审计事件 {s.events} 条"
     )
+    if s.not_issued:
+        print(f"另有 {s.not_issued} 份文书尚未签发，未归入档案（清单见 documents-not-issued.json）")
     return 0
 
 

@@ -60,16 +60,16 @@ def _story(doc: Document) -> list:
     )
 
     font = font_register()
-    organ = ParagraphStyle("o", fontName=font, fontSize=18, leading=26, alignment=1)
-    title = ParagraphStyle("t", fontName=font, fontSize=20, leading=30, alignment=1, spaceBefore=6)
+    organ = ParagraphStyle("o", fontName=font, fontSize=16, leading=22, alignment=1)
+    title = ParagraphStyle("t", fontName=font, fontSize=18, leading=26, alignment=1, spaceBefore=4)
     number = ParagraphStyle("n", fontName=font, fontSize=11, leading=16, alignment=2)
-    head = ParagraphStyle("h", fontName=font, fontSize=12, leading=18, spaceBefore=4)
+    head = ParagraphStyle("h", fontName=font, fontSize=11.5, leading=17, spaceBefore=3)
     body = ParagraphStyle(
-        "b", fontName=font, fontSize=11.5, leading=18, wordWrap="CJK", firstLineIndent=23
+        "b", fontName=font, fontSize=11, leading=17, wordWrap="CJK", firstLineIndent=22
     )
-    plain = ParagraphStyle("p", fontName=font, fontSize=11.5, leading=18, wordWrap="CJK")
-    cell = ParagraphStyle("c", fontName=font, fontSize=10, leading=14, wordWrap="CJK")
-    right = ParagraphStyle("r", fontName=font, fontSize=11.5, leading=20, alignment=2)
+    plain = ParagraphStyle("p", fontName=font, fontSize=11, leading=17, wordWrap="CJK")
+    cell = ParagraphStyle("c", fontName=font, fontSize=9.5, leading=13, wordWrap="CJK")
+    right = ParagraphStyle("r", fontName=font, fontSize=11, leading=18, alignment=2)
 
     def para(text: str, style) -> Paragraph:
         return Paragraph(escape(text).replace("\n", "<br/>"), style)
@@ -110,7 +110,7 @@ def _story(doc: Document) -> list:
     if doc.contact:
         closing.append(para(doc.contact, plain))
     closing += [
-        Spacer(1, 6 * mm),
+        Spacer(1, 4 * mm),
         para(doc.organ + (f"  {doc.closing_note}" if doc.closing_note else ""), right),
         para(cn_date(doc.issued_on), right),
     ]
@@ -191,8 +191,8 @@ def documents_pdf(docs: list[Document], *, out=None, title: str = "") -> bytes |
         author=first.organ if first else "",
         leftMargin=25 * mm,
         rightMargin=25 * mm,
-        topMargin=18 * mm,
-        bottomMargin=20 * mm,
+        topMargin=15 * mm,
+        bottomMargin=18 * mm,
     ).build(story, canvasmaker=_canvas_per_document(font))
     return None if out is not None else target.getvalue()
 

@@ -18,7 +18,10 @@ from shuangsuiji.inspection.models import FollowUp, Visit
 
 
 def rectify_followup(visit: Visit) -> FollowUp:
-    version = current_version(visit)
+    try:
+        version = current_version(visit)
+    except NotFound:
+        raise NotFound("检查结果尚未形成，还不能出具责令改正通知书") from None
     f = version.followups.filter(kind=FollowUpKind.RECTIFY).order_by("id").first()
     if f is None:
         raise NotFound("这次检查的结果没有责令改正，无需出具责令改正通知书")
@@ -47,7 +50,8 @@ def _build(visit: Visit, obj: Model, issued: IssuedDocument, organ: Organ) -> Do
         Para("你单位对本通知有异议的，可以在收到本通知之日起向本机关提出书面陈述和申辩。"),
     ]
     if f.recheck_on:
-        note = mask_personal_numbers(f.recheck_note) or "已复查"
+        # The note often starts with its own “复查：”: said once.
+        note = mask_personal_numbers(f.recheck_note).removeprefix("复查：").strip() or "已复查"
         body.append(Para(f"复查：{cn_date(f.recheck_on)}，{note}。"))
     return letter(visit, issued, organ, title="责令改正通知书", body=body)
 

@@ -82,7 +82,14 @@ def _build(visit: Visit, obj: Model, issued: IssuedDocument, organ: Organ) -> Do
             f"如于本告知书成文之日（{cn_date(issued.issued_on)}）收到你单位的申请，复核最迟于"
             f"{cn_date(deadlines.review_by)}完成，复核情况最迟于{cn_date(deadlines.answer_by)}反馈"
             "（按工作日计算，法定节假日不计）。"
-            + (f"（{deadlines.note}）" if deadlines.note else "")
+            # A printed letter cannot correct itself when the holiday arrangement is entered:
+            # it says the dates were counted without it.
+            + (
+                "（有关年度的法定节假日安排尚未公布，以上日期暂按周六、周日休息推算，"
+                "如遇法定节假日依法顺延。）"
+                if deadlines.note
+                else ""
+            )
         ),
     ]
     return letter(visit, issued, organ, title="抽查检查结果告知书", body=body)

@@ -61,6 +61,12 @@ def number_pattern_check(pattern: str) -> str:
             f"文号格式中的“{bad.group() if bad else '{'}”不是可用的占位符。{PATTERN_HELP}",
             field="pattern",
         )
+    if not any(m.group(1) == "年" for m in _TOKEN.finditer(text)):
+        # Numbers start again at 1 each year: without the year two documents would share one.
+        raise ValidationFailed(
+            f"文号格式须含年度占位符 {{年}}（序号每年从1起，否则不同年度的文号会重复）。{PATTERN_HELP}",
+            field="pattern",
+        )
     if sum(1 for m in _TOKEN.finditer(text) if m.group(1) == "号") != 1:
         raise ValidationFailed(
             f"文号格式须含且只含一个序号占位符 {{号}}。{PATTERN_HELP}", field="pattern"

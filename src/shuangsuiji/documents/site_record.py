@@ -121,11 +121,13 @@ def _build(visit: Visit, _obj: Model, issued: IssuedDocument, organ: Organ) -> D
         ),
         Para("以上记录已经本人核对，与现场情况一致。"),
     ]
+    # A record is dated the day it records (the inspection), not the day it was numbered.
+    on = (version.inspected_on if version and version.inspected_on else None) or started
     return Document(
         organ=organ.name,
         title="现场检查记录",
         number=issued.number,
-        issued_on=issued.issued_on,
+        issued_on=on or issued.issued_on,
         body=body,
     )
 

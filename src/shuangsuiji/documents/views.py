@@ -50,6 +50,10 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"已保存“{dept.name}”的文书抬头和文号格式")
             return redirect(f"{request.path}?department={dept.code}")
     issuer = services.issuer_for(department=dept)
+    series = selectors.series_for(department=dept, year=timezone.localdate().year)
+    if errors:  # a refused form shows what was typed, to be corrected
+        for row in series:
+            row.pattern = request.POST.get(f"pattern_{row.kind}", row.pattern)
     return render(
         request,
         "documents/settings.html",
@@ -59,7 +63,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             "issuer": issuer,
             "values": values,
             "errors": errors,
-            "series": selectors.series_for(department=dept, year=timezone.localdate().year),
+            "series": series,
             "pattern_help": services.PATTERN_HELP,
         },
         status=status,
@@ -99,10 +103,19 @@ def visit_document(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     if numbered is not None:
         pdf = document_pdf(visit_docs.document(doc=doc, visit=visit))
         return _pdf(pdf, f"{doc.title}-{numbered.number}.pdf")
+    today = timezone.localdate()
+    late = ""
+    if slug == "notice" and today > visit.window_start:
+        # A notice goes to the entity before the visit: issuing it later is said plainly.
+        late = (
+            f"注意：检查期间已于{visit.window_start.year}年{visit.window_start.month}月"
+            f"{visit.window_start.day}日开始，检查通知书应在检查前送达检查对象；现在签发，成文日期为今天。"
+        )
     return render(
         request,
         "documents/issue.html",
         {
+            "late": late,
             "visit": visit,
             "title": doc.title,
             "can_issue": visit_docs.can_issue(user=request.user, visit=visit),
