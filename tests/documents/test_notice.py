@@ -237,4 +237,6 @@ def test_late_notices_are_said_and_records_carry_the_inspection_day(
     day = version.inspected_on
     assert f"{day.year}年{day.month}月{day.day}日" in text  # the closing date: the inspection's
     numbered = visit.window_start + dt.timedelta(days=40)
-    assert f"{numbered.year}年{numbered.month}月{numbered.day}日" not in text  # not the numbering day
+    assert (
+        f"{numbered.year}年{numbered.month}月{numbered.day}日" not in text
+    )  # not the numbering day
