@@ -142,3 +142,25 @@ def test_the_witness_has_a_sealed_list_waiting_for_its_seed(demo):
         )
     }
     assert cards["draw.witness"].count == 1
+
+
+def test_the_demo_shows_every_document_and_its_case_file_verifies(demo, tmp_path):
+    """Issue 13: a fresh demo has numbered documents of every kind for the joint task, each
+    issued on its own day, and the task's case file passes its own verification."""
+    from shuangsuiji.documents.archive import archive_task, archive_verify
+    from shuangsuiji.documents.models import IssuedDocument
+
+    task = Task.objects.get(code=demo_codes().joint)
+    issued = IssuedDocument.objects.filter(department__code="SJJW")
+    kinds = set(issued.values_list("kind", flat=True))
+    assert {"inspection_notice", "site_record", "result_letter"} <= kinds
+    assert (
+        issued.filter(kind="inspection_notice").count()
+        == Visit.objects.filter(lead_task=task).count()
+    )
+    assert all(d.issued_on < timezone.localdate() for d in issued)
+    notice_days = set(issued.filter(kind="inspection_notice").values_list("issued_on", flat=True))
+    assert max(notice_days) < task.window_start  # sent before the visits
+    out = tmp_path / "case.zip"
+    summary = archive_task(task=task, out=out)
+    assert summary.visits and archive_verify(path=out).ok

@@ -35,6 +35,7 @@ from shuangsuiji.catalog.models import Item
 from shuangsuiji.catalog.services import item_create
 from shuangsuiji.common.ids import make_id_number, make_uscc
 from shuangsuiji.demo.accounts import ACTOR, DEMO_PASSWORD
+from shuangsuiji.demo.documents import demo_documents
 from shuangsuiji.demo.draws import demo_draws
 from shuangsuiji.demo.inspections import demo_inspections_run, demo_summary
 from shuangsuiji.demo.plans import demo_plan_minhang, demo_plans
@@ -517,6 +518,7 @@ def demo_load(
     done += demo_inspections_run(actor=ACTOR, timeline=tl, part="current")
     summary.lines += demo_summary(done=done, today=tl.today)
     summary.lines += demo_reports(timeline=tl, part="current")
+    summary.lines += demo_documents(timeline=tl)
     summary.lines += [
         "",
         f"演示数据以今天（{tl.today:%Y年%-m月%-d日}）为准：{tl.history}年为历史，{tl.year}年的任务正在进行。",
