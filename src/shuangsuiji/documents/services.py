@@ -203,6 +203,13 @@ def letterhead_set(
     return head
 
 
+def document_issued(*, kind: str, obj: Model) -> IssuedDocument | None:
+    """The numbered document of ``kind`` for ``obj``, if it has been issued."""
+    return IssuedDocument.objects.filter(
+        kind=kind, object_type=obj._meta.label_lower, object_id=str(obj.pk)
+    ).first()
+
+
 def document_number(
     *,
     kind: str,
@@ -216,9 +223,7 @@ def document_number(
     if kind not in DocumentKind.values:
         raise ValidationFailed(f"文书种类无效：{kind}", field="kind")
     object_type, object_id = obj._meta.label_lower, str(obj.pk)
-    found = IssuedDocument.objects.filter(
-        kind=kind, object_type=object_type, object_id=object_id
-    ).first()
+    found = document_issued(kind=kind, obj=obj)
     if found is not None:
         return found
     issuer = _issuer(department)
@@ -231,9 +236,7 @@ def document_number(
             )
             # The series' row lock: whoever comes second waits, then takes the next number.
             counter = NumberCounter.objects.select_for_update().get(pk=counter.pk)
-            again = IssuedDocument.objects.filter(
-                kind=kind, object_type=object_type, object_id=object_id
-            ).first()
+            again = document_issued(kind=kind, obj=obj)
             if again is not None:  # given while we waited
                 return again
             counter.last += 1
@@ -270,9 +273,7 @@ def document_number(
     except IntegrityError:
         # The counter row was created by someone else at the same moment, or the same
         # document was numbered by another request: the row now exists — read it.
-        found = IssuedDocument.objects.filter(
-            kind=kind, object_type=object_type, object_id=object_id
-        ).first()
+        found = document_issued(kind=kind, obj=obj)
         if found is not None:
             return found
         return document_number(kind=kind, obj=obj, department=department, actor=actor, today=today)

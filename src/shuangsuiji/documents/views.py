@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import tempfile
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from shuangsuiji.accounts.choices import Role
+from shuangsuiji.accounts.selectors import user_has_role
 from shuangsuiji.common.errors import NotAllowed, ValidationFailed
-from shuangsuiji.documents import selectors, services
+from shuangsuiji.documents import batch, selectors, services, visit_docs
+from shuangsuiji.documents.archive import archive_task
 from shuangsuiji.documents.choices import DocumentKind
+from shuangsuiji.documents.layout import cn_date, document_pdf
 from shuangsuiji.documents.models import Letterhead
+from shuangsuiji.inspection.selectors import visit_get
+from shuangsuiji.planning.selectors import task_get
 
 FIELDS = ("full_name", "short_name", "address", "postcode", "telephone", "retention_years")
 
@@ -74,7 +82,6 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 
 def _pdf(body: bytes, filename: str) -> HttpResponse:
-    from urllib.parse import quote
 
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
@@ -86,9 +93,6 @@ def visit_document(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     """GET: the visit's document (检查通知书, 结果告知书, 责令改正通知书) as PDF once it has its
     number; before that, a page that says so (with the button that numbers it, for the lead
     department's office). POST: number it (once) and open it."""
-    from shuangsuiji.documents import visit_docs
-    from shuangsuiji.documents.layout import document_pdf
-    from shuangsuiji.inspection.selectors import visit_get
 
     visit = visit_get(user=request.user, pk=pk)
     doc = visit_docs.doc_for(slug)
@@ -108,8 +112,8 @@ def visit_document(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     if slug == "notice" and today > visit.window_start:
         # A notice goes to the entity before the visit: issuing it later is said plainly.
         late = (
-            f"注意：检查期间已于{visit.window_start.year}年{visit.window_start.month}月"
-            f"{visit.window_start.day}日开始，检查通知书应在检查前送达检查对象；现在签发，成文日期为今天。"
+            f"注意：检查期间已于{cn_date(visit.window_start)}开始，检查通知书应在检查前送达检查对象；"
+            "现在签发，成文日期为今天。"
         )
     return render(
         request,
@@ -120,9 +124,7 @@ def visit_document(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             "title": doc.title,
             "can_issue": visit_docs.can_issue(user=request.user, visit=visit),
             "next_number": selectors.next_number(
-                department=visit.lead_task.department,
-                kind=doc.kind,
-                year=timezone.localdate().year,
+                department=visit.lead_task.department, kind=doc.kind, year=today.year
             ),
         },
     )
@@ -138,13 +140,6 @@ def task_archive(request: HttpRequest, pk: int) -> HttpResponse:
     """The task's case file as a zip (documents/archive.py), for the lead department's
     office and its auditors: built into a temporary file and streamed from there (memory
     stays flat whatever the evidence weighs)."""
-    import tempfile
-
-    from django.http import FileResponse
-
-    from shuangsuiji.accounts.selectors import user_has_role
-    from shuangsuiji.documents.archive import archive_task
-    from shuangsuiji.planning.selectors import task_get
 
     task = task_get(user=request.user, pk=pk)
     if not any(
@@ -174,8 +169,6 @@ def task_batch(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     """All 检查通知书 (or 结果告知书) of a task in one PDF, in selection order. GET: the PDF
     when every one is numbered, else a page with the count and the button; POST: number
     the rest (consecutive numbers, one transaction) and open it."""
-    from shuangsuiji.documents import batch
-    from shuangsuiji.planning.selectors import task_get
 
     task = task_get(user=request.user, pk=pk)
     if slug not in batch.BATCHES:
@@ -199,7 +192,6 @@ def task_batch(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         body = batch.batch_pdf(task=task, slug=slug)
         assert body is not None
         return _pdf(body, f"{task.code}-{title}（{total}份）.pdf")
-    from shuangsuiji.documents import visit_docs
 
     first = batch.batch_visits(task=task, slug=slug).first()
     return render(

@@ -15,7 +15,7 @@ from shuangsuiji.accounts.selectors import user_has_role
 from shuangsuiji.common.errors import NotAllowed, NotFound
 from shuangsuiji.documents.layout import Document
 from shuangsuiji.documents.models import IssuedDocument, Letterhead
-from shuangsuiji.documents.services import document_number, issuer_for
+from shuangsuiji.documents.services import document_issued, document_number, issuer_for
 from shuangsuiji.inspection.models import Visit
 
 # Who gives a document its number (and so sends it): the lead department's office.
@@ -105,9 +105,7 @@ def can_issue(*, user: User, visit: Visit) -> bool:
 
 
 def issued(*, doc: VisitDoc, obj: Model) -> IssuedDocument | None:
-    return IssuedDocument.objects.filter(
-        kind=doc.kind, object_type=obj._meta.label_lower, object_id=str(obj.pk)
-    ).first()
+    return document_issued(kind=doc.kind, obj=obj)
 
 
 def issue(*, doc: VisitDoc, visit: Visit, actor: User, today: dt.date) -> IssuedDocument:
