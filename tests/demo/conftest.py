@@ -16,6 +16,7 @@ from shuangsuiji.demo import demo_load
 from shuangsuiji.disclosure.models import Objection, PortalSubmission, PublishedResult
 from shuangsuiji.inspection.choices import VisitStatus
 from shuangsuiji.inspection.models import Evidence, FollowUp, ResultVersion, Signature, Visit
+from tests.conftest import suite_now
 
 ENTITIES = 300
 SECOND_SITE = "http://ssj.example.gov.cn:8080"
@@ -37,10 +38,29 @@ def counts() -> dict[str, int]:
     }
 
 
+def demo_now() -> dt.datetime:
+    """The demo is loaded, and its tests run, on 15 September of the suite's year: the demo
+    lives in the present (demo/timeline.py), so what it shows depends on the day — fixed
+    here, whatever ``SSJ_TEST_NOW`` says, so that these tests do not depend on the date.
+    Early January (a year just begun) has its own test (test_present.py)."""
+    return suite_now().replace(month=9, day=15, hour=10, minute=0, second=0, microsecond=0)
+
+
+@pytest.fixture(autouse=True)
+def _demo_clock():
+    # An hour after the load began: whatever the load stamped is in the past.
+    with time_machine.travel(demo_now() + dt.timedelta(hours=1), tick=True):
+        yield
+
+
 @pytest.fixture(scope="package")
 def demo_loaded(django_db_setup, django_db_blocker, tmp_path_factory):
     var = tmp_path_factory.mktemp("demo")
-    with django_db_blocker.unblock(), override_settings(VAR_DIR=var, MEDIA_ROOT=var / "media"):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(VAR_DIR=var, MEDIA_ROOT=var / "media"),
+        time_machine.travel(demo_now(), tick=True),
+    ):
         with transaction.atomic():
             first = demo_load(entities=ENTITIES)
             first_counts = counts()

@@ -4,7 +4,6 @@ restart with each notice; the shell does the same for a large task."""
 
 import io
 import re
-import shutil
 from contextlib import redirect_stdout
 
 import pytest
@@ -13,17 +12,10 @@ from shuangsuiji.cli import main as ssj
 from shuangsuiji.documents import views as document_views
 from shuangsuiji.documents.models import IssuedDocument
 from shuangsuiji.draw.models import Selection
-from tests.factories.files import pdf_text
+from tests.factories.files import pdf_text_flat as _flat
 from tests.factories.inspection import dispatched_scene
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(not shutil.which("pdftotext"), reason="需要 poppler-utils 的 pdftotext"),
-]
-
-
-def _flat(pdf: bytes, tmp_path) -> str:
-    return re.sub(r"\s+", "", pdf_text(pdf, tmp_path))
+pytestmark = pytest.mark.django_db
 
 
 def test_all_notices_of_a_task_in_selection_order(client, var_dir, tmp_path):

@@ -4,26 +4,19 @@ numbered once by the office, printed again with the same number; others refused.
 
 import datetime as dt
 import re
-import shutil
 
 import pytest
+from django.utils import timezone
 
 from shuangsuiji.accounts.choices import Role
 from shuangsuiji.documents.models import IssuedDocument
 from shuangsuiji.documents.services import letterhead_set
 from shuangsuiji.registry.models import Inspector
 from tests import factories
-from tests.factories.files import pdf_text
+from tests.factories.files import pdf_text_flat as _flat
 from tests.factories.inspection import dispatched_scene
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(not shutil.which("pdftotext"), reason="需要 poppler-utils 的 pdftotext"),
-]
-
-
-def _flat(pdf: bytes, tmp_path) -> str:
-    return re.sub(r"\s+", "", pdf_text(pdf, tmp_path))
+pytestmark = pytest.mark.django_db
 
 
 def test_the_office_issues_the_notice_and_it_reads_back(client, var_dir, tmp_path):
@@ -60,7 +53,7 @@ def test_the_office_issues_the_notice_and_it_reads_back(client, var_dir, tmp_pat
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     issued = IssuedDocument.objects.get()
     text = _flat(pdf.content, tmp_path)
-    year = dt.date.today().year  # the suite's clock
+    year = timezone.localdate().year  # the suite's clock
     for expected in [
         "上海市松江区建设和管理委员会",
         "检查通知书",
@@ -214,7 +207,6 @@ def test_late_notices_are_said_and_records_carry_the_inspection_day(
 ):
     """A notice issued after its window opened says so before it is issued; the on-site
     record is dated the day it records; the order's refusal names the order."""
-    import datetime as dt
 
     from tests.factories.inspection import formed
 

@@ -273,3 +273,9 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
     return subprocess.run(
         ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
     ).stdout.decode("utf-8")
+
+
+def pdf_text_flat(pdf: bytes, tmp_path: Path) -> str:
+    """``pdf_text`` without any whitespace: Chinese lines wrap anywhere, so a phrase is
+    looked for in the flattened text."""
+    return "".join(pdf_text(pdf, tmp_path).split())

@@ -15,15 +15,12 @@ from shuangsuiji.common.todo import todo_cards
 from shuangsuiji.stats.models import Report, ReportSetting
 from shuangsuiji.stats.reports import report_due, report_pdf, report_save
 from tests.factories import disclosure as fd
-from tests.factories.files import pdf_text, read_sheet
+from tests.factories.files import pdf_text_flat as _text_of
+from tests.factories.files import read_sheet
 
 pytestmark = pytest.mark.django_db
 
 TODAY = dt.date(2024, 4, 5)
-
-
-def _text_of(pdf: bytes, tmp_path) -> str:
-    return "".join(pdf_text(pdf, tmp_path).split())
 
 
 def test_a_monthly_report_is_saved_in_versions_and_exported(client, var_dir, tmp_path):
