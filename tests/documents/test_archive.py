@@ -168,3 +168,28 @@ def test_the_task_page_downloads_the_case_file_for_the_office_only(case_file, cl
     stranger = factories.user(department=factories.department(), role=Role.OPERATOR)
     client.force_login(stranger)
     assert client.get(f"/documents/tasks/{scene.task.pk}/archive.zip").status_code == 404
+
+
+def test_a_crafted_archive_is_refused_before_it_is_decompressed(tmp_path, monkeypatch):
+    """An index that would decompress beyond the limit is refused, named, without reading
+    it."""
+    from shuangsuiji.documents import archive
+
+    monkeypatch.setattr(archive, "READ_LIMIT", 1000)
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("index.json", b" " * 100_000)  # compresses to almost nothing
+    code, text = _run("archive", "verify", str(bomb))
+    assert code == 2 and "超过校验时读入的上限" in text
+
+
+def test_an_unwritable_output_is_said_in_chinese(tmp_path, var_dir):
+    scene = dispatched_scene(targets=1)
+    out = str(tmp_path / "no" / "such" / "dir" / "case.zip")
+    code, text = _run("archive", "task", scene.task.code, "--out", out)
+    assert code == 2 and "无法写出" in text
+    code, text = _run("documents", "batch", scene.task.code, "--issue", "--out", out)
+    assert code == 2 and "无法写出" in text
+    from shuangsuiji.documents.models import IssuedDocument
+
+    assert not IssuedDocument.objects.exists()  # no number spent on a file never written

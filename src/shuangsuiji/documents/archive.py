@@ -48,6 +48,10 @@ from shuangsuiji.inspection.models import Evidence, Finding, FollowUp, ResultVer
 from shuangsuiji.planning.models import Task
 
 FORMAT = "ssj-archive/1"
+# A member read whole when verifying (the index, a draw's files) larger than this is refused
+# before it is decompressed: a crafted zip cannot fill the memory (a 1,000,000-line
+# manifest is about 60 MB).
+READ_LIMIT = 512 * 1024 * 1024
 CHUNK = 1 << 20
 DEFAULT_RETENTION_YEARS = 30
 INDEX = "index.json"
@@ -360,8 +364,17 @@ def archive_verify(*, path: str | Path) -> VerifyReport:
         names = {i.filename for i in zf.infolist() if not i.is_dir()}
         if INDEX not in names:
             raise ValidationFailed("档案中没有 index.json，无法校验")
+        sizes = {i.filename: i.file_size for i in zf.infolist()}
+
+        def read(name: str) -> bytes:
+            if sizes[name] > READ_LIMIT:
+                raise ValidationFailed(
+                    f"档案中的 {name} 解压后 {sizes[name]:,} 字节，超过校验时读入的上限，拒绝处理"
+                )
+            return zf.read(name)
+
         try:
-            index = json.loads(zf.read(INDEX))
+            index = json.loads(read(INDEX))
             listed = {f["path"]: f for f in index["files"]}
         except (ValueError, KeyError, TypeError) as exc:
             raise ValidationFailed(f"index.json 无法读取：{exc}") from None
@@ -386,11 +399,14 @@ def archive_verify(*, path: str | Path) -> VerifyReport:
             base = f"draws/{n}/"
             if not {base + "manifest", base + "seed.txt", base + "result.txt"} <= names:
                 continue
-            manifest = zf.read(base + "manifest")
-            seed = zf.read(base + "seed.txt").decode("utf-8")
-            published = zf.read(base + "result.txt").decode("utf-8")
             try:
+                manifest = read(base + "manifest")
+                seed = read(base + "seed.txt").decode("utf-8")
+                published = read(base + "result.txt").decode("utf-8")
                 computed = protocol.result_text(protocol.draw_compute(manifest, seed))
+            except ValidationFailed as exc:
+                problems.append(f"第{n}次摇号：{exc.message}")
+                continue
             except Exception as exc:  # noqa: BLE001 - a broken manifest is a finding, not a crash
                 problems.append(f"第{n}次摇号无法重新计算：{exc}")
                 continue

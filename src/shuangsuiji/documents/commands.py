@@ -15,7 +15,11 @@ def _task(args: argparse.Namespace) -> int:
     if task is None:
         print(f"任务编号不存在：{args.code}")
         return 2
-    s = archive_task(task=task, out=args.out)
+    try:
+        s = archive_task(task=task, out=args.out)
+    except OSError as exc:
+        print(f"无法写出 {args.out}：{exc.strerror or exc}")
+        return 2
     print(
         f"已写出 {task.code} 的抽查档案 {args.out}：{s.files} 个文件（{s.bytes:,} 字节），"
         f"摇号 {s.draws} 次，检查 {s.visits} 户，证据 {s.evidence} 份，审计事件 {s.events} 条"
@@ -58,12 +62,18 @@ def _batch(args: argparse.Namespace) -> int:
         return 2
     started = time.perf_counter()
     try:
-        if args.issue:
-            issued = batch.batch_issue(
-                task=task, slug=args.kind, actor="命令行", today=timezone.localdate()
-            )
-            print(f"已签发（或原已签发）{len(issued)}份")
-        with open(args.out, "wb") as fh:
+        # The output first: a path that cannot be written must not cost any numbers.
+        fh = open(args.out, "wb")  # noqa: SIM115 - closed below, after the numbering
+    except OSError as exc:
+        print(f"无法写出 {args.out}：{exc.strerror or exc}")
+        return 2
+    try:
+        with fh:
+            if args.issue:
+                issued = batch.batch_issue(
+                    task=task, slug=args.kind, actor="命令行", today=timezone.localdate()
+                )
+                print(f"已签发（或原已签发）{len(issued)}份")
             batch.batch_pdf(task=task, slug=args.kind, out=fh)
     except ServiceError as exc:
         print(exc.message)
