@@ -94,7 +94,9 @@ def test_the_case_file_holds_everything_and_verifies(case_file):
             json.loads(line)["action"] for line in zf.read("audit/events.jsonl").splitlines()
         }
         assert {"draw.commit", "draw.confirm", "evidence.upload", "document.number"} <= actions
-        assert json.loads(zf.read("task.json"))["retention_years"] == 30
+        task_json = json.loads(zf.read("task.json"))
+        assert task_json["retention_years"] == 30
+        assert task_json["keep_until_year"] == scene.task.window_end.year + 30
         # Not issued (the other visit's notice, this visit's record and letter): listed.
         missing = json.loads(zf.read("documents-not-issued.json"))
         assert {"target": visit.target_id, "document": "现场检查记录"} in missing

@@ -79,3 +79,31 @@ def test_a_refused_number_form_keeps_what_was_typed(client):
     )
     page = response.content.decode()
     assert response.status_code == 422 and "年度占位符" in page and f'value="{typed}"' in page
+
+
+def test_the_task_page_shows_the_retention_period(client):
+    """002 第三十条: the case file's 保管期限, from the department's 文书设置, on the task."""
+    from shuangsuiji.documents.services import letterhead_set
+    from tests.factories.inspection import dispatched_scene
+
+    scene = dispatched_scene(targets=1)
+    client.force_login(scene.crew.operator)
+    url = f"/planning/tasks/{scene.task.pk}/"
+    end = scene.task.window_end.year
+    page = client.get(url).content.decode()
+    assert f"电子档案保管期限：30 年，自 {end + 1} 年起算，保管至 {end + 30} 年底" in page
+    assert "默认值" in page
+    letterhead_set(
+        department=scene.task.department,
+        actor=scene.admin,
+        full_name=scene.task.department.name,
+        short_name="松建",
+        address="",
+        postcode="",
+        telephone="",
+        retention_years=10,
+        patterns={},
+    )
+    page = client.get(url).content.decode()
+    assert f"电子档案保管期限：10 年，自 {end + 1} 年起算，保管至 {end + 10} 年底" in page
+    assert "本部门文书设置" in page

@@ -40,8 +40,7 @@ from django.utils import timezone
 
 from shuangsuiji.audit.models import Event
 from shuangsuiji.common.errors import ValidationFailed
-from shuangsuiji.documents.models import IssuedDocument, Letterhead
-from shuangsuiji.documents.services import issuer_for
+from shuangsuiji.documents.models import IssuedDocument
 from shuangsuiji.draw.exporting import draw_export
 from shuangsuiji.draw.models import Draw
 from shuangsuiji.inspection.models import Evidence, Finding, FollowUp, ResultVersion, Visit
@@ -53,7 +52,6 @@ FORMAT = "ssj-archive/1"
 # manifest is about 60 MB).
 READ_LIMIT = 512 * 1024 * 1024
 CHUNK = 1 << 20
-DEFAULT_RETENTION_YEARS = 30
 INDEX = "index.json"
 
 
@@ -100,12 +98,6 @@ class _Writer:
                 size += len(chunk)
                 dst.write(chunk)
         self.files.append({"path": path, "size": size, "sha256": digest.hexdigest()})
-
-
-def retention_years(*, task: Task) -> int:
-    """保管期限 of the task's case file: the issuing department's setting (文书设置)."""
-    head = Letterhead.objects.filter(department=issuer_for(department=task.department)).first()
-    return head.retention_years if head else DEFAULT_RETENTION_YEARS
 
 
 def _visit_json(visit: Visit) -> dict:
@@ -245,12 +237,15 @@ class ArchiveSummary:
     evidence: int
     events: int
     not_issued: int = 0
+    retention_years: int = 0
+    keep_until_year: int = 0
 
 
 def archive_task(*, task: Task, out: str | Path | IO[bytes]) -> ArchiveSummary:
     """Writes the task's case file to ``out`` (a path or a binary file)."""
     from shuangsuiji.documents import visit_docs
     from shuangsuiji.documents.layout import document_pdf
+    from shuangsuiji.documents.selectors import retention_for
     from shuangsuiji.draw.record import record_pdf
 
     draws = list(Draw.objects.filter(task=task).order_by("number"))
@@ -261,6 +256,7 @@ def archive_task(*, task: Task, out: str | Path | IO[bytes]) -> ArchiveSummary:
     )
     counts = {"evidence": 0, "events": 0}
     not_issued: list[dict] = []
+    retention = retention_for(task=task)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
         w = _Writer(zf)
         w.add_json(
@@ -272,7 +268,8 @@ def archive_task(*, task: Task, out: str | Path | IO[bytes]) -> ArchiveSummary:
                 "window": [task.window_start.isoformat(), task.window_end.isoformat()],
                 "status": task.status,
                 "items": [i.code for i in task.items.order_by("code")],
-                "retention_years": retention_years(task=task),
+                "retention_years": retention.years,
+                "keep_until_year": retention.until_year,
             },
         )
         with tempfile.TemporaryDirectory() as tmp:
@@ -320,6 +317,8 @@ def archive_task(*, task: Task, out: str | Path | IO[bytes]) -> ArchiveSummary:
             evidence=counts["evidence"],
             events=counts["events"],
             not_issued=len(not_issued),
+            retention_years=retention.years,
+            keep_until_year=retention.until_year,
         )
         zf.writestr(
             _member(INDEX),

@@ -6,6 +6,7 @@ and each document keeps its own page numbers (第 x 页 共 y 页 of that docume
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import IO
 
 from django.db import transaction
@@ -74,7 +75,13 @@ def batch_pending(*, task: Task, slug: str) -> int:
     )
 
 
-def batch_pdf(*, task: Task, slug: str, out: IO[bytes] | None = None) -> bytes | None:
+def batch_pdf(
+    *,
+    task: Task,
+    slug: str,
+    out: IO[bytes] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> bytes | None:
     """The numbered documents of the batch in one PDF (unnumbered ones are left out)."""
     doc = visit_docs.doc_for(slug)
     docs = []
@@ -83,4 +90,6 @@ def batch_pdf(*, task: Task, slug: str, out: IO[bytes] | None = None) -> bytes |
             docs.append(visit_docs.document(doc=doc, visit=v))
     if not docs:
         raise ValidationFailed(f"任务{task.code}还没有已签发的{doc.title}")
-    return documents_pdf(docs, out=out, title=f"{task.code} {doc.title}（{len(docs)}份）")
+    return documents_pdf(
+        docs, out=out, title=f"{task.code} {doc.title}（{len(docs)}份）", progress=progress
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 
@@ -122,7 +123,7 @@ class _DocMark:
     """A flowable of no size that marks where the next document of a batch starts: the
     page numbers count within each document (第 x 页 共 y 页 of that notice)."""
 
-    def __new__(cls, index: int):
+    def __new__(cls, index: int, progress: Callable[[int], None] | None = None):
         from reportlab.platypus import Flowable
 
         class Mark(Flowable):
@@ -131,6 +132,8 @@ class _DocMark:
 
             def draw(self):
                 self.canv._ssj_doc = index
+                if progress is not None:
+                    progress(index)  # documents done before this one
 
         return Mark()
 
@@ -168,9 +171,16 @@ def _canvas_per_document(font: str):
     return PerDocument
 
 
-def documents_pdf(docs: list[Document], *, out=None, title: str = "") -> bytes | None:
+def documents_pdf(
+    docs: list[Document],
+    *,
+    out=None,
+    title: str = "",
+    progress: Callable[[int], None] | None = None,
+) -> bytes | None:
     """One or many documents in one PDF, each starting on a new page and numbering its own
-    pages. ``out``: a binary file to write to (for a large batch) instead of returning bytes."""
+    pages. ``out``: a binary file to write to (for a large batch) instead of returning bytes;
+    ``progress``: called with the number of documents laid out so far (background batches)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.platypus import PageBreak, SimpleDocTemplate
@@ -180,7 +190,7 @@ def documents_pdf(docs: list[Document], *, out=None, title: str = "") -> bytes |
     for i, doc in enumerate(docs):
         if i:
             story.append(PageBreak())
-        story.append(_DocMark(i))
+        story.append(_DocMark(i, progress))
         story += _story(doc)
     first = docs[0] if docs else None
     target = out if out is not None else io.BytesIO()
@@ -194,6 +204,8 @@ def documents_pdf(docs: list[Document], *, out=None, title: str = "") -> bytes |
         topMargin=15 * mm,
         bottomMargin=18 * mm,
     ).build(story, canvasmaker=_canvas_per_document(font))
+    if progress is not None:
+        progress(len(docs))
     return None if out is not None else target.getvalue()
 
 

@@ -58,3 +58,22 @@ def next_number(*, department: Department, kind: str, year: int) -> str:
     return next(
         s.next_number for s in series_for(department=department, year=year) if s.kind == kind
     )
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long the task's case file is kept (002 第三十条: 按档案管理有关规定执行): the
+    issuing department's setting (文书设置), counted from the year after the task's window
+    ends."""
+
+    years: int
+    until_year: int
+    configured: bool
+
+
+def retention_for(*, task) -> Retention:
+    head = Letterhead.objects.filter(department=issuer_for(department=task.department)).first()
+    years = head.retention_years if head else Letterhead._meta.get_field("retention_years").default
+    return Retention(
+        years=years, until_year=task.window_end.year + years, configured=head is not None
+    )

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from shuangsuiji.accounts.choices import Role
 from shuangsuiji.accounts.selectors import user_has_role
-from shuangsuiji.common.errors import NotAllowed, ValidationFailed
-from shuangsuiji.documents import batch, selectors, services, visit_docs
+from shuangsuiji.common.errors import NotAllowed, NotFound, ValidationFailed
+from shuangsuiji.documents import batch, batch_jobs, selectors, services, visit_docs
 from shuangsuiji.documents.archive import archive_task
 from shuangsuiji.documents.choices import DocumentKind
 from shuangsuiji.documents.layout import cn_date, document_pdf
@@ -159,8 +159,8 @@ def task_archive(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- batch printing ----------------------------------------------------------------------
 
-# A batch larger than this is made with ``ssj documents batch`` (a PDF of thousands of pages
-# is not built inside a web request).
+# A batch larger than this is numbered and rendered in the background (documents/batch_jobs.py):
+# a PDF of thousands of pages is not built inside a web request.
 BATCH_INLINE_LIMIT = 500
 
 
@@ -168,19 +168,18 @@ BATCH_INLINE_LIMIT = 500
 def task_batch(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     """All 检查通知书 (or 结果告知书) of a task in one PDF, in selection order. GET: the PDF
     when every one is numbered, else a page with the count and the button; POST: number
-    the rest (consecutive numbers, one transaction) and open it."""
+    the rest (consecutive numbers, one transaction) and open it. Above
+    ``BATCH_INLINE_LIMIT`` both go through a background job with progress."""
 
     task = task_get(user=request.user, pk=pk)
     if slug not in batch.BATCHES:
         raise NotAllowed("不能批量打印这种文书")
     title = batch.BATCHES[slug]
     total = batch.batch_visits(task=task, slug=slug).count()
+    first = batch.batch_visits(task=task, slug=slug).first()
+    can_issue = bool(first) and visit_docs.can_issue(user=request.user, visit=first)
     if total > BATCH_INLINE_LIMIT:
-        return render(
-            request,
-            "documents/batch.html",
-            {"task": task, "title": title, "total": total, "too_many": True, "slug": slug},
-        )
+        return _batch_background(request, task, slug, title, total, can_issue)
     if request.method == "POST":
         issued = batch.batch_issue(
             task=task, slug=slug, actor=request.user, today=timezone.localdate()
@@ -192,8 +191,6 @@ def task_batch(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         body = batch.batch_pdf(task=task, slug=slug)
         assert body is not None
         return _pdf(body, f"{task.code}-{title}（{total}份）.pdf")
-
-    first = batch.batch_visits(task=task, slug=slug).first()
     return render(
         request,
         "documents/batch.html",
@@ -203,6 +200,52 @@ def task_batch(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             "total": total,
             "pending": pending,
             "slug": slug,
-            "can_issue": bool(first) and visit_docs.can_issue(user=request.user, visit=first),
+            "can_issue": can_issue,
         },
+    )
+
+
+def _batch_background(
+    request: HttpRequest, task, slug: str, title: str, total: int, can_issue: bool
+) -> HttpResponse:
+    if request.method == "POST":
+        batch_jobs.batch_job_start(task=task, slug=slug, actor=request.user)
+        return redirect("documents:task_batch", pk=task.pk, slug=slug)
+    job = batch_jobs.batch_job_get(task=task, slug=slug)
+    if request.GET.get("download") == "1":
+        if job.path is None:
+            raise NotFound(f"{title}尚未生成完毕")
+        return FileResponse(
+            job.path.open("rb"),
+            as_attachment=True,
+            filename=f"{task.code}-{title}（{job.total}份）.pdf",
+            content_type="application/pdf",
+        )
+    return render(
+        request,
+        "documents/batch.html",
+        {
+            "task": task,
+            "title": title,
+            "total": total,
+            "pending": batch.batch_pending(task=task, slug=slug),
+            "slug": slug,
+            "can_issue": can_issue,
+            "job": job,
+            "background": True,
+        },
+    )
+
+
+@login_required
+def task_batch_status(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    """The htmx poll of a background batch."""
+    task = task_get(user=request.user, pk=pk)
+    if slug not in batch.BATCHES:
+        raise NotAllowed("不能批量打印这种文书")
+    job = batch_jobs.batch_job_get(task=task, slug=slug)
+    return render(
+        request,
+        "documents/_batch_status.html",
+        {"task": task, "slug": slug, "title": batch.BATCHES[slug], "job": job},
     )
