@@ -109,6 +109,43 @@ def test_it_imports_the_roster_of_003_annex5(tmp_path, dept):
     assert wang.department == dept and wang.kind == "officer" and wang.status == "on_duty"
 
 
+def test_it_imports_the_directory_of_003_article6_by_its_own_column_names(tmp_path, dept):
+    """003 第六条: 市场主体名录库应当包括市场主体名称、联络人、联系方式、监管责任股室 — a
+    file with exactly those headings imports; a heading nobody knows is a warning."""
+    codes = [make_uscc(rng) for _ in range(2)]
+    path = write_xlsx(
+        tmp_path / "市场主体名录库.xlsx",
+        [
+            ["序号", "统一社会信用代码", "市场主体名称", "联络人", "联系方式", "监管责任股室", "片区"],
+            [1, codes[0], "漳平市恒达建筑工程有限公司", "林志强", "0597-7531234", "建管股", "城东"],
+            [2, codes[1], "漳平市鑫源房地产开发有限公司", "陈丽", "138 0597 1234", "房产股", ""],
+        ],
+    )
+    result = run("entities", path, dept)
+    assert result.committed and not result.errors, errors_of(result)
+    assert result.unknown_headers == ["片区"]
+    first = Entity.objects.get(uscc=codes[0])
+    assert (first.name, first.contact_person, first.contact_phone, first.responsible_units) == (
+        "漳平市恒达建筑工程有限公司",
+        "林志强",
+        "0597-7531234",
+        "建管股",
+    )
+    assert Entity.objects.get(uscc=codes[1]).responsible_units == "房产股"
+
+
+def test_it_imports_the_roster_of_003_article7_by_its_own_column_names(tmp_path, dept):
+    """003 第七条: 执法人员名录库包括执法人员姓名、执法证号、执法领域."""
+    path = write_csv(
+        tmp_path / "执法人员名录库.csv",
+        [["执法人员姓名", "执法证号", "执法领域"], ["王朕", "13080716001", "住房和城乡建设"]],
+    )
+    result = run("inspectors", path, dept)
+    assert result.committed and not result.errors, errors_of(result)
+    wang = Inspector.objects.get(cert_no="13080716001")
+    assert (wang.name, wang.category) == ("王朕", "住房和城乡建设")
+
+
 @pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods", "csv"])
 def test_the_roster_imports_the_same_from_every_format(tmp_path, dept, fmt):
     rows = [[ROSTER_TITLE], ROSTER_HEADERS, *ROSTER_ROWS]

@@ -68,7 +68,15 @@ ENTITY_SPECS = [
         C(
             "uscc",
             "统一社会信用代码",
-            aliases=("社会信用代码", "信用代码", "统一代码", "统一社会信用代码/注册号"),
+            aliases=(
+                "社会信用代码",
+                "信用代码",
+                "统一代码",
+                "统一社会信用代码/注册号",
+                "统一社会信用代码或注册号",
+                "社会统一信用代码",  # a transposition seen in real files
+                "统一信用代码",
+            ),
         ),
         ENTITY_PARSERS["uscc"],
     ),
@@ -79,8 +87,14 @@ ENTITY_SPECS = [
             "名称",
             required=True,
             aliases=(
+                "市场主体名称",  # 003 第六条
+                "经营主体名称",
+                "市场主体",
                 "单位名称",
                 "企业名称",
+                "企业(单位)名称",
+                "单位(企业)名称",
+                "名称(项目名称)",
                 "主体名称",
                 "对象名称",
                 "检查对象名称",
@@ -107,14 +121,42 @@ ENTITY_SPECS = [
         C(
             "legal_representative",
             "法定代表人",
-            aliases=("法人代表", "法定代表人(负责人)", "负责人"),
+            aliases=(
+                "法人代表",
+                "法定代表人(负责人)",
+                "负责人",
+                "法定代表人姓名",
+                "法人",
+                "经营者",  # 个体工商户
+                "投资人",  # 个人独资企业
+            ),
         ),
         ENTITY_PARSERS["legal_representative"],
     ),
-    FieldSpec("contact_person", C("contact_person", "联系人"), ENTITY_PARSERS["contact_person"]),
+    FieldSpec(
+        "contact_person",
+        C(
+            "contact_person",
+            "联系人",
+            aliases=("联络人", "联系人姓名", "联络员", "企业联系人", "联络人姓名"),  # 003 第六条
+        ),
+        ENTITY_PARSERS["contact_person"],
+    ),
     FieldSpec(
         "contact_phone",
-        C("contact_phone", "联系电话", aliases=("联系方式", "电话")),
+        C(
+            "contact_phone",
+            "联系电话",
+            aliases=(
+                "联系方式",  # 003 第六条
+                "电话",
+                "联系人电话",
+                "联络电话",
+                "联系人手机",
+                "联系手机",
+                "联系方式(电话)",
+            ),
+        ),
         ENTITY_PARSERS["contact_phone"],
     ),
     FieldSpec(
@@ -122,7 +164,17 @@ ENTITY_SPECS = [
         C(
             "address",
             "地址",
-            aliases=("住所", "注册地址", "经营场所", "经营地址", "住所(经营场所)"),
+            aliases=(
+                "住所",
+                "注册地址",
+                "经营场所",
+                "经营地址",
+                "住所(经营场所)",
+                "企业地址",
+                "单位地址",
+                "项目地址",
+                "详细地址",
+            ),
         ),
         ENTITY_PARSERS["address"],
     ),
@@ -149,7 +201,23 @@ ENTITY_SPECS = [
     ),
     FieldSpec(
         "responsible_units",
-        C("responsible_units", "监管责任单位", aliases=("责任单位", "监管部门", "监管单位")),
+        C(
+            "responsible_units",
+            "监管责任单位",
+            aliases=(
+                "监管责任股室",  # 003 第六条: the section (股室) responsible for the entity
+                "责任股室",
+                "监管股室",
+                "事项监管股室",
+                "监管责任科室",
+                "责任科室",
+                "监管科室",
+                "责任单位",
+                "监管部门",
+                "监管单位",
+                "监管责任部门",
+            ),
+        ),
         ENTITY_PARSERS["responsible_units"],
     ),
     FieldSpec(
@@ -398,10 +466,16 @@ class EntityImporter(UpsertImporter):
 # ---------------------------------------------------------------------------------------
 
 INSPECTOR_SPECS = [
-    FieldSpec("name", C("name", "姓名", required=True), INSPECTOR_PARSERS["name"]),
+    FieldSpec(
+        "name",
+        C("name", "姓名", required=True, aliases=("执法人员姓名", "检查人员姓名", "人员姓名")),
+        INSPECTOR_PARSERS["name"],
+    ),
     FieldSpec("gender", C("gender", "性别"), INSPECTOR_PARSERS["gender"], default=Gender.UNKNOWN),
     FieldSpec(
-        "unit", C("unit", "单位", aliases=("所在单位", "工作单位")), INSPECTOR_PARSERS["unit"]
+        "unit",
+        C("unit", "单位", aliases=("所在单位", "工作单位", "所属单位", "所在股室", "科室")),
+        INSPECTOR_PARSERS["unit"],
     ),
     FieldSpec("area", C("area", "执法区域", aliases=("执法地域",)), INSPECTOR_PARSERS["area"]),
     FieldSpec(
@@ -413,18 +487,25 @@ INSPECTOR_SPECS = [
             "cert_no",
             "执法证号",
             required=True,
-            aliases=("执法证件号", "执法证件号码", "证件号", "执法证编号"),
+            aliases=(
+                "执法证件号",
+                "执法证件号码",
+                "证件号",
+                "执法证编号",
+                "执法证件编号",
+                "执法证号码",
+            ),
         ),
         INSPECTOR_PARSERS["cert_no"],
     ),
     FieldSpec(
         "category",
-        C("category", "执法类别", aliases=("执法门类", "执法种类")),
+        C("category", "执法类别", aliases=("执法领域", "执法门类", "执法种类")),  # 003 第七条
         INSPECTOR_PARSERS["category"],
     ),
     FieldSpec(
         "mobile",
-        C("mobile", "手机号码", aliases=("手机号", "手机", "联系电话")),
+        C("mobile", "手机号码", aliases=("手机号", "手机", "联系电话", "联系方式")),
         INSPECTOR_PARSERS["mobile"],
     ),
     FieldSpec("remark", C("remark", "备注"), INSPECTOR_PARSERS["remark"]),
