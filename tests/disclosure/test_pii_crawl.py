@@ -106,6 +106,26 @@ def test_no_personal_number_appears_anywhere_on_the_public_site(client):
     Draw.objects.filter(pk=scene.draw.pk).update(
         seed_sources=f"纪检监督员掷骰；{text}", witnesses=f"王监督、{variants[0]}"
     )
+    # Follow-up facts appended to the public result (issue 14 第 4 项): internal notes and
+    # a case number typed with a mobile number in it.
+    import datetime as dt
+
+    from shuangsuiji.inspection.models import FollowUp
+
+    FollowUp.objects.create(
+        version_id=pub.correction.version_id,
+        kind="rectify",
+        status="done",
+        recheck_on=dt.date(2024, 4, 20),
+        recheck_note=f"复查：{text}",
+    )
+    FollowUp.objects.create(
+        version_id=pub.correction.version_id,
+        kind="case",
+        case_no=f"松建罚〔2024〕1号 {variants[2]}",
+        penalty_decided_on=dt.date(2024, 4, 25),
+        detail=text,
+    )
     known = {PENDING_CONTACT, pub.answered.contact, "13611112222", *variants}
     known |= {n for pair in User.objects.values_list("mobile", "id_number") for n in pair if n}
     known |= {n for pair in Inspector.objects.values_list("mobile", "id_number") for n in pair if n}
@@ -126,6 +146,9 @@ def test_no_personal_number_appears_anywhere_on_the_public_site(client):
     assert reverse("portal:result", args=[pub.correction.pk]) in visited
     assert reverse("portal:result", args=[pub.superseded.pk]) in visited
     assert reverse("portal:entity", args=[pub.correction.credit_code]) in visited
+    correction_page = " ".join(pages[reverse("portal:result", args=[pub.correction.pk])])
+    assert "复查：已整改到位" in correction_page and "松建罚〔2024〕1号" in correction_page
+    assert reverse("portal:bulletin", args=[scene.task.code]) in visited
     assert reverse("portal:objections") in visited
     assert any(pub.answered.number in t for t in pages[reverse("portal:objections")])
     assert any(u.startswith(reverse("portal:results_csv")) for u in visited)

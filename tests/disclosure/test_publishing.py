@@ -270,3 +270,82 @@ def test_a_deadline_in_a_year_without_calendar_is_provisional_and_says_so():
     due = selectors.publish_deadline(result=result, today=dt.date(2099, 12, 2))
     assert (due.date, due.days_left, due.error) == (dt.date(2099, 12, 29), 19, "")
     assert due.provisional and due.note == "暂按双休日推算，待2099年节假日安排录入后自动更正"
+
+
+def test_follow_up_outcomes_are_appended_to_the_public_result_without_changing_it(client):
+    """issue 14 第 4 项 (003 附件4 五): a 复查 or a 处罚决定 recorded after publication shows on
+    the public result page as a dated note; the published row itself is not touched."""
+    from shuangsuiji.inspection import services as inspection
+    from shuangsuiji.inspection.choices import FollowUpStatus
+
+    f = formed_scene(
+        targets=1,
+        followups=[
+            {"kind": FollowUpKind.RECTIFY, "rectify_deadline": dt.date(2024, 4, 5)},
+            {"kind": FollowUpKind.CASE, "detail": "立案调查"},
+        ],
+    )
+    row = result_publish(version=f.version, actor=f.operator)
+    before = PublishedResult.objects.filter(pk=row.pk).values().get()
+    url = f"/public/results/{row.pk}/"
+    assert "后续处理进展" not in client.get(url).content.decode()
+    fus = {x.kind: x for x in f.version.followups.all()}
+    leader = f.scene.members_users(f.version.result.visit)[0]
+    inspection.followup_recheck(
+        followup=fus["rectify"],
+        recheck_on=dt.date(2024, 4, 6),
+        recheck_note="经复查，联系人 13912345678 确认已整改",
+        status=FollowUpStatus.DONE,
+        actor=leader,
+        today=dt.date(2024, 4, 20),
+    )
+    inspection.followup_penalty(
+        followup=fus["case"],
+        case_no="松建罚〔2024〕12号",
+        penalty_decided_on=dt.date(2024, 4, 18),
+        actor=leader,
+        today=dt.date(2024, 4, 20),
+    )
+    page = client.get(url).content.decode()
+    assert "后续处理进展" in page
+    assert "2024年4月6日</span> 复查：已整改到位" in page
+    assert "2024年4月18日</span> 作出行政处罚决定（决定文号/案件编号：松建罚〔2024〕12号）" in page
+    assert page.index("2024年4月6日") < page.index("2024年4月18日")
+    assert "13912345678" not in page and "确认已整改" not in page  # the note stays internal
+    assert PublishedResult.objects.filter(pk=row.pk).values().get() == before
+
+
+def test_a_task_has_a_public_bulletin_of_its_results(client):
+    """003 第十一条 一抽查一通报: the task's published results on one public page, counted by
+    conclusion, those with problems listed with their follow-ups."""
+    f = formed_scene(
+        targets=2,
+        followups=[{"kind": FollowUpKind.RECTIFY, "rectify_deadline": dt.date(2024, 4, 5)}],
+    )
+    code = f.scene.task.code
+    assert client.get(f"/public/tasks/{code}/bulletin/").status_code == 404  # nothing yet
+    rows = [result_publish(version=v, actor=f.operator) for v in f.versions]
+    page = client.get(f"/public/tasks/{code}/bulletin/").content.decode()
+    assert "抽查情况通报" in page and "已公示结果</dt><dd>2 户" in page
+    assert "发现问题已责令改正 2 户" in page and "发现问题的检查对象（2 户）" in page
+    assert all(r.entity_name in page for r in rows)
+    assert "整改期限2024年4月5日" in page
+    assert (
+        f"/public/tasks/{code}/bulletin/"
+        in client.get(f"/public/results/{rows[0].pk}/").content.decode()
+    )
+    assert client.get("/public/tasks/NOPE-1/bulletin/").status_code == 404
+
+
+def test_the_credit_record_lists_the_entitys_inspections_and_follow_ups(client):
+    f = formed_scene(
+        targets=1,
+        followups=[{"kind": FollowUpKind.RECTIFY, "rectify_deadline": dt.date(2024, 4, 5)}],
+    )
+    result_publish(version=f.version, actor=f.operator)
+    visit = f.version.result.visit
+    client.force_login(f.operator)
+    page = client.get(f"/disclosure/entities/{visit.entity_id}/record/").content.decode()
+    assert f.scene.task.code in page and "发现问题已责令改正" in page
+    assert "责令改正" in page and '期限 <span class="nowrap">2024年4月5日' in page
+    assert f"/public/entities/{visit.entity.uscc}/" in page  # the public summary

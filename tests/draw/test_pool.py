@@ -105,6 +105,70 @@ def test_directed_filters_narrow_the_pool(dept, make_task):
     assert {pk for _, pk in pool.strata[0].targets} == {tagged.pk}
 
 
+def test_credit_flags_and_complaints_make_classes_as_of_the_draw_day(dept, make_task):
+    """issue 14 第 3 项, 003 第九条: 对投诉较多的或有严重违法违规迹象的市场主体要加大抽查力度 —
+    a class of entities listed on the draw day, and one of complaint-heavy entities."""
+    from shuangsuiji.registry.models import ComplaintCount, CreditFlag
+
+    listed, removed, later, plain = _entities(dept, 4)
+    flag = {"department": dept, "kind": "serious", "source": "市局"}
+    CreditFlag.objects.create(uscc=listed.uscc, listed_on=dt.date(2024, 1, 5), **flag)
+    CreditFlag.objects.create(
+        uscc=removed.uscc, listed_on=dt.date(2023, 1, 5), removed_on=dt.date(2024, 7, 1), **flag
+    )
+    CreditFlag.objects.create(uscc=later.uscc, listed_on=dt.date(2024, 9, 1), **flag)
+    # Another kind of list does not count for this class.
+    CreditFlag.objects.create(
+        department=dept, uscc=plain.uscc, kind="abnormal", listed_on=dt.date(2024, 1, 1)
+    )
+    cls = ClassInput(
+        code="sx",
+        name="严重违法失信",
+        mode=ClassMode.DIRECTED,
+        ratio="100",
+        filters={"flags": ["serious"]},
+    )
+    pool = task_pool(task=make_task(classes=[cls]), today=TODAY)
+    assert {pk for _, pk in pool.strata[0].targets} == {listed.pk}
+    # On a day after the removal of the first and the listing of the third, the class follows.
+    pool = task_pool(task=make_task(classes=[cls]), today=dt.date(2024, 9, 2))
+    assert {pk for _, pk in pool.strata[0].targets} == {listed.pk, later.pk}
+
+    def complaints(entity, start, end, n):
+        ComplaintCount.objects.create(
+            department=dept, uscc=entity.uscc, period_start=start, period_end=end, count=n
+        )
+
+    complaints(listed, dt.date(2024, 3, 1), dt.date(2024, 3, 31), 2)
+    complaints(listed, dt.date(2024, 6, 1), dt.date(2024, 6, 30), 1)  # 3 within 12 months
+    complaints(removed, dt.date(2023, 6, 1), dt.date(2023, 6, 30), 5)  # too long ago
+    complaints(plain, dt.date(2024, 7, 1), dt.date(2024, 7, 31), 2)  # too few
+    heavy = ClassInput(
+        code="ts",
+        name="投诉较多",
+        mode=ClassMode.DIRECTED,
+        ratio="30",
+        filters={"complaints_min": 3, "complaints_months": 12},
+    )
+    pool = task_pool(task=make_task(classes=[heavy]), today=TODAY)
+    assert {pk for _, pk in pool.strata[0].targets} == {listed.pk}
+
+
+def test_credit_conditions_are_checked_when_the_task_is_saved(dept, make_task):
+    from shuangsuiji.common.errors import ValidationFailed
+
+    for filters, message in [
+        ({"flags": ["blacklist"]}, "信用标记"),
+        ({"complaints_min": 0}, "投诉件数不少于应为"),
+        ({"complaints_min": "x"}, "投诉件数不少于应为"),
+        ({"complaints_months": 6}, "没有填写投诉件数下限"),
+    ]:
+        cls = ClassInput(code="c", name="c", mode=ClassMode.DIRECTED, ratio="5", filters=filters)
+        with pytest.raises(ValidationFailed) as err:
+            make_task(classes=[cls])
+        assert message in str(err.value.errors or err.value.message), filters
+
+
 def test_per_risk_ratios_make_one_stratum_per_risk_class(dept, make_task):
     _entities(dept, 10, risk_class="A")
     _entities(dept, 4, risk_class="D")

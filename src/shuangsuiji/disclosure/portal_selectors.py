@@ -28,7 +28,8 @@ from shuangsuiji.common.ids import normalize_code
 from shuangsuiji.common.masking import mask_personal_numbers
 from shuangsuiji.disclosure.choices import ObjectionDecision, ObjectionStatus
 from shuangsuiji.disclosure.models import Objection, PublishedResult
-from shuangsuiji.inspection.choices import Conclusion
+from shuangsuiji.inspection.choices import Conclusion, FollowUpKind, FollowUpStatus
+from shuangsuiji.inspection.models import FollowUp
 from shuangsuiji.planning.choices import PlanStatus
 from shuangsuiji.planning.models import Plan, PlanRow
 
@@ -259,6 +260,7 @@ class ResultDetail:
     versions: list[Version]
     outcomes: list[dict]
     task_codes: list[str] = field(default_factory=list)
+    notes: list[FollowUpNote] = field(default_factory=list)
 
     @property
     def is_current(self) -> bool:
@@ -316,7 +318,82 @@ def published_result_detail(*, pk: int) -> ResultDetail | None:
         versions=versions,
         outcomes=objection_outcomes_of_result(result_id=row.result_id),
         task_codes=split_codes(row.task_codes),
+        notes=followup_notes(version_ids=[r.version_id for r in rows]),
     )
+
+
+@dataclass(frozen=True)
+class FollowUpNote:
+    """A fact appended after publication (issue 14 第 4 项; 003 附件4 五): the signed result
+    stays as published, its follow-up's outcome is added below it with its date."""
+
+    on: dt.date
+    text: str
+
+
+def followup_notes(*, version_ids: list[int]) -> list[FollowUpNote]:
+    """复查 outcomes, 处罚决定 (with the case number as the decision's number) and the
+    penalty's publication, of the published versions' follow-ups, in date order. The
+    re-check note and the follow-up's text stay internal (they may name people)."""
+    notes = []
+    for f in FollowUp.objects.filter(version_id__in=version_ids).order_by("id"):
+        if f.kind == FollowUpKind.RECTIFY and f.recheck_on and f.status != FollowUpStatus.OPEN:
+            outcome = "已整改到位" if f.status == FollowUpStatus.DONE else "未按要求整改"
+            notes.append(FollowUpNote(f.recheck_on, f"复查：{outcome}"))
+        if f.kind == FollowUpKind.CASE and f.penalty_decided_on:
+            number = mask_personal_numbers(f.case_no.strip())
+            notes.append(
+                FollowUpNote(
+                    f.penalty_decided_on,
+                    f"作出行政处罚决定（决定文号/案件编号：{number}）"
+                    if number
+                    else "作出行政处罚决定",
+                )
+            )
+        if f.kind == FollowUpKind.CASE and f.penalty_published_on:
+            notes.append(FollowUpNote(f.penalty_published_on, "行政处罚信息已依法公开"))
+    return sorted(notes, key=lambda n: n.on)
+
+
+@dataclass
+class Bulletin:
+    """一抽查一通报 (003 第十一条): one task's published results in one public page."""
+
+    task: Any
+    rows: list[PublishedResult]
+    by_conclusion: list[tuple[str, int]]
+    problems: list[tuple[PublishedResult, list[FollowUpNote]]]
+
+
+def task_bulletin(*, code: str) -> Bulletin | None:
+    """The task's current published results (corrections replace what they correct), counted
+    by conclusion, with the rows where something was found and their follow-ups; ``None``
+    before anything of the task is published."""
+    from shuangsuiji.planning.models import Task
+
+    task = Task.objects.select_related("department").filter(code=code).first()
+    if task is None:
+        return None
+    rows = [
+        r
+        for r in PublishedResult.objects.filter(
+            task_codes__contains=code, superseded_by__isnull=True
+        ).order_by("inspected_on", "id")
+        if code in split_codes(r.task_codes)
+    ]
+    if not rows:
+        return None
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r.conclusion] = counts.get(r.conclusion, 0) + 1
+    labels = dict(Conclusion.choices)
+    by_conclusion = [(str(labels[c]), counts[c]) for c in Conclusion.values if c in counts]
+    problems = [
+        (r, followup_notes(version_ids=[r.version_id]))
+        for r in rows
+        if r.conclusion != Conclusion.NO_PROBLEM
+    ]
+    return Bulletin(task=task, rows=rows, by_conclusion=by_conclusion, problems=problems)
 
 
 def published_result_get(*, pk: int) -> PublishedResult | None:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("results/<int:pk>/", views.result, name="result"),
     path("results/<int:pk>/objection/", views.objection_submit, name="objection_submit"),
     path("entities/<str:code>/", views.entity, name="entity"),
+    path("tasks/<str:code>/bulletin/", views.bulletin, name="bulletin"),
     path("corrections/", views.corrections, name="corrections"),
     path("objections/", views.objections, name="objections"),
     path("objections/how/", views.objection_guide, name="objection_guide"),

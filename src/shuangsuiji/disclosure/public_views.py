@@ -375,6 +375,16 @@ def entity(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_safe
 @cached(300)
+def bulletin(request: HttpRequest, code: str) -> HttpResponse:
+    """一抽查一通报 (003 第十一条): a task's published results on one page."""
+    found = sel.task_bulletin(code=code[:64])
+    if found is None:
+        raise Http404("该任务还没有公示的检查结果")
+    return render(request, "public/portal/bulletin.html", {"b": found})
+
+
+@require_safe
+@cached(300)
 def corrections(request: HttpRequest) -> HttpResponse:
     page = sel.corrections_page(after=request.GET.get("after"), before=request.GET.get("before"))
     return render(request, "public/portal/corrections.html", {"page": page})

@@ -407,3 +407,68 @@ def objection_outcomes_public(*, credit_code: str = "") -> PublicOutcomes:
         .order_by("-answered_at", "-id")
         .values(*PUBLIC_OUTCOME_FIELDS, "applicant", "contact")
     )
+
+
+# ---------------------------------------------------------------------------------------
+# 信用监管档案 (issue 14 第 3 项; 003 第十一条: 纳入本系统市场主体诚信档案)
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class CreditRecord:
+    """Everything the platform knows of one entity's supervision, for staff: its class and
+    flags (from the recorded imports), complaints, every inspection with its result, and
+    every follow-up with re-checks and penalties — each with its date."""
+
+    entity: object
+    flags: list
+    complaints: list
+    visits: list
+    followups: list
+    published: list[PublishedResult]
+
+
+def entity_credit_record(*, entity) -> CreditRecord:
+    from shuangsuiji.inspection.models import FollowUp, Visit
+    from shuangsuiji.registry.models import ComplaintCount, CreditFlag
+
+    code = entity.uscc
+    flags = (
+        list(
+            CreditFlag.objects.filter(department_id=entity.department_id, uscc=code).order_by(
+                "-listed_on", "kind"
+            )
+        )
+        if code
+        else []
+    )
+    complaints = (
+        list(
+            ComplaintCount.objects.filter(department_id=entity.department_id, uscc=code).order_by(
+                "-period_start"
+            )
+        )
+        if code
+        else []
+    )
+    visits = list(
+        Visit.objects.filter(entity=entity)
+        .select_related("lead_task__department", "result__current")
+        .order_by("-window_start", "-id")
+    )
+    followups = list(
+        FollowUp.objects.filter(version__result__visit__entity=entity)
+        .select_related("version__result__visit__lead_task")
+        .order_by("-id")
+    )
+    published = list(
+        PublishedResult.objects.filter(result__visit__entity=entity).order_by("-published_at")
+    )
+    return CreditRecord(
+        entity=entity,
+        flags=flags,
+        complaints=complaints,
+        visits=visits,
+        followups=followups,
+        published=published,
+    )

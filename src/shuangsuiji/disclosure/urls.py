@@ -15,6 +15,7 @@ urlpatterns = [
     path("versions/<int:pk>/discard/", views.version_discard, name="discard"),
     path("published/", views.published, name="published"),
     path("results/<int:pk>/", views.result_detail, name="result"),
+    path("entities/<int:pk>/record/", views.entity_record, name="entity_record"),
     path("results/<int:pk>/correct/", views.result_correct, name="correct"),
     path("corrections/", views.corrections, name="corrections"),
     path("objections/", views.objections, name="objections"),

@@ -203,6 +203,16 @@ def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _result_page(request, result)
 
 
+@login_required
+def entity_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """信用监管档案 of one entity, for the staff who may read it in the library."""
+    from shuangsuiji.registry.selectors import entity_get
+
+    entity = entity_get(user=request.user, pk=pk)
+    record = selectors.entity_credit_record(entity=entity)
+    return render(request, "disclosure/entity_record.html", {"r": record, "entity": entity})
+
+
 def _followup_initial(version: ResultVersion) -> list[dict]:
     return [
         {

@@ -21,6 +21,7 @@ Ids in the manifest: the 统一社会信用代码 for targets that have one, els
 执法证号 for inspectors when it fits ``[A-Za-z0-9._-]{1,64}``, else ``I<pk>``.
 """
 
+import calendar
 import datetime as dt
 import re
 from collections import Counter
@@ -30,7 +31,7 @@ from itertools import groupby
 from operator import itemgetter
 
 from django.db import connections
-from django.db.models import CharField, F, Q, Value
+from django.db.models import CharField, F, Q, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.utils import timezone
 
@@ -45,7 +46,7 @@ from shuangsuiji.registry.choices import (
     InspectorKind,
     InspectorStatus,
 )
-from shuangsuiji.registry.models import Conflict, Entity, Inspector
+from shuangsuiji.registry.models import ComplaintCount, Conflict, CreditFlag, Entity, Inspector
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,14 @@ class PoolPreview:
         return [(REASON_LABELS[k], v) for k, v in self.excluded_by_reason.items() if v]
 
 
-def _class_queryset(cls, library_ids: set[int]):
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` months earlier (the month's last day when it has fewer)."""
+    year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
+    last = calendar.monthrange(year, month0 + 1)[1]
+    return dt.date(year, month0 + 1, min(day.day, last))
+
+
+def _class_queryset(cls, library_ids: set[int], today: dt.date):
 
     qs = Entity.objects.filter(department_id__in=library_ids)
     through = Entity.tags.through
@@ -174,6 +182,26 @@ def _class_queryset(cls, library_ids: set[int]):
             qs = qs.filter(
                 pk__in=through.objects.filter(tag_id__in=filters["tags"]).values("entity_id")
             )
+        # Credit linkage (issue 14 第 3 项): what the recorded imports say on the day of the
+        # draw — a flag listed by then and not yet removed; complaints in periods that
+        # overlap the last N months.
+        if filters.get("flags"):
+            listed = CreditFlag.objects.filter(
+                department_id__in=library_ids, kind__in=filters["flags"], listed_on__lte=today
+            ).filter(Q(removed_on__isnull=True) | Q(removed_on__gt=today))
+            qs = qs.filter(uscc__in=listed.values("uscc"))
+        if filters.get("complaints_min"):
+            since = months_before(today, int(filters.get("complaints_months") or 12))
+            heavy = (
+                ComplaintCount.objects.filter(
+                    department_id__in=library_ids, period_end__gt=since, period_start__lte=today
+                )
+                .values("uscc")
+                .annotate(n=Sum("count"))
+                .filter(n__gte=int(filters["complaints_min"]))
+                .values("uscc")
+            )
+            qs = qs.filter(uscc__in=heavy)
     return qs
 
 
@@ -363,7 +391,7 @@ def _build(*, task, today: dt.date | None = None) -> _Build:
     dropped: set[str] = set()  # matched a class but in a risk class without a ratio
     for cls in classes:
         per_risk = bool(cls.risk_ratios)
-        base = _class_queryset(cls, library)
+        base = _class_queryset(cls, library, today)
         seen_add = seen.add
         if per_risk:
             letters = {letter: cls.risk_ratios.get(letter, cls.ratio) for letter in RISK_LABELS}

@@ -10,10 +10,20 @@ class ImportKind(models.TextChoices):
     INSPECTORS = "inspectors", _("执法检查人员名录库")
     ITEMS = "items", _("抽查事项清单")
     PLANS = "plans", _("年度抽查计划表")
+    CREDIT_CLASSES = "credit-classes", _("信用风险分类")
+    CREDIT_FLAGS = "credit-flags", _("信用标记")
+    COMPLAINTS = "complaints", _("投诉件数")
 
 
 # The libraries chosen on the import page; a plan table is imported from its plan.
 LIBRARY_KINDS = [ImportKind.ENTITIES, ImportKind.INSPECTORS, ImportKind.ITEMS]
+# The import page also takes the credit files (issue 14 第 3 项), which update the library.
+PAGE_KINDS = [
+    *LIBRARY_KINDS,
+    ImportKind.CREDIT_CLASSES,
+    ImportKind.CREDIT_FLAGS,
+    ImportKind.COMPLAINTS,
+]
 
 
 class ImportJobStatus(models.TextChoices):

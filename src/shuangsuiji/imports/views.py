@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from shuangsuiji.accounts.selectors import departments_writable
 from shuangsuiji.common.errors import NotFound, ServiceError
 from shuangsuiji.imports import tabular
-from shuangsuiji.imports.choices import LIBRARY_KINDS, ImportKind
+from shuangsuiji.imports.choices import PAGE_KINDS, ImportKind
 from shuangsuiji.imports.framework import ImportResult, get_importer
 from shuangsuiji.imports.jobs import (
     import_job_confirm,
@@ -34,7 +34,7 @@ from shuangsuiji.imports.jobs import (
 
 
 class ImportForm(forms.Form):
-    kind = forms.ChoiceField(label="名录", choices=[(k.value, k.label) for k in LIBRARY_KINDS])
+    kind = forms.ChoiceField(label="名录", choices=[(k.value, k.label) for k in PAGE_KINDS])
     department = forms.ModelChoiceField(label="部门", queryset=None, empty_label=None)
     file = forms.FileField(
         label="文件",
@@ -83,7 +83,7 @@ def start(request: HttpRequest) -> HttpResponse:
             "jobs": import_jobs_recent(user=request.user),
             "can_import": can_import,
             "limit": upload_limit_text(),
-            "kinds": [(k.value, k.label) for k in LIBRARY_KINDS],
+            "kinds": [(k.value, k.label) for k in PAGE_KINDS],
         },
         status=status,
     )

@@ -9,7 +9,7 @@ from django import forms
 from shuangsuiji.common.forms import ServiceErrorsMixin
 from shuangsuiji.planning.choices import ClassMode, PlanStatus, TaskKind, TaskStatus
 from shuangsuiji.planning.services import ClassInput, TaskInput
-from shuangsuiji.registry.choices import EntityType, Scale
+from shuangsuiji.registry.choices import EntityType, FlagKind, Scale
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -272,6 +272,28 @@ class TargetClassForm(forms.Form):
     tags = forms.TypedMultipleChoiceField(
         label="标签", required=False, coerce=int, widget=forms.SelectMultiple(attrs={"size": 3})
     )
+    flags = forms.MultipleChoiceField(
+        label="信用标记",
+        required=False,
+        choices=FlagKind.choices,
+        widget=forms.SelectMultiple(attrs={"size": 3}),
+        help_text="摇号当天在列（已列入、未移出）的对象",
+    )
+    complaints_min = forms.IntegerField(
+        label="投诉件数不少于",
+        required=False,
+        min_value=1,
+        max_value=100_000,
+        error_messages={"invalid": "投诉件数应为整数", "min_value": "投诉件数至少为1"},
+    )
+    complaints_months = forms.IntegerField(
+        label="近N个月",
+        required=False,
+        min_value=1,
+        max_value=60,
+        error_messages={"invalid": "月数应为整数"},
+        help_text="留空为近12个月",
+    )
     ratio = forms.CharField(label="抽查比例(%)", required=False, max_length=12)
     count = forms.IntegerField(
         label="抽查数量",
@@ -308,6 +330,9 @@ class TargetClassForm(forms.Form):
             "region": split(d["region"]),
             "industry": split(d["industry"]),
             "tags": d["tags"],
+            "flags": d["flags"],
+            "complaints_min": d["complaints_min"],
+            "complaints_months": d["complaints_months"],
         }
         return ClassInput(
             code=d["code"],
@@ -333,6 +358,9 @@ class TargetClassForm(forms.Form):
             "region": "、".join(f.get("region", [])),
             "industry": "、".join(f.get("industry", [])),
             "tags": f.get("tags", []),
+            "flags": f.get("flags", []),
+            "complaints_min": f.get("complaints_min"),
+            "complaints_months": f.get("complaints_months"),
             "ratio": f"{cls.ratio.normalize():f}" if cls.ratio is not None else "",
             "count": cls.count,
         }

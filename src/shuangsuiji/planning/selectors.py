@@ -275,3 +275,31 @@ def task_can_write(*, user: User, task: Task) -> bool:
 
 def task_classes(*, task: Task) -> QuerySet[TargetClass]:
     return task.classes.select_related("sublibrary").order_by("code")
+
+
+def class_conditions(*, cls: TargetClass) -> list[str]:
+    """The class's 定向条件 in words for the task page ("信用标记：经营异常名录", "近12个月投诉
+    不少于3件"), not the stored keys."""
+    from shuangsuiji.registry.choices import EntityType, FlagKind, Scale
+    from shuangsuiji.registry.models import Tag
+
+    f = cls.filters or {}
+    labels = {
+        "entity_type": ("主体类型", dict(EntityType.choices)),
+        "scale": ("规模", dict(Scale.choices)),
+        "region": ("所属区域", {}),
+        "industry": ("行业", {}),
+        "flags": ("信用标记（摇号当天在列）", dict(FlagKind.choices)),
+    }
+    out = []
+    for key, (label, names) in labels.items():
+        if f.get(key):
+            out.append(f"{label}：{'、'.join(str(names.get(v, v)) for v in f[key])}")
+    if f.get("tags"):
+        tag_names = {
+            pk: name for pk, name in Tag.objects.filter(pk__in=f["tags"]).values_list("pk", "name")
+        }
+        out.append(f"标签：{'、'.join(tag_names.get(t, str(t)) for t in f['tags'])}")
+    if f.get("complaints_min"):
+        out.append(f"近{f.get('complaints_months') or 12}个月投诉不少于{f['complaints_min']}件")
+    return out

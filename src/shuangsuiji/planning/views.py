@@ -431,12 +431,15 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = selectors.task_get(user=request.user, pk=pk)
+    classes = list(selectors.task_classes(task=task))
+    for c in classes:
+        c.conditions = selectors.class_conditions(cls=c)
     return render(
         request,
         "planning/task_detail.html",
         {
             "task": task,
-            "classes": selectors.task_classes(task=task),
+            "classes": classes,
             "items": task.items.select_related("current").order_by("code"),
             "partners": task.partners.order_by("code"),
             "neighbours": task.neighbour_departments.order_by("code"),

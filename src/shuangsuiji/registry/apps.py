@@ -12,4 +12,4 @@ class RegistryConfig(AppConfig):
         register_todo(registry_todo)  # 待办 on the home page and the menu (common/todo.py)
         # Registers the "entities" and "inspectors" importers and exporters with the imports
         # app (the CLI, the web import page and the job runner all find them there).
-        from shuangsuiji.registry import exporting, importing  # noqa: F401
+        from shuangsuiji.registry import credit, exporting, importing  # noqa: F401

@@ -79,3 +79,11 @@ class Gender(models.TextChoices):
     MALE = "M", _("男")
     FEMALE = "F", _("女")
     UNKNOWN = "", _("未填")
+
+
+class FlagKind(models.TextChoices):
+    """信用标记 from other authorities' lists [001 三(六), 003 第九条: 有严重违法违规迹象的加大抽查力度]."""
+
+    DISHONEST_DEBTOR = "dishonest_debtor", _("失信被执行人")
+    ABNORMAL = "abnormal", _("经营异常名录")
+    SERIOUS = "serious", _("严重违法失信名单")

@@ -9,6 +9,7 @@ from shuangsuiji.common.models import TimeStampedModel
 from shuangsuiji.registry.choices import (
     EntityStatus,
     EntityType,
+    FlagKind,
     Gender,
     InspectorKind,
     InspectorStatus,
@@ -233,3 +234,62 @@ class Conflict(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.inspector.name} ↔ {self.entity.name}"
+
+
+class CreditFlag(TimeStampedModel):
+    """One listing of a 统一社会信用代码 on 失信被执行人 / 经营异常名录 / 严重违法失信名单, as
+    imported from the list's file (issue 14 第 3 项). Kept by code, not by entity: a list
+    names companies the library may add later. Removal (移出) is a date, the row stays."""
+
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="credit_flags"
+    )
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18)
+    kind = models.CharField(_("标记类型"), max_length=20, choices=FlagKind.choices)
+    listed_on = models.DateField(_("列入日期"))
+    removed_on = models.DateField(_("移出日期"), null=True, blank=True)
+    source = models.CharField(_("来源（作出决定的机关）"), max_length=100, blank=True)
+    reason = models.CharField(_("列入原因"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("信用标记")
+        verbose_name_plural = _("信用标记")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "uscc", "kind", "listed_on"], name="creditflag_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["department", "kind", "uscc"], name="creditflag_dku_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.uscc} {self.get_kind_display()}"
+
+
+class ComplaintCount(TimeStampedModel):
+    """投诉举报件数 of a 统一社会信用代码 in a period, from a file (issue 14 第 3 项; 003 第九条:
+    对投诉较多的市场主体要加大抽查力度)."""
+
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="complaint_counts"
+    )
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18)
+    period_start = models.DateField(_("统计期间起"))
+    period_end = models.DateField(_("统计期间止"))
+    count = models.PositiveIntegerField(_("投诉件数"))
+    source = models.CharField(_("来源"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("投诉件数")
+        verbose_name_plural = _("投诉件数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "uscc", "period_start", "period_end"],
+                name="complaintcount_unique",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["department", "uscc"], name="complaint_du_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.uscc} {self.period_start}—{self.period_end}: {self.count}"

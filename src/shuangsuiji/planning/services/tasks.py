@@ -24,7 +24,7 @@ from shuangsuiji.planning.services._common import (
     _text,
     _user_or_none,
 )
-from shuangsuiji.registry.choices import EntityType, Scale
+from shuangsuiji.registry.choices import EntityType, FlagKind, Scale
 from shuangsuiji.registry.models import Tag
 
 # Manifest names are [A-Za-z0-9._-]{1,64} (draw-protocol §2); a stratum is "<class>.<risk>",
@@ -38,7 +38,12 @@ FILTER_KEYS = {
     "region": "所属区域",
     "industry": "行业",
     "tags": "标签",
+    # Credit linkage (issue 14 第 3 项; 003 第九条: 对投诉较多的或有严重违法违规迹象的市场主体要加大抽查力度)
+    "flags": "信用标记",
+    "complaints_min": "投诉件数不少于",
+    "complaints_months": "投诉统计近N个月",
 }
+COMPLAINT_MONTHS_DEFAULT = 12
 
 
 @dataclass
@@ -141,12 +146,29 @@ def _filters_clean(
     raw: Mapping[str, Any], *, where: str, library_ids: set[int], errs: list[str]
 ) -> dict:
     out: dict[str, list] = {}
-    choices = {"entity_type": set(EntityType.values), "scale": set(Scale.values) - {""}}
+    choices = {
+        "entity_type": set(EntityType.values),
+        "scale": set(Scale.values) - {""},
+        "flags": set(FlagKind.values),
+    }
     for key, value in raw.items():
         if key not in FILTER_KEYS:
             errs.append(
                 f"{where}：不支持的定向条件“{key}”（可用：{'、'.join(FILTER_KEYS.values())}）"
             )
+            continue
+        if key in ("complaints_min", "complaints_months"):
+            if value in ("", None, []):
+                continue
+            top = 100_000 if key == "complaints_min" else 60
+            try:
+                number = int(str(value).strip())
+            except (TypeError, ValueError):
+                number = 0
+            if not 1 <= number <= top:
+                errs.append(f"{where}：{FILTER_KEYS[key]}应为 1—{top} 的整数")
+                continue
+            out[key] = number  # type: ignore[assignment]
             continue
         values = value if isinstance(value, (list, tuple)) else [value]
         values = [
@@ -178,6 +200,8 @@ def _filters_clean(
         else:
             values = sorted(set(values))
         out[key] = values
+    if "complaints_months" in out and "complaints_min" not in out:
+        errs.append(f"{where}：填写了投诉统计月数，但没有填写投诉件数下限")
     return out
 
 
