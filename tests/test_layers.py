@@ -26,6 +26,7 @@ LAYERS = [
     "inspection",
     "disclosure",
     "documents",
+    "licences",
     "stats",
 ]
 RANK = {app: i for i, app in enumerate(LAYERS)}

@@ -20,6 +20,7 @@ from shuangsuiji.documents.api import router as documents_router  # noqa: E402
 from shuangsuiji.draw.api import pool_router  # noqa: E402
 from shuangsuiji.draw.api import router as draw_router  # noqa: E402
 from shuangsuiji.inspection.api import router as inspection_router  # noqa: E402
+from shuangsuiji.licences.api import router as licences_router  # noqa: E402
 from shuangsuiji.planning.api import router as planning_router  # noqa: E402
 from shuangsuiji.registry.api import router as registry_router  # noqa: E402
 
@@ -31,3 +32,4 @@ api.add_router("/draw/", draw_router)
 api.add_router("/inspection/", inspection_router)
 api.add_router("/disclosure/", disclosure_router)
 api.add_router("/documents/", documents_router)
+api.add_router("/licences/", licences_router)

@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "shuangsuiji.inspection",
     "shuangsuiji.disclosure",
     "shuangsuiji.documents",
+    "shuangsuiji.licences",
     "shuangsuiji.stats",
 ]
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("notices/", include("shuangsuiji.notices.urls")),
     path("stats/", include("shuangsuiji.stats.urls")),
     path("documents/", include("shuangsuiji.documents.urls")),
+    path("licences/", include("shuangsuiji.licences.urls")),
     path("audit/", audit_views.audit_log, name="audit_log"),
     path("audit/verify/", audit_views.audit_verify, name="audit_verify"),
     path("api/v1/", api.urls),

@@ -13,6 +13,7 @@ class ImportKind(models.TextChoices):
     CREDIT_CLASSES = "credit-classes", _("信用风险分类")
     CREDIT_FLAGS = "credit-flags", _("信用标记")
     COMPLAINTS = "complaints", _("投诉件数")
+    LICENCES = "licences", _("双告知信息")
 
 
 # The libraries chosen on the import page; a plan table is imported from its plan.
@@ -23,6 +24,7 @@ PAGE_KINDS = [
     ImportKind.CREDIT_CLASSES,
     ImportKind.CREDIT_FLAGS,
     ImportKind.COMPLAINTS,
+    ImportKind.LICENCES,
 ]
 
 

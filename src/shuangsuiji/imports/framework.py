@@ -90,7 +90,16 @@ from shuangsuiji.common.errors import NotAllowed, ServiceError
 from shuangsuiji.imports import tabular
 
 CLI_ACTOR = "命令行"
-KINDS = ("entities", "inspectors", "items", "plans", "credit-classes", "credit-flags", "complaints")
+KINDS = (
+    "entities",
+    "inspectors",
+    "items",
+    "plans",
+    "credit-classes",
+    "credit-flags",
+    "complaints",
+    "licences",
+)
 KIND_LABELS = {
     "entities": "检查对象名录库",
     "inspectors": "执法检查人员名录库",
@@ -99,6 +108,7 @@ KIND_LABELS = {
     "credit-classes": "信用风险分类",
     "credit-flags": "信用标记",
     "complaints": "投诉件数",
+    "licences": "双告知信息",
 }
 # Errors kept in memory and in the result; beyond this they are only counted.
 MAX_ERRORS_KEPT = 50_000

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from shuangsuiji.catalog.models import Item
 from shuangsuiji.common.errors import ServiceError
 from shuangsuiji.common.xlsx import workbook
+from shuangsuiji.licences.selectors import feedback_rate
 from shuangsuiji.registry.choices import RiskClass
 from shuangsuiji.stats import selectors
-from shuangsuiji.stats.tables import conclusion_rows, figure_rows
+from shuangsuiji.stats.tables import Row, conclusion_rows, figure_rows
 
 YEARS_SHOWN = 6
 
@@ -51,6 +54,8 @@ def stats_page(request: HttpRequest) -> HttpResponse:
         department=dept, year=year, today=today, item_id=item_id, risk_class=risk, month=month
     )
     rows = figure_rows(fig, department=dept, risk=risk, item_id=item_id)
+    if risk is None and item_id is None:
+        rows.append(_feedback_row(ids=_ids, year=year, month=month, today=today))
     conclusions = conclusion_rows(
         fig, department=dept, filtered=risk is not None or item_id is not None
     )
@@ -130,6 +135,21 @@ def stats_page(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
         return response
     return render(request, "stats/page.html", ctx)
+
+
+def _feedback_row(*, ids, year: int, month: int | None, today) -> Row:
+    """双告知反馈率 (004 一, issue 14 第 5 项) of the notices received in the period."""
+    start = dt.date(year, month or 1, 1)
+    end = dt.date(year, month or 12, calendar.monthrange(year, month or 12)[1])
+    rate = feedback_rate(department_ids=ids, start=start, end=end, today=today)
+    return Row(
+        "双告知反馈率",
+        round(rate.on_time * 100 / rate.due, 1) if rate.due else None,
+        unit="%",
+        url=reverse("licences:list"),
+        note=f"按期反馈 {rate.on_time} 条 / 已到反馈期限 {rate.due} 条（接收 {rate.received} 条，"
+        f"逾期未反馈 {rate.overdue_pending} 条；004 一）",
+    )
 
 
 def _default_code(user, departments) -> str:

@@ -152,6 +152,7 @@ class OtherDeadline:
     workdays_overdue: int | None  # None: not overdue yet
     url: str
     rule: str
+    waiting: str = "待报送"  # what the row says before it is overdue
 
 
 OtherDeadlines = Callable[..., list[OtherDeadline]]
