@@ -128,12 +128,17 @@ def test_the_department_admin_is_reminded_of_the_plan_in_the_first_quarter():
     assert "planning.plan_to_file" not in cards(crew.operator, dt.date(2025, 2, 10))
 
 
-def test_the_library_revision_is_due_in_june_and_december_until_the_library_changes():
+def test_the_library_revision_is_due_in_june_and_december_until_it_is_signed():
+    """003 第六条: the card of the review month stays until the checklist is signed; it says
+    which libraries have not changed this month."""
+    from shuangsuiji.registry.review import CHECKS, library_review_sign
+
     crew = Crew()
     admin = factories.user(department=crew.dept, role=Role.DEPT_ADMIN, full_name="管理员")
     june = dt.date(2031, 6, 10)
     assert "registry.review" not in cards(admin, dt.date(2031, 5, 10))
-    assert cards(admin, june)["registry.review"].reminder
+    card = cards(admin, june)["registry.review"]
+    assert card.reminder and "本月尚未更新名录库" in card.hint and card.url == "/registry/review/"
     assert "registry.review" in cards(admin, dt.date(2031, 12, 1))
     entity_create(
         department=crew.dept,
@@ -143,6 +148,11 @@ def test_the_library_revision_is_due_in_june_and_december_until_the_library_chan
     # The event is dated by the clock; place it in the month the test looks at.
     Event.objects.filter(action="entity.create").update(
         created_at=dt.datetime(2031, 6, 3, 9, 0, tzinfo=dt.UTC)
+    )
+    card = cards(admin, june)["registry.review"]  # changed, but not signed yet
+    assert "本月尚未更新名录库" not in card.hint and "尚未签署" in card.hint
+    library_review_sign(
+        department=crew.dept, actor=admin, checked=[k for k, _ in CHECKS], note="", today=june
     )
     assert "registry.review" not in cards(admin, june)
     assert "registry.review" in cards(admin, dt.date(2031, 12, 1))

@@ -66,6 +66,28 @@ def test_every_operation_keeps_its_contract(case, token):
     )
 
 
+def _licence_notice(scene) -> int:
+    import datetime as dt
+
+    from shuangsuiji.licences.services import notice_receive
+    from tests import factories
+
+    item = scene.items[0]
+    return notice_receive(
+        department=item.department,
+        actor="命令行",
+        values={
+            "licence_item": item.current.name,
+            "licensee": "契约测试被许可人",
+            "uscc": factories.uscc(),
+            "licence_no": "契约许〔2024〕1号",
+            "licence_date": "2024-01-05",
+            "issuing_office": "区行政服务中心",
+        },
+        today=dt.date(2024, 1, 8),
+    ).pk
+
+
 def test_real_records_are_answered_in_their_declared_shape(db):
     """Generated ids mostly miss; here every GET runs against records that exist (a
     published scene: draw with teams, visits with result versions, evidence, objections)."""
@@ -100,6 +122,7 @@ def test_real_records_are_answered_in_their_declared_shape(db):
         "evidence_id": evidence.pk,
         "objection_id": pub.answered.pk,
         "slug": "notice",  # a visit's document (documents/api.py), issued below
+        "notice_id": _licence_notice(scene),  # 双告知 (licences/api.py)
     }
     from shuangsuiji.documents.visit_docs import doc_for, issue
     from shuangsuiji.inspection.models import Visit

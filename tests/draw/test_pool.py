@@ -154,6 +154,22 @@ def test_credit_flags_and_complaints_make_classes_as_of_the_draw_day(dept, make_
     assert {pk for _, pk in pool.strata[0].targets} == {listed.pk}
 
 
+def test_an_entity_out_of_business_is_excluded_with_the_date_and_reason(dept, make_task):
+    gone = factories.entity(
+        department=dept,
+        status="deregistered",
+        status_date=dt.date(2024, 5, 20),
+        status_reason="决议解散",
+    )
+    kept = factories.entity(department=dept)
+    pool = task_pool(
+        task=make_task(classes=[ClassInput(code="all", name="全部", ratio="100")]), today=TODAY
+    )
+    assert {pk for _, pk in pool.strata[0].targets} == {kept.pk}
+    [out] = [e for e in pool.excluded if e.entity_id == gone.pk]
+    assert "登记状态为“注销”（2024年5月20日，决议解散），不可抽取" == out.reason
+
+
 def test_credit_conditions_are_checked_when_the_task_is_saved(dept, make_task):
     from shuangsuiji.common.errors import ValidationFailed
 

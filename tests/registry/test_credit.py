@@ -252,3 +252,81 @@ def test_the_credit_record_page_gathers_class_flags_complaints_and_inspections(c
     assert f"/disclosure/entities/{entity.pk}/record/" in detail
     client.force_login(trio["outsider"])
     assert client.get(f"/disclosure/entities/{entity.pk}/record/").status_code in (403, 404)
+
+
+def test_a_registration_file_takes_entities_out_of_the_pools_with_date_and_reason(
+    tmp_path, dept, library
+):
+    """issue 14 第 7 项: 注销/吊销/迁出 from the registration authority's file — the entity
+    stays in the library (and its history), excluded from every pool with the reason."""
+    path = write_csv(
+        tmp_path / "注销.csv",
+        [
+            ["统一社会信用代码", "企业名称", "登记状态", "注销日期", "注销原因"],
+            [library[0].uscc, library[0].name, "注销", "2026-05-20", "决议解散"],
+            [library[1].uscc, library[1].name, "吊销，未注销", "2026/4/1", ""],
+            [factories.uscc(), "别处的公司", "迁出", "2026-05-01", "迁往外区"],
+        ],
+    )
+    result = run("entity-status", path, dept)
+    assert result.committed and result.updated == 2, result.errors
+    gone = Entity.objects.get(pk=library[0].pk)
+    assert (gone.status, gone.status_date, gone.status_reason) == (
+        "deregistered",
+        dt.date(2026, 5, 20),
+        "决议解散",
+    )
+    change = RecordChange.objects.get(object_type="registry.entity", object_id=str(gone.pk))
+    assert change.changes["status"] == ["active", "deregistered"]
+    # A bad file: an unknown status and a missing date are named, nothing written.
+    bad = write_csv(
+        tmp_path / "bad.csv",
+        [
+            ["统一社会信用代码", "登记状态", "状态日期"],
+            [library[2].uscc, "破产", "2026-05-01"],
+            [library[2].uscc, "注销", ""],
+        ],
+    )
+    refused = run("entity-status", bad, dept)
+    assert not refused.committed and {(e.row, e.column) for e in refused.errors} == {
+        (2, "登记状态"),
+        (3, "状态日期"),
+    }
+    assert Entity.objects.get(pk=library[2].pk).status == "active"
+
+
+def test_the_half_yearly_review_is_a_checklist_signed_once(client, trio):
+    """003 第六条: 每年6月、12月 — every point ticked, signed by the 部门管理员, once."""
+    from shuangsuiji.registry.models import LibraryReview
+    from shuangsuiji.registry.review import CHECKS
+
+    dept = trio["dept"]
+    factories.entity(department=dept, contact_person="", contact_phone="")
+    client.force_login(trio["owner"])
+    page = client.get("/registry/review/").content.decode()
+    assert "2026年6月" in page and "联络人或联系方式空缺 1 户" in page
+    half = client.post("/registry/review/", {"department": dept.code, "checks": ["new", "gone"]})
+    assert half.status_code == 422 and "还有未核对的事项" in half.content.decode()
+    assert not LibraryReview.objects.exists()
+    done = client.post(
+        "/registry/review/",
+        {"department": dept.code, "checks": [k for k, _ in CHECKS], "note": "无迁出"},
+    )
+    assert done.status_code == 302
+    review = LibraryReview.objects.get()
+    assert (review.year, review.month, review.signed_by, review.facts["no_contact"]) == (
+        2026,
+        6,
+        trio["owner"],
+        1,
+    )
+    assert Event.objects.filter(action="library.review_sign").count() == 1
+    assert "已签署" in client.get("/registry/review/").content.decode()
+    again = client.post(
+        "/registry/review/",
+        {"department": dept.code, "checks": [k for k, _ in CHECKS]},
+        follow=True,
+    )
+    assert "已签署" in again.content.decode() and LibraryReview.objects.count() == 1
+    client.force_login(trio["colleague"])
+    assert client.get("/registry/review/").status_code == 403

@@ -221,17 +221,14 @@ _TID = Coalesce(
 )
 
 
-def _rows(qs, *, with_risk: bool, extra: str | None = None):
-    """(pk, target id[, risk_class | extra]) rows in chunks (lists) for the hot loop, or
-    flat when ``extra`` is given. On SQLite the compiled query runs on a plain cursor:
-    Django's per-row iterator costs as much again as SQLite itself for a million rows.
+def _rows(qs, *, with_risk: bool):
+    """(pk, target id[, risk_class]) rows in chunks (lists) for the hot loop. On SQLite the
+    compiled query runs on a plain cursor: Django's per-row iterator costs as much again as
+    SQLite itself for a million rows.
 
     In the chunks the second column is the raw ``uscc`` (``""`` when there is none; the
     caller makes it ``E<pk>``): read from ``entity_pool_cover_idx`` alone, the query
     never visits the table."""
-    if extra:
-        qs = qs.annotate(tid=_TID).values_list("id", "tid", extra).order_by()
-        return qs.iterator(chunk_size=_CHUNK)
     qs = qs.values_list("id", "uscc", *(["risk_class"] if with_risk else [])).order_by()
     if connections[qs.db].vendor != "sqlite":
         return _chunked(qs.iterator(chunk_size=_CHUNK))
@@ -438,17 +435,27 @@ def _build(*, task, today: dt.date | None = None) -> _Build:
                     excluded[tid] = (pk, *blocked[tid])
                     continue
                 put[risk_of(row)]((tid, pk))
-        for pk, tid, status in _rows(
-            base.exclude(status__in=drawable), with_risk=False, extra="status"
+        for pk, tid, status, on, why in (
+            base.exclude(status__in=drawable)
+            .annotate(tid=_TID)
+            .values_list("id", "tid", "status", "status_date", "status_reason")
+            .order_by()
+            .iterator(chunk_size=_CHUNK)
         ):
             if tid in seen:
                 repeated += 1
                 continue
             seen_add(tid)
+            # The registration authority's date and reason, where its file gave them.
+            detail = "，".join(
+                p for p in (f"{on.year}年{on.month}月{on.day}日" if on else "", why) if p
+            )
             excluded[tid] = (
                 pk,
                 REASON_STATUS,
-                f"登记状态为“{status_labels.get(status, status)}”，不可抽取",
+                f"登记状态为“{status_labels.get(status, status)}”"
+                + (f"（{detail}）" if detail else "")
+                + "，不可抽取",
             )
         if per_risk:
             for letter, members in risk_lists.items():

@@ -14,6 +14,7 @@ class ImportKind(models.TextChoices):
     CREDIT_FLAGS = "credit-flags", _("信用标记")
     COMPLAINTS = "complaints", _("投诉件数")
     LICENCES = "licences", _("双告知信息")
+    ENTITY_STATUS = "entity-status", _("登记状态")
 
 
 # The libraries chosen on the import page; a plan table is imported from its plan.
@@ -24,6 +25,7 @@ PAGE_KINDS = [
     ImportKind.CREDIT_CLASSES,
     ImportKind.CREDIT_FLAGS,
     ImportKind.COMPLAINTS,
+    ImportKind.ENTITY_STATUS,
     ImportKind.LICENCES,
 ]
 

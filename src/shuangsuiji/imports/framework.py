@@ -99,6 +99,7 @@ KINDS = (
     "credit-flags",
     "complaints",
     "licences",
+    "entity-status",
 )
 KIND_LABELS = {
     "entities": "检查对象名录库",
@@ -109,6 +110,7 @@ KIND_LABELS = {
     "credit-flags": "信用标记",
     "complaints": "投诉件数",
     "licences": "双告知信息",
+    "entity-status": "登记状态",
 }
 # Errors kept in memory and in the result; beyond this they are only counted.
 MAX_ERRORS_KEPT = 50_000

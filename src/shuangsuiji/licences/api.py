@@ -18,7 +18,7 @@ from shuangsuiji.licences import selectors, services
 router = Router(tags=["双告知"])
 
 
-class NoticeIn(Schema):
+class LicenceNoticeIn(Schema):
     department: str = Field(description="接收部门代码（监管部门）")
     licence_item: str = Field(description="审批事项（须对应本部门的抽查事项）", max_length=200)
     item_code: str = Field("", description="抽查事项编码（可选，填写时按编码对应）", max_length=64)
@@ -30,7 +30,7 @@ class NoticeIn(Schema):
     address: str = Field("", description="地址", max_length=255)
 
 
-class NoticeOut(Schema):
+class LicenceNoticeOut(Schema):
     id: int
     department: str
     licence_item: str
@@ -48,14 +48,14 @@ class NoticeOut(Schema):
     entity_id: int | None
 
 
-class AnswerIn(Schema):
+class LicenceAnswerIn(Schema):
     action: str = Field(description="accept 认领（纳入名录库）或 return 退回")
     reason: str = Field("", description="退回理由", max_length=500)
 
 
-def _out(notice) -> NoticeOut:
+def _out(notice) -> LicenceNoticeOut:
     [due] = selectors.with_due([notice], today=timezone.localdate())
-    return NoticeOut(
+    return LicenceNoticeOut(
         id=notice.pk,
         department=notice.department.code,
         licence_item=notice.licence_item,
@@ -74,8 +74,10 @@ def _out(notice) -> NoticeOut:
     )
 
 
-@router.post("/notices", response={201: NoticeOut, **WRITE_ERRORS}, summary="接收一条双告知信息")
-def receive(request: HttpRequest, payload: NoticeIn):
+@router.post(
+    "/notices", response={201: LicenceNoticeOut, **WRITE_ERRORS}, summary="接收一条双告知信息"
+)
+def receive(request: HttpRequest, payload: LicenceNoticeIn):
     dept = Department.objects.filter(code=payload.department.strip()).first()
     if dept is None or dept.id not in readable_department_ids(user=request.user):
         raise ValidationFailed(
@@ -90,7 +92,9 @@ def receive(request: HttpRequest, payload: NoticeIn):
 
 
 @router.get(
-    "/notices/{notice_id}", response={200: NoticeOut, **READ_ERRORS}, summary="一条双告知信息"
+    "/notices/{notice_id}",
+    response={200: LicenceNoticeOut, **READ_ERRORS},
+    summary="一条双告知信息",
 )
 def detail(request: HttpRequest, notice_id: int):
     return _out(selectors.notice_get(user=request.user, pk=notice_id))
@@ -98,10 +102,10 @@ def detail(request: HttpRequest, notice_id: int):
 
 @router.post(
     "/notices/{notice_id}/answer",
-    response={200: NoticeOut, **WRITE_ERRORS},
+    response={200: LicenceNoticeOut, **WRITE_ERRORS},
     summary="反馈：认领或退回",
 )
-def answer(request: HttpRequest, notice_id: int, payload: AnswerIn):
+def answer(request: HttpRequest, notice_id: int, payload: LicenceAnswerIn):
     notice = selectors.notice_get(user=request.user, pk=notice_id)
     today = timezone.localdate()
     if payload.action == "accept":

@@ -19,7 +19,7 @@ import sys
 
 KINDS = ("entities", "inspectors", "items")
 # Imported only (issue 14 第 3 项): they update the library, nothing to export as a library.
-IMPORT_KINDS = (*KINDS, "credit-classes", "credit-flags", "complaints", "licences")
+IMPORT_KINDS = (*KINDS, "credit-classes", "credit-flags", "complaints", "licences", "entity-status")
 
 
 def _department(code: str):
@@ -132,7 +132,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=IMPORT_KINDS,
         help="entities 检查对象 · inspectors 执法检查人员 · items 抽查事项 · "
         "credit-classes 信用风险分类 · credit-flags 信用标记（失信、经营异常、严重违法） · "
-        "complaints 投诉件数 · licences 双告知信息",
+        "complaints 投诉件数 · licences 双告知信息 · entity-status 登记状态（注销、吊销、迁出）",
     )
     p.add_argument("file", help="xlsx、xls、ods 或 csv（UTF-8、带 BOM 的 UTF-8 或 GB18030）文件")
     p.add_argument("--department", required=True, metavar="CODE", help="部门代码")

@@ -41,9 +41,16 @@ from shuangsuiji.imports.framework import (
     record_import_event,
     register_importer,
 )
-from shuangsuiji.registry.choices import FlagKind
+from shuangsuiji.registry.choices import EntityStatus, FlagKind
 from shuangsuiji.registry.models import ComplaintCount, CreditFlag, Entity
-from shuangsuiji.registry.rules import choice, parse_date, parse_risk, parse_uscc, text
+from shuangsuiji.registry.rules import (
+    ENTITY_STATUS_ALIASES,
+    choice,
+    parse_date,
+    parse_risk,
+    parse_uscc,
+    text,
+)
 
 C = tabular.Column
 PROGRESS_EVERY = 5000
@@ -161,13 +168,144 @@ class _Reader:
 
 
 # ---------------------------------------------------------------------------------------
-# 信用风险分类
+# Files that update the library's entities: 信用风险分类, 登记状态
 # ---------------------------------------------------------------------------------------
 
 
-class CreditClassImporter(_Reader):
+class _EntityUpdater(_Reader):
+    """Updates three fields (a value, its date, its source or reason) of the department's
+    entities found by 统一社会信用代码; codes outside the library are counted, not added;
+    a row dated before what the library holds is not applied (a late file cannot undo a
+    newer fact). One audit event, one record change per changed entity."""
+
+    value_field = ""  # the Entity field and the file field of the value
+    date_field = ""
+    text_field = ""  # Entity field for the source / reason
+    value_label = ""  # in the "older" note
+    parsers: dict[str, Callable[[Any], Any]] = {}
+
+    def row_check(self, v: dict[str, Any], bound: tabular.BoundTable, today: dt.date):
+        """(field, reason) of a row that cannot be applied, or None."""
+        return None
+
+    def run(
+        self,
+        *,
+        table: tabular.Table,
+        department,
+        actor,
+        dry_run: bool,
+        skip_invalid: bool,
+        progress: ProgressFn | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> ImportResult:
+        bound, result = self._start(
+            table=table,
+            department=department,
+            actor=actor,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+        )
+        today = timezone.localdate()
+        errors = ErrorList()
+        names = (self.value_field, self.date_field, self.text_field)
+        library: dict[str, list[tuple[int, str, str, str]]] = {}
+        for pk, uscc, value, date, text_value in (
+            Entity.objects.filter(department=department)
+            .exclude(uscc="")
+            .values_list("id", "uscc", *names)
+            .iterator(chunk_size=20000)
+        ):
+            library.setdefault(uscc, []).append(
+                (pk, value, date.isoformat() if date else "", text_value)
+            )
+        seen: dict[str, int] = {}
+        changes: list[tuple[int, tuple, tuple]] = []
+        total, bad, outside, older = 0, set(), 0, 0
+        for row, v, ok in self._cells(bound, progress, errors, self.parsers):
+            total += 1
+            if ok and not v["uscc"]:
+                errors.add(row, bound.header_of("uscc"), "不能为空")
+                ok = False
+            if ok:
+                problem = self.row_check(v, bound, today)
+                if problem is not None:
+                    errors.add(row, bound.header_of(problem[0]), problem[1])
+                    ok = False
+            if ok and v["uscc"] in seen:
+                errors.add(
+                    row,
+                    bound.header_of("uscc"),
+                    f"与第{seen[v['uscc']]}行重复：同一代码只能有一行",
+                )
+                ok = False
+            if not ok:
+                bad.add(row)
+                continue
+            seen[v["uscc"]] = row
+            held = library.get(v["uscc"])
+            if held is None:
+                outside += 1
+                continue
+            new = (v[self.value_field], v[self.date_field], v[self.text_field])
+            for pk, value, date, text_value in held:
+                if date and new[1] and new[1] < date:
+                    older += 1
+                    continue
+                if (value, date, text_value) != new:
+                    changes.append((pk, new, (value, date, text_value)))
+                else:
+                    result.unchanged += 1
+        result.updated = len(changes)
+        if outside:
+            result.notes.append(
+                f"{outside} 个代码不在本部门名录库中，未导入（名录库新增后再导入即可）"
+            )
+        if older:
+            result.notes.append(
+                f"{older} 条的日期早于名录库中已有的{self.value_label}，未更新（较新的不被旧文件覆盖）"
+            )
+        if not self._finish(result, errors, total, bad):
+            if not dry_run:
+                result.updated = 0
+            return result
+        spool = ChangeSpool("registry.entity")
+        with transaction.atomic():
+            Department.objects.select_for_update().filter(pk=department.pk).first()
+            qn = connection.ops.quote_name
+            sets = ", ".join(f"{qn(n)} = %s" for n in names)
+            sql = (
+                f"UPDATE {qn(Entity._meta.db_table)} SET {sets}, {qn('updated_at')} = %s, "
+                # The entity importer's digest no longer describes the row: the next entity
+                # file is compared field by field.
+                f"{qn('row_digest')} = '' WHERE {qn('id')} = %s"
+            )
+            when = connection.ops.adapt_datetimefield_value(timezone.now())
+            with connection.cursor() as cursor:
+                for start in range(0, len(changes), WRITE_CHUNK):
+                    cursor.executemany(
+                        sql,
+                        [
+                            (value, _db_date(date), text_value, when, pk)
+                            for pk, (value, date, text_value), _old in changes[
+                                start : start + WRITE_CHUNK
+                            ]
+                        ],
+                    )
+            for pk, new, old in changes:
+                spool.add(
+                    pk, {f: [b, a] for f, b, a in zip(names, old, new, strict=True) if b != a}
+                )
+            record_import_event(result=result, department=department, actor=actor, spools=[spool])
+            result.committed = True
+        return result
+
+
+class CreditClassImporter(_EntityUpdater):
     kind = "credit-classes"
     label = "信用风险分类"
+    value_field, date_field, text_field = "risk_class", "risk_date", "risk_source"
+    value_label = "分类"
     columns = [
         SEQ,
         USCC,
@@ -193,138 +331,79 @@ class CreditClassImporter(_Reader):
             required=True,
             aliases=("分类日期", "风险分类日期", "信用风险分类日期", "评定时间", "认定日期"),
         ),
-        SOURCE,
+        C("risk_source", SOURCE.header, aliases=SOURCE.aliases),
     ]
+    parsers = {
+        "uscc": parse_uscc,
+        "risk_class": parse_risk,
+        "risk_date": _required_date,
+        "risk_source": text(100),
+    }
 
-    def run(
-        self,
-        *,
-        table: tabular.Table,
-        department,
-        actor,
-        dry_run: bool,
-        skip_invalid: bool,
-        progress: ProgressFn | None = None,
-        options: dict[str, Any] | None = None,
-    ) -> ImportResult:
-        bound, result = self._start(
-            table=table,
-            department=department,
-            actor=actor,
-            dry_run=dry_run,
-            skip_invalid=skip_invalid,
-        )
-        today = timezone.localdate()
-        errors = ErrorList()
-        library: dict[str, list[tuple[int, str, str, str]]] = {}
-        for pk, uscc, risk, date, source in (
-            Entity.objects.filter(department=department)
-            .exclude(uscc="")
-            .values_list("id", "uscc", "risk_class", "risk_date", "risk_source")
-            .iterator(chunk_size=20000)
-        ):
-            library.setdefault(uscc, []).append(
-                (pk, risk, date.isoformat() if date else "", source)
-            )
-        parsers = {
-            "uscc": parse_uscc,
-            "risk_class": parse_risk,
-            "risk_date": _required_date,
-            "source": text(100),
-        }
-        seen: dict[str, int] = {}
-        changes: list[tuple[int, str, str, str, tuple]] = []
-        total, bad, outside, older = 0, set(), 0, 0
-        for row, v, ok in self._cells(bound, progress, errors, parsers):
-            total += 1
-            if ok and not v["uscc"]:
-                errors.add(row, bound.header_of("uscc"), "不能为空")
-                ok = False
-            if ok and v["risk_class"] == "" and "risk_class" in bound.field_index:
-                errors.add(row, bound.header_of("risk_class"), "不能为空（未分类的企业不必列入）")
-                ok = False
-            if ok:
-                try:
-                    _not_future(v["risk_date"], today)
-                except ValueError as exc:
-                    errors.add(row, bound.header_of("risk_date"), str(exc))
-                    ok = False
-            if ok and v["uscc"] in seen:
-                errors.add(
-                    row,
-                    bound.header_of("uscc"),
-                    f"与第{seen[v['uscc']]}行重复：同一代码只能有一个分类",
-                )
-                ok = False
-            if not ok:
-                bad.add(row)
-                continue
-            seen[v["uscc"]] = row
-            held = library.get(v["uscc"])
-            if held is None:
-                outside += 1
-                continue
-            for pk, risk, date, source in held:
-                if date and v["risk_date"] < date:
-                    older += 1
-                    continue
-                if (risk, date, source) != (v["risk_class"], v["risk_date"], v["source"]):
-                    changes.append(
-                        (pk, v["risk_class"], v["risk_date"], v["source"], (risk, date, source))
-                    )
-                else:
-                    result.unchanged += 1
-        result.updated = len(changes)
-        if outside:
-            result.notes.append(
-                f"{outside} 个代码不在本部门名录库中，未导入（名录库新增后再导入即可）"
-            )
-        if older:
-            result.notes.append(
-                f"{older} 条的评定日期早于名录库中已有的分类，未更新（较新的评定不被旧文件覆盖）"
-            )
-        if not self._finish(result, errors, total, bad):
-            if not dry_run:
-                result.updated = 0
-            return result
-        spool = ChangeSpool("registry.entity")
-        with transaction.atomic():
-            Department.objects.select_for_update().filter(pk=department.pk).first()
-            now = timezone.now()
-            qn = connection.ops.quote_name
-            sql = (
-                f"UPDATE {qn(Entity._meta.db_table)} SET {qn('risk_class')} = %s, "
-                f"{qn('risk_date')} = %s, {qn('risk_source')} = %s, {qn('updated_at')} = %s, "
-                # The entity importer's digest no longer describes the row: the next entity
-                # file is compared field by field.
-                f"{qn('row_digest')} = '' WHERE {qn('id')} = %s"
-            )
-            when = connection.ops.adapt_datetimefield_value(now)
-            with connection.cursor() as cursor:
-                for start in range(0, len(changes), WRITE_CHUNK):
-                    part = changes[start : start + WRITE_CHUNK]
-                    cursor.executemany(
-                        sql,
-                        [
-                            (risk, _db_date(date), source, when, pk)
-                            for pk, risk, date, source, _old in part
-                        ],
-                    )
-            for pk, risk, date, source, old in changes:
-                diff = {
-                    f: [b, a]
-                    for f, b, a in zip(
-                        ("risk_class", "risk_date", "risk_source"),
-                        old,
-                        (risk, date, source),
-                        strict=True,
-                    )
-                    if b != a
-                }
-                spool.add(pk, diff)
-            record_import_event(result=result, department=department, actor=actor, spools=[spool])
-            result.committed = True
-        return result
+    def row_check(self, v, bound, today):
+        if v["risk_class"] == "":
+            return ("risk_class", "不能为空（未分类的企业不必列入）")
+        try:
+            _not_future(v["risk_date"], today)
+        except ValueError as exc:
+            return ("risk_date", str(exc))
+        return None
+
+
+class EntityStatusImporter(_EntityUpdater):
+    """登记状态 from the registration authority's file (issue 14 第 7 项): 注销、吊销、迁出 take
+    an entity out of every pool from that day, with the reason and the date (kept in the
+    record changes: the entity stays in the library and in its history)."""
+
+    kind = "entity-status"
+    label = "登记状态"
+    value_field, date_field, text_field = "status", "status_date", "status_reason"
+    value_label = "登记状态"
+    columns = [
+        SEQ,
+        USCC,
+        NAME,
+        C(
+            "status",
+            "登记状态",
+            required=True,
+            aliases=("状态", "经营状态", "企业状态", "登记状态(存续/注销/吊销)"),
+        ),
+        C(
+            "status_date",
+            "状态日期",
+            required=True,
+            aliases=(
+                "注销日期",
+                "吊销日期",
+                "迁出日期",
+                "状态变更日期",
+                "变更日期",
+                "核准日期",
+                "登记状态日期",
+            ),
+        ),
+        C(
+            "status_reason",
+            "原因",
+            aliases=("注销原因", "吊销原因", "迁出原因", "状态变更原因", "变更原因", "说明"),
+        ),
+    ]
+    parsers = {
+        "uscc": parse_uscc,
+        "status": choice(EntityStatus, aliases=ENTITY_STATUS_ALIASES, default=""),
+        "status_date": _required_date,
+        "status_reason": text(255),
+    }
+
+    def row_check(self, v, bound, today):
+        if not v["status"]:
+            return ("status", "不能为空")
+        try:
+            _not_future(v["status_date"], today)
+        except ValueError as exc:
+            return ("status_date", str(exc))
+        return None
 
 
 def _db_date(value: str):
@@ -611,5 +690,6 @@ class ComplaintImporter(_KeyedImporter):
 
 
 register_importer(CreditClassImporter.kind, CreditClassImporter())
+register_importer(EntityStatusImporter.kind, EntityStatusImporter())
 register_importer(CreditFlagImporter.kind, CreditFlagImporter())
 register_importer(ComplaintImporter.kind, ComplaintImporter())

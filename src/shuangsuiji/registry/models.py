@@ -93,6 +93,9 @@ class Entity(TimeStampedModel):
     status = models.CharField(
         _("登记状态"), max_length=16, choices=EntityStatus.choices, default=EntityStatus.ACTIVE
     )
+    # From the registration authority's file (issue 14 第 7 项): when and why 注销/吊销/迁出.
+    status_date = models.DateField(_("登记状态日期"), null=True, blank=True)
+    status_reason = models.CharField(_("登记状态原因"), max_length=255, blank=True)
     remark = models.CharField(_("备注"), max_length=255, blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("标签"), blank=True, related_name="entities")
     # Digest of the imported fields: lets a re-import see "unchanged" without comparing columns.
@@ -293,3 +296,34 @@ class ComplaintCount(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.uscc} {self.period_start}—{self.period_end}: {self.count}"
+
+
+class LibraryReview(models.Model):
+    """名录库定期修订 (003 第六条: 每年6月、12月，根据市场主体的变动，定期对市场主体名录库进行
+    修订): the department's checklist for one half-year, signed off once."""
+
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="library_reviews"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("修订月份"))  # 6 or 12
+    checks = models.JSONField(_("核对事项"), default=list)
+    facts = models.JSONField(_("签署时的名录库情况"), default=dict)
+    note = models.TextField(_("说明"), blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(_("签署时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("名录库定期修订")
+        verbose_name_plural = _("名录库定期修订")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "year", "month"], name="libraryreview_unique"
+            )
+        ]
+        ordering = ["-year", "-month"]
+
+    def __str__(self) -> str:
+        return f"{self.department_id} {self.year}年{self.month}月名录库修订"

@@ -275,7 +275,7 @@ def parse_tags(raw: Any) -> str:
 # Aliases seen in real files and systems
 # ---------------------------------------------------------------------------------------
 
-_ENTITY_STATUS_ALIASES = {
+ENTITY_STATUS_ALIASES = {
     "开业": EntityStatus.ACTIVE,
     "在营": EntityStatus.ACTIVE,
     "在册": EntityStatus.ACTIVE,
@@ -356,7 +356,7 @@ ENTITY_PARSERS: dict[str, Callable[[Any], Any]] = {
     "risk_class": parse_risk,
     "risk_date": parse_date,
     "risk_source": text(100),
-    "status": choice(EntityStatus, aliases=_ENTITY_STATUS_ALIASES, default=EntityStatus.ACTIVE),
+    "status": choice(EntityStatus, aliases=ENTITY_STATUS_ALIASES, default=EntityStatus.ACTIVE),
     "remark": text(255),
     "tags_sub": parse_tags,
     "tags_key": parse_tags,

@@ -16,4 +16,5 @@ urlpatterns = [
     path("inspectors/<int:pk>/conflicts/", views.conflict_declare, name="conflict_declare"),
     path("conflicts/<int:pk>/withdraw/", views.conflict_withdraw, name="conflict_withdraw"),
     path("tags/", views.tag_list, name="tag_list"),
+    path("review/", views.library_review, name="review"),
 ]

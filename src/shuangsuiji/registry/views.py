@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from shuangsuiji.accounts.selectors import departments_readable, departments_writable
 from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
-from shuangsuiji.registry import selectors, services
+from shuangsuiji.registry import review, selectors, services
 from shuangsuiji.registry.forms import (
     ConflictDeclareForm,
     ConflictWithdrawForm,
@@ -30,6 +30,7 @@ from shuangsuiji.registry.forms import (
     InspectorForm,
     TagForm,
 )
+from shuangsuiji.registry.models import LibraryReview
 
 
 def _form_status(request: HttpRequest) -> int:
@@ -433,3 +434,56 @@ def tag_list(request: HttpRequest) -> HttpResponse:
         status = 422
     tags = selectors.tag_list(user=request.user, with_counts=True)
     return render(request, "registry/tag_list.html", {"form": form, "tags": tags}, status=status)
+
+
+@login_required
+def library_review(request: HttpRequest) -> HttpResponse:
+    """名录库定期修订 (003 第六条): the half-year's checklist with the facts, and its sign-off."""
+
+    departments = list(departments_writable(user=request.user))
+    if not departments:
+        raise NotAllowed("只有部门管理员可以签署名录库定期修订")
+    code = request.POST.get("department") or request.GET.get("department") or departments[0].code
+    dept = next((d for d in departments if d.code == code), None)
+    if dept is None:
+        raise NotAllowed("只能签署本部门的名录库定期修订")
+    today = timezone.localdate()
+    status = 200
+    checked = request.POST.getlist("checks")
+    if request.method == "POST":
+        try:
+            review.library_review_sign(
+                department=dept,
+                actor=request.user,
+                checked=checked,
+                note=request.POST.get("note", ""),
+                today=today,
+            )
+        except ValidationFailed as exc:
+            messages.error(request, exc.message)
+            status = 422
+        else:
+            messages.success(request, "已签署本次名录库定期修订")
+            return redirect(f"{request.path}?department={dept.code}")
+    year, month = review.review_period(today=today)
+    return render(
+        request,
+        "registry/review.html",
+        {
+            "departments": departments,
+            "dept": dept,
+            "year": year,
+            "month": month,
+            "checks": review.CHECKS,
+            "checked": checked,
+            "note": request.POST.get("note", ""),
+            "facts": review.review_facts(department=dept, today=today),
+            "signed": LibraryReview.objects.filter(department=dept, year=year, month=month)
+            .select_related("signed_by")
+            .first(),
+            "history": LibraryReview.objects.filter(department=dept).select_related("signed_by")[
+                :20
+            ],
+        },
+        status=status,
+    )
