@@ -154,3 +154,29 @@ def test_a_long_list_is_paged_but_counted_in_full(client, world, monkeypatch):
     assert "第 2 / 2 页" in second
     names = [world[k].visits[0].entity.name for k in ("mine", "theirs")]
     assert sum(n in html.split("<h2>逾期清单</h2>")[1].split("即将到期")[0] for n in names) == 1
+
+
+def test_a_plan_rows_completion_time_is_tracked_until_its_results_are_formed(client):
+    """issue 14 第 6 项: 004 四 "5月底前" — shown from 15 days before, then overdue by working
+    days; gone once the row's task has every result formed."""
+    import datetime as dt
+
+    from shuangsuiji.planning.models import PlanRow, Task
+    from tests.factories import disclosure as fd
+    from tests.factories.portal import published_plan
+
+    formed = fd.formed_scene(targets=1)
+    dept, admin = formed.dept, formed.scene.admin
+    plan = published_plan(department=dept, year=2024)
+    row = plan.rows.get()
+    PlanRow.objects.filter(pk=row.pk).update(due_text="5月底前", due_date=dt.date(2024, 5, 31))
+    client.force_login(admin)
+    url = reverse("oversight:index")
+    assert "计划第1行" not in client.get(url, {"date": "2024-05-10"}).content.decode()
+    page = client.get(url, {"date": "2024-05-20"}).content.decode()
+    assert "2024年计划第1行：建筑施工安全检查（5月底前；尚未设置任务）" in page and "待完成" in page
+    page = client.get(url, {"date": "2024-06-04"}).content.decode()
+    assert "计划第1行" in page and "逾期2个工作日" in page  # 3 June Monday, 4 June Tuesday
+    # The row's task has all its results formed: done.
+    Task.objects.filter(pk=formed.scene.task.pk).update(plan_row=row)
+    assert "计划第1行" not in client.get(url, {"date": "2024-06-04"}).content.decode()

@@ -1,9 +1,12 @@
+import datetime as dt
+
 import pytest
 import xlsxwriter
 
 from shuangsuiji.audit.models import Event
 from shuangsuiji.common.errors import NotAllowed, NotFound
 from shuangsuiji.imports.framework import import_file
+from shuangsuiji.planning import selectors
 from shuangsuiji.planning.models import PlanRow
 from tests.factories.planning import make_item
 
@@ -145,9 +148,15 @@ def test_the_minhang_layout_with_its_own_column_names_imports_from_csv(plan, dep
     result = plan_import(plan=plan, path=path)
     assert result.committed, result.errors
     row = PlanRow.objects.get(plan=plan, seq=1)
-    assert row.person_in_charge == "吉泽青" and row.months == [5]
+    # The months are the round's own (1-2月, from its name); 5月底前 is its deadline.
+    assert row.person_in_charge == "吉泽青" and row.months == [1, 2]
+    assert row.due_text == "5月底前" and row.due_date == dt.date(plan.year, 5, 31)
     assert row.target_desc == "临时使用公共绿地的单位"
     assert list(row.items.all()) == [item]
+    second = PlanRow.objects.get(plan=plan, seq=2)
+    assert second.months == [3, 4] and second.due_date == dt.date(plan.year, 5, 31)
+    # Two rounds finished by the same day are not two inspections in May: no merge warning.
+    assert not [w for w in selectors.plan_warnings(plan=plan) if "合并" in w]
 
 
 def test_existing_seq_is_an_error_unless_replacing(plan, tmp_path):

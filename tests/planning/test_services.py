@@ -64,7 +64,7 @@ def test_a_row_parses_months_rounds_and_ratio(plan, item):
         ("10月", [10], 1),
         ("以季度抽查和日常检查相结合方式开展，原则上每季度不少于一次", [], 4),
         ("每年三至四次", [], 3),
-        ("5月底前", [5], 1),
+        ("5月底前", [], 1),  # a deadline (004 四 计划完成时间), not a month of inspection
         ("每两个月一次", [], 6),
         ("9-10月", [9, 10], 1),
     ],
@@ -332,3 +332,35 @@ def test_neighbour_inspectors_need_neighbour_departments(make_task):
     with pytest.raises(ValidationFailed) as exc:
         make_task(include_neighbour_inspectors=True)
     assert "相邻区域" in exc.value.errors["neighbour_departments"][0]
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("5月底前", dt.date(2024, 5, 31)),
+        ("5月15日前", dt.date(2024, 5, 15)),
+        ("5月前", dt.date(2024, 4, 30)),
+        ("10月", dt.date(2024, 10, 31)),
+        ("十月份", dt.date(2024, 10, 31)),
+        ("上半年", dt.date(2024, 6, 30)),
+        ("年底前", dt.date(2024, 12, 31)),
+        ("第三季度", dt.date(2024, 9, 30)),
+        ("9-10月", dt.date(2024, 10, 31)),
+        ("1月、4月、6月、9月、12月", dt.date(2024, 12, 31)),
+        ("每季度不少于一次", None),
+        ("视情况而定", None),
+    ],
+)
+def test_a_completion_time_is_read_as_a_deadline_of_the_plan_year(text, due):
+    """issue 14 第 6 项: 004 四's 计划完成时间 ("5月底前") is a deadline, not "inspected in May"."""
+    from shuangsuiji.planning.parsing import parse_due
+
+    assert parse_due(text, year=2024) == due
+
+
+def test_an_unreadable_completion_time_is_refused_with_the_reason(plan):
+    with pytest.raises(ValidationFailed) as exc:
+        services.plan_row_add(plan=plan, data={**ROW, "due_text": "尽快"}, actor=None)
+    assert "无法识别计划完成时间" in exc.value.errors["due_text"][0]
+    row = services.plan_row_add(plan=plan, data={**ROW, "due_text": "7月底前"}, actor=None)
+    assert row.due_date == dt.date(plan.year, 7, 31)

@@ -15,3 +15,7 @@ class DisclosureConfig(AppConfig):
 
         # Entering a year's holiday notice audits the provisional deadlines it corrects.
         deadline_reader_register(open_deadlines)
+        from shuangsuiji.disclosure.deadlines import other_deadlines_register
+        from shuangsuiji.disclosure.deadlines.plan_rows import plan_row_deadlines
+
+        other_deadlines_register(plan_row_deadlines)  # 计划完成时间 (004 四)

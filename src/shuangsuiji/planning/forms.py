@@ -89,6 +89,9 @@ class PlanRowForm(ServiceErrorsMixin, forms.Form):
     schedule_text = _text(
         "抽查时间", max_length=200, help_text="如：1月、4月、6月、9月、12月；每季度不少于一次"
     )
+    due_text = _text(
+        "计划完成时间", max_length=100, help_text="如：5月底前、10月、上半年；期限督办按此跟踪"
+    )
     ratio = _text("抽查比例", max_length=20, help_text="如：3% 或 0.2%")
     estimated_count = _int("预估抽查数(个)", required=False, min_value=0)
     lead_unit = _text("牵头单位", max_length=200)

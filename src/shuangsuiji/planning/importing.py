@@ -43,7 +43,8 @@ COLUMNS = [
         "items_text", "抽查事项", required=True, aliases=("双随机抽查名称", "抽查名称", "抽查任务")
     ),
     Column("item_codes", "事项编码", aliases=("抽查事项编码",)),
-    Column("schedule_text", "抽查时间", aliases=("计划完成时间", "抽查频次")),
+    Column("schedule_text", "抽查时间", aliases=("抽查频次",)),
+    Column("due_text", "计划完成时间", aliases=("完成时间", "完成期限")),
     Column("ratio", "抽查比例"),
     Column("estimated_count", "预估抽查数(个)", aliases=("预估抽查数", "预估抽查数量")),
     Column("lead_unit", "牵头单位"),
@@ -168,7 +169,7 @@ class PlanImporter:
                     values.get("field", ""),
                     values["target_desc"],
                     "、".join(i.code for i in chosen) or "—",
-                    values["schedule_text"],
+                    values["schedule_text"] or values.get("due_text", ""),
                     _schedule_text(values),
                     "" if values["ratio"] is None else f"{values['ratio'].normalize():f}%",
                     "" if values["estimated_count"] is None else values["estimated_count"],
@@ -305,6 +306,9 @@ def _schedule_text(values: dict[str, Any]) -> str:
     parts = [f"{values['rounds']}次"] if values.get("rounds") else []
     if values.get("months"):
         parts.append("、".join(f"{m}月" for m in values["months"]))
+    if values.get("due_date"):
+        due = values["due_date"]
+        parts.append(f"{due.month}月{due.day}日前完成")
     return " ".join(parts)
 
 

@@ -58,6 +58,11 @@ class PlanRow(models.Model):
         _("抽查月份"), default=list, help_text=_("由“抽查时间”解析出的月份 1–12")
     )
     rounds = models.PositiveSmallIntegerField(_("年度轮次"), null=True, blank=True)
+    # 计划完成时间 [004 四] ("5月底前"): when the round must be finished — a deadline tracked
+    # in 期限督办, not a month of inspection. ``due_date`` is read from it (or from a
+    # 抽查时间 that is a deadline) in the plan's year.
+    due_text = models.CharField(_("计划完成时间"), max_length=100, blank=True)
+    due_date = models.DateField(_("完成期限"), null=True, blank=True)
     ratio = models.DecimalField(
         _("抽查比例(%)"), max_digits=6, decimal_places=3, null=True, blank=True
     )

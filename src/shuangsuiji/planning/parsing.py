@@ -7,6 +7,8 @@ The tables of [000 附件] and [004 四] write the schedule as people speak it:
 rounds" warning [003 附件3 第九条]). Anything we cannot read is kept as text, never refused.
 """
 
+import calendar
+import datetime as dt
 import math
 import re
 import unicodedata
@@ -76,8 +78,12 @@ def parse_schedule(text: str) -> Schedule:
     named month ("1月、4月", "9-10月", "5月底前", "第三季度", "上半年") is one round.
     """
     value = unicodedata.normalize("NFKC", text or "").replace(" ", "")
-    if not value:
-        return Schedule()
+    # "5月底前" is when the round must be finished, not when it is inspected (004 四's
+    # 计划完成时间): read by ``parse_due``, it names no month here.
+    stripped = _DUE.sub("", value)
+    if not stripped:
+        return Schedule(rounds=1 if value else None)  # one round, finished by that day
+    value = stripped
     months: set[int] = set()
     periods = 0  # each month, range of months, quarter or half-year named is one round
     for match in _MONTH_RANGE.finditer(value):
@@ -107,6 +113,69 @@ def parse_schedule(text: str) -> Schedule:
     if rounds is None and periods:
         rounds = periods
     return Schedule(sorted(months), rounds)
+
+
+_DUE = re.compile(
+    r"(?:"
+    + _NUM
+    + r"\s*月\s*(?:"
+    + _NUM
+    + r"\s*[日号])?\s*(?:底|末|中旬|上旬|下旬|份)?\s*(?:之|以)?前"
+    r"|(?:年底|年末|年内|年前)(?:之|以)?前?"
+    r"|(?:上|下)半年(?:之|以)?前)"
+)
+_DUE_MONTH = re.compile(
+    _NUM
+    + r"\s*月\s*(?:("
+    + r"\d{1,2}|[一二三四五六七八九十]{1,3}"
+    + r")\s*[日号])?\s*(底|末|中旬|上旬|下旬|份)?\s*(?:之|以)?(前)?"
+)
+
+
+def parse_due(text: str, *, year: int) -> dt.date | None:
+    """计划完成时间 as a date of the plan's year: "5月底前" → 31 May, "5月15日前" → 15 May,
+    "5月前" → 30 April (before May), "10月" / "10月份" → 31 October (within October),
+    "上半年" → 30 June, "下半年" / "年底前" → 31 December, "第三季度" → 30 September,
+    "9-10月" → 31 October. ``None`` when the text names no time we can read."""
+    value = unicodedata.normalize("NFKC", text or "").replace(" ", "")
+    if not value:
+        return None
+
+    def month_end(m: int) -> dt.date:
+        return dt.date(year, m, calendar.monthrange(year, m)[1])
+
+    if re.search(r"年底|年末|年内|下半年", value):
+        return dt.date(year, 12, 31)
+    if "上半年" in value:
+        return dt.date(year, 6, 30)
+    for quarter, span in _QUARTERS.items():
+        if f"第{quarter}季度" in value:
+            return month_end(span[-1])
+    ranged = _MONTH_RANGE.search(value)
+    if ranged:
+        end = cn_number(ranged.group(2))
+        if end and 1 <= end <= 12:
+            return month_end(end)
+    matches = list(_DUE_MONTH.finditer(value))
+    if not matches:
+        return None
+    # "1月、4月、6月、9月、12月": the year's rounds end with the last one named.
+    found = max(matches, key=lambda m: cn_number(m.group(1)) or 0)
+    month = cn_number(found.group(1))
+    if not month or not 1 <= month <= 12:
+        return None
+    day_text, part, before = found.group(2), found.group(3), found.group(4)
+    if day_text:
+        day = cn_number(day_text)
+        last = calendar.monthrange(year, month)[1]
+        return dt.date(year, month, min(max(day or 1, 1), last))
+    if before and not part:  # "5月前": before May begins
+        return dt.date(year, month, 1) - dt.timedelta(days=1) if month > 1 else None
+    if part in ("上旬",):
+        return dt.date(year, month, 10)
+    if part in ("中旬",):
+        return dt.date(year, month, 20)
+    return month_end(month)
 
 
 def _rounds_from_words(value: str) -> int | None:

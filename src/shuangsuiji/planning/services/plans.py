@@ -14,7 +14,7 @@ from shuangsuiji.catalog.models import Item
 from shuangsuiji.common.errors import Conflict, NotFound, ValidationFailed
 from shuangsuiji.planning.choices import PlanStatus
 from shuangsuiji.planning.models import Plan, PlanRow
-from shuangsuiji.planning.parsing import RatioError, parse_ratio, parse_schedule
+from shuangsuiji.planning.parsing import RatioError, parse_due, parse_ratio, parse_schedule
 from shuangsuiji.planning.selectors import subtree_ids
 from shuangsuiji.planning.services._common import Actor, _raise, _require_planner, _text
 
@@ -23,6 +23,7 @@ ROW_TEXT_FIELDS = {
     "target_desc": ("检查对象", 300),
     "items_text": ("抽查事项", 4000),
     "schedule_text": ("抽查时间", 200),
+    "due_text": ("计划完成时间", 100),
     "lead_unit": ("牵头单位", 200),
     "partner_units": ("配合单位", 300),
     "level": ("层级", 200),
@@ -148,7 +149,18 @@ def _row_clean(
     if not values["items_text"] and chosen:
         values["items_text"] = "、".join(i.current.name for i in chosen if i.current is not None)
     schedule = parse_schedule(values["schedule_text"])
+    if not values["schedule_text"].strip():
+        # 004 四 names the months in the round's name ("2021年1-2月临时使用公共绿地抽查") and
+        # gives only a 计划完成时间: the months come from the name.
+        schedule = parse_schedule(values["items_text"])
     values["months"], values["rounds"] = schedule.months, schedule.rounds
+    values["due_date"] = parse_due(
+        values.get("due_text") or values["schedule_text"], year=plan.year
+    )
+    if values["due_date"] is None and values.get("due_text"):
+        errors["due_text"] = [
+            f"无法识别计划完成时间“{values['due_text']}”（可写：5月底前、10月、上半年、年底前）"
+        ]
     _raise(errors)
     return values, chosen
 
@@ -158,6 +170,7 @@ def _row_state(row: PlanRow, items: Sequence[Item]) -> dict[str, Any]:
         name: getattr(row, name)
         for name in ("seq", *ROW_TEXT_FIELDS, "months", "rounds", "estimated_count")
     }
+    state["due_date"] = row.due_date.isoformat() if row.due_date else None
     state["ratio"] = f"{row.ratio.normalize():f}" if row.ratio is not None else None
     state["items"] = [i.code for i in items]
     return state
