@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
@@ -29,7 +31,12 @@ def test_the_demo_plans_are_the_documents_tables_filed_and_published_once(demo):
     )
     assert songjiang.rows.get(seq=11).rounds == 4 and songjiang.rows.get(seq=12).rounds == 3
     assert minhang.rows.count() == 10
-    assert minhang.rows.get(seq=9).months == [10]
+    row9 = minhang.rows.get(seq=9)  # 2021年9-10月…, 10月底前 (004 四)
+    assert (row9.months, row9.due_text, row9.due_date) == (
+        [9, 10],
+        "10月底前",
+        dt.date(2021, 10, 31),
+    )
     # Every Songjiang item is planned and sets its own ratio and frequency: no warning.
     assert not [w for w in plan_warnings(plan=songjiang) if "未列入计划" in w or "低于5%" in w]
     assert demo_plans(actor="演示数据")[0].endswith("已存在（已公开，7行）")

@@ -329,8 +329,29 @@ def test_neighbour_and_partner_inspectors_join_only_when_asked(trio, make_task):
     assert {c.pk for c in task_pool(task=make_task(), today=TODAY).inspectors} == {own.pk}
     task = make_task(include_neighbour_inspectors=True, neighbour_departments=[trio["other"]])
     assert {c.pk for c in task_pool(task=task, today=TODAY).inspectors} == {own.pk, neighbour.pk}
+    # A partner's staff join once the partner takes part (issue 14 第 1 项), and only those
+    # of the 执法类别 it named.
     task = make_task(partners=[trio["other"]])
-    assert {c.pk for c in task_pool(task=task, today=TODAY).inspectors} == {own.pk, neighbour.pk}
+    assert {c.pk for c in task_pool(task=task, today=TODAY).inspectors} == {own.pk}
+    other_kind = factories.inspector(department=trio["other"], category="城市管理")
+    neighbour.category = "市场监管"
+    neighbour.save(update_fields=["category"])
+    from tests.factories.catalog import make_item
+
+    partner_item = make_item(department=trio["other"], code="MH-01")
+    from shuangsuiji.planning.services import task_partner_respond
+
+    task_partner_respond(
+        task=task,
+        department=trio["other"],
+        actor=factories.user(department=trio["other"], role="operator", username="p_op"),
+        accept=True,
+        items=[partner_item],
+        inspector_category="市场监管",
+    )
+    pool = task_pool(task=task, today=TODAY)
+    assert {c.pk for c in pool.inspectors} == {own.pk, neighbour.pk}
+    assert other_kind.pk not in {c.pk for c in pool.inspectors}
 
 
 def test_conflicts_are_listed_only_for_pool_members(dept, make_task):

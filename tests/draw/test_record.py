@@ -13,7 +13,7 @@ from python_calamine import CalamineWorkbook
 from shuangsuiji.catalog.services import item_create
 from shuangsuiji.draw import record, services
 from shuangsuiji.draw.record import record_pdf, record_xlsx
-from shuangsuiji.planning.models import Task
+from shuangsuiji.planning.models import PartnerResponse, Task
 from shuangsuiji.registry.models import Entity
 from tests import factories
 from tests.factories.ceremony import SEED, Crew, pool_for, tid
@@ -61,6 +61,10 @@ def _ceremony():
     Task.objects.filter(pk=task.pk).update(title=TITLE, description="燃气所牵头，区市场监管局配合")
     task.refresh_from_db()
     task.partners.add(partner)
+    # The partner takes part (issue 14 第 1 项: the lead seals only then).
+    PartnerResponse.objects.create(
+        task=task, department=partner, accepted=True, responded_by=crew.operator
+    )
     item = item_create(
         department=crew.dept,
         code="SJ-RQ-01",

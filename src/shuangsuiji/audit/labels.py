@@ -70,6 +70,8 @@ VERBS = {
     "link_account": "关联账号",
     "match_commit": "封存补充匹配名单",
     "number": "编号",
+    "partner_accept": "配合部门参加",
+    "partner_decline": "配合部门不参加",
     "penalty": "处罚决定",
     "penalty_published": "处罚信息公示",
     "plans": "计划表",

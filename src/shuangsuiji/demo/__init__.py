@@ -533,6 +533,7 @@ def demo_load(
             if User.objects.filter(username=u).exists()
         ],
         "  sc_admin     松江区市场监督管理局 · 部门管理员（联合抽查的配合部门）",
+        "  sc_operator  松江区市场监督管理局 · 抽查操作员（答复联合抽查邀请）",
         "",
         f"打开 {site}/ 登录；公众页面（无需登录）：{site}/public/draw/",
         f"检查结果公示（无需登录）：{site}/public/results/ （更正 /public/corrections/，"

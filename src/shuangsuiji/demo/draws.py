@@ -90,6 +90,8 @@ PARTNER_ITEM = {
     "checklist": ["气瓶标识与检验期限", "调压器等燃气器具质量", "进货查验记录"],
 }
 PARTNER_ADMIN = ("sc_admin", "顾敏华", "13761029999")
+# The partner's 抽查操作员 answers the lead's invitation (issue 14 第 1 项).
+PARTNER_OPERATOR = ("sc_operator", "陆思远", "13761029998")
 # 姓名 性别 执法证号 手机号码 (the numbers stay in the library; records never print them)
 PARTNER_ROSTER = [
     ("马骏", "M", "31170SC0001", "13761020001"),
@@ -200,6 +202,17 @@ def _partner(actor: str, tl: Timeline) -> Department:
     )
     if not Membership.objects.filter(user=admin, department=dept, role=Role.DEPT_ADMIN).exists():
         membership_grant(user=admin, department=dept, role=Role.DEPT_ADMIN, actor=actor)
+    username, full_name, mobile = PARTNER_OPERATOR
+    operator = User.objects.filter(username=username).first() or user_create(
+        username=username,
+        full_name=full_name,
+        password=DEMO_PASSWORD,
+        id_number=make_id_number(random.Random("SJSC-op")),
+        mobile=mobile,
+        actor=actor,
+    )
+    if not Membership.objects.filter(user=operator, department=dept, role=Role.OPERATOR).exists():
+        membership_grant(user=operator, department=dept, role=Role.OPERATOR, actor=actor)
     spec = PARTNER_ITEM
     if not Item.objects.filter(department=dept, code=spec["code"]).exists():
         item_create(
@@ -298,6 +311,17 @@ def _joint(actor: str, tl: Timeline) -> str:
             ],
         )
         task = planning.task_create(department=songjiang, spec=spec, actor=operator, plan_row=row)
+    # The partner answers the invitation the next day: it takes part with its own item and
+    # its 市场监管 inspectors (000 三(五); the lead cannot seal before it has).
+    with tl.at(tl.add(task_day, 1), 15, 0):
+        planning.task_partner_respond(
+            task=task,
+            department=partner,
+            actor=_user(PARTNER_OPERATOR[0]),
+            accept=True,
+            items=[_item(PARTNER_ITEM["code"])],
+            inspector_category="市场监管",
+        )
     with tl.at(seal_day, 10, 0):
         draw = services.draw_commit(task=task, actor=operator)
     draw = _seed_and_confirm(

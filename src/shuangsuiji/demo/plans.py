@@ -230,7 +230,8 @@ def demo_plan_minhang(*, actor) -> str:
                     "field": item.current.field,
                     "target_desc": item.current.target_type,
                     "items_text": name,
-                    "schedule_text": when,
+                    # 004 四's column is 计划完成时间: a deadline; the months are in the name.
+                    "due_text": when,
                     "lead_unit": "许可科",
                     "person_in_charge": "吉泽青",
                     "level": "局级（试点事项）",

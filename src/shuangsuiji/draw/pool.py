@@ -38,6 +38,7 @@ from django.utils import timezone
 from shuangsuiji.draw.choices import DrawState
 from shuangsuiji.draw.models import Selection, YearlyDrawCount
 from shuangsuiji.planning.choices import ClassMode
+from shuangsuiji.planning.models import PartnerResponse
 from shuangsuiji.planning.parsing import draw_count
 from shuangsuiji.planning.selectors import family_ids, subtree_ids
 from shuangsuiji.registry.choices import (
@@ -280,9 +281,6 @@ def _recent_targets(task) -> dict[str, str]:
 def _inspector_department_ids(task, extra_departments=()) -> set[int]:
 
     ids = family_ids(department=task.department)
-    # 部门联合抽查: the partners' staff join the teams (检查人员分别从…抽调 [004 三(一)]).
-    for partner in task.partners.all():
-        ids |= family_ids(department=partner)
     # 与相邻区域执法检查人员合并进行随机匹配 [002 第二十条] — only when the task says so.
     if task.include_neighbour_inspectors:
         for neighbour in task.neighbour_departments.all():
@@ -304,11 +302,19 @@ def _inspectors(
     as_of = max(today, task.window_start)
     experts = task.include_experts or include_experts
     kinds = [InspectorKind.OFFICER] + ([InspectorKind.EXPERT] if experts else [])
-    qs = Inspector.objects.filter(
-        department_id__in=_inspector_department_ids(task, extra_departments),
-        status=InspectorStatus.ON_DUTY,
-        kind__in=kinds,
-    ).filter(Q(cert_valid_until__isnull=True) | Q(cert_valid_until__gte=as_of))
+    where = Q(department_id__in=_inspector_department_ids(task, extra_departments))
+    # 部门联合抽查: the staff of the partners that take part join the teams (检查人员分别从…
+    # 抽调 [004 三(一)]), limited to the 执法类别 a partner named in its answer.
+    for answer in PartnerResponse.objects.filter(task=task, accepted=True).select_related(
+        "department"
+    ):
+        part = Q(department_id__in=family_ids(department=answer.department))
+        if answer.inspector_category:
+            part &= Q(category__icontains=answer.inspector_category)
+        where |= part
+    qs = Inspector.objects.filter(where, status=InspectorStatus.ON_DUTY, kind__in=kinds).filter(
+        Q(cert_valid_until__isnull=True) | Q(cert_valid_until__gte=as_of)
+    )
     if task.inspector_category:
         qs = qs.filter(category__icontains=task.inspector_category)
     capacity = task.inspector_capacity
@@ -575,7 +581,9 @@ def inspector_scope(*, task, extra_departments=(), include_experts: bool = False
     ]
     departments += [
         {"code": d.code, "name": d.name, "basis": "配合部门及其上下级部门"}
-        for d in task.partners.order_by("code")
+        for d in task.partners.filter(
+            pk__in=PartnerResponse.objects.filter(task=task, accepted=True).values("department_id")
+        ).order_by("code")
     ]
     if task.include_neighbour_inspectors:
         departments += [

@@ -203,3 +203,39 @@ class TargetClass(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PartnerResponse(models.Model):
+    """A partner department's answer to a joint task (部门联合抽查, 000 三(五)、四(二)): it
+    takes part with its own items and inspectors, or declines with its reason. The lead
+    cannot seal the draw until every partner has taken part (issue 14 第 1 项)."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="partner_responses")
+    department = models.ForeignKey(
+        "accounts.Department",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("配合部门"),
+    )
+    accepted = models.BooleanField(_("参加"))
+    items = models.ManyToManyField(
+        "catalog.Item", blank=True, related_name="+", verbose_name=_("本部门负责的抽查事项")
+    )
+    inspector_category = models.CharField(
+        _("参加的执法人员（执法类别包含）"), max_length=100, blank=True
+    )
+    reason = models.TextField(_("不参加的理由"), blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    responded_at = models.DateTimeField(_("答复时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("配合部门答复")
+        verbose_name_plural = _("配合部门答复")
+        constraints = [
+            models.UniqueConstraint(fields=["task", "department"], name="partnerresponse_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.department_id} {'参加' if self.accepted else '不参加'}"

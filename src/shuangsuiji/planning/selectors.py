@@ -17,7 +17,7 @@ from shuangsuiji.accounts.selectors import department_ids_for, department_subtre
 from shuangsuiji.catalog.models import Item
 from shuangsuiji.common.errors import NotFound
 from shuangsuiji.planning.choices import TaskStatus
-from shuangsuiji.planning.models import Plan, PlanRow, TargetClass, Task
+from shuangsuiji.planning.models import PartnerResponse, Plan, PlanRow, TargetClass, Task
 
 PLANNER_ROLES = frozenset({Role.OPERATOR})
 # 原则上比例不低于5%、每年不少于2次 (where the item's own rule is silent) [003 附件3 第九条].
@@ -302,4 +302,24 @@ def class_conditions(*, cls: TargetClass) -> list[str]:
         out.append(f"标签：{'、'.join(tag_names.get(t, str(t)) for t in f['tags'])}")
     if f.get("complaints_min"):
         out.append(f"近{f.get('complaints_months') or 12}个月投诉不少于{f['complaints_min']}件")
+    return out
+
+
+def partner_answers(*, task: Task) -> list[tuple[Department, PartnerResponse | None]]:
+    """Each partner of the task with its answer (``None``: not answered yet)."""
+    answers = {
+        r.department_id: r
+        for r in PartnerResponse.objects.filter(task=task).prefetch_related("items__current")
+    }
+    return [(d, answers.get(d.pk)) for d in task.partners.order_by("code")]
+
+
+def partners_blocking(*, task: Task) -> list[str]:
+    """Why the joint task cannot be sealed yet: partners that have not answered or declined."""
+    out = []
+    for dept, answer in partner_answers(task=task):
+        if answer is None:
+            out.append(f"配合部门“{dept.name}”尚未答复是否参加")
+        elif not answer.accepted:
+            out.append(f"配合部门“{dept.name}”不参加（理由：{answer.reason}）")
     return out

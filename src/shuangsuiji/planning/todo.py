@@ -52,8 +52,39 @@ def planning_todo(user: User, today: dt.date) -> list[TodoCard]:
             )
             for status, title, menu in TASK_STEPS
         ]
+    cards += _invitations(user)
     cards += _plan_to_file(user, today)
     return cards
+
+
+def _invitations(user: User) -> list[TodoCard]:
+    """部门联合抽查: draft joint tasks a department of the user's is invited to and has not
+    answered (the lead cannot seal before it does, issue 14 第 1 项)."""
+    from shuangsuiji.planning.models import PartnerResponse, Task
+
+    ids = department_ids_for(user=user, roles=(Role.OPERATOR,))
+    if not ids:
+        return []
+    waiting = (
+        Task.partners.through.objects.filter(department_id__in=ids, task__status=TaskStatus.DRAFT)
+        .exclude(
+            task_id__in=PartnerResponse.objects.filter(department_id__in=ids).values("task_id")
+        )
+        .count()
+    )
+
+    return [
+        TodoCard(
+            key="planning.partner_invitations",
+            group="抽查任务",
+            title="联合抽查邀请待答复（参加或不参加）",
+            count=waiting,
+            url=reverse("planning:task_list") + "?" + urlencode({"status": TaskStatus.DRAFT}),
+            menu="tasks",
+            hint="000 三(五)、四(二)：牵头部门组织，配合部门以本部门的事项和人员参加；答复前牵头部门不能封存名单",
+            urgent=bool(waiting),
+        )
+    ]
 
 
 def _plan_to_file(user: User, today: dt.date) -> list[TodoCard]:

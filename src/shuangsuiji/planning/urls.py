@@ -18,4 +18,5 @@ urlpatterns = [
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
     path("tasks/<int:pk>/edit/", views.task_edit, name="task_edit"),
     path("tasks/<int:pk>/cancel/", views.task_cancel, name="task_cancel"),
+    path("tasks/<int:pk>/partner/", views.task_partner, name="task_partner"),
 ]

@@ -442,6 +442,8 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "classes": classes,
             "items": task.items.select_related("current").order_by("code"),
             "partners": task.partners.order_by("code"),
+            "answers": selectors.partner_answers(task=task),
+            "my_partner_depts": _answering(request.user, task),
             "neighbours": task.neighbour_departments.order_by("code"),
             "can_write": selectors.task_can_write(user=request.user, task=task),
             "cancel_form": TaskCancelForm(),
@@ -457,3 +459,41 @@ def task_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     services.task_cancel(task=task, reason=request.POST.get("reason", ""), actor=request.user)
     messages.success(request, "任务已撤销")
     return redirect("planning:task_detail", pk=pk)
+
+
+def _answering(user, task: Task) -> list:
+    """The partner departments of ``task`` the user may answer for (its 抽查操作员)."""
+    writable = selectors.planning_writable_ids(user=user)
+    return [d for d in task.partners.order_by("code") if d.pk in writable]
+
+
+@login_required
+@require_POST
+def task_partner(request: HttpRequest, pk: int) -> HttpResponse:
+    """A partner's answer to a joint task: 参加 with its items, or 不参加 with its reason."""
+    task = selectors.task_get(user=request.user, pk=pk)
+    code = request.POST.get("department", "")
+    dept = next((d for d in _answering(request.user, task) if d.code == code), None)
+    if dept is None:
+        raise NotAllowed("只有配合部门的抽查操作员可以答复联合抽查邀请")
+    accept = request.POST.get("answer") == "accept"
+    items = list(
+        Item.objects.filter(pk__in=[v for v in request.POST.getlist("items") if v.isdigit()])
+    )
+    try:
+        services.task_partner_respond(
+            task=task,
+            department=dept,
+            actor=request.user,
+            accept=accept,
+            items=items,
+            inspector_category=request.POST.get("inspector_category", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, f"已答复：{dept.name}{'参加' if accept else '不参加'}本次联合抽查"
+        )
+    return redirect("planning:task_detail", pk=task.pk)

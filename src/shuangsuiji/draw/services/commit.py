@@ -33,7 +33,7 @@ from shuangsuiji.notices.models import NoticeKind
 from shuangsuiji.notices.services import notice_send
 from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.planning.models import Task
-from shuangsuiji.planning.selectors import family_ids
+from shuangsuiji.planning.selectors import family_ids, partners_blocking
 from shuangsuiji.registry.models import Entity
 
 
@@ -73,6 +73,15 @@ def draw_commit(*, task: Task, actor: User, pool: TaskPool | None = None) -> Dra
                 )
             if task.team_size < 2:
                 raise ValidationFailed("每个检查对象不少于2名执法检查人员（指引第二十条）")
+            # 部门联合抽查: every partner takes part before the pools are frozen (issue 14
+            # 第 1 项); read under the task lock that their answers also take.
+            blocking = partners_blocking(task=task)
+            if blocking:
+                raise Conflict(
+                    "联合抽查的配合部门尚未全部参加，不能封存名单："
+                    + "；".join(blocking)
+                    + "。请等待答复，或在任务中移除不参加的配合部门"
+                )
             strata = [(s.name, s.n) for s in pool.strata]
             if not strata or sum(n for _name, n in strata) == 0:
                 raise ValidationFailed("抽取名单为空：没有可抽取的检查对象")

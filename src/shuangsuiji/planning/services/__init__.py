@@ -14,6 +14,7 @@ and ``from shuangsuiji.planning.services import TaskInput`` keep working.
 """
 
 from shuangsuiji.planning.services._common import Actor
+from shuangsuiji.planning.services.partners import task_partner_respond
 from shuangsuiji.planning.services.plans import (
     ROW_LABELS,
     ROW_TEXT_FIELDS,
@@ -47,6 +48,7 @@ __all__ = [
     "Actor",
     "ClassInput",
     "TaskInput",
+    "task_partner_respond",
     "plan_create",
     "plan_file",
     "plan_publish",

@@ -14,7 +14,13 @@ from shuangsuiji.catalog.models import Item
 from shuangsuiji.common.errors import Conflict, NotFound, ValidationFailed
 from shuangsuiji.planning.choices import PlanStatus
 from shuangsuiji.planning.models import Plan, PlanRow
-from shuangsuiji.planning.parsing import RatioError, parse_due, parse_ratio, parse_schedule
+from shuangsuiji.planning.parsing import (
+    RatioError,
+    Schedule,
+    parse_due,
+    parse_ratio,
+    parse_schedule,
+)
 from shuangsuiji.planning.selectors import subtree_ids
 from shuangsuiji.planning.services._common import Actor, _raise, _require_planner, _text
 
@@ -149,10 +155,12 @@ def _row_clean(
     if not values["items_text"] and chosen:
         values["items_text"] = "、".join(i.current.name for i in chosen if i.current is not None)
     schedule = parse_schedule(values["schedule_text"])
-    if not values["schedule_text"].strip():
+    if not schedule.months:
         # 004 四 names the months in the round's name ("2021年1-2月临时使用公共绿地抽查") and
         # gives only a 计划完成时间: the months come from the name.
-        schedule = parse_schedule(values["items_text"])
+        named = parse_schedule(values["items_text"])
+        if named.months:
+            schedule = Schedule(named.months, schedule.rounds or named.rounds)
     values["months"], values["rounds"] = schedule.months, schedule.rounds
     values["due_date"] = parse_due(
         values.get("due_text") or values["schedule_text"], year=plan.year
