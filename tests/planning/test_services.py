@@ -364,3 +364,34 @@ def test_an_unreadable_completion_time_is_refused_with_the_reason(plan):
     assert "无法识别计划完成时间" in exc.value.errors["due_text"][0]
     row = services.plan_row_add(plan=plan, data={**ROW, "due_text": "7月底前"}, actor=None)
     assert row.due_date == dt.date(plan.year, 7, 31)
+
+
+def test_a_published_plan_is_adjusted_into_a_new_version_and_the_old_stays_public(client, plan):
+    """002 第十二条 (动态调整 … 备案，并向社会公开): the published version stays public while
+    the next is drafted; once published, both are listed, the new one with its reason."""
+    services.plan_row_add(
+        plan=plan, data={**ROW, "seq": 1, "target_desc": "燃气经营企业"}, actor=None
+    )
+    with pytest.raises(Conflict):  # a draft is simply edited
+        services.plan_adjust(plan=plan, reason="x", actor=None)
+    services.plan_file(plan=plan, filed_to="上级主管部门", actor=None)
+    services.plan_publish(plan=plan, actor=None)
+    url = f"/public/plans/{plan.pk}/"
+    assert "燃气经营企业" in client.get(url).content.decode()
+    with pytest.raises(ValidationFailed):
+        services.plan_adjust(plan=plan, reason=" ", actor=None)
+    services.plan_adjust(plan=plan, reason="新增瓶装燃气专项检查", actor=None)
+    plan.refresh_from_db()
+    assert (plan.status, plan.version, plan.published_at) == ("draft", 2, None)
+    page = client.get(url).content.decode()  # still public: the first version
+    assert "本计划正在调整（调整理由：新增瓶装燃气专项检查）" in page and "燃气经营企业" in page
+    services.plan_row_add(
+        plan=plan, data={**ROW, "seq": 2, "target_desc": "瓶装燃气供应站"}, actor=None
+    )
+    services.plan_file(plan=plan, filed_to="上级主管部门", actor=None)
+    services.plan_publish(plan=plan, actor=None)
+    page = client.get(url).content.decode()
+    assert "第2版" in page and "本版调整理由" in page and "瓶装燃气供应站" in page
+    first = client.get(url + "?version=1").content.decode()
+    assert "瓶装燃气供应站" not in first and "燃气经营企业" in first
+    assert Event.objects.filter(action="plan.adjust").count() == 1

@@ -37,6 +37,7 @@ OBJECTS = {
 VERBS = {
     "account": "开通账号",
     "accept": "认领",
+    "adjust": "调整",
     "add": "新增",
     "answer": "反馈",
     "approve": "审核通过",

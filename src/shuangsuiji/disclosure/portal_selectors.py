@@ -528,19 +528,83 @@ def item_choices(*, department_id: int | None = None) -> list[tuple[str, str]]:
 
 
 def plans_public() -> QuerySet[Plan]:
+    """Published plans, and plans being adjusted whose earlier version was published (the
+    public keeps seeing that version until the adjusted one is published, 002 第十二条)."""
     return (
-        Plan.objects.filter(status=PlanStatus.PUBLISHED)
+        Plan.objects.filter(
+            Q(status=PlanStatus.PUBLISHED) | Q(versions__published_at__isnull=False)
+        )
+        .distinct()
         .select_related("department")
         .order_by("-year", "department__code")
     )
 
 
-def plan_public(*, pk: int) -> tuple[Plan, list[PlanRow]] | None:
+@dataclass
+class PublicPlan:
+    plan: Plan
+    number: int  # the version shown
+    rows: list[dict[str, Any]]
+    published_at: Any
+    filed_to: str
+    adjust_reason: str  # why this version differs from the one before
+    adjusting: (
+        str  # the plan is being adjusted again: why (the shown version is the last public one)
+    )
+    versions: list[tuple[int, Any]]  # every public version: (number, published_at)
+
+
+def _row_public(row: PlanRow) -> dict[str, Any]:
+    return {
+        "seq": row.seq,
+        "field": row.field,
+        "target_desc": row.target_desc,
+        "item_names": [
+            f"{i.code} {i.current.name}" if i.current else i.code for i in row.items.all()
+        ],
+        "items_text": row.items_text,
+        "schedule_text": row.schedule_text,
+        "due_text": row.due_text,
+        "ratio": f"{row.ratio.normalize():f}" if row.ratio is not None else None,
+        "estimated_count": row.estimated_count,
+        "lead_unit": row.lead_unit,
+        "partner_units": row.partner_units,
+        "level": row.level,
+    }
+
+
+def plan_public(*, pk: int, version: int | None = None) -> PublicPlan | None:
+    """A plan as the public may see it: its published version, or (while it is being
+    adjusted, or when asked for by number) an earlier published version."""
     plan = plans_public().filter(pk=pk).first()
     if plan is None:
         return None
-    rows = list(plan.rows.prefetch_related("items__current").order_by("seq"))
-    return plan, rows
+    snapshots = {v.number: v for v in plan.versions.filter(published_at__isnull=False)}
+    numbers = sorted(snapshots) + ([plan.version] if plan.status == PlanStatus.PUBLISHED else [])
+    listed = [
+        (n, snapshots[n].published_at if n in snapshots else plan.published_at)
+        for n in sorted(numbers, reverse=True)
+    ]
+    adjusting = plan.adjust_reason if plan.status != PlanStatus.PUBLISHED else ""
+    wanted = version if version in numbers else max(numbers)
+    if wanted == plan.version and plan.status == PlanStatus.PUBLISHED:
+        rows = [
+            _row_public(r) for r in plan.rows.prefetch_related("items__current").order_by("seq")
+        ]
+        return PublicPlan(
+            plan, wanted, rows, plan.published_at, plan.filed_to, plan.adjust_reason, "", listed
+        )
+    snap = snapshots[wanted]
+    return PublicPlan(
+        plan,
+        wanted,
+        snap.rows,
+        snap.published_at,
+        snap.filed_to,
+        snap.adjust_reason,
+        adjusting,
+        listed,
+    )
 
 
 def years_public(*, today: dt.date | None = None, back: int = 10) -> list[int]:

@@ -123,11 +123,10 @@ def plans(request: HttpRequest) -> HttpResponse:
 @require_safe
 @cached(600)
 def plan(request: HttpRequest, pk: int) -> HttpResponse:
-    found = sel.plan_public(pk=pk)
+    found = sel.plan_public(pk=pk, version=_int(request.GET.get("version")))
     if found is None:
         raise Http404("没有该年度抽查计划，或计划尚未公开")
-    plan, rows = found
-    return render(request, "public/portal/plan.html", {"plan": plan, "rows": rows})
+    return render(request, "public/portal/plan.html", {"p": found, "plan": found.plan})
 
 
 # --- results -----------------------------------------------------------------------------

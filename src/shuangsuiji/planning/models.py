@@ -25,6 +25,10 @@ class Plan(TimeStampedModel):
     filed_to = models.CharField(_("备案机关"), max_length=200, blank=True)
     filed_at = models.DateTimeField(_("备案时间"), null=True, blank=True)
     published_at = models.DateTimeField(_("公开时间"), null=True, blank=True)
+    # 动态调整 (002 第十二条): the version being drafted, filed or published; earlier ones
+    # are kept as ``PlanVersion`` snapshots, public where they were published.
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    adjust_reason = models.TextField(_("调整理由"), blank=True)
 
     class Meta:
         verbose_name = _("年度抽查计划")
@@ -239,3 +243,31 @@ class PartnerResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id} {self.department_id} {'参加' if self.accepted else '不参加'}"
+
+
+class PlanVersion(models.Model):
+    """An earlier version of a filed or published plan, kept as it was when it was adjusted
+    (002 第十二条: 根据工作实际进行动态调整 … 备案，并向社会公开): the public sees every
+    version it was shown, the new one says why it changed."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveSmallIntegerField(_("版本"))
+    title = models.CharField(_("标题"), max_length=200)
+    rows = models.JSONField(_("计划事项"), default=list)
+    adjust_reason = models.TextField(_("本版的调整理由"), blank=True)
+    filed_to = models.CharField(_("备案机关"), max_length=200, blank=True)
+    filed_at = models.DateTimeField(_("备案时间"), null=True, blank=True)
+    published_at = models.DateTimeField(_("公开时间"), null=True, blank=True)
+    replaced_at = models.DateTimeField(_("被调整时间"), auto_now_add=True)
+    replaced_reason = models.TextField(_("调整理由"))
+
+    class Meta:
+        verbose_name = _("年度抽查计划历次版本")
+        verbose_name_plural = _("年度抽查计划历次版本")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="planversion_unique")
+        ]
+        ordering = ["plan", "-number"]
+
+    def __str__(self) -> str:
+        return f"{self.title}（第{self.number}版）"

@@ -102,6 +102,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "warnings": selectors.plan_warnings(plan=plan),
             "can_write": selectors.plan_can_write(user=request.user, plan=plan),
             "file_form": PlanFileForm(),
+            "versions": plan.versions.order_by("-number"),
             "tasks": selectors.tasks_visible(user=request.user)
             .filter(plan_row__plan=plan)
             .order_by("code"),
@@ -217,6 +218,19 @@ def plan_file(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _writable_plan(request, pk)
     services.plan_file(plan=plan, filed_to=request.POST.get("filed_to", ""), actor=request.user)
     messages.success(request, "计划已备案")
+    return redirect("planning:plan_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def plan_adjust(request: HttpRequest, pk: int) -> HttpResponse:
+    """调整 a filed or published plan (002 第十二条): its next version as a draft."""
+    request.back_url = reverse("planning:plan_detail", args=[pk])
+    plan = _writable_plan(request, pk)
+    services.plan_adjust(plan=plan, reason=request.POST.get("reason", ""), actor=request.user)
+    messages.success(
+        request, "已开始调整：修改计划事项后重新备案、公开；调整前已公开的版本仍向社会公开"
+    )
     return redirect("planning:plan_detail", pk=pk)
 
 

@@ -18,6 +18,7 @@ from shuangsuiji.planning.services.partners import task_partner_respond
 from shuangsuiji.planning.services.plans import (
     ROW_LABELS,
     ROW_TEXT_FIELDS,
+    plan_adjust,
     plan_create,
     plan_file,
     plan_publish,
@@ -49,6 +50,7 @@ __all__ = [
     "ClassInput",
     "TaskInput",
     "task_partner_respond",
+    "plan_adjust",
     "plan_create",
     "plan_file",
     "plan_publish",

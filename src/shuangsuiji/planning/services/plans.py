@@ -13,7 +13,7 @@ from shuangsuiji.audit.services import event_record
 from shuangsuiji.catalog.models import Item
 from shuangsuiji.common.errors import Conflict, NotFound, ValidationFailed
 from shuangsuiji.planning.choices import PlanStatus
-from shuangsuiji.planning.models import Plan, PlanRow
+from shuangsuiji.planning.models import Plan, PlanRow, PlanVersion
 from shuangsuiji.planning.parsing import (
     RatioError,
     Schedule,
@@ -304,5 +304,68 @@ def plan_publish(*, plan: Plan, actor: Actor) -> Plan:
             department=plan.department,
             before=before,
             after=_plan_state(plan),
+        )
+    return plan
+
+
+ADJUST_REASON_MAX = 2000
+
+
+def plan_adjust(*, plan: Plan, reason: str, actor: Actor) -> Plan:
+    """调整 a filed or published plan (002 第十二条: 根据工作实际进行动态调整): the current
+    version is kept as it stands (``PlanVersion``; still shown to the public if it was
+    published), and the plan becomes the draft of the next version, to be edited, filed
+    and published again. Rows that tasks were set from stay (``plan_row_remove`` refuses
+    them); the reason is stored and shown with the new version."""
+    _require_planner(actor=actor, department=plan.department, what="调整其年度抽查计划")
+    reason = _text(reason)
+    if not reason:
+        raise ValidationFailed("请填写调整理由（将随调整后的计划一并公开）", field="reason")
+    if len(reason) > ADJUST_REASON_MAX:
+        raise ValidationFailed(f"调整理由最多{ADJUST_REASON_MAX}个字", field="reason")
+    with transaction.atomic():
+        plan = _lock_plan(plan, draft_only=False, what="调整")
+        if plan.status == PlanStatus.DRAFT:
+            raise Conflict("计划尚未备案，直接修改即可，不需要调整")
+        rows = list(plan.rows.prefetch_related("items").order_by("seq"))
+        before = _plan_state(plan)
+        PlanVersion.objects.create(
+            plan=plan,
+            number=plan.version,
+            title=plan.title,
+            rows=[
+                {
+                    **_row_state(r, list(r.items.all())),
+                    "item_names": [
+                        f"{i.code} {i.current.name}" if i.current else i.code for i in r.items.all()
+                    ],
+                }
+                for r in rows
+            ],
+            adjust_reason=plan.adjust_reason,
+            filed_to=plan.filed_to,
+            filed_at=plan.filed_at,
+            published_at=plan.published_at,
+            replaced_reason=reason,
+        )
+        plan.status, plan.filed_at, plan.published_at = PlanStatus.DRAFT, None, None
+        plan.version, plan.adjust_reason = plan.version + 1, reason
+        plan.save(
+            update_fields=[
+                "status",
+                "filed_at",
+                "published_at",
+                "version",
+                "adjust_reason",
+                "updated_at",
+            ]
+        )
+        event_record(
+            actor=actor,
+            action="plan.adjust",
+            obj=plan,
+            department=plan.department,
+            before=before,
+            after={**_plan_state(plan), "version": plan.version, "reason": reason},
         )
     return plan
