@@ -139,3 +139,20 @@ def test_concurrent_confirmations_of_disjoint_draws_both_pass():
         "confirmed",
     ]
     assert set(YearlyDrawCount.objects.values_list("count", flat=True)) == {1}
+
+
+@pytest.mark.django_db
+def test_a_draw_of_items_without_a_cap_is_not_counted_toward_the_yearly_cap():
+    """issue 14 第 2 项: a department's rule sets no cap (日常巡查): its confirmed draws neither
+    stop at the cap nor count toward it (the counter rows exist, at 0, for dispatch's lock)."""
+    from shuangsuiji.catalog.rules import supervision_rule_set
+    from tests.factories.inspection import dispatched_scene
+
+    crew = Crew()
+    supervision_rule_set(
+        department=crew.dept, actor=None, effective_from=dt.date(2024, 1, 1), cap_mode="off"
+    )
+    scene = dispatched_scene(targets=2, crew=crew)
+    counts = list(YearlyDrawCount.objects.filter(year=2024).values_list("count", flat=True))
+    assert len(counts) == 2 and set(counts) == {0}
+    assert scene.task.status == "dispatched"

@@ -412,3 +412,57 @@ def test_the_pool_of_twenty_thousand_entities_is_read_quickly(dept, make_task):
     assert sum(len(s.targets) for s in pool.strata) == 20_000
     assert pool.strata[0].targets[0][0].startswith("E")
     assert elapsed < 2.0
+
+
+def test_the_cap_follows_the_items_rule_from_its_effective_date(dept, make_task, item):
+    """issue 14 第 2 项: a rule per item and effective date — off for a 日常巡查 item (004
+    四: every object every month), 1 for another; the department's own otherwise."""
+    from shuangsuiji.catalog.rules import rule_for, supervision_rule_set, task_cap
+
+    e = factories.entity(department=dept, name="已抽两次企业")
+    YearlyDrawCount.objects.create(target_id=e.uscc, year=2024, count=2)
+    task = make_task()  # window September 2024
+    assert task_cap(task=task) == 2 and task_pool(task=task, today=TODAY).excluded
+    supervision_rule_set(
+        department=dept,
+        actor=None,
+        item=item,
+        effective_from=dt.date(2024, 10, 1),  # not yet in force for a September task
+        cap_mode="off",
+        note="日常巡查，每月全覆盖（004 四）",
+    )
+    assert task_cap(task=task) == 2
+    supervision_rule_set(
+        department=dept, actor=None, item=item, effective_from=dt.date(2024, 1, 1), cap_mode="off"
+    )
+    assert task_cap(task=task) is None
+    pool = task_pool(task=task, today=TODAY)
+    assert [pk for _, pk in pool.strata[0].targets] == [e.pk] and not pool.excluded
+    # A department-wide rule of 1 does not override the item's own "off".
+    supervision_rule_set(
+        department=dept, actor=None, effective_from=dt.date(2024, 1, 1), cap_mode="yearly", cap=1
+    )
+    assert rule_for(department=dept, item=None, on=TODAY).cap == 1
+    assert task_cap(task=task) is None
+    from shuangsuiji.audit.models import Event
+
+    assert Event.objects.filter(action="rule.set").count() == 3
+
+
+def test_a_bad_rule_is_refused_with_the_reason(dept, item):
+    from shuangsuiji.catalog.models import SupervisionRule
+    from shuangsuiji.catalog.rules import supervision_rule_set
+    from shuangsuiji.common.errors import ValidationFailed
+
+    for kwargs, word in [
+        ({"effective_from": None, "cap": 1, "cap_mode": "yearly"}, "生效日期"),
+        ({"effective_from": TODAY, "cap_mode": "yearly", "cap": 0}, "至少为1"),
+        ({"effective_from": TODAY, "min_ratio": "abc"}, "最低抽查比例"),
+        ({"effective_from": TODAY, "min_ratio": "150"}, "最低抽查比例"),
+        ({"effective_from": TODAY, "min_rounds": "99999"}, "最少抽查轮次"),
+        ({"effective_from": TODAY}, "至少设置一项"),
+    ]:
+        with pytest.raises(ValidationFailed) as exc:
+            supervision_rule_set(department=dept, actor=None, **kwargs)
+        assert word in exc.value.message, kwargs
+    assert not SupervisionRule.objects.exists()

@@ -395,3 +395,29 @@ def test_a_published_plan_is_adjusted_into_a_new_version_and_the_old_stays_publi
     first = client.get(url + "?version=1").content.decode()
     assert "瓶装燃气供应站" not in first and "燃气经营企业" in first
     assert Event.objects.filter(action="plan.adjust").count() == 1
+
+
+def test_the_plan_warnings_use_the_departments_minimum_ratio_and_rounds(plan, dept):
+    """issue 14 第 2 项: the thresholds of 003 第九条 (5%, twice) are the default; a
+    department sets its own, in force from a date."""
+    from shuangsuiji.catalog.rules import supervision_rule_set
+
+    item = make_item(dept, "ZP-01")
+    services.plan_row_add(
+        plan=plan,
+        data={**ROW, "seq": 1, "ratio": "4", "schedule_text": "5月", "target_desc": "对象"},
+        items=[item],
+        actor=None,
+    )
+    warnings = selectors.plan_warnings(plan=plan)
+    assert any("低于5%" in w for w in warnings) and any("只安排1次" in w for w in warnings)
+    supervision_rule_set(
+        department=dept,
+        actor=None,
+        effective_from=dt.date(2024, 1, 1),
+        min_ratio="3",
+        min_rounds=1,
+        note="本局规定",
+    )
+    warnings = selectors.plan_warnings(plan=plan)
+    assert not any("低于" in w for w in warnings) and not any("只安排" in w for w in warnings)

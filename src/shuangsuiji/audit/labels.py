@@ -27,6 +27,7 @@ OBJECTS = {
     "plan": "抽查计划",
     "report": "报告",
     "result": "检查结果",
+    "rule": "抽查规则",
     "substitution": "人员更换",
     "tag": "标签",
     "task": "抽查任务",

@@ -121,3 +121,48 @@ class ItemVersion(models.Model):
     def get_methods_display(self) -> str:
         labels = dict(InspectionMethod.choices)
         return "、".join(str(labels.get(m, m)) for m in self.methods)
+
+
+class CapMode(models.TextChoices):
+    YEARLY = "yearly", _("每年上限")
+    OFF = "off", _("不设上限（如日常巡查）")
+
+
+class SupervisionRule(models.Model):
+    """A department's rules for its 抽查 (issue 14 第 2 项), for all its items (``item`` empty)
+    or for one item, in force from ``effective_from``; a change is a new row, the old ones
+    stay (and the audit log has each): the draw and the plan warnings read the row in force
+    on their day. An empty field falls back to the department-wide row, then to the
+    defaults (002 第十四条: 一年内被抽中不超过2次; 003 第九条: 不低于5%、每年不少于2次)."""
+
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="supervision_rules"
+    )
+    item = models.ForeignKey(
+        Item, null=True, blank=True, on_delete=models.PROTECT, related_name="rules"
+    )
+    effective_from = models.DateField(_("生效日期"))
+    cap_mode = models.CharField(
+        _("被抽中次数上限"), max_length=8, choices=CapMode.choices, blank=True
+    )
+    cap = models.PositiveSmallIntegerField(_("每年被抽中不超过（次）"), null=True, blank=True)
+    min_ratio = models.DecimalField(
+        _("最低抽查比例(%)"), max_digits=6, decimal_places=3, null=True, blank=True
+    )
+    min_rounds = models.PositiveSmallIntegerField(_("每年最少抽查轮次"), null=True, blank=True)
+    note = models.CharField(_("依据或说明"), max_length=500, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    set_at = models.DateTimeField(_("设置时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("抽查规则")
+        verbose_name_plural = _("抽查规则")
+        ordering = ["department", "item", "-effective_from", "-id"]
+        indexes = [
+            models.Index(fields=["department", "item", "effective_from"], name="rule_dept_item_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department_id}/{self.item_id or '全部'} 自{self.effective_from}"

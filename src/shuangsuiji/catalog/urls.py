@@ -5,6 +5,7 @@ from shuangsuiji.catalog import views
 app_name = "catalog"
 urlpatterns = [
     path("items/", views.item_list, name="item_list"),
+    path("rules/", views.rules_page, name="rules"),
     path("items/new/", views.item_create, name="item_create"),
     path("items/copy/", views.item_copy, name="item_copy"),
     path("items/<int:pk>/", views.item_detail, name="item_detail"),

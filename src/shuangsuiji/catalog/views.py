@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shuangsuiji.accounts.selectors import departments_readable, departments_writable
-from shuangsuiji.catalog import selectors, services
+from shuangsuiji.catalog import rules, selectors, services
 from shuangsuiji.catalog.forms import (
     ItemContentForm,
     ItemCopyForm,
@@ -21,8 +21,9 @@ from shuangsuiji.catalog.forms import (
     ItemRepealForm,
     ItemReviseForm,
 )
-from shuangsuiji.catalog.models import Item
+from shuangsuiji.catalog.models import CapMode, Item, SupervisionRule
 from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
+from shuangsuiji.imports.tabular import cell_date
 
 PAGE_SIZE = 20
 
@@ -223,4 +224,65 @@ def item_copy(request: HttpRequest) -> HttpResponse:
             "departments": departments,
             "candidates": candidates,
         },
+    )
+
+
+@login_required
+def rules_page(request: HttpRequest) -> HttpResponse:
+    """抽查规则 (issue 14 第 2 项): the department admin sets, with an effective date, the
+    yearly cap on draws per entity and the minimum ratio and rounds, for all items or one."""
+    departments = list(departments_writable(user=request.user))
+    if not departments:
+        raise NotAllowed("只有部门管理员可以设置抽查规则")
+    code = request.POST.get("department") or request.GET.get("department") or departments[0].code
+    dept = next((d for d in departments if d.code == code), None)
+    if dept is None:
+        raise NotAllowed("只能设置本部门的抽查规则")
+    items = list(Item.objects.filter(department=dept, is_repealed=False).select_related("current"))
+    fields = ("item", "effective_from", "cap_mode", "cap", "min_ratio", "min_rounds", "note")
+    values = {k: request.POST.get(k, "") for k in fields}
+    status = 200
+    if request.method == "POST":
+        item = next((i for i in items if str(i.pk) == values["item"]), None)
+        try:
+            try:
+                when = cell_date(values["effective_from"])
+            except ValueError as exc:
+                raise ValidationFailed(f"生效日期：{exc}", field="effective_from") from None
+            if values["item"] and item is None:
+                raise ValidationFailed("只能为本部门清单中的抽查事项设置规则", field="item")
+            rules.supervision_rule_set(
+                department=dept,
+                actor=request.user,
+                effective_from=when,
+                item=item,
+                cap_mode=values["cap_mode"],
+                cap=values["cap"],
+                min_ratio=values["min_ratio"],
+                min_rounds=values["min_rounds"],
+                note=values["note"],
+            )
+        except ValidationFailed as exc:
+            messages.error(request, exc.message)
+            status = 422
+        else:
+            messages.success(request, "已保存抽查规则（自生效日期起用于摇号和计划提示）")
+            return redirect(f"{request.path}?department={dept.code}")
+    today = timezone.localdate()
+    return render(
+        request,
+        "catalog/rules.html",
+        {
+            "departments": departments,
+            "dept": dept,
+            "items": items,
+            "values": values,
+            "cap_modes": CapMode.choices,
+            "current": rules.rule_for(department=dept, item=None, on=today),
+            "per_item": [(i, rules.rule_for(department=dept, item=i, on=today)) for i in items],
+            "history": SupervisionRule.objects.filter(department=dept)
+            .select_related("item", "set_by")
+            .order_by("-effective_from", "-id")[:200],
+        },
+        status=status,
     )

@@ -35,6 +35,7 @@ from django.db.models import CharField, F, Q, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.utils import timezone
 
+from shuangsuiji.catalog.rules import task_cap
 from shuangsuiji.draw.choices import DrawState
 from shuangsuiji.draw.models import Selection, YearlyDrawCount
 from shuangsuiji.planning.choices import ClassMode
@@ -349,12 +350,17 @@ def _build(*, task, today: dt.date | None = None) -> _Build:
     department = task.department
     library = family_ids(department=department)
     classes = list(task.classes.select_related("sublibrary").order_by("code"))
-    cap = department.yearly_draw_cap
-    # 原则上同一生产经营单位在一年内被抽中不超过2次 (指引第十四条), cap per department.
-    at_cap = dict(
-        YearlyDrawCount.objects.filter(year=task_year(task=task), count__gte=cap)
-        .values_list("target_id", "count")
-        .iterator(chunk_size=_CHUNK)
+    # 原则上同一生产经营单位在一年内被抽中不超过2次 (指引第十四条): the cap of the task's items
+    # under their departments' rules (catalog/rules.py); none for items without a cap.
+    cap = task_cap(task=task)
+    at_cap = (
+        dict(
+            YearlyDrawCount.objects.filter(year=task_year(task=task), count__gte=cap)
+            .values_list("target_id", "count")
+            .iterator(chunk_size=_CHUNK)
+        )
+        if cap is not None
+        else {}
     )
     recent = _recent_targets(task)
     inspectors = _inspectors(task, today)

@@ -6,23 +6,24 @@ and to every partner department. Only the 抽查操作员 of the lead department
 department above it) changes plans and tasks.
 """
 
+import datetime as dt
 import unicodedata
 from collections import defaultdict
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from shuangsuiji.accounts.choices import LIBRARY_READERS, Role
 from shuangsuiji.accounts.models import Department, User
 from shuangsuiji.accounts.selectors import department_ids_for, department_subtree_ids_of
 from shuangsuiji.catalog.models import Item
+from shuangsuiji.catalog.rules import rule_for
 from shuangsuiji.common.errors import NotFound
 from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.planning.models import PartnerResponse, Plan, PlanRow, TargetClass, Task
 
 PLANNER_ROLES = frozenset({Role.OPERATOR})
 # 原则上比例不低于5%、每年不少于2次 (where the item's own rule is silent) [003 附件3 第九条].
-MIN_RATIO_PERCENT = 5
-MIN_ROUNDS = 2
 
 
 # --- scope -----------------------------------------------------------------------------
@@ -147,21 +148,27 @@ def plan_warnings(*, plan: Plan) -> list[str]:
                 f"抽查事项 {item.code}「{item.current.name}」本年度没有列入计划：已列入清单的事项"
                 f"每年应至少抽查一次 [000 三(二)]"
             )
+    today = timezone.localdate()
+    # The rules in force during the plan's year (catalog/rules.py): today within it, else
+    # its first or last day.
+    on = min(max(today, dt.date(plan.year, 1, 1)), dt.date(plan.year, 12, 31))
     for item_pk, item_rows in planned.items():
         version, code = planned_items[item_pk].current, planned_items[item_pk].code
+        rule = rule_for(
+            department=planned_items[item_pk].department, item=planned_items[item_pk], on=on
+        )
         # Every item has a current version: its first one is written with it (catalog).
         assert version is not None
         seqs = "、".join(str(r.seq) for r in item_rows)
         if version.default_ratio is None:
             low = [
-                (r, r.ratio)
-                for r in item_rows
-                if r.ratio is not None and r.ratio < MIN_RATIO_PERCENT
+                (r, r.ratio) for r in item_rows if r.ratio is not None and r.ratio < rule.min_ratio
             ]
+            floor = f"{rule.min_ratio.normalize():f}%"
             for row, ratio in low:
                 warnings.append(
-                    f"第{row.seq}行「抽查比例」{ratio.normalize():f}% 低于5%，而事项 {code} 未规定抽查比例"
-                    f"（原则上不低于5% [003 附件3 第九条]）"
+                    f"第{row.seq}行「抽查比例」{ratio.normalize():f}% 低于{floor}，而事项 {code} 未规定抽查比例"
+                    f"（原则上不低于{floor} [003 附件3 第九条]；{rule.source}）"
                 )
             if all(r.ratio is None for r in item_rows) and all(
                 r.estimated_count is None for r in item_rows
@@ -171,14 +178,14 @@ def plan_warnings(*, plan: Plan) -> list[str]:
                 )
         if not version.default_frequency:
             known = [r.rounds for r in item_rows if r.rounds is not None]
-            if len(known) == len(item_rows) and sum(known) < MIN_ROUNDS:
+            if len(known) == len(item_rows) and sum(known) < rule.min_rounds:
                 warnings.append(
                     f"第{seqs}行：事项 {code} 全年只安排{sum(known)}次抽查，而事项未规定频次"
-                    f"（原则上每年不少于2次 [003 附件3 第九条]）"
+                    f"（原则上每年不少于{rule.min_rounds}次 [003 附件3 第九条]；{rule.source}）"
                 )
-            elif not known:
+            elif not known and rule.min_rounds:
                 warnings.append(
-                    f"第{seqs}行「抽查时间」无法识别抽查次数，请核对事项 {code} 每年是否不少于2次"
+                    f"第{seqs}行「抽查时间」无法识别抽查次数，请核对事项 {code} 每年是否不少于{rule.min_rounds}次"
                 )
     warnings += _row_merge_warnings(rows)
     warnings += _task_merge_warnings(plan)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from shuangsuiji.accounts.choices import Role
 from shuangsuiji.accounts.models import User
 from shuangsuiji.audit.services import event_record
+from shuangsuiji.catalog.rules import task_cap
 from shuangsuiji.common.bulk import rows_insert
 from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
 from shuangsuiji.common.masking import refuse_personal_numbers
@@ -261,8 +262,12 @@ def _cap_count(*, task: Task, draw: Draw) -> None:
     each read count = cap − 1 and both confirm. We lock every counter row of the draw's
     targets first (``_counters_lock``), then check, and only then increment."""
     year = task.window_start.year
-    cap = task.department.yearly_draw_cap
+    cap = task_cap(task=task)
     _counters_lock(draw=draw, year=year)
+    if cap is None:
+        # Items whose rule sets no cap (004 四's 每月全覆盖 巡查): not held to one and not
+        # counted toward the others' (the rows exist: dispatch locks them to merge visits).
+        return
     targets = Selection.objects.filter(draw=draw).values("target_id")
     over = list(
         YearlyDrawCount.objects.filter(year=year, target_id__in=targets, count__gte=cap)

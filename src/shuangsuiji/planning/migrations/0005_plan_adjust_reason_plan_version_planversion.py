@@ -5,42 +5,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('planning', '0004_partnerresponse'),
+        ("planning", "0004_partnerresponse"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='plan',
-            name='adjust_reason',
-            field=models.TextField(blank=True, verbose_name='调整理由'),
+            model_name="plan",
+            name="adjust_reason",
+            field=models.TextField(blank=True, verbose_name="调整理由"),
         ),
         migrations.AddField(
-            model_name='plan',
-            name='version',
-            field=models.PositiveSmallIntegerField(default=1, verbose_name='版本'),
+            model_name="plan",
+            name="version",
+            field=models.PositiveSmallIntegerField(default=1, verbose_name="版本"),
         ),
         migrations.CreateModel(
-            name='PlanVersion',
+            name="PlanVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='版本')),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('rows', models.JSONField(default=list, verbose_name='计划事项')),
-                ('adjust_reason', models.TextField(blank=True, verbose_name='本版的调整理由')),
-                ('filed_to', models.CharField(blank=True, max_length=200, verbose_name='备案机关')),
-                ('filed_at', models.DateTimeField(blank=True, null=True, verbose_name='备案时间')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='公开时间')),
-                ('replaced_at', models.DateTimeField(auto_now_add=True, verbose_name='被调整时间')),
-                ('replaced_reason', models.TextField(verbose_name='调整理由')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='planning.plan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField(verbose_name="版本")),
+                ("title", models.CharField(max_length=200, verbose_name="标题")),
+                ("rows", models.JSONField(default=list, verbose_name="计划事项")),
+                ("adjust_reason", models.TextField(blank=True, verbose_name="本版的调整理由")),
+                ("filed_to", models.CharField(blank=True, max_length=200, verbose_name="备案机关")),
+                ("filed_at", models.DateTimeField(blank=True, null=True, verbose_name="备案时间")),
+                (
+                    "published_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="公开时间"),
+                ),
+                ("replaced_at", models.DateTimeField(auto_now_add=True, verbose_name="被调整时间")),
+                ("replaced_reason", models.TextField(verbose_name="调整理由")),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="planning.plan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '年度抽查计划历次版本',
-                'verbose_name_plural': '年度抽查计划历次版本',
-                'ordering': ['plan', '-number'],
-                'constraints': [models.UniqueConstraint(fields=('plan', 'number'), name='planversion_unique')],
+                "verbose_name": "年度抽查计划历次版本",
+                "verbose_name_plural": "年度抽查计划历次版本",
+                "ordering": ["plan", "-number"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("plan", "number"), name="planversion_unique")
+                ],
             },
         ),
     ]

@@ -1,0 +1,177 @@
+"""抽查规则 per department and item (issue 14 第 2 项): the yearly cap on how often one
+entity is drawn (002 第十四条: 原则上一年内不超过2次 — off for items like 004's 日常巡查,
+which check every object every month), and the minimum ratio and rounds the plan is held
+to (003 第九条: 不低于5%、每年不少于2次). Set by the department admin with an effective
+date; each change is a new row and an audit event, read by the draw (``task_cap``) and
+the plan warnings (``rule_for``) as of their own day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+
+from shuangsuiji.accounts.models import Department, User
+from shuangsuiji.audit.services import event_record
+from shuangsuiji.catalog.models import CapMode, Item, SupervisionRule
+from shuangsuiji.catalog.services import _require_writer
+from shuangsuiji.common.errors import ValidationFailed
+
+DEFAULT_MIN_RATIO = Decimal("5")  # 003 附件3 第九条
+DEFAULT_MIN_ROUNDS = 2  # 003 附件3 第九条
+CAP_MAX = 100
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The rule in force: ``cap`` None = no cap (``CapMode.OFF``)."""
+
+    cap: int | None
+    min_ratio: Decimal
+    min_rounds: int
+    source: str  # which row decided (for the page): "部门规则 2026-01-01" / "默认"
+
+
+def _row(department_id: int, item_id: int | None, on: dt.date) -> SupervisionRule | None:
+    return (
+        SupervisionRule.objects.filter(
+            department_id=department_id, item_id=item_id, effective_from__lte=on
+        )
+        .order_by("-effective_from", "-id")
+        .first()
+    )
+
+
+def rule_for(*, department: Department, item: Item | None, on: dt.date) -> Rule:
+    """The item's row in force on ``on``, its empty fields from the department's row, then
+    the department's own cap (``yearly_draw_cap``) and the defaults."""
+    rows = [
+        r
+        for r in (_row(department.pk, item.pk, on) if item else None, _row(department.pk, None, on))
+        if r
+    ]
+
+    def first(field: str):
+        for r in rows:
+            value = getattr(r, field)
+            if value not in (None, ""):
+                return value
+        return None
+
+    mode = first("cap_mode") or CapMode.YEARLY
+    cap = None if mode == CapMode.OFF else (first("cap") or department.yearly_draw_cap)
+    ratio = first("min_ratio")
+    rounds = first("min_rounds")
+    source = "、".join(
+        f"{'事项' if r.item_id else '部门'}规则（{r.effective_from:%Y-%m-%d}起）" for r in rows
+    )
+    return Rule(
+        cap=cap,
+        min_ratio=DEFAULT_MIN_RATIO if ratio is None else ratio,
+        min_rounds=DEFAULT_MIN_ROUNDS if rounds is None else rounds,
+        source=source or "默认（002 第十四条、003 第九条）",
+    )
+
+
+def task_cap(*, task) -> int | None:
+    """The yearly cap a task's draw applies: the smallest of its items' caps (each item under
+    its own department's rules, on the first day of the task); ``None`` when every item's
+    rule sets no cap."""
+    caps = [
+        rule_for(department=item.department, item=item, on=task.window_start).cap
+        for item in task.items.select_related("department")
+    ]
+    yearly = [c for c in caps if c is not None]
+    if caps and not yearly:
+        return None
+    return min(yearly) if yearly else task.department.yearly_draw_cap
+
+
+def supervision_rule_set(
+    *,
+    department: Department,
+    actor: User | str | None,
+    effective_from: dt.date | None,
+    item: Item | None = None,
+    cap_mode: str = "",
+    cap: int | str | None = None,
+    min_ratio: str | Decimal | None = None,
+    min_rounds: int | str | None = None,
+    note: str = "",
+) -> SupervisionRule:
+    _require_writer(actor=actor, department=department)
+    errors: dict[str, list[str]] = {}
+    if effective_from is None:
+        errors["effective_from"] = ["请填写生效日期"]
+    if item is not None and item.department_id != department.pk:
+        errors["item"] = ["只能为本部门清单中的抽查事项设置规则"]
+    if cap_mode not in ("", *CapMode.values):
+        errors["cap_mode"] = ["上限方式无效"]
+
+    def number(name: str, value, top: int, label: str) -> int | None:
+        if value in (None, ""):
+            return None
+        try:
+            n = int(str(value).strip())
+        except ValueError:
+            n = -1
+        if not 0 <= n <= top:
+            errors[name] = [f"{label}应为 0—{top} 的整数"]
+            return None
+        return n
+
+    cap_n = number("cap", cap, CAP_MAX, "每年被抽中次数上限")
+    if cap_mode == CapMode.YEARLY and cap_n is not None and cap_n < 1:
+        errors["cap"] = ["每年被抽中次数上限至少为1（不设上限请选择“不设上限”）"]
+    rounds = number("min_rounds", min_rounds, 52, "每年最少抽查轮次")
+    ratio = None
+    if min_ratio not in (None, ""):
+        try:
+            ratio = Decimal(str(min_ratio).strip().rstrip("%"))
+        except InvalidOperation:
+            ratio = Decimal(-1)
+        if not Decimal(0) <= ratio <= Decimal(100) or ratio.as_tuple().exponent < -3:  # type: ignore[operator]
+            errors["min_ratio"] = ["最低抽查比例应为 0—100 的数，最多三位小数"]
+            ratio = None
+    note = (note or "").strip()
+    if len(note) > 500:
+        errors["note"] = ["依据或说明不超过500字"]
+    if not errors and not (
+        cap_mode or cap_n is not None or ratio is not None or rounds is not None
+    ):
+        errors["cap_mode"] = ["请至少设置一项规则"]
+    if errors:
+        raise ValidationFailed(
+            "抽查规则有误：" + "；".join(m for ms in errors.values() for m in ms), errors=errors
+        )
+    with transaction.atomic():
+        Department.objects.select_for_update().filter(pk=department.pk).first()
+        rule = SupervisionRule.objects.create(
+            department=department,
+            item=item,
+            effective_from=effective_from,
+            cap_mode=cap_mode,
+            cap=cap_n if cap_mode != CapMode.OFF else None,
+            min_ratio=ratio,
+            min_rounds=rounds,
+            note=note,
+            set_by=actor if isinstance(actor, User) else None,
+        )
+        event_record(
+            actor=actor,
+            action="rule.set",
+            obj=rule,
+            department=department,
+            after={
+                "item": item.code if item else None,
+                "effective_from": effective_from.isoformat() if effective_from else None,
+                "cap_mode": cap_mode,
+                "cap": rule.cap,
+                "min_ratio": f"{ratio.normalize():f}" if ratio is not None else None,
+                "min_rounds": rounds,
+                "note": note,
+            },
+        )
+    return rule
