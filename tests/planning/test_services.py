@@ -421,3 +421,31 @@ def test_the_plan_warnings_use_the_departments_minimum_ratio_and_rounds(plan, de
     )
     warnings = selectors.plan_warnings(plan=plan)
     assert not any("低于" in w for w in warnings) and not any("只安排" in w for w in warnings)
+
+
+def test_the_sections_plans_roll_up_under_the_bureaus_plan(client, dept):
+    """003 附件2 三: the sections' plans of the year, read-only under the bureau's plan, with
+    the warnings across sections; a section without a plan is named."""
+    gas = factories.department("SJJW-RQ", name="燃气所", parent=dept)
+    factories.department("SJJW-JG", name="建管科", parent=dept)
+    bureau = services.plan_create(department=dept, year=2024, actor=None)
+    section = services.plan_create(department=gas, year=2024, actor=None)
+    services.plan_row_add(
+        plan=bureau,
+        data={**ROW, "seq": 1, "target_desc": "燃气经营企业", "schedule_text": "9月"},
+        actor=None,
+    )
+    services.plan_row_add(
+        plan=section,
+        data={**ROW, "seq": 3, "target_desc": "燃气经营企业", "schedule_text": "9-10月"},
+        actor=None,
+    )
+    rollup = selectors.section_rollup(plan=bureau)
+    assert [p.department.name for p in rollup.plans] == ["燃气所"]
+    assert [d.name for d in rollup.missing] == ["建管科"]
+    [warning] = rollup.warnings
+    assert "第1行与燃气所第3行" in warning and "9月" in warning
+    admin = factories.user(department=dept, role="operator")
+    client.force_login(admin)
+    page = client.get(f"/planning/plans/{bureau.pk}/").content.decode()
+    assert "各股室、单位的计划（汇总，只读）" in page and "本年度尚无计划：建管科" in page

@@ -9,6 +9,7 @@ department above it) changes plans and tasks.
 import datetime as dt
 import unicodedata
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -330,3 +331,54 @@ def partners_blocking(*, task: Task) -> list[str]:
         elif not answer.accepted:
             out.append(f"配合部门“{dept.name}”不参加（理由：{answer.reason}）")
     return out
+
+
+@dataclass
+class SectionRollup:
+    """003 附件2 三: 各职能股室负责制定本股室的年度抽查工作计划，领导小组办公室负责汇总形成本年度
+    抽查工作计划 — the sections' plans of the same year under the bureau's plan, read-only,
+    with the merge warnings across sections (同一检查对象、月份重叠 → 进一次门、查多项事)."""
+
+    plans: list[Plan]
+    rows: list[PlanRow]  # every section row, seq renumbered in the warnings by section
+    warnings: list[str]
+    missing: list[Department]  # sections without a plan this year
+
+
+def section_rollup(*, plan: Plan) -> SectionRollup | None:
+    children = list(Department.objects.filter(parent=plan.department).order_by("code"))
+    if not children:
+        return None
+    plans = list(
+        Plan.objects.filter(department__in=children, year=plan.year)
+        .select_related("department")
+        .order_by("department__code")
+    )
+    with_plan = {p.department_id for p in plans}
+    rows: list[PlanRow] = []
+    labelled: list[tuple[str, PlanRow]] = []
+    for p in plans:
+        for r in plan_rows(plan=p):
+            rows.append(r)
+            labelled.append((p.department.name, r))
+    own = [(plan.department.name, r) for r in plan_rows(plan=plan)]
+    warnings = []
+    everything = own + labelled
+    for i, (dept_a, a) in enumerate(everything):
+        for dept_b, b in everything[i + 1 :]:
+            if dept_a == dept_b:
+                continue  # within one plan: that plan's own warnings say it
+            common = _row_target_types(a) & _row_target_types(b)
+            months = sorted(set(a.months) & set(b.months))
+            if common and months:
+                warnings.append(
+                    f"{dept_a}第{a.seq}行与{dept_b}第{b.seq}行检查对象相同（{sorted(common)[0]}）且抽查月份重叠"
+                    f"（{'、'.join(f'{m}月' for m in months)}），可由领导小组办公室统筹合并，"
+                    f"进一次门、查多项事 [001 三(四)、003 附件2 三]"
+                )
+    return SectionRollup(
+        plans=plans,
+        rows=rows,
+        warnings=warnings,
+        missing=[c for c in children if c.pk not in with_plan],
+    )

@@ -103,6 +103,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_write": selectors.plan_can_write(user=request.user, plan=plan),
             "file_form": PlanFileForm(),
             "versions": plan.versions.order_by("-number"),
+            "rollup": selectors.section_rollup(plan=plan),
             "tasks": selectors.tasks_visible(user=request.user)
             .filter(plan_row__plan=plan)
             .order_by("code"),
