@@ -29,9 +29,13 @@ def test_one_full_ceremony_in_the_browser(page, live_server):
     page.goto(f"{live_server.url}/planning/tasks/{task.pk}/")
     page.get_by_role("link", name="摇号（封存名单、录入种子、确认、派发）").click()
     expect(page.locator("#steps li.current")).to_have_text("封存名单")
+    sealed: list[str] = []
+    page.once("dialog", lambda d: (sealed.append(d.message), d.accept()))  # irreversible: asked
     page.locator("#commit-button").click()
+    expect(page.locator("#manifest-c")).to_be_visible()
     draw = Draw.objects.get(task=task)
     expect(page.locator("#manifest-c")).to_have_text(draw.manifest_sha256)
+    assert sealed and "封存后候选名单不能再改变" in sealed[0]
     expect(page.locator("#steps li.current")).to_have_text("录入种子并摇号")
     logout(page)
 
@@ -91,7 +95,9 @@ def test_the_projector_shows_the_seed_while_the_witness_types_it(page, live_serv
     crew.inspectors(4)
     login(page, live_server, crew.operator)
     page.goto(f"{live_server.url}/draw/tasks/{task.pk}/")
+    page.once("dialog", lambda d: d.accept())
     page.locator("#commit-button").click()
+    expect(page.locator("#manifest-c")).to_be_visible()
     draw = Draw.objects.get(task=task)
     expect(page.locator("#manifest-c")).to_have_text(draw.manifest_sha256)
     logout(page)

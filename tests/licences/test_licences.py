@@ -34,7 +34,9 @@ def _clock():
 @pytest.fixture
 def setup(trio):
     dept = trio["dept"]
-    item = make_item(department=dept, code="LH-01", name="临时使用绿地监督检查")
+    item = make_item(
+        department=dept, code="LH-01", name="临时使用绿地监督检查", target_type="临时使用绿地的单位"
+    )
     other = make_item(department=trio["other"], code="SR-01", name="户外广告设施检查")
     return dept, item, other, trio
 
@@ -132,7 +134,8 @@ def test_accepting_puts_the_licensee_into_the_library_with_the_items_tag(setup):
     services.notice_accept(notice=notice, actor=trio["owner"], today=dt.date(2024, 4, 2))
     entity = Entity.objects.get(department=dept, uscc=notice.uscc)
     assert entity.name == "上海甲园林有限公司" and entity.address == "松江区某路1号"
-    assert [t.name for t in entity.tags.all()] == ["临时使用绿地监督检查"]
+    # The sub-library of the item's 检查对象, as the tasks draw it.
+    assert [t.name for t in entity.tags.all()] == ["临时使用绿地的单位"]
     notice.refresh_from_db()
     assert (notice.status, notice.entity, notice.acted_on) == (
         "accepted",
@@ -266,3 +269,26 @@ def test_pages_and_api(client, setup):
     client.force_login(trio["outsider"])
     assert client.get(detail).status_code == 404
     assert client.get(f"/api/v1/licences/notices/{data['id']}").status_code == 404
+
+
+def test_a_bureau_receives_notices_for_its_sections_items(trio):
+    """The library is the 委's, the items its 燃气所's: the 委 receives and accepts."""
+    dept = trio["dept"]
+    gas = factories.department("SJJW-RQ", name="燃气所", parent=dept)
+    make_item(department=gas, code="RQ-09", name="燃气经营许可检查", target_type="燃气经营企业")
+    notice = services.notice_receive(
+        department=dept,
+        actor=trio["owner"],
+        values={
+            "licence_item": "燃气经营许可检查",
+            "licensee": "上海丁燃气有限公司",
+            "uscc": factories.uscc(),
+            "licence_no": "沪燃许〔2024〕3号",
+            "licence_date": "2024-03-28",
+            "issuing_office": "区行政服务中心",
+        },
+        today=dt.date(2024, 4, 1),
+    )
+    services.notice_accept(notice=notice, actor=trio["owner"], today=dt.date(2024, 4, 1))
+    entity = Entity.objects.get(uscc=notice.uscc)
+    assert entity.department == dept and [t.name for t in entity.tags.all()] == ["燃气经营企业"]

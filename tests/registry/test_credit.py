@@ -306,7 +306,7 @@ def test_the_half_yearly_review_is_a_checklist_signed_once(client, trio):
     page = client.get("/registry/review/").content.decode()
     assert "2026年6月" in page and "联络人或联系方式空缺 1 户" in page
     half = client.post("/registry/review/", {"department": dept.code, "checks": ["new", "gone"]})
-    assert half.status_code == 422 and "还有未核对的事项" in half.content.decode()
+    assert half.status_code == 422 and "以下核对事项尚未勾选" in half.content.decode()
     assert not LibraryReview.objects.exists()
     done = client.post(
         "/registry/review/",

@@ -19,7 +19,7 @@ from typing import Any
 from django.db import transaction
 
 from shuangsuiji.accounts.models import Department, User
-from shuangsuiji.accounts.selectors import writable_department_ids
+from shuangsuiji.accounts.selectors import department_subtree_ids_of, writable_department_ids
 from shuangsuiji.audit.services import event_record
 from shuangsuiji.catalog.models import Item
 from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
@@ -80,8 +80,13 @@ class ItemResolver:
     """审批事项 → the department's 抽查事项 (loaded once for an import of many rows)."""
 
     def __init__(self, department: Department):
+        # The library is often kept by the 委/局 while its items belong to its sections
+        # (燃气所): the items of the department and those below it.
         items = list(
-            Item.objects.filter(department=department, is_repealed=False).select_related("current")
+            Item.objects.filter(
+                department_id__in=department_subtree_ids_of(department=department),
+                is_repealed=False,
+            ).select_related("current")
         )
         self.by_code = {i.code.upper(): i for i in items}
         self.by_name = {tabular.header_key(i.current.name): i for i in items if i.current}
@@ -194,8 +199,10 @@ def notice_receive(
 
 
 def _locked_pending(notice: LicenceNotice) -> LicenceNotice:
+    # Only the notice's own row is locked (PostgreSQL refuses FOR UPDATE on the nullable
+    # side of the outer join to the item's current version).
     locked = (
-        LicenceNotice.objects.select_for_update()
+        LicenceNotice.objects.select_for_update(of=("self",))
         .select_related("department", "item__current")
         .get(pk=notice.pk)
     )
@@ -210,8 +217,10 @@ def notice_accept(*, notice: LicenceNotice, actor: User, today: dt.date) -> Lice
     with transaction.atomic():
         notice = _locked_pending(notice)
         department = notice.department
+        # The sub-library of the item's 检查对象 (e.g. 燃气经营企业, the one tasks draw from),
+        # else the item's name.
         current = notice.item.current
-        tag_name = current.name[:64] if current else notice.item.code
+        tag_name = (current.target_type or current.name)[:64] if current else notice.item.code
         tag = Tag.objects.filter(department=department, name=tag_name).first()
         if tag is None:
             tag = registry.tag_create(
@@ -312,7 +321,12 @@ def licence_setting_set(
         days = 0
     if not 1 <= days <= ACK_MAX:
         raise ValidationFailed(f"反馈期限应为 1—{ACK_MAX} 个工作日", field="ack_workdays")
-    items = {i.code.upper(): i for i in Item.objects.filter(department=department)}
+    items = {
+        i.code.upper(): i
+        for i in Item.objects.filter(
+            department_id__in=department_subtree_ids_of(department=department)
+        )
+    }
     rows: list[tuple[str, Item]] = []
     errors = []
     for licence_item, code in (maps or {}).items():

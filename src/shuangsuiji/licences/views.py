@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from shuangsuiji.accounts.selectors import readable_department_ids
+from shuangsuiji.accounts.selectors import department_subtree_ids_of, readable_department_ids
 from shuangsuiji.catalog.models import Item
 from shuangsuiji.common.errors import NotAllowed, ValidationFailed
 from shuangsuiji.licences import selectors, services
@@ -113,11 +113,18 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             "maps": request.POST.get("maps", ""),
         }
         pairs: dict[str, str] = {}
-        for line in values["maps"].splitlines():
-            name, _, item = line.replace("＝", "=").partition("=")
-            if name.strip() or item.strip():
-                pairs[name.strip()] = item.strip()
+        bad = []
+        for number, line in enumerate(values["maps"].splitlines(), 1):
+            name, sep, item = line.replace("＝", "=").partition("=")
+            if not line.strip():
+                continue
+            if not sep or not name.strip() or not item.strip():
+                bad.append(f"第{number}行“{line.strip()[:30]}”应写成：审批事项=抽查事项编码")
+                continue
+            pairs[name.strip()] = item.strip()
         try:
+            if bad:
+                raise ValidationFailed("；".join(bad), field="maps")
             services.licence_setting_set(
                 department=dept, actor=request.user, ack_workdays=values["ack_workdays"], maps=pairs
             )
@@ -127,7 +134,9 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"已保存“{dept.name}”的双告知设置")
             return redirect(f"{request.path}?department={dept.code}")
-    items = Item.objects.filter(department=dept, is_repealed=False).select_related("current")
+    items = Item.objects.filter(
+        department_id__in=department_subtree_ids_of(department=dept), is_repealed=False
+    ).select_related("current", "department")
     return render(
         request,
         "licences/settings.html",

@@ -123,7 +123,7 @@ def library_review_sign(
         raise NotAllowed("只有本部门的部门管理员可以签署名录库定期修订")
     missing = [label for key, label in CHECKS if key not in set(checked)]
     if missing:
-        raise ValidationFailed("还有未核对的事项：" + "；".join(missing), field="checks")
+        raise ValidationFailed("以下核对事项尚未勾选：" + "；".join(missing), field="checks")
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
         raise ValidationFailed(f"说明不超过{NOTE_MAX}字", field="note")

@@ -147,7 +147,7 @@ def _feedback_row(*, ids, year: int, month: int | None, today) -> Row:
         round(rate.on_time * 100 / rate.due, 1) if rate.due else None,
         unit="%",
         url=reverse("licences:list"),
-        note=f"按期反馈 {rate.on_time} 条 / 已到反馈期限 {rate.due} 条（接收 {rate.received} 条，"
+        note=f"按期反馈 {rate.on_time} 条 / 应反馈（已反馈或已到期） {rate.due} 条（接收 {rate.received} 条，"
         f"逾期未反馈 {rate.overdue_pending} 条；004 一）",
     )
 

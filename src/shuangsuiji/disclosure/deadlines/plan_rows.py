@@ -35,6 +35,9 @@ def plan_row_deadlines(*, departments: Scope, today: dt.date) -> list[OtherDeadl
         PlanRow.objects.filter(
             plan__department_id__in=ids,
             plan__status__in=(PlanStatus.FILED, PlanStatus.PUBLISHED),
+            # This year's plans: an earlier year's unfinished round is that year's account
+            # (its report), not a deadline still to be met.
+            plan__year=today.year,
             due_date__isnull=False,
             due_date__lte=today + dt.timedelta(days=NOTICE_DAYS),
         )
