@@ -147,3 +147,25 @@ def test_the_invitation_is_a_todo_of_the_partner_until_answered(trio, joint):
         items=[partner_item],
     )
     assert count() == 0
+
+
+def test_the_partners_operators_get_a_message_once(trio, joint):
+    from shuangsuiji.notices.models import Notice
+    from shuangsuiji.planning import services as planning
+    from tests.factories.planning import task_spec
+
+    task, partner_item, operator = joint
+    # The operator was created after the task: a later edit tells him, once.
+    planning.task_update(
+        task=task,
+        spec=task_spec(list(task.items.all()), title="联合抽查（改名）", partners=[trio["other"]]),
+        actor=None,
+    )
+    planning.task_update(
+        task=task,
+        spec=task_spec(list(task.items.all()), title="联合抽查（再改）", partners=[trio["other"]]),
+        actor=None,
+    )
+    [notice] = Notice.objects.filter(user=trio["partner_op"])
+    assert notice.kind == "invited" and task.code in notice.title
+    assert notice.url == f"/planning/tasks/{task.pk}/"

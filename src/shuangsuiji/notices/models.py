@@ -10,6 +10,7 @@ class NoticeKind(models.TextChoices):
     SIGNED = "signed", _("检查结果待审核")
     OBJECTION = "objection", _("收到异议")
     DEADLINE = "deadline", _("期限将到")
+    INVITED = "invited", _("联合抽查邀请")
 
 
 class Notice(models.Model):

@@ -8,11 +8,15 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
-from shuangsuiji.accounts.models import Department
+from shuangsuiji.accounts.choices import Role
+from shuangsuiji.accounts.models import Department, Membership
 from shuangsuiji.audit.services import event_record
 from shuangsuiji.catalog.models import Item
 from shuangsuiji.common.errors import Conflict, NotFound, ValidationFailed
+from shuangsuiji.notices.models import NoticeKind
+from shuangsuiji.notices.services import notice_send
 from shuangsuiji.planning.choices import ClassMode, TaskKind, TaskStatus
 from shuangsuiji.planning.models import PlanRow, TargetClass, Task
 from shuangsuiji.planning.parsing import RatioError, parse_ratio
@@ -381,9 +385,31 @@ def _task_state(task: Task) -> dict[str, Any]:
 def _write_relations(task: Task, values: dict[str, Any], classes: list[dict[str, Any]]) -> None:
     task.items.set(values["items"])
     task.partners.set(values["partners"])
+    _invite(task, values["partners"])
     task.neighbour_departments.set(values["neighbours"])
     task.classes.all().delete()
     TargetClass.objects.bulk_create([TargetClass(task=task, **c) for c in classes])
+
+
+def _invite(task: Task, partners: Sequence[Department]) -> None:
+    """部门联合抽查: each partner's 抽查操作员 learn that the task waits for their answer
+    (once per task and partner, whoever edits the task again)."""
+    for dept in partners:
+        users = [
+            m.user
+            for m in Membership.objects.filter(department=dept, role=Role.OPERATOR).select_related(
+                "user"
+            )
+        ]
+        notice_send(
+            users=users,
+            kind=NoticeKind.INVITED,
+            title=f"联合抽查邀请：{task.department.name} {task.code} {task.title}",
+            body="牵头部门邀请本部门参加联合抽查。请在任务页面答复：参加（选择本部门负责的抽查事项）"
+            "或不参加（写明理由）；答复前牵头部门不能封存摇号名单。",
+            url=reverse("planning:task_detail", args=[task.pk]),
+            dedupe_key=f"invite:{task.pk}:{dept.pk}",
+        )
 
 
 _SCALAR = (
