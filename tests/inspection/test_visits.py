@@ -143,3 +143,42 @@ def test_findings_are_refused_before_start(scene):
     visit = scene.visits[0]
     with pytest.raises(Conflict, match="请先点击"):
         services.findings_record(visit=visit, entries=[], actor=scene.members_users(visit)[0])
+
+
+def test_in_a_joint_visit_each_department_records_its_own_items(scene):
+    """issue 14 第 1 项: 进一次门、查多项事 — the partner's member records the partner's item,
+    the lead's member the lead's; neither the other's. The operator entering a paper record
+    is not limited."""
+    from shuangsuiji.inspection.models import VisitMember
+    from shuangsuiji.registry.models import Inspector
+    from tests.factories.catalog import make_item
+
+    visit = started(scene)
+    lead_user, partner_user = scene.members_users(visit)[:2]
+    partner = factories.department("SJSC-J", name="区市场监管局（测试）")
+    partner_member = VisitMember.objects.get(visit=visit, inspector__user=partner_user)
+    Inspector.objects.filter(pk=partner_member.inspector_id).update(department=partner)
+    partner_item = make_item(department=partner, code="SC-ZL-01")
+    Finding.objects.create(
+        visit=visit,
+        item=partner_item,
+        item_version=partner_item.current,
+        point=1,
+        point_text="气瓶标识与检验期限",
+    )
+    lead_f = Finding.objects.filter(visit=visit).exclude(item=partner_item).first()
+
+    def entry(f):
+        return [services.FindingInput(item_id=f.item_id, point=f.point, outcome="compliant")]
+
+    partner_f = Finding.objects.get(visit=visit, item=partner_item)
+    with pytest.raises(NotAllowed) as exc:
+        services.findings_record(visit=visit, entries=entry(partner_f), actor=lead_user)
+    assert "SC-ZL-01" in exc.value.message and "由该部门的检查人员录入" in exc.value.message
+    with pytest.raises(NotAllowed):
+        services.findings_record(visit=visit, entries=entry(lead_f), actor=partner_user)
+    services.findings_record(visit=visit, entries=entry(partner_f), actor=partner_user)
+    services.findings_record(visit=visit, entries=entry(lead_f), actor=lead_user)
+    paper = [services.FindingInput(item_id=partner_f.item_id, point=1, outcome="not_applicable")]
+    services.findings_record(visit=visit, entries=paper, actor=scene.crew.operator)
+    assert Finding.objects.get(pk=partner_f.pk).updated_by == scene.crew.operator

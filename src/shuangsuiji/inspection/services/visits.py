@@ -9,16 +9,18 @@ from django.utils import timezone
 
 from shuangsuiji.accounts.models import User
 from shuangsuiji.audit.services import event_record
-from shuangsuiji.common.errors import Conflict, ValidationFailed
+from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
 from shuangsuiji.inspection import selectors
 from shuangsuiji.inspection.choices import FindingOutcome, VersionKind, VersionStatus, VisitStatus
-from shuangsuiji.inspection.models import Finding, Result, ResultVersion, Visit
+from shuangsuiji.inspection.models import Finding, Result, ResultVersion, Visit, VisitMember
+from shuangsuiji.inspection.selectors import visit_member_for
 from shuangsuiji.inspection.services._common import (
     locked_visit,
     locked_working_version,
     require_editable,
     require_recorder,
 )
+from shuangsuiji.planning.selectors import family_ids
 
 POINT_TEXT_MAX = 500
 
@@ -98,6 +100,32 @@ class FindingInput:
     note: str = ""
 
 
+def _require_own_items(*, visit: Visit, actor: User, findings: Sequence[Finding]) -> None:
+    """部门联合抽查 (issue 14 第 1 项): each department enters the findings of its own items.
+    A team member may record an item's points when his inspector record belongs to the
+    item's department (or its 委/局, or its sections); when no member of the team does, any
+    member may (nothing is left without a recorder). The lead department's operator, who
+    enters a paper record for the team, is not a member and is not limited."""
+    member = visit_member_for(user=actor, visit=visit)
+    if member is None:
+        return
+    depts = dict(
+        VisitMember.objects.filter(visit=visit).values_list("id", "inspector__department_id")
+    )
+    refused = []
+    for item in {f.item for f in findings}:
+        family = family_ids(department=item.department)
+        covered = {mid for mid, dept in depts.items() if dept in family}
+        if covered and member.pk not in covered:
+            refused.append(f"{item.code}（{item.department.name}）")
+    if refused:
+        raise NotAllowed(
+            "联合检查中，各部门录入本部门抽查事项的检查情况："
+            + "、".join(sorted(refused))
+            + " 由该部门的检查人员录入"
+        )
+
+
 def findings_record(*, visit: Visit, entries: Sequence[FindingInput], actor: User) -> list[Finding]:
     """Records the outcome (符合 / 发现问题 / 不适用 / 未检查) and a note per check point.
     Only points of this visit's frozen checklist; a 发现问题 needs its note."""
@@ -120,7 +148,7 @@ def findings_record(*, visit: Visit, entries: Sequence[FindingInput], actor: Use
         require_editable(visit, locked_working_version(visit))
         current = {
             (f.item_id, f.point): f
-            for f in Finding.objects.filter(visit=visit).select_related("item")
+            for f in Finding.objects.filter(visit=visit).select_related("item__department")
         }
         unknown = [f"{e.item_id}:{e.point}" for e in entries if (e.item_id, e.point) not in current]
         if unknown:
@@ -128,6 +156,9 @@ def findings_record(*, visit: Visit, entries: Sequence[FindingInput], actor: Use
                 "以下检查要点不属于本次检查的检查表单：" + "、".join(unknown),
                 errors={k: ["不属于本次检查的检查表单"] for k in unknown},
             )
+        _require_own_items(
+            visit=visit, actor=actor, findings=[current[(e.item_id, e.point)] for e in entries]
+        )
         before, after, changed = {}, {}, []
         for e in entries:
             f = current[(e.item_id, e.point)]
