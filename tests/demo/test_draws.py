@@ -60,21 +60,43 @@ def test_three_completed_demo_draws_and_one_void_draw(demo):
         (RISK, 1, DrawState.VOID, DrawKind.FULL),
         (RISK, 2, DrawState.CONFIRMED, DrawKind.FULL),
         (JOINT, 1, DrawState.CONFIRMED, DrawKind.FULL),
+        (JOINT, 2, DrawState.CONFIRMED, DrawKind.MATCH_ONLY),  # the partner's inspectors
         (MATCH, 1, DrawState.CONFIRMED, DrawKind.MATCH_ONLY),
     ]
     for d in draws:
-        if d.state == DrawState.CONFIRMED:
+        if d.state == DrawState.CONFIRMED and d.is_partner_match:
+            assert d.seed_text and d.witnesses and not d.dispatched_at  # dispatched with its lead
+        elif d.state == DrawState.CONFIRMED:
             assert d.dispatched_at and d.seed_text and d.witnesses and d.seed_sources
             assert Visit.objects.filter(visit_tasks__task=d.task).count() == d.selections.count()
 
 
-def test_joint_task_has_a_partner_whose_inspectors_are_in_the_pool(demo):
+def test_joint_task_matches_the_partners_inspectors_in_a_draw_of_its_own(demo):
+    """issue 14 第 1 项: the lead's draw holds the lead's inspectors only; the partner's are
+    matched to the same targets in a second draw, one per team; every team has both
+    departments and the lead's 组长."""
+    from shuangsuiji.inspection.models import VisitMember
+
     task = Task.objects.get(code=demo_codes().joint)
     assert [p.name for p in task.partners.all()] == ["上海市松江区市场监督管理局"]
     assert {i.department.code for i in task.items.all()} == {"SJJW-RQS", "SJSC"}
-    draw = task.draws.get()
+    draw, match = task.draws.order_by("number")
     inspectors = {row[1] for row in _manifest_lines(draw, "inspector")}
-    assert {"31170SC0001", "31170SC0004"} <= inspectors and len(inspectors) == 16
+    assert not any(i.startswith("31170SC") for i in inspectors)
+    partner_ids = {row[1] for row in _manifest_lines(match, "inspector")}
+    assert partner_ids == {"31170SC0001", "31170SC0002", "31170SC0003", "31170SC0004"}
+    assert match.source_id == draw.pk and match.partner.code == "SJSC"
+    assert {s.target_id for s in match.selections.all()} == {
+        s.target_id for s in draw.selections.all()
+    }
+    for visit in Visit.objects.filter(lead_task=task):
+        members = list(
+            VisitMember.objects.filter(visit=visit).select_related("inspector__department")
+        )
+        codes = {m.inspector.department.code for m in members}
+        assert "SJSC" in codes and codes - {"SJSC"}
+        [leader] = [m for m in members if m.is_leader]
+        assert leader.inspector.department.code != "SJSC"
     sub = Substitution.objects.get(draw=draw)
     assert sub.status == SubstitutionStatus.APPROVED and sub.line.startswith("substitute ")
     # 孙立纪 entered the seed with his own login; 韩梅 was typed by him (代录).
@@ -137,7 +159,8 @@ def test_every_demo_draw_verifies_from_its_exported_files(demo, tmp_path):
         history = [
             protocol.substitution_parse(line) for line in published[len(base) :].splitlines()
         ]
-        assert len(history) == (1 if draw.task.code == demo_codes().joint else 0)
+        lead_of_joint = draw.task.code == demo_codes().joint and not draw.is_partner_match
+        assert len(history) == (1 if lead_of_joint else 0)
         teams = protocol.teams_replay(protocol.manifest_parse(manifest), computed, history)
         assert teams == _teams(draw)  # the teams in the database are the replayed ones
         assert [s.target for s in computed.selections] == list(

@@ -54,7 +54,9 @@ def test_every_stamp_agrees_with_the_task_dates(demo):
         if draw.state == DrawState.CONFIRMED:
             # Sealed and drawn before the window opens (002 第二十一条).
             assert _local(draw.committed_at) < draw.task.window_start
-            assert draw.committed_at < draw.drawn_at < draw.confirmed_at < draw.dispatched_at
+            # A partner's match is dispatched with the lead's draw it belongs to.
+            dispatched = draw.source.dispatched_at if draw.is_partner_match else draw.dispatched_at
+            assert draw.committed_at < draw.drawn_at < draw.confirmed_at < dispatched
     for row in PublishedResult.objects.filter(superseded_by__isnull=True):
         result = row.result
         assert row.inspected_on <= _local(result.formed_at) <= _local(row.published_at)

@@ -329,8 +329,8 @@ def test_neighbour_and_partner_inspectors_join_only_when_asked(trio, make_task):
     assert {c.pk for c in task_pool(task=make_task(), today=TODAY).inspectors} == {own.pk}
     task = make_task(include_neighbour_inspectors=True, neighbour_departments=[trio["other"]])
     assert {c.pk for c in task_pool(task=task, today=TODAY).inspectors} == {own.pk, neighbour.pk}
-    # A partner's staff join once the partner takes part (issue 14 第 1 项), and only those
-    # of the 执法类别 it named.
+    # A partner's staff are matched once the partner takes part (issue 14 第 1 项), and only
+    # those of the 执法类别 it named.
     task = make_task(partners=[trio["other"]])
     assert {c.pk for c in task_pool(task=task, today=TODAY).inspectors} == {own.pk}
     other_kind = factories.inspector(department=trio["other"], category="城市管理")
@@ -349,9 +349,13 @@ def test_neighbour_and_partner_inspectors_join_only_when_asked(trio, make_task):
         items=[partner_item],
         inspector_category="市场监管",
     )
-    pool = task_pool(task=task, today=TODAY)
-    assert {c.pk for c in pool.inspectors} == {own.pk, neighbour.pk}
-    assert other_kind.pk not in {c.pk for c in pool.inspectors}
+    # The lead's pool stays the lead's; the partner's staff (of the named 执法类别) are
+    # matched in a draw of their own.
+    assert {c.pk for c in task_pool(task=task, today=TODAY).inspectors} == {own.pk}
+    from shuangsuiji.draw.pool import partner_inspector_pool
+
+    theirs = partner_inspector_pool(task=task, partner=trio["other"], today=TODAY)
+    assert {c.pk for c in theirs} == {neighbour.pk} and other_kind.pk not in {c.pk for c in theirs}
 
 
 def test_conflicts_are_listed_only_for_pool_members(dept, make_task):

@@ -73,6 +73,7 @@ VERBS = {
     "match_commit": "封存补充匹配名单",
     "number": "编号",
     "partner_accept": "配合部门参加",
+    "partner_commit": "封存配合部门人员匹配名单",
     "partner_decline": "配合部门不参加",
     "penalty": "处罚决定",
     "penalty_published": "处罚信息公示",

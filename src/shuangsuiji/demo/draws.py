@@ -118,6 +118,7 @@ def _seed_sources(day: dt.date, witness: str, dice: str, balls: str) -> tuple[st
 
 DICE_JOINT = "7 2 9 4 0 6 1 8 3 5 2 7 4 9 6 0 1 3 8 5"
 BALLS_JOINT = "05 11 16 22 27 33 + 08"
+DICE_JOINT_PARTNER = "4 8 1 6 0 3 9 2 7 5 5 1 8 0 6 2 9 4 3 7"
 DICE_RISK = "3 1 4 1 5 9 2 6 5 3 5 8 9 7 9 3 2 3 8 4"
 BALLS_RISK = "03 07 12 19 25 31 + 09"
 DICE_MATCH = "8 0 4 6 2 9 1 7 3 5 5 0 9 2 8 6 4 1 7 3"
@@ -342,6 +343,22 @@ def _joint(actor: str, tl: Timeline) -> str:
         services.substitution_decide(
             substitution=sub, approve=True, actor=reviewer, note="理由属实，同意按规则随机更换"
         )
+    # 联合抽查 (000 四(二)): the partner's inspectors are matched to the same targets in a
+    # draw of their own, one per team, sealed, seeded before the witness and confirmed.
+    with tl.at(seed_day, 14, 30):
+        match = services.partner_match_commit(task=task, partner=partner, actor=operator)
+    with tl.at(seed_day, 14, 50):
+        match = services.draw_seed(
+            draw=match,
+            # Dice rolled after this list was sealed: the lottery of the morning was known
+            # by then and cannot serve again.
+            seed_text=f"骰子 {DICE_JOINT_PARTNER}",
+            sources="配合部门人员匹配名单封存公布后，纪检监督员孙立纪现场掷十面骰20次（全程录像存档）",
+            witnesses=["孙立纪", "韩梅"],
+            actor=witness,
+        )
+    with tl.at(seed_day, 14, 55):
+        services.draw_confirm(draw=match, actor=operator)
     with tl.at(seed_day, 15, 0):
         services.draw_dispatch(draw=draw, actor=operator)
     return _summary(task, draw)

@@ -42,6 +42,17 @@ class Draw(models.Model):
         related_name="remedies",
         verbose_name=_("补充匹配的原摇号"),
     )
+    # 部门联合抽查 (issue 14 第 1 项): a match-only draw of this partner's inspectors over the
+    # targets its ``source`` (the lead department's draw) selected — one per partner, so
+    # every team has the partner's inspector and keeps the lead's 组长.
+    partner = models.ForeignKey(
+        "accounts.Department",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("配合部门（人员匹配）"),
+    )
     manifest_path = models.CharField(_("名单文件"), max_length=255)
     manifest_sha256 = models.CharField(_("名单摘要 C"), max_length=64)
     manifest_lines = models.PositiveIntegerField(default=0)
@@ -109,6 +120,17 @@ class Draw(models.Model):
 
     @property
     def is_remedy(self) -> bool:
+        """补充匹配 of the ``source`` draw's unstaffed targets."""
+        return self.source_id is not None and self.partner_id is None
+
+    @property
+    def is_partner_match(self) -> bool:
+        """A partner department's match over the lead draw's targets (联合抽查)."""
+        return self.partner_id is not None
+
+    @property
+    def is_secondary(self) -> bool:
+        """Remedy or partner match: a match-only draw that belongs to its ``source``."""
         return self.source_id is not None
 
 

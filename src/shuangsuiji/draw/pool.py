@@ -303,24 +303,45 @@ def _inspectors(
     as_of = max(today, task.window_start)
     experts = task.include_experts or include_experts
     kinds = [InspectorKind.OFFICER] + ([InspectorKind.EXPERT] if experts else [])
-    where = Q(department_id__in=_inspector_department_ids(task, extra_departments))
-    # 部门联合抽查: the staff of the partners that take part join the teams (检查人员分别从…
-    # 抽调 [004 三(一)]), limited to the 执法类别 a partner named in its answer.
-    for answer in PartnerResponse.objects.filter(task=task, accepted=True).select_related(
-        "department"
-    ):
-        part = Q(department_id__in=family_ids(department=answer.department))
-        if answer.inspector_category:
-            part &= Q(category__icontains=answer.inspector_category)
-        where |= part
-    qs = Inspector.objects.filter(where, status=InspectorStatus.ON_DUTY, kind__in=kinds).filter(
-        Q(cert_valid_until__isnull=True) | Q(cert_valid_until__gte=as_of)
-    )
+    # 部门联合抽查: the lead department's staff only — each partner's staff are matched in
+    # a draw of their own over the same targets (``partner_inspector_pool``), so that every
+    # team has each department and the lead's 组长 (000 四(二), issue 14 第 1 项).
+    qs = Inspector.objects.filter(
+        department_id__in=_inspector_department_ids(task, extra_departments),
+        status=InspectorStatus.ON_DUTY,
+        kind__in=kinds,
+    ).filter(Q(cert_valid_until__isnull=True) | Q(cert_valid_until__gte=as_of))
     if task.inspector_category:
         qs = qs.filter(category__icontains=task.inspector_category)
     capacity = task.inspector_capacity
     out = [
         InspectorCandidate(inspector_id_for(cert_no=cert, pk=pk), pk, capacity)
+        for pk, cert in qs.values_list("id", "cert_no").iterator(chunk_size=_CHUNK)
+    ]
+    out.sort(key=lambda c: c.inspector_id)
+    return out
+
+
+def partner_inspector_pool(
+    *, task, partner, today: dt.date | None = None
+) -> list[InspectorCandidate]:
+    """The inspectors a partner department puts into a joint task (its answer: on-duty
+    执法人员 of the department and its sections, of the 执法类别 it named; certificate valid
+    when the work starts), each with the task's capacity."""
+    today = today or timezone.localdate()
+    answer = PartnerResponse.objects.filter(task=task, department=partner, accepted=True).first()
+    if answer is None:
+        return []
+    as_of = max(today, task.window_start)
+    qs = Inspector.objects.filter(
+        department_id__in=family_ids(department=partner),
+        status=InspectorStatus.ON_DUTY,
+        kind=InspectorKind.OFFICER,
+    ).filter(Q(cert_valid_until__isnull=True) | Q(cert_valid_until__gte=as_of))
+    if answer.inspector_category:
+        qs = qs.filter(category__icontains=answer.inspector_category)
+    out = [
+        InspectorCandidate(inspector_id_for(cert_no=cert, pk=pk), pk, task.inspector_capacity)
         for pk, cert in qs.values_list("id", "cert_no").iterator(chunk_size=_CHUNK)
     ]
     out.sort(key=lambda c: c.inspector_id)
@@ -585,12 +606,7 @@ def inspector_scope(*, task, extra_departments=(), include_experts: bool = False
             "basis": "牵头部门及其上下级部门",
         }
     ]
-    departments += [
-        {"code": d.code, "name": d.name, "basis": "配合部门及其上下级部门"}
-        for d in task.partners.filter(
-            pk__in=PartnerResponse.objects.filter(task=task, accepted=True).values("department_id")
-        ).order_by("code")
-    ]
+    # The partners of a joint task are matched in draws of their own (partner_inspector_pool).
     if task.include_neighbour_inspectors:
         departments += [
             {"code": d.code, "name": d.name, "basis": "相邻区域（任务设置，含下级部门）"}

@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 INLINE_LIMIT = 2000  # selections; a smaller record renders in the request (a few seconds)
 STALE_AFTER = 3600  # seconds: a render still "running" after this is taken for dead
-RECORD_VERSION = "1"  # bump when the record's layout changes: every cached file is redone
+RECORD_VERSION = "2"  # bump when the record's layout changes: every cached file is redone
 
 
 @dataclass(frozen=True)

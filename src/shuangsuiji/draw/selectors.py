@@ -27,7 +27,7 @@ from shuangsuiji.draw.choices import (
 )
 from shuangsuiji.draw.models import Assignment, Draw, Selection, Substitution
 from shuangsuiji.planning import selectors as planning_selectors
-from shuangsuiji.planning.models import Task
+from shuangsuiji.planning.models import PartnerResponse, Task
 from shuangsuiji.planning.selectors import family_ids
 from shuangsuiji.registry.choices import InspectorStatus
 from shuangsuiji.registry.models import Entity, Inspector
@@ -46,9 +46,9 @@ def chunked(seq: list, size: int = CHUNK) -> Iterator[list]:
 def draws_list(*, user: User | None = None, task: Task | None = None) -> QuerySet[Draw]:
     """Every draw, void ones included (they stay public). ``user`` scopes to the departments
     he may read (lead or partner department of the task); ``None`` = all (CLI, public)."""
-    qs = Draw.objects.select_related("task", "task__department", "source", "replaces").order_by(
-        "task__code", "number"
-    )
+    qs = Draw.objects.select_related(
+        "task", "task__department", "source", "replaces", "partner"
+    ).order_by("task__code", "number")
     if task is not None:
         qs = qs.filter(task=task)
     if user is not None:
@@ -129,7 +129,9 @@ def draw_current(*, task: Task) -> Draw | None:
 
 def draw_remedies_pending(*, draw: Draw) -> QuerySet[Draw]:
     """Remedy match draws of ``draw`` still in their ceremony (封存 or 摇号, not confirmed)."""
-    return Draw.objects.filter(source=draw, state__in=[DrawState.COMMITTED, DrawState.DRAWN])
+    return Draw.objects.filter(
+        source=draw, partner__isnull=True, state__in=[DrawState.COMMITTED, DrawState.DRAWN]
+    )
 
 
 def draw_selections(*, draw: Draw) -> QuerySet[Selection]:
@@ -402,12 +404,14 @@ class DrawProgress:
 
 
 def draw_progress(*, draw: Draw) -> DrawProgress:
-    primary = not draw.is_remedy
+    primary = not draw.is_secondary
     return DrawProgress(
         selected_count=draw.selections.count(),
         unstaffed_count=draw.selections.filter(unstaffed=True).count(),
         needing_remedy=list(draw_needing_remedy(draw=draw)[:200]) if primary else [],
-        remedies=list(draw.remedies.order_by("number")) if primary else [],
+        remedies=list(draw.remedies.filter(partner__isnull=True).order_by("number"))
+        if primary
+        else [],
         remedy_pending=draw_remedies_pending(draw=draw).exists(),
         substitutions=list(
             draw.substitutions.select_related(
@@ -554,3 +558,21 @@ def draw_reverify_result(*, draw: Draw) -> Reverified:
                 problems.append(f"人员更换记录不能按协议重放：{exc.message}")
     ok = manifest_ok and result_ok and subs_ok is not False
     return Reverified(ok, manifest_ok, result_ok, subs_ok, computed_c, computed_k, problems)
+
+
+def partner_matches(*, draw: Draw) -> list[tuple[Department, Draw | None]]:
+    """联合抽查: each partner that takes part with its latest match over ``draw`` (None: not
+    sealed yet), for the lead draw's page; empty for any other draw."""
+    if draw.is_secondary:
+        return []
+    out = []
+    for answer in (
+        PartnerResponse.objects.filter(task_id=draw.task_id, accepted=True)
+        .select_related("department")
+        .order_by("department__code")
+    ):
+        match = (
+            Draw.objects.filter(source=draw, partner=answer.department).order_by("-number").first()
+        )
+        out.append((answer.department, match))
+    return out

@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/void/", views.draw_void, name="void"),
     path("<int:pk>/dispatch/", views.draw_dispatch, name="dispatch"),
     path("<int:pk>/remedy/", views.draw_remedy, name="remedy"),
+    path("<int:pk>/partner/", views.draw_partner_commit, name="partner_commit"),
     path("<int:pk>/present/", views.draw_present, name="present"),
     path("<int:pk>/record.<str:fmt>", views.draw_record, name="record"),
     path("<int:pk>/record/status/", views.draw_record_status, name="record_status"),

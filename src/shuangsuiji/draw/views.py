@@ -64,7 +64,7 @@ def _roles(user: User, task: Task) -> Roles:
 
 
 def _back_url(draw: Draw) -> str:
-    if draw.is_remedy:
+    if draw.is_secondary:
         return reverse("draw:draw_detail", args=[draw.pk])
     return reverse("draw:task", args=[draw.task_id])
 
@@ -86,7 +86,7 @@ def _steps(draw: Draw | None) -> list[tuple[str, str]]:
         at = {DrawState.COMMITTED: 1, DrawState.DRAWN: 2}.get(
             draw.state, 4 if draw.dispatched_at else 3
         )
-    labels = STEPS[:3] if draw is not None and draw.is_remedy else STEPS
+    labels = STEPS[:3] if draw is not None and draw.is_secondary else STEPS
     return [
         (label, "done" if i < at else "current" if i == at else "todo")
         for i, label in enumerate(labels)
@@ -142,6 +142,7 @@ def _ceremony(
             "needing_remedy": progress.needing_remedy,
             "remedies": progress.remedies,
             "remedy_pending": progress.remedy_pending,
+            "partner_matches": selectors.partner_matches(draw=draw),
             "substitutions": progress.substitutions,
             "pending_status": SubstitutionStatus.PENDING,
             "scope": draw.inspector_scope,
@@ -360,6 +361,23 @@ def draw_remedy(request: HttpRequest, pk: int) -> HttpResponse:
     )
     messages.success(request, f"已封存补充匹配名单（第{remedy.number}次摇号）{widened}，请录入种子")
     return redirect("draw:draw_detail", pk=remedy.pk)
+
+
+@login_required
+@require_POST
+def draw_partner_commit(request: HttpRequest, pk: int) -> HttpResponse:
+    """联合抽查: seal the match of one partner's inspectors over the confirmed draw ``pk``."""
+    draw = _draw(request, pk)
+    request.back_url = _back_url(draw)
+    partner = draw.task.partners.filter(code=request.POST.get("partner", "")).first()
+    if partner is None:
+        raise ValidationFailed("请选择本任务的配合部门", field="partner")
+    match = services.partner_match_commit(task=draw.task, partner=partner, actor=request.user)
+    messages.success(
+        request,
+        f"已封存“{partner.name}”的人员匹配名单（第{match.number}次摇号），请纪检监督员到场录入种子",
+    )
+    return redirect("draw:draw_detail", pk=match.pk)
 
 
 @login_required

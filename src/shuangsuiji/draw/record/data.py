@@ -398,12 +398,13 @@ def record_data(*, draw: Draw) -> RecordData:
         OtherDraw(
             number=d.number,
             kind=str(d.get_kind_display()),
-            state=str(d.get_state_display()),
+            state=str(d.get_state_display())
+            + (f"（{d.partner.name}人员匹配）" if d.partner_id else ""),
             sha256=d.manifest_sha256,
             when=_when(d.confirmed_at or d.drawn_at or d.committed_at),
             reason=d.void_reason,
         )
-        for d in Draw.objects.filter(source=draw).order_by("number")
+        for d in Draw.objects.filter(source=draw).select_related("partner").order_by("number")
     ]
     voids = [
         OtherDraw(

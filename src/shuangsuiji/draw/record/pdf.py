@@ -290,7 +290,7 @@ def record_pdf(*, draw: Draw) -> bytes:
             )
         )
     if data.remedies:
-        story.append(section("补充匹配摇号"))
+        story.append(section("补充匹配与配合部门人员匹配摇号"))
         story.append(
             long_table(
                 ["序次", "状态", "名单摘要 C", "时间"],

@@ -152,7 +152,7 @@ def record_xlsx(*, draw: Draw) -> bytes:
     nxt = table(
         other,
         nxt,
-        ["补充匹配摇号", "状态", "名单摘要 C", "时间"],
+        ["补充匹配与配合部门人员匹配摇号", "状态", "名单摘要 C", "时间"],
         [[f"第{d.number}次", d.state, d.sha256, d.when] for d in data.remedies],
     )
     table(

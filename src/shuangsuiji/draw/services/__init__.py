@@ -23,7 +23,7 @@ from shuangsuiji.draw.services.ceremony import (
     witness_confirm,
     witness_list,
 )
-from shuangsuiji.draw.services.commit import draw_commit, match_commit
+from shuangsuiji.draw.services.commit import draw_commit, match_commit, partner_match_commit
 from shuangsuiji.draw.services.dispatch import DispatchReport, draw_dispatch
 from shuangsuiji.draw.services.substitution import (
     assignment_direct,
@@ -41,6 +41,7 @@ __all__ = [
     "draw_seed",
     "draw_void",
     "match_commit",
+    "partner_match_commit",
     "substitution_decide",
     "substitution_request",
     "witness_confirm",

@@ -149,7 +149,7 @@ def draw_seed(
             drawn_at=now,
         )
         draw.refresh_from_db()
-        if not draw.is_remedy:
+        if not draw.is_secondary:
             Task.objects.filter(pk=task.pk).update(status=TaskStatus.DRAWN)
         event_record(
             actor=actor,
@@ -303,7 +303,9 @@ def draw_confirm(*, draw: Draw, actor: User) -> Draw:
             )
         sel = list(draw.selections.values_list("id", "target_id", "unstaffed"))
         linked = 0
-        if draw.source_id is not None:  # a remedy draw (Draw.is_remedy)
+        if draw.is_partner_match:
+            pass  # its teams join the lead draw's at dispatch; the cap was counted there
+        elif draw.source_id is not None:  # a remedy draw (Draw.is_remedy)
             staffed = {tid: pk for pk, tid, unst in sel if not unst}
             for src in Selection.objects.select_for_update().filter(
                 draw_id=draw.source_id, target_id__in=list(staffed), remedy=SelectionRemedy.NONE
@@ -355,7 +357,7 @@ def draw_void(*, draw: Draw, reason: str, actor: User) -> Draw:
             state=DrawState.VOID, void_reason=reason, voided_at=timezone.now(), voided_by=actor
         )
         draw.refresh_from_db()
-        if not draw.is_remedy:
+        if not draw.is_secondary:
             Task.objects.filter(pk=task.pk).update(status=TaskStatus.DRAFT)
         event_record(
             actor=actor,

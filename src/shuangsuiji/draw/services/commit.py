@@ -229,7 +229,7 @@ def match_commit(
             entity_by_tid: dict[str, int] = {}
             if source is not None:
                 source = _locked_draw(source)
-                if source.task_id != task.pk or source.is_remedy:
+                if source.task_id != task.pk or source.is_secondary:
                     raise ValidationFailed("补充匹配只能针对本任务的原摇号")
                 if source.state != DrawState.CONFIRMED or task.status != TaskStatus.CONFIRMED:
                     raise Conflict("原摇号确认锁定后、任务派发前才能补充匹配执法检查人员")
@@ -318,6 +318,109 @@ def match_commit(
                     "inspectors": len(pool_inspectors),
                     "conflicts": len(conflicts),
                     "inspector_scope": scope or None,
+                },
+            )
+            _tell_witnesses(task=task, draw=draw)
+    except BaseException:
+        _cleanup_on_error(rel_path)
+        raise
+    return draw
+
+
+def partner_match_commit(*, task: Task, partner: Department, actor: User) -> Draw:
+    """部门联合抽查 (issue 14 第 1 项; 000 四(二): 牵头部门组织): after the lead department's
+    draw is confirmed, a match-only draw of one partner's inspectors (its answer: items,
+    执法类别) over exactly the targets the lead draw selected, team ``1``: every team gets
+    one inspector of that department and keeps the lead's 组长. Each is an ``ssj-draw/1``
+    draw of its own — sealed, seeded before witnesses, confirmed, published and verified
+    like any other — linked to the lead draw (``source``) and to the partner (``partner``).
+    Dispatch waits until every partner that takes part has its confirmed match."""
+    _require_role(actor, task, [Role.OPERATOR], "封存配合部门人员匹配名单")
+    inspectors = pool_rules.partner_inspector_pool(task=task, partner=partner)
+    rel_path = None
+    try:
+        with transaction.atomic():
+            task = _locked_task(task)
+            if task.status != TaskStatus.CONFIRMED:
+                raise Conflict(
+                    "牵头部门的摇号确认锁定后、任务派发前，才能匹配配合部门的执法检查人员"
+                )
+            lead = selectors.draw_current(task=task)
+            if lead is None or lead.state != DrawState.CONFIRMED:
+                raise Conflict("没有已确认锁定的摇号")
+            if not task.partner_responses.filter(department=partner, accepted=True).exists():
+                raise ValidationFailed(f"“{partner.name}”不是本任务参加的配合部门", field="partner")
+            live = Draw.objects.filter(source=lead, partner=partner).exclude(state=DrawState.VOID)
+            if live.exists():
+                raise Conflict(f"“{partner.name}”的人员匹配已封存，请完成或作废后再封存")
+            if not inspectors:
+                raise ValidationFailed(
+                    f"“{partner.name}”没有可参加的在岗执法人员（须持有效执法证"
+                    "，且符合其答复中的执法类别）",
+                    field="partner",
+                )
+            entity_by_tid = dict(lead.selections.values_list("target_id", "entity_id"))
+            inspector_pks = {c.inspector_id: c.pk for c in inspectors}
+            conflicts = _conflict_pairs(
+                inspector_ids={c.pk: c.inspector_id for c in inspectors},
+                target_ids={pk: tid for tid, pk in entity_by_tid.items()},
+            )
+            number = _next_number(task)
+            frozen = _manifest_freeze(
+                task=task,
+                number=number,
+                team=1,
+                strata=[("all", len(entity_by_tid))],
+                targets=[(tid, "all") for tid in entity_by_tid],
+                inspectors=[(c.inspector_id, c.capacity) for c in inspectors],
+                conflicts=conflicts,
+                target_pks=sorted(entity_by_tid.items()),
+                inspector_pks=inspector_pks,
+            )
+            rel_path = frozen.rel_path
+            previous = Draw.objects.filter(source=lead, partner=partner).order_by("-number").first()
+            draw = Draw.objects.create(
+                task=task,
+                number=number,
+                kind=DrawKind.MATCH_ONLY,
+                state=DrawState.COMMITTED,
+                source=lead,
+                partner=partner,
+                manifest_path=frozen.rel_path,
+                manifest_sha256=frozen.sha256,
+                manifest_lines=frozen.lines,
+                manifest_size=frozen.size,
+                excluded=[],
+                inspector_scope={
+                    "departments": [
+                        {
+                            "code": partner.code,
+                            "name": partner.name,
+                            "basis": "配合部门及其下级部门",
+                        }
+                    ],
+                    "experts": False,
+                    "experts_widened": False,
+                    "widened": False,
+                    "category": task.partner_responses.get(department=partner).inspector_category,
+                },
+                committed_at=timezone.now(),
+                committed_by=actor,
+                replaces=previous,
+            )
+            event_record(
+                actor=actor,
+                action="draw.partner_commit",
+                obj=draw,
+                department=task.department,
+                after={
+                    "number": number,
+                    "source": lead.pk,
+                    "partner": partner.code,
+                    "manifest_sha256": frozen.sha256,
+                    "targets": len(entity_by_tid),
+                    "inspectors": len(inspectors),
+                    "conflicts": len(conflicts),
                 },
             )
             _tell_witnesses(task=task, draw=draw)

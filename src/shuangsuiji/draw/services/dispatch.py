@@ -49,7 +49,7 @@ def draw_dispatch(*, draw: Draw, actor: User) -> DispatchReport:
     with transaction.atomic():
         task = _locked_task(task)
         draw = _locked_draw(draw)
-        if draw.is_remedy:
+        if draw.is_secondary:
             raise ValidationFailed("请派发任务的原摇号，补充匹配随原摇号一并派发")
         if draw.state != DrawState.CONFIRMED or task.status != TaskStatus.CONFIRMED:
             raise Conflict(
@@ -57,6 +57,21 @@ def draw_dispatch(*, draw: Draw, actor: User) -> DispatchReport:
             )
         if selectors.draw_remedies_pending(draw=draw).exists():
             raise Conflict("补充匹配摇号尚未完成（确认或作废）之前不能派发")
+        # 部门联合抽查: every partner that takes part has its confirmed, fully staffed match.
+        waiting = []
+        for answer in task.partner_responses.filter(accepted=True).select_related("department"):
+            match = Draw.objects.filter(
+                source=draw, partner=answer.department, state=DrawState.CONFIRMED
+            ).first()
+            if match is None:
+                waiting.append(f"“{answer.department.name}”的人员匹配尚未确认锁定")
+            elif match.selections.filter(unstaffed=True).exists():
+                waiting.append(
+                    f"“{answer.department.name}”的人员匹配有未配齐的检查对象（请作废该匹配，"
+                    "由配合部门增加在岗执法人员或提高每人检查上限后重新封存）"
+                )
+        if waiting:
+            raise Conflict("联合抽查：" + "；".join(waiting) + "，不能派发")
         q = connection.ops.quote_name
         sel_t, asg_t = q(Selection._meta.db_table), q(Assignment._meta.db_table)
         # A target's team is its own active assignments, or those of the remedy match that

@@ -10,6 +10,7 @@ from django.db import connection
 from shuangsuiji.common.bulk import db_date, db_datetime, rows_insert
 from shuangsuiji.common.errors import Conflict
 from shuangsuiji.draw import selectors as draw_selectors
+from shuangsuiji.draw.choices import DrawState
 from shuangsuiji.draw.models import Assignment, Draw, Selection
 from shuangsuiji.inspection.choices import VisitStatus
 from shuangsuiji.inspection.models import Visit, VisitMember, VisitTask
@@ -99,6 +100,22 @@ def visits_dispatch(*, draw: Draw, task: Task, now: dt.datetime) -> VisitsDispat
             f"AND m.inspector_id = a.inspector_id) ORDER BY s.rank, a.position",
             [task.pk, task.pk, task.pk, draw.pk],
         )
+        # 部门联合抽查 (issue 14 第 1 项): each partner's matched inspector joins the visit of
+        # the target it was matched to (after the lead's team: the 组长 stays the lead's).
+        for match_id in Draw.objects.filter(
+            source=draw, partner__isnull=False, state=DrawState.CONFIRMED
+        ).values_list("id", flat=True):
+            cur.execute(
+                f"INSERT INTO {member_t} (visit_id, inspector_id, task_id, assignment_id, is_leader) "
+                f"SELECT vt.visit_id, a.inspector_id, %s, a.id, FALSE "
+                f"FROM {sel_t} ps JOIN {sel_t} s ON s.draw_id = %s AND s.target_id = ps.target_id "
+                f"JOIN {vt_t} vt ON vt.selection_id = s.id AND +vt.task_id = %s "
+                f"JOIN {asg_t} a ON a.selection_id = ps.id AND a.active "
+                f"WHERE ps.draw_id = %s AND NOT EXISTS (SELECT 1 FROM {member_t} m "
+                f"WHERE m.visit_id = vt.visit_id AND m.inspector_id = a.inspector_id) "
+                f"ORDER BY s.rank, a.position",
+                [task.pk, draw.pk, task.pk, match_id],
+            )
     return VisitsDispatched(
         created=len(new_sels), joined_targets=[tid for _s, tid, _e in join_sels]
     )
