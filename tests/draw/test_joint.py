@@ -26,7 +26,8 @@ VERIFIER = Path(__file__).resolve().parents[2] / "docs" / "verify_draw.py"
 
 def _joint(rng: random.Random, partners: int):
     crew = Crew()
-    task = crew.task(capacity=40)
+    # 指引第二十条 (2 per target) counts the partners' inspectors: the lead's part may be 1.
+    task = crew.task(capacity=40, team_size=rng.choice([1, 2]))
     TargetClass.objects.create(task=task, code="all", name="全部对象", count=rng.randint(2, 9))
     crew.entities(rng.randint(9, 14))
     crew.inspectors(rng.randint(3, 6))

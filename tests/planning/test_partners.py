@@ -169,3 +169,11 @@ def test_the_partners_operators_get_a_message_once(trio, joint):
     [notice] = Notice.objects.filter(user=trio["partner_op"])
     assert notice.kind == "invited" and task.code in notice.title
     assert notice.url == f"/planning/tasks/{task.pk}/"
+
+
+def test_a_team_of_one_is_allowed_only_with_partners(make_task, trio):
+    """指引第二十条: 不少于2名 — a joint task's lead team of 1 plus one per partner."""
+    with pytest.raises(ValidationFailed) as exc:
+        make_task(team_size=1)
+    assert "不少于2名" in str(exc.value.errors)
+    assert make_task(team_size=1, partners=[trio["other"]]).team_size == 1

@@ -198,9 +198,9 @@ class TaskForm(ServiceErrorsMixin, forms.Form):
     )
     team_size = _int(
         "每组人数",
-        min_value=2,
+        min_value=1,
         initial=2,
-        help_text="每个检查对象不少于2名执法检查人员（指引第二十条）",
+        help_text="每个检查对象不少于2名执法检查人员（指引第二十条）；联合抽查时为牵头部门每组人数，每个配合部门另加1名",
     )
     inspector_capacity = _int("每人最多检查对象数", min_value=1, initial=10)
     exclude_recent_days = _int(

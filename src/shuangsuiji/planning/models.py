@@ -156,10 +156,12 @@ class Task(TimeStampedModel):
                 name="task_window_order",
                 violation_error_message=_("执行结束日期不能早于开始日期"),
             ),
+            # 指引第二十条 (不少于2名) is checked by the services with the partners counted: a
+            # joint task's lead team may be 1, each partner adding one (issue 14 第 1 项).
             models.CheckConstraint(
-                condition=models.Q(team_size__gte=2),
-                name="task_team_at_least_two",
-                violation_error_message=_("每个检查对象不少于2名执法检查人员"),
+                condition=models.Q(team_size__gte=1),
+                name="task_team_at_least_one",
+                violation_error_message=_("每组至少1名执法检查人员"),
             ),
         ]
 

@@ -71,7 +71,9 @@ def draw_commit(*, task: Task, actor: User, pool: TaskPool | None = None) -> Dra
                     f"任务{task.code}{_STATE_WORDS[task.status]}，不能再次封存名单；"
                     "如需重新摇号，请先作废当前摇号"
                 )
-            if task.team_size < 2:
+            # 指引第二十条: at least 2 per target — the lead's team plus one per partner.
+            partners = task.partner_responses.filter(accepted=True).count()
+            if task.team_size < 1 or task.team_size + partners < 2:
                 raise ValidationFailed("每个检查对象不少于2名执法检查人员（指引第二十条）")
             # 部门联合抽查: every partner takes part before the pools are frozen (issue 14
             # 第 1 项); read under the task lock that their answers also take.

@@ -273,9 +273,16 @@ def _task_clean(
             if taken.exists():
                 errors["code"] = [f"任务编号 {code} 已被使用"]
     values["code"] = code
-    # 每个检查对象不少于2名执法检查人员 (指引第二十条).
-    if not isinstance(spec.team_size, int) or not 2 <= spec.team_size <= 10:
-        errors["team_size"] = ["每个检查对象不少于2名执法检查人员（指引第二十条），最多10名"]
+    # 每个检查对象不少于2名执法检查人员 (指引第二十条). In a joint task each partner adds one
+    # of its own to every team (issue 14 第 1 项): the lead's part may then be 1.
+    joint = bool(list(spec.partners))
+    least = 1 if joint else 2
+    if not isinstance(spec.team_size, int) or not least <= spec.team_size <= 10:
+        errors["team_size"] = [
+            "牵头部门每组至少1名（每个配合部门另加1名），最多10名"
+            if joint
+            else "每个检查对象不少于2名执法检查人员（指引第二十条），最多10名"
+        ]
     if not isinstance(spec.inspector_capacity, int) or not 1 <= spec.inspector_capacity <= 100_000:
         errors["inspector_capacity"] = ["每人最多检查对象数应为正整数"]
     days = spec.exclude_recent_days
