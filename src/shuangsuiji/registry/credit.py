@@ -116,7 +116,17 @@ class _Reader:
     label = ""
     columns: list[tabular.Column] = []
 
-    def _start(self, *, table, department, actor, dry_run, skip_invalid):
+    def run(
+        self,
+        *,
+        table: tabular.Table,
+        department,
+        actor,
+        dry_run: bool,
+        skip_invalid: bool,
+        progress: ProgressFn | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> ImportResult:
         check_write_scope(actor=actor, department=department)
         bound = table.bind(self.columns)
         result = ImportResult(
@@ -128,7 +138,17 @@ class _Reader:
             header_row=bound.header_row,
             unknown_headers=list(bound.unknown_headers),
         )
-        return bound, result
+        return self._import(
+            bound=bound,
+            result=result,
+            department=department,
+            actor=actor,
+            dry_run=dry_run,
+            progress=progress,
+        )
+
+    def _import(self, *, bound, result, department, actor, dry_run, progress) -> ImportResult:
+        raise NotImplementedError
 
     @staticmethod
     def _cells(
@@ -188,24 +208,7 @@ class _EntityUpdater(_Reader):
         """(field, reason) of a row that cannot be applied, or None."""
         return None
 
-    def run(
-        self,
-        *,
-        table: tabular.Table,
-        department,
-        actor,
-        dry_run: bool,
-        skip_invalid: bool,
-        progress: ProgressFn | None = None,
-        options: dict[str, Any] | None = None,
-    ) -> ImportResult:
-        bound, result = self._start(
-            table=table,
-            department=department,
-            actor=actor,
-            dry_run=dry_run,
-            skip_invalid=skip_invalid,
-        )
+    def _import(self, *, bound, result, department, actor, dry_run, progress) -> ImportResult:
         today = timezone.localdate()
         errors = ErrorList()
         names = (self.value_field, self.date_field, self.text_field)
@@ -434,24 +437,7 @@ class _KeyedImporter(_Reader):
         """The stored values of a good row."""
         return v
 
-    def run(
-        self,
-        *,
-        table: tabular.Table,
-        department,
-        actor,
-        dry_run: bool,
-        skip_invalid: bool,
-        progress: ProgressFn | None = None,
-        options: dict[str, Any] | None = None,
-    ) -> ImportResult:
-        bound, result = self._start(
-            table=table,
-            department=department,
-            actor=actor,
-            dry_run=dry_run,
-            skip_invalid=skip_invalid,
-        )
+    def _import(self, *, bound, result, department, actor, dry_run, progress) -> ImportResult:
         self.check_columns(bound)
         today = timezone.localdate()
         errors = ErrorList()
