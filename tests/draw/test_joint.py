@@ -135,3 +135,17 @@ def test_the_lead_seals_each_partners_match_from_the_draw_page(client, var_dir):
     assert f"从配合部门“{dept.name}”的执法人员中随机匹配每组1人" in page
     public = client.get(f"/public/draw/{task.code}/").content.decode()
     assert f"从配合部门“{dept.name}”的执法检查人员中随机匹配每组1人" in public
+
+
+def test_a_partners_inspector_is_not_shown_as_the_leader(client, var_dir):
+    crew, task, [dept] = _joint(random.Random(3), partners=1)
+    lead = _ceremony(services.draw_commit(task=task, actor=crew.operator), crew, SEED)
+    match = _ceremony(
+        services.partner_match_commit(task=task, partner=dept, actor=crew.operator), crew, SEED
+    )
+    client.force_login(crew.operator)
+    assert 'badge leader">组长' in client.get(f"/draw/{lead.pk}/").content.decode()
+    assert 'badge leader">组长' not in client.get(f"/draw/{match.pk}/").content.decode()
+    public = client.get(f"/public/draw/{task.code}/").content.decode()
+    lead_part, partner_part = public.split('id="draw-2"')
+    assert 'badge leader">组长' in lead_part and 'badge leader">组长' not in partner_part
