@@ -184,6 +184,24 @@ def _summary(task: Task, draw: Draw) -> str:
     )
 
 
+def _partner_account(
+    dept: Department, account: tuple[str, str, str], role: str, seed: str, actor: str
+) -> User:
+    """A partner's demo login with its role (made once)."""
+    username, full_name, mobile = account
+    user = User.objects.filter(username=username).first() or user_create(
+        username=username,
+        full_name=full_name,
+        password=DEMO_PASSWORD,
+        id_number=make_id_number(random.Random(seed)),
+        mobile=mobile,
+        actor=actor,
+    )
+    if not Membership.objects.filter(user=user, department=dept, role=role).exists():
+        membership_grant(user=user, department=dept, role=role, actor=actor)
+    return user
+
+
 def _partner(actor: str, tl: Timeline) -> Department:
     """松江区市场监督管理局 (部门联合抽查的配合部门) with its 部门管理员, its item and four
     inspectors, entered by that admin (谁管理、谁维护)."""
@@ -192,28 +210,8 @@ def _partner(actor: str, tl: Timeline) -> Department:
     dept = Department.objects.filter(code=code).first() or department_add(
         code=code, name=name, kind=DepartmentKind.COMMISSION, region=region, actor=actor
     )
-    username, full_name, mobile = PARTNER_ADMIN
-    admin = User.objects.filter(username=username).first() or user_create(
-        username=username,
-        full_name=full_name,
-        password=DEMO_PASSWORD,
-        id_number=make_id_number(random.Random("SJSC")),
-        mobile=mobile,
-        actor=actor,
-    )
-    if not Membership.objects.filter(user=admin, department=dept, role=Role.DEPT_ADMIN).exists():
-        membership_grant(user=admin, department=dept, role=Role.DEPT_ADMIN, actor=actor)
-    username, full_name, mobile = PARTNER_OPERATOR
-    operator = User.objects.filter(username=username).first() or user_create(
-        username=username,
-        full_name=full_name,
-        password=DEMO_PASSWORD,
-        id_number=make_id_number(random.Random("SJSC-op")),
-        mobile=mobile,
-        actor=actor,
-    )
-    if not Membership.objects.filter(user=operator, department=dept, role=Role.OPERATOR).exists():
-        membership_grant(user=operator, department=dept, role=Role.OPERATOR, actor=actor)
+    admin = _partner_account(dept, PARTNER_ADMIN, Role.DEPT_ADMIN, "SJSC", actor)
+    _partner_account(dept, PARTNER_OPERATOR, Role.OPERATOR, "SJSC-op", actor)
     spec = PARTNER_ITEM
     if not Item.objects.filter(department=dept, code=spec["code"]).exists():
         item_create(

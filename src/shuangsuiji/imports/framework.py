@@ -416,6 +416,30 @@ class ChangeSpool:
             self._file.close()
 
 
+def import_start(
+    *,
+    importer: Any,
+    table: tabular.Table,
+    department: Any,
+    actor: Any,
+    dry_run: bool,
+    skip_invalid: bool,
+) -> tuple[tabular.BoundTable, ImportResult]:
+    """Rules 1–2 for an importer that is not an ``UpsertImporter``: the scope check, the
+    binding of the columns, and the result that names the file and its header row."""
+    check_write_scope(actor=actor, department=department)
+    bound = table.bind(importer.columns)
+    return bound, ImportResult(
+        kind=importer.kind,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        file_name=table.name,
+        file_sha256=table.sha256,
+        header_row=bound.header_row,
+        unknown_headers=list(bound.unknown_headers),
+    )
+
+
 def record_import_event(
     *, result: ImportResult, department: Any, actor: Any, spools: Sequence[ChangeSpool] = ()
 ):

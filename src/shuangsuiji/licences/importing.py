@@ -20,7 +20,7 @@ from shuangsuiji.imports.framework import (
     ErrorList,
     ImportResult,
     ProgressFn,
-    check_write_scope,
+    import_start,
     record_import_event,
     register_importer,
 )
@@ -94,16 +94,13 @@ class LicenceImporter:
         progress: ProgressFn | None = None,
         options: dict[str, Any] | None = None,
     ) -> ImportResult:
-        check_write_scope(actor=actor, department=department)
-        bound = table.bind(self.columns)
-        result = ImportResult(
-            kind=self.kind,
+        bound, result = import_start(
+            importer=self,
+            table=table,
+            department=department,
+            actor=actor,
             dry_run=dry_run,
             skip_invalid=skip_invalid,
-            file_name=table.name,
-            file_sha256=table.sha256,
-            header_row=bound.header_row,
-            unknown_headers=list(bound.unknown_headers),
         )
         today = timezone.localdate()
         resolver = ItemResolver(department)

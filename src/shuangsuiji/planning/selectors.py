@@ -22,6 +22,8 @@ from shuangsuiji.catalog.rules import rule_for
 from shuangsuiji.common.errors import NotFound
 from shuangsuiji.planning.choices import TaskStatus
 from shuangsuiji.planning.models import PartnerResponse, Plan, PlanRow, TargetClass, Task
+from shuangsuiji.registry.choices import EntityType, FlagKind, Scale
+from shuangsuiji.registry.models import Tag
 
 PLANNER_ROLES = frozenset({Role.OPERATOR})
 # 原则上比例不低于5%、每年不少于2次 (where the item's own rule is silent) [003 附件3 第九条].
@@ -288,9 +290,6 @@ def task_classes(*, task: Task) -> QuerySet[TargetClass]:
 def class_conditions(*, cls: TargetClass) -> list[str]:
     """The class's 定向条件 in words for the task page ("信用标记：经营异常名录", "近12个月投诉
     不少于3件"), not the stored keys."""
-    from shuangsuiji.registry.choices import EntityType, FlagKind, Scale
-    from shuangsuiji.registry.models import Tag
-
     f = cls.filters or {}
     labels = {
         "entity_type": ("主体类型", dict(EntityType.choices)),

@@ -37,7 +37,7 @@ from shuangsuiji.imports.framework import (
     ErrorList,
     ImportResult,
     ProgressFn,
-    check_write_scope,
+    import_start,
     record_import_event,
     register_importer,
 )
@@ -127,16 +127,13 @@ class _Reader:
         progress: ProgressFn | None = None,
         options: dict[str, Any] | None = None,
     ) -> ImportResult:
-        check_write_scope(actor=actor, department=department)
-        bound = table.bind(self.columns)
-        result = ImportResult(
-            kind=self.kind,
+        bound, result = import_start(
+            importer=self,
+            table=table,
+            department=department,
+            actor=actor,
             dry_run=dry_run,
             skip_invalid=skip_invalid,
-            file_name=table.name,
-            file_sha256=table.sha256,
-            header_row=bound.header_row,
-            unknown_headers=list(bound.unknown_headers),
         )
         return self._import(
             bound=bound,
