@@ -156,3 +156,73 @@ def test_a_draw_of_items_without_a_cap_is_not_counted_toward_the_yearly_cap():
     counts = list(YearlyDrawCount.objects.filter(year=2024).values_list("count", flat=True))
     assert len(counts) == 2 and set(counts) == {0}
     assert scene.task.status == "dispatched"
+
+
+@pytest.mark.django_db
+def test_a_monthly_cap_counts_per_month_and_not_toward_the_year():
+    """issue 14 第 2 项: 004 四's 日常巡查 checks every object every month: a rule of "每月不超过
+    1次" lets the same entities be drawn again next month, refuses a second draw in the same
+    month, and never touches the yearly counter of 002 第十四条."""
+    from shuangsuiji.catalog.rules import supervision_rule_set, task_cap
+    from tests.factories.catalog import make_item
+
+    crew = Crew()
+    item = make_item(department=crew.dept, code="XC-01")
+    supervision_rule_set(
+        department=crew.dept,
+        actor=None,
+        item=item,
+        effective_from=dt.date(2024, 1, 1),
+        cap_mode="monthly",
+        cap=1,
+        note="每月巡查（004 四）",
+    )
+    ents, insp = crew.entities(2), crew.inspectors(4)
+
+    def drawn(start):
+        crew_task = crew.task
+        task = crew_task(start=start, end=start + dt.timedelta(days=20))
+        task.items.add(item)
+        draw = services.draw_commit(
+            task=task,
+            actor=crew.operator,
+            pool=pool_for(task, strata={"all": (len(ents), ents)}, inspectors=insp),
+        )
+        return task, services.draw_seed(
+            draw=draw, seed_text=SEED, sources="掷骰", witnesses=["王监督"], actor=crew.witness
+        )
+
+    march, first = drawn(dt.date(2024, 3, 1))
+    cap = task_cap(task=march)
+    assert (cap.limit, cap.year, cap.month, cap.period_text) == (1, 2024, 3, "2024年3月")
+    _, again = drawn(dt.date(2024, 3, 10))
+    _, april = drawn(dt.date(2024, 4, 1))
+    services.draw_confirm(draw=first, actor=crew.operator)
+    with pytest.raises(Conflict) as err:
+        services.draw_confirm(draw=again, actor=crew.operator)
+    assert "2024年3月已被抽中1次（上限1次" in err.value.message
+    services.draw_confirm(draw=april, actor=crew.operator)
+    rows = dict(
+        ((t, m), c)
+        for t, m, c in YearlyDrawCount.objects.filter(target_id=tid(ents[0])).values_list(
+            "target_id", "month", "count"
+        )
+    )
+    assert rows == {(tid(ents[0]), 0): 0, (tid(ents[0]), 3): 1, (tid(ents[0]), 4): 1}
+    # A yearly-capped item in the same task wins: the task is held to the yearly cap.
+    task, _ = drawn(dt.date(2024, 5, 1))
+    task.items.add(make_item(department=crew.dept, code="JZ-09"))
+    assert task_cap(task=task).month == 0 and task_cap(task=task).limit == 2
+
+
+@pytest.mark.django_db
+def test_a_monthly_cap_needs_a_number():
+    from shuangsuiji.catalog.rules import supervision_rule_set
+    from shuangsuiji.common.errors import ValidationFailed
+
+    crew = Crew()
+    with pytest.raises(ValidationFailed) as err:
+        supervision_rule_set(
+            department=crew.dept, actor=None, effective_from=dt.date(2024, 1, 1), cap_mode="monthly"
+        )
+    assert "每月被抽中不超过几次" in err.value.message

@@ -149,3 +149,55 @@ def test_a_partners_inspector_is_not_shown_as_the_leader(client, var_dir):
     public = client.get(f"/public/draw/{task.code}/").content.decode()
     lead_part, partner_part = public.split('id="draw-2"')
     assert 'badge leader">组长' in lead_part and 'badge leader">组长' not in partner_part
+
+
+def test_a_partner_match_left_short_is_not_locked_but_voided_and_sealed_again(var_dir):
+    """The partner's inspectors cannot cover every target (capacity): confirming would lock
+    teams without that department, which dispatch refuses and nobody could undo. So the
+    confirmation is refused, the match voided, and sealed again once the partner adds staff."""
+    from shuangsuiji.registry.models import Inspector
+
+    crew = Crew()
+    task = crew.task(capacity=1, team_size=1)
+    TargetClass.objects.create(task=task, code="all", name="全部对象", count=3)
+    crew.entities(3)
+    crew.inspectors(3)
+    dept = factories.department(name="配合部门甲")
+    factories.inspector(department=dept)  # one inspector, capacity 1: two targets short
+    operator = factories.user(department=dept, role="operator")
+    task.partners.add(dept)
+    task_partner_respond(
+        task=task,
+        department=dept,
+        actor=operator,
+        accept=True,
+        items=[make_item(department=dept, code="PJ-01")],
+    )
+    lead = _ceremony(services.draw_commit(task=task, actor=crew.operator), crew, SEED)
+    match = services.draw_seed(
+        draw=services.partner_match_commit(task=task, partner=dept, actor=crew.operator),
+        seed_text=SEED,
+        sources="掷骰",
+        witnesses=["王监督"],
+        actor=crew.witness,
+    )
+    assert match.selections.filter(unstaffed=True).count() == 2
+    with pytest.raises(Conflict) as exc:
+        services.draw_confirm(draw=match, actor=crew.operator)
+    assert "2个检查对象未配齐" in exc.value.message and "配合部门甲" in exc.value.message
+    match.refresh_from_db()
+    assert match.state == "drawn"
+    services.draw_void(draw=match, reason="配合部门人员不足", actor=crew.operator)
+    for _ in range(2):
+        factories.inspector(department=dept)
+    assert Inspector.objects.filter(department=dept).count() == 3
+    again = _ceremony(
+        services.partner_match_commit(task=task, partner=dept, actor=crew.operator), crew, SEED
+    )
+    assert again.state == "confirmed" and not again.selections.filter(unstaffed=True).exists()
+    services.draw_dispatch(draw=lead, actor=crew.operator)
+    for visit in Visit.objects.filter(lead_task=task):
+        assert {m.inspector.department_id for m in visit.members.select_related("inspector")} == {
+            crew.dept.pk,
+            dept.pk,
+        }

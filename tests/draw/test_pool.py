@@ -426,7 +426,7 @@ def test_the_cap_follows_the_items_rule_from_its_effective_date(dept, make_task,
     e = factories.entity(department=dept, name="已抽两次企业")
     YearlyDrawCount.objects.create(target_id=e.uscc, year=2024, count=2)
     task = make_task()  # window September 2024
-    assert task_cap(task=task) == 2 and task_pool(task=task, today=TODAY).excluded
+    assert task_cap(task=task).limit == 2 and task_pool(task=task, today=TODAY).excluded
     supervision_rule_set(
         department=dept,
         actor=None,
@@ -435,7 +435,7 @@ def test_the_cap_follows_the_items_rule_from_its_effective_date(dept, make_task,
         cap_mode="off",
         note="日常巡查，每月全覆盖（004 四）",
     )
-    assert task_cap(task=task) == 2
+    assert task_cap(task=task).limit == 2
     supervision_rule_set(
         department=dept, actor=None, item=item, effective_from=dt.date(2024, 1, 1), cap_mode="off"
     )

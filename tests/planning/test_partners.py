@@ -177,3 +177,51 @@ def test_a_team_of_one_is_allowed_only_with_partners(make_task, trio):
         make_task(team_size=1)
     assert "不少于2名" in str(exc.value.errors)
     assert make_task(team_size=1, partners=[trio["other"]]).team_size == 1
+
+
+def test_the_partner_answers_through_the_api(client, trio, joint):
+    """The same answer through /api/v1/planning/tasks/{id}/partners/{code}: a bad item code is
+    named and changes nothing; a refusal needs its reason; the task shows the answer."""
+    import json
+
+    from shuangsuiji.accounts.services import api_token_create
+
+    task, partner_item, operator = joint
+    _, secret = api_token_create(user=trio["partner_op"], name="测试")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    url = f"/api/v1/planning/tasks/{task.pk}/partners/{trio['other'].code}"
+
+    def post(body, headers=auth, to=url):
+        return client.post(to, data=json.dumps(body), content_type="application/json", **headers)
+
+    r = post({"answer": "accept", "item_codes": ["NO-SUCH"]})
+    assert r.status_code == 404 and "NO-SUCH" in r.json()["detail"]
+    r = post({"answer": "decline"})
+    assert r.status_code == 422 and "理由" in r.json()["detail"]
+    r = post({"answer": "maybe"})
+    assert r.status_code == 422
+    assert not PartnerResponse.objects.exists()
+    # Not a partner of the task; the lead's operator cannot answer for the partner.
+    assert (
+        post({"answer": "decline", "reason": "x"}, to=url[: url.rindex("/")] + "/XX").status_code
+        == 404
+    )
+    _, lead_secret = api_token_create(user=operator, name="测试")
+    r = post(
+        {"answer": "accept", "item_codes": ["MH-LH-01"]},
+        headers={"HTTP_AUTHORIZATION": f"Bearer {lead_secret}"},
+    )
+    assert r.status_code == 403 and not PartnerResponse.objects.exists()
+
+    r = post({"answer": "accept", "item_codes": ["MH-LH-01"], "inspector_category": "住建"})
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert (
+        body["accepted"]
+        and body["items"] == ["MH-LH-01"]
+        and body["department"] == trio["other"].code
+    )
+    detail = client.get(f"/api/v1/planning/tasks/{task.pk}", **auth).json()
+    assert [a["department"] for a in detail["partner_answers"]] == [trio["other"].code]
+    assert partner_item in task.items.all()
+    assert Event.objects.filter(action="task.partner_accept").count() == 1

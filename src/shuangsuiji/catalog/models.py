@@ -125,6 +125,7 @@ class ItemVersion(models.Model):
 
 class CapMode(models.TextChoices):
     YEARLY = "yearly", _("每年上限")
+    MONTHLY = "monthly", _("每月上限（如每月巡查）")
     OFF = "off", _("不设上限（如日常巡查）")
 
 
@@ -145,11 +146,16 @@ class SupervisionRule(models.Model):
     cap_mode = models.CharField(
         _("被抽中次数上限"), max_length=8, choices=CapMode.choices, blank=True
     )
-    cap = models.PositiveSmallIntegerField(_("每年被抽中不超过（次）"), null=True, blank=True)
+    cap = models.PositiveSmallIntegerField(_("每期被抽中不超过（次）"), null=True, blank=True)
     min_ratio = models.DecimalField(
         _("最低抽查比例(%)"), max_digits=6, decimal_places=3, null=True, blank=True
     )
     min_rounds = models.PositiveSmallIntegerField(_("每年最少抽查轮次"), null=True, blank=True)
+    # 结果公示时限 (000 三(六): 20个工作日; 003 附件3 第十一条: 10个工作日), frozen on each
+    # result when it is formed (``Result.publish_workdays``).
+    publish_workdays = models.PositiveSmallIntegerField(
+        _("结果公示时限（工作日）"), null=True, blank=True
+    )
     note = models.CharField(_("依据或说明"), max_length=500, blank=True)
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

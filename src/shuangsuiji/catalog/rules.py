@@ -1,9 +1,11 @@
-"""抽查规则 per department and item (issue 14 第 2 项): the yearly cap on how often one
-entity is drawn (002 第十四条: 原则上一年内不超过2次 — off for items like 004's 日常巡查,
-which check every object every month), and the minimum ratio and rounds the plan is held
-to (003 第九条: 不低于5%、每年不少于2次). Set by the department admin with an effective
-date; each change is a new row and an audit event, read by the draw (``task_cap``) and
-the plan warnings (``rule_for``) as of their own day."""
+"""抽查规则 per department and item (issue 14 第 2 项): the cap on how often one entity is
+drawn (002 第十四条: 原则上一年内不超过2次 — per month, or off, for items like 004's 日常巡查,
+which check every object every month), the minimum ratio and rounds the plan is held to
+(003 第九条: 不低于5%、每年不少于2次) and the publication deadline of the results (000 三(六):
+20个工作日; 003 附件3 第十一条: 10个工作日). Set by the department admin with an effective
+date; each change is a new row and an audit event, read by the draw (``task_cap``), the
+plan warnings (``rule_for``) and the forming of a result (``publish_workdays_for``) as of
+their own day."""
 
 from __future__ import annotations
 
@@ -22,16 +24,40 @@ from shuangsuiji.common.errors import ValidationFailed
 DEFAULT_MIN_RATIO = Decimal("5")  # 003 附件3 第九条
 DEFAULT_MIN_ROUNDS = 2  # 003 附件3 第九条
 CAP_MAX = 100
+PUBLISH_WORKDAYS_MAX = 60
 
 
 @dataclass(frozen=True)
 class Rule:
-    """The rule in force: ``cap`` None = no cap (``CapMode.OFF``)."""
+    """The rule in force: ``cap`` None = no cap (``CapMode.OFF``); ``cap_monthly`` when the
+    cap counts per calendar month (``CapMode.MONTHLY``) rather than per year."""
 
     cap: int | None
     min_ratio: Decimal
     min_rounds: int
     source: str  # which row decided (for the page): "部门规则 2026-01-01" / "默认"
+    cap_monthly: bool = False
+    publish_workdays: int = 20
+
+    @property
+    def cap_text(self) -> str:
+        if self.cap is None:
+            return "不设上限"
+        return f"每{'月' if self.cap_monthly else '年'}不超过{self.cap}次"
+
+
+@dataclass(frozen=True)
+class TaskCap:
+    """The cap a task's draw applies and the period it counts in: the year, or one month
+    of it (``month`` 1–12; 0 = the whole year), both of the task's first day."""
+
+    limit: int
+    year: int
+    month: int = 0
+
+    @property
+    def period_text(self) -> str:
+        return f"{self.year}年{self.month}月" if self.month else f"{self.year}年"
 
 
 def _row(department_id: int, item_id: int | None, on: dt.date) -> SupervisionRule | None:
@@ -64,6 +90,7 @@ def rule_for(*, department: Department, item: Item | None, on: dt.date) -> Rule:
     cap = None if mode == CapMode.OFF else (first("cap") or department.yearly_draw_cap)
     ratio = first("min_ratio")
     rounds = first("min_rounds")
+    publish = first("publish_workdays")
     source = "、".join(
         f"{'事项' if r.item_id else '部门'}规则（{r.effective_from:%Y-%m-%d}起）" for r in rows
     )
@@ -72,21 +99,37 @@ def rule_for(*, department: Department, item: Item | None, on: dt.date) -> Rule:
         min_ratio=DEFAULT_MIN_RATIO if ratio is None else ratio,
         min_rounds=DEFAULT_MIN_ROUNDS if rounds is None else rounds,
         source=source or "默认（002 第十四条、003 第九条）",
+        cap_monthly=mode == CapMode.MONTHLY and cap is not None,
+        publish_workdays=publish or department.publish_deadline_workdays,
     )
 
 
-def task_cap(*, task) -> int | None:
-    """The yearly cap a task's draw applies: the smallest of its items' caps (each item under
-    its own department's rules, on the first day of the task); ``None`` when every item's
-    rule sets no cap."""
-    caps = [
-        rule_for(department=item.department, item=item, on=task.window_start).cap
+def task_cap(*, task) -> TaskCap | None:
+    """The cap a task's draw applies (each item under its own department's rules, on the
+    first day of the task): the smallest yearly cap of its items; when none of them is
+    capped per year, the smallest monthly cap, counted in the task's first month; ``None``
+    when every item's rule sets no cap."""
+    start = task.window_start
+    rules = [
+        rule_for(department=item.department, item=item, on=start)
         for item in task.items.select_related("department")
     ]
-    yearly = [c for c in caps if c is not None]
-    if caps and not yearly:
-        return None
-    return min(yearly) if yearly else task.department.yearly_draw_cap
+    if not rules:
+        return TaskCap(task.department.yearly_draw_cap, start.year)
+    yearly = [r.cap for r in rules if r.cap is not None and not r.cap_monthly]
+    if yearly:
+        return TaskCap(min(yearly), start.year)
+    monthly = [r.cap for r in rules if r.cap is not None]
+    return TaskCap(min(monthly), start.year, start.month) if monthly else None
+
+
+def publish_workdays_for(*, items, lead: Department, on: dt.date) -> int:
+    """The 公示时限 of a result formed on ``on``: the shortest of its items' rules (each under
+    its own department), the lead department's own setting when it has no item."""
+    periods = [
+        rule_for(department=item.department, item=item, on=on).publish_workdays for item in items
+    ]
+    return min(periods) if periods else rule_for(department=lead, item=None, on=on).publish_workdays
 
 
 def supervision_rule_set(
@@ -99,6 +142,7 @@ def supervision_rule_set(
     cap: int | str | None = None,
     min_ratio: str | Decimal | None = None,
     min_rounds: int | str | None = None,
+    publish_workdays: int | str | None = None,
     note: str = "",
 ) -> SupervisionRule:
     _require_writer(actor=actor, department=department)
@@ -122,10 +166,15 @@ def supervision_rule_set(
             return None
         return n
 
-    cap_n = number("cap", cap, CAP_MAX, "每年被抽中次数上限")
-    if cap_mode == CapMode.YEARLY and cap_n is not None and cap_n < 1:
-        errors["cap"] = ["每年被抽中次数上限至少为1（不设上限请选择“不设上限”）"]
+    cap_n = number("cap", cap, CAP_MAX, "被抽中次数上限")
+    if cap_mode in (CapMode.YEARLY, CapMode.MONTHLY) and cap_n is not None and cap_n < 1:
+        errors["cap"] = ["被抽中次数上限至少为1（不设上限请选择“不设上限”）"]
+    if cap_mode == CapMode.MONTHLY and cap_n is None and "cap" not in errors:
+        errors["cap"] = ["按月设置上限时，请填写每月被抽中不超过几次"]
     rounds = number("min_rounds", min_rounds, 52, "每年最少抽查轮次")
+    publish = number("publish_workdays", publish_workdays, PUBLISH_WORKDAYS_MAX, "结果公示时限")
+    if publish == 0:
+        errors["publish_workdays"] = [f"结果公示时限应为 1—{PUBLISH_WORKDAYS_MAX} 个工作日"]
     ratio = None
     if min_ratio not in (None, ""):
         try:
@@ -139,7 +188,7 @@ def supervision_rule_set(
     if len(note) > 500:
         errors["note"] = ["依据或说明不超过500字"]
     if not errors and not (
-        cap_mode or cap_n is not None or ratio is not None or rounds is not None
+        cap_mode or cap_n is not None or ratio is not None or rounds is not None or publish
     ):
         errors["cap_mode"] = ["请至少设置一项规则"]
     if errors:
@@ -156,6 +205,7 @@ def supervision_rule_set(
             cap=cap_n if cap_mode != CapMode.OFF else None,
             min_ratio=ratio,
             min_rounds=rounds,
+            publish_workdays=publish,
             note=note,
             set_by=actor if isinstance(actor, User) else None,
         )
@@ -171,6 +221,7 @@ def supervision_rule_set(
                 "cap": rule.cap,
                 "min_ratio": f"{ratio.normalize():f}" if ratio is not None else None,
                 "min_rounds": rounds,
+                "publish_workdays": publish,
                 "note": note,
             },
         )

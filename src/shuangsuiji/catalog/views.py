@@ -230,7 +230,8 @@ def item_copy(request: HttpRequest) -> HttpResponse:
 @login_required
 def rules_page(request: HttpRequest) -> HttpResponse:
     """抽查规则 (issue 14 第 2 项): the department admin sets, with an effective date, the
-    yearly cap on draws per entity and the minimum ratio and rounds, for all items or one."""
+    cap on draws per entity (yearly, monthly or none), the minimum ratio and rounds and the
+    results' publication deadline, for all items or one."""
     departments = list(departments_writable(user=request.user))
     if not departments:
         raise NotAllowed("只有部门管理员可以设置抽查规则")
@@ -239,7 +240,16 @@ def rules_page(request: HttpRequest) -> HttpResponse:
     if dept is None:
         raise NotAllowed("只能设置本部门的抽查规则")
     items = list(Item.objects.filter(department=dept, is_repealed=False).select_related("current"))
-    fields = ("item", "effective_from", "cap_mode", "cap", "min_ratio", "min_rounds", "note")
+    fields = (
+        "item",
+        "effective_from",
+        "cap_mode",
+        "cap",
+        "min_ratio",
+        "min_rounds",
+        "publish_workdays",
+        "note",
+    )
     values = {k: request.POST.get(k, "") for k in fields}
     status = 200
     if request.method == "POST":
@@ -260,6 +270,7 @@ def rules_page(request: HttpRequest) -> HttpResponse:
                 cap=values["cap"],
                 min_ratio=values["min_ratio"],
                 min_rounds=values["min_rounds"],
+                publish_workdays=values["publish_workdays"],
                 note=values["note"],
             )
         except ValidationFailed as exc:

@@ -141,14 +141,21 @@ def _due(*, start: dt.date | dt.datetime, n: int, today: dt.date | None, done: b
     return Due(deadline.date, days_left=left, note=provisional_note(years=years) if years else "")
 
 
+def result_publish_workdays(*, result: Result) -> int:
+    """The result's 公示时限; a result formed before the rules existed has none of its own and
+    keeps its department's setting."""
+    return result.publish_workdays or _lead(result).publish_deadline_workdays
+
+
 def publish_deadline(*, result: Result, today: dt.date | None = None) -> Due:
-    """公示期限: working days after the result was formed (20 by default, the department's
-    ``publish_deadline_workdays`` — 10 in 漳平) [000 三(六), 002 第二十八条]."""
+    """公示期限: working days after the result was formed (20 by default — 10 in 漳平), from
+    the items' rules on the day it was formed (``Result.publish_workdays``) [000 三(六),
+    002 第二十八条, 003 附件3 第十一条]."""
     if result.formed_at is None:
         return Due(None, "检查结果尚未形成")
     return _due(
         start=result.formed_at,
-        n=_lead(result).publish_deadline_workdays,
+        n=result_publish_workdays(result=result),
         today=today,
         done=result.first_published_at is not None,
     )

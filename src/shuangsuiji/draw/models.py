@@ -334,21 +334,24 @@ class YearlyDrawCount(models.Model):
 
     target_id = models.CharField(max_length=64)
     year = models.PositiveSmallIntegerField()
+    # 0: the whole year (002 第十四条's cap); 1–12: one month, for items whose rule caps per
+    # month (catalog CapMode.MONTHLY, 004 四's 每月巡查). Each count is its own row.
+    month = models.PositiveSmallIntegerField(default=0)
     count = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("年度抽中次数")
-        verbose_name_plural = _("年度抽中次数")
+        verbose_name = _("抽中次数")
+        verbose_name_plural = _("抽中次数")
         constraints = [
             models.UniqueConstraint(
-                fields=["target_id", "year"],
+                fields=["target_id", "year", "month"],
                 name="yearlydrawcount_unique",
                 violation_error_message=_("重复的年度计数"),
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.target_id} {self.year}: {self.count}"
+        return f"{self.target_id} {self.year}{f'-{self.month:02d}' if self.month else ''}: {self.count}"
 
 
 class WitnessPresence(models.Model):

@@ -113,11 +113,6 @@ def inspector_id_for(*, cert_no: str, pk: int) -> str:
     return cert_no if MANIFEST_ID_RE.match(cert_no or "") else f"I{pk}"
 
 
-def task_year(*, task) -> int:
-    """The calendar year whose cap applies: the year the execution window starts in."""
-    return task.window_start.year
-
-
 # Exclusion reasons, in the order they are tested (an entity is listed once, first reason).
 REASON_STATUS = "status"
 REASON_CAP = "cap"
@@ -376,7 +371,7 @@ def _build(*, task, today: dt.date | None = None) -> _Build:
     cap = task_cap(task=task)
     at_cap = (
         dict(
-            YearlyDrawCount.objects.filter(year=task_year(task=task), count__gte=cap)
+            YearlyDrawCount.objects.filter(year=cap.year, month=cap.month, count__gte=cap.limit)
             .values_list("target_id", "count")
             .iterator(chunk_size=_CHUNK)
         )
@@ -409,8 +404,12 @@ def _build(*, task, today: dt.date | None = None) -> _Build:
     }
     blocked.update(
         {
-            tid: (REASON_CAP, f"本年度已被抽中{count}次（上限{cap}次）")
+            tid: (
+                REASON_CAP,
+                f"{cap.period_text if cap.month else '本年度'}已被抽中{count}次（上限{cap.limit}次）",
+            )
             for tid, count in at_cap.items()
+            if cap is not None
         }
     )
     buckets: dict[str, list[tuple[str, int]]] = {}

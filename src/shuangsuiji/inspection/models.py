@@ -238,6 +238,12 @@ class Result(TimeStampedModel):
     )
     # 形成 = the reviewer approved the first version; the publication deadline counts from it.
     formed_at = models.DateTimeField(_("形成时间"), null=True, blank=True)
+    # 公示时限 in working days, from the rules of the visit's items in force the day the result
+    # was formed (catalog.rules.publish_workdays_for): a later change of the rule does not
+    # move the deadline of a result already formed.
+    publish_workdays = models.PositiveSmallIntegerField(
+        _("公示时限（工作日）"), null=True, blank=True
+    )
     first_published_at = models.DateTimeField(_("首次公示时间"), null=True, blank=True)
 
     class Meta:

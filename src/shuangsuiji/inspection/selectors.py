@@ -411,7 +411,7 @@ def version_signing(*, version: ResultVersion) -> list[MemberSign]:
     signed = {s.member_id: s for s in version.signatures.select_related("signed_by")}
     members = (
         VisitMember.objects.filter(visit_id=version.result.visit_id)
-        .select_related("inspector")
+        .select_related("inspector__department")
         .order_by("-is_leader", "id")
     )
     return [

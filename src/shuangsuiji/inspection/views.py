@@ -37,7 +37,7 @@ from shuangsuiji.inspection.forms import (
     VisitFilterForm,
     WithdrawForm,
 )
-from shuangsuiji.inspection.models import Evidence, FollowUp, ResultVersion, Visit
+from shuangsuiji.inspection.models import Evidence, FollowUp, Result, ResultVersion, Visit
 
 PAGE_SIZE = 50
 STEPS = [
@@ -131,6 +131,9 @@ def _page(request: HttpRequest, visit: Visit, *, status: int = 200, **forms) -> 
         (e, selectors.evidence_is_frozen(evidence=e, submitted_at=submitted_at))
         for e in selectors.visit_evidence(visit=visit)
     ]
+    team = list(
+        visit.members.select_related("inspector__department", "task").order_by("-is_leader", "id")
+    )
     ctx: dict = {
         "visit": visit,
         "entity": visit.entity,
@@ -143,7 +146,9 @@ def _page(request: HttpRequest, visit: Visit, *, status: int = 200, **forms) -> 
             if checklist
             else selectors.visit_items_in_force(visit=visit, on=timezone.localdate())
         ),
-        "team": visit.members.select_related("inspector", "task").order_by("-is_leader", "id"),
+        "team": team,
+        # 联合检查 (000 四(二)): members of more than one department.
+        "joint": len({m.inspector.department_id for m in team}) > 1,
         "history": selectors.visit_history(visit=visit)[:50],
         "penalties": selectors.visit_penalties(visit=visit)[:50],
         "me": me,
@@ -517,13 +522,17 @@ def result_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def result_approve(request: HttpRequest, pk: int) -> HttpResponse:
     note = request.POST.get("note", "")
-    return _version_action(
-        request,
-        pk,
-        lambda v: services.result_approve(version=v, actor=request.user, note=note),
-        "审核通过：检查结果已形成，须在20个工作日内公示（002 第二十八条）",
-        "result",
+    version, visit = _version_visit(request, pk)
+    request.back_url = _back_url(visit.pk, "result")
+    services.result_approve(version=version, actor=request.user, note=note)
+    # The deadline of this result: its items' rule on the day it was formed (003 附件3
+    # 第十一条: 10 in 漳平), never a fixed 20.
+    n = Result.objects.values_list("publish_workdays", flat=True).get(pk=version.result_id)
+    n = n or visit.lead_task.department.publish_deadline_workdays
+    messages.success(
+        request, f"审核通过：检查结果已形成，须在{n}个工作日内公示（000 三(六)、002 第二十八条）"
     )
+    return _back(visit, "result")
 
 
 @login_required

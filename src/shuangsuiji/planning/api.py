@@ -4,6 +4,7 @@ preview of a task (/api/v1/planning/tasks/{id}/pool-preview) is the draw's: draw
 
 import datetime as dt
 from decimal import Decimal
+from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
@@ -12,7 +13,7 @@ from shuangsuiji.catalog.models import Item
 from shuangsuiji.common.api import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from shuangsuiji.common.errors import NotFound
 from shuangsuiji.planning import selectors, services
-from shuangsuiji.planning.models import Plan, PlanRow, Task
+from shuangsuiji.planning.models import PartnerResponse, Plan, PlanRow, Task
 from shuangsuiji.registry.models import Tag
 
 router = Router(tags=["抽查计划与任务"])
@@ -232,6 +233,28 @@ class TaskOut(Schema):
         return obj.plan_row_id
 
 
+class PartnerAnswerOut(Schema):
+    department: str = Field(description="配合部门代码")
+    department_name: str
+    accepted: bool = Field(description="参加（true）或不参加（false）")
+    items: list[str] = Field(description="本部门负责的抽查事项编码")
+    inspector_category: str = Field(description="参加的执法人员（执法类别包含）")
+    reason: str = Field(description="不参加的理由")
+    responded_at: dt.datetime
+
+    @staticmethod
+    def resolve_department(obj: PartnerResponse) -> str:
+        return obj.department.code
+
+    @staticmethod
+    def resolve_department_name(obj: PartnerResponse) -> str:
+        return obj.department.name
+
+    @staticmethod
+    def resolve_items(obj: PartnerResponse) -> list[str]:
+        return sorted(obj.items.values_list("code", flat=True))
+
+
 class TaskDetailOut(TaskOut):
     description: str
     items: list[str]
@@ -242,6 +265,11 @@ class TaskDetailOut(TaskOut):
     include_neighbour_inspectors: bool
     neighbour_departments: list[str]
     classes: list[TargetClassOut]
+    partner_answers: list[PartnerAnswerOut] = Field(description="配合部门的答复（联合抽查）")
+
+    @staticmethod
+    def resolve_partner_answers(obj: Task):
+        return list(obj.partner_responses.select_related("department").order_by("department__code"))
 
     @staticmethod
     def resolve_items(obj: Task) -> list[str]:
@@ -254,6 +282,15 @@ class TaskDetailOut(TaskOut):
     @staticmethod
     def resolve_classes(obj: Task):
         return list(selectors.task_classes(task=obj))
+
+
+class PartnerAnswerIn(Schema):
+    answer: Literal["accept", "decline"] = Field(description="accept 参加 / decline 不参加")
+    item_codes: list[str] = Field(
+        default_factory=list, description="参加时：本部门负责的抽查事项编码"
+    )
+    inspector_category: str = Field("", description="参加时（可选）：执法类别包含")
+    reason: str = Field("", description="不参加时：理由")
 
 
 class TaskFilters(Schema):
@@ -393,3 +430,33 @@ def create_task(request, payload: TaskIn):
         department=department, spec=spec, plan_row=plan_row, actor=request.user
     )
     return Status(201, selectors.task_get(user=request.user, pk=task.pk))
+
+
+@router.post(
+    "/tasks/{task_id}/partners/{department}",
+    response={200: PartnerAnswerOut, **WRITE_ERRORS},
+    summary="配合部门答复联合抽查邀请（参加或不参加）",
+)
+def answer_partner(request, task_id: int, department: str, payload: PartnerAnswerIn):
+    """000 三(五)、四(二): the partner's 抽查操作员 answers; the same rules as on the task page
+    (planning.services.task_partner_respond)."""
+    task = selectors.task_get(user=request.user, pk=task_id)
+    dept = task.partners.filter(code=department).first()
+    if dept is None:
+        raise NotFound(f"部门 {department} 不是该任务的配合部门", field="department")
+    scope = selectors.family_ids(department=dept)
+    items = {
+        i.code: i for i in Item.objects.filter(code__in=payload.item_codes, department_id__in=scope)
+    }
+    if missing := [c for c in payload.item_codes if c not in items]:
+        raise NotFound(f"本部门清单中没有事项编码：{'、'.join(missing)}", field="item_codes")
+    answer = services.task_partner_respond(
+        task=task,
+        department=dept,
+        actor=request.user,
+        accept=payload.answer == "accept",
+        items=[items[c] for c in dict.fromkeys(payload.item_codes)],
+        inspector_category=payload.inspector_category,
+        reason=payload.reason,
+    )
+    return PartnerResponse.objects.select_related("department").get(pk=answer.pk)

@@ -18,7 +18,8 @@ reproducible from the rows — tests/stats/test_figures.py counts them independe
   version — a correction replaces the conclusion, it does not add a result.
 - **problem found**: conclusions other than 未发现问题, 无法联系 and 其他情形.
 - **on time**: a result formed within ``RESULT_WORKDAYS`` working days after the task's
-  execution period; published within the department's ``publish_deadline_workdays`` after it
+  execution period; published within the result's ``publish_workdays`` (its items' rule on
+  the day it was formed; the department's ``publish_deadline_workdays`` before rules) after it
   was formed (公示率 = published on time / results due, 001 一). A result is *due* when its
   deadline has passed on ``today`` or it has been published; a result withheld by law
   (依法不予公开) is not due.
@@ -35,6 +36,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from django.db.models import Case, CharField, Count, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from shuangsuiji.common.dbfunctions import LocalDate
@@ -349,7 +351,9 @@ def _timeliness(
         .values_list(
             "lead_task__department_id",
             "lead_task__window_end",
-            "lead_task__department__publish_deadline_workdays",
+            Coalesce(
+                "result__publish_workdays", "lead_task__department__publish_deadline_workdays"
+            ),
             LocalDate("result__formed_at", tzinfo=tz),
             LocalDate("result__first_published_at", tzinfo=tz),
             "result__current__status",

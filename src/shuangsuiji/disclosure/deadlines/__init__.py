@@ -340,8 +340,8 @@ def _results_not_published(
         formed_at__isnull=False,
         first_published_at__isnull=True,
     ).exclude(Exists(published))
-    for result_id, formed_at, visit_id, _, task_id, dept_id, name, code in qs.values_list(
-        "id", "formed_at", *_visit_values("visit__")
+    for result_id, formed_at, n, visit_id, _, task_id, dept_id, name, code in qs.values_list(
+        "id", "formed_at", "publish_workdays", *_visit_values("visit__")
     ):
         start = _local_day(formed_at)
         if start <= today:
@@ -350,7 +350,7 @@ def _results_not_published(
                 dept_id,
                 task_id,
                 start,
-                periods[dept_id],
+                n or periods[dept_id],  # the result's own (issue 14 第 2 项), else the department's
                 {
                     "visit_id": visit_id,
                     "result_id": result_id,

@@ -233,44 +233,49 @@ def witness_confirm(*, draw: Draw, actor: User) -> WitnessPresence:
     return presence
 
 
-def _counters_lock(*, draw: Draw, year: int) -> list[int]:
-    """Creates the missing YearlyDrawCount rows of the draw's targets (in target order,
-    conflicts ignored) and locks all of them with ``select_for_update`` ordered by target
-    id — one global lock order, so two confirmations or dispatches cannot deadlock.
-    Subqueries on the draw's selections, not 50,000-id IN lists."""
+def _counters_lock(*, draw: Draw, year: int, month: int = 0) -> list[int]:
+    """Creates the missing YearlyDrawCount rows of the draw's targets for the year (``month``
+    0) or one month, then locks them all in target order (one global order, so two
+    confirmations never deadlock). Subqueries on the draw's selections, not 50,000-id IN
+    lists."""
     table = connection.ops.quote_name(YearlyDrawCount._meta.db_table)
     sel_table = connection.ops.quote_name(Selection._meta.db_table)
     with connection.cursor() as cur:
         cur.execute(
-            f"INSERT INTO {table} (target_id, year, count) SELECT target_id, %s, 0 FROM {sel_table} "
-            f"WHERE draw_id = %s ORDER BY target_id ON CONFLICT DO NOTHING",
-            [year, draw.pk],
+            f"INSERT INTO {table} (target_id, year, month, count) SELECT target_id, %s, %s, 0 "
+            f"FROM {sel_table} WHERE draw_id = %s ORDER BY target_id ON CONFLICT DO NOTHING",
+            [year, month, draw.pk],
         )
     targets = Selection.objects.filter(draw=draw).values("target_id")
     return list(
         YearlyDrawCount.objects.select_for_update()
-        .filter(year=year, target_id__in=targets)
+        .filter(year=year, month=month, target_id__in=targets)
         .order_by("target_id")
         .values_list("id", flat=True)
     )
 
 
 def _cap_count(*, task: Task, draw: Draw) -> None:
-    """原则上同一生产经营单位在一年内被抽中不超过2次 (指引第十四条), cap per department.
+    """原则上同一生产经营单位在一年内被抽中不超过2次 (指引第十四条), or the monthly cap of the
+    task's items (catalog/rules.py: task_cap).
 
     Race: two operators confirming two draws that share targets at the same moment would
     each read count = cap − 1 and both confirm. We lock every counter row of the draw's
     targets first (``_counters_lock``), then check, and only then increment."""
     year = task.window_start.year
     cap = task_cap(task=task)
+    # The year's rows are always there and locked: dispatch locks them to merge visits.
     _counters_lock(draw=draw, year=year)
     if cap is None:
         # Items whose rule sets no cap (004 四's 每月全覆盖 巡查): not held to one and not
-        # counted toward the others' (the rows exist: dispatch locks them to merge visits).
+        # counted toward the others'.
         return
+    if cap.month:
+        _counters_lock(draw=draw, year=cap.year, month=cap.month)
     targets = Selection.objects.filter(draw=draw).values("target_id")
+    counters = YearlyDrawCount.objects.filter(year=cap.year, month=cap.month, target_id__in=targets)
     over = list(
-        YearlyDrawCount.objects.filter(year=year, target_id__in=targets, count__gte=cap)
+        counters.filter(count__gte=cap.limit)
         .order_by("target_id")
         .values_list("target_id", flat=True)
     )
@@ -280,11 +285,12 @@ def _cap_count(*, task: Task, draw: Draw) -> None:
         )
         shown = "、".join(f"{names.get(t, t)}（{t}）" for t in over[:20])
         more = f"等{len(over)}个" if len(over) > 20 else ""
+        rule = "抽查规则" if cap.month else "指引第十四条"
         raise Conflict(
-            f"以下检查对象{year}年已被抽中{cap}次（上限{cap}次，指引第十四条），不能确认：{shown}{more}。"
-            "请作废本次摇号并重新封存名单（已达上限的对象将被排除）"
+            f"以下检查对象{cap.period_text}已被抽中{cap.limit}次（上限{cap.limit}次，{rule}），"
+            f"不能确认：{shown}{more}。请作废本次摇号并重新封存名单（已达上限的对象将被排除）"
         )
-    YearlyDrawCount.objects.filter(year=year, target_id__in=targets).update(count=F("count") + 1)
+    counters.update(count=F("count") + 1)
 
 
 def draw_confirm(*, draw: Draw, actor: User) -> Draw:
@@ -304,7 +310,17 @@ def draw_confirm(*, draw: Draw, actor: User) -> Draw:
         sel = list(draw.selections.values_list("id", "target_id", "unstaffed"))
         linked = 0
         if draw.is_partner_match:
-            pass  # its teams join the lead draw's at dispatch; the cap was counted there
+            # Its teams join the lead draw's at dispatch; the cap was counted there. Every
+            # team needs this department's inspector (000 四(二)): a match with targets left
+            # unstaffed is not locked — voided, then sealed again once the partner has
+            # enough inspectors (a confirmed one could no longer be voided).
+            short = [tid for _, tid, unst in sel if unst]
+            if short:
+                raise Conflict(
+                    f"配合部门“{draw.partner.name}”的人员匹配有{len(short)}个检查对象未配齐"
+                    f"（{'、'.join(short[:5])}{'等' if len(short) > 5 else ''}），不能确认锁定："
+                    "请作废本次匹配，由配合部门增加在岗执法人员或提高每人检查上限后重新封存"
+                )
         elif draw.source_id is not None:  # a remedy draw (Draw.is_remedy)
             staffed = {tid: pk for pk, tid, unst in sel if not unst}
             for src in Selection.objects.select_for_update().filter(

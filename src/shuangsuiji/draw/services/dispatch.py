@@ -66,10 +66,8 @@ def draw_dispatch(*, draw: Draw, actor: User) -> DispatchReport:
             if match is None:
                 waiting.append(f"“{answer.department.name}”的人员匹配尚未确认锁定")
             elif match.selections.filter(unstaffed=True).exists():
-                waiting.append(
-                    f"“{answer.department.name}”的人员匹配有未配齐的检查对象（请作废该匹配，"
-                    "由配合部门增加在岗执法人员或提高每人检查上限后重新封存）"
-                )
+                # Matches confirmed before draw_confirm refused unstaffed ones.
+                waiting.append(f"“{answer.department.name}”的人员匹配有未配齐的检查对象")
         if waiting:
             raise Conflict("联合抽查：" + "；".join(waiting) + "，不能派发")
         q = connection.ops.quote_name

@@ -17,6 +17,8 @@ from shuangsuiji.accounts.choices import Role
 from shuangsuiji.accounts.models import User
 from shuangsuiji.accounts.selectors import role_holders
 from shuangsuiji.audit.services import event_record
+from shuangsuiji.catalog.models import Item
+from shuangsuiji.catalog.rules import publish_workdays_for
 from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
 from shuangsuiji.inspection import selectors
 from shuangsuiji.inspection.choices import (
@@ -484,8 +486,18 @@ def result_approve(*, version: ResultVersion, actor: User, note: str = "") -> Re
         version.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
         result = Result.objects.select_for_update().get(pk=version.result_id)
         result.current = version
-        result.formed_at = result.formed_at or now
-        result.save(update_fields=["current", "formed_at", "updated_at"])
+        if result.formed_at is None:
+            result.formed_at = now
+            # The 公示时限 of the items' rules in force today (issue 14 第 2 项), kept on the
+            # result: a later change of a rule does not move this deadline.
+            result.publish_workdays = publish_workdays_for(
+                items=Item.objects.filter(tasks__visits=visit)
+                .select_related("department")
+                .distinct(),
+                lead=visit.lead_task.department,
+                on=timezone.localdate(now),
+            )
+        result.save(update_fields=["current", "formed_at", "publish_workdays", "updated_at"])
         visit.status = VisitStatus.FORMED
         visit.save(update_fields=["status", "updated_at"])
         event_record(
@@ -497,6 +509,7 @@ def result_approve(*, version: ResultVersion, actor: User, note: str = "") -> Re
             after={
                 "status": VersionStatus.FORMED,
                 "formed_at": result.formed_at,
+                "publish_workdays": result.publish_workdays,
                 "note": version.review_note,
             },
         )
