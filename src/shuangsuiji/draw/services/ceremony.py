@@ -316,8 +316,9 @@ def draw_confirm(*, draw: Draw, actor: User) -> Draw:
             # enough inspectors (a confirmed one could no longer be voided).
             short = [tid for _, tid, unst in sel if unst]
             if short:
+                partner = draw.partner.name if draw.partner else ""
                 raise Conflict(
-                    f"配合部门“{draw.partner.name}”的人员匹配有{len(short)}个检查对象未配齐"
+                    f"配合部门“{partner}”的人员匹配有{len(short)}个检查对象未配齐"
                     f"（{'、'.join(short[:5])}{'等' if len(short) > 5 else ''}），不能确认锁定："
                     "请作废本次匹配，由配合部门增加在岗执法人员或提高每人检查上限后重新封存"
                 )
