@@ -223,3 +223,27 @@ def test_copy_page_refuses_items_outside_the_parents_list(client, trio):
     # A top-level department has nothing above it to copy from.
     client.force_login(trio["owner"])
     assert client.get(reverse("catalog:item_copy"), {"department": "SJJW"}).status_code == 403
+
+
+def test_the_rules_page_sets_a_monthly_cap_and_a_publication_deadline(client, trio, item):
+    """issue 14 第 2 项, on the page: the department admin sets a monthly cap and a 10-day
+    publication deadline for one item; a bad value is named and nothing is saved."""
+    from shuangsuiji.catalog.models import SupervisionRule
+
+    client.force_login(trio["owner"])
+    base = {"department": trio["dept"].code, "item": str(item.pk), "effective_from": "2026-01-01"}
+    r = client.post("/catalog/rules/", {**base, "cap_mode": "monthly", "cap": ""})
+    assert r.status_code == 422 and "每月被抽中不超过几次" in r.content.decode()
+    r = client.post("/catalog/rules/", {**base, "publish_workdays": "0"})
+    assert r.status_code == 422 and "结果公示时限应为 1—60 个工作日" in r.content.decode()
+    assert not SupervisionRule.objects.exists()
+    r = client.post(
+        "/catalog/rules/", {**base, "cap_mode": "monthly", "cap": "1", "publish_workdays": "10"}
+    )
+    assert r.status_code == 302
+    rule = SupervisionRule.objects.get()
+    assert (rule.cap_mode, rule.cap, rule.publish_workdays) == ("monthly", 1, 10)
+    page = client.get(r["Location"]).content.decode()
+    assert "每月不超过1次" in page and "10 个工作日" in page
+    client.force_login(trio["colleague"])
+    assert client.post("/catalog/rules/", {**base, "publish_workdays": "5"}).status_code == 403
