@@ -46,16 +46,30 @@ def test_entity_list_searches_filters_and_shows_risk_badges_and_tags(owner_clien
     assert "松江燃气有限公司" in html and "方松建筑公司" not in html
 
 
-def test_entity_list_pages_with_a_cursor(owner_client, trio, monkeypatch):
+def test_entity_list_pages_sorts_and_keeps_the_filters(owner_client, trio, monkeypatch):
+    """issue 16 第 4 项: page numbers and the total, a sortable column, the filters kept in
+    every link; newest first by default."""
     from shuangsuiji.registry import selectors
 
     monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
-    names = [factories.entity(department=trio["dept"], name=f"企业{i}").name for i in range(3)]
-    html = owner_client.get(reverse("registry:entity_list"), {"region": ""}).content.decode()
-    assert names[2] in html and names[0] not in html and "下一页" in html
-    after = Entity.objects.get(name=names[1]).id
-    html = owner_client.get(reverse("registry:entity_list"), {"after": after}).content.decode()
-    assert names[0] in html and names[2] not in html and "上一页" in html
+    names = [
+        factories.entity(department=trio["dept"], name=f"企业{i}", industry="建筑").name
+        for i in range(5)
+    ]
+    factories.entity(department=trio["dept"], name="别的行业", industry="餐饮")
+    url = reverse("registry:entity_list")
+    html = owner_client.get(url, {"industry": "建筑"}).content.decode()
+    assert "共 5 个" in html and "第 1 / 3 页" in html
+    assert names[4] in html and names[3] in html and names[2] not in html
+    assert 'href="?industry=%E5%BB%BA%E7%AD%91&amp;page=3"' in html  # the filter kept
+    html = owner_client.get(url, {"industry": "建筑", "sort": "name", "page": "3"}).content.decode()
+    assert names[4] in html and names[0] not in html and "别的行业" not in html
+    assert 'aria-sort="ascending"' in html and "sort=-name" in html
+    assert 'href="?industry=%E5%BB%BA%E7%AD%91&amp;sort=name&amp;page=2"' in html
+    html = owner_client.get(url, {"industry": "建筑", "sort": "-name"}).content.decode()
+    assert html.index(names[4]) < html.index(names[3]) and 'aria-sort="descending"' in html
+    # A page beyond the last shows the last; a bad sort key falls back to the default.
+    assert owner_client.get(url, {"page": "999", "sort": "password"}).status_code == 200
 
 
 def test_full_contact_phone_never_appears_in_list_or_detail(owner_client, trio):
@@ -254,7 +268,7 @@ def test_inspector_pages_show_certificate_validity_and_highlight_expired(owner_c
         department=trio["dept"], name="有效者", cert_valid_until=dt.date(2099, 1, 1)
     )
     html = owner_client.get(reverse("registry:inspector_list")).content.decode()
-    assert "过期者" in html and "已过期" in html and "2099-01-01" in html
+    assert "过期者" in html and "已过期" in html and "2099年1月1日" in html
     html = owner_client.get(
         reverse("registry:inspector_list"), {"cert": "expired"}
     ).content.decode()

@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +22,14 @@ from shuangsuiji.catalog.forms import (
 )
 from shuangsuiji.catalog.models import CapMode, Item, SupervisionRule
 from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
+from shuangsuiji.common.listing import (
+    Column,
+    list_export,
+    listing,
+    sort_key,
+    sorted_by,
+    wants_export,
+)
 from shuangsuiji.imports.tabular import cell_date
 
 PAGE_SIZE = 20
@@ -46,18 +53,80 @@ def item_list(request: HttpRequest) -> HttpResponse:
         department=filters.get("department", ""),
         include_repealed=bool(filters.get("include_repealed")),
     )
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    if wants_export(request):
+        return list_export(
+            qs=sorted_by(items, ITEM_COLUMNS, sort_key(request, ITEM_COLUMNS, "code")),
+            title="抽查事项清单",
+            headers=ITEM_EXPORT_HEADERS,
+            row=_item_row,
+        )
+    rows = listing(request, items, columns=ITEM_COLUMNS, default_sort="code", per_page=PAGE_SIZE)
     return render(
         request,
         "catalog/item_list.html",
         {
             "form": form,
-            "page": page,
-            "query": query,
+            "listing": rows,
+            "page": rows.page,
             "can_create": departments_writable(user=request.user).exists(),
         },
     )
+
+
+ITEM_COLUMNS = (
+    Column("code", "事项编码", ("code",), nowrap=True),
+    Column("name", "事项名称", ("current__name",)),
+    Column("category", "事项类别", ("current__category",), nowrap=True),
+    Column("target", "检查对象", ("current__target_type",)),
+    Column("methods", "检查方式"),
+    Column("ratio", "抽查比例", ("current__default_ratio",), nowrap=True),
+    Column("department", "所属部门", ("department__code",)),
+    Column("version", "版本", ("current__number",), nowrap=True),
+    Column("effective", "生效日期", ("current__effective_date",), nowrap=True),
+)
+ITEM_EXPORT_HEADERS = (
+    "事项编码",
+    "事项名称",
+    "事项类别",
+    "抽查领域",
+    "检查对象",
+    "检查内容",
+    "检查方式",
+    "检查依据",
+    "检查主体",
+    "责任单位",
+    "实施层级",
+    "抽查比例(%)",
+    "抽查频次",
+    "所属部门",
+    "版本",
+    "生效日期",
+    "状态",
+)
+
+
+def _item_row(item: Item) -> list:
+    v = item.current
+    state = "已废止" if item.is_repealed else ("不适用随机抽查" if v.random_exempt else "有效")
+    return [
+        item.code,
+        v.name,
+        v.get_category_display(),
+        v.field,
+        v.target_type,
+        v.content,
+        v.get_methods_display(),
+        v.basis,
+        v.subject,
+        v.responsible_unit,
+        v.level,
+        v.default_ratio,
+        v.default_frequency,
+        item.department.name,
+        v.number,
+        v.effective_date,
+        state,
+    ]
 
 
 @login_required

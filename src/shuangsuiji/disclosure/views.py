@@ -4,19 +4,24 @@ result page with its versions, corrections and the principal's signature, object
 beside the form, any other goes to common/middleware.py (404, 403, or a message and back to
 ``request.back_url``). Reads come from disclosure/selectors.py."""
 
+import tempfile
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from shuangsuiji.common.errors import Conflict, NotFound, ValidationFailed
+from shuangsuiji.common.listing import Column, export_size_check, listing, wants_export
 from shuangsuiji.common.masking import mask_mobile
 from shuangsuiji.disclosure import selectors, services
 from shuangsuiji.disclosure.choices import ObjectionStatus
+from shuangsuiji.disclosure.exporting import published_results_xlsx
 from shuangsuiji.disclosure.forms import (
     AnswerForm,
     ContentFields,
@@ -148,12 +153,36 @@ def published(request: HttpRequest) -> HttpResponse:
     form = PublishedFilterForm(request.GET or None)
     filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
     qs = selectors.published_list(user=request.user, **filters)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    if wants_export(request):
+        # The public copies only (PublishedResult: no personal number is ever copied there),
+        # in the layout of the portal's export, newest first.
+        export_size_check(qs=qs)
+        fh = tempfile.TemporaryFile()  # noqa: SIM115 — handed to FileResponse
+        published_results_xlsx(qs=qs, path_or_buffer=fh)
+        fh.seek(0)
+        return FileResponse(
+            fh,
+            as_attachment=True,
+            filename=f"已公示的检查结果-{timezone.localtime():%Y%m%d-%H%M}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    rows = listing(request, qs, columns=PUBLISHED_COLUMNS, default_sort="", per_page=PAGE_SIZE)
     return render(
         request,
         "disclosure/published.html",
-        {"form": form, "page": page, "extra_query": _query_without_page(request)},
+        {"form": form, "listing": rows, "page": rows.page},
     )
+
+
+PUBLISHED_COLUMNS = (
+    Column("entity", "检查对象", ("entity_name",)),
+    Column("code", "统一社会信用代码", ("credit_code",), nowrap=True),
+    Column("department", "检查实施机关", ("department_names",)),
+    Column("inspected", "检查日期", ("inspected_on",), nowrap=True),
+    Column("conclusion", "检查结论", ("conclusion",)),
+    Column("version", "版本", ("version_number",), nowrap=True),
+    Column("published", "公示时间", ("published_at",), nowrap=True),
+)
 
 
 # --- a result, its versions and corrections ----------------------------------------------

@@ -10,7 +10,6 @@ lead and partner departments); whoever may not read a visit gets 404.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +19,14 @@ from django.views.decorators.http import require_POST
 
 from shuangsuiji.accounts.models import Department
 from shuangsuiji.common.errors import NotFound, ValidationFailed
+from shuangsuiji.common.listing import (
+    Column,
+    list_export,
+    listing,
+    sort_key,
+    sorted_by,
+    wants_export,
+)
 from shuangsuiji.inspection import selectors, services
 from shuangsuiji.inspection.choices import FollowUpKind, FollowUpStatus, VersionStatus, VisitStatus
 from shuangsuiji.inspection.forms import (
@@ -294,21 +301,75 @@ def visit_list(request: HttpRequest) -> HttpResponse:
         published=filters.get("published", ""),
         joint=filters.get("joint", ""),
     )
-    page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
-    if penalty:
-        query = f"{query}&penalty=unpublished" if query else "penalty=unpublished"
+    if wants_export(request):
+        return list_export(
+            qs=sorted_by(
+                visits.select_related("result__current"),
+                VISIT_COLUMNS,
+                sort_key(request, VISIT_COLUMNS, ""),
+            ),
+            title="检查与检查结果",
+            headers=VISIT_EXPORT_HEADERS,
+            row=_visit_row,
+        )
+    rows = listing(request, visits, columns=VISIT_COLUMNS, default_sort="", per_page=PAGE_SIZE)
     return render(
         request,
         "inspection/list.html",
         {
             "form": form,
-            "page": page,
+            "listing": rows,
+            "page": rows.page,
             "is_staff": bool(departments),
             "penalty_unpublished": penalty,
-            "extra_query": f"&{query}" if query else "",
         },
     )
+
+
+VISIT_COLUMNS = (
+    Column("entity", "检查对象", ("entity__name",)),
+    Column("window", "检查期间", ("window_start", "window_end"), nowrap=True),
+    Column("task", "任务（进一次门、查多项事）", ("lead_task__code",)),
+    Column("team", "检查组（组长在前）"),
+    Column("status", "状态", ("status",), nowrap=True),
+)
+# The inspection and, once formed, its result (检查结论, 形成, 公示): one row per visit.
+VISIT_EXPORT_HEADERS = (
+    "检查对象",
+    "统一社会信用代码/名录编号",
+    "检查开始",
+    "检查结束",
+    "牵头任务",
+    "牵头部门",
+    "合并的任务",
+    "检查组（组长在前）",
+    "状态",
+    "检查结论",
+    "结果形成时间",
+    "首次公示时间",
+)
+
+
+def _visit_row(v: Visit) -> list:
+    result = getattr(v, "result", None)
+    version = result.current if result is not None and result.formed_at else None
+    return [
+        v.entity.name,
+        v.target_id,
+        v.window_start,
+        v.window_end,
+        f"{v.lead_task.code} {v.lead_task.title}",
+        v.lead_task.department.name,
+        "、".join(vt.task.code for vt in v.visit_tasks.all()),
+        "、".join(
+            f"{m.inspector.name}（{m.inspector.cert_no}）{'（组长）' if m.is_leader else ''}"
+            for m in v.members.all()
+        ),
+        v.get_status_display(),
+        version.get_conclusion_display() if version else "",
+        result.formed_at if result is not None else None,
+        result.first_published_at if result is not None else None,
+    ]
 
 
 @login_required

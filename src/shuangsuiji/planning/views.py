@@ -1,10 +1,7 @@
 """Pages of 年度抽查计划 and 抽查任务. They translate requests into selector/service calls."""
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,6 +10,14 @@ from django.views.decorators.http import require_POST
 from shuangsuiji.accounts.models import Department
 from shuangsuiji.catalog.models import Item
 from shuangsuiji.common.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from shuangsuiji.common.listing import (
+    Column,
+    list_export,
+    listing,
+    sort_key,
+    sorted_by,
+    wants_export,
+)
 from shuangsuiji.imports.choices import ImportKind
 from shuangsuiji.imports.jobs import import_job_create
 from shuangsuiji.planning import selectors, services
@@ -259,18 +264,65 @@ def task_list(request: HttpRequest) -> HttpResponse:
         year=f.get("year"),
         department=f.get("department") or "",
     )
-    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    if wants_export(request):
+        return list_export(
+            qs=sorted_by(
+                tasks.select_related("department").prefetch_related("items", "partners"),
+                TASK_COLUMNS,
+                sort_key(request, TASK_COLUMNS, ""),
+            ),
+            title="抽查任务",
+            headers=TASK_EXPORT_HEADERS,
+            row=_task_row,
+        )
+    rows = listing(request, tasks, columns=TASK_COLUMNS, default_sort="", per_page=PAGE_SIZE)
     return render(
         request,
         "planning/task_list.html",
         {
             "form": form,
-            "page": page,
-            "query": query,
+            "listing": rows,
+            "page": rows.page,
             "can_create": selectors.planner_departments(user=request.user).exists(),
         },
     )
+
+
+TASK_COLUMNS = (
+    Column("code", "任务编号", ("code",), nowrap=True),
+    Column("title", "任务名称", ("title",)),
+    Column("kind", "类型", ("kind",), nowrap=True),
+    Column("department", "牵头部门", ("department__code",)),
+    Column("window", "执行期", ("window_start", "window_end"), nowrap=True),
+    Column("status", "状态", ("status",), nowrap=True),
+)
+TASK_EXPORT_HEADERS = (
+    "任务编号",
+    "任务名称",
+    "类型",
+    "牵头部门",
+    "配合部门",
+    "抽查事项",
+    "执行开始",
+    "执行结束",
+    "每组人数",
+    "状态",
+)
+
+
+def _task_row(t) -> list:
+    return [
+        t.code,
+        t.title,
+        t.get_kind_display(),
+        t.department.name,
+        "、".join(d.name for d in t.partners.all()),
+        "、".join(i.code for i in t.items.all()),
+        t.window_start,
+        t.window_end,
+        t.team_size,
+        t.get_status_display(),
+    ]
 
 
 def _task_choices(departments: list[Department]):

@@ -10,7 +10,6 @@ no edit buttons, and a 403 for any write.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +18,14 @@ from django.views.decorators.http import require_POST
 
 from shuangsuiji.accounts.selectors import departments_readable, departments_writable
 from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
+from shuangsuiji.common.listing import (
+    Column,
+    list_export,
+    listing,
+    sort_key,
+    sorted_by,
+    wants_export,
+)
 from shuangsuiji.registry import review, selectors, services
 from shuangsuiji.registry.forms import (
     ConflictDeclareForm,
@@ -59,26 +66,100 @@ def entity_list(request: HttpRequest) -> HttpResponse:
         filters = selectors.EntityFilters(
             **{k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         )
-    page = selectors.entity_list(
-        user=user,
-        filters=filters,
-        after=_int_or_none(request.GET.get("after")),
-        before=_int_or_none(request.GET.get("before")),
-        limit=selectors.PAGE_SIZE,
+    # Newest first unless a column is chosen; a library of a million rows is counted and
+    # paged up to COUNT_CAP rows (a filter narrows it further).
+    qs = selectors.entity_queryset(user=user, filters=filters).order_by("-id")
+    if wants_export(request):
+        return list_export(
+            qs=sorted_by(
+                qs.prefetch_related("tags").select_related("department"),
+                ENTITY_COLUMNS,
+                sort_key(request, ENTITY_COLUMNS, "new"),
+            ),
+            title="检查对象名录库",
+            headers=ENTITY_EXPORT_HEADERS,
+            row=_entity_row,
+        )
+    rows = listing(
+        request,
+        qs,
+        columns=ENTITY_COLUMNS,
+        default_sort="new",
+        per_page=selectors.PAGE_SIZE,
+        cap=selectors.COUNT_CAP,
     )
-    query = request.GET.copy()
-    for key in ("after", "before"):
-        query.pop(key, None)
+    items = list(rows.page.object_list)
+    selectors.entities_prefetch(items)
     return render(
         request,
         "registry/entity_list.html",
         {
             "form": form,
-            "page": page,
-            "query": query.urlencode(),
+            "listing": rows,
+            "items": items,
             "can_create": selectors.user_keeps_any_library(user=user),
         },
     )
+
+
+ENTITY_COLUMNS = (
+    Column("name", "名称", ("name",)),
+    Column("code", "统一社会信用代码/名录编号", ("uscc", "key"), nowrap=True),
+    Column("type", "主体类型", ("entity_type",), nowrap=True),
+    Column("region", "区域", ("region", "street")),
+    Column("industry", "行业", ("industry",)),
+    Column("scale", "规模", ("scale",), nowrap=True),
+    Column("risk", "信用风险", ("risk_class",), nowrap=True),
+    Column("status", "状态", ("status",), nowrap=True),
+    Column("tags", "标签"),
+    Column("department", "管理部门", ("department__code",)),
+)
+# 003 第六条's columns of the entity directory, in its words, then the platform's own.
+ENTITY_EXPORT_HEADERS = (
+    "市场主体名称",
+    "统一社会信用代码",
+    "名录编号",
+    "对象类别",
+    "主体类型",
+    "法定代表人",
+    "联络人",
+    "联系方式",
+    "地址",
+    "所属区域",
+    "街镇",
+    "行业",
+    "规模",
+    "监管责任股室",
+    "信用风险分类",
+    "风险分类日期",
+    "登记状态",
+    "标签",
+    "管理部门",
+)
+
+
+def _entity_row(e) -> list:
+    return [
+        e.name,
+        e.uscc,
+        e.key,
+        e.get_subject_kind_display(),
+        e.get_entity_type_display(),
+        e.legal_representative,
+        e.contact_person,
+        e.contact_phone_masked,  # masked as on every staff page
+        e.address,
+        e.region,
+        e.street,
+        e.industry,
+        e.get_scale_display(),
+        e.responsible_units,
+        e.get_risk_class_display() if e.risk_class else "未分类",
+        e.risk_date,
+        e.get_status_display(),
+        "、".join(t.name for t in e.tags.all()),
+        e.department.name,
+    ]
 
 
 @login_required
@@ -191,21 +272,78 @@ def inspector_list(request: HttpRequest) -> HttpResponse:
         filters = selectors.InspectorFilters(
             **{k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         )
-    paginator = Paginator(selectors.inspector_list(user=user, filters=filters), 50)
-    page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    qs = selectors.inspector_list(user=user, filters=filters)
+    if wants_export(request):
+        return list_export(
+            qs=sorted_by(qs, INSPECTOR_COLUMNS, sort_key(request, INSPECTOR_COLUMNS, "")),
+            title="执法检查人员名录库",
+            headers=INSPECTOR_EXPORT_HEADERS,
+            row=_inspector_row,
+        )
+    rows = listing(request, qs, columns=INSPECTOR_COLUMNS, default_sort="")
     return render(
         request,
         "registry/inspector_list.html",
         {
             "form": form,
-            "page": page,
-            "query": query.urlencode(),
+            "listing": rows,
+            "page": rows.page,
             "today": timezone.localdate(),
             "can_create": selectors.user_keeps_any_library(user=user),
         },
     )
+
+
+INSPECTOR_COLUMNS = (
+    Column("name", "姓名", ("name",), nowrap=True),
+    Column("gender", "性别", ("gender",), nowrap=True),
+    Column("cert", "执法证号", ("cert_no",), nowrap=True),
+    Column("kind", "人员类别", ("kind",), nowrap=True),
+    Column("unit", "单位", ("unit", "department__code")),
+    Column("area", "执法区域", ("area",)),
+    Column("category", "执法类别", ("category",)),
+    Column("valid", "证件有效期至", ("cert_valid_until",), nowrap=True),
+    Column("mobile", "手机号码", nowrap=True),
+    Column("status", "状态", ("status",), nowrap=True),
+)
+# 003 第七条's columns (执法人员姓名、执法证号、执法领域…); numbers masked as on the page.
+INSPECTOR_EXPORT_HEADERS = (
+    "执法人员姓名",
+    "性别",
+    "执法证号",
+    "人员类别",
+    "单位",
+    "所属部门",
+    "执法区域",
+    "执法类别（执法领域）",
+    "发证机关",
+    "证件有效期至",
+    "职务/岗位",
+    "业务专长",
+    "手机号码",
+    "身份证号",
+    "状态",
+)
+
+
+def _inspector_row(i) -> list:
+    return [
+        i.name,
+        i.get_gender_display(),
+        i.cert_no,
+        i.get_kind_display(),
+        i.unit,
+        i.department.name,
+        i.area,
+        i.category,
+        i.issuer,
+        i.cert_valid_until,
+        i.post,
+        i.expertise,
+        i.mobile_masked,
+        i.id_number_masked,
+        i.get_status_display(),
+    ]
 
 
 @login_required
