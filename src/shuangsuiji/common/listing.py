@@ -62,17 +62,18 @@ class CappedPaginator(Paginator):
         self.cap = cap
 
     @cached_property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         if self.cap is None:
             return super().count
-        return min(self.object_list.order_by().values("pk")[: self.cap + 1].count(), self.cap + 1)
+        rows: Any = self.object_list
+        return min(rows.order_by().values("pk")[: self.cap + 1].count(), self.cap + 1)
 
     @property
     def capped(self) -> bool:
         return self.cap is not None and self.count > self.cap
 
     @cached_property
-    def num_pages(self) -> int:  # type: ignore[override]
+    def num_pages(self) -> int:
         rows = min(self.count, self.cap) if self.cap is not None else self.count
         return max(1, -(-rows // self.per_page))
 
