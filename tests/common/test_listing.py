@@ -96,3 +96,14 @@ def test_an_export_too_long_is_refused_in_chinese(client, trio, monkeypatch):
     r = client.get(reverse("registry:entity_list"), {"format": "xlsx"})
     assert r.status_code == 422
     assert "超过 2 条，不能一次导出" in r.content.decode()
+
+
+def test_the_entity_page_shows_its_inspections_and_results(client):
+    """issue 16 第 4 项: the library's entity page lists its inspections with their
+    conclusions (the library sits below inspection: the panel comes from disclosure)."""
+    scene = dispatched_scene(targets=1)
+    visit, _ = formed(scene)
+    client.force_login(scene.admin)
+    page = client.get(reverse("registry:entity_detail", args=[visit.entity.pk])).content.decode()
+    assert "检查记录（1）" in page and scene.task.code in page and "未发现问题" in page
+    assert reverse("inspection:visit", args=[visit.pk]) in page

@@ -10,6 +10,11 @@ class DisclosureConfig(AppConfig):
         from shuangsuiji.disclosure.todo import disclosure_todo
 
         register_todo(disclosure_todo)  # 待办 on the home page and the menu (common/todo.py)
+        from shuangsuiji.disclosure.selectors import entity_history_panel
+        from shuangsuiji.registry.panels import entity_panel_register
+
+        # The entity page shows its inspections, results and follow-ups (issue 16 第 4 项).
+        entity_panel_register(entity_history_panel)
         from shuangsuiji.disclosure.deadlines import open_deadlines
         from shuangsuiji.workdays.services import deadline_reader_register
 

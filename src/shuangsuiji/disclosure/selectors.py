@@ -479,3 +479,11 @@ def entity_credit_record(*, entity) -> CreditRecord:
         followups=followups,
         published=published,
     )
+
+
+def entity_history_panel(*, entity, user):
+    """The entity page's panel: the inspections, results and follow-ups of its 信用监管档案
+    (the full record, with flags and complaints, is one link away)."""
+    from shuangsuiji.registry.panels import Panel
+
+    return Panel("disclosure/_entity_history.html", {"r": entity_credit_record(entity=entity)})

@@ -239,7 +239,11 @@ def entity_record(request: HttpRequest, pk: int) -> HttpResponse:
 
     entity = entity_get(user=request.user, pk=pk)
     record = selectors.entity_credit_record(entity=entity)
-    return render(request, "disclosure/entity_record.html", {"r": record, "entity": entity})
+    return render(
+        request,
+        "disclosure/entity_record.html",
+        {"r": record, "entity": entity, "history": {"r": record}},
+    )
 
 
 def _followup_initial(version: ResultVersion) -> list[dict]:

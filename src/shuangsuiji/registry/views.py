@@ -38,6 +38,7 @@ from shuangsuiji.registry.forms import (
     TagForm,
 )
 from shuangsuiji.registry.models import LibraryReview
+from shuangsuiji.registry.panels import entity_panels
 
 
 def _form_status(request: HttpRequest) -> int:
@@ -170,6 +171,7 @@ def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "registry/entity_detail.html",
         {
             "entity": entity,
+            "panels": entity_panels(entity=entity, user=request.user),
             "tags": list(entity.tags.all()),
             "conflicts": selectors.conflicts_of_entity(entity=entity),
             "history": selectors.record_history(obj=entity),
