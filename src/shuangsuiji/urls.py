@@ -11,6 +11,7 @@ admin.site.site_title = "系统管理"
 
 urlpatterns = [
     path("", project_views.home, name="home"),
+    path("search/", project_views.search, name="search"),
     path("accounts/", include("shuangsuiji.accounts.urls")),
     path("registry/", include("shuangsuiji.registry.urls")),
     path("catalog/", include("shuangsuiji.catalog.urls")),
