@@ -449,3 +449,20 @@ def test_the_sections_plans_roll_up_under_the_bureaus_plan(client, dept):
     client.force_login(admin)
     page = client.get(f"/planning/plans/{bureau.pk}/").content.decode()
     assert "各股室、单位的计划（汇总，只读）" in page and "本年度尚无计划：建管科" in page
+
+
+def test_the_users_punctuation_is_kept_as_typed(make_task, plan):
+    """issue 16 第 3 项: full-width punctuation in titles and texts is not rewritten to ASCII;
+    codes and numbers are still folded (全角 digits from Word tables)."""
+    from shuangsuiji.planning.services import plan_row_add
+
+    task = make_task(title="燃气（瓶装）安全：专项检查，第一轮", code="ＲＱ－２０２４－０１")
+    task.refresh_from_db()
+    assert task.title == "燃气（瓶装）安全：专项检查，第一轮"
+    assert task.code == "RQ-2024-01"
+    row = plan_row_add(
+        plan=plan,
+        actor=None,
+        data={"seq": "１", "field": "城镇燃气（瓶装）", "target_desc": "燃气经营企业：全部"},
+    )
+    assert (row.seq, row.field, row.target_desc) == (1, "城镇燃气（瓶装）", "燃气经营企业：全部")

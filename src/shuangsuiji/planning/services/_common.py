@@ -25,11 +25,19 @@ def _require_planner(*, actor: Actor, department: Department, what: str) -> None
 
 
 def _text(value: Any) -> str:
+    """Free text as the user typed it: full-width punctuation（（）：，）is kept (issue 16
+    第 3 项; comparisons normalise their own copy, planning.selectors); only surrounding
+    whitespace, the full-width space included, is trimmed. Codes and numbers: ``_code``."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return str(value).strip()
+
+
+def _code(value: Any) -> str:
+    """A code or a number: 全角 digits and letters folded to ASCII (NFKC), trimmed."""
+    return unicodedata.normalize("NFKC", _text(value)).strip()
 
 
 def _raise(errors: dict[str, list[str]], summary: str = "") -> None:

@@ -22,7 +22,7 @@ from shuangsuiji.planning.parsing import (
     parse_schedule,
 )
 from shuangsuiji.planning.selectors import subtree_ids
-from shuangsuiji.planning.services._common import Actor, _raise, _require_planner, _text
+from shuangsuiji.planning.services._common import Actor, _code, _raise, _require_planner, _text
 
 ROW_TEXT_FIELDS = {
     "field": ("抽查领域", 200),
@@ -114,7 +114,7 @@ def _row_clean(
     values: dict[str, Any] = {}
     seq = data.get("seq")
     try:
-        seq = int(_text(seq)) if _text(seq) else None
+        seq = int(_code(seq)) if _code(seq) else None
     except ValueError:
         seq = -1
     if seq is None:
@@ -131,7 +131,7 @@ def _row_clean(
         values["ratio"] = parse_ratio(data.get("ratio"))
     except RatioError as exc:
         errors["ratio"] = [str(exc)]
-    estimated = _text(data.get("estimated_count"))
+    estimated = _code(data.get("estimated_count"))
     if estimated:
         if not estimated.isdigit() or int(estimated) > 10_000_000:
             errors["estimated_count"] = [f"预估抽查数应为非负整数（现为{estimated}）"]

@@ -23,6 +23,7 @@ from shuangsuiji.planning.parsing import RatioError, parse_ratio
 from shuangsuiji.planning.selectors import family_ids, subtree_ids
 from shuangsuiji.planning.services._common import (
     Actor,
+    _code,
     _raise,
     _require_planner,
     _text,
@@ -96,7 +97,7 @@ def _class_clean(*, spec: ClassInput, library_ids: set[int], index: int) -> dict
     """One target class; errors name the class by its position and code."""
     where = f"第{index}类检查对象（{spec.code or '无代码'}）"
     errs: list[str] = []
-    code = _text(spec.code)
+    code = _code(spec.code)
     if not CLASS_CODE_RE.match(code):
         errs.append(f"{where}：类别代码应为1–32位字母、数字、下划线或连字符，如 gas、site_A")
     name = _text(spec.name)
@@ -262,7 +263,7 @@ def _task_clean(
         errors["plan_row"] = [
             f"计划事项属于“{plan_row.plan.department.name}”的计划，牵头部门应为该部门或其下级部门"
         ]
-    code = _text(spec.code)
+    code = _code(spec.code)
     if code:
         if not TASK_CODE_RE.match(code):
             errors["code"] = ["任务编号只能用字母、数字、点、下划线和连字符，最多64位"]
