@@ -155,6 +155,8 @@ TEMPLATES = [
                 "shuangsuiji.common.todo.context",
                 "shuangsuiji.notices.context.unread",
             ],
+            # |percent, |cn_date, |cn_datetime in every template (issue 16 第 3 项).
+            "builtins": ["shuangsuiji.common.templatetags.formatting"],
         },
     },
 ]
