@@ -213,3 +213,22 @@ def test_a_file_whose_every_row_is_wrong_offers_no_skipping(client, trio, plan, 
         page = client.post(f"/planning/plans/{plan.pk}/import/", {"file": fh}, follow=True)
     text = page.content.decode()
     assert "每一行都有错误，没有可以导入的行" in text and "跳过错误行并确认导入" not in text
+
+
+def test_department_pickers_group_by_region_and_name_sub_units_with_their_parent(client, trio):
+    """issue 16 第 3 项: no Ctrl-click list mixing cities — the partner and neighbour pickers
+    group check boxes by 所在地区, a 科室 named with its bureau, with a filter box."""
+    from shuangsuiji.accounts.models import Department
+
+    Department.objects.filter(pk=trio["dept"].pk).update(region="上海市松江区")
+    Department.objects.filter(pk=trio["other"].pk).update(region="上海市闵行区")
+    factories.department("SJ-AQK", name="安全科", parent=trio["dept"])
+    Department.objects.filter(code="SJ-AQK").update(region="上海市松江区")
+    client.force_login(trio["colleague"])
+    page = client.get("/planning/tasks/new/").content.decode()
+    assert page.count("data-picker") >= 2 and 'class="picker-filter"' in page
+    start = page.index('name="partners"') - 2000
+    picker = page[start : page.index("</div>", page.index('name="partners"') + 3000)]
+    assert "<legend>上海市闵行区</legend>" in page and "<legend>上海市松江区</legend>" in page
+    assert f"{trio['dept'].name} · 安全科" in page
+    assert 'size="4"' not in picker and "<select" not in picker[picker.index("data-picker") :]

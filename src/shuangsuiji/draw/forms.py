@@ -7,7 +7,7 @@ from django import forms
 
 from shuangsuiji.accounts.models import Department
 from shuangsuiji.common.errors import ServiceError
-from shuangsuiji.common.forms import ServiceErrorsMixin
+from shuangsuiji.common.forms import DepartmentPicker, ServiceErrorsMixin
 
 _SPLIT = re.compile(r"[、，,;；\n\r]+")
 
@@ -72,9 +72,9 @@ class WidenForm(ServiceErrorsMixin, forms.Form):
         label="增加执法检查人员的部门",
         required=False,
         queryset=Department.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=DepartmentPicker,
         help_text="相邻区域或指定部门（含其下级部门）的执法检查人员一并参与本次随机匹配；"
-        "按住 Ctrl 多选，不选则为任务原有人员范围。所选范围随本次摇号公开",
+        "可输入名称或地区筛选，不选则为任务原有人员范围。所选范围随本次摇号公开",
         error_messages={
             "invalid_choice": "部门 %(value)s 不可选",
             "invalid_pk_value": "部门编号无效",
@@ -89,10 +89,7 @@ class WidenForm(ServiceErrorsMixin, forms.Form):
     def __init__(self, *args, departments=None, **kwargs):
         super().__init__(*args, **kwargs)
         if departments is not None:
-            self.fields["extra_departments"].queryset = departments
-            self.fields["extra_departments"].label_from_instance = lambda d: (
-                f"{d.name}（{d.code}{'，' + d.region if d.region else ''}）"
-            )
+            self.fields["extra_departments"].queryset = departments.select_related("parent")
 
     def widening(self) -> dict:
         """Keyword arguments for ``services.match_commit``."""

@@ -6,7 +6,7 @@ import re
 
 from django import forms
 
-from shuangsuiji.common.forms import ServiceErrorsMixin
+from shuangsuiji.common.forms import DepartmentPicker, ServiceErrorsMixin
 from shuangsuiji.planning.choices import ClassMode, PlanStatus, TaskKind, TaskStatus
 from shuangsuiji.planning.services import ClassInput, TaskInput
 from shuangsuiji.registry.choices import EntityType, FlagKind, Scale
@@ -184,7 +184,7 @@ class TaskForm(ServiceErrorsMixin, forms.Form):
         label="配合部门（联合抽查）",
         queryset=None,
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 4}),
+        widget=DepartmentPicker,
     )
     window_start = forms.DateField(
         label="执行开始",
@@ -217,7 +217,7 @@ class TaskForm(ServiceErrorsMixin, forms.Form):
         label="相邻区域部门",
         queryset=None,
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 4}),
+        widget=DepartmentPicker,
     )
 
     wide_fields = ("items", "description")
@@ -240,6 +240,8 @@ class TaskForm(ServiceErrorsMixin, forms.Form):
         self.fields["items"].label_from_instance = lambda i: (
             f"{i.code} {i.current.name if i.current_id else ''}"
         )
+        if all_departments is not None:
+            all_departments = all_departments.select_related("parent")
         self.fields["partners"].queryset = all_departments
         self.fields["neighbour_departments"].queryset = all_departments
         self.fields["plan_row"].choices = [

@@ -31,3 +31,26 @@ document.addEventListener("submit", function (event) {
   }
   if (!window.confirm(text)) event.preventDefault();
 }, true);
+// data-picker (common/forms.py DepartmentPicker): the filter box hides the departments and
+// the regions that do not match what is typed; the checked ones always stay in view.
+document.addEventListener("input", function (event) {
+  var box = event.target;
+  if (!box.matches || !box.matches(".picker-filter")) return;
+  var picker = box.closest("[data-picker]");
+  var words = box.value.trim().toLowerCase();
+  var shown = 0;
+  picker.querySelectorAll(".picker-group").forEach(function (group) {
+    var region = (group.querySelector("legend") || {}).textContent || "";
+    var any = 0;
+    group.querySelectorAll(".picker-option").forEach(function (option) {
+      var text = (region + " " + option.textContent).toLowerCase();
+      var keep = !words || text.indexOf(words) >= 0 || option.querySelector("input").checked;
+      option.hidden = !keep;
+      if (keep) any += 1;
+    });
+    group.hidden = !any;
+    shown += any;
+  });
+  var none = picker.querySelector(".picker-none");
+  if (none) none.hidden = shown > 0;
+});
