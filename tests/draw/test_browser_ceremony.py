@@ -34,7 +34,8 @@ def test_one_full_ceremony_in_the_browser(page, live_server):
     page.locator("#commit-button").click()
     expect(page.locator("#manifest-c")).to_be_visible()
     draw = Draw.objects.get(task=task)
-    expect(page.locator("#manifest-c")).to_have_text(draw.manifest_sha256)
+    expect(page.locator("#manifest-c")).to_have_text(draw.manifest_sha256[:8])
+    expect(page.locator("#manifest-c-full")).to_have_text(draw.manifest_sha256)
     assert sealed and "封存后候选名单不能再改变" in sealed[0]
     expect(page.locator("#steps li.current")).to_have_text("录入种子并摇号")
     logout(page)
@@ -77,12 +78,16 @@ def test_one_full_ceremony_in_the_browser(page, live_server):
     )
     logout(page)
 
-    # 4. Anyone opens the public verification page and re-runs the draw in place.
+    # 4. Anyone opens the public verification page: it leads with the check, run as it opens;
+    # C in full is among the technical details.
     page.goto(f"{live_server.url}/public/draw/{task.code}/")
-    expect(page.locator("main")).to_contain_text(draw.manifest_sha256)
+    expect(page.locator("main")).to_contain_text(draw.manifest_sha256[:8])
     page.get_by_role("link", name="验证本次摇号 / 下载文件").click()
-    page.locator("#reverify").click()
     expect(page.locator("#verdict")).to_have_text("结果一致 ✓")
+    expect(page.locator("#verdict")).to_be_in_viewport()
+    expect(page.get_by_text(draw.manifest_sha256).first).to_be_hidden()
+    page.locator("#check").get_by_text("技术细节").click()
+    expect(page.locator("#check").get_by_text(draw.manifest_sha256)).to_be_visible()
 
 
 def test_the_projector_shows_the_seed_while_the_witness_types_it(page, live_server):
@@ -99,7 +104,8 @@ def test_the_projector_shows_the_seed_while_the_witness_types_it(page, live_serv
     page.locator("#commit-button").click()
     expect(page.locator("#manifest-c")).to_be_visible()
     draw = Draw.objects.get(task=task)
-    expect(page.locator("#manifest-c")).to_have_text(draw.manifest_sha256)
+    expect(page.locator("#manifest-c")).to_have_text(draw.manifest_sha256[:8])
+    expect(page.locator("#manifest-c-full")).to_have_text(draw.manifest_sha256)
     logout(page)
 
     login(page, live_server, crew.witness)

@@ -188,3 +188,46 @@ def test_the_public_pages_fit_a_phone(client, ceremony):
     html = client.get(f"/public/draw/{task.code}/").content.decode()
     assert 'name="viewport"' in html and 'class="scroll"' in html
     assert "退出" not in html and "/accounts/profile" not in html
+
+
+def test_the_verification_page_leads_with_the_check_and_keeps_the_commands_folded(client, ceremony):
+    task, _first, draw, _gone, _insp = ceremony
+    html = client.get(f"/public/draw/{task.code}/{draw.number}/").content.decode()
+    # The check runs as the page opens (a small manifest) and comes before everything else.
+    assert html.index("结果一致 ✓") < html.index("本次摇号") < html.index('id="dl-manifest"')
+    assert 'id="reverify"' not in html
+    # Names and dates in the text, C as a fingerprint; full values in the folded sections.
+    assert f">{draw.manifest_sha256[:8]}</span>" in html
+    first_full_c = html.index(draw.manifest_sha256)
+    assert html.rindex("<summary>技术细节</summary>", 0, first_full_c) > html.index("结果一致 ✓")
+    assert '<details class="tech" id="self-verify"><summary>自行验证' in html
+    assert html.index('id="self-verify"') < html.index("sha256sum manifest")
+    assert "<dt>分层抽取</dt><dd>全部检查对象：3 个</dd>" in html
+
+
+def test_a_large_manifest_is_checked_on_request_only(client, ceremony, monkeypatch):
+    from shuangsuiji.draw import public_views
+
+    task, _first, draw, _gone, _insp = ceremony
+    monkeypatch.setattr(public_views, "INLINE_CHECK_LINES", draw.manifest_lines - 1)
+    calls = []
+    original = selectors.draw_reverify_result
+    monkeypatch.setattr(
+        selectors, "draw_reverify_result", lambda *, draw: calls.append(draw) or original(draw=draw)
+    )
+    html = client.get(f"/public/draw/{task.code}/{draw.number}/").content.decode()
+    assert 'id="reverify"' in html and "结果一致" not in html and calls == []
+    html = client.get(f"/public/draw/{task.code}/{draw.number}/?run=1").content.decode()
+    assert "结果一致 ✓" in html and len(calls) == 1
+
+
+def test_the_announcement_names_strata_and_folds_c_k_and_substitution_lines(client, ceremony):
+    task, _first, draw, _gone, _insp = ceremony
+    html = client.get(f"/public/draw/{task.code}/").content.decode()
+    assert "<td>全部检查对象</td>" in html and "<td>all</td>" not in html
+    details = html[html.index("<summary>技术细节</summary>") :]
+    assert draw.key_hex in details
+    sub_line = selectors.draw_substitutions(draw=draw).get().line
+    assert html.index(sub_line) > html.rindex(
+        "<summary>技术细节</summary>", 0, html.index(sub_line)
+    )

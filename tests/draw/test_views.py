@@ -79,8 +79,14 @@ def test_commit_freezes_the_pool_and_shows_c_strata_and_the_excluded_list_with_r
     task.refresh_from_db()
     assert task.status == TaskStatus.COMMITTED
     html = page(client, task)
-    assert draw.manifest_sha256 in html
-    assert "<td>all</td><td>3</td>" in html
+    # The page names the class and shows C's fingerprint; C in full sits in 技术细节.
+    assert (
+        f'id="manifest-c" title="名单摘要 C 的前8位，完整值见“技术细节”">{draw.manifest_sha256[:8]}<'
+        in html
+    )
+    assert f'<dd class="digest" id="manifest-c-full">{draw.manifest_sha256}</dd>' in html
+    assert html.index("<summary>技术细节</summary>") < html.index(draw.manifest_sha256)
+    assert "<td>全部对象</td><td>3</td>" in html and "<td>all</td>" not in html
     assert gone.name in html and "注销" in html
     assert 'id="seed-form"' in html and "commit-button" not in html and "confirm-button" not in html
 
@@ -96,6 +102,21 @@ def test_a_witness_enters_the_seed_and_the_results_appear_in_selection_order(cli
     positions = [html.index(s.target_id, html.index('id="result-table"')) for s in sels]
     assert positions == sorted(positions) and len(sels) == 3
     assert "组长" in html and 'id="confirm-button"' in html and "seed-form" not in html
+
+
+def test_scores_and_k_sit_in_the_technical_details_not_in_the_result_table(client, crew):
+    task, draw, *_ = drawn(client, crew)
+    html = page(login(client, crew.operator), task)
+    table = html[
+        html.index('id="result-table"') : html.index("</table>", html.index('id="result-table"'))
+    ]
+    assert "得分" not in table and "<td>全部对象</td>" in table
+    scores = html[html.index('<details class="tech" id="scores">') :]
+    for s in draw.selections.all():
+        assert s.score not in table and s.score in scores
+    assert html.rindex("<summary>技术细节</summary>", 0, html.index(draw.key_hex)) > html.index(
+        'id="step-seed"'
+    )
 
 
 def test_the_seed_is_kept_verbatim_with_spaces_and_line_breaks(client, crew):

@@ -97,6 +97,10 @@ def test_upload_preview_then_commit(client, trio, tmp_path):
     assert len(preview.file_sha256) == 64
     page = client.get(resp["Location"]).content.decode()
     assert "将新增" in page and "甲1有限公司" in page and "确认导入" in page
+    assert (
+        f">{preview.file_sha256[:8]}</span>" in page
+    )  # the file's fingerprint; full under 技术细节
+    assert page.index("<summary>技术细节</summary>") < page.index(preview.file_sha256)
     assert not Entity.objects.exists()  # the preview wrote nothing
 
     resp = client.post(reverse("imports:job_confirm", args=[preview.pk]))

@@ -195,6 +195,14 @@ def test_evidence_upload_download_and_refusal_on_the_page(client, scene, media_r
     ev = Evidence.objects.get()
     html = _get(client, scene.crew.operator, f"/inspection/visits/{visit.pk}/").content.decode()
     assert ev.sha256 in html and "门头.jpg" in html and "照片" in html
+    # The table shows the fingerprint; the SHA-256 in full is among the technical details.
+    table = html[
+        html.index('id="evidence-table"') : html.index(
+            "</table>", html.index('id="evidence-table"')
+        )
+    ]
+    assert ev.sha256[:8] in table and ev.sha256 not in table
+    assert html.index('id="evidence-hashes"') < html.index(ev.sha256)
     r = _get(client, scene.crew.reviewer, f"/inspection/evidence/{ev.pk}/download/")
     assert r.status_code == 200 and b"".join(r.streaming_content) == JPEG
     assert (

@@ -21,6 +21,11 @@ from shuangsuiji.draw.models import Draw
 from shuangsuiji.planning.models import Task
 
 PAGE_SIZE = 20
+# The verification page leads with the check itself, run on the server as the page opens —
+# up to this many manifest lines (a few milliseconds). A larger manifest takes about a second
+# per run (docs/benchmarks.md, draw_compute), too much to spend on every anonymous view:
+# there the page offers the button that runs it.
+INLINE_CHECK_LINES = 20_000
 RESULT_ROWS = 100  # per page of results on the public page; result.txt holds them all
 EXCLUDED_ROWS = 500
 
@@ -79,13 +84,14 @@ class PublicDraw:
 
 def _public_draw(draw: Draw, request: HttpRequest, *, paged: bool) -> PublicDraw:
     rows, page = [], None
+    head = selectors.manifest_head(draw=draw)
     if draw.result_text:
         qs = selectors.draw_selections(draw=draw).prefetch_related("assignments__inspector")
         page = Paginator(qs, RESULT_ROWS).get_page(request.GET.get("page") if paged else 1)
-        rows = selectors.selection_rows(selections=page.object_list)
+        rows = selectors.selection_rows(selections=page.object_list, labels=head.labels)
     return PublicDraw(
         draw=draw,
-        head=selectors.manifest_head(draw=draw),
+        head=head,
         rows=rows,
         page=page,
         excluded=draw.excluded[:EXCLUDED_ROWS],
@@ -100,7 +106,10 @@ def _public_draw(draw: Draw, request: HttpRequest, *, paged: bool) -> PublicDraw
 
 def draw_verification(request: HttpRequest, code: str, number: int) -> HttpResponse:
     draw = _draw(code, number)
-    check = selectors.draw_reverify_result(draw=draw) if request.GET.get("run") == "1" else None
+    run = request.GET.get("run") == "1" or (
+        bool(draw.result_text) and draw.manifest_lines <= INLINE_CHECK_LINES
+    )
+    check = selectors.draw_reverify_result(draw=draw) if run else None
     return render(
         request,
         "public/draw.html",

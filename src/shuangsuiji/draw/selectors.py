@@ -8,7 +8,7 @@ the remedy match draw (``Selection.matched_by``) or the 直接委派 members.
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -21,11 +21,13 @@ from shuangsuiji.common.errors import NotFound
 from shuangsuiji.draw import protocol
 from shuangsuiji.draw.choices import (
     AssignmentSource,
+    DrawKind,
     DrawState,
     SelectionRemedy,
     SubstitutionStatus,
 )
 from shuangsuiji.draw.models import Assignment, Draw, Selection, Substitution
+from shuangsuiji.draw.pool import RISK_LABELS
 from shuangsuiji.planning import selectors as planning_selectors
 from shuangsuiji.planning.models import PartnerResponse, Task
 from shuangsuiji.planning.selectors import family_ids
@@ -348,10 +350,39 @@ def ceremony_witnesses(*, task: Task) -> list[User]:
 # --- what the pages show -----------------------------------------------------------------------
 
 
+def stratum_label(*, name: str, classes: dict[str, str], match_only: bool) -> str:
+    """A manifest stratum name in words: ``FDC.A`` → "食品生产企业 · A 低风险", ``all`` →
+    "全部检查对象". The name is protocol data (a stratum line of the manifest); pages and
+    the record sheet show this label, the name only among the technical details."""
+    if name == "all" and match_only:
+        return "已确定的检查对象（仅匹配执法检查人员）"
+    code, _dot, letter = name.partition(".")
+    base = classes.get(code, code if code != "all" else "全部检查对象")
+    return f"{base} · {RISK_LABELS.get(letter, letter)}" if letter else base
+
+
+def stratum_labels(*, draw: Draw) -> dict[str, str]:
+    """Stratum name → label for every class of the draw's task (see ``stratum_label``);
+    ``labels.get(name)`` is None only for a name no class of the task explains."""
+    classes = dict(draw.task.classes.values_list("code", "name"))
+    match_only = draw.kind == DrawKind.MATCH_ONLY
+    names = {"all", *classes}
+    names |= {f"{code}.{letter}" for code in classes for letter in RISK_LABELS}
+    return {
+        name: stratum_label(name=name, classes=classes, match_only=match_only) for name in names
+    }
+
+
 @dataclass(frozen=True)
 class ManifestHead:
     team: int
     strata: list[tuple[str, int]]
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def strata_labelled(self) -> list[tuple[str, str, int]]:
+        """(name, label, n) per stratum: the label for people, the name for 技术细节."""
+        return [(name, self.labels.get(name, name), n) for name, n in self.strata]
 
 
 def manifest_head(*, draw: Draw) -> ManifestHead:
@@ -370,7 +401,7 @@ def manifest_head(*, draw: Draw) -> ManifestHead:
                 team = int(parts[1])
             elif parts[0] == "stratum" and len(parts) == 3 and parts[2].isdigit():
                 strata.append((parts[1], int(parts[2])))
-    return ManifestHead(team=team, strata=strata)
+    return ManifestHead(team=team, strata=strata, labels=stratum_labels(draw=draw))
 
 
 @dataclass
@@ -380,14 +411,24 @@ class Row:
     selection: Selection
     team: list[Assignment]
     replaced: list[Assignment]
+    stratum_label: str = ""  # the stratum in words (``stratum_label``); the name is technical
 
 
-def selection_rows(*, selections) -> list[Row]:
-    """Rows for a page of selections (prefetch their ``assignments``)."""
+def selection_rows(*, selections, labels: dict[str, str] | None = None) -> list[Row]:
+    """Rows for a page of selections (prefetch their ``assignments``); ``labels`` from
+    ``stratum_labels`` (or ``manifest_head(...).labels``) names each row's stratum."""
+    labels = labels or {}
     rows = []
     for sel in selections:
         replaced = [a for a in sel.assignments.all() if not a.active]
-        rows.append(Row(selection=sel, team=selection_team(selection=sel), replaced=replaced))
+        rows.append(
+            Row(
+                selection=sel,
+                team=selection_team(selection=sel),
+                replaced=replaced,
+                stratum_label=labels.get(sel.stratum, sel.stratum),
+            )
+        )
     return rows
 
 

@@ -131,13 +131,14 @@ def _ceremony(
         selectors.draw_selections(draw=draw).prefetch_related("assignments"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     progress = selectors.draw_progress(draw=draw)
+    head = selectors.manifest_head(draw=draw)
     ctx.update(
         {
-            "head": selectors.manifest_head(draw=draw),
+            "head": head,
             "seed_form": seed_form or SeedForm(witnesses=selectors.ceremony_witnesses(task=task)),
             "remedy_form": remedy_form or _widen_form(task),
             "page": page,
-            "rows": selectors.selection_rows(selections=page.object_list),
+            "rows": selectors.selection_rows(selections=page.object_list, labels=head.labels),
             "unstaffed_count": progress.unstaffed_count,
             "needing_remedy": progress.needing_remedy,
             "remedies": progress.remedies,
@@ -210,7 +211,7 @@ def task_commit(request: HttpRequest, pk: int) -> HttpResponse:
     draw = services.draw_commit(task=_task(request, pk), actor=request.user)
     messages.success(
         request,
-        f"已封存名单（第{draw.number}次摇号），摘要 C = {draw.manifest_sha256}。"
+        f"已封存名单（第{draw.number}次摇号），名单指纹 {draw.manifest_sha256[:8]}（摘要 C 的前8位）。"
         "请在公告页公布后再录入种子",
     )
     return redirect("draw:task", pk=pk)
@@ -455,11 +456,12 @@ def _present_context(request: HttpRequest, draw: Draw, seed_form: SeedForm | Non
     can_seed = _can_seed(request.user, draw)
     if can_seed and seed_form is None:
         seed_form = SeedForm(witnesses=selectors.ceremony_witnesses(task=draw.task))
+    head = selectors.manifest_head(draw=draw)
     return {
         "draw": draw,
         "task": draw.task,
-        "head": selectors.manifest_head(draw=draw),
-        "rows": selectors.selection_rows(selections=sels) if sels else [],
+        "head": head,
+        "rows": selectors.selection_rows(selections=sels, labels=head.labels) if sels else [],
         "total": selectors.draw_selections(draw=draw).count() if draw.result_text else 0,
         "limit": PRESENT_LIMIT,
         "waiting": draw.state == DrawState.COMMITTED,

@@ -484,7 +484,9 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_service_errors(exc)
         else:
             messages.success(
-                request, f"已上传{ev.get_kind_display()}“{ev.original_name}”，SHA-256 {ev.sha256}"
+                request,
+                f"已上传{ev.get_kind_display()}“{ev.original_name}”，"
+                f"文件指纹 {ev.sha256[:8]}（完整的 SHA-256 见证据材料的“技术细节”）",
             )
             return _back(visit, "evidence")
     return _page(request, visit, evidence_form=form, status=422)

@@ -144,14 +144,6 @@ def _manifest_counts(draw: Draw) -> tuple[Counter, dict[str, int], int, int]:
     return per, wanted, inspectors, conflicts
 
 
-def _stratum_label(name: str, classes: dict[str, str], match_only: bool) -> str:
-    if name == "all" and match_only:
-        return "已确定的检查对象（仅匹配执法检查人员）"
-    code, _dot, letter = name.partition(".")
-    base = classes.get(code, code if code != "all" else "全部检查对象")
-    return f"{base} · {RISK_LABELS.get(letter, letter)}" if letter else base
-
-
 def _teams(draw: Draw) -> tuple[dict[int, tuple[Member, ...]], dict[int, int]]:
     """selection pk → team (leader first), and selection pk → number of the remedy draw
     whose team it is. Teams come from ``selectors.draw_teams`` (one resolution for all)."""
@@ -309,7 +301,9 @@ def record_data(*, draw: Draw) -> RecordData:
     strata = [
         StratumRow(
             name=name,
-            label=_stratum_label(name, classes, draw.kind == "match_only"),
+            label=selectors.stratum_label(
+                name=name, classes=classes, match_only=draw.kind == "match_only"
+            ),
             pool=per.get(name, 0),
             n=n,
         )
