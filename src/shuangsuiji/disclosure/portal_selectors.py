@@ -28,6 +28,7 @@ from shuangsuiji.common.ids import normalize_code
 from shuangsuiji.common.masking import mask_personal_numbers
 from shuangsuiji.disclosure.choices import ObjectionDecision, ObjectionStatus
 from shuangsuiji.disclosure.models import Objection, PublishedResult
+from shuangsuiji.disclosure.portal_services import objection_deadlines
 from shuangsuiji.inspection.choices import Conclusion, FollowUpKind, FollowUpStatus
 from shuangsuiji.inspection.models import FollowUp
 from shuangsuiji.planning.choices import PlanStatus
@@ -470,6 +471,17 @@ def _outcomes_sql() -> str:
     )
 
 
+def answer_public(*, answer: str, applicant: str, contact: str) -> str:
+    """A 反馈 as the portal shows it: the applicant's name and contact written into it by
+    staff become "申请人" and "（联系电话）", other mobiles and 身份证号 are masked."""
+    applicant, contact = (applicant or "").strip(), (contact or "").strip()
+    if applicant:
+        answer = answer.replace(applicant, "申请人")
+    if contact:
+        answer = answer.replace(contact, "（联系电话）")
+    return mask_personal_numbers(answer)
+
+
 def objection_outcomes_of_result(*, result_id: int) -> list[dict]:
     """The answered objections of one result, oldest first, for its page: one query on the
     indexed ``result_id``, written once (the page is load-tested). The applicant and
@@ -477,22 +489,89 @@ def objection_outcomes_of_result(*, result_id: int) -> list[dict]:
     ``objection_outcomes_public`` does, then dropped."""
     out = []
     for o in Objection.objects.raw(_outcomes_sql(), [result_id, ObjectionStatus.ANSWERED.value]):
-        applicant, contact, answer = o.applicant.strip(), o.contact.strip(), o.answer
-        if applicant:
-            answer = answer.replace(applicant, "申请人")
-        if contact:
-            answer = answer.replace(contact, "（联系电话）")
         out.append(
             {
                 "number": o.number,
                 "received_on": o.received_on,
                 "decision": o.decision,
-                "answer": mask_personal_numbers(answer),
+                "answer": answer_public(answer=o.answer, applicant=o.applicant, contact=o.contact),
                 "answered_at": o.answered_at,
                 "decision_label": str(_DECISIONS.get(o.decision, "")),
             }
         )
     return out
+
+
+@dataclass(frozen=True)
+class ObjectionProgress:
+    """One objection as its applicant sees it on 查询办理进度: where it stands and by when
+    each step is due — never the applicant, the contact or the content (he knows them, and
+    the page must show nothing a guessed pair could reveal beyond the progress)."""
+
+    number: str
+    published_id: int
+    entity_name: str
+    department_names: str
+    received_on: dt.date
+    status: str
+    status_label: str
+    stage: str  # where it stands, in words
+    review_by: dt.date
+    answer_by: dt.date
+    note: str  # set when a due date was counted over a year without calendar data
+    reviewed_on: dt.date | None
+    answered_on: dt.date | None
+    decision_label: str
+    answer: str
+    correction_published_id: int | None
+    overdue: bool
+
+
+def objection_progress(*, objection: Objection, today: dt.date | None = None) -> ObjectionProgress:
+    """复核 due 20 working days after receipt, 反馈 15 after the review (002 第二十八条):
+    ``portal_services.objection_deadlines``, the same dates the receipt showed."""
+    today = today or timezone.localdate()
+    reviewed_on = timezone.localdate(objection.reviewed_at) if objection.reviewed_at else None
+    answered_on = timezone.localdate(objection.answered_at) if objection.answered_at else None
+    due = objection_deadlines(received_on=objection.received_on, reviewed_on=reviewed_on)
+    if answered_on is not None:
+        stage, overdue = f"已于{answered_on:%Y年%-m月%-d日}反馈复核情况，办理完毕。", False
+    elif reviewed_on is not None:
+        overdue = today > due.answer_by
+        stage = f"已于{reviewed_on:%Y年%-m月%-d日}作出复核结果，正在办理反馈。"
+    else:
+        overdue = today > due.review_by
+        stage = "检查实施机关正在复核。"
+    correction = (
+        PublishedResult.objects.filter(version__objection=objection)
+        .order_by("-published_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    published = objection.published
+    return ObjectionProgress(
+        number=objection.number,
+        published_id=published.pk,
+        entity_name=published.entity_name,
+        department_names=published.department_names,
+        received_on=objection.received_on,
+        status=objection.status,
+        status_label=objection.get_status_display(),
+        stage=stage,
+        review_by=due.review_by,
+        answer_by=due.answer_by,
+        note=due.note,
+        reviewed_on=reviewed_on,
+        answered_on=answered_on,
+        decision_label=str(_DECISIONS.get(objection.decision, "")),
+        answer=answer_public(
+            answer=objection.answer, applicant=objection.applicant, contact=objection.contact
+        )
+        if answered_on is not None
+        else "",
+        correction_published_id=correction,
+        overdue=overdue,
+    )
 
 
 # ---------------------------------------------------------------------------------------

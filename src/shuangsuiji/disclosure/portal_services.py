@@ -1,8 +1,9 @@
-"""Writes of the public portal: an inspected entity's objection (异议) to a published result.
+"""Writes of the public portal: an inspected entity's objection (异议) to a published result,
+and the lookup of its progress by 受理编号 and 统一社会信用代码.
 
 被检查对象对检查结果有异议的，任务执行单位在接到申请材料之日起20个工作日内进行复核 … 复核情况
 自作出复核结果后15个工作日内向被检查对象反馈 (002 第二十八条). The portal has no login, so
-the form is rate-limited per client: the client is a keyed hash of the address
+both forms are rate-limited per client: the client is a keyed hash of the address
 (HMAC-SHA256 with SECRET_KEY), never the address itself.
 """
 
@@ -33,6 +34,7 @@ from shuangsuiji.notices.services import notice_send
 from shuangsuiji.workdays.services import deadline_provisional, provisional_note
 
 FORM_OBJECTION = "objection"
+FORM_LOOKUP = "objection_lookup"
 # At most 3 accepted objections per client in 24 hours and 10 attempts per hour: enough
 # for a company filing against its own results, too few to flood a department's desk.
 ACCEPTED_PER_DAY = 3
@@ -42,6 +44,11 @@ APPLICANT_MAX = 100
 # 002 第二十八条: reviewed within 20 working days of receipt, answered within 15 after the review.
 REVIEW_WORKDAYS = 20
 ANSWER_WORKDAYS = 15
+# 查询办理进度: a company looks its own objection up a few times; 受理编号 are consecutive
+# and credit codes are public, so a script trying numbers against one code gets 20 an hour.
+LOOKUPS_PER_HOUR = 20
+NUMBER_MAX = 32
+CODE_MAX = 64  # Objection.credit_code
 # The actor of the audit event: the portal has no account; the applicant is named in the event.
 PORTAL_ACTOR = "公众（一公开门户）"
 
@@ -81,6 +88,13 @@ def contact_error(value: str) -> str | None:
     return "联系电话应为11位手机号码，或固定电话（如 021-57681234，可带分机号）"
 
 
+def _recent_locked(*, form: str, client: str, since: dt.datetime):
+    """This client's attempts at ``form`` since ``since``, locked (see ``_limits_check``)."""
+    recent = PortalSubmission.objects.filter(form=form, client=client, created_at__gte=since)
+    list(recent.select_for_update().values_list("id", flat=True))
+    return recent
+
+
 @dataclass(frozen=True)
 class Limits:
     attempts_last_hour: int
@@ -95,10 +109,7 @@ def _limits_check(*, client: str, now: dt.datetime) -> Limits:
     the lock, seeing the other request's committed row). On SQLite, writers are serialised
     anyway (IMMEDIATE transactions)."""
     day_ago, hour_ago = now - dt.timedelta(hours=24), now - dt.timedelta(hours=1)
-    recent = PortalSubmission.objects.filter(
-        form=FORM_OBJECTION, client=client, created_at__gte=day_ago
-    )
-    list(recent.select_for_update().values_list("id", flat=True))
+    recent = _recent_locked(form=FORM_OBJECTION, client=client, since=day_ago)
     limits = Limits(
         attempts_last_hour=recent.filter(created_at__gte=hour_ago).count(),
         accepted_last_day=recent.filter(accepted=True).count(),
@@ -279,14 +290,72 @@ class ObjectionDeadlines:
         return bool(self.note)
 
 
-def objection_deadlines(*, received_on: dt.date) -> ObjectionDeadlines:
+def objection_deadlines(
+    *, received_on: dt.date, reviewed_on: dt.date | None = None
+) -> ObjectionDeadlines:
     """复核 within 20 working days of receipt; 反馈 within 15 after the review, so at the
-    latest 15 working days after the review deadline (002 第二十八条). A year without
-    calendar data is counted on weekends only and the receipt says so: an applicant is told
-    a date, and the same link shows the exact one once the year is entered."""
+    latest 15 working days after the review deadline (002 第二十八条) — or, once reviewed,
+    15 working days after the day of the review. A year without calendar data is counted
+    on weekends only and the receipt says so: an applicant is told a date, and the same
+    link shows the exact one once the year is entered."""
     review = deadline_provisional(start=received_on, n=REVIEW_WORKDAYS)
-    answer = deadline_provisional(start=review.date, n=ANSWER_WORKDAYS)
+    answer = deadline_provisional(start=reviewed_on or review.date, n=ANSWER_WORKDAYS)
     years = set(review.assumed_years) | set(answer.assumed_years)
     return ObjectionDeadlines(
         review.date, answer.date, provisional_note(years=years) if years else ""
     )
+
+
+# --- 查询办理进度 ----------------------------------------------------------------------------
+
+_NUMBER_RE = re.compile(r"^YY-?(\d{1,12})$")
+
+
+def objection_number_normalize(value: str) -> str:
+    """What people type for a 受理编号 — "yy-000123", "ＹＹ－000123", "YY000123",
+    "000123", "123" — as it is stored ("YY-000123"); "" when it cannot be one."""
+    text = normalize_code(value or "")[:NUMBER_MAX]
+    if text.isdigit():
+        text = f"YY-{text}"
+    match = _NUMBER_RE.match(text)
+    return objection_number(pk=int(match.group(1))) if match else ""
+
+
+def objection_lookup(*, number: str, credit_code: str, client: str) -> Objection | None:
+    """The objection with this 受理编号 *and* this 统一社会信用代码, or None — one query on
+    both, so a number that exists under another code and a number that does not exist
+    cannot be told apart (not by the answer, not by its time).
+
+    An empty or malformed input is ``ValidationFailed`` (nothing looked up, not counted).
+    Otherwise the attempt is recorded first and counts towards ``LOOKUPS_PER_HOUR`` for this
+    client whether it finds anything or not; over it, ``RateLimited`` and nothing is looked
+    up. The attempt row is the rate limit's bookkeeping, not a change of anyone's data, so
+    no audit event is written (a flood of lookups must not flood the audit chain), and
+    nothing typed is stored or logged."""
+    errors: dict[str, list[str]] = {}
+    wanted = objection_number_normalize(number)
+    if not (number or "").strip():
+        errors["number"] = ["请填写受理编号"]
+    elif not wanted:
+        errors["number"] = ["受理编号的格式为 YY-000123（见异议申请回执）"]
+    code = normalize_code(credit_code)[:CODE_MAX]
+    if not code:
+        errors["credit_code"] = ["请填写被检查对象的统一社会信用代码"]
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ValidationFailed(f"未能查询：{first}", errors=errors)
+    now = timezone.now()
+    with transaction.atomic():
+        recent = _recent_locked(form=FORM_LOOKUP, client=client, since=now - dt.timedelta(hours=1))
+        if recent.count() >= LOOKUPS_PER_HOUR:
+            raise RateLimited(
+                f"查询过于频繁：同一来源每小时最多查询{LOOKUPS_PER_HOUR}次，请稍后再试；"
+                "也可以直接联系检查实施机关。"
+            )
+        found = (
+            Objection.objects.filter(number=wanted, credit_code=code)
+            .select_related("published")
+            .first()
+        )
+        PortalSubmission.objects.create(form=FORM_LOOKUP, client=client, accepted=found is not None)
+    return found

@@ -22,4 +22,5 @@ urlpatterns = [
     path("objections/", views.objections, name="objections"),
     path("objections/how/", views.objection_guide, name="objection_guide"),
     path("objections/received/", views.objection_received, name="objection_received"),
+    path("objections/lookup/", views.objection_lookup, name="objection_lookup"),
 ]

@@ -2,7 +2,9 @@
 异议处理结果, and the objection form [domain.md 一公开; 003 附件4 六; 002 第二十八条].
 
 Views only translate the request into selector/service calls and render. Every page is
-public data; the objection form is the only write (rate-limited, CSRF-protected).
+public data; the objection form is the only write (rate-limited, CSRF-protected), and the
+lookup of an objection's progress the only page that needs a pair of values to show
+anything (rate-limited the same way).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field
 from functools import wraps
+from typing import ClassVar, Self
 from urllib.parse import urlencode
 
 from django.core import signing
@@ -18,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from shuangsuiji.common.errors import Conflict, ServiceError
 from shuangsuiji.common.http import client_address
@@ -28,12 +31,14 @@ from shuangsuiji.disclosure.models import Objection
 from shuangsuiji.disclosure.portal_services import (
     ANSWER_WORKDAYS,
     CONTENT_MAX,
+    LOOKUPS_PER_HOUR,
     REVIEW_WORKDAYS,
     RateLimited,
     client_key,
     objection_deadlines,
     objection_file,
 )
+from shuangsuiji.disclosure.portal_services import objection_lookup as objection_lookup_service
 
 # Public downloads are capped: a 信用公示 system takes the whole table with
 # ``ssj results export``; an anonymous request must not tie up a worker for minutes.
@@ -88,6 +93,7 @@ def objection_guide(request: HttpRequest) -> HttpResponse:
             "review_days": REVIEW_WORKDAYS,
             "answer_days": ANSWER_WORKDAYS,
             "content_max": CONTENT_MAX,
+            "lookups_per_hour": LOOKUPS_PER_HOUR,
         },
     )
 
@@ -245,20 +251,57 @@ def results_export_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 @dataclass
-class ObjectionForm:
-    """What the page needs of the objection form: the values typed and the errors per
-    field. No ``forms.Form``: every rule is ``objection_file``'s (so a wrong attempt still
-    counts towards the rate limit), and widget templates would cost more than the rest of
-    the page, which is load-tested."""
+class PortalForm:
+    """What a page needs of a public form: the values typed (kept when it is shown again)
+    and the errors per field. No ``forms.Form``: every rule is the service's (so a wrong
+    attempt still counts towards the rate limit), and widget templates would cost more than
+    the rest of the result page, which is load-tested."""
 
     data: dict = field(default_factory=dict)
     errors: dict = field(default_factory=dict)
 
-    FIELDS = ("credit_code", "applicant", "contact", "content")
+    FIELDS: ClassVar[tuple[str, ...]] = ()
+    LABELS: ClassVar[dict[str, str]] = {}
+    MAX_LENGTH: ClassVar[int] = 100
 
     @classmethod
-    def from_post(cls, post) -> ObjectionForm:
-        return cls(data={name: (post.get(name) or "")[: CONTENT_MAX + 100] for name in cls.FIELDS})
+    def from_post(cls, post) -> Self:
+        return cls(data={name: (post.get(name) or "")[: cls.MAX_LENGTH] for name in cls.FIELDS})
+
+    def take_errors(self, exc: ServiceError) -> None:
+        self.errors.update({k: v for k, v in exc.errors.items() if k in self.FIELDS})
+
+    @property
+    def error_items(self) -> list[tuple[str, str, str]]:
+        """(field id, label, message) in the order of the form, for the error summary at its
+        top (public/portal/_error_summary.html): each links to its field."""
+        return [
+            (f"id_{name}", self.LABELS[name], message)
+            for name in self.FIELDS
+            for message in self.errors.get(name, ())
+        ]
+
+
+@dataclass
+class ObjectionForm(PortalForm):
+    """对本结果提出异议 (rules: ``objection_file``)."""
+
+    FIELDS = ("credit_code", "applicant", "contact", "content")
+    LABELS = {
+        "credit_code": "统一社会信用代码",
+        "applicant": "申请人",
+        "contact": "联系电话",
+        "content": "异议内容",
+    }
+    MAX_LENGTH = CONTENT_MAX + 100
+
+
+@dataclass
+class LookupForm(PortalForm):
+    """查询办理进度: 受理编号 and 统一社会信用代码 (rules: ``objection_lookup``)."""
+
+    FIELDS = ("number", "credit_code")
+    LABELS = {"number": "受理编号", "credit_code": "统一社会信用代码"}
 
 
 def _result_page(
@@ -316,7 +359,7 @@ def objection_submit(request: HttpRequest, pk: int) -> HttpResponse:
     except Conflict as exc:  # superseded meanwhile: the page links the current version
         return _result_page(request, pk, form=form, error=exc.message, status=exc.status)
     except ServiceError as exc:
-        form.errors.update({k: v for k, v in exc.errors.items() if k in ObjectionForm.FIELDS})
+        form.take_errors(exc)
         return _result_page(request, pk, form=form, error=exc.message, status=exc.status)
     token = signing.dumps(objection.number, salt=_RECEIPT_SALT)
     return redirect(f"{reverse('portal:objection_received')}?t={token}")
@@ -356,6 +399,56 @@ def objection_received(request: HttpRequest) -> HttpResponse:
             "review_days": REVIEW_WORKDAYS,
             "answer_days": ANSWER_WORKDAYS,
         },
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@cached(0, private=True)
+def objection_lookup(request: HttpRequest) -> HttpResponse:
+    """查询办理进度: the applicant types the 受理编号 of his receipt and the entity's
+    统一社会信用代码 and sees the status and due dates of that objection only. A wrong pair
+    — either half — gets one neutral "未找到", whatever exists. Sent by POST, so neither
+    value is written into an address, a proxy's log or the browser history (a GET only
+    fills the number in, as the receipt's link does)."""
+    progress = None
+    not_found = False
+    error = ""
+    status = 200
+    if request.method == "POST":
+        form = LookupForm.from_post(request.POST)
+        try:
+            found = objection_lookup_service(
+                number=form.data["number"],
+                credit_code=form.data["credit_code"],
+                client=client_key(address=client_address(request)),
+            )
+        except RateLimited as exc:
+            error, status = exc.message, exc.status
+        except ServiceError as exc:
+            form.take_errors(exc)
+            error, status = exc.message, exc.status
+        else:
+            if found is None:
+                not_found = True
+            else:
+                progress = sel.objection_progress(objection=found)
+    else:
+        form = LookupForm(
+            data={"number": (request.GET.get("number") or "")[:32], "credit_code": ""}
+        )
+    return render(
+        request,
+        "public/portal/objection_lookup.html",
+        {
+            "form": form,
+            "p": progress,
+            "not_found": not_found,
+            "error": error,
+            "review_days": REVIEW_WORKDAYS,
+            "answer_days": ANSWER_WORKDAYS,
+            "per_hour": LOOKUPS_PER_HOUR,
+        },
+        status=status,
     )
 
 

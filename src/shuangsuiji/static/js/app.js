@@ -54,3 +54,12 @@ document.addEventListener("input", function (event) {
   var none = picker.querySelector(".picker-none");
   if (none) none.hidden = shown > 0;
 });
+// data-error-summary: the errors of a public form, shown again at its top, take the focus
+// when the page opens — the phone scrolls to them and a screen reader reads them out
+// (the element's autofocus does the same where the browser honours it on a div).
+(function () {
+  var summary = document.querySelector("[data-error-summary]");
+  if (!summary) return;
+  if (document.activeElement !== summary) summary.focus();
+  summary.scrollIntoView({ block: "start" });
+})();
