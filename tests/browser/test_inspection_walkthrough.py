@@ -148,7 +148,8 @@ def test_one_visit_from_assignment_to_the_public_result_page(page, live_server):
     evidence.get_by_role("button", name="上传").click()
     expect(page.locator(".messages")).to_contain_text("已上传照片")
     digest = hashlib.sha256(png).hexdigest()
-    expect(page.locator("#evidence-table")).to_contain_text(digest)
+    expect(page.locator("#evidence-table")).to_contain_text(digest[:8])  # the fingerprint
+    expect(page.locator("#evidence-hashes")).to_contain_text(digest)  # in full, under 技术细节
     assert Evidence.objects.get(visit=visit).sha256 == digest
 
     # 5. Submit for signature (the draft's values are still in the form) and sign as 组长.

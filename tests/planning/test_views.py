@@ -138,7 +138,9 @@ def test_the_task_pages_create_and_preview(client, trio, item):
     fragment = client.get(f"/draw/tasks/{task.pk}/pool-preview/", HTTP_HX_REQUEST="true")
     page = fragment.content.decode()
     assert "<html" not in page and "候选名单预览" in page
-    assert "gas.D" in page and "乙燃气公司" in page and "登记状态为“注销”" in page
+    # Strata by their class label, not the manifest name ("gas.D").
+    assert "D 高风险" in page and "gas.D" not in page
+    assert "乙燃气公司" in page and "登记状态为“注销”" in page
     assert "少于每组2名" in page
     assert "<html" in client.get(f"/draw/tasks/{task.pk}/pool-preview/").content.decode()
     client.force_login(trio["outsider"])
