@@ -314,6 +314,9 @@ class TargetClassForm(forms.Form):
 
     def __init__(self, *args, tags=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # The class rows are a table of inputs without visible labels: each says what it is.
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("aria-label", str(field.label))
         self.fields["sublibrary"].choices = [
             ("", "（整个名录库）"),
             *((t.pk, t.name) for t in tags),

@@ -63,3 +63,19 @@ document.addEventListener("input", function (event) {
   if (document.activeElement !== summary) summary.focus();
   summary.scrollIntoView({ block: "start" });
 })();
+// A table wider than the screen scrolls sideways (.scroll): the region takes the keyboard
+// focus so it can be scrolled without a mouse (axe scrollable-region-focusable).
+function ssjFocusableScrolls() {
+  document.querySelectorAll(".scroll, .picker-groups").forEach(function (el) {
+    var overflows = el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1;
+    if (overflows && !el.hasAttribute("tabindex")) {
+      el.setAttribute("tabindex", "0");
+      if (!el.getAttribute("role")) {
+        el.setAttribute("role", "region");
+        el.setAttribute("aria-label", "可滚动的区域（可用方向键滚动）");
+      }
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", ssjFocusableScrolls);
+window.addEventListener("resize", ssjFocusableScrolls);
