@@ -123,13 +123,33 @@ def task_cap(*, task) -> TaskCap | None:
     return TaskCap(min(monthly), start.year, start.month) if monthly else None
 
 
+def _publish_set(*, department_id: int, item_id: int | None, on: dt.date) -> int | None:
+    """The 公示时限 a rule row in force sets for the item (its own row, then its department's
+    row for all items); ``None`` when none sets one."""
+    for row in (
+        _row(department_id, item_id, on) if item_id else None,
+        _row(department_id, None, on),
+    ):
+        if row is not None and row.publish_workdays:
+            return row.publish_workdays
+    return None
+
+
 def publish_workdays_for(*, items, lead: Department, on: dt.date) -> int:
-    """The 公示时限 of a result formed on ``on``: the shortest of its items' rules (each under
-    its own department), the lead department's own setting when it has no item."""
+    """The 公示时限 of a result formed on ``on``: the shortest any of its items' rules sets
+    (each under its own department); without such a rule, the lead department's own — its
+    rule for all items, else its setting (a 股室's item in a 局's task keeps the 局's 10
+    days, 003 附件3 第十一条)."""
     periods = [
-        rule_for(department=item.department, item=item, on=on).publish_workdays for item in items
+        n
+        for n in (
+            _publish_set(department_id=item.department_id, item_id=item.pk, on=on) for item in items
+        )
+        if n
     ]
-    return min(periods) if periods else rule_for(department=lead, item=None, on=on).publish_workdays
+    if periods:
+        return min(periods)
+    return rule_for(department=lead, item=None, on=on).publish_workdays
 
 
 def supervision_rule_set(
