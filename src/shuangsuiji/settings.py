@@ -154,6 +154,7 @@ TEMPLATES = [
                 "shuangsuiji.accounts.context_processors.roles",
                 "shuangsuiji.common.todo.context",
                 "shuangsuiji.notices.context.unread",
+                "shuangsuiji.disclosure.context_processors.site",
             ],
             # |percent, |cn_date, |cn_datetime in every template (issue 16 第 3 项).
             "builtins": ["shuangsuiji.common.templatetags.formatting"],

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from shuangsuiji.catalog.services import content_of, item_repeal, item_revise
 from shuangsuiji.disclosure import portal_selectors as sel
+from shuangsuiji.disclosure.site_selectors import site_identity_public
 from shuangsuiji.inspection.choices import Conclusion
 from shuangsuiji.planning.choices import PlanStatus
 from tests import factories
@@ -239,6 +240,7 @@ def test_a_superseded_result_points_to_the_current_one_and_takes_no_objection(cl
 
 
 def test_result_page_runs_at_most_three_queries(client, pub, django_assert_max_num_queries):
+    site_identity_public()  # the footer's 网站标识 is read once a minute, not per request
     with django_assert_max_num_queries(3):
         response = client.get(reverse("portal:result", args=[pub.correction.pk]))
     assert response.status_code == 200

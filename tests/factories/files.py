@@ -279,3 +279,12 @@ def pdf_text_flat(pdf: bytes, tmp_path: Path) -> str:
     """``pdf_text`` without any whitespace: Chinese lines wrap anywhere, so a phrase is
     looked for in the flattened text."""
     return "".join(pdf_text(pdf, tmp_path).split())
+
+
+def image(fmt: str = "PNG", size: tuple[int, int] = (120, 40)) -> bytes:
+    """A real picture (Pillow) in ``fmt``: PNG, JPEG, GIF …"""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", size, (179, 38, 30)).save(buf, fmt)
+    return buf.getvalue()

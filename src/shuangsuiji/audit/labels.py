@@ -28,6 +28,7 @@ OBJECTS = {
     "report": "报告",
     "result": "检查结果",
     "rule": "抽查规则",
+    "site": "网站标识",
     "substitution": "人员更换",
     "tag": "标签",
     "task": "抽查任务",

@@ -137,3 +137,65 @@ class PortalSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.form} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SiteIdentity(models.Model):
+    """网站标识: who runs the public portal and how to reach them — 主办单位, 联系方式,
+    ICP备案编号, 公安机关备案号, 政府网站标识码 and the logo, shown in the portal's header and
+    footer as 《政府网站发展指引》(国办发〔2017〕47号) asks of a government site.
+
+    One row (id 1), edited by the 系统管理员 in 系统管理 → 网站标识; every field may stay
+    empty (the footer then leaves that line out). The logo is a small PNG or JPEG kept in the
+    row itself, so a backup holds it and no upload directory has to be public."""
+
+    site_name = models.CharField(
+        _("网站名称"),
+        max_length=60,
+        blank=True,
+        help_text=_("页头显示的名称；留空显示“双随机、一公开 · 公开信息”"),
+    )
+    sponsor = models.CharField(_("主办单位"), max_length=100, blank=True)
+    organizer = models.CharField(_("承办单位"), max_length=100, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    postcode = models.CharField(_("邮政编码"), max_length=6, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=60, blank=True)
+    email = models.EmailField(_("电子邮箱"), max_length=100, blank=True)
+    icp_number = models.CharField(
+        _("ICP备案号"), max_length=60, blank=True, help_text=_("如“沪ICP备12345678号-1”")
+    )
+    police_number = models.CharField(
+        _("公安机关备案号"),
+        max_length=60,
+        blank=True,
+        help_text=_("如“沪公网安备31011702000001号”"),
+    )
+    site_code = models.CharField(
+        _("政府网站标识码"), max_length=10, blank=True, help_text=_("10位，如“3101170001”")
+    )
+    logo = models.BinaryField(_("标志图片"), blank=True, editable=False, default=b"")
+    logo_type = models.CharField(_("标志图片格式"), max_length=20, blank=True, editable=False)
+    logo_sha256 = models.CharField(_("标志图片 SHA-256"), max_length=64, blank=True, editable=False)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("修改人"),
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = _("网站标识")
+        verbose_name_plural = _("网站标识")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(id=1),
+                name="siteidentity_single_row",
+                violation_error_message=_("网站标识只有一条记录"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

@@ -23,6 +23,7 @@ from django.db.models import Field, ForeignObjectRel, Q, QuerySet
 from django.utils import timezone
 
 from shuangsuiji.accounts.models import Department
+from shuangsuiji.accounts.selectors import department_subtree_ids_of
 from shuangsuiji.catalog.models import Item
 from shuangsuiji.common.ids import normalize_code
 from shuangsuiji.common.masking import mask_personal_numbers
@@ -131,7 +132,7 @@ def published_results_filter(*, filters: ResultFilters) -> QuerySet[PublishedRes
             # needed beyond what icontains does for Latin letters in a name.
             qs = qs.filter(entity_name__icontains=filters.q.strip())
     if filters.department_id:
-        qs = qs.filter(department_id=filters.department_id)
+        qs = qs.filter(_department_q(filters.department_id))
     if filters.year:
         qs = qs.filter(year=filters.year)
     if filters.conclusion:
@@ -579,8 +580,72 @@ def objection_progress(*, objection: Objection, today: dt.date | None = None) ->
 # ---------------------------------------------------------------------------------------
 
 
-def departments_public() -> QuerySet[Department]:
-    return Department.objects.filter(is_active=True).only("id", "code", "name").order_by("code")
+@dataclass(frozen=True)
+class DepartmentChoice:
+    pk: int
+    name: str
+    depth: int  # 0: a department (委/局); 1 and more: its sections, centres, stations
+
+    @property
+    def label(self) -> str:
+        # Indented with ideographic spaces: a <select> does not collapse them, and a nested
+        # <optgroup> is not allowed.
+        return "\u3000\u3000" * self.depth + self.name
+
+
+@dataclass(frozen=True)
+class DepartmentGroup:
+    region: str
+    choices: tuple[DepartmentChoice, ...]
+
+
+OTHER_REGION = "其他地区"
+
+
+def department_groups_public() -> list[DepartmentGroup]:
+    """The portal's 部门 filter: by 所在地区 (the jurisdiction), each department followed by
+    its sections folded under it — not one flat list mixing a 委/局 of one city with the 科室
+    of another. A sub-unit is listed with its top department, whatever its own region."""
+    depts = list(
+        Department.objects.filter(is_active=True)
+        .only("id", "code", "name", "parent_id", "region")
+        .order_by("code")
+    )
+    ids = {d.pk for d in depts}
+    children: dict[int, list[Department]] = {}
+    roots = []
+    for d in depts:
+        if d.parent_id in ids:
+            children.setdefault(d.parent_id, []).append(d)
+        else:  # a top department, or one whose parent is no longer active
+            roots.append(d)
+
+    def walk(d: Department, depth: int, out: list[DepartmentChoice], seen: set[int]) -> None:
+        if d.pk in seen:  # a loop in the tree (bad data) must not hang the portal
+            return
+        seen.add(d.pk)
+        out.append(DepartmentChoice(pk=d.pk, name=d.name, depth=depth))
+        for child in children.get(d.pk, []):
+            walk(child, depth + 1, out, seen)
+
+    by_region: dict[str, list[DepartmentChoice]] = {}
+    seen: set[int] = set()
+    for root in roots:
+        walk(root, 0, by_region.setdefault(root.region.strip() or OTHER_REGION, []), seen)
+    # Regions in the order of their first department's code (the codes are the
+    # administrator's order); departments without a region last.
+    order = [r for r in by_region if r != OTHER_REGION]
+    order += [OTHER_REGION] if OTHER_REGION in by_region else []
+    return [DepartmentGroup(region=r, choices=tuple(by_region[r])) for r in order]
+
+
+def _department_q(department_id: int) -> Q:
+    """A department with its sub-units (含下级单位): results and items of its sections are
+    the department's too."""
+    ids = department_subtree_ids_of(department=Department(pk=department_id))
+    if len(ids) == 1:
+        return Q(department_id=department_id)  # the (department, year, …) index, exactly
+    return Q(department_id__in=sorted(ids))
 
 
 def items_public(*, department_id: int | None = None) -> QuerySet[Item]:
@@ -592,7 +657,7 @@ def items_public(*, department_id: int | None = None) -> QuerySet[Item]:
         .order_by("department__code", "code")
     )
     if department_id:
-        qs = qs.filter(department_id=department_id)
+        qs = qs.filter(_department_q(department_id))
     return qs
 
 

@@ -4,6 +4,7 @@ namespace ``public_draw``) is routed before this and is linked from here."""
 from django.urls import path
 
 from shuangsuiji.disclosure import public_views as views
+from shuangsuiji.disclosure import site_views
 
 app_name = "portal"
 urlpatterns = [
@@ -23,4 +24,5 @@ urlpatterns = [
     path("objections/how/", views.objection_guide, name="objection_guide"),
     path("objections/received/", views.objection_received, name="objection_received"),
     path("objections/lookup/", views.objection_lookup, name="objection_lookup"),
+    path("site-logo/<slug:sha256>/", site_views.logo, name="site_logo"),
 ]

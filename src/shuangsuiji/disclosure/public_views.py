@@ -114,7 +114,7 @@ def items(request: HttpRequest) -> HttpResponse:
         "public/portal/items.html",
         {
             "items": sel.items_public(department_id=department_id),
-            "departments": sel.departments_public(),
+            "department_groups": sel.department_groups_public(),
             "department_id": department_id,
         },
     )
@@ -182,7 +182,7 @@ def results(request: HttpRequest) -> HttpResponse:
             "count": count,
             "count_more": more,
             "query": query,
-            "departments": sel.departments_public(),
+            "department_groups": sel.department_groups_public(),
             "years": sel.years_public(),
             "item_choices": sel.item_choices(department_id=f.department_id),
             "conclusions": sel.conclusion_choices(),
