@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-fast install fmt lint typecheck migrations-check bench clean
+.PHONY: demo test test-fast install fmt lint typecheck migrations-check messages bench clean
 
 $(BIN)/ssj: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
@@ -43,6 +43,12 @@ typecheck: install
 # Fails when a model change has no migration.
 migrations-check: install
 	$(BIN)/ssj manage makemigrations --check --dry-run
+
+# The Chinese catalog of the third-party apps (src/shuangsuiji/locale): django.mo is
+# committed, so a deployment needs no gettext tools; rebuild it after editing django.po.
+messages:
+	msgfmt --check -o src/shuangsuiji/locale/zh_Hans/LC_MESSAGES/django.mo \
+		src/shuangsuiji/locale/zh_Hans/LC_MESSAGES/django.po
 
 bench: install
 	$(BIN)/python benchmarks/import_entities.py

@@ -95,10 +95,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "axes",
+    # django-axes and django-tasks-db under Chinese names in 系统管理 (third_party.py).
+    "shuangsuiji.third_party.AxesConfig",
     # The task queue: a table of this database, run by `ssj worker` (issue 11 item 7).
     "django_tasks",
-    "django_tasks_db",
+    "shuangsuiji.third_party.TasksDatabaseConfig",
     "shuangsuiji.common",
     "shuangsuiji.audit",
     "shuangsuiji.accounts",
@@ -242,6 +243,11 @@ AXES_VERBOSE = False
 AXES_ENABLED = envbool("SSJ_AXES_ENABLED", True)
 
 LANGUAGE_CODE = "zh-hans"
+# The one language of the platform: a browser asking for English (Accept-Language, read by
+# LocaleMiddleware) still gets Chinese pages, the admin included.
+LANGUAGES = [("zh-hans", "简体中文")]
+# Chinese for the third-party apps that ship none (django-axes, django-tasks-db).
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

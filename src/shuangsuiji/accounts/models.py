@@ -61,7 +61,7 @@ class User(AbstractUser):
     id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
     mobile = models.CharField(_("手机号码"), max_length=11, blank=True)
     departments = models.ManyToManyField(
-        Department, through="Membership", related_name="users", blank=True
+        Department, through="Membership", related_name="users", blank=True, verbose_name=_("部门")
     )
 
     class Meta:
@@ -87,8 +87,12 @@ class User(AbstractUser):
 class Membership(TimeStampedModel):
     """A user's role in one department (a user may hold several)."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("账号")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("部门")
+    )
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
 
     class Meta:
@@ -113,11 +117,13 @@ def _new_token() -> str:
 class ApiToken(TimeStampedModel):
     """A bearer token for the JSON API, shown once when created; only its digest is kept."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("账号")
+    )
     name = models.CharField(_("用途"), max_length=100)
-    digest = models.CharField(max_length=64, unique=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    is_active = models.BooleanField(default=True)
+    digest = models.CharField(max_length=64, unique=True, verbose_name=_("令牌摘要"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("最近使用时间"))
+    is_active = models.BooleanField(default=True, verbose_name=_("有效"))
 
     class Meta:
         verbose_name = _("API 令牌")

@@ -13,11 +13,21 @@ class Event(models.Model):
     seq = models.BigIntegerField(_("序号"), unique=True)
     created_at = models.DateTimeField(_("时间"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("操作人"),
     )
     actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
     department = models.ForeignKey(
-        "accounts.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "accounts.Department",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("部门"),
     )
     action = models.CharField(_("动作"), max_length=64, db_index=True)
     object_type = models.CharField(_("对象类型"), max_length=64, blank=True)
@@ -25,8 +35,8 @@ class Event(models.Model):
     object_repr = models.CharField(_("对象"), max_length=255, blank=True)
     before = models.JSONField(_("变更前"), null=True, blank=True)
     after = models.JSONField(_("变更后"), null=True, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(max_length=64, verbose_name=_("上一事件的哈希值"))
+    hash = models.CharField(max_length=64, unique=True, verbose_name=_("哈希值"))
 
     class Meta:
         verbose_name = _("审计事件")

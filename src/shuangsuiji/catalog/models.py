@@ -60,7 +60,9 @@ class Item(TimeStampedModel):
 class ItemVersion(models.Model):
     """事项的一个版本. All fields of domain.md; immutable once written."""
 
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="versions")
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, related_name="versions", verbose_name=_("抽查事项")
+    )
     number = models.PositiveIntegerField(_("版本号"))
     name = models.CharField(_("事项名称"), max_length=200)
     category = models.CharField(
@@ -96,7 +98,7 @@ class ItemVersion(models.Model):
         related_name="+",
         verbose_name=_("创建人"),
     )
-    row_digest = models.CharField(max_length=32, blank=True)
+    row_digest = models.CharField(max_length=32, blank=True, verbose_name=_("导入行摘要"))
 
     class Meta:
         verbose_name = _("事项版本")

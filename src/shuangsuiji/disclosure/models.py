@@ -14,10 +14,16 @@ class PublishedResult(models.Model):
     """公示的抽查检查结果 (one row per published version, superseded rows stay visible)."""
 
     version = models.OneToOneField(
-        "inspection.ResultVersion", on_delete=models.PROTECT, related_name="published"
+        "inspection.ResultVersion",
+        on_delete=models.PROTECT,
+        related_name="published",
+        verbose_name=_("检查结果版本"),
     )
     result = models.ForeignKey(
-        "inspection.Result", on_delete=models.PROTECT, related_name="published_rows"
+        "inspection.Result",
+        on_delete=models.PROTECT,
+        related_name="published_rows",
+        verbose_name=_("检查结果"),
     )
     department = models.ForeignKey(
         "accounts.Department",
@@ -81,7 +87,10 @@ class Objection(models.Model):
     private: shown to the department's staff, never on the portal."""
 
     result = models.ForeignKey(
-        "inspection.Result", on_delete=models.PROTECT, related_name="objections"
+        "inspection.Result",
+        on_delete=models.PROTECT,
+        related_name="objections",
+        verbose_name=_("检查结果"),
     )
     published = models.ForeignKey(
         PublishedResult,
@@ -103,12 +112,22 @@ class Objection(models.Model):
     )
     review_note = models.TextField(_("复核意见"), blank=True)
     reviewed_by = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("复核人"),
     )
     reviewed_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
     answer = models.TextField(_("反馈内容"), blank=True)
     answered_by = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("反馈人"),
     )
     answered_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
@@ -126,10 +145,10 @@ class PortalSubmission(models.Model):
     """One attempt at a public form, kept to rate-limit it per client (the portal has no
     login). Only a keyed hash of the address is stored."""
 
-    form = models.CharField(max_length=32)
-    client = models.CharField(max_length=64, db_index=True)
-    accepted = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    form = models.CharField(max_length=32, verbose_name=_("表单"))
+    client = models.CharField(max_length=64, db_index=True, verbose_name=_("来源（地址的哈希）"))
+    accepted = models.BooleanField(default=False, verbose_name=_("已受理"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("提交时间"))
 
     class Meta:
         verbose_name = _("公开表单提交记录")

@@ -14,7 +14,10 @@ class Letterhead(models.Model):
     one (a 科室 prints as its 委)."""
 
     department = models.OneToOneField(
-        "accounts.Department", on_delete=models.CASCADE, related_name="letterhead"
+        "accounts.Department",
+        on_delete=models.CASCADE,
+        related_name="letterhead",
+        verbose_name=_("部门"),
     )
     full_name = models.CharField(_("发文机关全称"), max_length=100)
     short_name = models.CharField(_("机关代字"), max_length=20)
@@ -38,7 +41,10 @@ class NumberPattern(models.Model):
     ``{代字}检通〔{年}〕第{号}号`` (docs/user-guide.md lists the placeholders)."""
 
     department = models.ForeignKey(
-        "accounts.Department", on_delete=models.CASCADE, related_name="number_patterns"
+        "accounts.Department",
+        on_delete=models.CASCADE,
+        related_name="number_patterns",
+        verbose_name=_("部门"),
     )
     kind = models.CharField(_("文书种类"), max_length=32, choices=DocumentKind.choices)
     pattern = models.CharField(_("文号格式"), max_length=60)
@@ -84,17 +90,24 @@ class IssuedDocument(models.Model):
     same number and date."""
 
     department = models.ForeignKey(
-        "accounts.Department", on_delete=models.PROTECT, related_name="issued_documents"
+        "accounts.Department",
+        on_delete=models.PROTECT,
+        related_name="issued_documents",
+        verbose_name=_("部门"),
     )
     kind = models.CharField(_("文书种类"), max_length=32, choices=DocumentKind.choices)
     year = models.PositiveSmallIntegerField(_("年度"))
     seq = models.PositiveIntegerField(_("序号"))
     number = models.CharField(_("文号"), max_length=80)
     issued_on = models.DateField(_("成文日期"))
-    object_type = models.CharField(max_length=40)
-    object_id = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=40, verbose_name=_("对象类型"))
+    object_id = models.CharField(max_length=40, verbose_name=_("对象编号"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("签发人"),
     )
     created_at = models.DateTimeField(_("编号时间"), auto_now_add=True)
 

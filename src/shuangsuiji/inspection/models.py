@@ -76,9 +76,18 @@ class VisitTask(models.Model):
     # Indexed by ``visittask_unique`` (visit, task): a second index on visit alone would
     # only slow down dispatch, which inserts one row per drawn target.
     visit = models.ForeignKey(
-        Visit, on_delete=models.CASCADE, related_name="visit_tasks", db_index=False
+        Visit,
+        on_delete=models.CASCADE,
+        related_name="visit_tasks",
+        db_index=False,
+        verbose_name=_("检查"),
     )
-    task = models.ForeignKey("planning.Task", on_delete=models.PROTECT, related_name="visit_tasks")
+    task = models.ForeignKey(
+        "planning.Task",
+        on_delete=models.PROTECT,
+        related_name="visit_tasks",
+        verbose_name=_("抽查任务"),
+    )
     selection = models.ForeignKey(
         "draw.Selection",
         on_delete=models.PROTECT,
@@ -108,10 +117,17 @@ class VisitMember(models.Model):
 
     # Indexed by ``visitmember_unique`` (visit, inspector), as for VisitTask.visit.
     visit = models.ForeignKey(
-        Visit, on_delete=models.CASCADE, related_name="members", db_index=False
+        Visit,
+        on_delete=models.CASCADE,
+        related_name="members",
+        db_index=False,
+        verbose_name=_("检查"),
     )
     inspector = models.ForeignKey(
-        "registry.Inspector", on_delete=models.PROTECT, related_name="visit_memberships"
+        "registry.Inspector",
+        on_delete=models.PROTECT,
+        related_name="visit_memberships",
+        verbose_name=_("执法检查人员"),
     )
     task = models.ForeignKey(
         "planning.Task",
@@ -120,7 +136,12 @@ class VisitMember(models.Model):
         verbose_name=_("所属任务检查组"),
     )
     assignment = models.ForeignKey(
-        "draw.Assignment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "draw.Assignment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("摇号委派"),
     )
     is_leader = models.BooleanField(_("组长"), default=False)
 
@@ -150,7 +171,11 @@ class Finding(models.Model):
     """检查情况 for one check point (检查要点) of one item's checklist (002 第二十五条)."""
 
     visit = models.ForeignKey(
-        Visit, on_delete=models.CASCADE, related_name="findings", db_index=False
+        Visit,
+        on_delete=models.CASCADE,
+        related_name="findings",
+        db_index=False,
+        verbose_name=_("检查"),
     )
     item = models.ForeignKey(
         "catalog.Item", on_delete=models.PROTECT, related_name="+", verbose_name=_("抽查事项")
@@ -171,7 +196,12 @@ class Finding(models.Model):
     )
     note = models.TextField(_("说明"), blank=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("修改人"),
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -201,16 +231,21 @@ class Evidence(models.Model):
     """证据材料 (photos, video, audio, documents) with their SHA-256 [002 第三十条 归档保管].
     Never public: served only to users who may read the visit."""
 
-    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="evidence")
+    visit = models.ForeignKey(
+        Visit, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("检查")
+    )
     kind = models.CharField(_("类型"), max_length=16, choices=EvidenceKind.choices)
     file = models.FileField(_("文件"), upload_to=_evidence_path, max_length=255)
     original_name = models.CharField(_("原文件名"), max_length=255)
     content_type = models.CharField(_("文件格式"), max_length=100)
     size = models.BigIntegerField(_("字节数"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    sha256 = models.CharField(_("SHA-256 校验值"), max_length=64, db_index=True)
     description = models.CharField(_("说明"), max_length=255, blank=True)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("上传人"),
     )
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
@@ -227,7 +262,9 @@ class Result(TimeStampedModel):
     """检查结果 of one visit. Its content lives in versions: nothing published is edited
     in place (002 第二十八条 一经公示，不得擅自更改); a correction is a new version."""
 
-    visit = models.OneToOneField(Visit, on_delete=models.PROTECT, related_name="result")
+    visit = models.OneToOneField(
+        Visit, on_delete=models.PROTECT, related_name="result", verbose_name=_("检查")
+    )
     current = models.ForeignKey(
         "ResultVersion",
         null=True,
@@ -258,7 +295,9 @@ class ResultVersion(models.Model):
     """One version of a result. Versions are append-only; a returned or superseded version
     stays, with its signatures."""
 
-    result = models.ForeignKey(Result, on_delete=models.PROTECT, related_name="versions")
+    result = models.ForeignKey(
+        Result, on_delete=models.PROTECT, related_name="versions", verbose_name=_("检查结果")
+    )
     number = models.PositiveSmallIntegerField(_("版本号"))
     kind = models.CharField(
         _("类型"), max_length=16, choices=VersionKind.choices, default=VersionKind.ORIGINAL
@@ -295,7 +334,10 @@ class ResultVersion(models.Model):
     )
     principal_signed_at = models.DateTimeField(_("负责人签字时间"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("创建人"),
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("提交签字时间"), null=True, blank=True)
@@ -332,16 +374,35 @@ class ResultVersion(models.Model):
 class Signature(models.Model):
     """签字确认 of one team member on one version (002 第二十五条 检查组全体成员签字确认)."""
 
-    version = models.ForeignKey(ResultVersion, on_delete=models.PROTECT, related_name="signatures")
-    member = models.ForeignKey(VisitMember, on_delete=models.PROTECT, related_name="signatures")
+    version = models.ForeignKey(
+        ResultVersion,
+        on_delete=models.PROTECT,
+        related_name="signatures",
+        verbose_name=_("检查结果版本"),
+    )
+    member = models.ForeignKey(
+        VisitMember,
+        on_delete=models.PROTECT,
+        related_name="signatures",
+        verbose_name=_("检查组成员"),
+    )
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("签字账号"),
     )
-    # A member without an account signs on paper; staff record it and upload the scan.
+    # A member without an account signs on paper; staff record it with the scan of the
+    # signed page, kept as evidence (result_sign_on_paper refuses a 代录 without it).
     on_paper = models.BooleanField(_("纸质签字代录"), default=False)
+    scan = models.ForeignKey(
+        Evidence,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="paper_signatures",
+        verbose_name=_("纸质签字页扫描件"),
+    )
     signed_at = models.DateTimeField(_("签字时间"), auto_now_add=True)
 
     class Meta:
@@ -364,7 +425,12 @@ class FollowUp(models.Model):
     """后续处理 of a result version: 责令改正 (deadline, re-check), 立案查处 (penalty
     decision and its publication within 7 working days [000 三(六)]), 移交, 移送公安机关."""
 
-    version = models.ForeignKey(ResultVersion, on_delete=models.PROTECT, related_name="followups")
+    version = models.ForeignKey(
+        ResultVersion,
+        on_delete=models.PROTECT,
+        related_name="followups",
+        verbose_name=_("检查结果版本"),
+    )
     kind = models.CharField(_("处理方式"), max_length=16, choices=FollowUpKind.choices)
     status = models.CharField(
         _("状态"), max_length=16, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN

@@ -24,7 +24,7 @@ class Tag(TimeStampedModel):
     """分类标注: a tag forms a 子库; kind 重点检查库 / 专项整治库 marks the special libraries."""
 
     department = models.ForeignKey(
-        "accounts.Department", on_delete=models.PROTECT, related_name="tags"
+        "accounts.Department", on_delete=models.PROTECT, related_name="tags", verbose_name=_("部门")
     )
     name = models.CharField(_("名称"), max_length=64)
     kind = models.CharField(
@@ -99,7 +99,7 @@ class Entity(TimeStampedModel):
     remark = models.CharField(_("备注"), max_length=255, blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("标签"), blank=True, related_name="entities")
     # Digest of the imported fields: lets a re-import see "unchanged" without comparing columns.
-    row_digest = models.CharField(max_length=32, blank=True)
+    row_digest = models.CharField(max_length=32, blank=True, verbose_name=_("导入行摘要"))
 
     class Meta:
         verbose_name = _("检查对象")
@@ -175,7 +175,7 @@ class Inspector(TimeStampedModel):
         _("状态"), max_length=16, choices=InspectorStatus.choices, default=InspectorStatus.ON_DUTY
     )
     remark = models.CharField(_("备注"), max_length=255, blank=True)
-    row_digest = models.CharField(max_length=32, blank=True)
+    row_digest = models.CharField(max_length=32, blank=True, verbose_name=_("导入行摘要"))
 
     class Meta:
         verbose_name = _("执法检查人员")
@@ -198,8 +198,15 @@ class Conflict(TimeStampedModel):
     """利害关系申报: this inspector may not inspect this target (回避 [002 第二十二条,
     003 附件3 第八条]). Withdrawn declarations stay for the record."""
 
-    inspector = models.ForeignKey(Inspector, on_delete=models.PROTECT, related_name="conflicts")
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="conflicts")
+    inspector = models.ForeignKey(
+        Inspector,
+        on_delete=models.PROTECT,
+        related_name="conflicts",
+        verbose_name=_("执法检查人员"),
+    )
+    entity = models.ForeignKey(
+        Entity, on_delete=models.PROTECT, related_name="conflicts", verbose_name=_("检查对象")
+    )
     reason = models.CharField(_("回避事由"), max_length=255)
     declared_on = models.DateField(_("申报日期"))
     declared_by = models.ForeignKey(

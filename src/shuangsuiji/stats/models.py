@@ -66,7 +66,10 @@ class ReportSetting(models.Model):
     """When a department's annual report is due (000 四(三): 11月中旬; default 15 November)."""
 
     department = models.OneToOneField(
-        "accounts.Department", on_delete=models.CASCADE, related_name="report_setting"
+        "accounts.Department",
+        on_delete=models.CASCADE,
+        related_name="report_setting",
+        verbose_name=_("部门"),
     )
     annual_due_month = models.PositiveSmallIntegerField(_("年度报告截止月"), default=11)
     annual_due_day = models.PositiveSmallIntegerField(_("年度报告截止日"), default=15)
