@@ -9,11 +9,20 @@ from shuangsuiji.audit.models import Event
 from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
 from shuangsuiji.inspection import services
 from shuangsuiji.inspection.choices import Conclusion, FindingOutcome, VersionStatus, VisitStatus
-from shuangsuiji.inspection.models import Finding, FollowUp, Result, ResultVersion, Signature
+from shuangsuiji.inspection.models import (
+    Evidence,
+    Finding,
+    FollowUp,
+    Result,
+    ResultVersion,
+    Signature,
+)
 from shuangsuiji.inspection.services import DraftInput, FollowUpInput
 from tests import factories
+from tests.factories.files import image
 from tests.factories.inspection import (
     JPEG,
+    PDF,
     TODAY,
     all_findings,
     dispatched_scene,
@@ -24,6 +33,8 @@ from tests.factories.inspection import (
 )
 
 pytestmark = pytest.mark.django_db
+
+PNG_REAL = image("PNG")
 
 
 @pytest.fixture
@@ -332,22 +343,86 @@ def test_a_draft_cannot_be_signed(scene):
         services.result_sign(version=_draft(visit), actor=scene.members_users(visit)[0])
 
 
-def test_a_member_without_account_signs_on_paper_through_the_leader_or_operator(scene):
+def test_a_member_without_account_signs_on_paper_through_the_leader_or_operator(scene, media_root):
     visit, version = submitted(scene)
     leader, member_user = scene.members_users(visit)
     member = visit.members.get(inspector__user=member_user)
     with pytest.raises(ValidationFailed, match="须本人签字确认"):
-        services.result_sign_on_paper(version=version, member=member, actor=leader)
+        services.result_sign_on_paper(
+            version=version, member=member, actor=leader, scan=upload("签字页.jpg", JPEG)
+        )
     member.inspector.user = None
     member.inspector.save(update_fields=["user"])
     with pytest.raises(NotAllowed):
-        services.result_sign_on_paper(version=version, member=member, actor=scene.crew.reviewer)
-    services.result_sign_on_paper(version=version, member=member, actor=scene.crew.operator)
-    sig = Signature.objects.get(version=version, member=member)
+        services.result_sign_on_paper(
+            version=version,
+            member=member,
+            actor=scene.crew.reviewer,
+            scan=upload("签字页.jpg", JPEG),
+        )
+    assert not Evidence.objects.filter(visit=visit).exists()  # refused: no file kept either
+    assert not [f for f in media_root.rglob("*") if f.is_file()]  # the stored scan removed
+    services.result_sign_on_paper(
+        version=version, member=member, actor=scene.crew.operator, scan=upload("签字页.pdf", PDF)
+    )
+    sig = Signature.objects.select_related("scan").get(version=version, member=member)
     assert sig.on_paper and sig.signed_by == scene.crew.operator
+    assert sig.scan.visit == visit and sig.scan.original_name == "签字页.pdf"
+    assert sig.scan.kind == "document" and "纸质签字页扫描件" in sig.scan.description
+    assert sig.scan.file.read() == PDF
+    sign_event = Event.objects.filter(action="result.sign").order_by("-seq").first()
+    assert sign_event.after["on_paper"] and sign_event.after["scan"] == sig.scan.sha256
+    assert Event.objects.filter(action="evidence.upload", object_id=str(sig.scan.pk)).exists()
     services.result_sign(version=version, actor=leader)
     version.refresh_from_db()
     assert version.status == VersionStatus.REVIEW
+
+
+@pytest.mark.parametrize(
+    "scan,words",
+    [
+        (None, "须上传该成员签字的纸质页扫描件"),
+        (("签字页.docx", b"PK\x03\x04" + b"0" * 100), "签字页扫描件只接受以下格式"),
+        (("签字页.jpg", b"not a picture at all"), "扩展名与文件内容不符"),
+        (("签字页.png", b""), "空文件"),
+    ],
+)
+def test_a_paper_signature_without_a_real_scan_is_refused_and_changes_nothing(
+    scene, media_root, scan, words
+):
+    visit, version = submitted(scene)
+    member = visit.members.exclude(is_leader=True).first()
+    member.inspector.user = None
+    member.inspector.save(update_fields=["user"])
+    events = Event.objects.count()
+    with pytest.raises(ValidationFailed, match=words) as exc:
+        services.result_sign_on_paper(
+            version=version,
+            member=member,
+            actor=scene.crew.operator,
+            scan=upload(*scan) if scan else None,
+        )
+    assert exc.value.field == "scan"
+    assert not Signature.objects.filter(version=version).exists()
+    assert not Evidence.objects.filter(visit=visit).exists()
+    assert Event.objects.count() == events
+    version.refresh_from_db()
+    assert version.status == VersionStatus.SIGNING
+
+
+def test_the_scan_of_a_paper_signature_cannot_be_deleted_after_a_withdrawal(scene, media_root):
+    visit, version = submitted(scene)
+    leader = scene.members_users(visit)[0]
+    member = visit.members.exclude(is_leader=True).first()
+    member.inspector.user = None
+    member.inspector.save(update_fields=["user"])
+    sig = services.result_sign_on_paper(
+        version=version, member=member, actor=leader, scan=upload("签字页.png", PNG_REAL)
+    )
+    services.result_withdraw(version=version, actor=leader, reason="补充检查情况")
+    with pytest.raises(Conflict, match="纸质签字页的扫描件"):
+        services.evidence_delete(evidence=sig.scan, actor=leader)
+    assert Evidence.objects.filter(pk=sig.scan_id).exists()
 
 
 def test_the_leader_withdraws_while_signing_and_a_new_draft_copies_the_content(scene):

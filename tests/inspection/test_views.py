@@ -225,18 +225,20 @@ def test_signing_paper_signing_and_withdrawal_on_the_page(client, scene):
     member.inspector.save(update_fields=["user"])
     html = _get(client, leader, f"/inspection/visits/{visit.pk}/").content.decode()
     assert 'id="paper-form"' in html and 'id="withdraw-form"' in html and "无登录账号" in html
+    assert 'enctype="multipart/form-data"' in html and "签字页扫描件（JPG、PNG 或 PDF）" in html
     assert _post(client, leader, f"/inspection/versions/{version.pk}/sign/").status_code == 302
-    assert (
-        _post(
-            client,
-            leader,
-            f"/inspection/versions/{version.pk}/sign-paper/",
-            {"member": str(member.pk)},
-        ).status_code
-        == 302
-    )
+    url = f"/inspection/versions/{version.pk}/sign-paper/"
+    refused = _post(client, leader, url, {"member": str(member.pk)})
+    assert refused.status_code == 422
+    assert "须上传该成员签字的纸质页扫描件" in refused.content.decode()
+    assert not Signature.objects.filter(member=member).exists()
+    done = _post(client, leader, url, {"member": str(member.pk), "scan": upload("签字.pdf", PDF)})
+    assert done.status_code == 302
     version.refresh_from_db()
-    assert version.status == VersionStatus.REVIEW and Signature.objects.get(member=member).on_paper
+    sig = Signature.objects.get(member=member)
+    assert version.status == VersionStatus.REVIEW and sig.on_paper and sig.scan is not None
+    html = _get(client, leader, f"/inspection/visits/{visit.pk}/").content.decode()
+    assert f'href="/inspection/evidence/{sig.scan_id}/download/"' in html  # shown on the result
 
 
 def test_withdraw_on_the_page_opens_a_new_draft(client, scene):

@@ -456,7 +456,13 @@ def _sign(version: ResultVersion, members: list[VisitMember], operator: User) ->
         if m.inspector.user_id:
             services.result_sign(version=version, actor=m.inspector.user)
         else:
-            services.result_sign_on_paper(version=version, member=m, actor=operator)
+            # The signed paper page, photographed: a 代录 needs its scan (演示图片).
+            services.result_sign_on_paper(
+                version=version,
+                member=m,
+                actor=operator,
+                scan=ContentFile(demo_png(), name=f"{m.inspector.name}签字页（演示）.png"),
+            )
 
 
 def _carry(visit: Visit, s: Scenario, day: dt.date, tl: Timeline) -> None:

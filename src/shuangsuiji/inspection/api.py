@@ -307,10 +307,6 @@ class ReturnReasonIn(Schema):
     reason: str = ""
 
 
-class PaperSignIn(Schema):
-    member_id: int = Field(description="无登录账号的检查组成员")
-
-
 class RecheckIn(Schema):
     recheck_on: dt.date | None = None
     recheck_note: str = ""
@@ -527,16 +523,22 @@ def sign(request, version_id: int):
 @router.post(
     "/versions/{version_id}/sign-on-paper",
     response={200: ResultVersionOut, **WRITE_ERRORS},
-    summary="代录纸质签字（组长或牵头部门操作员，为无账号成员）",
+    summary=(
+        "代录纸质签字（组长或牵头部门操作员，为无账号成员；multipart：member_id，"
+        "scan 为签字页扫描件 JPG/PNG/PDF，必须上传，保存为证据材料）"
+    ),
 )
-def sign_on_paper(request, version_id: int, payload: PaperSignIn):
+def sign_on_paper(
+    request,
+    version_id: int,
+    member_id: Form[int],
+    scan: File[UploadedFile | None] = None,
+):
     version = _version(request, version_id)
-    member = VisitMember.objects.filter(
-        pk=payload.member_id, visit_id=version.result.visit_id
-    ).first()
+    member = VisitMember.objects.filter(pk=member_id, visit_id=version.result.visit_id).first()
     if member is None:
         raise NotFound("该人员不是本次检查的检查组成员")
-    services.result_sign_on_paper(version=version, member=member, actor=request.user)
+    services.result_sign_on_paper(version=version, member=member, actor=request.user, scan=scan)
     version.refresh_from_db()
     return version
 

@@ -239,6 +239,12 @@ class WithdrawForm(ServiceErrorsMixin, forms.Form):
 
 class PaperSignForm(ServiceErrorsMixin, forms.Form):
     member = forms.ChoiceField(label="纸质签字的成员", error_messages={"required": "请选择成员"})
+    # Required by result_sign_on_paper (one rule, one message), not here.
+    scan = forms.FileField(
+        label="签字页扫描件（JPG、PNG 或 PDF）",
+        required=False,
+        widget=forms.FileInput(attrs={"accept": ".jpg,.jpeg,.png,.pdf"}),
+    )
 
     def __init__(self, *args, members: list[VisitMember] = (), **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from shuangsuiji.accounts.choices import Role
 from shuangsuiji.accounts.models import Department, User
@@ -437,11 +437,16 @@ def visit_evidence(*, visit: Visit) -> QuerySet[Evidence]:
     return (
         Evidence.objects.filter(visit=visit)
         .select_related("uploaded_by")
+        .annotate(is_paper_scan=Exists(Signature.objects.filter(scan=OuterRef("pk"))))
         .order_by("uploaded_at", "id")
     )
 
 
 def evidence_is_frozen(*, evidence: Evidence, submitted_at: dt.datetime | None) -> bool:
+    """Part of what the team signed (uploaded before the last submission), or the scan a
+    paper signature rests on: either way it can no longer be deleted."""
+    if getattr(evidence, "is_paper_scan", False):
+        return True
     return submitted_at is not None and evidence.uploaded_at <= submitted_at
 
 

@@ -548,23 +548,30 @@ def result_sign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def result_sign_paper(request: HttpRequest, pk: int) -> HttpResponse:
     version, visit = _version_visit(request, pk)
+    request.back_url = _back_url(visit.pk, "signing")
     members = [
         s.member
         for s in selectors.version_signing(version=version)
         if not s.has_account and not s.signature
     ]
-    form = PaperSignForm(request.POST, members=members)
+    form = PaperSignForm(request.POST, request.FILES, members=members)
     if form.is_valid():
         member = form.chosen()
-        return _simple(
-            request,
-            visit,
-            lambda: services.result_sign_on_paper(
-                version=version, member=member, actor=request.user
-            ),
-            f"已代录{member.inspector.name}的纸质签字，请将签字页扫描件上传为证据材料",
-            "signing",
-        )
+        try:
+            services.result_sign_on_paper(
+                version=version,
+                member=member,
+                actor=request.user,
+                scan=form.cleaned_data.get("scan"),
+            )
+        except ValidationFailed as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(
+                request,
+                f"已代录{member.inspector.name}的纸质签字，签字页扫描件已保存为证据材料",
+            )
+            return _back(visit, "signing")
     return _page(request, visit, paper_form=form, status=422)
 
 

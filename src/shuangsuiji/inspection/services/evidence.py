@@ -117,6 +117,118 @@ def _hash(upload: File, *, limit: int, label: str) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An upload that passed ``evidence_check``: its name, kind, format, size and hash."""
+
+    upload: File
+    name: str
+    ext: str
+    kind: str
+    sha256: str
+    size: int
+
+
+def evidence_check(
+    *,
+    upload: File,
+    kind: str = "",
+    allowed: dict[str, tuple[str, ...]] | None = None,
+    what: str = "",
+    field: str = "file",
+) -> CheckedUpload:
+    """The rules every stored evidence file passes: an extension its kind allows (``allowed``
+    narrows them, e.g. the scan of a paper signature), first bytes of that format, the
+    kind's size limit; hashed in chunks. ``what`` names the file in the messages."""
+    allowed = allowed or EXTENSIONS
+    name = os.path.basename((upload.name or "").replace("\\", "/")).strip()[:255]
+    ext = _extension(name)
+    kind = kind or next((k for k, exts in allowed.items() if ext in exts), "")
+    if what and kind not in allowed:
+        formats = "、".join(e.upper() for exts in allowed.values() for e in exts)
+        raise ValidationFailed(f"{what}只接受以下格式：{formats}（文件“{name}”）", field=field)
+    if kind not in EvidenceKind.values:
+        raise ValidationFailed("请选择证据类型（照片、视频、录音或文书材料）", field="kind")
+    label = what or str(EvidenceKind(kind).label)
+    if ext not in allowed.get(kind, ()):
+        raise ValidationFailed(
+            f"{label}只接受以下格式：{'、'.join(allowed.get(kind, ()))}（文件“{name}”）",
+            field=field,
+        )
+    limit = evidence_limit_bytes(kind)
+    if upload.size is not None and upload.size > limit:
+        raise ValidationFailed(
+            f"{label}文件不能超过{limit // MB} MB（文件“{name}”有{upload.size / MB:.1f} MB）",
+            field=field,
+        )
+    if not upload.size:
+        raise ValidationFailed(f"文件“{name}”是空文件", field=field)
+    upload.seek(0)
+    head = upload.read(HEAD_BYTES)
+    if not _magic_ok(ext, head):
+        raise ValidationFailed(
+            f"文件“{name}”的内容不是{ext.upper()}格式（扩展名与文件内容不符）", field=field
+        )
+    try:
+        sha256, size = _hash(upload, limit=limit, label=label)
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.message, field=field) from None
+    return CheckedUpload(upload=upload, name=name, ext=ext, kind=kind, sha256=sha256, size=size)
+
+
+def evidence_store(
+    *,
+    visit: Visit,
+    checked: CheckedUpload,
+    description: str,
+    actor: User,
+    stored: list[str],
+    after: dict | None = None,
+) -> Evidence:
+    """Stores the file (by content hash; the same bytes share one file) and its row, with
+    the audit event. Inside the caller's transaction, with the visit locked; a file this
+    call wrote is appended to ``stored`` for the caller to remove if the transaction fails
+    (``evidence_files_undo``)."""
+    ev = Evidence(
+        visit=visit,
+        kind=checked.kind,
+        original_name=checked.name,
+        content_type=FORMATS[checked.ext].content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        description=description,
+        uploaded_by=actor,
+    )
+    path = ev.file.field.generate_filename(ev, checked.name)
+    if _storage().exists(path):  # the same bytes again: share the stored file
+        ev.file.name = path
+    else:
+        ev.file.name = _storage().save(path, checked.upload)
+        stored.append(ev.file.name)
+    ev.save()
+    event_record(
+        actor=actor,
+        action="evidence.upload",
+        obj=ev,
+        department=visit.lead_task.department,
+        after={
+            "kind": checked.kind,
+            "name": checked.name,
+            "size": checked.size,
+            "sha256": checked.sha256,
+            **(after or {}),
+        },
+    )
+    return ev
+
+
+def evidence_files_undo(stored: list[str]) -> None:
+    """After a failed transaction: removes the files it wrote that no row refers to."""
+    for path in stored:
+        if not Evidence.objects.filter(file=path).exists():
+            _storage().delete(path)
+
+
 def evidence_upload(
     *, visit: Visit, upload: File, kind: str, actor: User, description: str = ""
 ) -> Evidence:
@@ -128,31 +240,8 @@ def evidence_upload(
     needs a description saying what it is, it is dated after the signatures and can never
     be deleted — the signed record itself does not change."""
     require_recorder(actor, visit, "上传证据材料")
-    name = os.path.basename((upload.name or "").replace("\\", "/")).strip()[:255]
-    ext = _extension(name)
-    kind = kind or evidence_kind_for(name)
-    if kind not in EvidenceKind.values:
-        raise ValidationFailed("请选择证据类型（照片、视频、录音或文书材料）", field="kind")
-    label = str(EvidenceKind(kind).label)
-    if ext not in EXTENSIONS[kind]:
-        raise ValidationFailed(
-            f"{label}只接受以下格式：{'、'.join(EXTENSIONS[kind])}（文件“{name}”）", field="file"
-        )
-    limit = evidence_limit_bytes(kind)
-    if upload.size is not None and upload.size > limit:
-        raise ValidationFailed(
-            f"{label}文件不能超过{limit // MB} MB（文件“{name}”有{upload.size / MB:.1f} MB）",
-            field="file",
-        )
-    if not upload.size:
-        raise ValidationFailed(f"文件“{name}”是空文件", field="file")
-    upload.seek(0)
-    head = upload.read(HEAD_BYTES)
-    if not _magic_ok(ext, head):
-        raise ValidationFailed(
-            f"文件“{name}”的内容不是{ext.upper()}格式（扩展名与文件内容不符）", field="file"
-        )
     description = (description or "").strip()
+    checked = evidence_check(upload=upload, kind=kind)
     if visit.status == VisitStatus.FORMED and not description:
         raise ValidationFailed(
             "检查结果已形成，补充的证据材料须在“说明”中写明用途，如“复查现场照片”",
@@ -160,8 +249,7 @@ def evidence_upload(
         )
     if len(description) > DESCRIPTION_MAX:
         raise ValidationFailed(f"说明不超过{DESCRIPTION_MAX}字", field="description")
-    sha256, size = _hash(upload, limit=limit, label=label)
-    stored = None
+    stored: list[str] = []
     try:
         with transaction.atomic():
             # Race with result_submit: evidence added while the team is asked to sign
@@ -174,41 +262,17 @@ def evidence_upload(
                 )
             if not supplement:
                 require_editable(visit, locked_working_version(visit))
-            ev = Evidence(
+            return evidence_store(
                 visit=visit,
-                kind=kind,
-                original_name=name,
-                content_type=FORMATS[ext].content_type,
-                size=size,
-                sha256=sha256,
+                checked=checked,
                 description=description,
-                uploaded_by=actor,
-            )
-            path = ev.file.field.generate_filename(ev, name)
-            if _storage().exists(path):  # the same bytes again: share the stored file
-                ev.file.name = path
-            else:
-                stored = _storage().save(path, upload)
-                ev.file.name = stored
-            ev.save()
-            event_record(
                 actor=actor,
-                action="evidence.upload",
-                obj=ev,
-                department=visit.lead_task.department,
-                after={
-                    "kind": kind,
-                    "name": name,
-                    "size": size,
-                    "sha256": sha256,
-                    **({"supplement": True} if supplement else {}),
-                },
+                stored=stored,
+                after={"supplement": True} if supplement else None,
             )
     except BaseException:
-        if stored is not None and not Evidence.objects.filter(file=stored).exists():
-            _storage().delete(stored)
+        evidence_files_undo(stored)
         raise
-    return ev
 
 
 def evidence_delete(*, evidence: Evidence, actor: User) -> None:
@@ -220,6 +284,8 @@ def evidence_delete(*, evidence: Evidence, actor: User) -> None:
         visit = locked_visit(visit)
         require_editable(visit, locked_working_version(visit))
         evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        if evidence.paper_signatures.exists():
+            raise Conflict("该证据材料是纸质签字页的扫描件，是代录签字的依据，不能删除")
         if selectors.evidence_is_frozen(
             evidence=evidence, submitted_at=selectors.last_submitted_at(visit=visit)
         ):

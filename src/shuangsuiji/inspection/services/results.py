@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
+from django.core.files import File
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -49,6 +50,11 @@ from shuangsuiji.inspection.services._common import (
     require_login,
     require_recorder,
     require_reviewer,
+)
+from shuangsuiji.inspection.services.evidence import (
+    evidence_check,
+    evidence_files_undo,
+    evidence_store,
 )
 from shuangsuiji.notices.models import NoticeKind
 from shuangsuiji.notices.services import notice_send, notices_settle
@@ -343,14 +349,20 @@ def result_submit(
 
 
 def _sign(
-    *, visit: Visit, version: ResultVersion, member: VisitMember, actor: User, on_paper: bool
+    *,
+    visit: Visit,
+    version: ResultVersion,
+    member: VisitMember,
+    actor: User,
+    on_paper: bool,
+    scan: Evidence | None = None,
 ) -> Signature:
     if version.status != VersionStatus.SIGNING:
         raise Conflict(f"检查结果{version.get_status_display()}，不在签字确认阶段")
     if Signature.objects.filter(version=version, member=member).exists():
         raise Conflict(f"{member.inspector.name}已签字确认")
     sig = Signature.objects.create(
-        version=version, member=member, signed_by=actor, on_paper=on_paper
+        version=version, member=member, signed_by=actor, on_paper=on_paper, scan=scan
     )
     # 检查组全体成员签字确认 (002 第二十五条): the last signature sends it to review. Counted
     # under the visit lock, so two last signers cannot both miss (or both make) the move.
@@ -367,7 +379,11 @@ def _sign(
         action="result.sign",
         obj=version,
         department=visit.lead_task.department,
-        after={"member": member.inspector.cert_no, "on_paper": on_paper},
+        after={
+            "member": member.inspector.cert_no,
+            "on_paper": on_paper,
+            **({"scan": scan.sha256} if scan is not None else {}),
+        },
     )
     if complete:
         event_record(
@@ -405,30 +421,69 @@ def result_sign(*, version: ResultVersion, actor: User) -> Signature:
         return _sign(visit=visit, version=version, member=member, actor=actor, on_paper=False)
 
 
-def result_sign_on_paper(*, version: ResultVersion, member: VisitMember, actor: User) -> Signature:
+# The signed paper page, photographed or scanned: a picture or a PDF.
+SCAN_FORMATS = {"photo": ("jpg", "jpeg", "png"), "document": ("pdf",)}
+SCAN_WHAT = "签字页扫描件"
+SCAN_REQUIRED = "代录纸质签字须上传该成员签字的纸质页扫描件（JPG、PNG 图片或 PDF），未代录"
+
+
+def result_sign_on_paper(
+    *, version: ResultVersion, member: VisitMember, actor: User, scan: File | None
+) -> Signature:
     """纸质签字代录: a member without a login account signed the paper record; the 组长 or
-    the lead department's operator records it (the scan goes into the evidence)."""
+    the lead department's operator records it. The scan of the signed page is what the
+    record rests on (002 第二十五条 全体成员签字确认; 第三十条 归档保管): without it nothing
+    is recorded; with it the scan is stored as the visit's evidence, in the same
+    transaction, and the signature points to it."""
     require_login(actor, "代录纸质签字")
-    with transaction.atomic():
-        visit, version = _locked_pair(version)
-        is_leader = VisitMember.objects.filter(
-            visit=visit, inspector__user=actor, is_leader=True
-        ).exists()
-        if not (is_leader or selectors.visit_is_lead_operator(user=actor, visit=visit)):
-            raise NotAllowed("只有组长或牵头部门的抽查操作员可以代录纸质签字")
-        found = (
-            VisitMember.objects.select_related("inspector")
-            .filter(pk=member.pk, visit=visit)
-            .first()
-        )
-        if found is None:
-            raise ValidationFailed("该人员不是本次检查的检查组成员", field="member")
-        member = found
-        if member.inspector.user_id is not None:
-            raise ValidationFailed(
-                f"{member.inspector.name}有登录账号，须本人签字确认", field="member"
+    if scan is None or not (scan.name or "").strip():
+        raise ValidationFailed(SCAN_REQUIRED, field="scan")
+    checked = evidence_check(upload=scan, allowed=SCAN_FORMATS, what=SCAN_WHAT, field="scan")
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            visit, version = _locked_pair(version)
+            is_leader = VisitMember.objects.filter(
+                visit=visit, inspector__user=actor, is_leader=True
+            ).exists()
+            if not (is_leader or selectors.visit_is_lead_operator(user=actor, visit=visit)):
+                raise NotAllowed("只有组长或牵头部门的抽查操作员可以代录纸质签字")
+            found = (
+                VisitMember.objects.select_related("inspector")
+                .filter(pk=member.pk, visit=visit)
+                .first()
             )
-        return _sign(visit=visit, version=version, member=member, actor=actor, on_paper=True)
+            if found is None:
+                raise ValidationFailed("该人员不是本次检查的检查组成员", field="member")
+            member = found
+            if member.inspector.user_id is not None:
+                raise ValidationFailed(
+                    f"{member.inspector.name}有登录账号，须本人签字确认", field="member"
+                )
+            if version.status != VersionStatus.SIGNING:  # before the file is stored
+                raise Conflict(f"检查结果{version.get_status_display()}，不在签字确认阶段")
+            evidence = evidence_store(
+                visit=visit,
+                checked=checked,
+                description=(
+                    f"{member.inspector.name}（{member.inspector.cert_no}）纸质签字页扫描件，"
+                    f"检查结果第{version.number}版"
+                ),
+                actor=actor,
+                stored=stored,
+                after={"paper_signature": member.inspector.cert_no},
+            )
+            return _sign(
+                visit=visit,
+                version=version,
+                member=member,
+                actor=actor,
+                on_paper=True,
+                scan=evidence,
+            )
+    except BaseException:
+        evidence_files_undo(stored)
+        raise
 
 
 def result_withdraw(*, version: ResultVersion, actor: User, reason: str = "") -> ResultVersion:
