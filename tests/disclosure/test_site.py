@@ -21,6 +21,7 @@ from shuangsuiji.disclosure.site_selectors import site_identity_public
 from tests import factories
 from tests.factories.catalog import make_item
 from tests.factories.files import image
+from tests.factories.html import unlabelled_controls
 from tests.factories.portal import published_scene
 
 pytestmark = pytest.mark.django_db
@@ -271,6 +272,8 @@ def test_the_filter_renders_as_optgroups_and_a_department_includes_its_sections(
     body = client.get(reverse("portal:items")).content.decode()
     assert '<optgroup label="上海市松江区">' in body and '<optgroup label="福建省漳平市">' in body
     assert f'<option value="{section.pk}">\u3000\u3000执法监督科</option>' in body
+    assert unlabelled_controls(body) == []
+    assert unlabelled_controls(client.get(reverse("portal:results")).content.decode()) == []
     shown = client.get(reverse("portal:items"), {"department": sj.pk}).context["items"]
     assert [i.code for i in shown] == ["ZF-001"]  # the section's item, under its department
     shown = client.get(reverse("portal:items"), {"department": section.pk}).context["items"]

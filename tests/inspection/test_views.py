@@ -7,6 +7,7 @@ from shuangsuiji.accounts.choices import Role
 from shuangsuiji.inspection.choices import VersionStatus, VisitStatus
 from shuangsuiji.inspection.models import Evidence, Finding, ResultVersion, Signature
 from tests import factories
+from tests.factories.html import unlabelled_controls
 from tests.factories.inspection import (
     JPEG,
     PDF,
@@ -226,6 +227,8 @@ def test_signing_paper_signing_and_withdrawal_on_the_page(client, scene):
     html = _get(client, leader, f"/inspection/visits/{visit.pk}/").content.decode()
     assert 'id="paper-form"' in html and 'id="withdraw-form"' in html and "无登录账号" in html
     assert 'enctype="multipart/form-data"' in html and "签字页扫描件（JPG、PNG 或 PDF）" in html
+    assert unlabelled_controls(html) == []  # the member, the scan and the withdraw reason
+    assert '<label for="id_reason">撤回原因</label>' in html
     assert _post(client, leader, f"/inspection/versions/{version.pk}/sign/").status_code == 302
     url = f"/inspection/versions/{version.pk}/sign-paper/"
     refused = _post(client, leader, url, {"member": str(member.pk)})

@@ -18,6 +18,8 @@ way around the day of loading; each step is stamped with the moment it would hav
 
 import csv
 import datetime as dt
+import io
+import math
 import random
 import tempfile
 from contextlib import nullcontext
@@ -26,6 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
+from PIL import Image, ImageDraw
 
 from shuangsuiji.accounts.choices import DepartmentKind, Role
 from shuangsuiji.accounts.models import Department, Membership, User
@@ -41,6 +44,8 @@ from shuangsuiji.demo.inspections import demo_inspections_run, demo_summary
 from shuangsuiji.demo.plans import demo_plan_minhang, demo_plans
 from shuangsuiji.demo.reports import demo_reports
 from shuangsuiji.demo.timeline import Timeline
+from shuangsuiji.disclosure.models import SiteIdentity
+from shuangsuiji.disclosure.services.site import site_identity_update, site_logo_check
 from shuangsuiji.imports.framework import import_file
 
 DEPARTMENTS: list[tuple[str, str, str | None, str, str]] = [
@@ -509,6 +514,7 @@ def demo_load(
         tl.at(tl.workday_on_or_after(dt.date(tl.history, 1, 4)), 11, 0) if fresh else nullcontext()
     ):
         summary.lines += _letterheads()
+        summary.lines += _site_identity()
     summary.lines += demo_plans(actor=ACTOR, timeline=tl, years=[tl.history])
     summary.lines += demo_draws(actor=ACTOR, timeline=tl, part="history")
     done = demo_inspections_run(actor=ACTOR, timeline=tl, part="history")
@@ -561,6 +567,53 @@ LETTERHEADS = {
         "0597-7582316",
     ),
 }
+
+
+# 网站标识 of the demo portal (系统管理 → 网站标识): fictional, and says so. The 标识码 and
+# 备案号 have the real shapes but are no one's (an ICP number is checked by no program here).
+SITE_IDENTITY = {
+    "site_name": "双随机、一公开 · 公开信息（演示）",
+    "sponsor": "示例市“双随机、一公开”监管工作联席会议办公室（演示）",
+    "organizer": "示例市大数据中心（演示）",
+    "address": "示例市示例区人民路 1 号（演示地址）",
+    "postcode": "200000",
+    "phone": "021-00000000（演示）",
+    "email": "ssj-demo@example.gov.cn",
+    "icp_number": "示ICP备00000000号-1（演示）",
+    "police_number": "示公网安备00000000000000号（演示）",
+    "site_code": "0000000000",
+}
+
+
+def _demo_logo() -> bytes:
+    """A red disc with a white five-pointed star: an emblem that is plainly no one's."""
+    size = 96
+    img = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    draw.ellipse((2, 2, size - 3, size - 3), fill=(179, 38, 30, 255))
+    c, outer, inner = size / 2, size * 0.36, size * 0.145
+    points = [
+        (
+            c + (outer if i % 2 == 0 else inner) * math.sin(i * math.pi / 5),
+            c - (outer if i % 2 == 0 else inner) * math.cos(i * math.pi / 5),
+        )
+        for i in range(10)
+    ]
+    draw.polygon(points, fill=(255, 255, 255, 255))
+    out = io.BytesIO()
+    img.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def _site_identity() -> list[str]:
+    if SiteIdentity.objects.exists():  # kept as the administrator left it
+        return []
+    site_identity_update(
+        actor=User.objects.get(username="admin"),
+        values=SITE_IDENTITY,
+        logo=site_logo_check(data=_demo_logo(), name="演示标志.png"),
+    )
+    return [f"网站标识：主办单位“{SITE_IDENTITY['sponsor']}”（系统管理 → 网站标识）"]
 
 
 def _letterheads() -> list[str]:

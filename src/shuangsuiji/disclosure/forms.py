@@ -4,7 +4,7 @@ back onto the form."""
 
 from django import forms
 
-from shuangsuiji.common.forms import ServiceErrorsMixin
+from shuangsuiji.common.forms import ServiceErrorsMixin, TableRowFormSet
 from shuangsuiji.disclosure.choices import ObjectionDecision, ObjectionStatus
 from shuangsuiji.disclosure.selectors import TO_ANSWER
 from shuangsuiji.inspection.choices import Conclusion, FollowUpKind, NonCooperation
@@ -117,7 +117,9 @@ class FollowUpForm(forms.Form):
     case_no = forms.CharField(label="案件编号（不公开）", required=False, max_length=100)
 
 
-FollowUpFormSet = forms.formset_factory(FollowUpForm, extra=1, can_delete=True)
+FollowUpFormSet = forms.formset_factory(
+    FollowUpForm, formset=TableRowFormSet, extra=1, can_delete=True
+)
 
 
 def followups_from(formset) -> list[dict]:

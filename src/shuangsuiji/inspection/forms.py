@@ -5,7 +5,7 @@ form next to the field they name."""
 from django import forms
 
 from shuangsuiji.common.errors import ServiceError
-from shuangsuiji.common.forms import ServiceErrorsMixin
+from shuangsuiji.common.forms import ServiceErrorsMixin, TableRowFormSet
 from shuangsuiji.inspection.choices import (
     Conclusion,
     EvidenceKind,
@@ -72,7 +72,10 @@ class FindingsForm(forms.Form):
                 label="说明",
                 required=False,
                 initial=f.note,
-                widget=forms.TextInput(attrs={"size": 30}),
+                # A table cell under the header 说明: named after its check point.
+                widget=forms.TextInput(
+                    attrs={"size": 30, "aria-label": f"第{f.point}项说明：{f.point_text}"[:200]}
+                ),
             )
 
     def entries(self) -> list[FindingInput]:
@@ -168,7 +171,9 @@ class FollowUpForm(forms.Form):
                 self.add_error(name if name in self.fields else None, m)
 
 
-FollowUpFormSet = forms.formset_factory(FollowUpForm, extra=1, can_delete=True)
+FollowUpFormSet = forms.formset_factory(
+    FollowUpForm, formset=TableRowFormSet, extra=1, can_delete=True
+)
 
 
 class DraftForms:

@@ -6,7 +6,7 @@ import re
 
 from django import forms
 
-from shuangsuiji.common.forms import DepartmentPicker, ServiceErrorsMixin
+from shuangsuiji.common.forms import DepartmentPicker, ServiceErrorsMixin, TableRowFormSet
 from shuangsuiji.planning.choices import ClassMode, PlanStatus, TaskKind, TaskStatus
 from shuangsuiji.planning.services import ClassInput, TaskInput
 from shuangsuiji.registry.choices import EntityType, FlagKind, Scale
@@ -314,9 +314,6 @@ class TargetClassForm(forms.Form):
 
     def __init__(self, *args, tags=(), **kwargs):
         super().__init__(*args, **kwargs)
-        # The class rows are a table of inputs without visible labels: each says what it is.
-        for field in self.fields.values():
-            field.widget.attrs.setdefault("aria-label", str(field.label))
         self.fields["sublibrary"].choices = [
             ("", "（整个名录库）"),
             *((t.pk, t.name) for t in tags),
@@ -377,7 +374,9 @@ class TargetClassForm(forms.Form):
         return data
 
 
-TargetClassFormSet = forms.formset_factory(TargetClassForm, extra=0, min_num=1, max_num=20)
+TargetClassFormSet = forms.formset_factory(
+    TargetClassForm, formset=TableRowFormSet, extra=0, min_num=1, max_num=20
+)
 
 
 def task_input(form: TaskForm, classes: list[ClassInput]) -> TaskInput:
