@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("draw", "0007_draw_partner"),
-        ("inspection", "0003_visit_started_at_alter_visit_status_evidence_result_and_more"),
+        ("inspection", "0004_result_publish_workdays"),
         ("planning", "0006_remove_task_task_team_at_least_two_and_more"),
         ("registry", "0008_chinese_names"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

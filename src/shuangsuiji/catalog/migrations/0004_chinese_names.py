@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0002_supervisionrule"),
+        ("catalog", "0003_supervisionrule_publish_workdays_and_more"),
     ]
 
     operations = [
