@@ -45,6 +45,8 @@ class DepartmentPicker(forms.CheckboxSelectMultiple):
             rows = [option for _key, option in sorted(by_region[region], key=lambda t: t[0])]
             groups.append((region or "未填所在地区", rows, index))
         return groups
+
+
 def widgets_labelled(form: forms.BaseForm) -> None:
     """Gives every widget of ``form`` its field's label as ``aria-label``: for a form laid out
     as a table row, whose captions are the column headers, so each field still has a name
