@@ -48,7 +48,7 @@ def test_department_staff_see_their_overdue_result_with_a_link(client, world):
     html = page(client, mine.crew.operator)
     assert "期限督办" in html and "检查结果未按期录入" in html
     assert mine.visits[0].entity.name in html and theirs.visits[0].entity.name not in html
-    assert "2024-10-23" in html  # the due day
+    assert "2024年10月23日" in html  # the due day
     # The row links to the page where the result is recorded: the visit's.
     assert reverse("inspection:visit", args=[mine.visits[0].pk]) in html
 
@@ -103,7 +103,7 @@ def test_a_missing_calendar_year_renders_as_a_provisional_row(client, world):
     s = f.scene(start=D(2030, 11, 1), end=D(2030, 11, 29), targets=1)
     f.result_formed(s.visits[0], formed_on=D(2030, 12, 20), by=s.crew.reviewer)
     html = page(client, s.crew.operator, date="2031-01-20")
-    assert "2031-01-17" in html and "暂按双休日推算，待2031年节假日安排录入后自动更正" in html
+    assert "2031年1月17日" in html and "暂按双休日推算，待2031年节假日安排录入后自动更正" in html
 
 
 def test_the_overdue_list_downloads_as_xlsx_without_personal_numbers(client, world):

@@ -32,7 +32,7 @@ def test_the_pending_list_shows_formed_results_with_their_deadline(client):
     html = r.content.decode()
     for v in f.versions:
         assert v.result.visit.entity.name in html and f'value="{v.pk}"' in html
-    assert "2024-04-18" in html  # formed 2024-03-20, + 20 working days
+    assert "2024年4月18日" in html  # formed 2024年3月20日, + 20 working days
     assert "不予公开…" not in html  # the operator does not withhold
     assert (
         "不予公开…"
@@ -44,7 +44,7 @@ def test_the_pending_list_shows_a_provisional_date_for_a_year_not_entered(client
     time_machine.move_to(dt.datetime(2099, 12, 2, 10, tzinfo=dt.UTC))
     f = formed_scene(targets=1, formed_at=dt.datetime(2099, 12, 1, 10, tzinfo=dt.UTC))
     html = _login(client, f.operator).get(reverse("disclosure:pending")).content.decode()
-    assert "2099-12-29" in html and "暂按双休日推算，待2099年节假日安排录入后自动更正" in html
+    assert "2099年12月29日" in html and "暂按双休日推算，待2099年节假日安排录入后自动更正" in html
 
 
 def test_publish_button_publishes_and_a_second_click_is_refused(client):
@@ -183,7 +183,7 @@ def test_the_objection_page_masks_the_contact_until_an_audited_reveal(client):
     _login(client, f.operator)
     html = client.get(reverse("disclosure:objection", args=[o.pk])).content.decode()
     assert "138****8000" in html and "13800138000" not in html and "显示完整号码" in html
-    assert "2024-10-30" in html  # received 2024-09-27 + 20 working days
+    assert "2024年10月30日" in html  # received 2024年9月27日 + 20 working days
     assert not Event.objects.filter(action="objection.reveal").exists()
     html = client.post(reverse("disclosure:objection_reveal", args=[o.pk])).content.decode()
     assert "13800138000" in html

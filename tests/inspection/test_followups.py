@@ -142,7 +142,9 @@ def test_close_appends_a_note_and_is_refused_for_rectify(scene, result):
         followup=fus["transfer"], note="已移交，对方已接收", actor=leader, today=LATER
     )
     f = FollowUp.objects.get(pk=fus["transfer"].pk)
-    assert f.status == FollowUpStatus.DONE and f.detail == "【2024-04-20 办结】已移交，对方已接收"
+    assert (
+        f.status == FollowUpStatus.DONE and f.detail == "【2024年4月20日 办结】已移交，对方已接收"
+    )
     assert f.recipient == "区市场监管局"
 
 
@@ -210,8 +212,8 @@ def test_the_facts_selector_lists_what_was_appended(scene, result):
     )
     facts = result_followup_facts(result=version.result)
     assert [f.kind for f in facts] == ["rectify", "case", "transfer"]
-    assert facts[0].text == "责令改正；整改期限2024-04-10；2024-04-11复查：已整改"
-    assert facts[1].penalty_decided_on == LATER and "2024-04-20作出行政处罚决定" in facts[1].text
+    assert facts[0].text == "责令改正；整改期限2024年4月10日；2024年4月11日复查：已整改"
+    assert facts[1].penalty_decided_on == LATER and "2024年4月20日作出行政处罚决定" in facts[1].text
     assert facts[2].recipient == "区市场监管局"
 
 

@@ -128,7 +128,7 @@ def test_start_findings_draft_and_submit_through_the_pages(client, scene):
     }
     r = _post(client, leader, f"/inspection/visits/{visit.pk}/draft/", draft)
     html = r.content.decode()
-    assert r.status_code == 422 and "整改期限不能早于检查日期（2024-03-10）" in html
+    assert r.status_code == 422 and "整改期限不能早于检查日期（2024年3月10日）" in html
     draft["followups-0-rectify_deadline"] = "2024-03-31"
     draft["submit"] = "1"
     r = _post(client, leader, f"/inspection/visits/{visit.pk}/draft/", draft)
@@ -156,7 +156,7 @@ def test_the_draft_form_shows_field_errors(client, scene):
     )
     html = r.content.decode()
     assert r.status_code == 422
-    assert "检查日期不能早于检查期间的开始日期（2024-03-01）" in html
+    assert "检查日期不能早于检查期间的开始日期（2024年3月1日）" in html
     assert "须选择不予配合的情形（002 第二十七条）" in html and "请填写移交/移送的单位" in html
     r = _post(
         client,

@@ -274,7 +274,7 @@ def test_inspector_pages_show_certificate_validity_and_highlight_expired(owner_c
     ).content.decode()
     assert "过期者" in html and "有效者" not in html
     html = owner_client.get(reverse("registry:inspector_detail", args=[valid.pk])).content.decode()
-    assert "2099-01-01" in html and "有效" in html
+    assert "2099年1月1日" in html and "有效" in html
 
 
 def test_inspector_create_page_names_bad_fields(owner_client, trio):

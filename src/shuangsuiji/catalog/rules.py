@@ -20,6 +20,7 @@ from shuangsuiji.audit.services import event_record
 from shuangsuiji.catalog.models import CapMode, Item, SupervisionRule
 from shuangsuiji.catalog.services import _require_writer
 from shuangsuiji.common.errors import ValidationFailed
+from shuangsuiji.common.text import cn_date
 
 DEFAULT_MIN_RATIO = Decimal("5")  # 003 附件3 第九条
 DEFAULT_MIN_ROUNDS = 2  # 003 附件3 第九条
@@ -92,7 +93,7 @@ def rule_for(*, department: Department, item: Item | None, on: dt.date) -> Rule:
     rounds = first("min_rounds")
     publish = first("publish_workdays")
     source = "、".join(
-        f"{'事项' if r.item_id else '部门'}规则（{r.effective_from:%Y-%m-%d}起）" for r in rows
+        f"{'事项' if r.item_id else '部门'}规则（{cn_date(r.effective_from)}起）" for r in rows
     )
     return Rule(
         cap=cap,

@@ -31,3 +31,10 @@ def text_problem(value: str) -> str | None:
         return None
     ch = found.group()
     return f"含有不允许的字符 U+{ord(ch):04X}（{_kind(ch)}），请删除后重新提交"
+
+
+def cn_date(value) -> str:
+    """A date as the platform shows it everywhere (issue 16 第 3 项): 2024年9月13日."""
+    if not value:
+        return ""
+    return f"{value.year}年{value.month}月{value.day}日"

@@ -25,6 +25,7 @@ from shuangsuiji.accounts.selectors import (
 from shuangsuiji.catalog.models import Item, ItemVersion
 from shuangsuiji.common.errors import NotFound
 from shuangsuiji.common.masking import mask_personal_numbers
+from shuangsuiji.common.text import cn_date
 from shuangsuiji.inspection.choices import FollowUpKind, FollowUpStatus, VersionStatus, VisitStatus
 from shuangsuiji.inspection.models import (
     Evidence,
@@ -481,16 +482,16 @@ class FollowUpFact:
 def _fact(f: FollowUp) -> FollowUpFact:
     parts = [str(f.get_kind_display())]
     if f.kind == FollowUpKind.RECTIFY and f.rectify_deadline:
-        parts.append(f"整改期限{f.rectify_deadline:%Y-%m-%d}")
+        parts.append(f"整改期限{cn_date(f.rectify_deadline)}")
     if f.recipient:
         parts.append(f"移交/移送{f.recipient}")
     if f.case_no:
         parts.append(f"案件编号{f.case_no}")
     if f.penalty_decided_on:
-        parts.append(f"{f.penalty_decided_on:%Y-%m-%d}作出行政处罚决定")
+        parts.append(f"{cn_date(f.penalty_decided_on)}作出行政处罚决定")
     if f.recheck_on:
         parts.append(
-            f"{f.recheck_on:%Y-%m-%d}复查：{'已整改' if f.status == FollowUpStatus.DONE else '未整改'}"
+            f"{cn_date(f.recheck_on)}复查：{'已整改' if f.status == FollowUpStatus.DONE else '未整改'}"
         )
     if f.status == FollowUpStatus.DONE and f.kind != FollowUpKind.RECTIFY:
         parts.append("已办结")

@@ -23,6 +23,7 @@ from shuangsuiji.accounts.selectors import department_subtree_ids_of, writable_d
 from shuangsuiji.audit.services import event_record
 from shuangsuiji.catalog.models import Item
 from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
+from shuangsuiji.common.text import cn_date
 from shuangsuiji.imports import tabular
 from shuangsuiji.licences.choices import NoticeSource, NoticeStatus
 from shuangsuiji.licences.models import (
@@ -128,7 +129,7 @@ def notice_clean(
         if day is None:
             errors["licence_date"] = "不能为空"
         elif day > today:
-            errors["licence_date"] = f"许可日期晚于今天（{today.isoformat()}）"
+            errors["licence_date"] = f"许可日期晚于今天（{cn_date(today)}）"
         out["licence_date"] = day
     except ValueError as exc:
         errors["licence_date"] = str(exc)

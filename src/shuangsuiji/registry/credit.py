@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from shuangsuiji.accounts.models import Department
+from shuangsuiji.common.text import cn_date
 from shuangsuiji.imports import tabular
 from shuangsuiji.imports.framework import (
     ChangeSpool,
@@ -89,7 +90,7 @@ def _required_date(raw: Any) -> str:
 
 def _not_future(value: str, today: dt.date) -> None:
     if value and dt.date.fromisoformat(value) > today:
-        raise ValueError(f"日期晚于今天（{today.isoformat()}）")
+        raise ValueError(f"日期晚于今天（{cn_date(today)}）")
 
 
 _WHOLE = re.compile(r"(\d{1,12})(?:\.0+)?")
@@ -575,7 +576,7 @@ class CreditFlagImporter(_KeyedImporter):
         if not v["listed_on"]:
             return ("listed_on", "不能为空：没有列入日期的标记无法判断何时有效")
         if dt.date.fromisoformat(v["listed_on"]) > today:
-            return ("listed_on", f"日期晚于今天（{today.isoformat()}）")
+            return ("listed_on", f"日期晚于今天（{cn_date(today)}）")
         if v["removed_on"] and v["removed_on"] < v["listed_on"]:
             return ("removed_on", "移出日期早于列入日期")
         return None
@@ -659,7 +660,7 @@ class ComplaintImporter(_KeyedImporter):
         if v["period_end"] < v["period_start"]:
             return ("period_end", "统计期间止早于统计期间起")
         if dt.date.fromisoformat(v["period_start"]) > today:
-            return ("period_start", f"统计期间尚未开始（今天是{today.isoformat()}）")
+            return ("period_start", f"统计期间尚未开始（今天是{cn_date(today)}）")
         return None
 
     def row_values(self, v: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from shuangsuiji.accounts.models import Department, User
 from shuangsuiji.audit.models import Event
 from shuangsuiji.audit.services import event_record
 from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
+from shuangsuiji.common.text import cn_date
 from shuangsuiji.registry import selectors
 from shuangsuiji.registry.choices import EntityStatus
 from shuangsuiji.registry.models import Entity, Inspector, LibraryReview
@@ -73,7 +74,7 @@ def review_facts(*, department: Department, today: dt.date) -> Facts:
             .values_list("created_at", flat=True)
             .first()
         )
-        return f"{at:%Y-%m-%d}" if at else ""
+        return f"{cn_date(at)}" if at else ""
 
     return Facts(
         entities=entities.count(),

@@ -11,6 +11,8 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.utils import timezone
 
+from shuangsuiji.common.text import cn_date as text_cn_date
+
 register = template.Library()
 
 
@@ -36,7 +38,7 @@ def cn_date(value) -> str:
     if isinstance(value, dt.datetime):
         value = timezone.localtime(value) if timezone.is_aware(value) else value
         value = value.date()
-    return f"{value.year}年{value.month}月{value.day}日"
+    return text_cn_date(value)
 
 
 @register.filter

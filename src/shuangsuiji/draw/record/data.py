@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
+from shuangsuiji.common.text import cn_date
 from shuangsuiji.draw import selectors
 from shuangsuiji.draw.choices import (
     AssignmentSource,
@@ -245,7 +246,7 @@ def record_data(*, draw: Draw) -> RecordData:
         ("牵头部门", task.department.name),
         ("配合部门", partners),
         ("抽查事项", items),
-        ("执行期限", f"{task.window_start:%Y-%m-%d} 至 {task.window_end:%Y-%m-%d}"),
+        ("执行期限", f"{cn_date(task.window_start)} 至 {cn_date(task.window_end)}"),
         ("每组执法检查人员", f"{task.team_size}名（组长在前）"),
     ]
     if task.plan_row_id:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from shuangsuiji.accounts.models import User
 from shuangsuiji.audit.services import event_record
 from shuangsuiji.common.errors import Conflict, ValidationFailed
+from shuangsuiji.common.text import cn_date
 from shuangsuiji.inspection.choices import FollowUpKind, FollowUpStatus, VersionStatus
 from shuangsuiji.inspection.models import FollowUp, Result, ResultVersion, Visit
 from shuangsuiji.inspection.services._common import locked_version, locked_visit, require_recorder
@@ -61,7 +62,7 @@ def _date_errors(
     if value is None:
         return {field: [f"请填写{label}"]}
     if version.inspected_on and value < version.inspected_on:
-        return {field: [f"{label}不能早于检查日期（{version.inspected_on:%Y-%m-%d}）"]}
+        return {field: [f"{label}不能早于检查日期（{cn_date(version.inspected_on)}）"]}
     if value > today:
         return {field: [f"{label}不能晚于今天"]}
     return {}
@@ -184,7 +185,7 @@ def followup_penalty(
     with transaction.atomic():
         visit, version, followup = _locked(followup)
         if followup.penalty_decided_on is not None:
-            raise Conflict(f"已登记{followup.penalty_decided_on:%Y-%m-%d}的处罚决定，不能改写")
+            raise Conflict(f"已登记{cn_date(followup.penalty_decided_on)}的处罚决定，不能改写")
         before = _fact_dict(followup)
         followup.case_no, followup.penalty_decided_on = case_no, penalty_decided_on
         followup.save(update_fields=["case_no", "penalty_decided_on", "updated_at"])
@@ -218,13 +219,13 @@ def followup_penalty_published(
             )
         if followup.penalty_published_on is not None:
             raise Conflict(
-                f"已登记处罚信息于{followup.penalty_published_on:%Y-%m-%d}公开，不能改写"
+                f"已登记处罚信息于{cn_date(followup.penalty_published_on)}公开，不能改写"
             )
         message = ""
         if published_on is None:
             message = "请填写处罚信息公开日期"
         elif published_on < followup.penalty_decided_on:
-            message = f"公开日期不能早于处罚决定日期（{followup.penalty_decided_on:%Y-%m-%d}）"
+            message = f"公开日期不能早于处罚决定日期（{cn_date(followup.penalty_decided_on)}）"
         elif published_on > today:
             message = "公开日期不能晚于今天"
         if message:
@@ -264,7 +265,7 @@ def followup_close(
         if followup.status != FollowUpStatus.OPEN:
             raise Conflict(f"该后续处理{followup.get_status_display()}，不能再次办结")
         before = _fact_dict(followup)
-        line = f"【{today:%Y-%m-%d} 办结】{note}"
+        line = f"【{cn_date(today)} 办结】{note}"
         followup.detail = f"{followup.detail}\n{line}" if followup.detail else line
         followup.status = FollowUpStatus.DONE
         followup.save(update_fields=["detail", "status", "updated_at"])

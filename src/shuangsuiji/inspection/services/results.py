@@ -21,6 +21,7 @@ from shuangsuiji.audit.services import event_record
 from shuangsuiji.catalog.models import Item
 from shuangsuiji.catalog.rules import publish_workdays_for
 from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
+from shuangsuiji.common.text import cn_date
 from shuangsuiji.inspection import selectors
 from shuangsuiji.inspection.choices import (
     EVIDENCE_ONLY_CONCLUSIONS,
@@ -102,7 +103,7 @@ def followup_errors(
             errors[f"{prefix}.rectify_deadline"] = ["责令改正须填写整改期限"]
         elif inspected_on is not None and fu.rectify_deadline < inspected_on:
             errors[f"{prefix}.rectify_deadline"] = [
-                f"整改期限不能早于检查日期（{inspected_on:%Y-%m-%d}）"
+                f"整改期限不能早于检查日期（{cn_date(inspected_on)}）"
             ]
     if fu.kind in (FollowUpKind.TRANSFER, FollowUpKind.POLICE):
         if not fu.recipient.strip():
@@ -124,7 +125,7 @@ def _field_errors(*, visit: Visit, data: DraftInput, today: dt.date) -> dict[str
     if data.inspected_on is not None:
         if data.inspected_on < visit.window_start:
             errors["inspected_on"] = [
-                f"检查日期不能早于检查期间的开始日期（{visit.window_start:%Y-%m-%d}）"
+                f"检查日期不能早于检查期间的开始日期（{cn_date(visit.window_start)}）"
             ]
         elif data.inspected_on > today:
             errors["inspected_on"] = ["检查日期不能晚于今天"]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from shuangsuiji.accounts.models import User
 from shuangsuiji.audit.services import event_record
 from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
+from shuangsuiji.common.text import cn_date
 from shuangsuiji.inspection import selectors
 from shuangsuiji.inspection.choices import FindingOutcome, VersionKind, VersionStatus, VisitStatus
 from shuangsuiji.inspection.models import Finding, Result, ResultVersion, Visit, VisitMember
@@ -39,7 +40,7 @@ def visit_start(*, visit: Visit, actor: User, today: dt.date | None = None) -> V
             raise Conflict(f"该检查{visit.get_status_display()}，不能重复开始")
         if today < visit.window_start:
             raise Conflict(
-                f"检查期间为{visit.window_start:%Y-%m-%d}至{visit.window_end:%Y-%m-%d}，尚未到开始日期"
+                f"检查期间为{cn_date(visit.window_start)}至{cn_date(visit.window_end)}，尚未到开始日期"
             )
         rows: list[Finding] = []
         empty: list[str] = []
