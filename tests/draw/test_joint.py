@@ -151,7 +151,7 @@ def test_a_partners_inspector_is_not_shown_as_the_leader(client, var_dir):
     assert 'badge leader">组长' in lead_part and 'badge leader">组长' not in partner_part
 
 
-def test_a_partner_match_left_short_is_not_locked_but_voided_and_sealed_again(var_dir):
+def test_a_partner_match_left_short_is_not_locked_but_voided_and_sealed_again(var_dir, client):
     """The partner's inspectors cannot cover every target (capacity): confirming would lock
     teams without that department, which dispatch refuses and nobody could undo. So the
     confirmation is refused, the match voided, and sealed again once the partner adds staff."""
@@ -201,3 +201,7 @@ def test_a_partner_match_left_short_is_not_locked_but_voided_and_sealed_again(va
             crew.dept.pk,
             dept.pk,
         }
+    # The team table names each member's department (a joint team, 000 四(二)).
+    client.force_login(crew.operator)
+    page = client.get(f"/inspection/visits/{visit.pk}/").content.decode()
+    assert "<th>部门</th>" in page and "配合部门甲" in page and crew.dept.name in page
