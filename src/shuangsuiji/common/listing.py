@@ -54,19 +54,26 @@ class Header:
 
 
 class CappedPaginator(Paginator):
-    """A paginator that counts at most ``cap`` rows (a substring filter over a million
-    rows would otherwise be counted in full on every page)."""
+    """A paginator over at most ``cap`` rows (a substring filter over a million rows would
+    otherwise be read twice on every page — once for the page, once for the count). With a
+    cap, one query reads the ordered primary keys of the first ``cap + 1`` rows; the count,
+    the page numbers and the page's keys come from that list, and the page's rows are
+    fetched by key, in its order."""
 
     def __init__(self, object_list, per_page: int, *, cap: int | None = None) -> None:
         super().__init__(object_list, per_page)
         self.cap = cap
 
     @cached_property
+    def _keys(self) -> list:
+        rows: Any = self.object_list
+        return list(rows.values_list("pk", flat=True)[: (self.cap or 0) + 1])
+
+    @cached_property
     def count(self) -> int:
         if self.cap is None:
             return super().count
-        rows: Any = self.object_list
-        return min(rows.order_by().values("pk")[: self.cap + 1].count(), self.cap + 1)
+        return len(self._keys)
 
     @property
     def capped(self) -> bool:
@@ -76,6 +83,16 @@ class CappedPaginator(Paginator):
     def num_pages(self) -> int:
         rows = min(self.count, self.cap) if self.cap is not None else self.count
         return max(1, -(-rows // self.per_page))
+
+    def page(self, number):
+        if self.cap is None:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        keys = self._keys[bottom : min(bottom + self.per_page, self.cap)]
+        rows: Any = self.object_list
+        by_key = {obj.pk: obj for obj in rows.order_by().filter(pk__in=keys)}
+        return Page([by_key[k] for k in keys if k in by_key], number, self)
 
 
 @dataclass
