@@ -65,8 +65,9 @@ def test_items_and_tasks_export(client, trio, make_task, tmp_path):
     make_task(title="燃气安全专项抽查")
     client.force_login(trio["owner"])
     rows = _sheet(client.get(reverse("catalog:item_list"), {"format": "xlsx"}), tmp_path)
-    assert rows[0][:2] == ["事项编码", "事项名称"]
-    assert ["RQ-900", "燃气经营许可检查"] in [r[:2] for r in rows[1:]]
+    # The same columns as ``ssj export items`` (the import's headers: it re-imports unchanged).
+    assert rows[0][:3] == ["序号", "事项编码", "事项名称"]
+    assert ["RQ-900", "燃气经营许可检查"] in [r[1:3] for r in rows[1:]]
     rows = _sheet(client.get(reverse("planning:task_list"), {"format": "xlsx"}), tmp_path)
     assert rows[0][:2] == ["任务编号", "任务名称"]
     assert "燃气安全专项抽查" in [r[1] for r in rows[1:]]

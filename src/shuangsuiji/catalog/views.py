@@ -20,6 +20,8 @@ from shuangsuiji.catalog.forms import (
     ItemRepealForm,
     ItemReviseForm,
 )
+from shuangsuiji.catalog.importing import COLUMNS as ITEM_COLUMNS_IMPORT
+from shuangsuiji.catalog.importing import item_row
 from shuangsuiji.catalog.models import CapMode, Item, SupervisionRule
 from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
 from shuangsuiji.common.listing import (
@@ -58,7 +60,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
             qs=sorted_by(items, ITEM_COLUMNS, sort_key(request, ITEM_COLUMNS, "code")),
             title="抽查事项清单",
             headers=ITEM_EXPORT_HEADERS,
-            row=_item_row,
+            row=item_row,
         )
     rows = listing(request, items, columns=ITEM_COLUMNS, default_sort="code", per_page=PAGE_SIZE)
     return render(
@@ -84,49 +86,10 @@ ITEM_COLUMNS = (
     Column("version", "版本", ("current__number",), nowrap=True),
     Column("effective", "生效日期", ("current__effective_date",), nowrap=True),
 )
-ITEM_EXPORT_HEADERS = (
-    "事项编码",
-    "事项名称",
-    "事项类别",
-    "抽查领域",
-    "检查对象",
-    "检查内容",
-    "检查方式",
-    "检查依据",
-    "检查主体",
-    "责任单位",
-    "实施层级",
-    "抽查比例(%)",
-    "抽查频次",
-    "所属部门",
-    "版本",
-    "生效日期",
-    "状态",
-)
+# The export of the list is the file ``ssj export items`` writes, row for row (the import's
+# headers: it re-imports unchanged), for the items the list shows.
+ITEM_EXPORT_HEADERS = tuple(c.header for c in ITEM_COLUMNS_IMPORT)
 
-
-def _item_row(item: Item) -> list:
-    v = item.current
-    state = "已废止" if item.is_repealed else ("不适用随机抽查" if v.random_exempt else "有效")
-    return [
-        item.code,
-        v.name,
-        v.get_category_display(),
-        v.field,
-        v.target_type,
-        v.content,
-        v.get_methods_display(),
-        v.basis,
-        v.subject,
-        v.responsible_unit,
-        v.level,
-        v.default_ratio,
-        v.default_frequency,
-        item.department.name,
-        v.number,
-        v.effective_date,
-        state,
-    ]
 
 
 @login_required
