@@ -49,9 +49,11 @@ def test_entity_list_searches_filters_and_shows_risk_badges_and_tags(owner_clien
 def test_entity_list_pages_sorts_and_keeps_the_filters(owner_client, trio, monkeypatch):
     """issue 16 第 4 项: page numbers and the total, a sortable column, the filters kept in
     every link; newest first by default."""
-    from shuangsuiji.registry import selectors
+    import dataclasses
 
-    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    from shuangsuiji.registry import views
+
+    monkeypatch.setattr(views, "ENTITY_LIST", dataclasses.replace(views.ENTITY_LIST, per_page=2))
     names = [
         factories.entity(department=trio["dept"], name=f"企业{i}", industry="建筑").name
         for i in range(5)

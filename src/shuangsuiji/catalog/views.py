@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,14 +24,7 @@ from shuangsuiji.catalog.importing import COLUMNS as ITEM_COLUMNS_IMPORT
 from shuangsuiji.catalog.importing import item_row
 from shuangsuiji.catalog.models import CapMode, Item, SupervisionRule
 from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
-from shuangsuiji.common.listing import (
-    Column,
-    list_export,
-    listing,
-    sort_key,
-    sorted_by,
-    wants_export,
-)
+from shuangsuiji.common.listing import Column, ListSpec, list_page
 from shuangsuiji.imports.tabular import cell_date
 
 PAGE_SIZE = 20
@@ -55,14 +48,9 @@ def item_list(request: HttpRequest) -> HttpResponse:
         department=filters.get("department", ""),
         include_repealed=bool(filters.get("include_repealed")),
     )
-    if wants_export(request):
-        return list_export(
-            qs=sorted_by(items, ITEM_COLUMNS, sort_key(request, ITEM_COLUMNS, "code")),
-            title="抽查事项清单",
-            headers=ITEM_EXPORT_HEADERS,
-            row=item_row,
-        )
-    rows = listing(request, items, columns=ITEM_COLUMNS, default_sort="code", per_page=PAGE_SIZE)
+    rows = list_page(request, items, ITEM_LIST)
+    if isinstance(rows, FileResponse):
+        return rows
     return render(
         request,
         "catalog/item_list.html",
@@ -88,8 +76,14 @@ ITEM_COLUMNS = (
 )
 # The export of the list is the file ``ssj export items`` writes, row for row (the import's
 # headers: it re-imports unchanged), for the items the list shows.
-ITEM_EXPORT_HEADERS = tuple(c.header for c in ITEM_COLUMNS_IMPORT)
-
+ITEM_LIST = ListSpec(
+    columns=ITEM_COLUMNS,
+    default_sort="code",
+    title="抽查事项清单",
+    headers=tuple(c.header for c in ITEM_COLUMNS_IMPORT),
+    row=item_row,
+    per_page=PAGE_SIZE,
+)
 
 
 @login_required

@@ -272,3 +272,44 @@ def list_export(
         filename=f"{title}-{stamp}.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """One staff list, said once: its columns and default order, and its export (the sheet's
+    title, headers, and the cells of one row)."""
+
+    columns: Sequence[Column]
+    default_sort: str
+    title: str
+    headers: Sequence[str]
+    row: Callable[[Any], Sequence[Any]]
+    per_page: int = PAGE_SIZE
+    cap: int | None = None
+
+
+def list_page(
+    request: HttpRequest,
+    qs: QuerySet,
+    spec: ListSpec,
+    *,
+    for_export: Callable[[QuerySet], QuerySet] | None = None,
+) -> Listing | FileResponse:
+    """The page of the list — or, with ``?format=xlsx``, the whole list as shown (its filters
+    and order; ``for_export`` adds what the rows read, e.g. ``prefetch_related``)."""
+    if wants_export(request):
+        ordered = sorted_by(qs, spec.columns, sort_key(request, spec.columns, spec.default_sort))
+        return list_export(
+            qs=for_export(ordered) if for_export else ordered,
+            title=spec.title,
+            headers=spec.headers,
+            row=spec.row,
+        )
+    return listing(
+        request,
+        qs,
+        columns=spec.columns,
+        default_sort=spec.default_sort,
+        per_page=spec.per_page,
+        cap=spec.cap,
+    )

@@ -19,14 +19,7 @@ from django.views.decorators.http import require_POST
 
 from shuangsuiji.accounts.models import Department
 from shuangsuiji.common.errors import NotFound, ValidationFailed
-from shuangsuiji.common.listing import (
-    Column,
-    list_export,
-    listing,
-    sort_key,
-    sorted_by,
-    wants_export,
-)
+from shuangsuiji.common.listing import Column, ListSpec, list_page
 from shuangsuiji.inspection import selectors, services
 from shuangsuiji.inspection.choices import FollowUpKind, FollowUpStatus, VersionStatus, VisitStatus
 from shuangsuiji.inspection.forms import (
@@ -301,18 +294,11 @@ def visit_list(request: HttpRequest) -> HttpResponse:
         published=filters.get("published", ""),
         joint=filters.get("joint", ""),
     )
-    if wants_export(request):
-        return list_export(
-            qs=sorted_by(
-                visits.select_related("result__current"),
-                VISIT_COLUMNS,
-                sort_key(request, VISIT_COLUMNS, ""),
-            ),
-            title="检查与检查结果",
-            headers=VISIT_EXPORT_HEADERS,
-            row=_visit_row,
-        )
-    rows = listing(request, visits, columns=VISIT_COLUMNS, default_sort="", per_page=PAGE_SIZE)
+    rows = list_page(
+        request, visits, VISIT_LIST, for_export=lambda q: q.select_related("result__current")
+    )
+    if isinstance(rows, FileResponse):
+        return rows
     return render(
         request,
         "inspection/list.html",
@@ -718,3 +704,13 @@ def followup_add(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "已登记后续处理")
             return _back(visit, "followups")
     return _page(request, visit, followup_add_form=form, status=422)
+
+
+VISIT_LIST = ListSpec(
+    columns=VISIT_COLUMNS,
+    default_sort="",
+    title="检查与检查结果",
+    headers=VISIT_EXPORT_HEADERS,
+    row=_visit_row,
+    per_page=PAGE_SIZE,
+)

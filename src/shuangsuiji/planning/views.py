@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -10,14 +10,7 @@ from django.views.decorators.http import require_POST
 from shuangsuiji.accounts.models import Department
 from shuangsuiji.catalog.models import Item
 from shuangsuiji.common.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from shuangsuiji.common.listing import (
-    Column,
-    list_export,
-    listing,
-    sort_key,
-    sorted_by,
-    wants_export,
-)
+from shuangsuiji.common.listing import Column, ListSpec, list_page
 from shuangsuiji.imports.choices import ImportKind
 from shuangsuiji.imports.jobs import import_job_create
 from shuangsuiji.planning import selectors, services
@@ -264,18 +257,14 @@ def task_list(request: HttpRequest) -> HttpResponse:
         year=f.get("year"),
         department=f.get("department") or "",
     )
-    if wants_export(request):
-        return list_export(
-            qs=sorted_by(
-                tasks.select_related("department").prefetch_related("items", "partners"),
-                TASK_COLUMNS,
-                sort_key(request, TASK_COLUMNS, ""),
-            ),
-            title="抽查任务",
-            headers=TASK_EXPORT_HEADERS,
-            row=_task_row,
-        )
-    rows = listing(request, tasks, columns=TASK_COLUMNS, default_sort="", per_page=PAGE_SIZE)
+    rows = list_page(
+        request,
+        tasks,
+        TASK_LIST,
+        for_export=lambda q: q.select_related("department").prefetch_related("items", "partners"),
+    )
+    if isinstance(rows, FileResponse):
+        return rows
     return render(
         request,
         "planning/task_list.html",
@@ -564,3 +553,13 @@ def task_partner(request: HttpRequest, pk: int) -> HttpResponse:
             request, f"已答复：{dept.name}{'参加' if accept else '不参加'}本次联合抽查"
         )
     return redirect("planning:task_detail", pk=task.pk)
+
+
+TASK_LIST = ListSpec(
+    columns=TASK_COLUMNS,
+    default_sort="",
+    title="抽查任务",
+    headers=TASK_EXPORT_HEADERS,
+    row=_task_row,
+    per_page=PAGE_SIZE,
+)

@@ -10,7 +10,7 @@ no edit buttons, and a 403 for any write.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,14 +18,7 @@ from django.views.decorators.http import require_POST
 
 from shuangsuiji.accounts.selectors import departments_readable, departments_writable
 from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
-from shuangsuiji.common.listing import (
-    Column,
-    list_export,
-    listing,
-    sort_key,
-    sorted_by,
-    wants_export,
-)
+from shuangsuiji.common.listing import Column, ListSpec, list_page
 from shuangsuiji.registry import review, selectors, services
 from shuangsuiji.registry.forms import (
     ConflictDeclareForm,
@@ -70,25 +63,14 @@ def entity_list(request: HttpRequest) -> HttpResponse:
     # Newest first unless a column is chosen; a library of a million rows is counted and
     # paged up to COUNT_CAP rows (a filter narrows it further).
     qs = selectors.entity_queryset(user=user, filters=filters).order_by("-id")
-    if wants_export(request):
-        return list_export(
-            qs=sorted_by(
-                qs.prefetch_related("tags").select_related("department"),
-                ENTITY_COLUMNS,
-                sort_key(request, ENTITY_COLUMNS, "new"),
-            ),
-            title="检查对象名录库",
-            headers=ENTITY_EXPORT_HEADERS,
-            row=_entity_row,
-        )
-    rows = listing(
+    rows = list_page(
         request,
         qs,
-        columns=ENTITY_COLUMNS,
-        default_sort="new",
-        per_page=selectors.PAGE_SIZE,
-        cap=selectors.COUNT_CAP,
+        ENTITY_LIST,
+        for_export=lambda q: q.prefetch_related("tags").select_related("department"),
     )
+    if isinstance(rows, FileResponse):
+        return rows
     items = list(rows.page.object_list)
     selectors.entities_prefetch(items)
     return render(
@@ -275,14 +257,9 @@ def inspector_list(request: HttpRequest) -> HttpResponse:
             **{k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         )
     qs = selectors.inspector_list(user=user, filters=filters)
-    if wants_export(request):
-        return list_export(
-            qs=sorted_by(qs, INSPECTOR_COLUMNS, sort_key(request, INSPECTOR_COLUMNS, "")),
-            title="执法检查人员名录库",
-            headers=INSPECTOR_EXPORT_HEADERS,
-            row=_inspector_row,
-        )
-    rows = listing(request, qs, columns=INSPECTOR_COLUMNS, default_sort="")
+    rows = list_page(request, qs, INSPECTOR_LIST)
+    if isinstance(rows, FileResponse):
+        return rows
     return render(
         request,
         "registry/inspector_list.html",
@@ -627,3 +604,21 @@ def library_review(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+ENTITY_LIST = ListSpec(
+    columns=ENTITY_COLUMNS,
+    default_sort="new",
+    title="检查对象名录库",
+    headers=ENTITY_EXPORT_HEADERS,
+    row=_entity_row,
+    per_page=selectors.PAGE_SIZE,
+    cap=selectors.COUNT_CAP,
+)
+INSPECTOR_LIST = ListSpec(
+    columns=INSPECTOR_COLUMNS,
+    default_sort="",
+    title="执法检查人员名录库",
+    headers=INSPECTOR_EXPORT_HEADERS,
+    row=_inspector_row,
+)
