@@ -235,7 +235,7 @@ def test_the_rules_page_sets_a_monthly_cap_and_a_publication_deadline(client, tr
     r = client.post("/catalog/rules/", {**base, "cap_mode": "monthly", "cap": ""})
     assert r.status_code == 422 and "每月被抽中不超过几次" in r.content.decode()
     r = client.post("/catalog/rules/", {**base, "publish_workdays": "0"})
-    assert r.status_code == 422 and "结果公示时限应为 1—60 个工作日" in r.content.decode()
+    assert r.status_code == 422 and "结果公示时限（工作日）应为 1—60 的整数" in r.content.decode()
     assert not SupervisionRule.objects.exists()
     r = client.post(
         "/catalog/rules/", {**base, "cap_mode": "monthly", "cap": "1", "publish_workdays": "10"}

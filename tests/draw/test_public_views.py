@@ -199,7 +199,7 @@ def test_the_verification_page_leads_with_the_check_and_keeps_the_commands_folde
     # Names and dates in the text, C as a fingerprint; full values in the folded sections.
     assert f">{draw.manifest_sha256[:8]}</span>" in html
     first_full_c = html.index(draw.manifest_sha256)
-    assert html.rindex("<summary>技术细节</summary>", 0, first_full_c) > html.index("结果一致 ✓")
+    assert html.rindex("<summary>技术细节", 0, first_full_c) > html.index("结果一致 ✓")
     assert '<details class="tech" id="self-verify"><summary>自行验证' in html
     assert html.index('id="self-verify"') < html.index("sha256sum manifest")
     assert "<dt>分层抽取</dt><dd>全部检查对象：3 个</dd>" in html

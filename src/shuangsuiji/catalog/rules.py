@@ -175,15 +175,15 @@ def supervision_rule_set(
     if cap_mode not in ("", *CapMode.values):
         errors["cap_mode"] = ["上限方式无效"]
 
-    def number(name: str, value, top: int, label: str) -> int | None:
+    def number(name: str, value, top: int, label: str, bottom: int = 0) -> int | None:
         if value in (None, ""):
             return None
         try:
             n = int(str(value).strip())
         except ValueError:
             n = -1
-        if not 0 <= n <= top:
-            errors[name] = [f"{label}应为 0—{top} 的整数"]
+        if not bottom <= n <= top:
+            errors[name] = [f"{label}应为 {bottom}—{top} 的整数"]
             return None
         return n
 
@@ -193,9 +193,9 @@ def supervision_rule_set(
     if cap_mode == CapMode.MONTHLY and cap_n is None and "cap" not in errors:
         errors["cap"] = ["按月设置上限时，请填写每月被抽中不超过几次"]
     rounds = number("min_rounds", min_rounds, 52, "每年最少抽查轮次")
-    publish = number("publish_workdays", publish_workdays, PUBLISH_WORKDAYS_MAX, "结果公示时限")
-    if publish == 0:
-        errors["publish_workdays"] = [f"结果公示时限应为 1—{PUBLISH_WORKDAYS_MAX} 个工作日"]
+    publish = number(
+        "publish_workdays", publish_workdays, PUBLISH_WORKDAYS_MAX, "结果公示时限（工作日）", 1
+    )
     ratio = None
     if min_ratio not in (None, ""):
         try:

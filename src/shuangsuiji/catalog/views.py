@@ -25,6 +25,7 @@ from shuangsuiji.catalog.importing import item_row
 from shuangsuiji.catalog.models import CapMode, Item, SupervisionRule
 from shuangsuiji.common.errors import Conflict, NotAllowed, ValidationFailed
 from shuangsuiji.common.listing import Column, ListSpec, list_page
+from shuangsuiji.common.text import cn_date
 from shuangsuiji.imports.tabular import cell_date
 
 PAGE_SIZE = 20
@@ -303,7 +304,13 @@ def rules_page(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.message)
             status = 422
         else:
-            messages.success(request, "已保存抽查规则（自生效日期起用于摇号和计划提示）")
+            today = timezone.localdate()
+            messages.success(
+                request,
+                "已保存抽查规则，今天起生效"
+                if when <= today
+                else f"已保存抽查规则，自{cn_date(when)}起生效（生效前仍按现行规则，见“设置记录”）",
+            )
             return redirect(f"{request.path}?department={dept.code}")
     today = timezone.localdate()
     return render(

@@ -348,7 +348,7 @@ def _visit_row(v: Visit) -> list:
         v.lead_task.department.name,
         "、".join(vt.task.code for vt in v.visit_tasks.all()),
         "、".join(
-            f"{m.inspector.name}（{m.inspector.cert_no}）{'（组长）' if m.is_leader else ''}"
+            f"{m.inspector.name}（执法证号 {m.inspector.cert_no}）{'（组长）' if m.is_leader else ''}"
             for m in v.members.all()
         ),
         v.get_status_display(),

@@ -37,14 +37,15 @@ document.addEventListener("input", function (event) {
   var box = event.target;
   if (!box.matches || !box.matches(".picker-filter")) return;
   var picker = box.closest("[data-picker]");
-  var words = box.value.trim().toLowerCase();
+  var words = box.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
   var shown = 0;
   picker.querySelectorAll(".picker-group").forEach(function (group) {
     var region = (group.querySelector("legend") || {}).textContent || "";
     var any = 0;
     group.querySelectorAll(".picker-option").forEach(function (option) {
       var text = (region + " " + option.textContent).toLowerCase();
-      var keep = !words || text.indexOf(words) >= 0 || option.querySelector("input").checked;
+      var keep = words.every(function (w) { return text.indexOf(w) >= 0; }) ||
+        option.querySelector("input").checked;
       option.hidden = !keep;
       if (keep) any += 1;
     });
@@ -66,11 +67,11 @@ document.addEventListener("input", function (event) {
 // A table wider than the screen scrolls sideways (.scroll): the region takes the keyboard
 // focus so it can be scrolled without a mouse (axe scrollable-region-focusable).
 function ssjFocusableScrolls() {
-  document.querySelectorAll(".scroll, .picker-groups").forEach(function (el) {
+  document.querySelectorAll(".scroll, .picker-groups, main table").forEach(function (el) {
     var overflows = el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1;
     if (overflows && !el.hasAttribute("tabindex")) {
       el.setAttribute("tabindex", "0");
-      if (!el.getAttribute("role")) {
+      if (!el.getAttribute("role") && el.tagName !== "TABLE") {
         el.setAttribute("role", "region");
         el.setAttribute("aria-label", "可滚动的区域（可用方向键滚动）");
       }
