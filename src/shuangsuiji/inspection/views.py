@@ -708,7 +708,7 @@ def followup_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 VISIT_LIST = ListSpec(
     columns=VISIT_COLUMNS,
-    default_sort="",
+    default_sort="window",
     title="检查与检查结果",
     headers=VISIT_EXPORT_HEADERS,
     row=_visit_row,

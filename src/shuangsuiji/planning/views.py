@@ -557,7 +557,7 @@ def task_partner(request: HttpRequest, pk: int) -> HttpResponse:
 
 TASK_LIST = ListSpec(
     columns=TASK_COLUMNS,
-    default_sort="",
+    default_sort="-window",
     title="抽查任务",
     headers=TASK_EXPORT_HEADERS,
     row=_task_row,
