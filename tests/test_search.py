@@ -27,6 +27,9 @@ def test_the_search_finds_each_kind_in_scope(client, trio, make_task):
     assert "松江燃气有限公司" in page
     page = client.get(reverse("search"), {"q": task.code}).content.decode()
     assert "燃气安全专项抽查" in page
+    assert "-" in task.code  # typed with spaces instead of hyphens, still found
+    page = client.get(reverse("search"), {"q": task.code.replace("-", " ")}).content.decode()
+    assert "燃气安全专项抽查" in page
     page = client.get(reverse("search"), {"q": "不存在的名称"}).content.decode()
     assert "没有找到" in page
     # A huge query is cut to 100 characters; control characters are refused up front

@@ -86,11 +86,10 @@ def search(request: HttpRequest) -> HttpResponse:
             .order_by("name", "id"),
             "registry:entity_list",
         )
-        add(
-            "抽查任务",
-            task_search(user=user, q=q).select_related("department"),
-            "planning:task_list",
-        )
+        tasks = task_search(user=user, q=q)
+        if " " in q:  # a task number typed with spaces: SJJW 2026 RQ02
+            tasks = tasks | task_search(user=user, q=q.replace(" ", "-"))
+        add("抽查任务", tasks.select_related("department"), "planning:task_list")
         if staff_department_ids(user=user):
             add("检查", visits_for_staff(user=user, q=q), "inspection:list")
         add(
