@@ -52,6 +52,8 @@ def widgets_labelled(form: forms.BaseForm) -> None:
     as a table row, whose captions are the column headers, so each field still has a name
     for a screen reader (and the label test finds no field without one)."""
     for name, field in form.fields.items():
+        if isinstance(field.widget, forms.CheckboxSelectMultiple):
+            continue  # each box has its option's own <label>; one name for all would hide it
         field.widget.attrs.setdefault("aria-label", str(field.label or name))
 
 

@@ -166,7 +166,9 @@ def published(request: HttpRequest) -> HttpResponse:
             filename=f"已公示的检查结果-{timezone.localtime():%Y%m%d-%H%M}.xlsx",
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-    rows = listing(request, qs, columns=PUBLISHED_COLUMNS, default_sort="-published", per_page=PAGE_SIZE)
+    rows = listing(
+        request, qs, columns=PUBLISHED_COLUMNS, default_sort="-published", per_page=PAGE_SIZE
+    )
     return render(
         request,
         "disclosure/published.html",

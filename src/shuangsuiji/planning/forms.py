@@ -264,24 +264,27 @@ class TargetClassForm(forms.Form):
         label="主体类型",
         required=False,
         choices=EntityType.choices,
-        widget=forms.SelectMultiple(attrs={"size": 3}),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "choices"}),
     )
     scale = forms.MultipleChoiceField(
         label="规模",
         required=False,
         choices=[c for c in Scale.choices if c[0]],
-        widget=forms.SelectMultiple(attrs={"size": 3}),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "choices"}),
     )
     region = forms.CharField(label="所属区域", required=False, help_text="多个用“、”分隔")
     industry = forms.CharField(label="行业", required=False, help_text="多个用“、”分隔")
     tags = forms.TypedMultipleChoiceField(
-        label="标签", required=False, coerce=int, widget=forms.SelectMultiple(attrs={"size": 3})
+        label="标签",
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "choices"}),
     )
     flags = forms.MultipleChoiceField(
         label="信用标记",
         required=False,
         choices=FlagKind.choices,
-        widget=forms.SelectMultiple(attrs={"size": 3}),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "choices"}),
         help_text="摇号当天在列（已列入、未移出）的对象",
     )
     complaints_min = forms.IntegerField(

@@ -9,7 +9,9 @@ document.getElementById("add-class").addEventListener("click", function () {
   copy.querySelectorAll(".errorlist").forEach(function (e) { e.remove(); });
   copy.innerHTML = copy.innerHTML.replace(/classes-(\d+)-/g, "classes-" + n + "-");
   copy.querySelector("td").textContent = n + 1;
-  copy.querySelectorAll("input").forEach(function (i) { i.value = ""; });
+  copy.querySelectorAll("input").forEach(function (i) {
+    if (i.type === "checkbox") i.checked = false; else i.value = "";
+  });
   copy.querySelectorAll("select").forEach(function (s) { s.selectedIndex = s.multiple ? -1 : 0; });
   last.parentNode.appendChild(copy);
   total.value = n + 1;
