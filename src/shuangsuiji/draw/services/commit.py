@@ -179,6 +179,62 @@ def _tell_witnesses(*, task: Task, draw: Draw) -> None:
     )
 
 
+def _match_draw_create(
+    *,
+    task: Task,
+    actor: User,
+    team: int,
+    entity_by_tid: dict[str, int],
+    inspectors: Sequence[InspectorCandidate],
+    source: Draw | None,
+    scope: dict,
+    replaces: Draw | None,
+    partner: Department | None = None,
+):
+    """A match-only manifest (one ``stratum all n`` over targets already chosen, as in
+    vector v2) frozen and its draw created, sealed: shared by ``match_commit`` (the task's
+    own match or a remedy) and ``partner_match_commit``. Inside the caller's transaction;
+    a failure after the manifest is written removes it."""
+    conflicts = _conflict_pairs(
+        inspector_ids={c.pk: c.inspector_id for c in inspectors},
+        target_ids={pk: tid for tid, pk in entity_by_tid.items()},
+    )
+    number = _next_number(task)
+    frozen = _manifest_freeze(
+        task=task,
+        number=number,
+        team=team,
+        strata=[("all", len(entity_by_tid))],
+        targets=[(tid, "all") for tid in entity_by_tid],
+        inspectors=[(c.inspector_id, c.capacity) for c in inspectors],
+        conflicts=conflicts,
+        target_pks=sorted(entity_by_tid.items()),
+        inspector_pks={c.inspector_id: c.pk for c in inspectors},
+    )
+    try:
+        draw = Draw.objects.create(
+            task=task,
+            number=number,
+            kind=DrawKind.MATCH_ONLY,
+            state=DrawState.COMMITTED,
+            source=source,
+            partner=partner,
+            manifest_path=frozen.rel_path,
+            manifest_sha256=frozen.sha256,
+            manifest_lines=frozen.lines,
+            manifest_size=frozen.size,
+            excluded=[],
+            inspector_scope=scope,
+            committed_at=timezone.now(),
+            committed_by=actor,
+            replaces=replaces,
+        )
+    except BaseException:
+        _cleanup_on_error(frozen.rel_path)
+        raise
+    return draw, frozen, conflicts
+
+
 def match_commit(
     *,
     task: Task,
@@ -260,47 +316,25 @@ def match_commit(
                         raise ValidationFailed(f"检查对象{tid}重复")
                     entity_by_tid[tid] = ent.pk
                 pool_inspectors = list(inspectors)
-            inspector_pks = {c.inspector_id: c.pk for c in pool_inspectors}
-            conflicts = _conflict_pairs(
-                inspector_ids={c.pk: c.inspector_id for c in pool_inspectors},
-                target_ids={pk: tid for tid, pk in entity_by_tid.items()},
-            )
-            number = _next_number(task)
-            frozen = _manifest_freeze(
-                task=task,
-                number=number,
-                team=task.team_size,
-                strata=[("all", len(entity_by_tid))],
-                targets=[(tid, "all") for tid in entity_by_tid],
-                inspectors=[(c.inspector_id, c.capacity) for c in pool_inspectors],
-                conflicts=conflicts,
-                target_pks=sorted(entity_by_tid.items()),
-                inspector_pks=inspector_pks,
-            )
-            rel_path = frozen.rel_path
             previous = (
                 Draw.objects.filter(task=task, source=source).order_by("-number").first()
                 if source is not None
                 else Draw.objects.filter(task=task, source__isnull=True).order_by("-number").first()
             )
-            draw = Draw.objects.create(
+            draw, frozen, conflicts = _match_draw_create(
                 task=task,
-                number=number,
-                kind=DrawKind.MATCH_ONLY,
-                state=DrawState.COMMITTED,
+                actor=actor,
+                team=task.team_size,
+                entity_by_tid=entity_by_tid,
+                inspectors=pool_inspectors,
                 source=source,
-                manifest_path=frozen.rel_path,
-                manifest_sha256=frozen.sha256,
-                manifest_lines=frozen.lines,
-                manifest_size=frozen.size,
-                excluded=[],
-                inspector_scope=scope,
-                committed_at=timezone.now(),
-                committed_by=actor,
+                scope=scope,
                 replaces=previous
                 if previous is not None and previous.state == DrawState.VOID
                 else None,
             )
+            rel_path = frozen.rel_path
+            number = draw.number
             before = {"task_status": task.status}
             if source is None:
                 Task.objects.filter(pk=task.pk).update(status=TaskStatus.COMMITTED)
@@ -362,38 +396,17 @@ def partner_match_commit(*, task: Task, partner: Department, actor: User) -> Dra
                     field="partner",
                 )
             entity_by_tid = dict(lead.selections.values_list("target_id", "entity_id"))
-            inspector_pks = {c.inspector_id: c.pk for c in inspectors}
-            conflicts = _conflict_pairs(
-                inspector_ids={c.pk: c.inspector_id for c in inspectors},
-                target_ids={pk: tid for tid, pk in entity_by_tid.items()},
-            )
-            number = _next_number(task)
-            frozen = _manifest_freeze(
-                task=task,
-                number=number,
-                team=1,
-                strata=[("all", len(entity_by_tid))],
-                targets=[(tid, "all") for tid in entity_by_tid],
-                inspectors=[(c.inspector_id, c.capacity) for c in inspectors],
-                conflicts=conflicts,
-                target_pks=sorted(entity_by_tid.items()),
-                inspector_pks=inspector_pks,
-            )
-            rel_path = frozen.rel_path
             previous = Draw.objects.filter(source=lead, partner=partner).order_by("-number").first()
-            draw = Draw.objects.create(
+            draw, frozen, conflicts = _match_draw_create(
                 task=task,
-                number=number,
-                kind=DrawKind.MATCH_ONLY,
-                state=DrawState.COMMITTED,
+                actor=actor,
+                team=1,
+                entity_by_tid=entity_by_tid,
+                inspectors=inspectors,
                 source=lead,
                 partner=partner,
-                manifest_path=frozen.rel_path,
-                manifest_sha256=frozen.sha256,
-                manifest_lines=frozen.lines,
-                manifest_size=frozen.size,
-                excluded=[],
-                inspector_scope={
+                replaces=previous,
+                scope={
                     "departments": [
                         {
                             "code": partner.code,
@@ -406,10 +419,9 @@ def partner_match_commit(*, task: Task, partner: Department, actor: User) -> Dra
                     "widened": False,
                     "category": task.partner_responses.get(department=partner).inspector_category,
                 },
-                committed_at=timezone.now(),
-                committed_by=actor,
-                replaces=previous,
             )
+            rel_path = frozen.rel_path
+            number = draw.number
             event_record(
                 actor=actor,
                 action="draw.partner_commit",
