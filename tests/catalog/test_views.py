@@ -231,7 +231,7 @@ def test_the_rules_page_sets_a_monthly_cap_and_a_publication_deadline(client, tr
     from shuangsuiji.catalog.models import SupervisionRule
 
     client.force_login(trio["owner"])
-    base = {"department": trio["dept"].code, "item": str(item.pk), "effective_from": "2026-01-01"}
+    base = {"department": trio["dept"].code, "item": str(item.pk), "effective_from": "2020-01-01"}
     r = client.post("/catalog/rules/", {**base, "cap_mode": "monthly", "cap": ""})
     assert r.status_code == 422 and "每月被抽中不超过几次" in r.content.decode()
     r = client.post("/catalog/rules/", {**base, "publish_workdays": "0"})
